@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Upcoming-feature settings applied to every Swift target (STYLE.md §12).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Merkisto",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "merkisto", targets: ["merkisto"]),
+        .library(name: "Definitions", targets: ["Definitions"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "MerkistoSchemas",
+            path: "Schemas",
+            exclude: ["README.md"],
+            resources: [.copy("xsd")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Definitions",
+            dependencies: ["CLibXML2", "MerkistoSchemas"],
+            resources: [.copy("Resources/strings.json")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "merkisto",
+            dependencies: [
+                "Definitions",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DefinitionsTests",
+            dependencies: ["Definitions"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,409 @@
+import Foundation
+
+/// The checks that need the whole definition set: references, duplicates, levels, counts, cycles,
+/// reachability and files on disk. Each check emits diagnostics with a stable code and a fix.
+struct Linter {
+    let definitions: DefinitionSet
+    private var diagnostics = DiagnosticCollector()
+    private let frameworks: [String: Framework]
+    private let instruments: [String: Instrument]
+    private let badges: [String: Badge]
+
+    init(_ definitions: DefinitionSet) {
+        self.definitions = definitions
+        frameworks = Dictionary(definitions.frameworks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        instruments = Dictionary(definitions.instruments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        badges = Dictionary(definitions.badges.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    consuming func run() -> [Diagnostic] {
+        checkUnique(definitions.frameworks, "framework", id: \.id, location: \.location)
+        checkUnique(definitions.instruments, "instrument", id: \.id, location: \.location)
+        checkUnique(definitions.badges, "badge", id: \.id, location: \.location)
+        checkUnique(definitions.issuers, "issuer", id: \.id, location: \.location)
+        checkUnique(definitions.pathways, "pathway", id: \.id, location: \.location)
+        for framework in definitions.frameworks { check(framework) }
+        for instrument in definitions.instruments { check(instrument) }
+        for badge in definitions.badges { check(badge) }
+        checkBadgeCycles()
+        for issuer in definitions.issuers { check(issuer) }
+        for pathway in definitions.pathways { check(pathway) }
+        return diagnostics.diagnostics
+    }
+
+    // MARK: Duplicates
+
+    /// Reports every element whose id repeats an earlier one, pointing at the first.
+    private mutating func checkUnique<T>(
+        _ elements: [T], _ what: String, id: (T) -> String, location: (T) -> SourceLocation
+    ) {
+        var first: [String: SourceLocation] = [:]
+        for element in elements {
+            let key = id(element)
+            if let earlier = first[key] {
+                diagnostics.error(
+                    .duplicateID,
+                    "\(what) \"\(key)\" is defined twice (first at \(earlier)); give each \(what) its own id.",
+                    at: location(element))
+            } else {
+                first[key] = location(element)
+            }
+        }
+    }
+
+    // MARK: Framework
+
+    private mutating func check(_ framework: Framework) {
+        checkUnique(framework.levels, "level", id: { String($0.value) }, location: \.location)
+        checkUnique(framework.areas, "area", id: \.code, location: \.location)
+        checkUnique(framework.competences, "competence", id: \.code, location: \.location)
+        checkUnique(framework.baselines, "baseline", id: \.id, location: \.location)
+        for area in framework.areas {
+            for competence in area.competences where competence.areaCode != area.code {
+                diagnostics.error(
+                    .competenceOutsideArea,
+                    "competence \(competence.code) is inside area \(area.code); its code must start with \"\(area.code).\" or it belongs in area \(competence.areaCode).",
+                    at: competence.location)
+            }
+        }
+        for baseline in framework.baselines {
+            checkUnique(baseline.requirements, "requirement for competence", id: \.competence, location: \.location)
+            for requirement in baseline.requirements {
+                guard checkCompetence(requirement.competence, in: framework, at: requirement.location) else { continue }
+                checkLevel(requirement.level, in: framework, attribute: "level", at: requirement.location)
+                checkInstrumentsReach(
+                    competence: requirement.competence, level: requirement.level, evidence: requirement.evidence,
+                    framework: framework, at: requirement.location)
+            }
+        }
+    }
+
+    // MARK: Instrument
+
+    private mutating func check(_ instrument: Instrument) {
+        checkUnique(instrument.scales, "scale", id: \.id, location: \.location)
+        checkUnique(instrument.items, "item", id: \.id, location: \.location)
+        checkUnique(instrument.levelCuts, "level cut at min-percent", id: { String($0.minPercent) }, location: \.location)
+        for scale in instrument.scales {
+            checkUnique(scale.options, "option value", id: { String($0.value) }, location: \.location)
+            if Set(scale.options.map(\.value)).count < 2 {
+                diagnostics.error(
+                    .scaleTooSmall, "scale \"\(scale.id)\" needs at least two options with different values to score answers.",
+                    at: scale.location)
+            }
+        }
+        let framework = frameworks[instrument.framework]
+        if framework == nil {
+            diagnostics.error(
+                .unknownFramework,
+                "instrument \"\(instrument.id)\" names framework \"\(instrument.framework)\", which is not loaded; check the id or load the framework file too.",
+                at: instrument.location)
+        }
+        for item in instrument.items {
+            if let framework { checkCompetence(item.competence, in: framework, at: item.location) }
+            guard let scale = instrument.scale(item.scale) else {
+                diagnostics.error(
+                    .unknownScale,
+                    "item \"\(item.id)\" uses scale \"\(item.scale)\", which this instrument does not define; known scales: \(list(instrument.scales.map(\.id))).",
+                    at: item.location)
+                continue
+            }
+            switch (item.kind, item.correct) {
+            case (.knowledge, nil):
+                diagnostics.error(
+                    .correctAnswer, "knowledge item \"\(item.id)\" needs correct=\"VALUE\", the option value of the right answer.",
+                    at: item.location)
+            case (.knowledge, let correct?) where scale.option(correct) == nil:
+                diagnostics.error(
+                    .correctAnswer,
+                    "correct=\"\(correct)\" of item \"\(item.id)\" is not an option of scale \"\(scale.id)\"; use one of \(list(scale.options.map { String($0.value) })).",
+                    at: item.location)
+            case (.skill, _?), (.attitude, _?):
+                diagnostics.error(
+                    .correctAnswer,
+                    "\(item.kind.rawValue) item \"\(item.id)\" has a correct answer; only knowledge items have one. Remove correct= or set kind=\"knowledge\".",
+                    at: item.location)
+            default:
+                break
+            }
+        }
+        var previous: Instrument.LevelCut?
+        for cut in instrument.levelCuts.sorted(by: { $0.minPercent < $1.minPercent }) {
+            if let framework { checkLevel(cut.level, in: framework, attribute: "level", at: cut.location) }
+            if let previous, cut.level <= previous.level {
+                diagnostics.error(
+                    .levelCuts,
+                    "the cut at \(cut.minPercent) % gives level \(cut.level), not higher than level \(previous.level) at \(previous.minPercent) %; a higher percent must give a higher level.",
+                    at: cut.location)
+            }
+            previous = cut
+        }
+    }
+
+    // MARK: Badge
+
+    private mutating func check(_ badge: Badge) {
+        if !FileManager.default.fileExists(atPath: badge.imagePath) {
+            diagnostics.error(
+                .missingImage,
+                "image \"\(badge.imageSource)\" does not exist (looked for \(badge.imagePath)); add the file or fix src (it is relative to the badge file).",
+                at: badge.imageLocation)
+        }
+        guard let framework = frameworks[badge.framework] else {
+            diagnostics.error(
+                .unknownFramework,
+                "badge \"\(badge.id)\" names framework \"\(badge.framework)\", which is not loaded; check the id or load the framework file too.",
+                at: badge.location)
+            return
+        }
+        for node in badge.criteria.allNodes {
+            check(node, of: badge, in: framework)
+        }
+    }
+
+    private mutating func check(_ node: Criterion, of badge: Badge, in framework: Framework) {
+        let location = node.location
+        switch node.expression {
+        case .allOf, .anyOf:
+            break
+        case .atLeast(let count, let children):
+            if count > children.count {
+                diagnostics.error(
+                    .countTooLarge,
+                    "<at-least count=\"\(count)\"> has only \(children.count) children, so it can never hold; lower count or add criteria.",
+                    at: location)
+            }
+        case .competence(let code, let minLevel, let evidence):
+            guard checkCompetence(code, in: framework, at: location) else { return }
+            checkLevel(minLevel, in: framework, attribute: "min-level", at: location)
+            checkInstrumentsReach(competence: code, level: minLevel, evidence: evidence, framework: framework, at: location)
+        case .area(let code, let minLevel, let count, _):
+            guard let area = framework.area(code) else {
+                diagnostics.error(
+                    .unknownArea, "area \"\(code)\" is not in framework \"\(framework.id)\"; known areas: \(list(framework.areas.map(\.code))).",
+                    at: location)
+                return
+            }
+            checkLevel(minLevel, in: framework, attribute: "min-level", at: location)
+            if let count, count > area.competences.count {
+                diagnostics.error(
+                    .countTooLarge,
+                    "count=\"\(count)\" but area \(code) has only \(area.competences.count) competences; lower count.",
+                    at: location)
+            }
+        case .baseline(let id, let areaCode, _):
+            guard let baseline = framework.baseline(id) else {
+                diagnostics.error(
+                    .unknownBaseline,
+                    "baseline \"\(id)\" is not in framework \"\(framework.id)\"; known baselines: \(list(framework.baselines.map(\.id))).",
+                    at: location)
+                return
+            }
+            if let areaCode {
+                if framework.area(areaCode) == nil {
+                    diagnostics.error(
+                        .unknownArea,
+                        "area \"\(areaCode)\" is not in framework \"\(framework.id)\"; known areas: \(list(framework.areas.map(\.code))).",
+                        at: location)
+                } else if !baseline.requirements.contains(where: { $0.competence.hasPrefix(areaCode + ".") }) {
+                    diagnostics.warning(
+                        .vacuousCriterion,
+                        "baseline \"\(id)\" has no requirements in area \(areaCode), so this criterion always holds; remove it or pick another area.",
+                        at: location)
+                }
+            }
+        case .item(let instrumentID, let itemID, let condition):
+            checkItem(instrumentID: instrumentID, itemID: itemID, condition: condition, at: location)
+        case .badge(let id):
+            if badges[id] == nil {
+                diagnostics.error(
+                    .unknownBadge, "badge \"\(id)\" is not defined; check the id or load its file too.\(suggestion(for: id, among: Array(badges.keys)))",
+                    at: location)
+            }
+        case .attestation:
+            break
+        }
+    }
+
+    private mutating func checkItem(instrumentID: String, itemID: String, condition: Criterion.ItemCondition, at location: SourceLocation) {
+        guard let instrument = instruments[instrumentID] else {
+            diagnostics.error(
+                .unknownInstrument,
+                "instrument \"\(instrumentID)\" is not defined; known instruments: \(list(definitions.instruments.map(\.id))).",
+                at: location)
+            return
+        }
+        guard let item = instrument.item(itemID) else {
+            diagnostics.error(
+                .unknownItem,
+                "instrument \"\(instrumentID)\" has no item \"\(itemID)\".\(suggestion(for: itemID, among: instrument.items.map(\.id)))",
+                at: location)
+            return
+        }
+        guard let scale = instrument.scale(item.scale) else { return }  // reported on the instrument
+        switch condition {
+        case .minValue(let minimum):
+            if minimum > scale.highestValue {
+                diagnostics.error(
+                    .unreachableCriterion,
+                    "min-value=\"\(minimum)\" is above the highest option (\(scale.highestValue)) of scale \"\(scale.id)\", so no answer can meet it.",
+                    at: location)
+            } else if minimum <= scale.lowestValue {
+                diagnostics.warning(
+                    .vacuousCriterion,
+                    "min-value=\"\(minimum)\" is at or below the lowest option (\(scale.lowestValue)), so any answer meets it; raise min-value.",
+                    at: location)
+            }
+        case .correct:
+            if item.kind != .knowledge || item.correct == nil {
+                diagnostics.error(
+                    .unreachableCriterion,
+                    "item \"\(itemID)\" is a \(item.kind.rawValue) item without a correct answer, so correct=\"true\" can never hold; use min-value instead.",
+                    at: location)
+            }
+        }
+    }
+
+    /// Warns when instruments giving the required evidence assess a competence but none can reach the level.
+    private mutating func checkInstrumentsReach(
+        competence: String, level: Int, evidence: Evidence, framework: Framework, at location: SourceLocation
+    ) {
+        let candidates = definitions.instruments.filter {
+            $0.framework == framework.id && $0.evidence >= evidence && $0.items.contains { $0.competence == competence }
+        }
+        guard let best = candidates.max(by: { $0.maximumLevel < $1.maximumLevel }), best.maximumLevel < level else { return }
+        diagnostics.warning(
+            .unreachableByInstrument,
+            "no instrument can give level \(level) in \(competence) with \(evidence.rawValue) evidence (the highest is \(best.maximumLevel), from \"\(best.id)\"); only a level recorded directly by an assessor can meet this. Lower the level or add a level cut.",
+            at: location)
+    }
+
+    private mutating func checkBadgeCycles() {
+        // Depth-first search with three colours; a grey target is a back edge, i.e. a cycle.
+        enum Colour { case white, grey, black }
+        var colour: [String: Colour] = [:]
+        var path: [String] = []
+        var reported = Set<String>()
+
+        func visit(_ id: String, _ linter: inout Linter) {
+            guard let badge = linter.badges[id] else { return }
+            colour[id] = .grey
+            path.append(id)
+            for node in badge.criteria.allNodes {
+                guard case .badge(let target) = node.expression, linter.badges[target] != nil else { continue }
+                switch colour[target] ?? .white {
+                case .white:
+                    visit(target, &linter)
+                case .grey:
+                    let start = path.lastIndex(of: target) ?? 0
+                    let cycle = Array(path[start...]) + [target]
+                    if reported.insert(cycle.sorted().joined(separator: ",")).inserted {
+                        linter.diagnostics.error(
+                            .badgeCycle,
+                            "badges depend on each other in a circle (\(cycle.joined(separator: " → "))), so none of them can ever be earned; remove one of the <badge ref> criteria.",
+                            at: node.location)
+                    }
+                case .black:
+                    break
+                }
+            }
+            path.removeLast()
+            colour[id] = .black
+        }
+
+        for badge in definitions.badges where colour[badge.id] == nil {
+            visit(badge.id, &self)
+        }
+    }
+
+    // MARK: Issuer and pathway
+
+    private mutating func check(_ issuer: Issuer) {
+        if let path = issuer.imagePath, !FileManager.default.fileExists(atPath: path) {
+            diagnostics.error(.missingImage, "issuer image \(path) does not exist; add the file or fix src.", at: issuer.location)
+        }
+    }
+
+    private mutating func check(_ pathway: Pathway) {
+        checkUnique(pathway.phases, "phase", id: \.id, location: \.location)
+        checkUnique(pathway.checkpoints, "checkpoint", id: \.id, location: \.location)
+        checkUnique(pathway.outcomes, "outcome", id: \.id, location: \.location)
+        let phaseIDs = Set(pathway.phases.map(\.id))
+        for phase in pathway.phases {
+            for transition in phase.next where !phaseIDs.contains(transition.phase) {
+                diagnostics.error(
+                    .unknownPhase, "phase \"\(transition.phase)\" is not defined in pathway \"\(pathway.id)\"; known phases: \(list(pathway.phases.map(\.id))).",
+                    at: transition.location)
+            }
+        }
+        for checkpoint in pathway.checkpoints where !phaseIDs.contains(checkpoint.phase) {
+            diagnostics.error(
+                .unknownPhase, "checkpoint \"\(checkpoint.id)\" is in phase \"\(checkpoint.phase)\", which is not defined; known phases: \(list(pathway.phases.map(\.id))).",
+                at: checkpoint.location)
+        }
+        // Every phase should be reachable from the first one.
+        guard let first = pathway.phases.first else { return }
+        var reached: Set<String> = [first.id]
+        var queue = [first]
+        while let phase = queue.popLast() {
+            for transition in phase.next where !reached.contains(transition.phase) {
+                reached.insert(transition.phase)
+                if let next = pathway.phase(transition.phase) { queue.append(next) }
+            }
+        }
+        for phase in pathway.phases where !reached.contains(phase.id) {
+            diagnostics.warning(
+                .unreachablePhase,
+                "phase \"\(phase.id)\" cannot be reached from the first phase \"\(first.id)\"; add a <next phase=\"\(phase.id)\"/> to an earlier phase.",
+                at: phase.location)
+        }
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    private mutating func checkCompetence(_ code: String, in framework: Framework, at location: SourceLocation) -> Bool {
+        if framework.competence(code) != nil { return true }
+        diagnostics.error(
+            .unknownCompetence,
+            "competence \"\(code)\" is not in framework \"\(framework.id)\"; DigComp codes look like 2.1 (area 1–\(framework.areas.count)).\(suggestion(for: code, among: framework.competences.map(\.code)))",
+            at: location)
+        return false
+    }
+
+    private mutating func checkLevel(_ level: Int, in framework: Framework, attribute: String, at location: SourceLocation) {
+        if framework.level(level) == nil {
+            let values = framework.levels.map(\.value)
+            diagnostics.error(
+                .levelOutOfRange,
+                "\(attribute)=\"\(level)\" is not a level of framework \"\(framework.id)\"; use \(values.min() ?? 0)–\(values.max() ?? 0).",
+                at: location)
+        }
+    }
+
+    private func list(_ values: [String]) -> String {
+        values.isEmpty ? "(none)" : values.joined(separator: ", ")
+    }
+
+    /// " Did you mean …?" for a near miss (edit distance ≤ 2), or nothing.
+    private func suggestion(for value: String, among candidates: [String]) -> String {
+        let best = candidates.map { ($0, editDistance(value, $0)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
+        guard let best, best.1 <= 2 else { return "" }
+        return " Did you mean \"\(best.0)\"?"
+    }
+
+    private func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+
+/// Turns a schema-valid element tree into the typed model, checking localised text on the way.
+///
+/// The schema has already guaranteed structure and value syntax, so this stage reads attributes without
+/// re-checking them; it still never traps, falling back to neutral values if something is missing.
+struct ModelBuilder {
+    /// The folder of the file being built, for resolving image paths.
+    let directory: String
+    var diagnostics = DiagnosticCollector()
+
+    init(directory: String) {
+        self.directory = directory
+    }
+
+    // MARK: Files
+
+    mutating func framework(_ root: RawElement) -> Framework {
+        Framework(
+            id: root[attribute: "id"] ?? "",
+            version: root[attribute: "version"] ?? "",
+            title: localized("title", in: root),
+            description: optionalLocalized("description", in: root),
+            levels: (root.child(named: "levels")?.children(named: "level") ?? []).map { level in
+                Framework.Level(
+                    value: int(level, "value"),
+                    band: level[attribute: "band"] ?? "",
+                    label: localized("label", in: level),
+                    description: optionalLocalized("description", in: level),
+                    location: level.location)
+            },
+            areas: root.children(named: "area").map { area in
+                Framework.Area(
+                    code: area[attribute: "code"] ?? "",
+                    title: localized("title", in: area),
+                    description: optionalLocalized("description", in: area),
+                    competences: area.children(named: "competence").map { competence in
+                        Framework.Competence(
+                            code: competence[attribute: "code"] ?? "",
+                            title: localized("title", in: competence),
+                            description: localized("description", in: competence),
+                            location: competence.location)
+                    },
+                    location: area.location)
+            },
+            baselines: root.children(named: "baseline").map { baseline in
+                Framework.Baseline(
+                    id: baseline[attribute: "id"] ?? "",
+                    title: localized("title", in: baseline),
+                    description: optionalLocalized("description", in: baseline),
+                    requirements: baseline.children(named: "require").map { require in
+                        Framework.Requirement(
+                            competence: require[attribute: "competence"] ?? "",
+                            level: int(require, "level"),
+                            evidence: evidence(require) ?? .self,
+                            location: require.location)
+                    },
+                    location: baseline.location)
+            },
+            location: root.location)
+    }
+
+    mutating func instrument(_ root: RawElement) -> Instrument {
+        Instrument(
+            id: root[attribute: "id"] ?? "",
+            framework: root[attribute: "framework"] ?? "",
+            version: root[attribute: "version"] ?? "",
+            evidence: evidence(root) ?? .self,
+            title: localized("title", in: root),
+            description: optionalLocalized("description", in: root),
+            scales: root.children(named: "scale").map { scale in
+                Instrument.Scale(
+                    id: scale[attribute: "id"] ?? "",
+                    options: scale.children(named: "option").map { option in
+                        Instrument.Option(
+                            value: int(option, "value"), label: localized("label", in: option), location: option.location)
+                    },
+                    location: scale.location)
+            },
+            items: root.children(named: "item").map { item in
+                Instrument.Item(
+                    id: item[attribute: "id"] ?? "",
+                    competence: item[attribute: "competence"] ?? "",
+                    kind: item[attribute: "kind"].flatMap(Instrument.ItemKind.init(rawValue:)) ?? .skill,
+                    scale: item[attribute: "scale"] ?? "",
+                    correct: item[attribute: "correct"].flatMap { Int($0) },
+                    weight: item[attribute: "weight"].flatMap { Double($0) } ?? 1,
+                    text: localized("text", in: item),
+                    location: item.location)
+            },
+            levelCuts: (root.child(named: "scoring")?.children(named: "level-cut") ?? []).map { cut in
+                Instrument.LevelCut(minPercent: int(cut, "min-percent"), level: int(cut, "level"), location: cut.location)
+            },
+            location: root.location)
+    }
+
+    mutating func badge(_ root: RawElement) -> Badge {
+        let image = root.child(named: "image")
+        let source = image?[attribute: "src"] ?? ""
+        var criteria = Criterion(.allOf([]), at: root.location)
+        if let element = root.child(named: "criteria")?.children.first {
+            criteria = criterion(element)
+        }
+        return Badge(
+            id: root[attribute: "id"] ?? "",
+            framework: root[attribute: "framework"] ?? "",
+            version: root[attribute: "version"] ?? "",
+            name: localized("name", in: root),
+            description: localized("description", in: root),
+            imageSource: source,
+            imagePath: resolve(source),
+            narrative: optionalLocalized("narrative", in: root),
+            validityMonths: root.child(named: "validity").map { int($0, "months") },
+            tags: root.children(named: "tag").map { normalized($0.text) },
+            criteria: criteria,
+            location: root.location,
+            imageLocation: image?.location ?? root.location)
+    }
+
+    mutating func issuer(_ root: RawElement) -> Issuer {
+        Issuer(
+            id: root[attribute: "id"] ?? "",
+            name: localized("name", in: root),
+            description: optionalLocalized("description", in: root),
+            url: normalized(root.child(named: "url")?.text ?? ""),
+            email: normalized(root.child(named: "email")?.text ?? ""),
+            baseURL: normalized(root.child(named: "base-url")?.text ?? ""),
+            imagePath: root.child(named: "image")?[attribute: "src"].map(resolve),
+            location: root.location)
+    }
+
+    mutating func pathway(_ root: RawElement) -> Pathway {
+        Pathway(
+            id: root[attribute: "id"] ?? "",
+            version: root[attribute: "version"],
+            title: localized("title", in: root),
+            description: optionalLocalized("description", in: root),
+            phases: root.children(named: "phase").map { phase in
+                Pathway.Phase(
+                    id: phase[attribute: "id"] ?? "",
+                    title: localized("title", in: phase),
+                    description: optionalLocalized("description", in: phase),
+                    next: phase.children(named: "next").map {
+                        Pathway.Transition(phase: $0[attribute: "phase"] ?? "", location: $0.location)
+                    },
+                    location: phase.location)
+            },
+            checkpoints: root.children(named: "checkpoint").map { checkpoint in
+                Pathway.Checkpoint(
+                    id: checkpoint[attribute: "id"] ?? "",
+                    phase: checkpoint[attribute: "phase"] ?? "",
+                    title: localized("title", in: checkpoint),
+                    location: checkpoint.location)
+            },
+            outcomes: root.children(named: "outcome").map { outcome in
+                Pathway.Outcome(id: outcome[attribute: "id"] ?? "", title: localized("title", in: outcome), location: outcome.location)
+            },
+            location: root.location)
+    }
+
+    // MARK: Criteria
+
+    private mutating func criterion(_ element: RawElement) -> Criterion {
+        let expression: Criterion.Expression
+        switch element.name {
+        case "all-of":
+            expression = .allOf(element.children.map { criterion($0) })
+        case "any-of":
+            expression = .anyOf(element.children.map { criterion($0) })
+        case "at-least":
+            expression = .atLeast(count: int(element, "count"), element.children.map { criterion($0) })
+        case "competence":
+            expression = .competence(
+                code: element[attribute: "ref"] ?? "", minLevel: int(element, "min-level"), evidence: evidence(element) ?? .self)
+        case "area":
+            expression = .area(
+                code: element[attribute: "ref"] ?? "", minLevel: int(element, "min-level"),
+                count: element[attribute: "count"].flatMap { Int($0) }, evidence: evidence(element) ?? .self)
+        case "baseline":
+            expression = .baseline(id: element[attribute: "ref"] ?? "", area: element[attribute: "area"], evidence: evidence(element))
+        case "item":
+            let reference = (element[attribute: "ref"] ?? "/").split(separator: "/", maxSplits: 1).map(String.init)
+            let condition: Criterion.ItemCondition
+            if let minimum = element[attribute: "min-value"].flatMap({ Int($0) }) {
+                condition = .minValue(minimum)
+            } else {
+                condition = .correct
+            }
+            let minValue = element[attribute: "min-value"]
+            let correct = element[attribute: "correct"]
+            if (minValue == nil) == (correct == nil) {
+                diagnostics.error(
+                    .itemCondition,
+                    "an <item> criterion needs exactly one of min-value=\"N\" (scaled items) or correct=\"true\" (knowledge items).",
+                    at: element.location)
+            } else if let correct, correct != "true" && correct != "1" {
+                diagnostics.error(
+                    .itemCondition, "correct=\"\(correct)\" can never be required; write correct=\"true\" or remove the criterion.",
+                    at: element.location)
+            }
+            expression = .item(
+                instrument: reference.first ?? "", item: reference.count > 1 ? reference[1] : "", condition: condition)
+        case "badge":
+            expression = .badge(id: element[attribute: "ref"] ?? "")
+        default:  // "attestation"; the schema allows nothing else.
+            expression = .attestation(role: element[attribute: "role"].flatMap(Criterion.Role.init(rawValue:)) ?? .instructor)
+        }
+        return Criterion(expression, at: element.location)
+    }
+
+    // MARK: Values
+
+    private func int(_ element: RawElement, _ attribute: String) -> Int {
+        element[attribute: attribute].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+    }
+
+    private func evidence(_ element: RawElement) -> Evidence? {
+        element[attribute: "evidence"].flatMap(Evidence.init(rawValue:))
+    }
+
+    private func resolve(_ path: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    private func normalized(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// A required localised text: Finnish must be there; Swedish and English should be.
+    private mutating func localized(_ name: String, in parent: RawElement) -> LocalizedText {
+        let elements = parent.children(named: name)
+        let values = translations(elements)
+        if values[.fi] == nil {
+            diagnostics.error(
+                .missingFinnish, "<\(parent.name)> has no Finnish <\(name) xml:lang=\"fi\">; Finnish text is required.",
+                at: elements.first?.location ?? parent.location)
+        }
+        for language in [Language.sv, .en] where values[language] == nil {
+            diagnostics.warning(
+                .missingTranslation,
+                "<\(name)> of <\(parent.name)> has no \(language == .sv ? "Swedish" : "English") translation; add <\(name) xml:lang=\"\(language.rawValue)\">.",
+                at: elements.first?.location ?? parent.location)
+        }
+        return LocalizedText(values: values)
+    }
+
+    /// An optional localised text: absent is fine, but once written it follows the same rules.
+    private mutating func optionalLocalized(_ name: String, in parent: RawElement) -> LocalizedText? {
+        parent.child(named: name) == nil ? nil : localized(name, in: parent)
+    }
+
+    private mutating func translations(_ elements: [RawElement]) -> [Language: String] {
+        var values: [Language: String] = [:]
+        for element in elements {
+            let code = element[attribute: "xml:lang"] ?? ""
+            guard let language = Language(rawValue: code) else {
+                diagnostics.error(
+                    .unsupportedLanguage, "xml:lang=\"\(code)\" is not supported; use fi, sv or en.", at: element.location)
+                continue
+            }
+            if values[language] != nil {
+                diagnostics.error(
+                    .duplicateTranslation, "<\(element.name)> has two \(code) texts; keep one.", at: element.location)
+                continue
+            }
+            values[language] = normalized(element.text)
+        }
+        return values
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Definitions
+import Foundation
+
+extension Merkisto {
+    /// `merkisto lint`: check definition files and print located diagnostics.
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check definition files (XML) and report every problem with its file, line and column.",
+            discussion: """
+                Exit status: 0 when there are no errors (warnings are allowed unless --strict), 1 when there \
+                are errors, 2 for usage or I/O problems.
+                """
+        )
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text
+            case json
+        }
+
+        @Argument(help: "Files or folders to check (all *.xml below a folder). References resolve across all of them.")
+        var paths: [String] = ["BadgeDefinitions"]
+
+        @Flag(help: "Treat warnings (such as a missing Swedish or English translation) as errors.")
+        var strict = false
+
+        @Option(help: "Output format: text (one diagnostic per line) or json (an array).")
+        var format: Format = .text
+
+        func run() throws {
+            let result: LoadResult
+            do {
+                result = try DefinitionLoader.load(paths: paths)
+            } catch {
+                printError("merkisto lint: \(error)")
+                throw ExitCode(2)
+            }
+            var diagnostics = result.diagnostics
+            if strict {
+                diagnostics = diagnostics.map { diagnostic in
+                    var copy = diagnostic
+                    copy.severity = .error
+                    return copy
+                }
+            }
+            switch format {
+            case .text:
+                for diagnostic in diagnostics { print(diagnostic) }
+                let files = result.definitions.files.count
+                printError(
+                    "\(files) file\(files == 1 ? "" : "s") checked: \(diagnostics.errorCount) error(s), \(diagnostics.warningCount) warning(s).")
+            case .json:
+                print(try DiagnosticJSON.encode(diagnostics))
+            }
+            if diagnostics.errorCount > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

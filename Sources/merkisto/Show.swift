@@ -1,0 +1,8 @@
+import ArgumentParser
+import Definitions
+
+extension Merkisto {
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a definition as an administrator reads it.")
+    }
+}
