@@ -69,8 +69,9 @@ struct Linter {
         for baseline in framework.baselines {
             checkUnique(baseline.requirements, "requirement for competence", id: \.competence, location: \.location)
             for requirement in baseline.requirements {
-                guard checkCompetence(requirement.competence, in: framework, at: requirement.location) else { continue }
-                checkLevel(requirement.level, in: framework, attribute: "level", at: requirement.location)
+                guard checkCompetence(requirement.competence, in: framework, at: requirement.location),
+                    checkLevel(requirement.level, in: framework, attribute: "level", at: requirement.location)
+                else { continue }
                 checkInstrumentsReach(
                     competence: requirement.competence, level: requirement.level, evidence: requirement.evidence,
                     framework: framework, at: requirement.location)
@@ -174,8 +175,9 @@ struct Linter {
                     at: location)
             }
         case .competence(let code, let minLevel, let evidence):
-            guard checkCompetence(code, in: framework, at: location) else { return }
-            checkLevel(minLevel, in: framework, attribute: "min-level", at: location)
+            guard checkCompetence(code, in: framework, at: location),
+                checkLevel(minLevel, in: framework, attribute: "min-level", at: location)
+            else { return }
             checkInstrumentsReach(competence: code, level: minLevel, evidence: evidence, framework: framework, at: location)
         case .area(let code, let minLevel, let count, _):
             guard let area = framework.area(code) else {
@@ -371,14 +373,17 @@ struct Linter {
         return false
     }
 
-    private mutating func checkLevel(_ level: Int, in framework: Framework, attribute: String, at location: SourceLocation) {
+    @discardableResult
+    private mutating func checkLevel(_ level: Int, in framework: Framework, attribute: String, at location: SourceLocation) -> Bool {
         if framework.level(level) == nil {
             let values = framework.levels.map(\.value)
             diagnostics.error(
                 .levelOutOfRange,
                 "\(attribute)=\"\(level)\" is not a level of framework \"\(framework.id)\"; use \(values.min() ?? 0)–\(values.max() ?? 0).",
                 at: location)
+            return false
         }
+        return true
     }
 
     private func list(_ values: [String]) -> String {
