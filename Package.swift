@@ -51,5 +51,11 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "MerkistoCLITests",
+            dependencies: ["merkisto"],
+            exclude: ["Snapshots"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
