@@ -30,9 +30,9 @@ struct NarrativeTests {
         let badge = try #require(definitions.badge("perusmerkki"))
         let narrative = CriteriaNarrator(definitions: definitions, language: language).narrative(for: badge)
         let expected: [Language: String] = [
-            .fi: "- Kaikki nämä:\n  - 1.1 Haku: vähintään taso 1\n  - Oikea vastaus kysymykseen ”Mainoksia on.”",
-            .sv: "- Allt detta:\n  - 1.1 Sökning: minst nivå 1\n  - Rätt svar på frågan ”Det finns annonser.”",
-            .en: "- All of these:\n  - 1.1 Search: at least level 1\n  - The right answer to “There are ads.”",
+            .fi: "- Kaikki nämä:\n  - 1.1 Haku: vähintään taso 1\n  - Oikea vastaus väitteeseen ”Mainoksia on.”",
+            .sv: "- Allt detta:\n  - 1.1 Sökning: minst nivå 1\n  - Rätt svar på påståendet ”Det finns annonser.”",
+            .en: "- All of these:\n  - 1.1 Search: at least level 1\n  - The right answer to the statement “There are ads.”",
         ]
         #expect(narrative == expected[language])
     }
