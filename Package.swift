@@ -14,9 +14,11 @@ let package = Package(
     products: [
         .executable(name: "merkisto", targets: ["merkisto"]),
         .library(name: "Definitions", targets: ["Definitions"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -37,10 +39,19 @@ let package = Package(
             resources: [.copy("Resources/strings.json")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Evaluation",
+            dependencies: [
+                "Definitions",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "merkisto",
             dependencies: [
                 "Definitions",
+                "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -48,6 +59,12 @@ let package = Package(
         .testTarget(
             name: "DefinitionsTests",
             dependencies: ["Definitions"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "Definitions"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

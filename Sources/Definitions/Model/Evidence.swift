@@ -6,7 +6,7 @@ public enum Evidence: String, Sendable, Hashable, CaseIterable, Codable, Compara
     case test
     case observed
 
-    var rank: Int {
+    public var rank: Int {
         switch self {
         case .self: 0
         case .test: 1

@@ -1,0 +1,323 @@
+import Definitions
+public import Foundation
+
+/// Reads a client record (JSON) and checks it against the definitions.
+///
+/// Every problem is reported with its JSON path: wrong types, unknown keys, unknown instruments, items,
+/// competences, checkpoints and badges, values outside their scale, levels outside the framework,
+/// timestamps without an offset and duplicate ids. Reading never traps; a record with any error is
+/// refused as a whole.
+public struct ClientRecordReader: Sendable {
+    public let definitions: CompiledDefinitions
+    /// Client records are small; a bigger document is refused before it is parsed.
+    public static let maximumBytes = 8 * 1024 * 1024
+
+    public init(definitions: CompiledDefinitions) {
+        self.definitions = definitions
+    }
+
+    /// Reads a record from JSON bytes.
+    ///
+    /// - Throws: ``ClientRecordErrors`` naming every problem.
+    public func read(_ data: Data) throws(ClientRecordErrors) -> ClientRecord {
+        guard data.count <= Self.maximumBytes else {
+            throw ClientRecordErrors(errors: [ClientRecordError(path: "", message: "the file is larger than \(Self.maximumBytes / 1024 / 1024) MB")])
+        }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw ClientRecordErrors(errors: [ClientRecordError(path: "", message: "not valid JSON (\(Self.describe(error)))")])
+        }
+        var context = Context(definitions: definitions)
+        let record = context.record(value)
+        if !context.errors.isEmpty { throw ClientRecordErrors(errors: context.errors) }
+        return record
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        }
+        return "\(error)"
+    }
+}
+
+/// The walk over one document, collecting errors with paths.
+private struct Context {
+    let definitions: CompiledDefinitions
+    var errors: [ClientRecordError] = []
+
+    init(definitions: CompiledDefinitions) {
+        self.definitions = definitions
+    }
+
+    mutating func fail(_ path: String, _ message: String) {
+        errors.append(ClientRecordError(path: path, message: message))
+    }
+
+    // MARK: Shapes
+
+    mutating func object(_ value: JSONValue, _ path: String, required: [String], optional: [String]) -> [String: JSONValue]? {
+        guard case .object(let fields) = value else {
+            fail(path, "expected an object, found \(value.typeName)")
+            return nil
+        }
+        for key in required where fields[key] == nil {
+            fail(path, "the required field \"\(key)\" is missing")
+        }
+        let known = Set(required + optional)
+        for key in fields.keys.sorted() where !known.contains(key) {
+            fail(join(path, key), "unknown field; expected one of \(known.sorted().joined(separator: ", "))")
+        }
+        return fields
+    }
+
+    mutating func string(_ value: JSONValue?, _ path: String, pattern: IDPattern? = nil) -> String? {
+        guard let value else { return nil }
+        guard case .string(let text) = value else {
+            fail(path, "expected a string, found \(value.typeName)")
+            return nil
+        }
+        if let pattern, !pattern.matches(text) {
+            fail(path, "\"\(text)\" is not a valid \(pattern.name); \(pattern.rule)")
+            return nil
+        }
+        return text
+    }
+
+    mutating func int(_ value: JSONValue?, _ path: String) -> Int? {
+        guard let value else { return nil }
+        switch value {
+        case .int(let number): return number
+        case .double(let number) where number.rounded() == number && abs(number) < 1e15: return Int(number)
+        default:
+            fail(path, "expected a whole number, found \(value.typeName)")
+            return nil
+        }
+    }
+
+    mutating func bool(_ value: JSONValue?, _ path: String) -> Bool? {
+        guard let value else { return nil }
+        guard case .bool(let flag) = value else {
+            fail(path, "expected true or false, found \(value.typeName)")
+            return nil
+        }
+        return flag
+    }
+
+    mutating func array(_ value: JSONValue?, _ path: String) -> [JSONValue] {
+        guard let value else { return [] }
+        guard case .array(let elements) = value else {
+            fail(path, "expected an array, found \(value.typeName)")
+            return []
+        }
+        return elements
+    }
+
+    mutating func timestamp(_ value: JSONValue?, _ path: String) -> Timestamp? {
+        guard let text = string(value, path) else { return nil }
+        switch Timestamp.parse(text) {
+        case .success(let timestamp): return timestamp
+        case .failure(.missingOffset):
+            fail(path, "\"\(text)\" has no UTC offset; write it as RFC 3339 with an offset, e.g. \(text)+02:00 or \(text)Z")
+        case .failure(.outOfRange):
+            fail(path, "\"\(text)\" is not a real date and time")
+        case .failure(.format):
+            fail(path, "\"\(text)\" is not an RFC 3339 timestamp such as 2026-03-02T10:00:00+02:00")
+        }
+        return nil
+    }
+
+    mutating func evidence(_ value: JSONValue?, _ path: String) -> Evidence? {
+        guard let text = string(value, path) else { return nil }
+        guard let evidence = Evidence(rawValue: text) else {
+            fail(path, "\"\(text)\" is not an evidence kind; use self, test or observed")
+            return nil
+        }
+        return evidence
+    }
+
+    mutating func badge(_ value: JSONValue?, _ path: String) -> Int? {
+        guard let id = string(value, path) else { return nil }
+        guard let index = definitions.badge(id) else {
+            fail(path, "there is no badge \"\(id)\" in the definitions")
+            return nil
+        }
+        return index
+    }
+
+    // MARK: Record
+
+    mutating func record(_ value: JSONValue) -> ClientRecord {
+        guard
+            let fields = object(
+                value, "", required: ["client"], optional: ["$schema", "assessments", "attestations", "awards"])
+        else { return ClientRecord(client: "") }
+        let client = string(fields["client"], "client", pattern: .pseudonym) ?? ""
+        var assessments: [ClientRecord.Assessment] = []
+        var seenIDs: [String: Int] = [:]
+        for (index, element) in array(fields["assessments"], "assessments").enumerated() {
+            let path = "assessments[\(index)]"
+            guard let assessment = assessment(element, path) else { continue }
+            if let first = seenIDs[assessment.id] {
+                fail(path + ".id", "\"\(assessment.id)\" is already the id of assessments[\(first)]; every assessment needs its own id")
+            } else {
+                seenIDs[assessment.id] = index
+            }
+            assessments.append(assessment)
+        }
+        var attestations: [ClientRecord.Attestation] = []
+        for (index, element) in array(fields["attestations"], "attestations").enumerated() {
+            let path = "attestations[\(index)]"
+            guard let entry = object(element, path, required: ["badge", "by", "role", "at"], optional: []) else { continue }
+            let badge = badge(entry["badge"], path + ".badge")
+            let by = string(entry["by"], path + ".by", pattern: .pseudonym)
+            var role: Criterion.Role?
+            if let text = string(entry["role"], path + ".role") {
+                role = Criterion.Role(rawValue: text)
+                if role == nil { fail(path + ".role", "\"\(text)\" is not a role that can attest; use instructor or admin") }
+            }
+            let at = timestamp(entry["at"], path + ".at")
+            if let badge, let by, let role, let at {
+                attestations.append(ClientRecord.Attestation(badge: badge, by: by, role: role, at: at))
+            }
+        }
+        var awards: [ClientRecord.Award] = []
+        for (index, element) in array(fields["awards"], "awards").enumerated() {
+            let path = "awards[\(index)]"
+            guard let entry = object(element, path, required: ["badge", "issuedAt"], optional: ["validUntil", "revoked", "credential"])
+            else { continue }
+            let badge = badge(entry["badge"], path + ".badge")
+            let issued = timestamp(entry["issuedAt"], path + ".issuedAt")
+            let until = entry["validUntil"].flatMap { timestamp($0, path + ".validUntil") }
+            let revoked = bool(entry["revoked"], path + ".revoked") ?? false
+            _ = string(entry["credential"], path + ".credential")
+            if let issued, let until, until <= issued {
+                fail(path + ".validUntil", "\(until) is not after issuedAt \(issued)")
+            }
+            if let badge, let issued {
+                awards.append(ClientRecord.Award(badge: badge, issuedAt: issued, validUntil: until, revoked: revoked))
+            }
+        }
+        return ClientRecord(client: client, assessments: assessments, attestations: attestations, awards: awards)
+    }
+
+    mutating func assessment(_ value: JSONValue, _ path: String) -> ClientRecord.Assessment? {
+        guard
+            let fields = object(
+                value, path, required: ["id", "assessedAt", "assessor", "evidence"],
+                optional: ["instrument", "checkpoint", "responses", "levels", "note"])
+        else { return nil }
+        let id = string(fields["id"], path + ".id", pattern: .identifier)
+        let at = timestamp(fields["assessedAt"], path + ".assessedAt")
+        let assessor = string(fields["assessor"], path + ".assessor", pattern: .pseudonym)
+        let evidence = evidence(fields["evidence"], path + ".evidence")
+        _ = string(fields["note"], path + ".note")
+        var instrument: Int?
+        if let instrumentID = string(fields["instrument"], path + ".instrument") {
+            instrument = definitions.instrument(instrumentID)
+            if instrument == nil {
+                fail(path + ".instrument", "there is no instrument \"\(instrumentID)\" in the definitions")
+            }
+        }
+        var checkpoint: String?
+        if let checkpointID = string(fields["checkpoint"], path + ".checkpoint") {
+            if definitions.definitions.pathways.contains(where: { $0.checkpoints.contains { $0.id == checkpointID } }) {
+                checkpoint = checkpointID
+            } else {
+                let known = definitions.definitions.pathways.flatMap { $0.checkpoints.map(\.id) }
+                fail(path + ".checkpoint", "there is no checkpoint \"\(checkpointID)\"; known checkpoints: \(known.joined(separator: ", "))")
+            }
+        }
+
+        var responses: [ClientRecord.Response] = []
+        let responseValues = array(fields["responses"], path + ".responses")
+        if !responseValues.isEmpty, fields["instrument"] == nil {
+            fail(path + ".responses", "responses need the \"instrument\" they answer")
+        }
+        var answered: [Int: Int] = [:]
+        for (index, element) in responseValues.enumerated() {
+            let responsePath = "\(path).responses[\(index)]"
+            guard let entry = object(element, responsePath, required: ["item", "value"], optional: []) else { continue }
+            let itemID = string(entry["item"], responsePath + ".item")
+            let value = int(entry["value"], responsePath + ".value")
+            guard let instrument, let itemID else { continue }
+            let compiled = definitions.instruments[instrument]
+            guard let itemIndex = compiled.item(itemID) else {
+                fail(responsePath + ".item", "instrument \"\(compiled.id)\" has no item \"\(itemID)\"")
+                continue
+            }
+            if let first = answered[itemIndex] {
+                fail(responsePath + ".item", "item \"\(itemID)\" is already answered in responses[\(first)]")
+                continue
+            }
+            answered[itemIndex] = index
+            guard let value else { continue }
+            let item = compiled.items[itemIndex]
+            guard item.options.contains(value) else {
+                fail(
+                    responsePath + ".value",
+                    "\(value) is not an option of scale \(item.scaleID); use one of \(item.options.map(String.init).joined(separator: ", "))")
+                continue
+            }
+            responses.append(ClientRecord.Response(item: itemIndex, value: value))
+        }
+
+        var levels: [ClientRecord.DirectLevel] = []
+        var rated: [Int: Int] = [:]
+        for (index, element) in array(fields["levels"], path + ".levels").enumerated() {
+            let levelPath = "\(path).levels[\(index)]"
+            guard let entry = object(element, levelPath, required: ["competence", "level"], optional: []) else { continue }
+            let code = string(entry["competence"], levelPath + ".competence")
+            let level = int(entry["level"], levelPath + ".level")
+            guard let code else { continue }
+            guard let competence = definitions.competence(code) else {
+                fail(levelPath + ".competence", "there is no competence \"\(code)\" in the framework")
+                continue
+            }
+            if let first = rated[competence] {
+                fail(levelPath + ".competence", "competence \(code) already has a level in levels[\(first)]")
+                continue
+            }
+            rated[competence] = index
+            guard let level else { continue }
+            let framework = definitions.definitions.frameworks[definitions.competenceFramework[competence]]
+            guard framework.level(level) != nil else {
+                fail(levelPath + ".level", "\(level) is not a level of \(framework.id); use 0–\(framework.maximumLevel)")
+                continue
+            }
+            levels.append(ClientRecord.DirectLevel(competence: competence, level: level))
+        }
+        if responseValues.isEmpty && levels.isEmpty && rated.isEmpty && errors.isEmpty {
+            fail(path, "an assessment needs responses, levels or both")
+        }
+        guard let id, let at, let assessor, let evidence else { return nil }
+        return ClientRecord.Assessment(
+            id: id, assessedAt: at, assessor: assessor, evidence: evidence, instrument: instrument, checkpoint: checkpoint,
+            responses: responses, levels: levels)
+    }
+
+    private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+}
+
+/// Patterns for ids in client records.
+struct IDPattern: Sendable {
+    let name: String
+    let rule: String
+    let allowed: @Sendable (UInt8) -> Bool
+
+    /// A pseudonymous id for a client or an assessor: letters, digits, `-` and `_`, at most 64.
+    static let pseudonym = IDPattern(name: "pseudonymous id", rule: "use 1–64 letters a–z, digits, - or _ (never a name or a personal identity code)") {
+        ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
+    }
+    static let identifier = IDPattern(name: "id", rule: "use 1–64 letters a–z, digits, - or _") {
+        ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
+    }
+
+    func matches(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return !bytes.isEmpty && bytes.count <= 64 && bytes.allSatisfy(allowed)
+    }
+}

@@ -1,0 +1,343 @@
+public import Definitions
+
+/// A checked definition set turned into dense tables for fast evaluation.
+///
+/// Competences, instruments, items, badges and baselines get integer indices; criteria become a flat
+/// node array; badges are ordered so that every badge comes after the badges it depends on. Built once
+/// per definition set and shared (immutable) by every evaluation.
+public final class CompiledDefinitions: Sendable {
+    public let definitions: DefinitionSet
+    /// SHA-256 (hex) of the canonical form of the definitions; carried by every result.
+    public let digest: String
+
+    public let competenceCodes: [String]
+    let competenceIndex: [String: Int]
+    /// For each competence, the framework it belongs to (index into `definitions.frameworks`).
+    let competenceFramework: [Int]
+
+    public let instruments: [CompiledInstrument]
+    let instrumentIndex: [String: Int]
+
+    /// Badges in dependency order.
+    public let badges: [CompiledBadge]
+    let badgeIndex: [String: Int]
+
+    public let baselines: [CompiledBaseline]
+
+    let nodes: [Node]
+    /// Child node indices of combinators, competence indices of areas, requirement indices of baselines.
+    let lists: [Int32]
+    let requirements: [Requirement]
+    /// (instrument, item) pairs that criteria refer to; each gets a slot in the per-client item table.
+    let itemSlots: [(instrument: Int, item: Int)]
+
+    public struct CompiledInstrument: Sendable {
+        public let id: String
+        public let evidence: Evidence
+        public let items: [CompiledItem]
+        let itemIndex: [String: Int]
+        /// Level for each whole percent 0...100.
+        let levelForPercent: [Int8]
+        /// Common denominator of all item score fractions, so percents are computed exactly.
+        let denominator: Int
+        /// Σ weight (in thousandths) of the instrument's items per competence index; 0 when none.
+        let weightPerCompetence: [Int]
+        /// For each item, the slot it fills in the per-client item table, or -1.
+        let slotOfItem: [Int]
+
+        public func item(_ id: String) -> Int? { itemIndex[id] }
+    }
+
+    public struct CompiledItem: Sendable {
+        public let id: String
+        public let competence: Int
+        public let kind: Instrument.ItemKind
+        public let scaleID: String
+        /// Option values, sorted.
+        public let options: [Int]
+        let lowest: Int
+        let highest: Int
+        let correct: Int?
+        let weightThousandths: Int
+    }
+
+    public struct CompiledBadge: Sendable {
+        public let id: String
+        public let badge: Badge
+        let root: Int32
+    }
+
+    public struct CompiledBaseline: Sendable {
+        public let id: String
+        public let framework: String
+        public let baseline: Framework.Baseline
+        /// Requirement indices.
+        let requirementRange: Range<Int>
+    }
+
+    struct Requirement: Sendable {
+        let competence: Int32
+        let level: Int32
+        let evidence: Int32
+    }
+
+    enum Kind: UInt8, Sendable {
+        case allOf, anyOf, atLeast, competence, area, baseline, item, badge, attestation
+    }
+
+    /// One criterion node; the meaning of `a`…`d` depends on the kind (see `compile`).
+    struct Node: Sendable {
+        var kind: Kind
+        var a: Int32 = 0
+        var b: Int32 = 0
+        var c: Int32 = 0
+        var d: Int32 = 0
+        var first: Int32 = 0
+        var count: Int32 = 0
+        var criterion: Criterion
+    }
+
+    /// Compiles a definition set; it must have passed lint without errors.
+    public init(_ definitions: DefinitionSet) {
+        self.definitions = definitions
+        self.digest = DefinitionsDigest.compute(definitions)
+
+        var codes: [String] = []
+        var codeIndex: [String: Int] = [:]
+        var codeFramework: [Int] = []
+        for (frameworkIndex, framework) in definitions.frameworks.enumerated() {
+            for competence in framework.competences where codeIndex[competence.code] == nil {
+                codeIndex[competence.code] = codes.count
+                codes.append(competence.code)
+                codeFramework.append(frameworkIndex)
+            }
+        }
+        competenceCodes = codes
+        competenceIndex = codeIndex
+        competenceFramework = codeFramework
+
+        // Badges in dependency order (depth-first post-order; lint has ruled out cycles).
+        var ordered: [Badge] = []
+        var visited = Set<String>()
+        let byID = Dictionary(definitions.badges.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        func visit(_ badge: Badge) {
+            guard visited.insert(badge.id).inserted else { return }
+            for dependency in badge.criteria.badgeDependencies {
+                if let target = byID[dependency] { visit(target) }
+            }
+            ordered.append(badge)
+        }
+        definitions.badges.forEach(visit)
+        var badgeIndex: [String: Int] = [:]
+        for (index, badge) in ordered.enumerated() { badgeIndex[badge.id] = index }
+        self.badgeIndex = badgeIndex
+
+        // Item slots: every item a criterion names.
+        var instrumentIndex: [String: Int] = [:]
+        for (index, instrument) in definitions.instruments.enumerated() { instrumentIndex[instrument.id] = index }
+        self.instrumentIndex = instrumentIndex
+        var slots: [(instrument: Int, item: Int)] = []
+        var slotLookup: [String: Int] = [:]
+        for badge in ordered {
+            for node in badge.criteria.allNodes {
+                guard case .item(let instrumentID, let itemID, _) = node.expression,
+                    let instrument = instrumentIndex[instrumentID],
+                    let item = definitions.instruments[instrument].items.firstIndex(where: { $0.id == itemID }),
+                    slotLookup["\(instrumentID)/\(itemID)"] == nil
+                else { continue }
+                slotLookup["\(instrumentID)/\(itemID)"] = slots.count
+                slots.append((instrument, item))
+            }
+        }
+        itemSlots = slots
+
+        instruments = definitions.instruments.map { instrument in
+            Self.compile(instrument, competenceIndex: codeIndex, competenceCount: codes.count, slots: slotLookup)
+        }
+
+        // Baselines and their requirements.
+        var requirements: [Requirement] = []
+        var baselines: [CompiledBaseline] = []
+        for framework in definitions.frameworks {
+            for baseline in framework.baselines {
+                let start = requirements.count
+                for requirement in baseline.requirements {
+                    guard let competence = codeIndex[requirement.competence] else { continue }
+                    requirements.append(
+                        Requirement(
+                            competence: Int32(competence), level: Int32(requirement.level),
+                            evidence: Int32(requirement.evidence.rank)))
+                }
+                baselines.append(
+                    CompiledBaseline(id: baseline.id, framework: framework.id, baseline: baseline, requirementRange: start..<requirements.count))
+            }
+        }
+        self.baselines = baselines
+
+        // Criteria.
+        var builder = NodeBuilder(
+            definitions: definitions, competenceIndex: codeIndex, instrumentIndex: instrumentIndex, badgeIndex: badgeIndex,
+            slots: slotLookup, baselines: baselines, requirements: requirements)
+        var compiledBadges: [CompiledBadge] = []
+        for badge in ordered {
+            let root = builder.add(badge.criteria, framework: badge.framework, owner: badgeIndex[badge.id]!)
+            compiledBadges.append(CompiledBadge(id: badge.id, badge: badge, root: root))
+        }
+        self.badges = compiledBadges
+        self.nodes = builder.nodes
+        self.lists = builder.lists
+        self.requirements = builder.requirements
+    }
+
+    public func competence(_ code: String) -> Int? { competenceIndex[code] }
+    public func instrument(_ id: String) -> Int? { instrumentIndex[id] }
+    public func badge(_ id: String) -> Int? { badgeIndex[id] }
+
+    /// The framework competence for an index (for titles).
+    public func competenceDefinition(_ index: Int) -> Framework.Competence? {
+        definitions.frameworks[competenceFramework[index]].competence(competenceCodes[index])
+    }
+
+    private static func compile(
+        _ instrument: Instrument, competenceIndex: [String: Int], competenceCount: Int, slots: [String: Int]
+    ) -> CompiledInstrument {
+        var items: [CompiledItem] = []
+        var itemIndex: [String: Int] = [:]
+        var weights = Array(repeating: 0, count: competenceCount)
+        var denominator = 1
+        var slotOfItem: [Int] = []
+        for item in instrument.items {
+            let scale = instrument.scale(item.scale)
+            let options = (scale?.options.map(\.value) ?? []).sorted()
+            let lowest = options.first ?? 0
+            let highest = options.last ?? 0
+            let competence = competenceIndex[item.competence] ?? 0
+            let weight = Int((item.weight * 1000).rounded())
+            if item.kind != .knowledge, highest > lowest {
+                denominator = lcm(denominator, highest - lowest)
+            }
+            itemIndex[item.id] = items.count
+            items.append(
+                CompiledItem(
+                    id: item.id, competence: competence, kind: item.kind, scaleID: item.scale, options: options, lowest: lowest,
+                    highest: highest, correct: item.correct, weightThousandths: weight))
+            weights[competence] += weight
+            slotOfItem.append(slots["\(instrument.id)/\(item.id)"] ?? -1)
+        }
+        var levelForPercent = [Int8](repeating: 0, count: 101)
+        let cuts = instrument.levelCuts.sorted { $0.minPercent < $1.minPercent }
+        for percent in 0...100 {
+            levelForPercent[percent] = Int8(cuts.last { $0.minPercent <= percent }?.level ?? 0)
+        }
+        return CompiledInstrument(
+            id: instrument.id, evidence: instrument.evidence, items: items, itemIndex: itemIndex, levelForPercent: levelForPercent,
+            denominator: denominator, weightPerCompetence: weights, slotOfItem: slotOfItem)
+    }
+}
+
+private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+private func lcm(_ a: Int, _ b: Int) -> Int { a / gcd(a, b) * b }
+
+/// Flattens criterion trees into the node array.
+private struct NodeBuilder {
+    let definitions: DefinitionSet
+    let competenceIndex: [String: Int]
+    let instrumentIndex: [String: Int]
+    let badgeIndex: [String: Int]
+    let slots: [String: Int]
+    let baselines: [CompiledDefinitions.CompiledBaseline]
+    let competenceCodes: [String]
+    var requirements: [CompiledDefinitions.Requirement]
+    var nodes: [CompiledDefinitions.Node] = []
+    var lists: [Int32] = []
+
+    init(
+        definitions: DefinitionSet, competenceIndex: [String: Int], instrumentIndex: [String: Int], badgeIndex: [String: Int],
+        slots: [String: Int], baselines: [CompiledDefinitions.CompiledBaseline], requirements: [CompiledDefinitions.Requirement]
+    ) {
+        self.definitions = definitions
+        self.competenceIndex = competenceIndex
+        self.instrumentIndex = instrumentIndex
+        self.badgeIndex = badgeIndex
+        self.slots = slots
+        self.baselines = baselines
+        self.requirements = requirements
+        self.competenceCodes = competenceIndex.sorted { $0.value < $1.value }.map(\.key)
+    }
+
+    /// Adds a criterion and its children; returns the node index.
+    ///
+    /// Fields by kind: combinators `first`/`count` over `lists` (child nodes), `a` = count for at-least;
+    /// competence `a` competence, `b` level, `c` evidence; area `first`/`count` over `lists` (competences),
+    /// `b` level, `c` evidence, `d` how many must hold; baseline `first`/`count` over `lists` (requirements),
+    /// `c` evidence floor; item `a` slot, `b` 0 = min-value / 1 = correct, `c` min value, `d` correct value;
+    /// badge `a` badge; attestation `a` owning badge, `b` role (0 instructor, 1 admin).
+    mutating func add(_ criterion: Criterion, framework frameworkID: String, owner: Int) -> Int32 {
+        let index = nodes.count
+        nodes.append(CompiledDefinitions.Node(kind: .allOf, criterion: criterion))
+        var node = CompiledDefinitions.Node(kind: .allOf, criterion: criterion)
+        let framework = definitions.framework(frameworkID)
+        switch criterion.expression {
+        case .allOf(let children), .anyOf(let children), .atLeast(_, let children):
+            if case .anyOf = criterion.expression { node.kind = .anyOf }
+            if case .atLeast(let count, _) = criterion.expression {
+                node.kind = .atLeast
+                node.a = Int32(count)
+            }
+            let childIndices = children.map { add($0, framework: frameworkID, owner: owner) }
+            node.first = Int32(lists.count)
+            node.count = Int32(childIndices.count)
+            lists.append(contentsOf: childIndices)
+        case .competence(let code, let minLevel, let evidence):
+            node.kind = .competence
+            node.a = Int32(competenceIndex[code] ?? 0)
+            node.b = Int32(minLevel)
+            node.c = Int32(evidence.rank)
+        case .area(let code, let minLevel, let count, let evidence):
+            node.kind = .area
+            let members = framework?.area(code)?.competences.compactMap { competenceIndex[$0.code] } ?? []
+            node.first = Int32(lists.count)
+            node.count = Int32(members.count)
+            lists.append(contentsOf: members.map { Int32($0) })
+            node.b = Int32(minLevel)
+            node.c = Int32(evidence.rank)
+            node.d = Int32(count ?? members.count)
+        case .baseline(let id, let area, let evidence):
+            node.kind = .baseline
+            let baseline = baselines.first { $0.id == id && $0.framework == frameworkID }
+            let members = (baseline?.requirementRange ?? 0..<0).filter { index in
+                area.map { codeArea(of: index) == $0 } ?? true
+            }
+            node.first = Int32(lists.count)
+            node.count = Int32(members.count)
+            lists.append(contentsOf: members.map { Int32($0) })
+            node.c = Int32(evidence?.rank ?? 0)
+        case .item(let instrumentID, let itemID, let condition):
+            node.kind = .item
+            node.a = Int32(slots["\(instrumentID)/\(itemID)"] ?? -1)
+            switch condition {
+            case .minValue(let value):
+                node.b = 0
+                node.c = Int32(clamping: value)
+            case .correct:
+                node.b = 1
+                let instrument = instrumentIndex[instrumentID].map { definitions.instruments[$0] }
+                node.d = instrument?.item(itemID)?.correct.map { Int32(clamping: $0) } ?? Int32.min
+            }
+        case .badge(let id):
+            node.kind = .badge
+            node.a = Int32(badgeIndex[id] ?? -1)
+        case .attestation(let role):
+            node.kind = .attestation
+            node.a = Int32(owner)
+            node.b = role == .instructor ? 0 : 1
+        }
+        nodes[index] = node
+        return Int32(index)
+    }
+
+    private func codeArea(of requirementIndex: Int) -> String {
+        let code = competenceCodes[Int(requirements[requirementIndex].competence)]
+        return String(code.prefix { $0 != "." })
+    }
+}
