@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "MerkistoSchemas",
             path: "Schemas",
-            exclude: ["README.md"],
+            exclude: ["README.md", "json"],
             resources: [.copy("xsd")],
             swiftSettings: swiftSettings
         ),

@@ -7,7 +7,7 @@ struct Merkisto: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merkisto",
         abstract: "Digital competence badges for rehabilitative work activity (DigComp 2.2, Open Badges).",
-        subcommands: [Lint.self, Show.self, Evaluate.self]
+        subcommands: [Lint.self, Show.self, Evaluate.self, Bench.self]
     )
 
     /// Runs the command; usage mistakes exit with status 2 (not ArgumentParser's 64), as the README documents.
