@@ -6,16 +6,19 @@ public import Definitions
 /// identity code. References are bound to the compiled definitions when the record is read, so the
 /// evaluator works with indices, not strings.
 public struct ClientRecord: Sendable {
-    public var client: String
-    public var assessments: [Assessment]
-    public var attestations: [Attestation]
-    public var awards: [Award]
+    public let client: String
+    public let assessments: [Assessment]
+    public let attestations: [Attestation]
+    public let awards: [Award]
+    /// The same record as flat numbers, built once here so evaluation touches no strings.
+    let flat: FlatRecord
 
     public init(client: String, assessments: [Assessment] = [], attestations: [Attestation] = [], awards: [Award] = []) {
         self.client = client
         self.assessments = assessments
         self.attestations = attestations
         self.awards = awards
+        self.flat = FlatRecord(assessments: assessments, attestations: attestations, awards: awards)
     }
 
     public struct Assessment: Sendable {

@@ -25,6 +25,15 @@ public final class CompiledDefinitions: Sendable {
     public let baselines: [CompiledBaseline]
 
     let nodes: [Node]
+    /// The criterion each node was compiled from (for explanations), parallel to `nodes`.
+    let nodeCriteria: [Criterion]
+    /// Scoring data of every item of every instrument; instrument `i` starts at `itemOffset[i]`.
+    let itemScores: [ItemScore]
+    let itemOffset: [Int32]
+    /// For instrument `i` and percent `p`, the level at `percentLevels[i * 101 + p]`.
+    let percentLevels: [Int8]
+    /// For instrument `i` and competence `c`, Σ weight × denominator at `wholes[i * competenceCount + c]` (0: no items).
+    let wholes: [Int]
     /// Child node indices of combinators, competence indices of areas, requirement indices of baselines.
     let lists: [Int32]
     let requirements: [Requirement]
@@ -85,7 +94,7 @@ public final class CompiledDefinitions: Sendable {
         case allOf, anyOf, atLeast, competence, area, baseline, item, badge, attestation
     }
 
-    /// One criterion node; the meaning of `a`…`d` depends on the kind (see `compile`).
+    /// One criterion node, plain data only; the meaning of `a`…`d` depends on the kind (see `NodeBuilder.add`).
     struct Node: Sendable {
         var kind: Kind
         var a: Int32 = 0
@@ -94,7 +103,19 @@ public final class CompiledDefinitions: Sendable {
         var d: Int32 = 0
         var first: Int32 = 0
         var count: Int32 = 0
-        var criterion: Criterion
+    }
+
+    /// How one item's answer adds to its competence's score, in exact integer units.
+    ///
+    /// A knowledge item adds `multiplier` when the answer equals `correct`; a skill or attitude item adds
+    /// `multiplier × (value − lowest)`, where `multiplier` is weight × denominator / (highest − lowest).
+    struct ItemScore: Sendable {
+        var competence: Int32
+        var slot: Int32
+        var lowest: Int32
+        var correct: Int32
+        var multiplier: Int
+        var knowledge: Bool
     }
 
     /// Compiles a definition set; it must have passed lint without errors.
@@ -185,8 +206,35 @@ public final class CompiledDefinitions: Sendable {
         }
         self.badges = compiledBadges
         self.nodes = builder.nodes
+        self.nodeCriteria = builder.criteria
         self.lists = builder.lists
         self.requirements = builder.requirements
+
+        // Flat scoring tables for the evaluator's hot path.
+        var scores: [ItemScore] = []
+        var offsets: [Int32] = []
+        var percents: [Int8] = []
+        var wholes: [Int] = []
+        for instrument in instruments {
+            offsets.append(Int32(scores.count))
+            for (index, item) in instrument.items.enumerated() {
+                let range = max(1, item.highest - item.lowest)
+                scores.append(
+                    ItemScore(
+                        competence: Int32(item.competence), slot: Int32(instrument.slotOfItem[index]), lowest: Int32(item.lowest),
+                        correct: item.correct.map { Int32(clamping: $0) } ?? Int32.min,
+                        multiplier: item.kind == .knowledge
+                            ? item.weightThousandths * instrument.denominator
+                            : item.weightThousandths * (instrument.denominator / range),
+                        knowledge: item.kind == .knowledge))
+            }
+            percents.append(contentsOf: instrument.levelForPercent)
+            wholes.append(contentsOf: instrument.weightPerCompetence.map { $0 * instrument.denominator })
+        }
+        itemScores = scores
+        itemOffset = offsets
+        percentLevels = percents
+        self.wholes = wholes
     }
 
     public func competence(_ code: String) -> Int? { competenceIndex[code] }
@@ -249,6 +297,7 @@ private struct NodeBuilder {
     let competenceCodes: [String]
     var requirements: [CompiledDefinitions.Requirement]
     var nodes: [CompiledDefinitions.Node] = []
+    var criteria: [Criterion] = []
     var lists: [Int32] = []
 
     init(
@@ -274,8 +323,9 @@ private struct NodeBuilder {
     /// badge `a` badge; attestation `a` owning badge, `b` role (0 instructor, 1 admin).
     mutating func add(_ criterion: Criterion, framework frameworkID: String, owner: Int) -> Int32 {
         let index = nodes.count
-        nodes.append(CompiledDefinitions.Node(kind: .allOf, criterion: criterion))
-        var node = CompiledDefinitions.Node(kind: .allOf, criterion: criterion)
+        nodes.append(CompiledDefinitions.Node(kind: .allOf))
+        criteria.append(criterion)
+        var node = CompiledDefinitions.Node(kind: .allOf)
         let framework = definitions.framework(frameworkID)
         switch criterion.expression {
         case .allOf(let children), .anyOf(let children), .atLeast(_, let children):

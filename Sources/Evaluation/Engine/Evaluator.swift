@@ -11,134 +11,151 @@ import Definitions
 /// recorded directly in an assessment overrides the item-derived level for that competence.
 public final class Evaluator {
     public let compiled: CompiledDefinitions
+    private let tables: EvaluatorTables
     private let competenceCount: Int
     private let badgeCount: Int
 
-    /// Best (time, evidence, level) key per evidence floor and competence; `Int64.min` when none.
-    private var best: [Int64]
-    private var source: [Int32]
-    private var numerator: [Int]
-    private var touched: [Int]
-    private var touchedFlag: [Bool]
-    private var direct: [Int32]
-    private var slotKey: [Int64]
-    private var slotValue: [Int]
-    private var slotSource: [Int32]
-    private var attested: [Int32]
-    private var held: [Int32]
-    private var earned: [Bool]
-
     public init(_ compiled: CompiledDefinitions) {
         self.compiled = compiled
+        tables = EvaluatorTables(compiled)
         competenceCount = compiled.competenceCodes.count
         badgeCount = compiled.badges.count
-        best = Array(repeating: .min, count: 3 * competenceCount)
-        source = Array(repeating: -1, count: 3 * competenceCount)
-        numerator = Array(repeating: 0, count: competenceCount)
-        touched = []
-        touched.reserveCapacity(competenceCount)
-        touchedFlag = Array(repeating: false, count: competenceCount)
-        direct = Array(repeating: -1, count: competenceCount)
-        slotKey = Array(repeating: .min, count: compiled.itemSlots.count)
-        slotValue = Array(repeating: 0, count: compiled.itemSlots.count)
-        slotSource = Array(repeating: -1, count: compiled.itemSlots.count)
-        attested = Array(repeating: -1, count: 2 * badgeCount)
-        held = Array(repeating: -1, count: badgeCount)
-        earned = Array(repeating: false, count: badgeCount)
     }
 
     // MARK: Preparing the client's tables
 
     /// Fills the per-client tables from the record as of `time`.
     private func prepare(_ record: ClientRecord, at time: Timestamp) {
-        for index in best.indices {
-            best[index] = .min
-            source[index] = -1
-        }
-        for slot in slotKey.indices {
-            slotKey[slot] = .min
-            slotSource[slot] = -1
-        }
-        for (index, assessment) in record.assessments.enumerated() where assessment.assessedAt <= time {
-            let evidence = assessment.evidence.rank
-            let timeKey = assessment.assessedAt.microseconds &* 64 &+ Int64(evidence &* 16)
-            for level in assessment.levels { direct[level.competence] = Int32(level.level) }
-            if let instrumentIndex = assessment.instrument {
-                score(assessment, instrument: compiled.instruments[instrumentIndex], index: index, timeKey: timeKey, evidence: evidence)
-            }
-            for level in assessment.levels {
-                store(level.competence, level: level.level, key: timeKey &+ Int64(level.level), evidence: evidence, index: index)
-                direct[level.competence] = -1
-            }
-        }
-        for index in attested.indices { attested[index] = -1 }
-        for (index, attestation) in record.attestations.enumerated() where attestation.at <= time {
-            let cell = (attestation.role == .instructor ? 0 : badgeCount) + attestation.badge
-            if attested[cell] < 0 || record.attestations[Int(attested[cell])].at < attestation.at { attested[cell] = Int32(index) }
-        }
-        for index in held.indices { held[index] = -1 }
-        for (index, award) in record.awards.enumerated() where award.isValid(at: time) {
-            let current = held[award.badge]
-            if current < 0 || record.awards[Int(current)].issuedAt < award.issuedAt { held[award.badge] = Int32(index) }
-        }
-    }
-
-    /// Scores an assessment's responses into per-competence levels (exact integer arithmetic).
-    private func score(_ assessment: ClientRecord.Assessment, instrument: CompiledDefinitions.CompiledInstrument, index: Int, timeKey: Int64, evidence: Int) {
-        let denominator = instrument.denominator
-        for response in assessment.responses {
-            let item = instrument.items[response.item]
-            let competence = item.competence
-            if !touchedFlag[competence] {
-                touchedFlag[competence] = true
-                numerator[competence] = 0
-                touched.append(competence)
-            }
-            if item.kind == .knowledge {
-                if response.value == item.correct { numerator[competence] += item.weightThousandths * denominator }
-            } else {
-                let range = item.highest - item.lowest
-                numerator[competence] += item.weightThousandths * (response.value - item.lowest) * (denominator / range)
-            }
-            let slot = instrument.slotOfItem[response.item]
-            if slot >= 0 {
-                let key = assessment.assessedAt.microseconds &* 4 &+ Int64(evidence)
-                if key > slotKey[slot] || (key == slotKey[slot] && response.value > slotValue[slot]) {
-                    slotKey[slot] = key
-                    slotValue[slot] = response.value
-                    slotSource[slot] = Int32(index)
+        let t = tables
+        t.best.update(repeating: .min)
+        t.source.update(repeating: -1)
+        t.slotKey.update(repeating: .min)
+        t.slotSource.update(repeating: -1)
+        t.attested.update(repeating: -1)
+        t.held.update(repeating: -1)
+        let flat = record.flat
+        let limit = time.microseconds
+        flat.ints.withUnsafeBufferPointer { ints in
+            flat.longs.withUnsafeBufferPointer { longs in
+                for index in 0..<flat.assessmentCount {
+                    let at = longs[index]
+                    guard at <= limit else { continue }
+                    let base = index &* FlatRecord.assessmentFields
+                    let evidence = Int(ints[base])
+                    let instrument = Int(ints[base &+ 1])
+                    let timeKey = at &* 64 &+ Int64(evidence &* 16)
+                    let levelStart = Int(ints[base &+ 4])
+                    let levelEnd = levelStart &+ 2 &* Int(ints[base &+ 5])
+                    var position = levelStart
+                    while position < levelEnd {
+                        t.direct[Int(ints[position])] = ints[position &+ 1]
+                        position &+= 2
+                    }
+                    if instrument >= 0 {
+                        let responseStart = Int(ints[base &+ 2])
+                        score(
+                            ints: ints, from: responseStart, to: responseStart &+ 2 &* Int(ints[base &+ 3]), instrument: instrument,
+                            index: index, at: at, timeKey: timeKey, evidence: evidence)
+                    }
+                    position = levelStart
+                    while position < levelEnd {
+                        let competence = Int(ints[position])
+                        let level = Int(ints[position &+ 1])
+                        store(competence, key: timeKey &+ Int64(level), evidence: evidence, index: index)
+                        t.direct[competence] = -1
+                        position &+= 2
+                    }
+                }
+                let attestationTimes = flat.assessmentCount
+                for index in 0..<flat.attestationCount where longs[attestationTimes &+ index] <= limit {
+                    let badge = Int(ints[flat.attestationBase &+ 2 &* index])
+                    let cell = (ints[flat.attestationBase &+ 2 &* index &+ 1] == 0 ? 0 : badgeCount) &+ badge
+                    let current = Int(t.attested[cell])
+                    if current < 0 || longs[attestationTimes &+ current] < longs[attestationTimes &+ index] {
+                        t.attested[cell] = Int32(index)
+                    }
+                }
+                let issuedTimes = attestationTimes &+ flat.attestationCount
+                let endTimes = issuedTimes &+ flat.awardCount
+                for index in 0..<flat.awardCount {
+                    guard ints[flat.awardBase &+ 2 &* index &+ 1] == 0, longs[issuedTimes &+ index] <= limit,
+                        limit < longs[endTimes &+ index]
+                    else { continue }
+                    let badge = Int(ints[flat.awardBase &+ 2 &* index])
+                    let current = Int(t.held[badge])
+                    if current < 0 || longs[issuedTimes &+ current] < longs[issuedTimes &+ index] { t.held[badge] = Int32(index) }
                 }
             }
         }
-        for competence in touched {
-            touchedFlag[competence] = false
-            guard direct[competence] < 0 else { continue }
-            let weight = instrument.weightPerCompetence[competence]
-            guard weight > 0 else { continue }
-            let whole = weight * denominator
-            let percent = min(100, (200 * numerator[competence] + whole) / (2 * whole))
-            let level = Int(instrument.levelForPercent[percent])
-            store(competence, level: level, key: timeKey &+ Int64(level), evidence: evidence, index: index)
+    }
+
+    /// Scores an assessment's responses into per-competence levels (exact integer arithmetic):
+    /// percent = round-half-up(100 × Σ score / Σ weight), level = the instrument's level for that percent.
+    @inline(__always)
+    private func score(
+        ints: UnsafeBufferPointer<Int32>, from start: Int, to end: Int, instrument: Int, index: Int, at: Int64, timeKey: Int64,
+        evidence: Int
+    ) {
+        let t = tables
+        let offset = Int(t.itemOffset[instrument])
+        var touchedCount = 0
+        var position = start
+        while position < end {
+            let item = t.itemScores[offset &+ Int(ints[position])]
+            let value = ints[position &+ 1]
+            let competence = Int(item.competence)
+            if !t.touchedFlag[competence] {
+                t.touchedFlag[competence] = true
+                t.numerator[competence] = 0
+                t.touched[touchedCount] = Int32(competence)
+                touchedCount &+= 1
+            }
+            if item.knowledge {
+                if value == item.correct { t.numerator[competence] &+= item.multiplier }
+            } else {
+                t.numerator[competence] &+= item.multiplier &* Int(value &- item.lowest)
+            }
+            let slot = Int(item.slot)
+            if slot >= 0 {
+                let key = at &* 4 &+ Int64(evidence)
+                if key > t.slotKey[slot] || (key == t.slotKey[slot] && value > t.slotValue[slot]) {
+                    t.slotKey[slot] = key
+                    t.slotValue[slot] = value
+                    t.slotSource[slot] = Int32(index)
+                }
+            }
+            position &+= 2
         }
-        touched.removeAll(keepingCapacity: true)
+        let wholeBase = instrument &* competenceCount
+        let levelBase = instrument &* 101
+        for touchedIndex in 0..<touchedCount {
+            let competence = Int(t.touched[touchedIndex])
+            t.touchedFlag[competence] = false
+            guard t.direct[competence] < 0 else { continue }
+            let whole = t.wholes[wholeBase &+ competence]
+            guard whole > 0 else { continue }
+            let percent = min(100, (200 &* t.numerator[competence] &+ whole) / (2 &* whole))
+            let level = Int(t.percentLevels[levelBase &+ percent])
+            store(competence, key: timeKey &+ Int64(level), evidence: evidence, index: index)
+        }
     }
 
     @inline(__always)
-    private func store(_ competence: Int, level: Int, key: Int64, evidence: Int, index: Int) {
+    private func store(_ competence: Int, key: Int64, evidence: Int, index: Int) {
         var floor = 0
         while floor <= evidence {
             let cell = floor &* competenceCount &+ competence
-            if key > best[cell] {
-                best[cell] = key
-                source[cell] = Int32(index)
+            if key > tables.best[cell] {
+                tables.best[cell] = key
+                tables.source[cell] = Int32(index)
             }
-            floor += 1
+            floor &+= 1
         }
     }
 
     @inline(__always)
     private func level(_ competence: Int, evidence: Int) -> Int {
-        let key = best[evidence &* competenceCount &+ competence]
+        let key = tables.best[evidence &* competenceCount &+ competence]
         return key == .min ? 0 : Int(key & 15)
     }
 
@@ -151,10 +168,10 @@ public final class Evaluator {
     public func countEarned(_ record: ClientRecord, at time: Timestamp) -> Int {
         prepare(record, at: time)
         var count = 0
-        for (index, badge) in compiled.badges.enumerated() {
-            let met = holds(Int(badge.root))
-            earned[index] = met
-            if met { count += 1 }
+        for index in 0..<badgeCount {
+            let met = holds(Int(tables.badgeRoots[index]))
+            tables.earned[index] = met
+            if met { count &+= 1 }
         }
         return count
     }
@@ -162,24 +179,25 @@ public final class Evaluator {
     /// The ids of the badges whose criteria hold.
     public func earnedBadges(_ record: ClientRecord, at time: Timestamp) -> [String] {
         countEarned(record, at: time)
-        return compiled.badges.indices.filter { earned[$0] }.map { compiled.badges[$0].id }
+        return compiled.badges.indices.filter { tables.earned[$0] }.map { compiled.badges[$0].id }
     }
 
     private func holds(_ index: Int) -> Bool {
-        let node = compiled.nodes[index]
+        let t = tables
+        let node = t.nodes[index]
         let first = Int(node.first)
-        let end = first + Int(node.count)
+        let end = first &+ Int(node.count)
         switch node.kind {
         case .allOf:
-            for position in first..<end where !holds(Int(compiled.lists[position])) { return false }
+            for position in first..<end where !holds(Int(t.lists[position])) { return false }
             return true
         case .anyOf:
-            for position in first..<end where holds(Int(compiled.lists[position])) { return true }
+            for position in first..<end where holds(Int(t.lists[position])) { return true }
             return false
         case .atLeast:
             var count: Int32 = 0
-            for position in first..<end where holds(Int(compiled.lists[position])) {
-                count += 1
+            for position in first..<end where holds(Int(t.lists[position])) {
+                count &+= 1
                 if count >= node.a { return true }
             }
             return count >= node.a
@@ -187,26 +205,26 @@ public final class Evaluator {
             return level(Int(node.a), evidence: Int(node.c)) >= Int(node.b)
         case .area:
             var count: Int32 = 0
-            for position in first..<end where level(Int(compiled.lists[position]), evidence: Int(node.c)) >= Int(node.b) {
-                count += 1
+            for position in first..<end where level(Int(t.lists[position]), evidence: Int(node.c)) >= Int(node.b) {
+                count &+= 1
             }
             return count >= node.d
         case .baseline:
             for position in first..<end {
-                let requirement = compiled.requirements[Int(compiled.lists[position])]
+                let requirement = t.requirements[Int(t.lists[position])]
                 let evidence = max(Int(requirement.evidence), Int(node.c))
                 if level(Int(requirement.competence), evidence: evidence) < Int(requirement.level) { return false }
             }
             return true
         case .item:
             let slot = Int(node.a)
-            guard slot >= 0, slotKey[slot] != .min else { return false }
-            return node.b == 0 ? slotValue[slot] >= Int(node.c) : slotValue[slot] == Int(node.d)
+            guard slot >= 0, t.slotKey[slot] != .min else { return false }
+            return node.b == 0 ? t.slotValue[slot] >= node.c : t.slotValue[slot] == node.d
         case .badge:
             let badge = Int(node.a)
-            return badge >= 0 && (held[badge] >= 0 || earned[badge])
+            return badge >= 0 && (t.held[badge] >= 0 || t.earned[badge])
         case .attestation:
-            return attested[(node.b == 0 ? 0 : badgeCount) + Int(node.a)] >= 0
+            return t.attested[(node.b == 0 ? 0 : badgeCount) &+ Int(node.a)] >= 0
         }
     }
 
@@ -220,9 +238,9 @@ public final class Evaluator {
         var missingOfBadge = Array(repeating: 0, count: badgeCount)
         for (index, badge) in compiled.badges.enumerated() {
             let tree = explain(Int(badge.root), record: record, missingOfBadge: missingOfBadge)
-            earned[index] = tree.met
+            tables.earned[index] = tree.met
             missingOfBadge[index] = tree.missing
-            let award = held[index] >= 0 ? record.awards[Int(held[index])] : nil
+            let award = tables.held[index] >= 0 ? record.awards[Int(tables.held[index])] : nil
             badges.append(
                 BadgeResult(
                     id: badge.id, earned: tree.met, held: award.map { HeldAward(issuedAt: $0.issuedAt, validUntil: $0.validUntil) },
@@ -234,7 +252,7 @@ public final class Evaluator {
         let baselines = compiled.baselines.map { baseline in
             var gaps: [BaselineResult.Gap] = []
             for position in baseline.requirementRange {
-                let requirement = compiled.requirements[position]
+                let requirement = tables.requirements[position]
                 let current = level(Int(requirement.competence), evidence: Int(requirement.evidence))
                 if current < Int(requirement.level) {
                     gaps.append(
@@ -260,9 +278,9 @@ public final class Evaluator {
 
     private func levelSource(_ competence: Int, evidence: Int, _ record: ClientRecord) -> LevelSource? {
         let cell = evidence * competenceCount + competence
-        let key = best[cell]
-        guard key != .min, source[cell] >= 0 else { return nil }
-        let assessment = record.assessments[Int(source[cell])]
+        let key = tables.best[cell]
+        guard key != .min, tables.source[cell] >= 0 else { return nil }
+        let assessment = record.assessments[Int(tables.source[cell])]
         return LevelSource(level: Int(key & 15), evidence: assessment.evidence, assessment: assessment.id, assessedAt: assessment.assessedAt)
     }
 
@@ -288,12 +306,12 @@ public final class Evaluator {
     }
 
     private func explain(_ index: Int, record: ClientRecord, missingOfBadge: [Int]) -> NodeResult {
-        let node = compiled.nodes[index]
-        let criterion = node.criterion
+        let node = tables.nodes[index]
+        let criterion = compiled.nodeCriteria[index]
         let range = Int(node.first)..<Int(node.first + node.count)
         switch node.kind {
         case .allOf, .anyOf, .atLeast:
-            let children = range.map { explain(Int(compiled.lists[$0]), record: record, missingOfBadge: missingOfBadge) }
+            let children = range.map { explain(Int(tables.lists[$0]), record: record, missingOfBadge: missingOfBadge) }
             let needed = node.kind == .allOf ? children.count : node.kind == .anyOf ? 1 : Int(node.a)
             return group(criterion, children: children, needed: needed)
         case .competence:
@@ -301,7 +319,7 @@ public final class Evaluator {
         case .area:
             let evidence = Self.evidence(Int(node.c))
             let children = range.map { position -> NodeResult in
-                let competence = Int(compiled.lists[position])
+                let competence = Int(tables.lists[position])
                 let leaf = Criterion(
                     .competence(code: compiled.competenceCodes[competence], minLevel: Int(node.b), evidence: evidence), at: criterion.location)
                 return competenceNode(leaf, competence: competence, required: Int(node.b), evidence: Int(node.c), record: record)
@@ -309,7 +327,7 @@ public final class Evaluator {
             return group(criterion, children: children, needed: Int(node.d))
         case .baseline:
             let children = range.map { position -> NodeResult in
-                let requirement = compiled.requirements[Int(compiled.lists[position])]
+                let requirement = tables.requirements[Int(tables.lists[position])]
                 let evidence = max(Int(requirement.evidence), Int(node.c))
                 let competence = Int(requirement.competence)
                 let leaf = Criterion(
@@ -323,10 +341,11 @@ public final class Evaluator {
             if case .item(let instrumentID, let itemID, _) = criterion.expression { reference = (instrumentID, itemID) }
             let slot = Int(node.a)
             var answer: ItemAnswer?
-            if slot >= 0, slotKey[slot] != .min, slotSource[slot] >= 0 {
-                let assessment = record.assessments[Int(slotSource[slot])]
+            if slot >= 0, tables.slotKey[slot] != .min, tables.slotSource[slot] >= 0 {
+                let assessment = record.assessments[Int(tables.slotSource[slot])]
+                let value = Int(tables.slotValue[slot])
                 answer = ItemAnswer(
-                    value: slotValue[slot], correct: node.b == 1 ? slotValue[slot] == Int(node.d) : nil, assessment: assessment.id,
+                    value: value, correct: node.b == 1 ? value == Int(node.d) : nil, assessment: assessment.id,
                     assessedAt: assessment.assessedAt)
             }
             let met = holds(index)
@@ -335,8 +354,8 @@ public final class Evaluator {
                 children: [])
         case .badge:
             let badge = Int(node.a)
-            let award = held[badge] >= 0 ? record.awards[Int(held[badge])] : nil
-            let earnedNow = earned[badge]
+            let award = tables.held[badge] >= 0 ? record.awards[Int(tables.held[badge])] : nil
+            let earnedNow = tables.earned[badge]
             let met = award != nil || earnedNow
             var lapsed: LapsedAward?
             if !met, let last = record.awards.last(where: { $0.badge == badge }) {
@@ -350,7 +369,7 @@ public final class Evaluator {
                 children: [])
         case .attestation:
             let cell = (node.b == 0 ? 0 : badgeCount) + Int(node.a)
-            let attestation = attested[cell] >= 0 ? record.attestations[Int(attested[cell])] : nil
+            let attestation = tables.attested[cell] >= 0 ? record.attestations[Int(tables.attested[cell])] : nil
             return NodeResult(
                 criterion: criterion, met: attestation != nil, missing: attestation != nil ? 0 : 1,
                 detail: .attestation(role: node.b == 0 ? .instructor : .admin, by: attestation?.by, at: attestation?.at), children: [])
