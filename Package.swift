@@ -15,10 +15,14 @@ let package = Package(
         .executable(name: "merkisto", targets: ["merkisto"]),
         .library(name: "Definitions", targets: ["Definitions"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Credentials", targets: ["Credentials"]),
+        .library(name: "Storage", targets: ["Storage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,11 +51,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Credentials",
+            dependencies: [
+                "Definitions",
+                "Evaluation",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "merkisto",
             dependencies: [
                 "Definitions",
                 "Evaluation",
+                "Credentials",
+                "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -66,6 +90,11 @@ let package = Package(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "Definitions"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CredentialsTests",
+            dependencies: ["Credentials", "Evaluation", "Definitions", "Storage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

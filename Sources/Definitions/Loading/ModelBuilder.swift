@@ -19,6 +19,7 @@ struct ModelBuilder {
         Framework(
             id: root[attribute: "id"] ?? "",
             version: root[attribute: "version"] ?? "",
+            source: root[attribute: "source"],
             title: localized("title", in: root),
             description: optionalLocalized("description", in: root),
             levels: (root.child(named: "levels")?.children(named: "level") ?? []).map { level in

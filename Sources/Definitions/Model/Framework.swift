@@ -2,6 +2,8 @@
 public struct Framework: Sendable, Hashable {
     public var id: String
     public var version: String
+    /// Where the framework is published (a URL), when given.
+    public var source: String?
     public var title: LocalizedText
     public var description: LocalizedText?
     public var levels: [Level]

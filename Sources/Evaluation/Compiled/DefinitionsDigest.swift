@@ -37,6 +37,7 @@ public enum DefinitionsDigest {
     private static func framework(_ framework: Framework) -> JSONValue {
         .object([
             "id": .string(framework.id), "version": .string(framework.version), "title": text(framework.title),
+            "source": framework.source.map { .string($0) } ?? .null,
             "description": text(framework.description),
             "levels": .array(
                 framework.levels.map {

@@ -70,6 +70,14 @@ public struct EvaluationReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// One badge with its reason tree, for example to say why a badge cannot be issued.
+    public func renderBadge(_ id: String, in result: EvaluationResult) -> String {
+        guard let badge = result.badges.first(where: { $0.id == id }) else { return "" }
+        var lines = ["\(badge.earned ? "✓" : "✗") \(writer.badgeName(badge.id))"]
+        tree(badge.criteria, badge: badge.id, depth: 1, into: &lines)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     private func tree(_ node: NodeResult, badge: String, depth: Int, into lines: inout [String]) {
         let indent = String(repeating: "  ", count: depth)
         lines.append("\(indent)\(node.met ? "✓" : "✗") \(writer.sentence(node, badge: badge)) — \(writer.reason(node))")

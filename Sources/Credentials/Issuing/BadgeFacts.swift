@@ -1,0 +1,77 @@
+import Definitions
+import Evaluation
+
+/// What a credential says about one badge and one client, gathered once for both OB versions:
+/// texts in the credential's language, the DigComp competences with the level each requires and the
+/// level the client reached, and an evidence narrative without personal data.
+struct BadgeFacts: Sendable {
+    struct CompetenceFact: Sendable {
+        var code: String
+        var title: String
+        var required: Int?
+        var achieved: Int
+        var source: LevelSource?
+    }
+
+    var badge: Badge
+    var framework: Framework
+    var name: String
+    var description: String
+    var criteriaNarrative: String
+    var tags: [String]
+    var competences: [CompetenceFact]
+    var evidenceName: String
+    var evidenceNarrative: String
+    var frameworkName: String
+    var frameworkURL: String
+    var language: Language
+
+    /// - Parameter result: the client's evaluation; nil for documents about the badge alone (published achievements).
+    init(badge: Badge, result: EvaluationResult?, compiled: CompiledDefinitions, language: Language) throws {
+        guard let framework = compiled.definitions.framework(badge.framework) else {
+            throw CredentialError.invalidInput("badge \(badge.id) names framework \(badge.framework), which is not loaded")
+        }
+        self.badge = badge
+        self.framework = framework
+        self.language = language
+        name = badge.name.text(in: language)
+        description = badge.description.text(in: language)
+        criteriaNarrative =
+            badge.narrative?.text(in: language)
+            ?? CriteriaNarrator(definitions: compiled.definitions, language: language).narrative(for: badge)
+        tags = badge.tags
+        frameworkName = "DigComp \(framework.version)"
+        frameworkURL = framework.source ?? "https://joint-research-centre.ec.europa.eu/digcomp/digcomp-framework_en"
+
+        var required: [String: Int] = [:]
+        func require(_ code: String, _ level: Int) { required[code] = max(required[code] ?? 0, level) }
+        for node in badge.criteria.allNodes {
+            switch node.expression {
+            case .competence(let code, let minLevel, _): require(code, minLevel)
+            case .area(let code, let minLevel, _, _): framework.area(code)?.competences.forEach { require($0.code, minLevel) }
+            case .baseline(let id, let area, _):
+                for requirement in framework.baseline(id)?.requirements ?? [] where area.map({ requirement.competence.hasPrefix($0 + ".") }) ?? true {
+                    require(requirement.competence, requirement.level)
+                }
+            default: break
+            }
+        }
+        let standings = Dictionary((result?.competences ?? []).map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        competences = compiled.definitions.alignedCompetences(of: badge).map { competence in
+            let standing = standings[competence.code]
+            return CompetenceFact(
+                code: competence.code, title: competence.title.text(in: language), required: required[competence.code],
+                achieved: standing?.level ?? 0, source: standing?.source)
+        }
+        let writer = ReasonWriter(compiled: compiled, language: language)
+        let strings = Localizer.shared
+        evidenceName = strings.text("credential.evidence.name", language)
+        let items = competences.compactMap { fact -> String? in
+            guard let source = fact.source else { return nil }
+            return strings.text(
+                "credential.evidence.item", language,
+                ["competence": fact.code, "level": String(fact.achieved), "evidence": writer.evidence(source.evidence), "date": writer.date(source.assessedAt)])
+        }
+        evidenceNarrative = strings.text("credential.evidence.narrative", language, ["list": items.joined(separator: "; ")])
+    }
+}

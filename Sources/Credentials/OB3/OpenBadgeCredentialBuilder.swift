@@ -1,0 +1,140 @@
+import Definitions
+import Evaluation
+
+/// Builds OB 3.0 documents (VCDM 2.0): the OpenBadgeCredential, the issuer Profile and the Achievement.
+///
+/// Shapes follow the 1EdTech achievement credential schema: `type` arrays on most classes, plain-string
+/// `type` on IdentityObject and Image, no nulls and no empty arrays.
+struct OpenBadgeCredentialBuilder: Sendable {
+    static let contexts: JSONValue = [
+        "https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
+    static let schemaURL = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+
+    let layout: PublishLayout
+    let issuer: Issuer
+    let language: Language
+
+    /// The issuer Profile, embedded in every credential and published at ``PublishLayout/issuerProfile``.
+    func profile() -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string(layout.issuerProfile),
+            "type": ["Profile"],
+            "name": .string(issuer.name.text(in: language)),
+            "url": .string(issuer.url),
+            "email": .string(issuer.email),
+        ]
+        if let description = issuer.description { fields["description"] = .string(description.text(in: language)) }
+        return .object(fields)
+    }
+
+    func achievement(_ facts: BadgeFacts, imageExtension: String) -> JSONValue {
+        let id = layout.achievement(facts.badge.id)
+        var fields: [String: JSONValue] = [
+            "id": .string(id),
+            "type": ["Achievement"],
+            "achievementType": "Badge",
+            "name": .string(facts.name),
+            "description": .string(facts.description),
+            "criteria": .object(["narrative": .string(facts.criteriaNarrative)]),
+            "image": .object(["id": .string(layout.image(facts.badge.id, fileExtension: imageExtension)), "type": "Image"]),
+            "inLanguage": .string(facts.language.rawValue),
+            "version": .string(facts.badge.version),
+            "creator": profile(),
+        ]
+        if !facts.tags.isEmpty { fields["tag"] = .array(facts.tags.map { .string($0) }) }
+        if !facts.competences.isEmpty {
+            fields["alignment"] = .array(facts.competences.map { alignment($0, facts: facts) })
+            fields["resultDescription"] = .array(facts.competences.map { resultDescription($0, facts: facts, achievement: id) })
+        }
+        return .object(fields)
+    }
+
+    func alignment(_ competence: BadgeFacts.CompetenceFact, facts: BadgeFacts) -> JSONValue {
+        .object([
+            "type": ["Alignment"],
+            "targetName": .string("\(competence.code) \(competence.title)"),
+            "targetUrl": .string("\(facts.frameworkURL)#\(competence.code)"),
+            "targetFramework": .string(facts.frameworkName),
+            "targetCode": .string(competence.code),
+            "targetType": "ext:DigCompCompetence",
+        ])
+    }
+
+    private func levelID(_ achievement: String, _ code: String, _ level: Int) -> String {
+        "\(achievement)#competence-\(code)-level-\(level)"
+    }
+
+    private func resultDescription(_ competence: BadgeFacts.CompetenceFact, facts: BadgeFacts, achievement: String) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string("\(achievement)#competence-\(competence.code)"),
+            "type": ["ResultDescription"],
+            "name": .string(Localizer.shared.text("credential.result.name", language, ["competence": "\(competence.code) \(competence.title)"])),
+            "resultType": "RubricCriterionLevel",
+            "alignment": [alignment(competence, facts: facts)],
+            "rubricCriterionLevel": .array(
+                facts.framework.levels.sorted { $0.value < $1.value }.map { level in
+                    var entry: [String: JSONValue] = [
+                        "id": .string(levelID(achievement, competence.code, level.value)),
+                        "type": ["RubricCriterionLevel"],
+                        "name": .string(level.label.text(in: language)),
+                        "level": .string(String(level.value)),
+                    ]
+                    if let description = level.description { entry["description"] = .string(description.text(in: language)) }
+                    return .object(entry)
+                }),
+        ]
+        if let required = competence.required {
+            fields["requiredLevel"] = .string(levelID(achievement, competence.code, required))
+        }
+        return .object(fields)
+    }
+
+    /// The credential without a proof; the VC-JWT claims are added by the signer.
+    func credential(
+        id: String, subjectID: String, identifier: JSONValue?, facts: BadgeFacts, validFrom: Timestamp, validUntil: Timestamp?,
+        imageExtension: String
+    ) -> JSONValue {
+        let achievementID = layout.achievement(facts.badge.id)
+        var subject: [String: JSONValue] = [
+            "id": .string(subjectID),
+            "type": ["AchievementSubject"],
+            "achievement": achievement(facts, imageExtension: imageExtension),
+        ]
+        if let identifier { subject["identifier"] = [identifier] }
+        if !facts.competences.isEmpty {
+            subject["result"] = .array(
+                facts.competences.map {
+                    .object([
+                        "type": ["Result"],
+                        "resultDescription": .string("\(achievementID)#competence-\($0.code)"),
+                        "achievedLevel": .string(levelID(achievementID, $0.code, $0.achieved)),
+                    ])
+                })
+        }
+        var fields: [String: JSONValue] = [
+            "@context": Self.contexts,
+            "id": .string(id),
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "name": .string(facts.name),
+            "issuer": profile(),
+            "validFrom": .string(validFrom.utcDescription),
+            "credentialSubject": .object(subject),
+            "evidence": [.object(["type": ["Evidence"], "name": .string(facts.evidenceName), "narrative": .string(facts.evidenceNarrative)])],
+            "credentialSchema": [.object(["id": .string(Self.schemaURL), "type": "1EdTechJsonSchemaValidator2019"])],
+            "credentialStatus": .object(["id": .string(layout.revocationList), "type": "1EdTechRevocationList"]),
+        ]
+        if let validUntil { fields["validUntil"] = .string(validUntil.utcDescription) }
+        return .object(fields)
+    }
+}
+
+extension Timestamp {
+    /// RFC 3339 in UTC with a `Z`, whole seconds: the form every validator parses.
+    var utcDescription: String {
+        Timestamp(microseconds: microseconds - ((microseconds % 1_000_000) + 1_000_000) % 1_000_000, offsetSeconds: 0).description
+    }
+
+    /// Seconds since the epoch (JWT NumericDate).
+    var seconds: Int64 { (microseconds - ((microseconds % 1_000_000) + 1_000_000) % 1_000_000) / 1_000_000 }
+}

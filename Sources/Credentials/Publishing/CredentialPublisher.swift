@@ -1,0 +1,119 @@
+public import Definitions
+public import Evaluation
+import Foundation
+
+/// Everything a verifier needs, as static files whose ids are URLs under the base URL (see ``PublishLayout``).
+public struct CredentialPublisher: Sendable {
+    public let compiled: CompiledDefinitions
+    public let keys: KeyStore
+    public let layout: PublishLayout
+    public let issuer: Issuer
+    public var language: Language = .fi
+
+    public init(compiled: CompiledDefinitions, keys: KeyStore, baseURL: String? = nil) throws {
+        guard let issuer = compiled.definitions.issuers.first else {
+            throw CredentialError.invalidInput("the definitions have no <issuer>; add issuer.xml before publishing")
+        }
+        self.compiled = compiled
+        self.keys = keys
+        self.issuer = issuer
+        self.layout = PublishLayout(baseURL: baseURL ?? issuer.baseURL, issuerID: issuer.id)
+    }
+
+    /// A revoked credential as the publisher needs it.
+    public struct RevokedEntry: Sendable {
+        public var id: String
+        public var reason: String
+        public init(id: String, reason: String) {
+            self.id = id
+            self.reason = reason
+        }
+    }
+
+    /// A hosted OB 2.0 assertion to publish: its path and exact bytes, or its revocation.
+    public struct HostedAssertion: Sendable {
+        public var id: String
+        public var path: String
+        public var bytes: [UInt8]
+        public init(id: String, path: String, bytes: [UInt8]) {
+            self.id = id
+            self.path = path
+            self.bytes = bytes
+        }
+    }
+
+    /// Writes every public document into `directory`; returns the relative paths written.
+    @discardableResult
+    public func publish(to directory: String, revoked: [RevokedEntry], hosted: [HostedAssertion]) throws -> [String] {
+        var written: [String] = []
+        func write(_ path: String, _ data: Data) throws {
+            let full = directory + "/" + path
+            try FileManager.default.createDirectory(
+                atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try KeyStore.writeAtomically(data, to: full)
+            written.append(path)
+        }
+        func write(_ path: String, _ document: JSONValue) throws { try write(path, try document.encoded()) }
+
+        let ob3 = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language)
+        let ob2 = OB2DocumentBuilder(layout: layout, issuer: issuer, language: language)
+        var profile = ob3.profile()
+        if case .object(var fields) = profile {
+            fields["@context"] = OpenBadgeCredentialBuilder.contexts
+            profile = .object(fields)
+        }
+        try write(layout.issuerProfilePath, profile)
+
+        let allKeys = try keys.list()
+        let rsaKeys = allKeys.filter { $0.algorithm == .rs256 }
+        let currentRSA = rsaKeys.last(where: \.isActive) ?? rsaKeys.last
+        try write(layout.ob2IssuerPath, ob2.issuerProfile(currentKey: currentRSA?.kid))
+
+        for badge in compiled.definitions.badges {
+            let facts = try BadgeFacts(badge: badge, result: nil, compiled: compiled, language: language)
+            let imageExtension = URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased()
+            var achievement = ob3.achievement(facts, imageExtension: imageExtension)
+            if case .object(var fields) = achievement {
+                fields["@context"] = OpenBadgeCredentialBuilder.contexts
+                achievement = .object(fields)
+            }
+            try write(layout.achievementPath(badge.id), achievement)
+            try write(layout.badgeClassPath(badge.id), ob2.badgeClass(facts, imageExtension: imageExtension))
+            guard let image = FileManager.default.contents(atPath: badge.imagePath) else {
+                throw CredentialError.io("cannot read the image of badge \(badge.id) (\(badge.imageSource))")
+            }
+            try write(layout.imagePath(badge.id, fileExtension: imageExtension), image)
+        }
+
+        var jwks: [JSONValue] = []
+        for key in allKeys {
+            try write(layout.jwkPath(key.kid), key.publicJWK)
+            jwks.append(key.publicJWK)
+            if key.algorithm == .rs256 {
+                try write(layout.cryptographicKeyPath(key.kid), ob2.cryptographicKey(kid: key.kid, publicPEM: key.publicPEM))
+            }
+        }
+        try write(layout.jwksPath, .object(["keys": .array(jwks)]))
+        try write(layout.wellKnownJWKSPath, .object(["keys": .array(jwks)]))
+
+        try write(
+            layout.revocationListPath,
+            .object([
+                "id": .string(layout.revocationList),
+                "issuer": .string(layout.issuerProfile),
+                "revokedCredential": .array(
+                    revoked.map { .object(["id": .string($0.id), "revoked": true, "revocationReason": .string($0.reason)]) }),
+            ]))
+        try write(layout.ob2RevocationListPath, ob2.revocationList(revoked.map { ($0.id, $0.reason) }))
+
+        let revokedIDs = Dictionary(revoked.map { ($0.id, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        for assertion in hosted {
+            if let reason = revokedIDs[assertion.id] {
+                try write(assertion.path, .object(["id": .string(assertion.id), "revoked": true, "revocationReason": .string(reason)]))
+            } else {
+                try write(assertion.path, Data(assertion.bytes))
+            }
+        }
+        return written
+    }
+}

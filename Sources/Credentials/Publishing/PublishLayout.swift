@@ -1,0 +1,40 @@
+/// Where every public document lives under the issuer's base URL; `merkisto publish` writes the same paths.
+public struct PublishLayout: Sendable {
+    /// The base URL, always ending in `/`.
+    public let base: String
+    public let issuerID: String
+
+    public init(baseURL: String, issuerID: String) {
+        base = baseURL.hasSuffix("/") ? baseURL : baseURL + "/"
+        self.issuerID = issuerID
+    }
+
+    public var issuerProfile: String { base + issuerProfilePath }
+    public var issuerProfilePath: String { "issuers/\(issuerID).json" }
+    public var ob2Issuer: String { base + ob2IssuerPath }
+    public var ob2IssuerPath: String { "ob2/issuers/\(issuerID).json" }
+    public func achievement(_ badge: String) -> String { base + achievementPath(badge) }
+    public func achievementPath(_ badge: String) -> String { "achievements/\(badge).json" }
+    public func badgeClass(_ badge: String) -> String { base + badgeClassPath(badge) }
+    public func badgeClassPath(_ badge: String) -> String { "ob2/badges/\(badge).json" }
+    public func image(_ badge: String, fileExtension: String) -> String { base + imagePath(badge, fileExtension: fileExtension) }
+    public func imagePath(_ badge: String, fileExtension: String) -> String { "images/\(badge).\(fileExtension)" }
+    public func jwk(_ kid: String) -> String { base + jwkPath(kid) }
+    public func jwkPath(_ kid: String) -> String { "keys/\(kid).json" }
+    public var jwksPath: String { "keys/jwks.json" }
+    public var wellKnownJWKSPath: String { ".well-known/jwks.json" }
+    public func cryptographicKey(_ kid: String) -> String { base + cryptographicKeyPath(kid) }
+    public func cryptographicKeyPath(_ kid: String) -> String { "ob2/keys/\(kid).json" }
+    public var revocationList: String { base + revocationListPath }
+    public var revocationListPath: String { "status/revocations.json" }
+    public var ob2RevocationList: String { base + ob2RevocationListPath }
+    public var ob2RevocationListPath: String { "ob2/revocations.json" }
+    public func hostedAssertion(_ uuid: String) -> String { base + hostedAssertionPath(uuid) }
+    public func hostedAssertionPath(_ uuid: String) -> String { "ob2/assertions/\(uuid).json" }
+
+    /// The key id in a `kid` URL or a CryptographicKey URL published by this layout, if it is one.
+    public static func kid(fromKeyURL url: String) -> String? {
+        guard let last = url.split(separator: "/").last, last.hasSuffix(".json") else { return nil }
+        return String(last.dropLast(".json".count))
+    }
+}

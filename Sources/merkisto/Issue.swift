@@ -1,0 +1,126 @@
+import ArgumentParser
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import Storage
+
+extension Merkisto {
+    /// `merkisto issue`: evaluate, refuse what is not earned, sign, record durably, then hand out.
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a signed Open Badges credential for a badge the client has earned.",
+            discussion: """
+                The client is evaluated first; a badge that is not earned is refused with exit status 3 and the \
+                reasons, and nothing is written. The credential is committed to the ledger before it is printed \
+                or written to --out.
+                """
+        )
+
+        @Argument(help: "The client record (JSON).")
+        var client: String
+
+        @Option(help: "The badge id.")
+        var badge: String
+
+        @Option(name: .customLong("recipient-email"), help: "The recipient's e-mail address (only a salted hash goes in the credential).")
+        var recipientEmail: String?
+
+        @Option(name: .customLong("recipient-id"), help: "A pseudonymous subject id (a URI such as urn:uuid:… or a DID).")
+        var recipientID: String?
+
+        @Option(help: "ob3-jwt (default), ob2-signed or ob2-hosted.")
+        var format: CredentialFormatArgument = .ob3JWT
+
+        @Option(help: "The key id to sign with; default: the newest active key of the algorithm.")
+        var key: String?
+
+        @Option(help: "Signature algorithm for ob3-jwt when --key is not given: ES256 (default), RS256 or EdDSA.")
+        var alg: SigningAlgorithm?
+
+        @Option(name: .customLong("base-url"), help: "Where the public documents are hosted; default: the issuer's base-url.")
+        var baseURL: String?
+
+        @Option(help: "Write the credential to this file instead of standard output.")
+        var out: String?
+
+        @Option(help: "Language of the credential's texts: fi, sv or en.")
+        var lang: Language = .fi
+
+        @OptionGroup var definitions: DefinitionOptions
+        @OptionGroup var keys: KeyOptions
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() async throws {
+            if recipientEmail != nil && recipientID != nil {
+                printError("merkisto issue: give --recipient-email or --recipient-id, not both")
+                throw ExitCode(2)
+            }
+            let recipient: Recipient =
+                recipientEmail.map { .email($0) } ?? recipientID.map { .subjectID($0) } ?? .anonymous
+            if case .subjectID(let id) = recipient, !id.contains(":") {
+                printError("merkisto issue: --recipient-id must be a URI such as urn:uuid:… or did:…")
+                throw ExitCode(2)
+            }
+            let compiled = CompiledDefinitions(try definitions.load())
+            let record = try readClientRecord(client, compiled: compiled)
+            let issuer = try withCredentialErrors {
+                try CredentialIssuer(compiled: compiled, keys: keys.store, baseURL: baseURL, language: lang)
+            }
+            let document: IssuedDocument
+            do {
+                document = try await issuer.issue(
+                    record, badge: badge, format: format.format, recipient: recipient, kid: key, algorithm: alg, now: .now)
+            } catch let refused as NotEarned {
+                printError("merkisto issue: \(badge) is not earned by \(record.client); nothing was issued.")
+                printError(EvaluationReport(compiled: compiled, language: lang).renderBadge(badge, in: refused.result), terminator: "")
+                throw ExitCode(3)
+            } catch let error as CredentialError {
+                printError("merkisto issue: \(error.message)")
+                throw ExitCode(1)
+            }
+
+            let store: SQLiteLedger
+            do {
+                store = try SQLiteLedger(path: ledger.path)
+                try store.record(
+                    IssuedCredential(
+                        id: document.id, badge: document.badge, client: record.client, recipient: document.recipient,
+                        format: document.format.rawValue, keyID: document.keyID, issuedAt: document.issuedAt.description,
+                        validUntil: document.validUntil?.description, definitionsDigest: document.definitionsDigest, bytes: document.bytes),
+                    actor: "cli")
+            } catch {
+                printError("merkisto issue: the credential was not issued: \(error)")
+                throw ExitCode(1)
+            }
+            // Durable in the ledger: now hand it out.
+            if let out {
+                do {
+                    try Data(document.bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
+                } catch {
+                    printError("merkisto issue: issued \(document.id) (in the ledger) but cannot write \(out); export it again from the ledger")
+                    throw ExitCode(1)
+                }
+                printError("issued \(document.id) (\(document.format.rawValue), \(badge)) → \(out)")
+            } else {
+                FileHandle.standardOutput.write(Data(document.bytes))
+                if document.bytes.last != UInt8(ascii: "\n") { print() }
+                printError("issued \(document.id) (\(document.format.rawValue), \(badge))")
+            }
+        }
+    }
+}
+
+enum CredentialFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case ob3JWT = "ob3-jwt"
+    case ob2Signed = "ob2-signed"
+    case ob2Hosted = "ob2-hosted"
+
+    var format: CredentialFormat {
+        switch self {
+        case .ob3JWT: .ob3JWT
+        case .ob2Signed: .ob2Signed
+        case .ob2Hosted: .ob2Hosted
+        }
+    }
+}

@@ -1,0 +1,96 @@
+public import ArgumentParser
+public import Credentials
+import Evaluation
+import Foundation
+
+extension SigningAlgorithm: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
+
+/// `--keys DIR`, shared by every command that signs or publishes.
+struct KeyOptions: ParsableArguments {
+    @Option(name: .customLong("keys"), help: "The key folder.")
+    var directory: String = "keys"
+
+    var store: KeyStore { KeyStore(directory: directory) }
+}
+
+/// `--db PATH`: the award ledger.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The award ledger (SQLite).")
+    var path: String = "merkisto.sqlite"
+}
+
+extension Merkisto {
+    struct Keys: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manage signing keys (private keys are stored with mode 0600 and never printed).",
+            subcommands: [Generate.self, List.self, Retire.self]
+        )
+
+        struct Generate: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Generate a signing key.")
+
+            @Option(help: "ES256 (default, OB 3.0), RS256 (needed for OB 2.0 signed badges) or EdDSA.")
+            var alg: SigningAlgorithm = .es256
+
+            @Option(help: "Key id (lowercase letters, digits, hyphens); default: generated.")
+            var kid: String?
+
+            @Option(name: .customLong("dir"), help: "The key folder.")
+            var directory: String = "keys"
+
+            func run() throws {
+                let key = try withCredentialErrors { try KeyStore(directory: directory).generate(alg, kid: kid, now: .now) }
+                print("generated \(key.algorithm.rawValue) key \(key.kid) in \(directory) (private key file mode 0600)")
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List keys: id, algorithm, created, retired.")
+
+            @Option(name: .customLong("dir"), help: "The key folder.")
+            var directory: String = "keys"
+
+            func run() throws {
+                let keys = try withCredentialErrors { try KeyStore(directory: directory).list() }
+                if keys.isEmpty { print("no keys in \(directory); create one with `merkisto keys generate`") }
+                for key in keys {
+                    let state = key.retired.map { "retired \($0)" } ?? "active"
+                    print("\(key.kid)\t\(key.algorithm.rawValue)\tcreated \(key.created)\t\(state)")
+                }
+            }
+        }
+
+        struct Retire: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Retire a key: it signs nothing new but stays published, so old credentials still verify.")
+
+            @Argument(help: "The key id.")
+            var kid: String
+
+            @Option(name: .customLong("dir"), help: "The key folder.")
+            var directory: String = "keys"
+
+            func run() throws {
+                try withCredentialErrors { try KeyStore(directory: directory).retire(kid, now: .now) }
+                print("retired \(kid)")
+            }
+        }
+    }
+}
+
+extension Timestamp {
+    /// The current time in UTC.
+    static var now: Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
+}
+
+/// Runs a body and turns a ``CredentialError`` into a plain message with exit status 1.
+func withCredentialErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as CredentialError {
+        printError("merkisto: \(error.message)")
+        throw ExitCode(1)
+    }
+}
