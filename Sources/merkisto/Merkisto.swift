@@ -7,7 +7,10 @@ struct Merkisto: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merkisto",
         abstract: "Digital competence badges for rehabilitative work activity (DigComp 2.2, Open Badges).",
-        subcommands: [Lint.self, Show.self, Evaluate.self, Keys.self, Issue.self, Revoke.self, Publish.self, Bench.self]
+        subcommands: [
+            Lint.self, Show.self, Evaluate.self, Keys.self, Issue.self, Revoke.self, Publish.self, Verify.self, Bake.self, Unbake.self,
+            Bench.self,
+        ]
     )
 
     /// Runs the command; usage mistakes exit with status 2 (not ArgumentParser's 64), as the README documents.

@@ -1,0 +1,40 @@
+import Evaluation
+
+/// Why a credential is not valid, named plainly.
+public enum VerificationFailure: Sendable, Equatable, CustomStringConvertible {
+    case malformed(String)
+    case unknownKey(String)
+    case badSignature
+    case expired(String)
+    case notYetValid(String)
+    case revoked(String)
+    case recipientMismatch
+    case claimsMismatch(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let detail): "malformed: \(detail)"
+        case .unknownKey(let detail): "unknown key: \(detail)"
+        case .badSignature: "bad signature: the credential was changed after signing, or signed by another key"
+        case .expired(let time): "expired: valid until \(time)"
+        case .notYetValid(let time): "not yet valid: valid from \(time)"
+        case .revoked(let reason): "revoked: \(reason)"
+        case .recipientMismatch: "recipient mismatch: the credential was not issued to this recipient"
+        case .claimsMismatch(let detail): "claims mismatch: \(detail)"
+        }
+    }
+}
+
+/// The outcome of verifying one credential.
+public struct VerificationReport: Sendable {
+    /// `OB 3.0 VC-JWT`, `OB 2.0 signed`, `OB 2.0 hosted`.
+    public var kind: String
+    public var id: String?
+    public var issuer: String?
+    public var badgeName: String?
+    public var algorithm: String?
+    public var keyID: String?
+    public var failures: [VerificationFailure]
+
+    public var isValid: Bool { failures.isEmpty }
+}

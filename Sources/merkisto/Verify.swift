@@ -1,0 +1,116 @@
+import ArgumentParser
+import Credentials
+import Evaluation
+import Foundation
+
+extension Merkisto {
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a credential: signature, structure, dates, revocation and optionally the recipient.",
+            discussion: "INPUT is a JWT/JWS, a JSON document or a baked PNG/SVG (a file, or the token itself). Exit 0 valid, 1 not valid, 2 usage."
+        )
+
+        @Argument(help: "The credential file or token.")
+        var input: String
+
+        @Option(help: "A folder written by `merkisto publish` (keys, revocation lists, hosted assertions).")
+        var published: String?
+
+        @Option(help: "A JWKS file with the issuer's public keys (no revocation check).")
+        var jwks: String?
+
+        @Option(name: .customLong("recipient-email"), help: "Check that the credential was issued to this e-mail address.")
+        var recipientEmail: String?
+
+        @Option(help: "Verify as of this time (RFC 3339 with an offset); default: now.")
+        var at: String?
+
+        func run() async throws {
+            let time = try parseTime(at)
+            let verifier: CredentialVerifier
+            do {
+                if let published {
+                    verifier = try CredentialVerifier(publishedDirectory: published)
+                } else if let jwks, let data = FileManager.default.contents(atPath: jwks) {
+                    verifier = try CredentialVerifier(jwksData: data)
+                } else {
+                    printError("merkisto verify: give --published DIR or --jwks FILE (a readable file)")
+                    throw ExitCode(2)
+                }
+            } catch let error as CredentialError {
+                printError("merkisto verify: \(error.message)")
+                throw ExitCode(2)
+            }
+            var text = input
+            if let data = FileManager.default.contents(atPath: input) {
+                if let baked = (try? Baker.unbake(data)) ?? nil {
+                    text = baked
+                } else if let string = String(data: data, encoding: .utf8) {
+                    text = string
+                } else {
+                    print("NOT VALID: malformed: the file is neither text nor a baked image")
+                    throw ExitCode(1)
+                }
+            }
+            let report = await verifier.verify(text, recipientEmail: recipientEmail, now: time)
+            let what = [report.kind, report.id, report.badgeName.map { "“\($0)”" }, report.keyID.map { "key \($0)" }]
+                .compactMap { $0 }.joined(separator: " ")
+            if report.isValid {
+                print("VALID: \(what)")
+            } else {
+                print("NOT VALID: \(what)")
+                for failure in report.failures { print("  - \(failure)") }
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Bake: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Bake a credential into a PNG or SVG badge image.")
+
+        @Option(help: "The credential (JWT/JWS or JSON file).")
+        var credential: String
+
+        @Option(help: "The badge image (PNG or SVG).")
+        var image: String
+
+        @Option(help: "The baked image to write.")
+        var out: String
+
+        func run() throws {
+            guard let credentialData = FileManager.default.contents(atPath: credential),
+                let imageData = FileManager.default.contents(atPath: image)
+            else {
+                printError("merkisto bake: cannot read \(credential) or \(image)")
+                throw ExitCode(2)
+            }
+            let baked = try withCredentialErrors {
+                try Baker.bake(String(decoding: credentialData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), into: imageData)
+            }
+            do { try baked.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                printError("merkisto bake: cannot write \(out)")
+                throw ExitCode(1)
+            }
+            print("baked into \(out)")
+        }
+    }
+
+    struct Unbake: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the credential baked into a PNG or SVG.")
+
+        @Argument(help: "The baked image.")
+        var file: String
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                printError("merkisto unbake: cannot read \(file)")
+                throw ExitCode(2)
+            }
+            guard let credential = try withCredentialErrors({ try Baker.unbake(data) }) else {
+                printError("merkisto unbake: nothing is baked into \(file)")
+                throw ExitCode(1)
+            }
+            print(credential)
+        }
+    }
+}
