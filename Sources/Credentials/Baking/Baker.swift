@@ -148,12 +148,17 @@ public enum Baker {
         for name in ["openbadges:credential", "openbadges:assertion"] {
             guard let open = svg.range(of: "<\(name)"), let end = startTagEnd(in: svg, from: open.upperBound) else { continue }
             let tag = String(svg[open.upperBound..<end])
-            if let cdataStart = svg.range(of: "<![CDATA[", range: end..<svg.endIndex),
-                let close = svg.range(of: "</\(name)>", range: end..<svg.endIndex), cdataStart.lowerBound < close.lowerBound
-            {
-                let inner = svg[cdataStart.lowerBound..<close.lowerBound]
-                return inner.replacingOccurrences(of: "]]]]><![CDATA[>", with: "]]>")
-                    .replacingOccurrences(of: "<![CDATA[", with: "").replacingOccurrences(of: "]]>", with: "")
+            if let close = svg.range(of: "</\(name)>", range: end..<svg.endIndex) {
+                // The body is one or more CDATA sections (a "]]>" in the text splits it); join their contents.
+                var body = ""
+                var cursor = end
+                while let open = svg.range(of: "<![CDATA[", range: cursor..<close.lowerBound),
+                    let finish = svg.range(of: "]]>", range: open.upperBound..<close.lowerBound)
+                {
+                    body += svg[open.upperBound..<finish.lowerBound]
+                    cursor = finish.upperBound
+                }
+                if !body.isEmpty { return body }
             }
             if let value = attribute("verify", in: tag) { return value }
         }

@@ -11,6 +11,8 @@ public struct CredentialVerifier: Sendable {
     let revoked: [String: String]
     /// Published files by path relative to the publish folder, for hosted assertions.
     let publishedDirectory: String?
+    /// jwt-kit signers for the keys, built on first use and reused (key import is the costly part).
+    private let signers = SignerCache()
 
     /// Trusts the keys and revocation lists in a folder written by `merkisto publish`.
     public init(publishedDirectory directory: String) throws {
@@ -120,9 +122,7 @@ public struct CredentialVerifier: Sendable {
             return report
         }
         do {
-            let collection = JWTKeyCollection()
-            let jwk = try JSONDecoder().decode(JWK.self, from: try jwkValue.encoded(pretty: false))
-            try await collection.add(jwk: jwk)
+            let collection = try await signers.collection(for: kid, jwk: jwkValue)
             _ = try await collection.verify(token, as: DocumentPayload.self)
         } catch {
             report.failures.append(.badSignature)
@@ -236,5 +236,19 @@ public struct CredentialVerifier: Sendable {
         }
         checkOB2(assertion, recipientEmail: recipientEmail, now: now, into: &report)
         return report
+    }
+}
+
+/// One jwt-kit key collection per key id, created once.
+private actor SignerCache {
+    private var collections: [String: JWTKeyCollection] = [:]
+
+    func collection(for kid: String, jwk value: JSONValue) async throws -> JWTKeyCollection {
+        if let collection = collections[kid] { return collection }
+        let collection = JWTKeyCollection()
+        let jwk = try JSONDecoder().decode(JWK.self, from: try value.encoded(pretty: false))
+        try await collection.add(jwk: jwk)
+        collections[kid] = collection
+        return collection
     }
 }

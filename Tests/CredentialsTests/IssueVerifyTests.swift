@@ -1,0 +1,162 @@
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import Storage
+import Testing
+
+@Suite("Issuing and verifying")
+struct IssueVerifyTests {
+    /// Issues, publishes and returns what a test needs.
+    struct World {
+        var directory: String
+        var issuer: CredentialIssuer
+        var keys: KeyStore
+        var ledger: SQLiteLedger
+
+        init() throws {
+            directory = try Setup.temporaryDirectory()
+            keys = try Setup.keyStore(in: directory)
+            issuer = try CredentialIssuer(compiled: Setup.compiled, keys: keys, baseURL: "https://badges.example.org/")
+            ledger = try SQLiteLedger(path: directory + "/ledger.sqlite")
+        }
+
+        func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") async throws -> IssuedDocument {
+            let document = try await issuer.issue(
+                Setup.client, badge: "sahkoposti-ja-liitteet", format: format, recipient: .email(email), algorithm: algorithm, now: Setup.now)
+            try ledger.record(
+                IssuedCredential(
+                    id: document.id, badge: document.badge, client: Setup.client.client, recipient: document.recipient, format: format.rawValue,
+                    keyID: document.keyID, issuedAt: document.issuedAt.description, validUntil: document.validUntil?.description,
+                    definitionsDigest: document.definitionsDigest, bytes: document.bytes), actor: "test")
+            return document
+        }
+
+        func verifier() throws -> CredentialVerifier {
+            let publisher = try CredentialPublisher(compiled: Setup.compiled, keys: keys, baseURL: "https://badges.example.org/")
+            let revoked = try ledger.revocations().map { CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason) }
+            let hosted = try ledger.credentials().filter { $0.format == "ob2-hosted" }.map {
+                CredentialPublisher.HostedAssertion(id: $0.id, path: String($0.id.dropFirst(publisher.layout.base.count)), bytes: $0.bytes)
+            }
+            try publisher.publish(to: directory + "/published", revoked: revoked, hosted: hosted)
+            return try CredentialVerifier(publishedDirectory: directory + "/published")
+        }
+    }
+
+    @Test("OB 3.0 VC-JWTs verify with every algorithm", arguments: SigningAlgorithm.allCases)
+    func ob3(algorithm: SigningAlgorithm) async throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        let document = try await world.issue(.ob3JWT, algorithm: algorithm)
+        let token = String(decoding: document.bytes, as: UTF8.self)
+        let header = String(decoding: try #require(Data(base64Encoded: token.split(separator: ".")[0] + "=")), as: UTF8.self)
+        #expect(header.contains("\"alg\":\"\(algorithm.rawValue)\""))
+        #expect(header.contains("\"kid\":\"https://badges.example.org/keys/"))
+        let report = try await world.verifier().verify(token, recipientEmail: " ASIAKAS@example.org ", now: Setup.now)
+        #expect(report.isValid, "\(report.failures)")
+        #expect(report.kind == "OB 3.0 VC-JWT")
+    }
+
+    @Test("OB 2.0 signed and hosted assertions verify")
+    func ob2() async throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        let signed = try await world.issue(.ob2Signed)
+        let hosted = try await world.issue(.ob2Hosted)
+        let verifier = try world.verifier()
+        let signedReport = await verifier.verify(String(decoding: signed.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
+        #expect(signedReport.isValid, "\(signedReport.failures)")
+        let hostedReport = await verifier.verify(String(decoding: hosted.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
+        #expect(hostedReport.isValid, "\(hostedReport.failures)")
+    }
+
+    @Test("flipping any single byte of an issued JWT or JWS makes verification fail", arguments: [CredentialFormat.ob3JWT, .ob2Signed])
+    func everyByte(format: CredentialFormat) async throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        let document = try await world.issue(format)
+        let verifier = try world.verifier()
+        let original = document.bytes
+        #expect(await verifier.verify(String(decoding: original, as: UTF8.self), now: Setup.now).isValid)
+        var accepted: [Int] = []
+        for index in original.indices {
+            var bytes = original
+            bytes[index] ^= 0x01
+            let report = await verifier.verify(String(decoding: bytes, as: UTF8.self), now: Setup.now)
+            if report.isValid { accepted.append(index) }
+        }
+        #expect(accepted.isEmpty, "flips accepted at \(accepted.prefix(10))")
+    }
+
+    @Test("dates, revocation, recipient and keys are each named when they fail")
+    func failures() async throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        // tietoturvan-perusteet is valid for 24 months.
+        let document = try await world.issuer.issue(
+            Setup.client, badge: "tietoturvan-perusteet", format: .ob3JWT, recipient: .email("a@example.org"), now: Setup.now)
+        try world.ledger.record(
+            IssuedCredential(
+                id: document.id, badge: document.badge, client: "asiakas-9e4b", recipient: document.recipient, format: "ob3-jwt",
+                keyID: document.keyID, issuedAt: document.issuedAt.description, validUntil: document.validUntil?.description,
+                definitionsDigest: document.definitionsDigest, bytes: document.bytes), actor: "test")
+        let token = String(decoding: document.bytes, as: UTF8.self)
+        let until = try #require(document.validUntil)
+        #expect(until == Setup.now.addingMonths(24) || until.description.hasPrefix("2028-11-22"))
+
+        var verifier = try world.verifier()
+        #expect(await verifier.verify(token, now: Timestamp(microseconds: until.microseconds + 1_000_000)).failures.contains(.expired(until.utcString)))
+        let before = Timestamp(microseconds: Setup.now.microseconds - 86_400_000_000)
+        #expect(await verifier.verify(token, now: before).failures.contains { if case .notYetValid = $0 { true } else { false } })
+        #expect(await verifier.verify(token, recipientEmail: "b@example.org", now: Setup.now).failures == [.recipientMismatch])
+        #expect(await verifier.verify("not a credential", now: Setup.now).failures.first.map { if case .malformed = $0 { true } else { false } } == true)
+
+        _ = try world.ledger.revoke(id: document.id, reason: "issued by mistake", at: Setup.now.description, actor: "test")
+        verifier = try world.verifier()
+        #expect(await verifier.verify(token, now: Setup.now).failures == [.revoked("issued by mistake")])
+
+        let stranger = try CredentialVerifier(jwksData: Data("{\"keys\": []}".utf8))
+        #expect(await stranger.verify(token, now: Setup.now).failures.first.map { if case .unknownKey = $0 { true } else { false } } == true)
+    }
+
+    @Test("a badge that is not earned is refused and nothing is signed")
+    func notEarned() async throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        await #expect(throws: NotEarned.self) {
+            try await world.issuer.issue(Setup.beginner, badge: "sahkoposti-ja-liitteet", format: .ob3JWT, recipient: .anonymous, now: Setup.now)
+        }
+        #expect(try world.ledger.credentials().isEmpty)
+    }
+
+    @Test("recipient hashes follow the Open Badges test vectors")
+    func hashes() {
+        #expect(Recipient.identityHash("mayze", salt: "") == "sha256$7a1a1b3f7d40552e4299180e346e3add12bf9a751a43d9c4ca4518febc2c60c6")
+        #expect(Recipient.identityHash("a@example.com", salt: "Kosher") == "sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399")
+        #expect(Recipient.normalize(email: "  Matti.Meikalainen@Example.ORG\n") == "matti.meikalainen@example.org")
+    }
+
+    @Test("credentials carry no personal data: no e-mail, no client id, no assessor")
+    func privacy() async throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        for format in CredentialFormat.allCases {
+            let document = try await world.issue(format, email: "matti.meikalainen@example.org")
+            var text = String(decoding: document.bytes, as: UTF8.self)
+            if format != .ob2Hosted {
+                let payload = text.split(separator: ".")[1]
+                text = String(decoding: Data(base64Encoded: payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                    .padding(toLength: (payload.count + 3) / 4 * 4, withPad: "=", startingAt: 0))!, as: UTF8.self)
+            }
+            #expect(!text.contains("meikalainen"))
+            #expect(!text.contains(Setup.client.client))
+            #expect(!text.contains("ohjaaja-21"))
+        }
+    }
+}
+
+extension Timestamp {
+    var utcString: String {
+        Timestamp(microseconds: microseconds, offsetSeconds: 0).description
+    }
+}
