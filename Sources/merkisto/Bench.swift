@@ -1,13 +1,19 @@
 import ArgumentParser
+import Credentials
 import Definitions
 import Evaluation
 import Foundation
+import Storage
 
 extension Merkisto {
     /// `merkisto bench`: speed figures measured in this run (use a release build).
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure evaluation speed on this machine (build with -c release for real figures)."
+            abstract: "Measure evaluation, issuing, verifying and ledger speed on this machine (build with -c release for real figures).",
+            discussion: """
+                Every figure is measured in this run. Each credential figure has a bare-cryptography figure \
+                beside it, measured on the same inputs in the same run, so ratios compare like with like.
+                """
         )
 
         @Option(help: "Seconds to measure each figure.")
@@ -24,7 +30,15 @@ extension Merkisto {
                 throw ExitCode(2)
             }
             let compiled = CompiledDefinitions(try definitions.load())
-            let figures = EvaluationBenchmark.run(compiled: compiled, seconds: seconds)
+            var figures = EvaluationBenchmark.run(compiled: compiled, seconds: seconds)
+            do {
+                let workload = try CredentialWorkload(compiled: compiled, clients: 200)
+                figures += try CredentialBenchmark.run(workload, seconds: seconds)
+                figures.append(try ledgerFigure(workload))
+            } catch {
+                printError("merkisto bench: \(error)")
+                throw ExitCode(1)
+            }
             switch format {
             case .json:
                 var object: [String: JSONValue] = [:]
@@ -44,6 +58,38 @@ extension Merkisto {
             }
         }
     }
+}
+
+/// Durable issues per second: build, sign and commit each credential to a fresh SQLite ledger
+/// (WAL, synchronous FULL), one transaction per credential, as `merkisto issue` does.
+private func ledgerFigure(_ workload: CredentialWorkload) throws -> BenchmarkFigure {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-bench-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let ledger = try SQLiteLedger(path: directory + "/ledger.sqlite")
+    var index = 0
+    var failure: (any Error)?
+    let rate = measureRate(seconds: 1) {
+        for _ in 0..<8 {
+            do {
+                let document = try workload.issue(index)
+                try ledger.record(
+                    IssuedCredential(
+                        id: document.id, badge: document.badge, client: "bench-\(index)", recipient: document.recipient,
+                        format: document.format.rawValue, keyID: document.keyID, issuedAt: document.issuedAt.description,
+                        validUntil: document.validUntil?.description, definitionsDigest: document.definitionsDigest, bytes: document.bytes),
+                    actor: "bench")
+            } catch {
+                failure = error
+            }
+            index += 1
+        }
+        return 8
+    }
+    if let failure { throw failure }
+    return BenchmarkFigure(
+        name: "ledger_issues_per_s", value: rate,
+        note: "durable issues per second: build, sign and commit to SQLite (WAL, synchronous FULL), one transaction each")
 }
 
 extension String {

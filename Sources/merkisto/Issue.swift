@@ -7,7 +7,7 @@ import Storage
 
 extension Merkisto {
     /// `merkisto issue`: evaluate, refuse what is not earned, sign, record durably, then hand out.
-    struct Issue: AsyncParsableCommand {
+    struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue a signed Open Badges credential for a badge the client has earned.",
             discussion: """
@@ -51,7 +51,7 @@ extension Merkisto {
         @OptionGroup var keys: KeyOptions
         @OptionGroup var ledger: LedgerOptions
 
-        func run() async throws {
+        func run() throws {
             if recipientEmail != nil && recipientID != nil {
                 printError("merkisto issue: give --recipient-email or --recipient-id, not both")
                 throw ExitCode(2)
@@ -69,7 +69,7 @@ extension Merkisto {
             }
             let document: IssuedDocument
             do {
-                document = try await issuer.issue(
+                document = try issuer.issue(
                     record, badge: badge, format: format.format, recipient: recipient, kid: key, algorithm: alg, now: .now)
             } catch let refused as NotEarned {
                 printError("merkisto issue: \(badge) is not earned by \(record.client); nothing was issued.")

@@ -4,7 +4,7 @@ import Evaluation
 import Foundation
 
 extension Merkisto {
-    struct Verify: AsyncParsableCommand {
+    struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a credential: signature, structure, dates, revocation and optionally the recipient.",
             discussion: "INPUT is a JWT/JWS, a JSON document or a baked PNG/SVG (a file, or the token itself). Exit 0 valid, 1 not valid, 2 usage."
@@ -25,7 +25,7 @@ extension Merkisto {
         @Option(help: "Verify as of this time (RFC 3339 with an offset); default: now.")
         var at: String?
 
-        func run() async throws {
+        func run() throws {
             let time = try parseTime(at)
             let verifier: CredentialVerifier
             do {
@@ -52,7 +52,7 @@ extension Merkisto {
                     throw ExitCode(1)
                 }
             }
-            let report = await verifier.verify(text, recipientEmail: recipientEmail, now: time)
+            let report = verifier.verify(text, recipientEmail: recipientEmail, now: time)
             let what = [report.kind, report.id, report.badgeName.map { "“\($0)”" }, report.keyID.map { "key \($0)" }]
                 .compactMap { $0 }.joined(separator: " ")
             if report.isValid {

@@ -21,8 +21,8 @@ struct IssueVerifyTests {
             ledger = try SQLiteLedger(path: directory + "/ledger.sqlite")
         }
 
-        func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") async throws -> IssuedDocument {
-            let document = try await issuer.issue(
+        func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") throws -> IssuedDocument {
+            let document = try issuer.issue(
                 Setup.client, badge: "sahkoposti-ja-liitteet", format: format, recipient: .email(email), algorithm: algorithm, now: Setup.now)
             try ledger.record(
                 IssuedCredential(
@@ -44,56 +44,56 @@ struct IssueVerifyTests {
     }
 
     @Test("OB 3.0 VC-JWTs verify with every algorithm", arguments: SigningAlgorithm.allCases)
-    func ob3(algorithm: SigningAlgorithm) async throws {
+    func ob3(algorithm: SigningAlgorithm) throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let document = try await world.issue(.ob3JWT, algorithm: algorithm)
+        let document = try world.issue(.ob3JWT, algorithm: algorithm)
         let token = String(decoding: document.bytes, as: UTF8.self)
         let header = String(decoding: try #require(Data(base64Encoded: token.split(separator: ".")[0] + "=")), as: UTF8.self)
         #expect(header.contains("\"alg\":\"\(algorithm.rawValue)\""))
         #expect(header.contains("\"kid\":\"https://badges.example.org/keys/"))
-        let report = try await world.verifier().verify(token, recipientEmail: " ASIAKAS@example.org ", now: Setup.now)
+        let report = try world.verifier().verify(token, recipientEmail: " ASIAKAS@example.org ", now: Setup.now)
         #expect(report.isValid, "\(report.failures)")
         #expect(report.kind == "OB 3.0 VC-JWT")
     }
 
     @Test("OB 2.0 signed and hosted assertions verify")
-    func ob2() async throws {
+    func ob2() throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let signed = try await world.issue(.ob2Signed)
-        let hosted = try await world.issue(.ob2Hosted)
+        let signed = try world.issue(.ob2Signed)
+        let hosted = try world.issue(.ob2Hosted)
         let verifier = try world.verifier()
-        let signedReport = await verifier.verify(String(decoding: signed.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
+        let signedReport = verifier.verify(String(decoding: signed.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
         #expect(signedReport.isValid, "\(signedReport.failures)")
-        let hostedReport = await verifier.verify(String(decoding: hosted.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
+        let hostedReport = verifier.verify(String(decoding: hosted.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
         #expect(hostedReport.isValid, "\(hostedReport.failures)")
     }
 
     @Test("flipping any single byte of an issued JWT or JWS makes verification fail", arguments: [CredentialFormat.ob3JWT, .ob2Signed])
-    func everyByte(format: CredentialFormat) async throws {
+    func everyByte(format: CredentialFormat) throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let document = try await world.issue(format)
+        let document = try world.issue(format)
         let verifier = try world.verifier()
         let original = document.bytes
-        #expect(await verifier.verify(String(decoding: original, as: UTF8.self), now: Setup.now).isValid)
+        #expect(verifier.verify(String(decoding: original, as: UTF8.self), now: Setup.now).isValid)
         var accepted: [Int] = []
         for index in original.indices {
             var bytes = original
             bytes[index] ^= 0x01
-            let report = await verifier.verify(String(decoding: bytes, as: UTF8.self), now: Setup.now)
+            let report = verifier.verify(String(decoding: bytes, as: UTF8.self), now: Setup.now)
             if report.isValid { accepted.append(index) }
         }
         #expect(accepted.isEmpty, "flips accepted at \(accepted.prefix(10))")
     }
 
     @Test("dates, revocation, recipient and keys are each named when they fail")
-    func failures() async throws {
+    func failures() throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
         // tietoturvan-perusteet is valid for 24 months.
-        let document = try await world.issuer.issue(
+        let document = try world.issuer.issue(
             Setup.client, badge: "tietoturvan-perusteet", format: .ob3JWT, recipient: .email("a@example.org"), now: Setup.now)
         try world.ledger.record(
             IssuedCredential(
@@ -105,26 +105,26 @@ struct IssueVerifyTests {
         #expect(until == Setup.now.addingMonths(24) || until.description.hasPrefix("2028-11-22"))
 
         var verifier = try world.verifier()
-        #expect(await verifier.verify(token, now: Timestamp(microseconds: until.microseconds + 1_000_000)).failures.contains(.expired(until.utcString)))
+        #expect(verifier.verify(token, now: Timestamp(microseconds: until.microseconds + 1_000_000)).failures.contains(.expired(until.utcString)))
         let before = Timestamp(microseconds: Setup.now.microseconds - 86_400_000_000)
-        #expect(await verifier.verify(token, now: before).failures.contains { if case .notYetValid = $0 { true } else { false } })
-        #expect(await verifier.verify(token, recipientEmail: "b@example.org", now: Setup.now).failures == [.recipientMismatch])
-        #expect(await verifier.verify("not a credential", now: Setup.now).failures.first.map { if case .malformed = $0 { true } else { false } } == true)
+        #expect(verifier.verify(token, now: before).failures.contains { if case .notYetValid = $0 { true } else { false } })
+        #expect(verifier.verify(token, recipientEmail: "b@example.org", now: Setup.now).failures == [.recipientMismatch])
+        #expect(verifier.verify("not a credential", now: Setup.now).failures.first.map { if case .malformed = $0 { true } else { false } } == true)
 
         _ = try world.ledger.revoke(id: document.id, reason: "issued by mistake", at: Setup.now.description, actor: "test")
         verifier = try world.verifier()
-        #expect(await verifier.verify(token, now: Setup.now).failures == [.revoked("issued by mistake")])
+        #expect(verifier.verify(token, now: Setup.now).failures == [.revoked("issued by mistake")])
 
         let stranger = try CredentialVerifier(jwksData: Data("{\"keys\": []}".utf8))
-        #expect(await stranger.verify(token, now: Setup.now).failures.first.map { if case .unknownKey = $0 { true } else { false } } == true)
+        #expect(stranger.verify(token, now: Setup.now).failures.first.map { if case .unknownKey = $0 { true } else { false } } == true)
     }
 
     @Test("a badge that is not earned is refused and nothing is signed")
-    func notEarned() async throws {
+    func notEarned() throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        await #expect(throws: NotEarned.self) {
-            try await world.issuer.issue(Setup.beginner, badge: "sahkoposti-ja-liitteet", format: .ob3JWT, recipient: .anonymous, now: Setup.now)
+        #expect(throws: NotEarned.self) {
+            try world.issuer.issue(Setup.beginner, badge: "sahkoposti-ja-liitteet", format: .ob3JWT, recipient: .anonymous, now: Setup.now)
         }
         #expect(try world.ledger.credentials().isEmpty)
     }
@@ -137,11 +137,11 @@ struct IssueVerifyTests {
     }
 
     @Test("credentials carry no personal data: no e-mail, no client id, no assessor")
-    func privacy() async throws {
+    func privacy() throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
         for format in CredentialFormat.allCases {
-            let document = try await world.issue(format, email: "matti.meikalainen@example.org")
+            let document = try world.issue(format, email: "matti.meikalainen@example.org")
             var text = String(decoding: document.bytes, as: UTF8.self)
             if format != .ob2Hosted {
                 let payload = text.split(separator: ".")[1]

@@ -25,6 +25,8 @@ struct BadgeFacts: Sendable {
     var frameworkName: String
     var frameworkURL: String
     var language: Language
+    /// The evidence narrative compiled for this badge and language.
+    let narrative: EvidenceNarrative
 
     /// - Parameter result: the client's evaluation; nil for documents about the badge alone (published achievements).
     init(badge: Badge, result: EvaluationResult?, compiled: CompiledDefinitions, language: Language) throws {
@@ -56,22 +58,23 @@ struct BadgeFacts: Sendable {
             default: break
             }
         }
-        let standings = Dictionary((result?.competences ?? []).map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         competences = compiled.definitions.alignedCompetences(of: badge).map { competence in
-            let standing = standings[competence.code]
-            return CompetenceFact(
-                code: competence.code, title: competence.title.text(in: language), required: required[competence.code],
-                achieved: standing?.level ?? 0, source: standing?.source)
+            CompetenceFact(code: competence.code, title: competence.title.text(in: language), required: required[competence.code], achieved: 0, source: nil)
         }
-        let writer = ReasonWriter(compiled: compiled, language: language)
-        let strings = Localizer.shared
-        evidenceName = strings.text("credential.evidence.name", language)
-        let items = competences.compactMap { fact -> String? in
-            guard let source = fact.source else { return nil }
-            return strings.text(
-                "credential.evidence.item", language,
-                ["competence": fact.code, "level": String(fact.achieved), "evidence": writer.evidence(source.evidence), "date": writer.date(source.assessedAt)])
+        evidenceName = Localizer.shared.text("credential.evidence.name", language)
+        evidenceNarrative = ""
+        narrative = EvidenceNarrative(codes: competences.map(\.code), language: language)
+        if let result { personalise(with: result) }
+    }
+
+    /// Fills in what depends on the client: the level reached in each competence and the evidence narrative.
+    mutating func personalise(with result: EvaluationResult) {
+        let (text, levels) = narrative.text(result)
+        evidenceNarrative = text
+        for index in competences.indices {
+            let code = competences[index].code
+            competences[index].achieved = levels[index]
+            competences[index].source = result.competences.first { $0.code == code }?.source
         }
-        evidenceNarrative = strings.text("credential.evidence.narrative", language, ["list": items.joined(separator: "; ")])
     }
 }

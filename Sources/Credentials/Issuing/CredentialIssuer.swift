@@ -1,7 +1,6 @@
 public import Definitions
 public import Evaluation
 import Foundation
-import JWTKit
 
 /// The credential formats Merkisto issues.
 public enum CredentialFormat: String, Sendable, CaseIterable {
@@ -36,13 +35,28 @@ public struct NotEarned: Error, Sendable {
     public var result: EvaluationResult
 }
 
+/// A signing key resolved once (manifest checked, private key read), to sign many documents.
+public struct Signer: Sendable {
+    public let key: StoredKey
+    let material: KeyMaterial
+}
+
+extension KeyStore {
+    /// The key to sign with, loaded: the named active key, or the newest active key of the algorithm.
+    public func signer(kid: String?, algorithm: SigningAlgorithm?) throws -> Signer {
+        let key = try signingKey(kid: kid, algorithm: algorithm)
+        return Signer(key: key, material: try material(for: key))
+    }
+}
+
 /// Issues credentials: evaluates the client first, refuses unearned badges, builds and signs the document.
 public struct CredentialIssuer: Sendable {
     public let compiled: CompiledDefinitions
     public let keys: KeyStore
     public let layout: PublishLayout
     public let issuer: Issuer
-    public var language: Language
+    public let language: Language
+    private let cache = IssuerCache()
 
     public init(compiled: CompiledDefinitions, keys: KeyStore, baseURL: String? = nil, language: Language = .fi) throws {
         guard let issuer = compiled.definitions.issuers.first else {
@@ -55,67 +69,108 @@ public struct CredentialIssuer: Sendable {
         self.language = language
     }
 
-    /// Issues one credential.
+    /// Issues one credential: evaluates `record` at `now` and signs with the named key or the newest active one.
     ///
     /// - Throws: ``NotEarned`` when the badge's criteria do not hold at `now`; ``CredentialError`` for keys and input.
     public func issue(
         _ record: ClientRecord, badge badgeID: String, format: CredentialFormat, recipient: Recipient, kid: String? = nil,
         algorithm: SigningAlgorithm? = nil, now: Timestamp
-    ) async throws -> IssuedDocument {
-        guard let badge = compiled.definitions.badge(badgeID) else {
-            throw CredentialError.invalidInput(
-                "there is no badge \"\(badgeID)\"; known badges: \(compiled.definitions.badges.map(\.id).sorted().joined(separator: ", "))")
-        }
+    ) throws -> IssuedDocument {
         let result = Evaluator(compiled).evaluate(record, at: now)
+        _ = try badge(badgeID)
         guard result.badges.first(where: { $0.id == badgeID })?.earned == true else {
             throw NotEarned(badge: badgeID, result: result)
         }
-        let facts = try BadgeFacts(badge: badge, result: result, compiled: compiled, language: language)
+        let signer: Signer? =
+            switch format {
+            case .ob3JWT: try keys.signer(kid: kid, algorithm: algorithm)
+            case .ob2Signed: try keys.signer(kid: kid, algorithm: .rs256)
+            case .ob2Hosted: nil
+            }
+        return try issue(earned: result, badge: badgeID, format: format, recipient: recipient, signer: signer, now: now)
+    }
+
+    /// Builds and signs a credential from an evaluation in which the badge is earned (checked by the caller).
+    ///
+    /// - Parameter signer: the key for `ob3-jwt` and `ob2-signed` (RS256); ignored for `ob2-hosted`.
+    public func issue(
+        earned result: EvaluationResult, badge badgeID: String, format: CredentialFormat, recipient: Recipient, signer: Signer?,
+        now: Timestamp
+    ) throws -> IssuedDocument {
         let issuedAt = Timestamp(microseconds: now.seconds * 1_000_000)
-        let validUntil = badge.validityMonths.map { issuedAt.addingMonths($0) }
-        let imageExtension = URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased()
-        let uuid = UUID().uuidString.lowercased()
+        // All the randomness of one credential in one call: its id, a subject id, a salt.
+        let random = randomBytes(40)
+        let uuid = Recipient.uuid(from: random[0..<16])
 
         switch format {
         case .ob3JWT:
-            let key = try keys.signingKey(kid: kid, algorithm: algorithm)
-            var subjectID = "urn:uuid:" + UUID().uuidString.lowercased()
-            var identifier: JSONValue?
+            guard let signer else { throw CredentialError.invalidInput("an ob3-jwt credential needs a signing key") }
+            let id = "urn:uuid:" + uuid
+            let hashedEmail = if case .email = recipient { true } else { false }
+            let template = try cache.template(badge: badgeID, hashedEmail: hashedEmail) {
+                ob3Template(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), hashedEmail: hashedEmail)
+            }
+            let validUntil = template.validityMonths.map { issuedAt.addingMonths($0) }
+            var subjectID = "urn:uuid:" + Recipient.uuid(from: random[16..<32])
             var recipientValue = subjectID
+            var email: (hash: String, salt: String)?
             switch recipient {
-            case .email(let email):
-                let salt = Recipient.randomSalt()
-                let hash = Recipient.identityHash(Recipient.normalize(email: email), salt: salt)
-                identifier = .object([
-                    "type": "IdentityObject", "identityHash": .string(hash), "identityType": "emailAddress", "hashed": true,
-                    "salt": .string(salt),
-                ])
-                recipientValue = hash
-            case .subjectID(let id):
-                subjectID = id
-                recipientValue = id
+            case .email(let address):
+                let salt = Recipient.salt(from: random[32..<40])
+                email = (Recipient.identityHash(Recipient.normalize(email: address), salt: salt), salt)
+                recipientValue = email!.hash
+            case .subjectID(let value):
+                subjectID = value
+                recipientValue = value
             case .anonymous:
                 break
             }
-            let builder = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language)
-            let id = "urn:uuid:" + uuid
-            guard
-                case .object(var payload) = builder.credential(
-                    id: id, subjectID: subjectID, identifier: identifier, facts: facts, validFrom: issuedAt, validUntil: validUntil,
-                    imageExtension: imageExtension)
-            else { throw CredentialError.invalidInput("internal: the credential is not an object") }
-            payload["iss"] = .string(layout.issuerProfile)
-            payload["jti"] = .string(id)
-            payload["sub"] = .string(subjectID)
-            payload["nbf"] = .int(Int(issuedAt.seconds))
-            if let validUntil { payload["exp"] = .int(Int(validUntil.seconds)) }
-            let token = try await sign(.object(payload), with: key, kidHeader: layout.jwk(key.kid), includeType: true)
+            let encodedHeader = cache.header(kid: signer.key.kid) {
+                var encoded: [UInt8] = []
+                Base64URL.append(JWS.header(algorithm: signer.key.algorithm, kid: layout.jwk(signer.key.kid), type: "JWT"), to: &encoded)
+                return encoded
+            }
+            var values = [[UInt8]](repeating: [], count: OB3Slot.firstLevel + template.levels.count)
+            values[OB3Slot.id] = PayloadTemplate.json(id)
+            values[OB3Slot.subject] = PayloadTemplate.json(subjectID)
+            values[OB3Slot.validFrom] = PayloadTemplate.json(issuedAt.utcDescription)
+            values[OB3Slot.notBefore] = PayloadTemplate.json(Int(issuedAt.seconds))
+            if let validUntil {
+                values[OB3Slot.validUntil] = PayloadTemplate.json(validUntil.utcDescription)
+                values[OB3Slot.expires] = PayloadTemplate.json(Int(validUntil.seconds))
+            }
+            if let email {
+                values[OB3Slot.identityHash] = PayloadTemplate.json(email.hash)
+                values[OB3Slot.salt] = PayloadTemplate.json(email.salt)
+            }
+            // The evidence narrative goes straight into JSON; its fixed words were checked to need no escaping.
+            var achieved = [Int](repeating: 0, count: template.levels.count)
+            var narrative: [UInt8] = [UInt8(ascii: "\"")]
+            template.narrative.write(result, levels: &achieved, into: &narrative)
+            narrative.append(UInt8(ascii: "\""))
+            if !template.narrative.isJSONSafe {
+                narrative = PayloadTemplate.json(String(decoding: narrative.dropFirst().dropLast(), as: UTF8.self))
+            }
+            values[OB3Slot.evidence] = narrative
+            for (index, levels) in template.levels.enumerated() {
+                values[OB3Slot.firstLevel + index] = levels[min(max(achieved[index], 0), levels.count - 1)]
+            }
+            let prefix = cache.prefix(TemplateKey(badge: badgeID, hashedEmail: hashedEmail), kid: signer.key.kid) {
+                HashedPrefix(encodedHeader + [UInt8(ascii: ".")] + template.payload.encodedStart)
+            }
+            let token = try JWS.compact(encodedHeader: encodedHeader, key: signer.material, hashedPrefix: prefix) {
+                template.payload.encode(values, into: &$0)
+            }
             return IssuedDocument(
-                id: id, format: format, badge: badgeID, bytes: Array(token.utf8), keyID: key.kid, issuedAt: issuedAt, validUntil: validUntil,
+                id: id, format: format, badge: badgeID, bytes: token, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
                 recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil)
 
         case .ob2Signed, .ob2Hosted:
-            let salt = Recipient.randomSalt()
+            let badge = try badge(badgeID)
+            let validUntil = badge.validityMonths.map { issuedAt.addingMonths($0) }
+            var facts = try cache.facts(for: badge, compiled: compiled, language: language)
+            facts.personalise(with: result)
+            let salt = Recipient.salt(from: random[32..<40])
             let identity: String
             let type: String
             switch recipient {
@@ -126,7 +181,7 @@ public struct CredentialIssuer: Sendable {
                 identity = id
                 type = "url"
             case .anonymous:
-                identity = "urn:uuid:" + UUID().uuidString.lowercased()
+                identity = "urn:uuid:" + Recipient.uuid(from: random[16..<32])
                 type = "url"
             }
             let hash = Recipient.identityHash(identity, salt: salt)
@@ -140,27 +195,124 @@ public struct CredentialIssuer: Sendable {
                     id: id, format: format, badge: badgeID, bytes: Array(try assertion.encoded()), keyID: nil, issuedAt: issuedAt,
                     validUntil: validUntil, recipient: hash, definitionsDigest: compiled.digest, hostedPath: layout.hostedAssertionPath(uuid))
             }
-            let key = try keys.signingKey(kid: kid, algorithm: .rs256)
+            guard let signer, signer.key.algorithm == .rs256 else {
+                throw CredentialError(code: .wrongAlgorithm, message: "OB 2.0 signed assertions are signed with an RS256 key")
+            }
             let id = "urn:uuid:" + uuid
             let assertion = builder.assertion(
-                id: id, recipient: recipientObject, facts: facts, issuedOn: issuedAt, expires: validUntil, signedBy: key.kid)
-            let token = try await sign(assertion, with: key, kidHeader: nil, includeType: false)
+                id: id, recipient: recipientObject, facts: facts, issuedOn: issuedAt, expires: validUntil, signedBy: signer.key.kid)
+            let token = try JWS.sign(assertion, header: JWS.header(algorithm: .rs256, kid: nil, type: nil), key: signer.material)
             return IssuedDocument(
-                id: id, format: format, badge: badgeID, bytes: Array(token.utf8), keyID: key.kid, issuedAt: issuedAt, validUntil: validUntil,
+                id: id, format: format, badge: badgeID, bytes: token, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
                 recipient: hash, definitionsDigest: compiled.digest, hostedPath: nil)
         }
     }
 
-    /// Signs a JSON document as a compact JWS through jwt-kit.
-    func sign(_ document: JSONValue, with key: StoredKey, kidHeader: String?, includeType: Bool) async throws -> String {
-        // jwt-kit writes the identifier a signer is registered under into the `kid` header, so the signer is
-        // registered under the public key's URL (OB 3.0) or as the default without a `kid` (OB 2.0).
-        let collection = JWTKeyCollection(defaultJWTSerializer: JOSESerialization.serializer)
-        let identifier = kidHeader.map { JWKIdentifier(string: $0) }
-        try await keys.material(for: key).add(to: collection, kid: identifier)
-        var header = JWTHeader()
-        header.alg = key.algorithm.rawValue
-        if includeType { header.typ = "JWT" }
-        return try await collection.sign(DocumentPayload(document), kid: identifier, header: header)
+    private func badge(_ id: String) throws -> Badge {
+        guard let badge = compiled.definitions.badge(id) else {
+            throw CredentialError.invalidInput(
+                "there is no badge \"\(id)\"; known badges: \(compiled.definitions.badges.map(\.id).sorted().joined(separator: ", "))")
+        }
+        return badge
+    }
+
+    /// Slots of the OB 3.0 payload template; achieved levels follow from `firstLevel`, one per aligned competence.
+    private enum OB3Slot {
+        static let id = 0, subject = 1, validFrom = 2, notBefore = 3, validUntil = 4, expires = 5, evidence = 6
+        static let identityHash = 7, salt = 8, firstLevel = 9
+    }
+
+    /// The OB 3.0 credential with its VC-JWT claims, markers in every per-credential place, and the JSON
+    /// of every rubric level id each competence's `achievedLevel` can take.
+    private func ob3Template(_ facts: BadgeFacts, hashedEmail: Bool) -> OB3Template {
+        func marker(_ slot: Int) -> String { PayloadTemplate.marker(slot) }
+        let builder = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language)
+        let identifier: JSONValue? =
+            hashedEmail
+            ? .object([
+                "type": "IdentityObject", "identityHash": .string(marker(OB3Slot.identityHash)), "identityType": "emailAddress",
+                "hashed": true, "salt": .string(marker(OB3Slot.salt)),
+            ]) : nil
+        let hasValidity = facts.badge.validityMonths != nil
+        let imageExtension = URL(fileURLWithPath: facts.badge.imagePath).pathExtension.lowercased()
+        guard
+            case .object(var payload) = builder.credential(
+                id: marker(OB3Slot.id), subjectID: marker(OB3Slot.subject), identifier: identifier, facts: facts,
+                validFrom: marker(OB3Slot.validFrom), validUntil: hasValidity ? marker(OB3Slot.validUntil) : nil,
+                achievedLevels: facts.competences.indices.map { marker(OB3Slot.firstLevel + $0) },
+                evidenceNarrative: marker(OB3Slot.evidence), imageExtension: imageExtension)
+        else { preconditionFailure("the credential builder returns an object") }
+        payload["iss"] = .string(layout.issuerProfile)
+        payload["jti"] = .string(marker(OB3Slot.id))
+        payload["sub"] = .string(marker(OB3Slot.subject))
+        payload["nbf"] = .string(marker(OB3Slot.notBefore))
+        if hasValidity { payload["exp"] = .string(marker(OB3Slot.expires)) }
+        let achievementID = layout.achievement(facts.badge.id)
+        let topLevel = facts.framework.levels.map(\.value).max() ?? 0
+        let levels = facts.competences.map { competence in
+            (0...max(topLevel, 0)).map { PayloadTemplate.json(builder.levelID(achievementID, competence.code, $0)) }
+        }
+        return OB3Template(
+            payload: PayloadTemplate(.object(payload)), levels: levels, narrative: facts.narrative, validityMonths: facts.badge.validityMonths)
+    }
+}
+
+/// An OB 3.0 payload template, per aligned competence the JSON of each level id (index = level), and the
+/// compiled evidence narrative.
+private struct OB3Template: Sendable {
+    var payload: PayloadTemplate
+    var levels: [[[UInt8]]]
+    var narrative: EvidenceNarrative
+    var validityMonths: Int?
+}
+
+private struct TemplateKey: Hashable {
+    var badge: String
+    var hashedEmail: Bool
+}
+
+/// Per-issuer memory of what does not change between credentials: each badge's texts and competences,
+/// each badge's OB 3.0 payload template and each key's encoded JOSE header.
+private final class IssuerCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var facts: [String: BadgeFacts] = [:]
+    private var templates: [TemplateKey: OB3Template] = [:]
+    private var headers: [String: [UInt8]] = [:]
+    private var prefixes: [PrefixKey: HashedPrefix] = [:]
+
+    private struct PrefixKey: Hashable {
+        var template: TemplateKey
+        var kid: String
+    }
+
+    /// The hash state after a token's constant start (header and the template's first fixed run).
+    func prefix(_ template: TemplateKey, kid: String, build: () -> HashedPrefix) -> HashedPrefix {
+        let key = PrefixKey(template: template, kid: kid)
+        if let cached = lock.withLock({ prefixes[key] }) { return cached }
+        let built = build()
+        lock.withLock { prefixes[key] = built }
+        return built
+    }
+
+    func header(kid: String, build: () -> [UInt8]) -> [UInt8] {
+        if let cached = lock.withLock({ headers[kid] }) { return cached }
+        let built = build()
+        lock.withLock { headers[kid] = built }
+        return built
+    }
+
+    func facts(for badge: Badge, compiled: CompiledDefinitions, language: Language) throws -> BadgeFacts {
+        if let cached = lock.withLock({ facts[badge.id] }) { return cached }
+        let built = try BadgeFacts(badge: badge, result: nil, compiled: compiled, language: language)
+        lock.withLock { facts[badge.id] = built }
+        return built
+    }
+
+    func template(badge: String, hashedEmail: Bool, build: () throws -> OB3Template) rethrows -> OB3Template {
+        let key = TemplateKey(badge: badge, hashedEmail: hashedEmail)
+        if let cached = lock.withLock({ templates[key] }) { return cached }
+        let built = try build()
+        lock.withLock { templates[key] = built }
+        return built
     }
 }

@@ -3,7 +3,6 @@ import CryptoExtras
 import Definitions
 import Evaluation
 import Foundation
-import JWTKit
 
 /// A private signing key of one algorithm, with its public forms (JWK, SPKI PEM).
 ///
@@ -88,22 +87,43 @@ struct KeyMaterial: Sendable {
         return .object(fields)
     }
 
-    /// Adds this key as a signer to a jwt-kit key collection.
-    func add(to collection: JWTKeyCollection, kid: JWKIdentifier?) async throws {
+    /// The JWS signature (RFC 7518) over `input`: raw r‖s for ES256, RSASSA-PKCS1-v1_5 with SHA-256 for
+    /// RS256, Ed25519 for EdDSA.
+    func signature(for input: [UInt8], hashedPrefix prefix: HashedPrefix? = nil) throws -> [UInt8] {
+        if let prefix, prefix.length <= input.count {
+            // SHA-256 of the input, continued from the state after its (constant) first bytes.
+            var hasher = prefix.state
+            hasher.update(data: input[prefix.length...])
+            let digest = hasher.finalize()
+            switch backing {
+            case .es256(let key): return Array(try key.signature(for: digest).rawRepresentation)
+            case .rs256(let key): return Array(try key.signature(for: digest, padding: .insecurePKCS1v1_5).rawRepresentation)
+            case .edDSA: break  // Ed25519 hashes the whole message itself.
+            }
+        }
         switch backing {
-        case .es256(let key):
-            await collection.add(ecdsa: try ES256PrivateKey(backing: key), kid: kid, serializer: JOSESerialization.serializer)
-        case .rs256(let key):
-            await collection.add(
-                rsa: try Insecure.RSA.PrivateKey(pem: key.pkcs8PEMRepresentation), digestAlgorithm: .sha256, kid: kid,
-                serializer: JOSESerialization.serializer)
-        case .edDSA(let key):
-            await collection.add(eddsa: EdDSA.PrivateKey(backing: key), kid: kid, serializer: JOSESerialization.serializer)
+        case .es256(let key): return Array(try key.signature(for: input).rawRepresentation)
+        case .rs256(let key): return Array(try key.signature(for: input, padding: .insecurePKCS1v1_5).rawRepresentation)
+        case .edDSA(let key): return Array(try key.signature(for: input))
         }
     }
 
     static let ed25519PKCS8Prefix = Data([0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
     static let ed25519SPKIPrefix = Data([0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00])
+}
+
+/// The SHA-256 state after the first `length` bytes of a signing input that many inputs share (the JOSE
+/// header and the fixed start of a badge's payload), so that signing hashes only the rest.
+struct HashedPrefix: Sendable {
+    let state: SHA256
+    let length: Int
+
+    init(_ bytes: [UInt8]) {
+        var state = SHA256()
+        state.update(data: bytes)
+        self.state = state
+        length = bytes.count
+    }
 }
 
 /// PEM armour (RFC 7468).

@@ -1,6 +1,5 @@
 public import Evaluation
 import Foundation
-import JWTKit
 
 #if canImport(Glibc)
 import Glibc

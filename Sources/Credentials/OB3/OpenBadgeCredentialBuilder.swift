@@ -61,7 +61,7 @@ struct OpenBadgeCredentialBuilder: Sendable {
         ])
     }
 
-    private func levelID(_ achievement: String, _ code: String, _ level: Int) -> String {
+    func levelID(_ achievement: String, _ code: String, _ level: Int) -> String {
         "\(achievement)#competence-\(code)-level-\(level)"
     }
 
@@ -74,14 +74,14 @@ struct OpenBadgeCredentialBuilder: Sendable {
             "alignment": [alignment(competence, facts: facts)],
             "rubricCriterionLevel": .array(
                 facts.framework.levels.sorted { $0.value < $1.value }.map { level in
-                    var entry: [String: JSONValue] = [
+                    // Level names only: the framework's level descriptions would make a credential for a
+                    // collection badge several times larger without telling a verifier more.
+                    .object([
                         "id": .string(levelID(achievement, competence.code, level.value)),
                         "type": ["RubricCriterionLevel"],
                         "name": .string(level.label.text(in: language)),
                         "level": .string(String(level.value)),
-                    ]
-                    if let description = level.description { entry["description"] = .string(description.text(in: language)) }
-                    return .object(entry)
+                    ])
                 }),
         ]
         if let required = competence.required {
@@ -90,10 +90,11 @@ struct OpenBadgeCredentialBuilder: Sendable {
         return .object(fields)
     }
 
-    /// The credential without a proof; the VC-JWT claims are added by the signer.
+    /// The credential without a proof. The values that change per credential are passed as text, so that
+    /// ``PayloadTemplate`` markers can stand in for them; `achievedLevels` follows `facts.competences`.
     func credential(
-        id: String, subjectID: String, identifier: JSONValue?, facts: BadgeFacts, validFrom: Timestamp, validUntil: Timestamp?,
-        imageExtension: String
+        id: String, subjectID: String, identifier: JSONValue?, facts: BadgeFacts, validFrom: String, validUntil: String?,
+        achievedLevels: [String], evidenceNarrative: String, imageExtension: String
     ) -> JSONValue {
         let achievementID = layout.achievement(facts.badge.id)
         var subject: [String: JSONValue] = [
@@ -104,11 +105,11 @@ struct OpenBadgeCredentialBuilder: Sendable {
         if let identifier { subject["identifier"] = [identifier] }
         if !facts.competences.isEmpty {
             subject["result"] = .array(
-                facts.competences.map {
+                zip(facts.competences, achievedLevels).map { competence, level in
                     .object([
                         "type": ["Result"],
-                        "resultDescription": .string("\(achievementID)#competence-\($0.code)"),
-                        "achievedLevel": .string(levelID(achievementID, $0.code, $0.achieved)),
+                        "resultDescription": .string("\(achievementID)#competence-\(competence.code)"),
+                        "achievedLevel": .string(level),
                     ])
                 })
         }
@@ -118,13 +119,13 @@ struct OpenBadgeCredentialBuilder: Sendable {
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
             "name": .string(facts.name),
             "issuer": profile(),
-            "validFrom": .string(validFrom.utcDescription),
+            "validFrom": .string(validFrom),
             "credentialSubject": .object(subject),
-            "evidence": [.object(["type": ["Evidence"], "name": .string(facts.evidenceName), "narrative": .string(facts.evidenceNarrative)])],
+            "evidence": [.object(["type": ["Evidence"], "name": .string(facts.evidenceName), "narrative": .string(evidenceNarrative)])],
             "credentialSchema": [.object(["id": .string(Self.schemaURL), "type": "1EdTechJsonSchemaValidator2019"])],
             "credentialStatus": .object(["id": .string(layout.revocationList), "type": "1EdTechRevocationList"]),
         ]
-        if let validUntil { fields["validUntil"] = .string(validUntil.utcDescription) }
+        if let validUntil { fields["validUntil"] = .string(validUntil) }
         return .object(fields)
     }
 }

@@ -34,7 +34,8 @@ public struct PublishLayout: Sendable {
 
     /// The key id in a `kid` URL or a CryptographicKey URL published by this layout, if it is one.
     public static func kid(fromKeyURL url: String) -> String? {
-        guard let last = url.split(separator: "/").last, last.hasSuffix(".json") else { return nil }
+        let last = url.utf8.lastIndex(of: UInt8(ascii: "/")).map { url[url.utf8.index(after: $0)...] } ?? url[...]
+        guard last.hasSuffix(".json"), last.utf8.count > 5 else { return nil }
         return String(last.dropLast(".json".count))
     }
 }

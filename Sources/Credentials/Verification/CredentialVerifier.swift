@@ -1,25 +1,24 @@
 public import Evaluation
 public import Foundation
-import JWTKit
 
 /// Checks a credential offline against published documents: signature, structure, dates, revocation and,
 /// optionally, the recipient. Every failure is named (see ``VerificationFailure``).
 public struct CredentialVerifier: Sendable {
-    /// Public keys by kid (the `kid` of each JWK).
-    let keys: [String: JSONValue]
+    /// Public keys by kid (the `kid` of each JWK), with the `alg` the JWK names.
+    let keys: [String: (key: VerificationKey, alg: String?)]
     /// Revoked credential ids with reasons (OB 3.0 and OB 2.0 lists).
     let revoked: [String: String]
     /// Published files by path relative to the publish folder, for hosted assertions.
     let publishedDirectory: String?
-    /// jwt-kit signers for the keys, built on first use and reused (key import is the costly part).
-    private let signers = SignerCache()
+    /// Hash states of token prefixes seen before (see ``PrefixHashes``).
+    private let prefixHashes = PrefixHashes()
 
     /// Trusts the keys and revocation lists in a folder written by `merkisto publish`.
     public init(publishedDirectory directory: String) throws {
         let layout = PublishLayout(baseURL: "", issuerID: "")
-        var keys: [String: JSONValue] = [:]
+        var keys: [String: (key: VerificationKey, alg: String?)] = [:]
         if let data = FileManager.default.contents(atPath: directory + "/" + layout.jwksPath) {
-            keys = Self.keys(fromJWKS: try Self.decode(data, what: "the published JWKS"))
+            keys = try Self.keys(fromJWKS: try Self.decode(data, what: "the published JWKS"))
         }
         var revoked: [String: String] = [:]
         for path in [layout.revocationListPath, layout.ob2RevocationListPath] {
@@ -44,54 +43,84 @@ public struct CredentialVerifier: Sendable {
 
     /// Trusts the keys of a JWKS file; nothing is known about revocations.
     public init(jwksData data: Data) throws {
-        keys = Self.keys(fromJWKS: try Self.decode(data, what: "the JWKS"))
+        keys = try Self.keys(fromJWKS: try Self.decode(data, what: "the JWKS"))
         revoked = [:]
         publishedDirectory = nil
     }
 
-    private static func keys(fromJWKS jwks: JSONValue) -> [String: JSONValue] {
-        guard case .object(let fields) = jwks, case .array(let list)? = fields["keys"] else { return [:] }
-        var keys: [String: JSONValue] = [:]
-        for key in list {
-            if case .object(let jwk) = key, case .string(let kid)? = jwk["kid"] { keys[kid] = key }
+    private static func keys(fromJWKS jwks: JSONValue) throws -> [String: (key: VerificationKey, alg: String?)] {
+        guard case .object(let fields) = jwks, case .array(let list)? = fields["keys"] else {
+            throw CredentialError.invalidInput("the JWKS has no \"keys\" array")
+        }
+        var keys: [String: (key: VerificationKey, alg: String?)] = [:]
+        for (index, key) in list.enumerated() {
+            guard case .object(let jwk) = key, case .string(let kid)? = jwk["kid"] else { continue }
+            do {
+                let alg: String? = if case .string(let value)? = jwk["alg"] { value } else { nil }
+                keys[kid] = (try VerificationKey(jwk: jwk), alg)
+            } catch let error as CredentialError {
+                throw CredentialError.invalidInput("keys[\(index)] (\(kid)): \(error.message)")
+            }
         }
         return keys
     }
 
     private static func decode(_ data: Data, what: String) throws -> JSONValue {
-        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do { return try JSONBytes.parse(Array(data)) } catch {
             throw CredentialError.invalidInput("\(what) is not valid JSON")
         }
     }
 
+    /// What the checks read from a payload; the rest is only checked to be well-formed.
+    static let claims: JSONSelection = .keys([
+        "@context": .all, "type": .all, "id": .all, "iss": .all, "jti": .all, "sub": .all, "nbf": .all, "exp": .all,
+        "validFrom": .all, "validUntil": .all, "issuer": .keys(["id": .all]),
+        "credentialSubject": .keys(["id": .all, "identifier": .all, "achievement": .keys(["name": .all])]),
+        "recipient": .all, "badge": .all, "issuedOn": .all, "expires": .all, "revoked": .all, "revocationReason": .all,
+        "verification": .all,
+    ])
+
     /// Verifies a credential given as text: a compact JWS (OB 3.0 VC-JWT or OB 2.0 signed) or JSON (OB 2.0 hosted).
-    public func verify(_ text: String, recipientEmail: String? = nil, now: Timestamp) async -> VerificationReport {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("{") {
+    public func verify(_ text: String, recipientEmail: String? = nil, now: Timestamp) -> VerificationReport {
+        verify(Array(text.utf8), recipientEmail: recipientEmail, now: now)
+    }
+
+    /// Verifies a credential given as bytes (UTF-8 text).
+    public func verify(_ bytes: [UInt8], recipientEmail: String? = nil, now: Timestamp) -> VerificationReport {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+        var start = 0
+        var end = bytes.count
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        let trimmed = start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end])
+        if trimmed.first == UInt8(ascii: "{") {
             return verifyHosted(trimmed, recipientEmail: recipientEmail, now: now)
         }
-        return await verifyJWS(trimmed, recipientEmail: recipientEmail, now: now)
+        return verifyJWS(trimmed, recipientEmail: recipientEmail, now: now)
     }
 
     // MARK: JWS
 
-    private func verifyJWS(_ token: String, recipientEmail: String?, now: Timestamp) async -> VerificationReport {
+    private func verifyJWS(_ token: [UInt8], recipientEmail: String?, now: Timestamp) -> VerificationReport {
         var report = VerificationReport(kind: "JWS", failures: [])
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
+        // A compact JWS has exactly two dots; a dot anywhere else fails the base64url check below.
+        guard let first = token.firstIndex(of: UInt8(ascii: ".")), let last = token.lastIndex(of: UInt8(ascii: ".")), first != last else {
             report.failures.append(.malformed("not a compact JWS (header.payload.signature) nor a JSON document"))
             return report
         }
+        let dots = [first, last]
         // Every part must be canonical unpadded base64url, so that no two spellings verify.
-        for (index, part) in parts.enumerated() {
-            guard let bytes = Base64URL.decode(part), Base64URL.encode(bytes) == part, !bytes.isEmpty else {
+        let ranges = [0..<first, first + 1..<last, last + 1..<token.count]
+        var decoded: [[UInt8]] = []
+        for (index, range) in ranges.enumerated() {
+            guard let bytes = token.withUnsafeBufferPointer({ Base64URL.decode(UnsafeBufferPointer(rebasing: $0[range])) }), !bytes.isEmpty else {
                 report.failures.append(.malformed("part \(index + 1) of the JWS is not canonical base64url"))
                 return report
             }
+            decoded.append(bytes)
         }
-        guard let headerData = Base64URL.decode(parts[0]), case .object(let header)? = try? JSONDecoder().decode(JSONValue.self, from: headerData),
-            case .string(let alg)? = header["alg"],
-            let payloadData = Base64URL.decode(parts[1]), case .object(let payload)? = try? JSONDecoder().decode(JSONValue.self, from: payloadData)
+        guard case .object(let header)? = try? JSONBytes.parse(decoded[0]), case .string(let alg)? = header["alg"],
+            case .object(let payload)? = try? JSONBytes.parse(decoded[1], keeping: Self.claims)
         else {
             report.failures.append(.malformed("the JWS header or payload is not a JSON object"))
             return report
@@ -113,18 +142,14 @@ public struct CredentialVerifier: Sendable {
             return report
         }
         report.keyID = kid
-        guard let jwkValue = keys[kid] else {
+        guard let (key, keyAlg) = keys[kid] else {
             report.failures.append(.unknownKey("key \(kid) is not among the published keys"))
             return report
         }
-        if case .object(let jwk) = jwkValue, case .string(let keyAlg)? = jwk["alg"], keyAlg != alg {
-            report.failures.append(.badSignature)
-            return report
-        }
-        do {
-            let collection = try await signers.collection(for: kid, jwk: jwkValue)
-            _ = try await collection.verify(token, as: DocumentPayload.self)
-        } catch {
+        // The header's alg must be the key's own; a key is never used with another algorithm.
+        guard alg == key.algorithm.rawValue, keyAlg.map({ $0 == alg }) ?? true,
+            key.isValidSignature(decoded[2], for: token[0..<dots[1]], hashes: prefixHashes)
+        else {
             report.failures.append(.badSignature)
             return report
         }
@@ -203,9 +228,9 @@ public struct CredentialVerifier: Sendable {
 
     // MARK: Hosted
 
-    private func verifyHosted(_ text: String, recipientEmail: String?, now: Timestamp) -> VerificationReport {
+    private func verifyHosted(_ text: [UInt8], recipientEmail: String?, now: Timestamp) -> VerificationReport {
         var report = VerificationReport(kind: "OB 2.0 hosted", failures: [])
-        guard case .object(let assertion)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+        guard case .object(let assertion)? = try? JSONBytes.parse(text),
             case .string(let id)? = assertion["id"]
         else {
             report.failures.append(.malformed("not a JSON object with an id"))
@@ -216,7 +241,7 @@ public struct CredentialVerifier: Sendable {
         if let directory = publishedDirectory {
             let suffix = id.split(separator: "/").suffix(3).joined(separator: "/")
             guard let published = FileManager.default.contents(atPath: directory + "/" + suffix),
-                case .object(let hosted)? = try? JSONDecoder().decode(JSONValue.self, from: published)
+                case .object(let hosted)? = try? JSONBytes.parse(Array(published))
             else {
                 report.failures.append(.unknownKey("the assertion is not published at \(id)"))
                 return report
@@ -236,19 +261,5 @@ public struct CredentialVerifier: Sendable {
         }
         checkOB2(assertion, recipientEmail: recipientEmail, now: now, into: &report)
         return report
-    }
-}
-
-/// One jwt-kit key collection per key id, created once.
-private actor SignerCache {
-    private var collections: [String: JWTKeyCollection] = [:]
-
-    func collection(for kid: String, jwk value: JSONValue) async throws -> JWTKeyCollection {
-        if let collection = collections[kid] { return collection }
-        let collection = JWTKeyCollection()
-        let jwk = try JSONDecoder().decode(JWK.self, from: try value.encoded(pretty: false))
-        try await collection.add(jwk: jwk)
-        collections[kid] = collection
-        return collection
     }
 }

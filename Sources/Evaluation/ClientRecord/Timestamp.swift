@@ -37,8 +37,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             }
             return value
         }
-        func byte(_ index: Int, is character: Character) -> Bool {
-            index < bytes.count && bytes[index] == character.asciiValue!
+        func byte(_ index: Int, is character: Unicode.Scalar) -> Bool {
+            index < bytes.count && bytes[index] == UInt8(ascii: character)
         }
         guard let year = digits(0, 4), byte(4, is: "-"), let month = digits(5, 2), byte(7, is: "-"),
             let day = digits(8, 2), byte(10, is: "T") || byte(10, is: "t") || byte(10, is: " "),
@@ -95,13 +95,48 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = Int(floorDivide(local, 86_400))
         let secondsOfDay = Int(local - Int64(days) * 86_400)
         let (year, month, day) = civilFromDays(days)
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondsOfDay / 3600, 2) + ":"
-            + pad(secondsOfDay / 60 % 60, 2) + ":" + pad(secondsOfDay % 60, 2)
+        // Written digit by digit: credentials and reports format many timestamps.
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            if value < 0 || value >= divisor * 10 {
+                text.append(contentsOf: String(value).utf8)
+                return
+            }
+            while divisor > 0 {
+                text.append(UInt8(48 + value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        func separator(_ character: Unicode.Scalar) { text.append(UInt8(ascii: character)) }
+        digits(year, 4)
+        separator("-")
+        digits(month, 2)
+        separator("-")
+        digits(day, 2)
+        separator("T")
+        digits(secondsOfDay / 3600, 2)
+        separator(":")
+        digits(secondsOfDay / 60 % 60, 2)
+        separator(":")
+        digits(secondsOfDay % 60, 2)
         let micros = Int(microseconds - floorDivide(microseconds, 1_000_000) * 1_000_000)
-        if micros != 0 { text += "." + pad(micros, 6) }
-        if offsetSeconds == 0 { return text + "Z" }
-        let absolute = abs(offsetSeconds)
-        return text + (offsetSeconds < 0 ? "-" : "+") + pad(absolute / 3600, 2) + ":" + pad(absolute / 60 % 60, 2)
+        if micros != 0 {
+            separator(".")
+            digits(micros, 6)
+        }
+        if offsetSeconds == 0 {
+            separator("Z")
+        } else {
+            let absolute = abs(offsetSeconds)
+            separator(offsetSeconds < 0 ? "-" : "+")
+            digits(absolute / 3600, 2)
+            separator(":")
+            digits(absolute / 60 % 60, 2)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Adds calendar months (for badge validity), clamping the day to the month's length.

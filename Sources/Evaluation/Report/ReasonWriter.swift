@@ -7,20 +7,29 @@ public struct ReasonWriter: Sendable {
     public let language: Language
     let strings = Localizer.shared
     let narrator: CriteriaNarrator
+    let dateFormat: TextTemplate
 
     public init(compiled: CompiledDefinitions, language: Language) {
         self.compiled = compiled
         self.language = language
         self.narrator = CriteriaNarrator(definitions: compiled.definitions, language: language)
+        self.dateFormat = Localizer.shared.template("format.date", language)
     }
 
     /// A local date in the language's usual form (`2.3.2026`, `2026-03-02`).
     public func date(_ timestamp: Timestamp) -> String {
         let (year, month, day) = timestamp.localDate
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-        return strings.text(
-            "format.date", language,
-            ["d": String(day), "m": String(month), "y": String(year), "dd": two(day), "mm": two(month)])
+        return dateFormat.render { name in
+            switch name {
+            case "d": String(day)
+            case "m": String(month)
+            case "y": String(year)
+            case "dd": two(day)
+            case "mm": two(month)
+            default: nil
+            }
+        }
     }
 
     public func evidence(_ evidence: Evidence) -> String {

@@ -1,0 +1,511 @@
+import Evaluation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// A JSON writer and reader over UTF-8 bytes for the signing and verifying paths, where Foundation's
+// JSONEncoder/JSONDecoder would cost more than the signature itself.
+
+extension JSONValue {
+    /// Compact JSON with object keys sorted by their UTF-8 bytes and slashes unescaped.
+    func jsonBytes() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(1024)
+        write(into: &output)
+        return output
+    }
+
+    func write(into output: inout [UInt8]) {
+        switch self {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .int(let value): output.append(contentsOf: String(value).utf8)
+        case .double(let value):
+            if !value.isFinite {
+                output.append(contentsOf: "null".utf8)
+            } else if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
+                output.append(contentsOf: String(Int(value)).utf8)
+            } else {
+                output.append(contentsOf: String(value).utf8)
+            }
+        case .string(let value): JSONBytes.writeString(value, into: &output)
+        case .array(let values):
+            output.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                value.write(into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            output.append(UInt8(ascii: "{"))
+            for (index, key) in fields.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONBytes.writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                fields[key]!.write(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+/// Which parts of a document to keep when reading it: everything, or some keys of an object (each with
+/// its own selection). Whatever is not kept is still checked to be well-formed JSON, then dropped.
+indirect enum JSONSelection: Sendable {
+    case all
+    case fields(FieldTable)
+
+    static func keys(_ wanted: [String: JSONSelection]) -> JSONSelection { .fields(FieldTable(wanted)) }
+
+    /// The wanted keys of one object, laid out for matching raw key bytes without building strings.
+    final class FieldTable: Sendable {
+        let names: [String]
+        let selections: [JSONSelection]
+        private let bytes: [[UInt8]]
+        private let lengths: [Int]
+        private let firsts: [UInt8]
+
+        init(_ wanted: [String: JSONSelection]) {
+            let sorted = wanted.sorted { $0.key < $1.key }
+            names = sorted.map(\.key)
+            selections = sorted.map(\.value)
+            bytes = names.map { Array($0.utf8) }
+            lengths = bytes.map(\.count)
+            firsts = bytes.map { $0.first ?? 0 }
+        }
+
+        /// The index of the field named exactly `key` (raw bytes of a non-empty key without escapes).
+        func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+            guard let start = key.baseAddress, !key.isEmpty else { return nil }
+            for index in lengths.indices where lengths[index] == key.count && firsts[index] == start.pointee {
+                if bytes[index].withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, key.count) == 0 }) { return index }
+            }
+            return nil
+        }
+
+        func index(of name: String) -> Int? { names.firstIndex(of: name) }
+    }
+}
+
+enum JSONBytes {
+    static func writeString(_ value: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Where and why a document is not JSON. Kept to a few bytes: the reader passes it through every level.
+    struct Malformed: Error, CustomStringConvertible {
+        var offset: Int
+        var reason: StaticString
+
+        var description: String { "byte \(offset): \(reason)" }
+    }
+
+    /// Reads one JSON document (RFC 8259, UTF-8, duplicate keys refused in what is kept).
+    static func parse(_ bytes: [UInt8], keeping selection: JSONSelection = .all) throws(Malformed) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(Malformed) -> JSONValue in
+            var reader = Reader(bytes: buffer)
+            reader.skipSpace()
+            let value = try reader.value(selection, depth: 0)
+            reader.skipSpace()
+            guard reader.index == buffer.count else { throw Malformed(offset: reader.index, reason: "text after the JSON value") }
+            return value ?? .null
+        }
+    }
+
+    private struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+        static let maxDepth = 64
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        mutating func skipSpace() {
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+                index += 1
+            }
+        }
+
+        func fail(_ reason: StaticString) -> Malformed { Malformed(offset: index, reason: reason) }
+
+        mutating func expect(_ literal: StaticString) throws(Malformed) {
+            let count = literal.utf8CodeUnitCount
+            guard index + count <= bytes.count else { throw fail("unexpected end") }
+            for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] { throw fail("unexpected character") }
+            index += count
+        }
+
+        /// Reads a value; returns nil when `keep` is nil (the value was only checked).
+        mutating func value(_ keep: JSONSelection?, depth: Int) throws(Malformed) -> JSONValue? {
+            guard let keep else {
+                try skipValue(depth: depth)
+                return nil
+            }
+            guard depth < Self.maxDepth else { throw fail("nested too deeply") }
+            guard index < bytes.count else { throw fail("unexpected end") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): return try object(keep, depth: depth)
+            case UInt8(ascii: "["): return try array(keep, depth: depth)
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expect("null")
+                return .null
+            default: return try number()
+            }
+        }
+
+        /// Reads an object, keeping the keys `keep` names (a duplicate of a kept key is refused; the parts
+        /// not kept are only checked).
+        mutating func object(_ keep: JSONSelection, depth: Int) throws(Malformed) -> JSONValue {
+            index += 1
+            var fields: [String: JSONValue] = [:]
+            if case .fields(let table) = keep { fields.reserveCapacity(table.names.count) }
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(fields)
+            }
+            while true {
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                var child: JSONSelection?
+                var key = ""
+                switch keep {
+                case .all:
+                    key = try string()
+                    child = .all
+                case .fields(let table):
+                    let start = index + 1
+                    try skipString()
+                    let raw = UnsafeBufferPointer(rebasing: bytes[start..<index - 1])
+                    if raw.contains(UInt8(ascii: "\\")) {
+                        // An escaped key: compare its decoded form.
+                        index = start - 1
+                        key = try string()
+                        if let found = table.index(of: key) { child = table.selections[found] }
+                    } else if let found = table.index(of: raw) {
+                        key = table.names[found]
+                        child = table.selections[found]
+                    }
+                }
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                index += 1
+                skipSpace()
+                if let value = try value(child, depth: depth + 1) {
+                    guard fields.updateValue(value, forKey: key) == nil else { throw fail("duplicate key") }
+                }
+                skipSpace()
+                guard index < bytes.count else { throw fail("unexpected end") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+                index += 1
+                return .object(fields)
+            }
+        }
+
+        /// Reads an array; `keep` applies to each element.
+        mutating func array(_ keep: JSONSelection, depth: Int) throws(Malformed) -> JSONValue {
+            index += 1
+            var values: [JSONValue] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(values)
+            }
+            while true {
+                skipSpace()
+                if let value = try value(keep, depth: depth + 1) { values.append(value) }
+                skipSpace()
+                guard index < bytes.count else { throw fail("unexpected end") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+                index += 1
+                return .array(values)
+            }
+        }
+
+        /// Checks one value and moves past it, keeping nothing.
+        mutating func skipValue(depth: Int) throws(Malformed) {
+            guard depth < Self.maxDepth else { throw fail("nested too deeply") }
+            guard index < bytes.count else { throw fail("unexpected end") }
+            switch bytes[index] {
+            case UInt8(ascii: "\""): try skipString()
+            case UInt8(ascii: "{"):
+                index += 1
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return
+                }
+                while true {
+                    skipSpace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                    try skipString()
+                    skipSpace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                    index += 1
+                    skipSpace()
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard index < bytes.count else { throw fail("unexpected end") }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+                    index += 1
+                    return
+                }
+            case UInt8(ascii: "["):
+                index += 1
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return
+                }
+                while true {
+                    skipSpace()
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard index < bytes.count else { throw fail("unexpected end") }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+                    index += 1
+                    return
+                }
+            default:
+                _ = try value(.all, depth: depth)
+            }
+        }
+
+        /// A mask whose lowest set bit falls in the first byte of `word` (little-endian) that is a quote, a
+        /// backslash or a control character; zero when there is none. (SWAR: bits above the first hit may be
+        /// spurious, the lowest one is exact.)
+        @inline(__always)
+        static func specialMask(_ word: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = word ^ (0x22 &* ones)
+            let backslash = word ^ (0x5C &* ones)
+            let found = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- (0x20 &* ones)) & ~word)
+            return found & highs
+        }
+
+        /// Moves `index` to the next quote, backslash or control character (or the end), 8 bytes at a time.
+        @inline(__always)
+        mutating func skipPlain() {
+            guard let base = bytes.baseAddress else { return }
+            while index + 8 <= bytes.count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                let mask = Self.specialMask(word)
+                if mask != 0 {
+                    index += mask.trailingZeroBitCount >> 3
+                    return
+                }
+                index += 8
+            }
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return }
+                index += 1
+            }
+        }
+
+        /// Moves past a string, checking its escapes and that it has no raw control characters.
+        mutating func skipString() throws(Malformed) {
+            index += 1
+            while index < bytes.count {
+                skipPlain()
+                guard index < bytes.count else { break }
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return
+                }
+                if byte < 0x20 { throw fail("control character in a string") }
+                if byte == UInt8(ascii: "\\") {
+                    guard index + 1 < bytes.count else { break }
+                    if bytes[index + 1] == UInt8(ascii: "u") {
+                        guard index + 6 <= bytes.count, (2..<6).allSatisfy({ Self.hexValue(bytes[index + $0]) != nil }) else {
+                            throw fail("bad \\u escape")
+                        }
+                        index += 6
+                        continue
+                    }
+                    guard Self.simpleEscape(bytes[index + 1]) != nil else { throw fail("bad escape") }
+                    index += 2
+                    continue
+                }
+                index += 1
+            }
+            throw fail("unterminated string")
+        }
+
+        mutating func string() throws(Malformed) -> String {
+            let start = index + 1
+            // Fast path: no escapes.
+            index = start
+            skipPlain()
+            var scan = index
+            index = start - 1
+            while scan < bytes.count {
+                let byte = bytes[scan]
+                if byte == UInt8(ascii: "\"") {
+                    let run = UnsafeBufferPointer(rebasing: bytes[start..<scan])
+                    index = scan + 1
+                    // ASCII needs no UTF-8 validation.
+                    if run.allSatisfy({ $0 < 0x80 }) { return String(decoding: run, as: UTF8.self) }
+                    guard let text = String(validating: run, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 { throw fail("control character in a string") }
+                scan += 1
+            }
+            var output: [UInt8] = Array(bytes[start..<scan])
+            index = scan
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    guard let text = String(validating: output, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                    return text
+                }
+                if byte < 0x20 { throw fail("control character in a string") }
+                guard byte == UInt8(ascii: "\\") else {
+                    output.append(byte)
+                    index += 1
+                    continue
+                }
+                guard index + 1 < bytes.count else { break }
+                if let simple = Self.simpleEscape(bytes[index + 1]) {
+                    output.append(simple)
+                    index += 2
+                    continue
+                }
+                guard bytes[index + 1] == UInt8(ascii: "u") else { throw fail("bad escape") }
+                var scalar = try hex4(at: index + 2)
+                index += 6
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw fail("lone surrogate")
+                    }
+                    let low = try hex4(at: index + 2)
+                    guard (0xDC00..<0xE000).contains(low) else { throw fail("lone surrogate") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    index += 6
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw fail("lone surrogate")
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw fail("bad \\u escape") }
+                output.append(contentsOf: String(Character(unicode)).utf8)
+            }
+            throw fail("unterminated string")
+        }
+
+        func hex4(at position: Int) throws(Malformed) -> UInt32 {
+            guard position + 4 <= bytes.count else { throw fail("bad \\u escape") }
+            var value: UInt32 = 0
+            for offset in 0..<4 {
+                guard let digit = Self.hexValue(bytes[position + offset]) else { throw fail("bad \\u escape") }
+                value = value << 4 | UInt32(digit)
+            }
+            return value
+        }
+
+        static func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: byte - 0x30
+            case 0x41...0x46: byte - 0x37
+            case 0x61...0x66: byte - 0x57
+            default: nil
+            }
+        }
+
+        static func simpleEscape(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "\""): 0x22
+            case UInt8(ascii: "\\"): 0x5C
+            case UInt8(ascii: "/"): 0x2F
+            case UInt8(ascii: "b"): 0x08
+            case UInt8(ascii: "f"): 0x0C
+            case UInt8(ascii: "n"): 0x0A
+            case UInt8(ascii: "r"): 0x0D
+            case UInt8(ascii: "t"): 0x09
+            default: nil
+            }
+        }
+
+        /// RFC 8259 number grammar; integers that fit become `.int`, everything else `.double`.
+        mutating func number() throws(Malformed) -> JSONValue {
+            let start = index
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else { throw fail("unexpected character") }
+            if bytes[index] == 0x30 {
+                index += 1
+            } else {
+                while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            }
+            var integral = true
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                integral = false
+                index += 1
+                guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else { throw fail("bad number") }
+                while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                integral = false
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else { throw fail("bad number") }
+                while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            }
+            if integral, index - start <= 18 {
+                var value = 0
+                var position = start
+                let negative = bytes[position] == UInt8(ascii: "-")
+                if negative { position += 1 }
+                while position < index {
+                    value = value * 10 + Int(bytes[position] - 0x30)
+                    position += 1
+                }
+                return .int(negative ? -value : value)
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            if integral, let value = Int(text) { return .int(value) }
+            guard let value = Double(text) else { throw fail("bad number") }
+            return .double(value)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+@testable import Credentials
+import Crypto
+import Evaluation
+import Foundation
+import Testing
+
+@Suite("JOSE building blocks")
+struct JOSETests {
+    @Test("base64url round-trips every length and agrees with Foundation")
+    func base64RoundTrip() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<200 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let encoded = Base64URL.encode(bytes)
+            let foundation = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(encoded == foundation)
+            #expect(Base64URL.decode(encoded) == bytes)
+        }
+    }
+
+    @Test(
+        "base64url decoding accepts one spelling only",
+        arguments: ["QQ==", "QR", "QUJ", "A", "QU+C", "QU/C", "QU C", "QUJD.", "QUJDRA=", "QUJDR"])
+    func base64Strict(text: String) {
+        // "QQ" and "QUI" are the canonical spellings of "A" and "AB"; "QR" and "QUJ" carry non-zero spare bits.
+        #expect(Base64URL.decode("QQ") == [65] && Base64URL.decode("QUI") == [65, 66])
+        #expect(Base64URL.decode(text) == nil)
+    }
+
+    @Test("the JSON reader agrees with Foundation on real documents")
+    func readerAgrees() throws {
+        let documents = [
+            #"{"a":[1,-2,3.5,2.5e-1,true,false,null],"b":{"c":"d\"e\\f\/g\u00e4\ud83d\ude00\n"},"":""}"#,
+            #"  [ {"x" : "long string with spaces and ümlauts that crosses eight-byte words", "y": [ ] , "z": { } } ] "#,
+            "\"\"", "0", "-0.25", "[[[[[]]]]]",
+        ]
+        for text in documents {
+            let ours = try JSONBytes.parse(Array(text.utf8))
+            let theirs = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            #expect(ours == theirs, "\(text)")
+        }
+    }
+
+    @Test(
+        "the JSON reader refuses what is not JSON, also in parts it does not keep",
+        arguments: [
+            "", "{", "{\"a\":}", "{\"a\":1,}", "[1,]", "[1 2]", "{\"a\" 1}", "\"unterminated", "\"bad \\x escape\"",
+            "\"raw \u{1} control\"", "01", "1.", "-", "tru", "{\"a\":1}{", "{\"kept\":1,\"kept\":2}", "\"\\ud800\"",
+            "{\"skipped\":[1,2,{\"x\":\"\\q\"}]}", "{\"skipped\":{\"x\" 1}}",
+        ])
+    func readerRefuses(text: String) {
+        #expect(throws: JSONBytes.Malformed.self) { try JSONBytes.parse(Array(text.utf8), keeping: .keys(["kept": .all])) }
+        #expect(throws: JSONBytes.Malformed.self) { try JSONBytes.parse(Array(text.utf8)) }
+    }
+
+    @Test("a selection keeps the named parts and drops the rest")
+    func selection() throws {
+        let text = #"{"keep":{"a":1,"b":[2]},"drop":{"deep":[1,2,3]},"some":{"x":"y","z":"w"}}"#
+        let value = try JSONBytes.parse(Array(text.utf8), keeping: .keys(["keep": .all, "some": .keys(["x": .all])]))
+        #expect(value == ["keep": ["a": 1, "b": [2]], "some": ["x": "y"]])
+    }
+
+    @Test("the writer's output reads back to the same value, keys sorted")
+    func writer() throws {
+        let value: JSONValue = ["b": ["z", 1, true, .null], "a": .string("quote \" slash / tab \t ä \u{1}"), "c": .double(2.5)]
+        let bytes = value.jsonBytes()
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix(#"{"a":"quote \" slash / tab \t ä \u0001""#))
+        #expect(try JSONBytes.parse(bytes) == value)
+    }
+
+    @Test("a payload template encodes exactly the base64url of its filled-in JSON")
+    func template() throws {
+        let document: JSONValue = [
+            "id": .string(PayloadTemplate.marker(0)), "long": .string(String(repeating: "ä", count: 301)),
+            "list": [.string(PayloadTemplate.marker(1)), "fixed", .string(PayloadTemplate.marker(2))], "n": .string(PayloadTemplate.marker(3)),
+        ]
+        let template = PayloadTemplate(document)
+        for values in [["urn:x", "a", "bc", "7"], ["", "é", "with \"quotes\"", "-12345"]] {
+            let filled: [[UInt8]] = values.prefix(3).map { PayloadTemplate.json($0) } + [Array(values[3].utf8)]
+            var encoded: [UInt8] = []
+            template.encode(filled, into: &encoded)
+            let json = try #require(Base64URL.decode(String(decoding: encoded, as: UTF8.self)))
+            let expected: JSONValue = [
+                "id": .string(values[0]), "long": .string(String(repeating: "ä", count: 301)), "list": [.string(values[1]), "fixed", .string(values[2])],
+                "n": .int(Int(values[3])!),
+            ]
+            #expect(try JSONBytes.parse(json) == expected)
+        }
+    }
+
+    @Test("a verifier's remembered prefixes give the same digest as hashing everything")
+    func prefixHashes() {
+        let hashes = PrefixHashes()
+        let common = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        for tail in 0..<6 {
+            let input = common + Array("tail \(tail) \(String(repeating: "x", count: tail * 50))".utf8)
+            #expect(hashes.digest(of: input[...]) == SHA256Digestible.digest(input))
+            // A different input of the same length that shares nothing must not reuse anything.
+            let other = input.map { $0 ^ 0xFF }
+            #expect(hashes.digest(of: other[...]) == SHA256Digestible.digest(other))
+        }
+    }
+}
+
+private enum SHA256Digestible {
+    static func digest(_ bytes: [UInt8]) -> SHA256.Digest { SHA256.hash(data: bytes) }
+}
