@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@Suite("merkisto keys, issue, publish, verify, revoke, bake")
+struct CredentialCommandTests {
+    /// A scratch folder with keys of every algorithm, removed afterwards.
+    final class Workspace {
+        let path: String
+        var outputs: [String] = []
+
+        init() throws {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-cli-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        /// Runs a command and keeps everything it printed.
+        @discardableResult
+        func run(_ arguments: [String]) throws -> CommandRunner.Output {
+            let output = try CommandRunner.run(arguments)
+            outputs.append(output.stdout)
+            outputs.append(output.stderr)
+            return output
+        }
+
+        func file(_ name: String) -> String { path + "/" + name }
+    }
+
+    static let earner = "examples/clients/tyoelaman-perustaso.json"
+
+    @Test("no private key material appears in any output, log or published file; key files are 0600")
+    func noPrivateKeys() throws {
+        let work = try Workspace()
+        let keys = work.file("keys")
+        for alg in ["ES256", "RS256", "EdDSA"] {
+            #expect(try work.run(["keys", "generate", "--alg", alg, "--dir", keys]).status == 0)
+        }
+        #expect(try work.run(["keys", "list", "--dir", keys]).status == 0)
+        let common = ["--keys", keys, "--db", work.file("ledger.sqlite")]
+        var issued: [String] = []
+        for (format, alg) in [("ob3-jwt", "ES256"), ("ob3-jwt", "RS256"), ("ob3-jwt", "EdDSA"), ("ob2-signed", "RS256"), ("ob2-hosted", "ES256")] {
+            let out = work.file("\(format)-\(alg).txt")
+            let result = try work.run(
+                ["issue", Self.earner, "--badge", "tietoturvan-perusteet", "--format", format, "--alg", alg, "--recipient-email", "a@example.org", "--out", out] + common)
+            #expect(result.status == 0, "\(result.stderr)")
+            issued.append(out)
+        }
+        // One more to standard output, which is also output; then revoke it.
+        let last = try work.run(["issue", Self.earner, "--badge", "kuvat-ja-tiedostot"] + common)
+        #expect(last.status == 0)
+        let id = try #require(last.stderr.split(separator: " ").first { $0.hasPrefix("urn:uuid:") })
+        #expect(try work.run(["revoke", String(id), "--reason", "issued by mistake", "--db", work.file("ledger.sqlite")]).status == 0)
+        let published = work.file("published")
+        #expect(try work.run(["publish", "--out", published] + common).status == 0)
+        for file in issued {
+            #expect(try work.run(["verify", file, "--published", published, "--recipient-email", "a@example.org"]).status == 0)
+            #expect(try work.run(["bake", "--credential", file, "--image", "BadgeDefinitions/images/tietoturvan-perusteet.svg", "--out", file + ".svg"]).status == 0)
+            #expect(try work.run(["unbake", file + ".svg"]).status == 0)
+        }
+        #expect(try work.run(["bench", "--help"]).status == 0)
+
+        // Everything written outside the key folder, and everything printed.
+        var texts = work.outputs
+        let enumerator = FileManager.default.enumerator(atPath: work.path)
+        while let relative = enumerator?.nextObject() as? String {
+            guard !relative.hasPrefix("keys/"), relative != "keys" else { continue }
+            if let data = FileManager.default.contents(atPath: work.file(relative)) { texts.append(String(decoding: data, as: UTF8.self)) }
+        }
+        let privateFiles = try FileManager.default.contentsOfDirectory(atPath: keys).filter { $0.hasSuffix(".private.pem") }
+        #expect(privateFiles.count == 3)
+        for name in privateFiles {
+            let attributes = try FileManager.default.attributesOfItem(atPath: keys + "/" + name)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(name)")
+            // Every line of the PEM body is a fragment that must appear nowhere.
+            let pem = try String(contentsOfFile: keys + "/" + name, encoding: .utf8)
+            let fragments = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 16 }.map(String.init)
+            #expect(!fragments.isEmpty)
+            for text in texts {
+                #expect(!text.contains("PRIVATE KEY"))
+                for fragment in fragments { #expect(!text.contains(fragment)) }
+            }
+        }
+        // Published JWKs carry only public members.
+        let jwks = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: published + "/keys/jwks.json"))) as? [String: Any]
+        let list = try #require(jwks?["keys"] as? [[String: Any]])
+        #expect(list.count == 3)
+        for key in list { #expect(Set(key.keys).isDisjoint(with: ["d", "p", "q", "dp", "dq", "qi"])) }
+    }
+
+    @Test("a badge that is not earned exits 3 with the reasons and writes nothing")
+    func notEarned() throws {
+        let work = try Workspace()
+        #expect(try work.run(["keys", "generate", "--dir", work.file("keys")]).status == 0)
+        let result = try work.run(
+            ["issue", "examples/clients/aloittelija.json", "--badge", "sahkoposti-ja-liitteet", "--keys", work.file("keys"), "--db", work.file("ledger.sqlite"),
+             "--out", work.file("out.jwt")])
+        #expect(result.status == 3)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("sahkoposti-ja-liitteet"))
+        #expect(result.stderr.contains("✗"))
+        #expect(!FileManager.default.fileExists(atPath: work.file("out.jwt")))
+        #expect(!FileManager.default.fileExists(atPath: work.file("ledger.sqlite")))
+    }
+
+    @Test("verify names the failure and exits non-zero for a tampered credential")
+    func tampered() throws {
+        let work = try Workspace()
+        let keys = work.file("keys")
+        #expect(try work.run(["keys", "generate", "--dir", keys]).status == 0)
+        let out = work.file("c.jwt")
+        #expect(try work.run(["issue", Self.earner, "--badge", "tietoturvan-perusteet", "--keys", keys, "--db", work.file("l.sqlite"), "--out", out]).status == 0)
+        #expect(try work.run(["publish", "--out", work.file("pub"), "--keys", keys, "--db", work.file("l.sqlite")]).status == 0)
+        var token = Array(try String(contentsOfFile: out, encoding: .utf8).utf8)
+        let middle = token.firstIndex(of: UInt8(ascii: "."))! + 40
+        token[middle] = token[middle] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        try Data(token).write(to: URL(fileURLWithPath: work.file("bad.jwt")))
+        let result = try work.run(["verify", work.file("bad.jwt"), "--published", work.file("pub")])
+        #expect(result.status != 0)
+        #expect((result.stdout + result.stderr).lowercased().contains("signature"))
+    }
+}
