@@ -72,7 +72,7 @@ extension Merkisto {
                 document = try issuer.issue(
                     record, badge: badge, format: format.format, recipient: recipient, kid: key, algorithm: alg, now: .now)
             } catch let refused as NotEarned {
-                printError("merkisto issue: \(badge) is not earned by \(record.client); nothing was issued.")
+                printError(Localizer.shared.text("issue.notEarned", lang, ["badge": badge, "client": record.client]))
                 printError(EvaluationReport(compiled: compiled, language: lang).renderBadge(badge, in: refused.result), terminator: "")
                 throw ExitCode(3)
             } catch let error as CredentialError {
@@ -94,6 +94,7 @@ extension Merkisto {
                 throw ExitCode(1)
             }
             // Durable in the ledger: now hand it out.
+            let issuedArguments = ["id": document.id, "format": document.format.rawValue, "badge": badge]
             if let out {
                 do {
                     try Data(document.bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
@@ -101,11 +102,11 @@ extension Merkisto {
                     printError("merkisto issue: issued \(document.id) (in the ledger) but cannot write \(out); export it again from the ledger")
                     throw ExitCode(1)
                 }
-                printError("issued \(document.id) (\(document.format.rawValue), \(badge)) → \(out)")
+                printError(Localizer.shared.text("issue.issued", lang, issuedArguments) + " → \(out)")
             } else {
                 FileHandle.standardOutput.write(Data(document.bytes))
                 if document.bytes.last != UInt8(ascii: "\n") { print() }
-                printError("issued \(document.id) (\(document.format.rawValue), \(badge))")
+                printError(Localizer.shared.text("issue.issued", lang, issuedArguments))
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Credentials
+import Definitions
 import Evaluation
 import Foundation
 
@@ -25,6 +26,9 @@ extension Merkisto {
         @Option(help: "Verify as of this time (RFC 3339 with an offset); default: now.")
         var at: String?
 
+        @Option(help: "Language of the report: fi, sv or en.")
+        var lang: Language = .fi
+
         func run() throws {
             let time = try parseTime(at)
             let verifier: CredentialVerifier
@@ -48,18 +52,23 @@ extension Merkisto {
                 } else if let string = String(data: data, encoding: .utf8) {
                     text = string
                 } else {
-                    print("NOT VALID: malformed: the file is neither text nor a baked image")
+                    let failure = VerificationFailure.malformed("the file is neither text nor a baked image")
+                    print(Localizer.shared.text("verify.invalid", lang, ["what": input]))
+                    print("  - \(failure.text(in: lang))")
                     throw ExitCode(1)
                 }
             }
             let report = verifier.verify(text, recipientEmail: recipientEmail, now: time)
-            let what = [report.kind, report.id, report.badgeName.map { "“\($0)”" }, report.keyID.map { "key \($0)" }]
-                .compactMap { $0 }.joined(separator: " ")
+            let strings = Localizer.shared
+            let what = [
+                report.kind, report.id, report.badgeName.map { "“\($0)”" }, report.keyID.map { strings.text("verify.key", lang, ["kid": $0]) },
+            ]
+            .compactMap { $0 }.joined(separator: " ")
             if report.isValid {
-                print("VALID: \(what)")
+                print(strings.text("verify.valid", lang, ["what": what]))
             } else {
-                print("NOT VALID: \(what)")
-                for failure in report.failures { print("  - \(failure)") }
+                print(strings.text("verify.invalid", lang, ["what": what]))
+                for failure in report.failures { print("  - \(failure.text(in: lang))") }
                 throw ExitCode(1)
             }
         }

@@ -97,7 +97,7 @@ struct CredentialCommandTests {
              "--out", work.file("out.jwt")])
         #expect(result.status == 3)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("sahkoposti-ja-liitteet"))
+        #expect(result.stderr.contains("Merkkiä sahkoposti-ja-liitteet ei voi myöntää"))
         #expect(result.stderr.contains("✗"))
         #expect(!FileManager.default.fileExists(atPath: work.file("out.jwt")))
         #expect(!FileManager.default.fileExists(atPath: work.file("ledger.sqlite")))
@@ -115,8 +115,13 @@ struct CredentialCommandTests {
         let middle = token.firstIndex(of: UInt8(ascii: "."))! + 40
         token[middle] = token[middle] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         try Data(token).write(to: URL(fileURLWithPath: work.file("bad.jwt")))
-        let result = try work.run(["verify", work.file("bad.jwt"), "--published", work.file("pub")])
-        #expect(result.status != 0)
-        #expect((result.stdout + result.stderr).lowercased().contains("signature"))
+        let english = try work.run(["verify", work.file("bad.jwt"), "--published", work.file("pub"), "--lang", "en"])
+        #expect(english.status == 1)
+        #expect(english.stdout.contains("NOT VALID") && english.stdout.contains("bad signature"))
+        let finnish = try work.run(["verify", work.file("bad.jwt"), "--published", work.file("pub")])
+        #expect(finnish.status == 1)
+        #expect(finnish.stdout.contains("EI KELPAA") && finnish.stdout.contains("allekirjoitus ei täsmää"))
+        let good = try work.run(["verify", out, "--published", work.file("pub"), "--lang", "sv"])
+        #expect(good.status == 0 && good.stdout.hasPrefix("GILTIGT"))
     }
 }

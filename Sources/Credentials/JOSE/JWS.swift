@@ -121,9 +121,10 @@ final class PrefixHashes: @unchecked Sendable {
         var hasher = SHA256()
         var hashed = 0
         let (known, recent) = lock.withLock { () -> ((prefix: [UInt8], state: SHA256)?, [[UInt8]]) in
-            for (index, entry) in entries.enumerated().reversed() where Self.starts(input, with: entry.prefix) {
+            for index in entries.indices.reversed() where Self.starts(input, with: entries[index].prefix) {
                 // Most recently used last.
-                entries.append(entries.remove(at: index))
+                let entry = entries.remove(at: index)
+                entries.append(entry)
                 return (entry, [])
             }
             return (nil, self.recent)

@@ -1,3 +1,4 @@
+public import Definitions
 import Evaluation
 
 /// Why a credential is not valid, named plainly.
@@ -21,6 +22,23 @@ public enum VerificationFailure: Sendable, Equatable, CustomStringConvertible {
         case .revoked(let reason): "revoked: \(reason)"
         case .recipientMismatch: "recipient mismatch: the credential was not issued to this recipient"
         case .claimsMismatch(let detail): "claims mismatch: \(detail)"
+        }
+    }
+}
+
+extension VerificationFailure {
+    /// The failure in plain words in a language (details from the credential itself stay as they are).
+    public func text(in language: Language) -> String {
+        let strings = Localizer.shared
+        return switch self {
+        case .malformed(let detail): strings.text("verify.failure.malformed", language, ["detail": detail])
+        case .unknownKey(let detail): strings.text("verify.failure.unknownKey", language, ["detail": detail])
+        case .badSignature: strings.text("verify.failure.badSignature", language)
+        case .expired(let time): strings.text("verify.failure.expired", language, ["time": time])
+        case .notYetValid(let time): strings.text("verify.failure.notYetValid", language, ["time": time])
+        case .revoked(let reason): strings.text("verify.failure.revoked", language, ["reason": reason])
+        case .recipientMismatch: strings.text("verify.failure.recipientMismatch", language)
+        case .claimsMismatch(let detail): strings.text("verify.failure.claimsMismatch", language, ["detail": detail])
         }
     }
 }
