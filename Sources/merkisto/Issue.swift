@@ -99,7 +99,7 @@ extension Merkisto {
                 do {
                     try Data(document.bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
                 } catch {
-                    printError("merkisto issue: issued \(document.id) (in the ledger) but cannot write \(out); export it again from the ledger")
+                    printError("merkisto issue: issued \(document.id) (in the ledger) but cannot write \(out); write it again with `merkisto export \(document.id) --out FILE`")
                     throw ExitCode(1)
                 }
                 printError(Localizer.shared.text("issue.issued", lang, issuedArguments) + " → \(out)")

@@ -8,7 +8,7 @@ struct Merkisto: AsyncParsableCommand {
         commandName: "merkisto",
         abstract: "Digital competence badges for rehabilitative work activity (DigComp 2.2, Open Badges).",
         subcommands: [
-            Lint.self, Show.self, Evaluate.self, Keys.self, Issue.self, Revoke.self, Publish.self, Verify.self, Bake.self, Unbake.self,
+            Lint.self, Show.self, Evaluate.self, Keys.self, Issue.self, Revoke.self, Export.self, Publish.self, Verify.self, Bake.self, Unbake.self,
             Bench.self,
         ]
     )

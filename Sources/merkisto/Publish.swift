@@ -69,4 +69,46 @@ extension Merkisto {
             }
         }
     }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write an issued credential again, byte for byte as it was issued, from the ledger.")
+
+        @Argument(help: "The credential id (urn:uuid:… or the hosted assertion URL).")
+        var credential: String
+
+        @Option(help: "Write to this file instead of standard output.")
+        var out: String?
+
+        @OptionGroup var ledger: LedgerOptions
+
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: ledger.path) else {
+                printError("merkisto export: there is no ledger at \(ledger.path)")
+                throw ExitCode(2)
+            }
+            let found: IssuedCredential?
+            do {
+                found = try SQLiteLedger(path: ledger.path).credential(id: credential)
+            } catch {
+                printError("merkisto export: \(error)")
+                throw ExitCode(1)
+            }
+            guard let found else {
+                printError("merkisto export: no credential \(credential) in \(ledger.path)")
+                throw ExitCode(1)
+            }
+            if let out {
+                do {
+                    try Data(found.bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
+                } catch {
+                    printError("merkisto export: cannot write \(out)")
+                    throw ExitCode(1)
+                }
+            } else {
+                FileHandle.standardOutput.write(Data(found.bytes))
+                if found.bytes.last != UInt8(ascii: "\n") { print() }
+            }
+        }
+    }
 }

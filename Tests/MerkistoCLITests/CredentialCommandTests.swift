@@ -124,4 +124,18 @@ struct CredentialCommandTests {
         let good = try work.run(["verify", out, "--published", work.file("pub"), "--lang", "sv"])
         #expect(good.status == 0 && good.stdout.hasPrefix("GILTIGT"))
     }
+
+    @Test("export writes a credential again exactly as it was issued; an unknown id exits 1")
+    func export() throws {
+        let work = try Workspace()
+        let keys = work.file("keys")
+        #expect(try work.run(["keys", "generate", "--dir", keys]).status == 0)
+        let out = work.file("c.jwt")
+        let issued = try work.run(["issue", Self.earner, "--badge", "tietoturvan-perusteet", "--keys", keys, "--db", work.file("l.sqlite"), "--out", out])
+        let id = try #require(issued.stderr.split(separator: " ").first { $0.hasPrefix("urn:uuid:") })
+        #expect(try work.run(["export", String(id), "--db", work.file("l.sqlite"), "--out", work.file("again.jwt")]).status == 0)
+        #expect(FileManager.default.contents(atPath: work.file("again.jwt")) == FileManager.default.contents(atPath: out))
+        #expect(try work.run(["export", "urn:uuid:00000000-0000-4000-8000-000000000000", "--db", work.file("l.sqlite")]).status == 1)
+        #expect(try work.run(["export", String(id), "--db", work.file("missing.sqlite")]).status == 2)
+    }
 }
