@@ -71,14 +71,23 @@ public struct CredentialVerifier: Sendable {
         }
     }
 
-    /// What the checks read from a payload; the rest is only checked to be well-formed.
-    static let claims: JSONSelection = .keys([
-        "@context": .all, "type": .all, "id": .all, "iss": .all, "jti": .all, "sub": .all, "nbf": .all, "exp": .all,
-        "validFrom": .all, "validUntil": .all, "issuer": .keys(["id": .all]),
-        "credentialSubject": .keys(["id": .all, "identifier": .all, "achievement": .keys(["name": .all])]),
-        "recipient": .all, "badge": .all, "issuedOn": .all, "expires": .all, "revoked": .all, "revocationReason": .all,
-        "verification": .all,
+    /// What the checks read from a payload; the rest is only checked to be well-formed. The OB 3.0
+    /// recipient identifiers are read only when a recipient is to be checked.
+    static func claims(withRecipient: Bool) -> JSONSelection { withRecipient ? claimsWithRecipient : claimsWithoutRecipient }
+
+    private static func claimSelection(subject: [String: JSONSelection]) -> JSONSelection {
+        .keys([
+            "@context": .all, "type": .all, "id": .all, "iss": .all, "jti": .all, "sub": .all, "nbf": .all, "exp": .all,
+            "validFrom": .all, "validUntil": .all, "issuer": .keys(["id": .all]), "credentialSubject": .keys(subject),
+            "recipient": .all, "badge": .all, "issuedOn": .all, "expires": .all, "revoked": .all, "revocationReason": .all,
+            "verification": .all,
+        ])
+    }
+
+    private static let claimsWithRecipient = claimSelection(subject: [
+        "id": .all, "identifier": .all, "achievement": .keys(["name": .all]),
     ])
+    private static let claimsWithoutRecipient = claimSelection(subject: ["id": .all, "achievement": .keys(["name": .all])])
 
     /// Verifies a credential given as text: a compact JWS (OB 3.0 VC-JWT or OB 2.0 signed) or JSON (OB 2.0 hosted).
     public func verify(_ text: String, recipientEmail: String? = nil, now: Timestamp) -> VerificationReport {
@@ -120,7 +129,7 @@ public struct CredentialVerifier: Sendable {
             decoded.append(bytes)
         }
         guard case .object(let header)? = try? JSONBytes.parse(decoded[0]), case .string(let alg)? = header["alg"],
-            case .object(let payload)? = try? JSONBytes.parse(decoded[1], keeping: Self.claims)
+            case .object(let payload)? = try? JSONBytes.parse(decoded[1], keeping: Self.claims(withRecipient: recipientEmail != nil))
         else {
             report.failures.append(.malformed("the JWS header or payload is not a JSON object"))
             return report
