@@ -119,6 +119,26 @@ struct IssueVerifyTests {
         #expect(stranger.verify(token, now: Setup.now).failures.first.map { if case .unknownKey = $0 { true } else { false } } == true)
     }
 
+    @Test("a JWKS with keys of other kinds still serves the keys it can use")
+    func foreignKeys() throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        let document = try world.issue(.ob3JWT)
+        let ours = try #require(try world.keys.list().first { $0.kid == document.keyID })
+        let p384: JSONValue = ["kty": "EC", "crv": "P-384", "kid": "other-p384", "x": "AAAA", "y": "AAAA"]
+        let jwks: JSONValue = ["keys": [p384, ours.publicJWK]]
+        let verifier = try CredentialVerifier(jwksData: try jwks.encoded())
+        #expect(verifier.verify(String(decoding: document.bytes, as: UTF8.self), now: Setup.now).isValid)
+
+        // A token that names the unusable key says so.
+        let parts = document.bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        let header = Data(#"{"alg":"ES384","kid":"other-p384","typ":"JWT"}"#.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let forged = header + "." + String(decoding: parts[1], as: UTF8.self) + "." + String(decoding: parts[2], as: UTF8.self)
+        let report = verifier.verify(forged, now: Setup.now)
+        #expect(report.failures.contains { if case .unknownKey(let detail) = $0 { detail.contains("cannot be used") } else { false } })
+    }
+
     @Test("a badge that is not earned is refused and nothing is signed")
     func notEarned() throws {
         let world = try World()

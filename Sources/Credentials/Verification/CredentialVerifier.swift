@@ -6,6 +6,8 @@ public import Foundation
 public struct CredentialVerifier: Sendable {
     /// Public keys by kid (the `kid` of each JWK), with the `alg` the JWK names.
     let keys: [String: (key: VerificationKey, alg: String?)]
+    /// Keys in the JWKS that cannot be used, by kid, with the reason (say, another curve).
+    let unusable: [String: String]
     /// Revoked credential ids with reasons (OB 3.0 and OB 2.0 lists).
     let revoked: [String: String]
     /// Published files by path relative to the publish folder, for hosted assertions.
@@ -16,7 +18,7 @@ public struct CredentialVerifier: Sendable {
     /// Trusts the keys and revocation lists in a folder written by `merkisto publish`.
     public init(publishedDirectory directory: String) throws {
         let layout = PublishLayout(baseURL: "", issuerID: "")
-        var keys: [String: (key: VerificationKey, alg: String?)] = [:]
+        var keys: (usable: [String: (key: VerificationKey, alg: String?)], unusable: [String: String]) = ([:], [:])
         if let data = FileManager.default.contents(atPath: directory + "/" + layout.jwksPath) {
             keys = try Self.keys(fromJWKS: try Self.decode(data, what: "the published JWKS"))
         }
@@ -36,33 +38,39 @@ public struct CredentialVerifier: Sendable {
                 }
             }
         }
-        self.keys = keys
+        self.keys = keys.usable
+        self.unusable = keys.unusable
         self.revoked = revoked
         self.publishedDirectory = directory
     }
 
     /// Trusts the keys of a JWKS file; nothing is known about revocations.
     public init(jwksData data: Data) throws {
-        keys = try Self.keys(fromJWKS: try Self.decode(data, what: "the JWKS"))
+        (keys, unusable) = try Self.keys(fromJWKS: try Self.decode(data, what: "the JWKS"))
         revoked = [:]
         publishedDirectory = nil
     }
 
-    private static func keys(fromJWKS jwks: JSONValue) throws -> [String: (key: VerificationKey, alg: String?)] {
+    private static func keys(
+        fromJWKS jwks: JSONValue
+    ) throws -> (usable: [String: (key: VerificationKey, alg: String?)], unusable: [String: String]) {
         guard case .object(let fields) = jwks, case .array(let list)? = fields["keys"] else {
             throw CredentialError.invalidInput("the JWKS has no \"keys\" array")
         }
-        var keys: [String: (key: VerificationKey, alg: String?)] = [:]
-        for (index, key) in list.enumerated() {
+        var usable: [String: (key: VerificationKey, alg: String?)] = [:]
+        var unusable: [String: String] = [:]
+        for key in list {
             guard case .object(let jwk) = key, case .string(let kid)? = jwk["kid"] else { continue }
             do {
                 let alg: String? = if case .string(let value)? = jwk["alg"] { value } else { nil }
-                keys[kid] = (try VerificationKey(jwk: jwk), alg)
+                usable[kid] = (try VerificationKey(jwk: jwk), alg)
             } catch let error as CredentialError {
-                throw CredentialError.invalidInput("keys[\(index)] (\(kid)): \(error.message)")
+                // Another issuer's JWKS may hold keys of kinds Merkisto does not use; only their own
+                // credentials are affected.
+                unusable[kid] = error.message
             }
         }
-        return keys
+        return (usable, unusable)
     }
 
     private static func decode(_ data: Data, what: String) throws -> JSONValue {
@@ -146,13 +154,17 @@ public struct CredentialVerifier: Sendable {
         } else if case .string(let kid)? = header["kid"] {
             keyURL = kid
         }
-        guard let keyURL, let kid = PublishLayout.kid(fromKeyURL: keyURL) ?? (keys[keyURL] != nil ? keyURL : nil) else {
+        guard let keyURL, let kid = PublishLayout.kid(fromKeyURL: keyURL) ?? (keys[keyURL] != nil || unusable[keyURL] != nil ? keyURL : nil) else {
             report.failures.append(.unknownKey("the credential does not say which key signed it"))
             return report
         }
         report.keyID = kid
         guard let (key, keyAlg) = keys[kid] else {
-            report.failures.append(.unknownKey("key \(kid) is not among the published keys"))
+            if let reason = unusable[kid] {
+                report.failures.append(.unknownKey("key \(kid) cannot be used: \(reason)"))
+            } else {
+                report.failures.append(.unknownKey("key \(kid) is not among the published keys"))
+            }
             return report
         }
         // The header's alg must be the key's own; a key is never used with another algorithm.
