@@ -1,5 +1,6 @@
 @testable import Credentials
 import Crypto
+import Definitions
 import Evaluation
 import Foundation
 import Testing
@@ -86,6 +87,28 @@ struct JOSETests {
                 "n": .int(Int(values[3])!),
             ]
             #expect(try JSONBytes.parse(json) == expected)
+        }
+    }
+
+    @Test("the compiled evidence narrative says what the localized templates say", arguments: [Language.fi, .sv, .en])
+    func narrative(language: Language) throws {
+        let result = Evaluator(Setup.compiled).evaluate(Setup.client, at: Setup.now)
+        let writer = ReasonWriter(compiled: Setup.compiled, language: language)
+        let strings = Localizer.shared
+        for badge in Setup.compiled.definitions.badges {
+            let codes = Setup.compiled.definitions.alignedCompetences(of: badge).map(\.code)
+            let (text, levels) = EvidenceNarrative(codes: codes, language: language).text(result)
+            var items: [String] = []
+            for (index, code) in codes.enumerated() {
+                let standing = result.competences.first { $0.code == code }
+                #expect(levels[index] == (standing?.level ?? 0))
+                guard let source = standing?.source else { continue }
+                items.append(
+                    strings.text(
+                        "credential.evidence.item", language,
+                        ["competence": code, "level": String(source.level), "evidence": writer.evidence(source.evidence), "date": writer.date(source.assessedAt)]))
+            }
+            #expect(text == strings.text("credential.evidence.narrative", language, ["list": items.joined(separator: "; ")]), "\(badge.id)")
         }
     }
 
