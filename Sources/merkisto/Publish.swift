@@ -60,6 +60,10 @@ extension Merkisto {
                 printError("merkisto revoke: --reason must say why")
                 throw ExitCode(2)
             }
+            guard FileManager.default.fileExists(atPath: ledger.path) else {
+                printError("merkisto revoke: there is no ledger at \(ledger.path)")
+                throw ExitCode(2)
+            }
             do {
                 let revocation = try SQLiteLedger(path: ledger.path).revoke(id: credential, reason: reason, at: Timestamp.now.description, actor: "cli")
                 print("revoked \(revocation.credentialID) at \(revocation.revokedAt)")

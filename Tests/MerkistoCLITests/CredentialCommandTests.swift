@@ -137,5 +137,8 @@ struct CredentialCommandTests {
         #expect(FileManager.default.contents(atPath: work.file("again.jwt")) == FileManager.default.contents(atPath: out))
         #expect(try work.run(["export", "urn:uuid:00000000-0000-4000-8000-000000000000", "--db", work.file("l.sqlite")]).status == 1)
         #expect(try work.run(["export", String(id), "--db", work.file("missing.sqlite")]).status == 2)
+        // Neither export nor revoke creates a ledger where there is none.
+        #expect(try work.run(["revoke", String(id), "--reason", "test", "--db", work.file("missing.sqlite")]).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: work.file("missing.sqlite")))
     }
 }
