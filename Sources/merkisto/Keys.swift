@@ -19,6 +19,14 @@ struct KeyOptions: ParsableArguments {
 struct LedgerOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The award ledger (SQLite).")
     var path: String = "merkisto.sqlite"
+
+    /// For commands that read or change existing awards: exit 2 rather than create an empty ledger.
+    func requireExisting(_ command: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("merkisto \(command): there is no ledger at \(path)")
+            throw ExitCode(2)
+        }
+    }
 }
 
 extension Merkisto {

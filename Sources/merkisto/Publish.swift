@@ -60,10 +60,7 @@ extension Merkisto {
                 printError("merkisto revoke: --reason must say why")
                 throw ExitCode(2)
             }
-            guard FileManager.default.fileExists(atPath: ledger.path) else {
-                printError("merkisto revoke: there is no ledger at \(ledger.path)")
-                throw ExitCode(2)
-            }
+            try ledger.requireExisting("revoke")
             do {
                 let revocation = try SQLiteLedger(path: ledger.path).revoke(id: credential, reason: reason, at: Timestamp.now.description, actor: "cli")
                 print("revoked \(revocation.credentialID) at \(revocation.revokedAt)")
@@ -87,10 +84,7 @@ extension Merkisto {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            guard FileManager.default.fileExists(atPath: ledger.path) else {
-                printError("merkisto export: there is no ledger at \(ledger.path)")
-                throw ExitCode(2)
-            }
+            try ledger.requireExisting("export")
             let found: IssuedCredential?
             do {
                 found = try SQLiteLedger(path: ledger.path).credential(id: credential)

@@ -287,32 +287,28 @@ private final class IssuerCache: @unchecked Sendable {
 
     /// The hash state after a token's constant start (header and the template's first fixed run).
     func prefix(_ template: TemplateKey, kid: String, build: () -> HashedPrefix) -> HashedPrefix {
-        let key = PrefixKey(template: template, kid: kid)
-        if let cached = lock.withLock({ prefixes[key] }) { return cached }
-        let built = build()
-        lock.withLock { prefixes[key] = built }
-        return built
+        memo(\.prefixes, PrefixKey(template: template, kid: kid), build)
     }
 
     func header(kid: String, build: () -> [UInt8]) -> [UInt8] {
-        if let cached = lock.withLock({ headers[kid] }) { return cached }
-        let built = build()
-        lock.withLock { headers[kid] = built }
-        return built
+        memo(\.headers, kid, build)
     }
 
     func facts(for badge: Badge, compiled: CompiledDefinitions, language: Language) throws -> BadgeFacts {
-        if let cached = lock.withLock({ facts[badge.id] }) { return cached }
-        let built = try BadgeFacts(badge: badge, result: nil, compiled: compiled, language: language)
-        lock.withLock { facts[badge.id] = built }
-        return built
+        try memo(\.facts, badge.id) { try BadgeFacts(badge: badge, result: nil, compiled: compiled, language: language) }
     }
 
     func template(badge: String, hashedEmail: Bool, build: () throws -> OB3Template) rethrows -> OB3Template {
-        let key = TemplateKey(badge: badge, hashedEmail: hashedEmail)
-        if let cached = lock.withLock({ templates[key] }) { return cached }
+        try memo(\.templates, TemplateKey(badge: badge, hashedEmail: hashedEmail), build)
+    }
+
+    /// The value under `key` in one of the tables, built outside the lock on first use.
+    private func memo<Key: Hashable, Value>(
+        _ table: ReferenceWritableKeyPath<IssuerCache, [Key: Value]>, _ key: Key, _ build: () throws -> Value
+    ) rethrows -> Value {
+        if let cached = lock.withLock({ self[keyPath: table][key] }) { return cached }
         let built = try build()
-        lock.withLock { templates[key] = built }
+        lock.withLock { self[keyPath: table][key] = built }
         return built
     }
 }

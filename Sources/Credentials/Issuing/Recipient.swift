@@ -28,19 +28,9 @@ public enum Recipient: Sendable, Equatable {
         return "sha256$" + Hex.encode(hasher.finalize())
     }
 
-    /// 16 hex digits (64 random bits) from a cryptographic generator.
-    static func randomSalt() -> String {
-        Hex.encode(randomBytes(8))
-    }
-
-    /// A salt from 8 bytes the caller drew from a cryptographic generator.
+    /// A salt (16 hex digits) from 8 bytes the caller drew from a cryptographic generator.
     static func salt(from random: ArraySlice<UInt8>) -> String {
         Hex.encode(random.prefix(8))
-    }
-
-    /// A random (version 4) UUID in lower case, from a cryptographic generator.
-    static func randomUUID() -> String {
-        uuid(from: randomBytes(16)[...])
     }
 
     /// A version 4 UUID from 16 bytes the caller drew from a cryptographic generator.

@@ -125,7 +125,6 @@ public struct CredentialVerifier: Sendable {
             report.failures.append(.malformed("not a compact JWS (header.payload.signature) nor a JSON document"))
             return report
         }
-        let dots = [first, last]
         // Every part must be canonical unpadded base64url, so that no two spellings verify.
         let ranges = [0..<first, first + 1..<last, last + 1..<token.count]
         var decoded: [[UInt8]] = []
@@ -169,7 +168,7 @@ public struct CredentialVerifier: Sendable {
         }
         // The header's alg must be the key's own; a key is never used with another algorithm.
         guard alg == key.algorithm.rawValue, keyAlg.map({ $0 == alg }) ?? true,
-            key.isValidSignature(decoded[2], for: token[0..<dots[1]], hashes: prefixHashes)
+            key.isValidSignature(decoded[2], for: token[0..<last], hashes: prefixHashes)
         else {
             report.failures.append(.badSignature)
             return report
