@@ -88,12 +88,10 @@ struct VerificationKey: Sendable {
         switch backing {
         case .es256(let key):
             guard signature.count == 64, let value = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
-            if let hashes { return key.isValidSignature(value, for: hashes.digest(of: input)) }
-            return key.isValidSignature(value, for: input)
+            return key.isValidSignature(value, for: hashes?.digest(of: input) ?? SHA256.hash(data: input))
         case .rs256(let key):
             let value = _RSA.Signing.RSASignature(rawRepresentation: signature)
-            if let hashes { return key.isValidSignature(value, for: hashes.digest(of: input), padding: .insecurePKCS1v1_5) }
-            return key.isValidSignature(value, for: input, padding: .insecurePKCS1v1_5)
+            return key.isValidSignature(value, for: hashes?.digest(of: input) ?? SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
         case .edDSA(let key):
             return signature.count == 64 && key.isValidSignature(signature, for: input)
         }

@@ -90,22 +90,19 @@ struct KeyMaterial: Sendable {
     /// The JWS signature (RFC 7518) over `input`: raw r‖s for ES256, RSASSA-PKCS1-v1_5 with SHA-256 for
     /// RS256, Ed25519 for EdDSA.
     func signature(for input: [UInt8], hashedPrefix prefix: HashedPrefix? = nil) throws -> [UInt8] {
-        if let prefix, prefix.length <= input.count {
-            // SHA-256 of the input, continued from the state after its (constant) first bytes.
-            var hasher = prefix.state
-            hasher.update(data: input[prefix.length...])
-            let digest = hasher.finalize()
-            switch backing {
-            case .es256(let key): return Array(try key.signature(for: digest).rawRepresentation)
-            case .rs256(let key): return Array(try key.signature(for: digest, padding: .insecurePKCS1v1_5).rawRepresentation)
-            case .edDSA: break  // Ed25519 hashes the whole message itself.
-            }
-        }
         switch backing {
-        case .es256(let key): return Array(try key.signature(for: input).rawRepresentation)
-        case .rs256(let key): return Array(try key.signature(for: input, padding: .insecurePKCS1v1_5).rawRepresentation)
-        case .edDSA(let key): return Array(try key.signature(for: input))
+        case .es256(let key): Array(try key.signature(for: Self.sha256(input, prefix)).rawRepresentation)
+        case .rs256(let key): Array(try key.signature(for: Self.sha256(input, prefix), padding: .insecurePKCS1v1_5).rawRepresentation)
+        case .edDSA(let key): Array(try key.signature(for: input))  // Ed25519 hashes the whole message itself.
         }
+    }
+
+    /// SHA-256 of `input`, continued from the state after its (constant) first bytes when that is known.
+    private static func sha256(_ input: [UInt8], _ prefix: HashedPrefix?) -> SHA256.Digest {
+        guard let prefix, prefix.length <= input.count else { return SHA256.hash(data: input) }
+        var hasher = prefix.state
+        hasher.update(data: input[prefix.length...])
+        return hasher.finalize()
     }
 
     static let ed25519PKCS8Prefix = Data([0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
