@@ -13,10 +13,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "merkisto", targets: ["merkisto"]),
+        .library(name: "Basics", targets: ["Basics"]),
         .library(name: "Definitions", targets: ["Definitions"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Credentials", targets: ["Credentials"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "MerkistoCore", targets: ["MerkistoCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +41,11 @@ let package = Package(
             resources: [.copy("xsd")],
             swiftSettings: swiftSettings
         ),
+        // Small value types every module shares: instants, JSON values.
+        .target(
+            name: "Basics",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Definitions",
             dependencies: ["CLibXML2", "MerkistoSchemas"],
@@ -48,6 +55,7 @@ let package = Package(
         .target(
             name: "Evaluation",
             dependencies: [
+                "Basics",
                 "Definitions",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -56,6 +64,7 @@ let package = Package(
         .target(
             name: "Credentials",
             dependencies: [
+                "Basics",
                 "Definitions",
                 "Evaluation",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -66,17 +75,29 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "Basics",
+                "Definitions",
+                "Credentials",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The application core: every use case, over typed values; the CLI and the server call it.
+        .target(
+            name: "MerkistoCore",
+            dependencies: ["Basics", "Definitions", "Evaluation", "Credentials", "Storage"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "merkisto",
             dependencies: [
+                "Basics",
                 "Definitions",
                 "Evaluation",
                 "Credentials",
                 "Storage",
+                "MerkistoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -89,18 +110,31 @@ let package = Package(
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "Definitions"],
+            dependencies: ["Basics", "Evaluation", "Definitions"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CredentialsTests",
             dependencies: [
-                "Credentials", "Evaluation", "Definitions", "Storage",
+                "Basics", "Credentials", "Evaluation", "Definitions", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "Basics", "Credentials", "Definitions", "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MerkistoCoreTests",
+            dependencies: ["Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Storage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

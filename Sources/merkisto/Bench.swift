@@ -1,3 +1,5 @@
+import MerkistoCore
+import Basics
 import ArgumentParser
 import Credentials
 import Definitions
@@ -66,19 +68,14 @@ private func ledgerFigure(_ workload: CredentialWorkload) throws -> BenchmarkFig
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-bench-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let ledger = try SQLiteLedger(path: directory + "/ledger.sqlite")
+    let store = try SQLiteStore(path: directory + "/merkisto.sqlite")
     var index = 0
     var failure: (any Error)?
     let rate = measureRate(seconds: 1) {
         for _ in 0..<8 {
             do {
                 let document = try workload.issue(index)
-                try ledger.record(
-                    IssuedCredential(
-                        id: document.id, badge: document.badge, client: "bench-\(index)", recipient: document.recipient,
-                        format: document.format.rawValue, keyID: document.keyID, issuedAt: document.issuedAt.description,
-                        validUntil: document.validUntil?.description, definitionsDigest: document.definitionsDigest, bytes: document.bytes),
-                    actor: "bench")
+                try store.recordCredential(IssuedCredential(document, client: "bench-\(index)", language: .fi), by: "bench", at: document.issuedAt)
             } catch {
                 failure = error
             }

@@ -1,7 +1,11 @@
+import Basics
 import ArgumentParser
 import Definitions
 import Evaluation
 import Foundation
+import MerkistoCore
+import Storage
+import Credentials
 
 extension Merkisto {
     /// `merkisto evaluate`: where a client stands, which badges are earned and why, what next.
@@ -11,10 +15,11 @@ extension Merkisto {
             discussion: "Exit status: 0 on success, 1 when the client record or the definitions have errors, 2 for usage problems."
         )
 
-        @Argument(help: "The client record (JSON), see Schemas/json/client-record.schema.json.")
+        @Argument(help: "A stored client's id, or a client record file (JSON, see Schemas/json/client-record.schema.json).")
         var client: String
 
         @OptionGroup var definitions: DefinitionOptions
+        @OptionGroup var store: StoreOptions
 
         @Option(help: "Evaluate as of this time (RFC 3339 with an offset); default: now.")
         var at: String?
@@ -28,7 +33,7 @@ extension Merkisto {
         func run() throws {
             let time = try parseTime(at)
             let compiled = CompiledDefinitions(try definitions.load())
-            let record = try readClientRecord(client, compiled: compiled)
+            let record = try ClientArgument(client).record(compiled: compiled, store: store)
             let result = Evaluator(compiled).evaluate(record, at: time)
             switch format {
             case .text:
@@ -56,6 +61,36 @@ func parseTime(_ text: String?) throws -> Timestamp {
     case .failure:
         printError("merkisto: --at \"\(text)\" is not an RFC 3339 time with an offset, such as 2026-11-22T12:00:00+02:00")
         throw ExitCode(2)
+    }
+}
+
+/// A client given on the command line: a record file when a file exists at that path, else a stored client's id.
+struct ClientArgument {
+    var text: String
+
+    init(_ text: String) { self.text = text }
+
+    /// A path: a file exists there, or it looks like one (a client id has neither `/` nor `.json`).
+    var isFile: Bool { FileManager.default.fileExists(atPath: text) || text.contains("/") || text.hasSuffix(".json") }
+
+    /// The bound record and, for a stored client, the stored client.
+    func resolve(_ service: BadgeService) throws -> (record: ClientRecord, client: StoredClient?) {
+        if isFile { return (try readClientRecord(text, compiled: service.compiled), nil) }
+        return try MerkistoCLI.run("client") {
+            let file = try service.clientFile(text)
+            return (try service.record(of: file), file.client)
+        }
+    }
+
+    /// The record from a file, or from the database without creating one.
+    func record(compiled: CompiledDefinitions, store: StoreOptions) throws -> ClientRecord {
+        if isFile { return try readClientRecord(text, compiled: compiled) }
+        guard SQLiteStore.exists(at: store.path) else {
+            printError("merkisto: \(text) is neither a file nor a client in a database (there is no database at \(store.path))")
+            throw ExitCode(2)
+        }
+        let service = BadgeService(store: try store.open("evaluate"), compiled: compiled, keys: KeyStore(directory: "keys"))
+        return try resolve(service).record
     }
 }
 

@@ -3,6 +3,7 @@ import Credentials
 import Definitions
 import Evaluation
 import Foundation
+import MerkistoCore
 import Storage
 
 extension Merkisto {
@@ -17,7 +18,7 @@ extension Merkisto {
                 """
         )
 
-        @Argument(help: "The client record (JSON).")
+        @Argument(help: "A stored client's id, or a client record file (JSON).")
         var client: String
 
         @Option(help: "The badge id.")
@@ -38,18 +39,13 @@ extension Merkisto {
         @Option(help: "Signature algorithm for ob3-jwt when --key is not given: ES256 (default), RS256 or EdDSA.")
         var alg: SigningAlgorithm?
 
-        @Option(name: .customLong("base-url"), help: "Where the public documents are hosted; default: the issuer's base-url.")
-        var baseURL: String?
-
         @Option(help: "Write the credential to this file instead of standard output.")
         var out: String?
 
-        @Option(help: "Language of the credential's texts: fi, sv or en.")
-        var lang: Language = .fi
+        @Option(help: "Language of the credential's texts: fi, sv or en; default: the client's own language (Finnish when not set).")
+        var lang: Language?
 
-        @OptionGroup var definitions: DefinitionOptions
-        @OptionGroup var keys: KeyOptions
-        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var options: ServiceOptions
 
         func run() throws {
             if recipientEmail != nil && recipientID != nil {
@@ -62,51 +58,39 @@ extension Merkisto {
                 printError("merkisto issue: --recipient-id must be a URI such as urn:uuid:… or did:…")
                 throw ExitCode(2)
             }
-            let compiled = CompiledDefinitions(try definitions.load())
-            let record = try readClientRecord(client, compiled: compiled)
-            let issuer = try withCredentialErrors {
-                try CredentialIssuer(compiled: compiled, keys: keys.store, baseURL: baseURL, language: lang)
-            }
-            let document: IssuedDocument
+            let service = try options.service("issue")
+            let stored = try ClientArgument(client).resolve(service)
+            let language = stored.client.map { service.credentialLanguage(for: $0, requested: lang) } ?? lang ?? .fi
+            let document: IssuedCredential
             do {
-                document = try issuer.issue(
-                    record, badge: badge, format: format.format, recipient: recipient, kid: key, algorithm: alg, now: .now)
+                document = try service.issue(
+                    record: stored.record, badge: badge, format: format.format, recipient: recipient, language: language, kid: key, algorithm: alg,
+                    by: cliActor)
             } catch let refused as NotEarned {
-                printError(Localizer.shared.text("issue.notEarned", lang, ["badge": badge, "client": record.client]))
-                printError(EvaluationReport(compiled: compiled, language: lang).renderBadge(badge, in: refused.result), terminator: "")
+                printError(Localizer.shared.text("issue.notEarned", language, ["badge": badge, "client": stored.record.client]))
+                printError(EvaluationReport(compiled: service.compiled, language: language).renderBadge(badge, in: refused.result), terminator: "")
                 throw ExitCode(3)
             } catch let error as CredentialError {
                 printError("merkisto issue: \(error.message)")
                 throw ExitCode(1)
-            }
-
-            let store: SQLiteLedger
-            do {
-                store = try SQLiteLedger(path: ledger.path)
-                try store.record(
-                    IssuedCredential(
-                        id: document.id, badge: document.badge, client: record.client, recipient: document.recipient,
-                        format: document.format.rawValue, keyID: document.keyID, issuedAt: document.issuedAt.description,
-                        validUntil: document.validUntil?.description, definitionsDigest: document.definitionsDigest, bytes: document.bytes),
-                    actor: "cli")
-            } catch {
-                printError("merkisto issue: the credential was not issued: \(error)")
+            } catch let error as CoreError {
+                printError("merkisto issue: the credential was not issued: \(error.message)")
                 throw ExitCode(1)
             }
-            // Durable in the ledger: now hand it out.
+            // Durable in the database: now hand it out.
             let issuedArguments = ["id": document.id, "format": document.format.rawValue, "badge": badge]
             if let out {
                 do {
                     try Data(document.bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
                 } catch {
-                    printError("merkisto issue: issued \(document.id) (in the ledger) but cannot write \(out); write it again with `merkisto export \(document.id) --out FILE`")
+                    printError("merkisto issue: issued \(document.id) (in the database) but cannot write \(out); write it again with `merkisto export \(document.id) --out FILE`")
                     throw ExitCode(1)
                 }
-                printError(Localizer.shared.text("issue.issued", lang, issuedArguments) + " → \(out)")
+                printError(Localizer.shared.text("issue.issued", language, issuedArguments) + " → \(out)")
             } else {
                 FileHandle.standardOutput.write(Data(document.bytes))
                 if document.bytes.last != UInt8(ascii: "\n") { print() }
-                printError(Localizer.shared.text("issue.issued", lang, issuedArguments))
+                printError(Localizer.shared.text("issue.issued", language, issuedArguments))
             }
         }
     }

@@ -1,3 +1,4 @@
+import Basics
 public import ArgumentParser
 public import Credentials
 import Evaluation
@@ -13,20 +14,6 @@ struct KeyOptions: ParsableArguments {
     var directory: String = "keys"
 
     var store: KeyStore { KeyStore(directory: directory) }
-}
-
-/// `--db PATH`: the award ledger.
-struct LedgerOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The award ledger (SQLite).")
-    var path: String = "merkisto.sqlite"
-
-    /// For commands that read or change existing awards: exit 2 rather than create an empty ledger.
-    func requireExisting(_ command: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else {
-            printError("merkisto \(command): there is no ledger at \(path)")
-            throw ExitCode(2)
-        }
-    }
 }
 
 extension Merkisto {
@@ -86,11 +73,6 @@ extension Merkisto {
             }
         }
     }
-}
-
-extension Timestamp {
-    /// The current time in UTC.
-    static var now: Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
 }
 
 /// Runs a body and turns a ``CredentialError`` into a plain message with exit status 1.

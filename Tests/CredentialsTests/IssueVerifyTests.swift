@@ -1,3 +1,4 @@
+import Basics
 import Credentials
 import Definitions
 import Evaluation
@@ -12,30 +13,30 @@ struct IssueVerifyTests {
         var directory: String
         var issuer: CredentialIssuer
         var keys: KeyStore
-        var ledger: SQLiteLedger
+        var ledger: SQLiteStore
 
         init() throws {
             directory = try Setup.temporaryDirectory()
             keys = try Setup.keyStore(in: directory)
             issuer = try CredentialIssuer(compiled: Setup.compiled, keys: keys, baseURL: "https://badges.example.org/")
-            ledger = try SQLiteLedger(path: directory + "/ledger.sqlite")
+            ledger = try SQLiteStore(path: directory + "/merkisto.sqlite")
         }
 
         func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") throws -> IssuedDocument {
             let document = try issuer.issue(
                 Setup.client, badge: "sahkoposti-ja-liitteet", format: format, recipient: .email(email), algorithm: algorithm, now: Setup.now)
-            try ledger.record(
+            try ledger.recordCredential(
                 IssuedCredential(
-                    id: document.id, badge: document.badge, client: Setup.client.client, recipient: document.recipient, format: format.rawValue,
-                    keyID: document.keyID, issuedAt: document.issuedAt.description, validUntil: document.validUntil?.description,
-                    definitionsDigest: document.definitionsDigest, bytes: document.bytes), actor: "test")
+                    id: document.id, badge: document.badge, client: Setup.client.client, recipient: document.recipient, format: format,
+                    keyID: document.keyID, issuedAt: document.issuedAt, validUntil: document.validUntil,
+                    definitionsDigest: document.definitionsDigest, bytes: document.bytes), by: "test", at: document.issuedAt)
             return document
         }
 
         func verifier() throws -> CredentialVerifier {
             let publisher = try CredentialPublisher(compiled: Setup.compiled, keys: keys, baseURL: "https://badges.example.org/")
             let revoked = try ledger.revocations().map { CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason) }
-            let hosted = try ledger.credentials().filter { $0.format == "ob2-hosted" }.map {
+            let hosted = try ledger.credentials().filter { $0.format == .ob2Hosted }.map {
                 CredentialPublisher.HostedAssertion(id: $0.id, path: String($0.id.dropFirst(publisher.layout.base.count)), bytes: $0.bytes)
             }
             try publisher.publish(to: directory + "/published", revoked: revoked, hosted: hosted)
@@ -95,11 +96,11 @@ struct IssueVerifyTests {
         // tietoturvan-perusteet is valid for 24 months.
         let document = try world.issuer.issue(
             Setup.client, badge: "tietoturvan-perusteet", format: .ob3JWT, recipient: .email("a@example.org"), now: Setup.now)
-        try world.ledger.record(
+        try world.ledger.recordCredential(
             IssuedCredential(
-                id: document.id, badge: document.badge, client: "asiakas-9e4b", recipient: document.recipient, format: "ob3-jwt",
-                keyID: document.keyID, issuedAt: document.issuedAt.description, validUntil: document.validUntil?.description,
-                definitionsDigest: document.definitionsDigest, bytes: document.bytes), actor: "test")
+                id: document.id, badge: document.badge, client: "asiakas-9e4b", recipient: document.recipient, format: .ob3JWT,
+                keyID: document.keyID, issuedAt: document.issuedAt, validUntil: document.validUntil,
+                definitionsDigest: document.definitionsDigest, bytes: document.bytes), by: "test", at: document.issuedAt)
         let token = String(decoding: document.bytes, as: UTF8.self)
         let until = try #require(document.validUntil)
         #expect(until == Setup.now.addingMonths(24) || until.description.hasPrefix("2028-11-22"))
@@ -111,7 +112,7 @@ struct IssueVerifyTests {
         #expect(verifier.verify(token, recipientEmail: "b@example.org", now: Setup.now).failures == [.recipientMismatch])
         #expect(verifier.verify("not a credential", now: Setup.now).failures.first.map { if case .malformed = $0 { true } else { false } } == true)
 
-        _ = try world.ledger.revoke(id: document.id, reason: "issued by mistake", at: Setup.now.description, actor: "test")
+        _ = try world.ledger.revoke(credential: document.id, reason: "issued by mistake", by: "test", at: Setup.now)
         verifier = try world.verifier()
         #expect(verifier.verify(token, now: Setup.now).failures == [.revoked("issued by mistake")])
 

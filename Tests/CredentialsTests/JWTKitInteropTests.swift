@@ -1,3 +1,4 @@
+import Basics
 @testable import Credentials
 import Crypto
 import CryptoExtras

@@ -1,9 +1,10 @@
+public import Basics
 public import Definitions
 public import Evaluation
 import Foundation
 
 /// The credential formats Merkisto issues.
-public enum CredentialFormat: String, Sendable, CaseIterable {
+public enum CredentialFormat: String, Sendable, Hashable, CaseIterable, Codable {
     /// OB 3.0 OpenBadgeCredential secured as a VC-JWT.
     case ob3JWT = "ob3-jwt"
     /// OB 2.0 assertion signed as a compact JWS (RS256).

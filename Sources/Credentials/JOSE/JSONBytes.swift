@@ -1,53 +1,10 @@
-import Evaluation
+import Basics
 #if canImport(Glibc)
 import Glibc
 #endif
 
 // A JSON writer and reader over UTF-8 bytes for the signing and verifying paths, where Foundation's
 // JSONEncoder/JSONDecoder would cost more than the signature itself.
-
-extension JSONValue {
-    /// Compact JSON with object keys sorted by their UTF-8 bytes and slashes unescaped.
-    func jsonBytes() -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(1024)
-        write(into: &output)
-        return output
-    }
-
-    func write(into output: inout [UInt8]) {
-        switch self {
-        case .null: output.append(contentsOf: "null".utf8)
-        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
-        case .int(let value): output.append(contentsOf: String(value).utf8)
-        case .double(let value):
-            if !value.isFinite {
-                output.append(contentsOf: "null".utf8)
-            } else if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
-                output.append(contentsOf: String(Int(value)).utf8)
-            } else {
-                output.append(contentsOf: String(value).utf8)
-            }
-        case .string(let value): JSONBytes.writeString(value, into: &output)
-        case .array(let values):
-            output.append(UInt8(ascii: "["))
-            for (index, value) in values.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                value.write(into: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let fields):
-            output.append(UInt8(ascii: "{"))
-            for (index, key) in fields.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                JSONBytes.writeString(key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                fields[key]!.write(into: &output)
-            }
-            output.append(UInt8(ascii: "}"))
-        }
-    }
-}
 
 /// Which parts of a document to keep when reading it: everything, or some keys of an object (each with
 /// its own selection). Whatever is not kept is still checked to be well-formed JSON, then dropped.
@@ -89,21 +46,7 @@ indirect enum JSONSelection: Sendable {
 
 enum JSONBytes {
     static func writeString(_ value: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
+        JSONValue.writeString(value, into: &output)
     }
 
     /// Where and why a document is not JSON. Kept to a few bytes: the reader passes it through every level.

@@ -1,6 +1,6 @@
+import Basics
 import Crypto
 import CryptoExtras
-import Evaluation
 import Foundation
 
 /// JWS compact serialization (RFC 7515) over swift-crypto: `BASE64URL(header).BASE64URL(payload).BASE64URL(signature)`.

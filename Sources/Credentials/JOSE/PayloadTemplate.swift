@@ -1,4 +1,4 @@
-import Evaluation
+import Basics
 
 /// A JWS payload whose fixed parts are encoded once.
 ///

@@ -1,7 +1,7 @@
+import Basics
 import Crypto
 import CryptoExtras
 import Definitions
-import Evaluation
 import Foundation
 
 /// A private signing key of one algorithm, with its public forms (JWK, SPKI PEM).

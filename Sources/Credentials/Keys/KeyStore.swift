@@ -1,4 +1,4 @@
-public import Evaluation
+public import Basics
 import Foundation
 
 #if canImport(Glibc)

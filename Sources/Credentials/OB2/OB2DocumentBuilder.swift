@@ -1,5 +1,5 @@
+import Basics
 import Definitions
-import Evaluation
 
 /// Builds OB 2.0 documents: Assertion, BadgeClass, Issuer, CryptographicKey and RevocationList.
 struct OB2DocumentBuilder: Sendable {

@@ -1,5 +1,5 @@
+import Basics
 import Definitions
-import Evaluation
 
 /// Builds OB 3.0 documents (VCDM 2.0): the OpenBadgeCredential, the issuer Profile and the Achievement.
 ///
@@ -128,14 +128,4 @@ struct OpenBadgeCredentialBuilder: Sendable {
         if let validUntil { fields["validUntil"] = .string(validUntil) }
         return .object(fields)
     }
-}
-
-extension Timestamp {
-    /// RFC 3339 in UTC with a `Z`, whole seconds: the form every validator parses.
-    var utcDescription: String {
-        Timestamp(microseconds: microseconds - ((microseconds % 1_000_000) + 1_000_000) % 1_000_000, offsetSeconds: 0).description
-    }
-
-    /// Seconds since the epoch (JWT NumericDate).
-    var seconds: Int64 { (microseconds - ((microseconds % 1_000_000) + 1_000_000) % 1_000_000) / 1_000_000 }
 }

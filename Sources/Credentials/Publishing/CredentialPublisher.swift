@@ -1,3 +1,4 @@
+import Basics
 public import Definitions
 public import Evaluation
 import Foundation

@@ -1,4 +1,4 @@
-public import Evaluation
+public import Basics
 public import Foundation
 
 /// Checks a credential offline against published documents: signature, structure, dates, revocation and,

@@ -1,5 +1,4 @@
 public import Definitions
-import Evaluation
 
 /// Why a credential is not valid, named plainly.
 public enum VerificationFailure: Sendable, Equatable, CustomStringConvertible {

@@ -34,7 +34,7 @@ public struct Criterion: Sendable, Hashable {
         case correct
     }
 
-    public enum Role: String, Sendable, Hashable, CaseIterable {
+    public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
         case instructor
         case admin
     }

@@ -1,3 +1,4 @@
+public import Basics
 import Definitions
 
 /// Generates realistic, deterministic client records for benchmarks and property tests.
@@ -74,7 +75,7 @@ public struct PopulationGenerator: Sendable {
                     badge: badge, issuedAt: Timestamp(microseconds: start + 100 * day),
                     validUntil: Bool.random(using: &random) ? Timestamp(microseconds: start + 280 * day) : nil))
         }
-        return ClientRecord(client: "asiakas-\(number)", assessments: assessments, attestations: attestations, awards: awards)
+        return ClientRecord(compiled: compiled, client: "asiakas-\(number)", assessments: assessments, attestations: attestations, awards: awards)
     }
 }
 

@@ -1,19 +1,26 @@
+public import Basics
 public import Definitions
 
 /// One client's digital-skill record: assessments, attestations and awards already held.
 ///
 /// The client is pseudonymous: `client` is an id such as `asiakas-0f3a`, never a name or a personal
-/// identity code. References are bound to the compiled definitions when the record is read, so the
-/// evaluator works with indices, not strings.
+/// identity code. References are bound to one compiled definition set when the record is read (by
+/// ``ClientRecordReader`` from JSON, or ``ClientRecordBuilder`` from ids), so the evaluator works with
+/// indices, not strings. Only those two make records: every index in a record has been checked against
+/// the set it was bound to, and an ``Evaluator`` refuses a record bound to another set.
 public struct ClientRecord: Sendable {
     public let client: String
     public let assessments: [Assessment]
     public let attestations: [Attestation]
     public let awards: [Award]
+    /// The definition set every index in this record refers to.
+    public let compiled: CompiledDefinitions
     /// The same record as flat numbers, built once here so evaluation touches no strings.
     let flat: FlatRecord
 
-    public init(client: String, assessments: [Assessment] = [], attestations: [Attestation] = [], awards: [Award] = []) {
+    /// Only for records whose indices were checked against `compiled`.
+    init(compiled: CompiledDefinitions, client: String, assessments: [Assessment] = [], attestations: [Attestation] = [], awards: [Award] = []) {
+        self.compiled = compiled
         self.client = client
         self.assessments = assessments
         self.attestations = attestations
@@ -22,17 +29,17 @@ public struct ClientRecord: Sendable {
     }
 
     public struct Assessment: Sendable {
-        public var id: String
-        public var assessedAt: Timestamp
-        public var assessor: String
-        public var evidence: Evidence
+        public internal(set) var id: String
+        public internal(set) var assessedAt: Timestamp
+        public internal(set) var assessor: String
+        public internal(set) var evidence: Evidence
         /// Index into ``CompiledDefinitions/instruments``.
-        public var instrument: Int?
-        public var checkpoint: String?
-        public var responses: [Response]
-        public var levels: [DirectLevel]
+        public internal(set) var instrument: Int?
+        public internal(set) var checkpoint: String?
+        public internal(set) var responses: [Response]
+        public internal(set) var levels: [DirectLevel]
 
-        public init(
+        init(
             id: String, assessedAt: Timestamp, assessor: String, evidence: Evidence, instrument: Int? = nil,
             checkpoint: String? = nil, responses: [Response] = [], levels: [DirectLevel] = []
         ) {
@@ -49,9 +56,9 @@ public struct ClientRecord: Sendable {
 
     /// An answer to an item of the assessment's instrument (`item` indexes the instrument's items).
     public struct Response: Sendable {
-        public var item: Int
-        public var value: Int
-        public init(item: Int, value: Int) {
+        public internal(set) var item: Int
+        public internal(set) var value: Int
+        init(item: Int, value: Int) {
             self.item = item
             self.value = value
         }
@@ -59,9 +66,9 @@ public struct ClientRecord: Sendable {
 
     /// A level an assessor recorded directly (`competence` indexes ``CompiledDefinitions/competenceCodes``).
     public struct DirectLevel: Sendable {
-        public var competence: Int
-        public var level: Int
-        public init(competence: Int, level: Int) {
+        public internal(set) var competence: Int
+        public internal(set) var level: Int
+        init(competence: Int, level: Int) {
             self.competence = competence
             self.level = level
         }
@@ -69,11 +76,11 @@ public struct ClientRecord: Sendable {
 
     public struct Attestation: Sendable {
         /// Index into ``CompiledDefinitions/badges``.
-        public var badge: Int
-        public var by: String
-        public var role: Criterion.Role
-        public var at: Timestamp
-        public init(badge: Int, by: String, role: Criterion.Role, at: Timestamp) {
+        public internal(set) var badge: Int
+        public internal(set) var by: String
+        public internal(set) var role: Criterion.Role
+        public internal(set) var at: Timestamp
+        init(badge: Int, by: String, role: Criterion.Role, at: Timestamp) {
             self.badge = badge
             self.by = by
             self.role = role
@@ -82,11 +89,11 @@ public struct ClientRecord: Sendable {
     }
 
     public struct Award: Sendable {
-        public var badge: Int
-        public var issuedAt: Timestamp
-        public var validUntil: Timestamp?
-        public var revoked: Bool
-        public init(badge: Int, issuedAt: Timestamp, validUntil: Timestamp? = nil, revoked: Bool = false) {
+        public internal(set) var badge: Int
+        public internal(set) var issuedAt: Timestamp
+        public internal(set) var validUntil: Timestamp?
+        public internal(set) var revoked: Bool
+        init(badge: Int, issuedAt: Timestamp, validUntil: Timestamp? = nil, revoked: Bool = false) {
             self.badge = badge
             self.issuedAt = issuedAt
             self.validUntil = validUntil

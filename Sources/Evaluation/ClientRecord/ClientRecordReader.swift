@@ -1,3 +1,4 @@
+import Basics
 import Definitions
 public import Foundation
 
@@ -141,11 +142,15 @@ private struct Context {
 
     mutating func badge(_ value: JSONValue?, _ path: String) -> Int? {
         guard let id = string(value, path) else { return nil }
-        guard let index = definitions.badge(id) else {
-            fail(path, "there is no badge \"\(id)\" in the definitions")
-            return nil
-        }
-        return index
+        return bind { $0.badge(id, path: path) }
+    }
+
+    /// Runs a reference check and keeps its errors.
+    mutating func bind<T>(_ check: (inout ReferenceBinder) -> T) -> T {
+        var binder = ReferenceBinder(compiled: definitions)
+        let result = check(&binder)
+        errors += binder.errors
+        return result
     }
 
     // MARK: Record
@@ -154,7 +159,7 @@ private struct Context {
         guard
             let fields = object(
                 value, "", required: ["client"], optional: ["$schema", "assessments", "attestations", "awards"])
-        else { return ClientRecord(client: "") }
+        else { return ClientRecord(compiled: definitions, client: "") }
         let client = string(fields["client"], "client", pattern: .pseudonym) ?? ""
         var assessments: [ClientRecord.Assessment] = []
         var seenIDs: [String: Int] = [:]
@@ -201,7 +206,7 @@ private struct Context {
                 awards.append(ClientRecord.Award(badge: badge, issuedAt: issued, validUntil: until, revoked: revoked))
             }
         }
-        return ClientRecord(client: client, assessments: assessments, attestations: attestations, awards: awards)
+        return ClientRecord(compiled: definitions, client: client, assessments: assessments, attestations: attestations, awards: awards)
     }
 
     mutating func assessment(_ value: JSONValue, _ path: String) -> ClientRecord.Assessment? {
@@ -217,19 +222,13 @@ private struct Context {
         _ = string(fields["note"], path + ".note")
         var instrument: Int?
         if let instrumentID = string(fields["instrument"], path + ".instrument") {
-            instrument = definitions.instrument(instrumentID)
-            if instrument == nil {
-                fail(path + ".instrument", "there is no instrument \"\(instrumentID)\" in the definitions")
-            }
+            instrument = bind { $0.instrument(instrumentID, path: path + ".instrument") }
         }
         var checkpoint: String?
         if let checkpointID = string(fields["checkpoint"], path + ".checkpoint") {
-            if definitions.definitions.pathways.contains(where: { $0.checkpoints.contains { $0.id == checkpointID } }) {
-                checkpoint = checkpointID
-            } else {
-                let known = definitions.definitions.pathways.flatMap { $0.checkpoints.map(\.id) }
-                fail(path + ".checkpoint", "there is no checkpoint \"\(checkpointID)\"; known checkpoints: \(known.joined(separator: ", "))")
-            }
+            let before = errors.count
+            bind { $0.checkpoint(checkpointID, path: path + ".checkpoint") }
+            if errors.count == before { checkpoint = checkpointID }
         }
 
         var responses: [ClientRecord.Response] = []
@@ -244,25 +243,9 @@ private struct Context {
             let itemID = string(entry["item"], responsePath + ".item")
             let value = int(entry["value"], responsePath + ".value")
             guard let instrument, let itemID else { continue }
-            let compiled = definitions.instruments[instrument]
-            guard let itemIndex = compiled.item(itemID) else {
-                fail(responsePath + ".item", "instrument \"\(compiled.id)\" has no item \"\(itemID)\"")
-                continue
+            if let response = bind({ $0.response(instrument: instrument, item: itemID, value: value, path: responsePath, answered: &answered, index: index) }) {
+                responses.append(response)
             }
-            if let first = answered[itemIndex] {
-                fail(responsePath + ".item", "item \"\(itemID)\" is already answered in responses[\(first)]")
-                continue
-            }
-            answered[itemIndex] = index
-            guard let value else { continue }
-            let item = compiled.items[itemIndex]
-            guard item.options.contains(value) else {
-                fail(
-                    responsePath + ".value",
-                    "\(value) is not an option of scale \(item.scaleID); use one of \(item.options.map(String.init).joined(separator: ", "))")
-                continue
-            }
-            responses.append(ClientRecord.Response(item: itemIndex, value: value))
         }
 
         var levels: [ClientRecord.DirectLevel] = []
@@ -273,22 +256,9 @@ private struct Context {
             let code = string(entry["competence"], levelPath + ".competence")
             let level = int(entry["level"], levelPath + ".level")
             guard let code else { continue }
-            guard let competence = definitions.competence(code) else {
-                fail(levelPath + ".competence", "there is no competence \"\(code)\" in the framework")
-                continue
+            if let direct = bind({ $0.level(code, level, path: levelPath, rated: &rated, index: index) }) {
+                levels.append(direct)
             }
-            if let first = rated[competence] {
-                fail(levelPath + ".competence", "competence \(code) already has a level in levels[\(first)]")
-                continue
-            }
-            rated[competence] = index
-            guard let level else { continue }
-            let framework = definitions.definitions.frameworks[definitions.competenceFramework[competence]]
-            guard framework.level(level) != nil else {
-                fail(levelPath + ".level", "\(level) is not a level of \(framework.id); use 0–\(framework.maximumLevel)")
-                continue
-            }
-            levels.append(ClientRecord.DirectLevel(competence: competence, level: level))
         }
         if responseValues.isEmpty && levels.isEmpty && rated.isEmpty && errors.isEmpty {
             fail(path, "an assessment needs responses, levels or both")

@@ -1,3 +1,4 @@
+import Basics
 import Definitions
 
 /// A client record as two flat number arrays, the form the evaluator reads.

@@ -1,3 +1,4 @@
+public import Basics
 import Definitions
 
 /// Evaluates client records against compiled definitions.
@@ -26,6 +27,9 @@ public final class Evaluator {
 
     /// Fills the per-client tables from the record as of `time`.
     private func prepare(_ record: ClientRecord, at time: Timestamp) {
+        // Every index in the record was checked against the set it was bound to; another set's tables
+        // could be smaller, so a record bound elsewhere is never read.
+        precondition(record.compiled === compiled, "a client record bound to one definition set cannot be evaluated against another")
         let t = tables
         t.best.update(repeating: .min)
         t.source.update(repeating: -1)

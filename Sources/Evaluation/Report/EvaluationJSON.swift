@@ -1,3 +1,4 @@
+public import Basics
 public import Definitions
 
 /// An evaluation result as the JSON document `merkisto evaluate --format json` prints

@@ -1,3 +1,4 @@
+public import Basics
 public import Definitions
 
 /// Writes the parts of an evaluation that people read: dates, competence names, the criterion sentence

@@ -1,3 +1,4 @@
+public import Basics
 public import Definitions
 
 /// Where a client stands at one instant: competence levels, badges with their reasons, baseline gaps and

@@ -1,36 +1,6 @@
 import Credentials
 import Foundation
-import Storage
 import Testing
-
-@Suite("Ledger")
-struct LedgerTests {
-    static func credential(_ id: String) -> IssuedCredential {
-        IssuedCredential(
-            id: id, badge: "b", client: "asiakas-1", recipient: "sha256$00", format: "ob3-jwt", keyID: "k", issuedAt: "2026-11-22T10:00:00Z",
-            validUntil: nil, definitionsDigest: "d", bytes: Array("header.payload.signature".utf8))
-    }
-
-    @Test("records the exact bytes durably, refuses duplicates, revokes once, audits everything")
-    func lifecycle() throws {
-        let directory = try Setup.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/ledger.sqlite"
-        do {
-            let ledger = try SQLiteLedger(path: path)
-            try ledger.record(Self.credential("urn:uuid:1"), actor: "test")
-            #expect(throws: LedgerError.self) { try ledger.record(Self.credential("urn:uuid:1"), actor: "test") }
-            _ = try ledger.revoke(id: "urn:uuid:1", reason: "mistake", at: "2026-11-23T10:00:00Z", actor: "test")
-            #expect(throws: LedgerError.self) { try ledger.revoke(id: "urn:uuid:1", reason: "again", at: "2026-11-23T10:00:00Z", actor: "test") }
-            #expect(throws: LedgerError.self) { try ledger.revoke(id: "urn:uuid:404", reason: "x", at: "2026-11-23T10:00:00Z", actor: "test") }
-        }
-        // A new connection sees everything: it was committed, not cached.
-        let reopened = try SQLiteLedger(path: path)
-        #expect(try reopened.credential(id: "urn:uuid:1")?.bytes == Array("header.payload.signature".utf8))
-        #expect(try reopened.revocations() == [Revocation(credentialID: "urn:uuid:1", reason: "mistake", revokedAt: "2026-11-23T10:00:00Z")])
-        #expect(try reopened.auditLog().map(\.action) == ["issue", "revoke"])
-    }
-}
 
 @Suite("Baking")
 struct BakingTests {

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// An instant from an RFC 3339 timestamp, with the offset it was written in.
 ///
 /// Instants compare as instants (offsets normalised); the offset is kept only to show a local date.
@@ -139,6 +145,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// The current time in UTC, to the microsecond.
+    public static var now: Timestamp { Timestamp(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))) }
+
+    /// RFC 3339 in UTC with a `Z`, whole seconds: the form every validator parses.
+    public var utcDescription: String { Timestamp(microseconds: seconds * 1_000_000, offsetSeconds: 0).description }
+
+    /// Whole seconds since the epoch, rounded down (JWT NumericDate).
+    public var seconds: Int64 { floorDivide(microseconds, 1_000_000) }
+
     /// Adds calendar months (for badge validity), clamping the day to the month's length.
     public func addingMonths(_ months: Int) -> Timestamp {
         let local = microseconds / 1_000_000 + Int64(offsetSeconds)
@@ -195,4 +210,22 @@ private func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
     let day = doy - (153 * mp + 2) / 5 + 1
     let month = mp < 10 ? mp + 3 : mp - 9
     return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+}
+
+extension Timestamp: Codable {
+    /// Decodes RFC 3339 text with an offset.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard case .success(let timestamp) = Timestamp.parse(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an RFC 3339 timestamp with an offset")
+        }
+        self = timestamp
+    }
+
+    /// Encodes as RFC 3339 text in the timestamp's own offset.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }

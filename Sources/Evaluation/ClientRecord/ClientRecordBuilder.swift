@@ -1,0 +1,177 @@
+public import Basics
+public import Definitions
+
+/// Binds a client record given as definition ids (as the store keeps it) to a compiled definition set.
+///
+/// Every reference is checked exactly as ``ClientRecordReader`` checks a JSON record — unknown
+/// instruments, items, competences, checkpoints and badges, values outside their scale, levels outside
+/// the framework, duplicate ids — and every problem is collected with the path the caller gives, so one
+/// attempt names them all. ``build()`` returns a record only when there were none.
+public struct ClientRecordBuilder: Sendable {
+    public let compiled: CompiledDefinitions
+    public private(set) var errors: [ClientRecordError] = []
+    private let client: String
+    private var assessments: [ClientRecord.Assessment] = []
+    private var assessmentIDs: Set<String> = []
+    private var attestations: [ClientRecord.Attestation] = []
+    private var awards: [ClientRecord.Award] = []
+
+    public init(compiled: CompiledDefinitions, client: String) {
+        self.compiled = compiled
+        self.client = client
+        if !IDPattern.pseudonym.matches(client) {
+            errors.append(ClientRecordError(path: "client", message: "\"\(client)\" is not a valid pseudonymous id; \(IDPattern.pseudonym.rule)"))
+        }
+    }
+
+    /// Adds an assessment; `path` names it in errors (`assessments[2]`).
+    public mutating func addAssessment(
+        id: String, assessedAt: Timestamp, assessor: String, evidence: Evidence, instrument: String?, checkpoint: String?,
+        responses: [(item: String, value: Int)], levels: [(competence: String, level: Int)], path: String
+    ) {
+        let before = errors.count
+        if !assessmentIDs.insert(id).inserted {
+            errors.append(ClientRecordError(path: path + ".id", message: "\"\(id)\" is already the id of another assessment; every assessment needs its own id"))
+        }
+        var binder = ReferenceBinder(compiled: compiled)
+        let instrumentIndex = instrument.flatMap { binder.instrument($0, path: path + ".instrument") }
+        if let checkpoint { binder.checkpoint(checkpoint, path: path + ".checkpoint") }
+        if !responses.isEmpty, instrument == nil {
+            binder.fail(path + ".responses", "responses need the \"instrument\" they answer")
+        }
+        var bound: [ClientRecord.Response] = []
+        var answered: [Int: Int] = [:]
+        if let instrumentIndex {
+            for (index, response) in responses.enumerated() {
+                if let item = binder.response(
+                    instrument: instrumentIndex, item: response.item, value: response.value, path: "\(path).responses[\(index)]",
+                    answered: &answered, index: index)
+                {
+                    bound.append(item)
+                }
+            }
+        }
+        var rated: [Int: Int] = [:]
+        var direct: [ClientRecord.DirectLevel] = []
+        for (index, level) in levels.enumerated() {
+            if let entry = binder.level(level.competence, level.level, path: "\(path).levels[\(index)]", rated: &rated, index: index) {
+                direct.append(entry)
+            }
+        }
+        if responses.isEmpty && levels.isEmpty {
+            binder.fail(path, "an assessment needs responses, levels or both")
+        }
+        if !IDPattern.pseudonym.matches(assessor) {
+            binder.fail(path + ".assessor", "\"\(assessor)\" is not a valid pseudonymous id; \(IDPattern.pseudonym.rule)")
+        }
+        errors += binder.errors
+        guard errors.count == before else { return }
+        assessments.append(
+            ClientRecord.Assessment(
+                id: id, assessedAt: assessedAt, assessor: assessor, evidence: evidence, instrument: instrumentIndex, checkpoint: checkpoint,
+                responses: bound, levels: direct))
+    }
+
+    public mutating func addAttestation(badge: String, by: String, role: Criterion.Role, at: Timestamp, path: String) {
+        var binder = ReferenceBinder(compiled: compiled)
+        if let index = binder.badge(badge, path: path + ".badge") {
+            attestations.append(ClientRecord.Attestation(badge: index, by: by, role: role, at: at))
+        }
+        errors += binder.errors
+    }
+
+    public mutating func addAward(badge: String, issuedAt: Timestamp, validUntil: Timestamp?, revoked: Bool, path: String) {
+        var binder = ReferenceBinder(compiled: compiled)
+        if let validUntil, validUntil <= issuedAt {
+            binder.fail(path + ".validUntil", "\(validUntil) is not after issuedAt \(issuedAt)")
+        }
+        if let index = binder.badge(badge, path: path + ".badge"), binder.errors.isEmpty {
+            awards.append(ClientRecord.Award(badge: index, issuedAt: issuedAt, validUntil: validUntil, revoked: revoked))
+        }
+        errors += binder.errors
+    }
+
+    /// The bound record.
+    ///
+    /// - Throws: ``ClientRecordErrors`` naming every problem found.
+    public func build() throws(ClientRecordErrors) -> ClientRecord {
+        guard errors.isEmpty else { throw ClientRecordErrors(errors: errors) }
+        return ClientRecord(compiled: compiled, client: client, assessments: assessments, attestations: attestations, awards: awards)
+    }
+}
+
+/// The reference checks shared by the JSON reader and the builder: one message for each problem.
+struct ReferenceBinder {
+    let compiled: CompiledDefinitions
+    var errors: [ClientRecordError] = []
+
+    mutating func fail(_ path: String, _ message: String) {
+        errors.append(ClientRecordError(path: path, message: message))
+    }
+
+    mutating func badge(_ id: String, path: String) -> Int? {
+        guard let index = compiled.badge(id) else {
+            fail(path, "there is no badge \"\(id)\" in the definitions")
+            return nil
+        }
+        return index
+    }
+
+    mutating func instrument(_ id: String, path: String) -> Int? {
+        guard let index = compiled.instrument(id) else {
+            fail(path, "there is no instrument \"\(id)\" in the definitions")
+            return nil
+        }
+        return index
+    }
+
+    mutating func checkpoint(_ id: String, path: String) {
+        let pathways = compiled.definitions.pathways
+        guard !pathways.contains(where: { $0.checkpoints.contains { $0.id == id } }) else { return }
+        let known = pathways.flatMap { $0.checkpoints.map(\.id) }
+        fail(path, "there is no checkpoint \"\(id)\"; known checkpoints: \(known.joined(separator: ", "))")
+    }
+
+    /// An answer to an item; `value` nil when it was already reported as malformed.
+    mutating func response(
+        instrument: Int, item itemID: String, value: Int?, path: String, answered: inout [Int: Int], index: Int
+    ) -> ClientRecord.Response? {
+        let instrument = compiled.instruments[instrument]
+        guard let itemIndex = instrument.item(itemID) else {
+            fail(path + ".item", "instrument \"\(instrument.id)\" has no item \"\(itemID)\"")
+            return nil
+        }
+        if let first = answered[itemIndex] {
+            fail(path + ".item", "item \"\(itemID)\" is already answered in responses[\(first)]")
+            return nil
+        }
+        answered[itemIndex] = index
+        guard let value else { return nil }
+        let item = instrument.items[itemIndex]
+        guard item.options.contains(value) else {
+            fail(path + ".value", "\(value) is not an option of scale \(item.scaleID); use one of \(item.options.map(String.init).joined(separator: ", "))")
+            return nil
+        }
+        return ClientRecord.Response(item: itemIndex, value: value)
+    }
+
+    /// A directly recorded level; `level` nil when it was already reported as malformed.
+    mutating func level(_ code: String, _ level: Int?, path: String, rated: inout [Int: Int], index: Int) -> ClientRecord.DirectLevel? {
+        guard let competence = compiled.competence(code) else {
+            fail(path + ".competence", "there is no competence \"\(code)\" in the framework")
+            return nil
+        }
+        if let first = rated[competence] {
+            fail(path + ".competence", "competence \(code) already has a level in levels[\(first)]")
+            return nil
+        }
+        rated[competence] = index
+        guard let level else { return nil }
+        let framework = compiled.definitions.frameworks[compiled.competenceFramework[competence]]
+        guard framework.level(level) != nil else {
+            fail(path + ".level", "\(level) is not a level of \(framework.id); use 0–\(framework.maximumLevel)")
+            return nil
+        }
+        return ClientRecord.DirectLevel(competence: competence, level: level)
+    }
+}

@@ -1,0 +1,341 @@
+public import Basics
+import Foundation
+public import Credentials
+public import Definitions
+public import Evaluation
+public import Storage
+
+/// Merkisto's use cases over typed values: the one place where the rules live.
+///
+/// The command-line tool and the server parse their input, call one of these and render the answer.
+/// Every change goes through the ``Store``, which makes it durable — together with its audit entry —
+/// before the call returns, so whatever a front end reports as done is done.
+public struct BadgeService: Sendable {
+    public let store: any Store
+    public let compiled: CompiledDefinitions
+    public let keys: KeyStore
+    /// Where hosted documents live; nil: the issuer's base-url.
+    public let baseURL: String?
+    private let clock: @Sendable () -> Timestamp
+
+    public init(
+        store: any Store, compiled: CompiledDefinitions, keys: KeyStore, baseURL: String? = nil,
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }
+    ) {
+        self.store = store
+        self.compiled = compiled
+        self.keys = keys
+        self.baseURL = baseURL
+        self.clock = clock
+    }
+
+    public var now: Timestamp { clock() }
+
+    // MARK: Units, users
+
+    public func addUnit(id: String, name: String, by actor: String) throws(CoreError) {
+        try checkID(id, "unit id")
+        try stored { () throws(StoreError) in try store.addUnit(Unit(id: id, name: name), by: actor, at: now) }
+    }
+
+    public func addUser(id: String, role: User.Role, displayName: String? = nil, client: String? = nil, units: [String] = [], by actor: String) throws(CoreError) {
+        try checkID(id, "user id")
+        if role == .client, client == nil { throw CoreError(.invalid, "a client user needs the client record they may see (--client)") }
+        if role != .client, client != nil { throw CoreError(.invalid, "only a client user is tied to a client record") }
+        if role != .instructor, !units.isEmpty { throw CoreError(.invalid, "only instructors are assigned to units") }
+        try stored { () throws(StoreError) in
+            try store.addUser(
+                User(id: id, role: role, displayName: displayName, client: client, createdAt: now, units: units), by: actor, at: now)
+        }
+    }
+
+    // MARK: Clients
+
+    /// Registers a client under a pseudonymous id.
+    public func registerClient(
+        id: String, unit: String? = nil, displayName: String? = nil, contact: String? = nil, language: Language? = nil, by actor: String
+    ) throws(CoreError) {
+        try checkPseudonym(id)
+        let client = StoredClient(id: id, unit: unit, displayName: displayName, contact: contact, language: language, registeredAt: now)
+        try stored { () throws(StoreError) in try store.addClient(client, by: actor, at: now) }
+    }
+
+    /// Everything stored about a client; erased clients are found (with nothing left but the id).
+    public func clientFile(_ id: String) throws(CoreError) -> ClientFile {
+        guard let file = try stored({ () throws(StoreError) in try store.clientFile(id) }) else {
+            throw CoreError(.notFound, "there is no client \(id)")
+        }
+        return file
+    }
+
+    /// One line per client for lists: unit, pathway phase, decision end and whether it has passed.
+    public func clientSummaries(at time: Timestamp? = nil) throws(CoreError) -> [ClientSummary] {
+        let time = time ?? now
+        var summaries: [ClientSummary] = []
+        try stored { () throws(StoreError) in
+            try store.forEachClientFile { file in summaries.append(ClientSummary(file, at: time)) }
+        }
+        return summaries
+    }
+
+    /// Reads client-record files into the store, each in one transaction; a file with any error is
+    /// refused whole, and the others still go in.
+    public func importRecord(_ data: [UInt8], by actor: String) throws(CoreError) -> ClientFile {
+        let file = try ClientRecordFormat.read(Data(data), compiled: compiled, registeredAt: now)
+        try stored { () throws(StoreError) in try store.importClient(file, by: actor, at: now) }
+        return file
+    }
+
+    /// The client's record in the client-record format.
+    public func exportRecord(_ id: String) throws(CoreError) -> [UInt8] {
+        let file = try clientFile(id)
+        guard file.client.erasedAt == nil else { throw CoreError(.conflict, "client \(id) was erased; there is no record to export") }
+        return ClientRecordFormat.write(file)
+    }
+
+    /// Erases the client's personal data; credentials issued and their revocations stay (verifiers need them).
+    public func eraseClient(_ id: String, by actor: String) throws(CoreError) {
+        try stored { () throws(StoreError) in try store.eraseClient(id, by: actor, at: now) }
+    }
+
+    // MARK: Pathway
+
+    /// The pathway model of the definitions.
+    public func pathwayModel() throws(CoreError) -> Pathway {
+        guard let pathway = compiled.definitions.pathways.first else {
+            throw CoreError(.conflict, "the definitions have no <pathway>; add one before following clients' pathways")
+        }
+        return pathway
+    }
+
+    /// Starts a pathway period in the model's first phase (or `phase`).
+    @discardableResult
+    public func startPathway(
+        client id: String, phase: String? = nil, decisionStart: Timestamp? = nil, decisionEnd: Timestamp? = nil, by actor: String
+    ) throws(CoreError) -> PathwayPeriod {
+        let model = try pathwayModel()
+        let file = try liveFile(id)
+        let first = phase ?? model.phases.first?.id ?? ""
+        guard model.phase(first) != nil else {
+            throw CoreError(.invalid, "the pathway \(model.id) has no phase \(first); its phases are \(model.phases.map(\.id).joined(separator: ", "))")
+        }
+        if let decisionStart, let decisionEnd, decisionEnd < decisionStart {
+            throw CoreError(.invalid, "the decision ends (\(decisionEnd)) before it starts (\(decisionStart))")
+        }
+        if let open = file.openPeriod {
+            throw CoreError(.conflict, "client \(id) already has an open pathway period \(open.id) (phase \(open.currentPhase ?? "?")); close it first")
+        }
+        let time = now
+        let period = PathwayPeriod(
+            id: "\(id)-\(file.periods.count + 1)", client: id, pathway: model.id, decisionStart: decisionStart, decisionEnd: decisionEnd,
+            phases: [PhaseChange(phase: first, at: time, by: actor)])
+        try stored { () throws(StoreError) in try store.startPeriod(period, by: actor, at: time) }
+        return period
+    }
+
+    /// Moves the client's open period to the next phase; only transitions the model allows.
+    @discardableResult
+    public func advancePathway(client id: String, to phase: String, by actor: String) throws(CoreError) -> PathwayPeriod {
+        let model = try pathwayModel()
+        var period = try openPeriod(of: id)
+        let current = period.currentPhase ?? ""
+        let allowed = model.phase(current)?.next.map(\.phase) ?? []
+        guard allowed.contains(phase) else {
+            let known = model.phase(phase) == nil ? "the pathway \(model.id) has no phase \(phase)" : "the model does not go from \(current) to \(phase)"
+            let next = allowed.isEmpty ? "no phase follows \(current); close the period with an outcome" : "from \(current) it goes on to \(allowed.joined(separator: " or "))"
+            throw CoreError(.invalid, "\(known); \(next)")
+        }
+        let change = PhaseChange(phase: phase, at: now, by: actor)
+        try stored { () throws(StoreError) in try store.changePhase(period: period.id, from: current, to: change) }
+        period.phases.append(change)
+        return period
+    }
+
+    /// Closes the client's open period with an outcome of the model.
+    @discardableResult
+    public func closePathway(client id: String, outcome: String, by actor: String) throws(CoreError) -> PathwayPeriod {
+        let model = try pathwayModel()
+        guard model.outcomes.contains(where: { $0.id == outcome }) else {
+            throw CoreError(.invalid, "the pathway \(model.id) has no outcome \(outcome); its outcomes are \(model.outcomes.map(\.id).joined(separator: ", "))")
+        }
+        var period = try openPeriod(of: id)
+        let time = now
+        try stored { () throws(StoreError) in
+            try store.closePeriod(period: period.id, from: period.currentPhase ?? "", outcome: outcome, by: actor, at: time)
+        }
+        period.closedAt = time
+        period.outcome = outcome
+        return period
+    }
+
+    // MARK: Evidence
+
+    /// Records an assessment after checking every reference against the definitions; an assessment at a
+    /// checkpoint joins the client's open pathway period.
+    public func recordAssessment(_ assessment: StoredAssessment, client id: String, by actor: String) throws(CoreError) {
+        let file = try liveFile(id)
+        var assessment = assessment
+        if assessment.period == nil, assessment.checkpoint != nil { assessment.period = file.openPeriod?.id }
+        var builder = ClientRecordBuilder(compiled: compiled, client: id)
+        add(assessment, path: "assessment \(assessment.id)", to: &builder)
+        if !builder.errors.isEmpty {
+            throw CoreError(.invalid, "the assessment has errors", problems: builder.errors.map(\.description))
+        }
+        try stored { () throws(StoreError) in try store.addAssessment(assessment, client: id, by: actor, at: now) }
+    }
+
+    /// Records that an instructor or administrator confirms a badge's attestation requirement.
+    public func recordAttestation(client id: String, badge: String, role: Criterion.Role, by actor: String) throws(CoreError) {
+        _ = try liveFile(id)
+        try checkBadge(badge)
+        try stored { () throws(StoreError) in
+            try store.addAttestation(StoredAttestation(badge: badge, by: actor, role: role, at: now), client: id, by: actor, at: now)
+        }
+    }
+
+    // MARK: Evaluation
+
+    /// The client's stored record bound to the definitions.
+    public func record(of file: ClientFile) throws(CoreError) -> ClientRecord {
+        var builder = ClientRecordBuilder(compiled: compiled, client: file.client.id)
+        for (index, assessment) in file.assessments.enumerated() { add(assessment, path: "assessments[\(index)]", to: &builder) }
+        for (index, attestation) in file.attestations.enumerated() {
+            builder.addAttestation(badge: attestation.badge, by: attestation.by, role: attestation.role, at: attestation.at, path: "attestations[\(index)]")
+        }
+        for (index, award) in file.heldAwards.enumerated() {
+            builder.addAward(badge: award.badge, issuedAt: award.issuedAt, validUntil: award.validUntil, revoked: award.revoked, path: "awards[\(index)]")
+        }
+        for credential in file.credentials {
+            builder.addAward(
+                badge: credential.badge, issuedAt: credential.issuedAt, validUntil: credential.validUntil, revoked: file.isRevoked(credential.id),
+                path: "credential \(credential.id)")
+        }
+        do {
+            return try builder.build()
+        } catch {
+            throw CoreError(
+                .invalid, "client \(file.client.id) cannot be evaluated against these definitions", problems: error.errors.map(\.description))
+        }
+    }
+
+    /// Evaluates a stored client at an instant (default now).
+    public func evaluate(client id: String, at time: Timestamp? = nil) throws(CoreError) -> EvaluationResult {
+        let record = try record(of: try clientFile(id))
+        return Evaluator(compiled).evaluate(record, at: time ?? now)
+    }
+
+    // MARK: Credentials
+
+    /// The language a client's credentials are built in: the one asked for, else the client's own, else Finnish.
+    public func credentialLanguage(for client: StoredClient, requested: Language?) -> Language {
+        requested ?? client.language ?? .fi
+    }
+
+    /// Evaluates, builds, signs and records a credential durably, then returns it; a badge that is not
+    /// earned is refused with ``NotEarned`` and nothing is written.
+    public func issue(
+        client id: String, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language? = nil,
+        kid: String? = nil, algorithm: SigningAlgorithm? = nil, by actor: String
+    ) throws -> IssuedCredential {
+        let file = try liveFile(id)
+        return try issue(
+            record: try record(of: file), badge: badge, format: format, recipient: recipient,
+            language: credentialLanguage(for: file.client, requested: language), kid: kid, algorithm: algorithm, by: actor)
+    }
+
+    /// The same for a record that is not stored (read from a file): evaluate, build, sign, commit, return.
+    public func issue(
+        record: ClientRecord, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language = .fi,
+        kid: String? = nil, algorithm: SigningAlgorithm? = nil, by actor: String
+    ) throws -> IssuedCredential {
+        try checkBadge(badge)
+        let issuer = try CredentialIssuer(compiled: compiled, keys: keys, baseURL: baseURL, language: language)
+        let time = now
+        let document = try issuer.issue(record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, now: time)
+        let credential = IssuedCredential(document, client: record.client, language: language)
+        try stored { () throws(StoreError) in try store.recordCredential(credential, by: actor, at: time) }
+        return credential
+    }
+
+    /// Credential lookup, revocation and the audit log.
+    public var ledger: Ledger { Ledger(store: store, clock: clock) }
+
+    /// Writes every public document a verifier needs; returns the publisher's base URL and the paths written.
+    public func publish(to directory: String) throws -> (base: String, paths: [String]) {
+        let publisher = try CredentialPublisher(compiled: compiled, keys: keys, baseURL: baseURL)
+        let revoked = try stored { () throws(StoreError) in try store.revocations() }.map {
+            CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason)
+        }
+        let hosted = try stored { () throws(StoreError) in try store.credentials() }.filter { $0.format == .ob2Hosted }.compactMap { credential in
+            credential.id.hasPrefix(publisher.layout.base)
+                ? CredentialPublisher.HostedAssertion(
+                    id: credential.id, path: String(credential.id.dropFirst(publisher.layout.base.count)), bytes: credential.bytes)
+                : nil
+        }
+        return (publisher.layout.base, try publisher.publish(to: directory, revoked: revoked, hosted: hosted))
+    }
+
+    // MARK: Helpers
+
+    private func liveFile(_ id: String) throws(CoreError) -> ClientFile {
+        let file = try clientFile(id)
+        guard file.client.erasedAt == nil else { throw CoreError(.conflict, "client \(id) was erased") }
+        return file
+    }
+
+    private func openPeriod(of id: String) throws(CoreError) -> PathwayPeriod {
+        guard let period = try liveFile(id).openPeriod else {
+            throw CoreError(.conflict, "client \(id) has no open pathway period; start one with `merkisto pathway start \(id)`")
+        }
+        return period
+    }
+
+    private func checkBadge(_ id: String) throws(CoreError) {
+        guard compiled.badge(id) != nil else { throw CoreError(.notFound, "there is no badge \(id) in the definitions") }
+    }
+
+    private func checkID(_ id: String, _ what: String) throws(CoreError) {
+        guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
+            throw CoreError(.invalid, "\"\(id)\" is not a valid \(what); use 1–64 letters a–z, digits, - or _")
+        }
+    }
+
+    private func checkPseudonym(_ id: String) throws(CoreError) {
+        try checkID(id, "pseudonymous client id (never a name or a personal identity code)")
+    }
+
+    private func add(_ assessment: StoredAssessment, path: String, to builder: inout ClientRecordBuilder) {
+        builder.addAssessment(
+            id: assessment.id, assessedAt: assessment.assessedAt, assessor: assessment.assessor, evidence: assessment.evidence,
+            instrument: assessment.instrument, checkpoint: assessment.checkpoint, responses: assessment.responses.map { ($0.item, $0.value) },
+            levels: assessment.levels.map { ($0.competence, $0.level) }, path: path)
+    }
+}
+
+extension IssuedCredential {
+    /// The ledger's record of a document just issued.
+    public init(_ document: IssuedDocument, client: String, language: Language) {
+        self.init(
+            id: document.id, badge: document.badge, client: client, recipient: document.recipient, format: document.format, keyID: document.keyID,
+            issuedAt: document.issuedAt, validUntil: document.validUntil, definitionsDigest: document.definitionsDigest, language: language,
+            bytes: document.bytes)
+    }
+}
+
+/// A client as a list shows them.
+public struct ClientSummary: Sendable, Hashable {
+    public var client: StoredClient
+    public var period: PathwayPeriod?
+    /// The open period is past its decision's end.
+    public var overdue: Bool
+    public var assessments: Int
+    public var credentials: Int
+
+    public init(_ file: ClientFile, at time: Timestamp) {
+        client = file.client
+        period = file.openPeriod ?? file.periods.last
+        overdue = file.openPeriod?.isOverdue(at: time) ?? false
+        assessments = file.assessments.count
+        credentials = file.credentials.count
+    }
+}

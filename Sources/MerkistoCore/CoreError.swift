@@ -1,0 +1,33 @@
+/// Why a use case refused or failed, in words an instructor or administrator can act on.
+///
+/// Messages name ids (pseudonymous client ids, definition ids, credential ids), never personal data.
+public struct CoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// Something named does not exist (a client, a badge, a period, a credential).
+        public static let notFound = Code("not-found")
+        /// The id is already taken.
+        public static let duplicate = Code("duplicate")
+        /// The input breaks a rule (a transition the pathway model does not allow, a bad id, a bad record).
+        public static let invalid = Code("invalid")
+        /// The state does not allow the change now (no open period, already revoked, erased).
+        public static let conflict = Code("conflict")
+        /// The store or the key store failed.
+        public static let failure = Code("failure")
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var message: String
+    /// Every problem when a whole document was refused (client records: one per JSON path).
+    public var problems: [String]
+
+    public init(_ code: Code, _ message: String, problems: [String] = []) {
+        self.code = code
+        self.message = message
+        self.problems = problems
+    }
+
+    public var description: String { ([message] + problems).joined(separator: "\n") }
+}

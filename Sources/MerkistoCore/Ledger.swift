@@ -1,0 +1,54 @@
+public import Basics
+public import Storage
+
+/// The use cases that need only the store, not the definitions or keys: looking up and revoking issued
+/// credentials, and the audit log. ``BadgeService`` offers the same through its ``BadgeService/ledger``.
+public struct Ledger: Sendable {
+    public let store: any Store
+    private let clock: @Sendable () -> Timestamp
+
+    public init(store: any Store, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }) {
+        self.store = store
+        self.clock = clock
+    }
+
+    public func credential(id: String) throws(CoreError) -> IssuedCredential {
+        guard let credential = try stored({ () throws(StoreError) in try store.credential(id: id) }) else {
+            throw CoreError(.notFound, "there is no credential \(id)")
+        }
+        return credential
+    }
+
+    /// Revokes an issued credential; the reason is shown to verifiers.
+    @discardableResult
+    public func revoke(credential id: String, reason: String, by actor: String) throws(CoreError) -> Revocation {
+        guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, "a revocation needs a reason") }
+        return try stored { () throws(StoreError) in try store.revoke(credential: id, reason: reason, by: actor, at: clock()) }
+    }
+
+    public func auditLog() throws(CoreError) -> [AuditEntry] {
+        try stored { () throws(StoreError) in try store.auditLog() }
+    }
+
+    /// Checks the audit log's hash chain.
+    public func verifyAudit() throws(CoreError) -> AuditVerification {
+        AuditVerification(checking: try auditLog())
+    }
+}
+
+/// Runs a store call, turning its error into the core's.
+@discardableResult
+func stored<T>(_ body: () throws(StoreError) -> T) throws(CoreError) -> T {
+    do {
+        return try body()
+    } catch {
+        let code: CoreError.Code =
+            switch error.code {
+            case .duplicate: .duplicate
+            case .notFound: .notFound
+            case .conflict: .conflict
+            default: .failure
+            }
+        throw CoreError(code, error.message)
+    }
+}

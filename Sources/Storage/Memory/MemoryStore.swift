@@ -1,0 +1,245 @@
+import Definitions
+import Credentials
+public import Basics
+import Foundation
+
+/// The store in memory, for tests: the same checks and audit chain as ``SQLiteStore``, nothing durable.
+public final class MemoryStore: Store, @unchecked Sendable {
+    // Every access goes through `lock`.
+    private let lock = NSLock()
+    private var state = State()
+
+    private struct State {
+        var units: [String: Unit] = [:]
+        var users: [String: User] = [:]
+        var files: [String: ClientFile] = [:]
+        var credentials: [IssuedCredential] = []
+        var credentialIndex: [String: Int] = [:]
+        var revocations: [Revocation] = []
+        var audit: [AuditEntry] = []
+
+        mutating func audit(_ time: Timestamp, _ actor: String, _ action: String, _ subject: String, _ detail: String) {
+            audit.append(
+                AuditEntry(
+                    sequence: Int64(audit.count + 1), at: time, actor: actor, action: action, subject: subject, detail: detail,
+                    previous: audit.last?.hash ?? AuditEntry.genesis))
+        }
+
+        func liveFile(_ id: String) throws(StoreError) -> ClientFile {
+            guard let file = files[id] else { throw StoreError(.notFound, "there is no client \(id)") }
+            guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased") }
+            return file
+        }
+
+        func checkNew(_ client: StoredClient) throws(StoreError) {
+            guard files[client.id] == nil else { throw StoreError(.duplicate, "client \(client.id) already exists") }
+            if let unit = client.unit, units[unit] == nil { throw StoreError(.notFound, "there is no unit \(unit)") }
+        }
+
+        /// The client and index of an open period still in phase `expected`.
+        func openPeriod(_ id: String, expected: String) throws(StoreError) -> (client: String, index: Int) {
+            for (client, file) in files {
+                guard let index = file.periods.firstIndex(where: { $0.id == id }) else { continue }
+                let period = file.periods[index]
+                guard period.isOpen else { throw StoreError(.conflict, "pathway period \(id) is closed") }
+                guard period.currentPhase == expected else { throw StoreError(.conflict, "pathway period \(id) is no longer in phase \(expected)") }
+                return (client, index)
+            }
+            throw StoreError(.notFound, "there is no pathway period \(id)")
+        }
+
+        func file(_ id: String) -> ClientFile? {
+            guard var file = files[id] else { return nil }
+            file.credentials = credentials.filter { $0.client == id }
+            let ids = Set(file.credentials.map(\.id))
+            file.revocations = revocations.filter { ids.contains($0.credentialID) }
+            return file
+        }
+    }
+
+    public init() {}
+
+    private func locked<T>(_ body: (inout State) throws(StoreError) -> T) throws(StoreError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        // Work on a copy so that a refused change leaves nothing behind.
+        var copy = state
+        let result = try body(&copy)
+        state = copy
+        return result
+    }
+
+    public func addUnit(_ unit: Unit, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.units[unit.id] == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists") }
+            state.units[unit.id] = unit
+            state.audit(time, actor, "unit.add", unit.id, "")
+        }
+    }
+
+    public func units() throws(StoreError) -> [Unit] {
+        try locked { state in state.units.values.sorted { $0.id < $1.id } }
+    }
+
+    public func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.users[user.id] == nil else { throw StoreError(.duplicate, "user \(user.id) already exists") }
+            for unit in user.units where state.units[unit] == nil { throw StoreError(.notFound, "there is no unit \(unit)") }
+            if let client = user.client, state.files[client] == nil { throw StoreError(.notFound, "there is no client \(client)") }
+            var stored = user
+            stored.units.sort()
+            state.users[user.id] = stored
+            state.audit(
+                time, actor, "user.add", user.id,
+                "role \(user.role.rawValue)" + (user.units.isEmpty ? "" : ", units \(user.units.joined(separator: " "))"))
+        }
+    }
+
+    public func users() throws(StoreError) -> [User] {
+        try locked { state in state.users.values.sorted { $0.id < $1.id } }
+    }
+
+    public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            try state.checkNew(client)
+            state.files[client.id] = ClientFile(client: client)
+            state.audit(time, actor, "client.add", client.id, client.unit.map { "unit \($0)" } ?? "")
+        }
+    }
+
+    public func clients() throws(StoreError) -> [StoredClient] {
+        try locked { state in state.files.values.map(\.client).sorted { $0.id < $1.id } }
+    }
+
+    public func clientFile(_ id: String) throws(StoreError) -> ClientFile? {
+        try locked { state in state.file(id) }
+    }
+
+    public func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError) {
+        let files = try locked { state in state.files.keys.sorted().compactMap { state.file($0) } }
+        do {
+            for file in files { try body(file) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.conflict, "\(error)")
+        }
+    }
+
+    public func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            try state.checkNew(file.client)
+            var stored = file
+            stored.credentials = []
+            stored.revocations = []
+            state.files[file.client.id] = stored
+            state.audit(
+                time, actor, "client.import", file.client.id,
+                "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
+        }
+    }
+
+    public func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard let file = state.files[id] else { throw StoreError(.notFound, "there is no client \(id)") }
+            guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased") }
+            state.files[id] = ClientFile(client: StoredClient(id: id, unit: file.client.unit, registeredAt: file.client.registeredAt, erasedAt: time))
+            state.users = state.users.filter { $0.value.client != id }
+            state.audit(time, actor, "client.erase", id, "")
+        }
+    }
+
+    public func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            let file = try state.liveFile(period.client)
+            if let open = file.openPeriod {
+                throw StoreError(.conflict, "client \(period.client) already has an open pathway period \(open.id); close it first")
+            }
+            if state.files.values.contains(where: { $0.periods.contains { $0.id == period.id } }) {
+                throw StoreError(.duplicate, "pathway period \(period.id) already exists")
+            }
+            state.files[period.client]!.periods.append(period)
+            state.audit(time, actor, "pathway.start", period.client, "period \(period.id) in \(period.currentPhase ?? "?")")
+        }
+    }
+
+    public func changePhase(period id: String, from expected: String, to change: PhaseChange) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            let (client, index) = try state.openPeriod(id, expected: expected)
+            state.files[client]!.periods[index].phases.append(change)
+            state.audit(change.at, change.by, "pathway.advance", client, "period \(id): \(expected) → \(change.phase)")
+        }
+    }
+
+    public func closePeriod(period id: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            let (client, index) = try state.openPeriod(id, expected: expected)
+            state.files[client]!.periods[index].closedAt = time
+            state.files[client]!.periods[index].outcome = outcome
+            state.audit(time, actor, "pathway.close", client, "period \(id): outcome \(outcome)")
+        }
+    }
+
+    public func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            let file = try state.liveFile(client)
+            guard !file.assessments.contains(where: { $0.id == assessment.id }) else {
+                throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)")
+            }
+            state.files[client]!.assessments.append(assessment)
+            state.audit(
+                time, actor, "assessment.record", client,
+                "assessment \(assessment.id), evidence \(assessment.evidence.rawValue)" + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
+        }
+    }
+
+    public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            _ = try state.liveFile(client)
+            state.files[client]!.attestations.append(attestation)
+            state.audit(time, actor, "attestation.record", client, "badge \(attestation.badge), role \(attestation.role.rawValue)")
+        }
+    }
+
+    public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            for credential in credentials {
+                guard state.credentialIndex[credential.id] == nil else {
+                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded")
+                }
+                state.credentialIndex[credential.id] = state.credentials.count
+                state.credentials.append(credential)
+                state.audit(time, actor, "credential.issue", credential.id, "\(credential.badge) \(credential.format.rawValue) for \(credential.client)")
+            }
+        }
+    }
+
+    public func credential(id: String) throws(StoreError) -> IssuedCredential? {
+        try locked { state in state.credentialIndex[id].map { state.credentials[$0] } }
+    }
+
+    public func credentials() throws(StoreError) -> [IssuedCredential] {
+        try locked { state in state.credentials }
+    }
+
+    public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
+        try locked { state throws(StoreError) in
+            guard state.credentialIndex[id] != nil else { throw StoreError(.notFound, "there is no credential \(id)") }
+            guard !state.revocations.contains(where: { $0.credentialID == id }) else {
+                throw StoreError(.conflict, "credential \(id) is already revoked")
+            }
+            let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
+            state.revocations.append(revocation)
+            state.audit(time, actor, "credential.revoke", id, "")
+            return revocation
+        }
+    }
+
+    public func revocations() throws(StoreError) -> [Revocation] {
+        try locked { state in state.revocations }
+    }
+
+    public func auditLog() throws(StoreError) -> [AuditEntry] {
+        try locked { state in state.audit }
+    }
+}

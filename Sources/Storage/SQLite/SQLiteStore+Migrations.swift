@@ -1,0 +1,152 @@
+import Basics
+import GRDB
+
+extension SQLiteStore {
+    /// The schema's versions. Never edit a registered migration: add the next one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        // The award ledger of Merkisto 0.x; kept exactly so that its databases migrate forward.
+        migrator.registerMigration("v1: credentials, revocations, audit log") { db in
+            try db.create(table: "credential") { table in
+                table.column("id", .text).primaryKey()
+                table.column("badge", .text).notNull().indexed()
+                table.column("client", .text).notNull().indexed()
+                table.column("recipient", .text).notNull()
+                table.column("format", .text).notNull()
+                table.column("keyID", .text)
+                table.column("issuedAt", .text).notNull()
+                table.column("validUntil", .text)
+                table.column("definitionsDigest", .text).notNull()
+                table.column("bytes", .blob).notNull()
+            }
+            try db.create(table: "revocation") { table in
+                table.column("credentialID", .text).primaryKey().references("credential", onDelete: .restrict)
+                table.column("reason", .text).notNull()
+                table.column("revokedAt", .text).notNull()
+            }
+            try db.create(table: "audit") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("at", .text).notNull()
+                table.column("actor", .text).notNull()
+                table.column("action", .text).notNull()
+                table.column("subject", .text).notNull()
+                table.column("detail", .text).notNull()
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """)
+        }
+        migrator.registerMigration("v2: units, users, clients, pathway periods, assessments, attestations; chained audit log") { db in
+            try db.create(table: "unit") { table in
+                table.column("id", .text).primaryKey()
+                table.column("name", .text).notNull()
+            }
+            try db.create(table: "client") { table in
+                table.column("id", .text).primaryKey()
+                table.column("unit", .text).references("unit", onDelete: .restrict).indexed()
+                table.column("displayName", .text)
+                table.column("contact", .text)
+                table.column("language", .text)
+                table.column("registeredAt", .text).notNull()
+                table.column("erasedAt", .text)
+                table.column("schemaReference", .text)
+            }
+            try db.create(table: "user") { table in
+                table.column("id", .text).primaryKey()
+                table.column("role", .text).notNull()
+                table.column("displayName", .text)
+                table.column("client", .text).references("client", onDelete: .restrict).indexed()
+                table.column("createdAt", .text).notNull()
+            }
+            try db.create(table: "unitMember") { table in
+                table.column("unit", .text).notNull().references("unit", onDelete: .restrict)
+                table.column("user", .text).notNull().references("user", onDelete: .cascade).indexed()
+                table.primaryKey(["unit", "user"])
+            }
+            try db.create(table: "period") { table in
+                table.column("id", .text).primaryKey()
+                table.column("client", .text).notNull().references("client", onDelete: .restrict).indexed()
+                table.column("pathway", .text).notNull()
+                table.column("decisionStart", .text)
+                table.column("decisionEnd", .text)
+                table.column("closedAt", .text)
+                table.column("outcome", .text)
+            }
+            try db.create(table: "phaseChange") { table in
+                table.column("period", .text).notNull().references("period", onDelete: .cascade)
+                table.column("sequence", .integer).notNull()
+                table.column("phase", .text).notNull()
+                table.column("at", .text).notNull()
+                table.column("by", .text).notNull()
+                table.primaryKey(["period", "sequence"])
+            }
+            try db.create(table: "assessment") { table in
+                table.column("client", .text).notNull().references("client", onDelete: .restrict)
+                table.column("id", .text).notNull()
+                table.column("position", .integer).notNull()
+                table.column("assessedAt", .text).notNull()
+                table.column("assessor", .text).notNull()
+                table.column("evidence", .text).notNull()
+                table.column("instrument", .text)
+                table.column("checkpoint", .text)
+                table.column("period", .text)
+                table.column("responses", .text).notNull()
+                table.column("levels", .text).notNull()
+                table.column("note", .text)
+                table.primaryKey(["client", "id"])
+            }
+            try db.create(table: "attestation") { table in
+                table.column("client", .text).notNull().references("client", onDelete: .restrict)
+                table.column("position", .integer).notNull()
+                table.column("badge", .text).notNull()
+                table.column("by", .text).notNull()
+                table.column("role", .text).notNull()
+                table.column("at", .text).notNull()
+                table.primaryKey(["client", "position"])
+            }
+            try db.create(table: "heldAward") { table in
+                table.column("client", .text).notNull().references("client", onDelete: .restrict)
+                table.column("position", .integer).notNull()
+                table.column("badge", .text).notNull()
+                table.column("issuedAt", .text).notNull()
+                table.column("validUntil", .text)
+                table.column("revoked", .boolean).notNull()
+                table.column("credential", .text)
+                table.primaryKey(["client", "position"])
+            }
+            try db.alter(table: "credential") { table in
+                table.add(column: "language", .text).notNull().defaults(to: "fi")
+            }
+            try db.alter(table: "revocation") { table in
+                table.add(column: "by", .text).notNull().defaults(to: "cli")
+            }
+            // Chain the audit entries the ledger already has, then keep the log append-only again.
+            try db.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete")
+            try db.alter(table: "audit") { table in
+                table.add(column: "previous", .text).notNull().defaults(to: "")
+                table.add(column: "hash", .text).notNull().defaults(to: "")
+            }
+            var previous = AuditEntry.genesis
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence") {
+                let at: String = row["at"]
+                guard case .success(let time) = Timestamp.parse(at) else {
+                    throw StoreError(.database, "audit entry \(row["sequence"] as Int64) has no valid time; the ledger cannot be migrated")
+                }
+                let entry = AuditEntry(
+                    sequence: row["sequence"], at: time, actor: row["actor"], action: row["action"], subject: row["subject"],
+                    detail: row["detail"], previous: previous)
+                try db.execute(
+                    sql: "UPDATE audit SET previous = ?, hash = ? WHERE sequence = ?", arguments: [entry.previous, entry.hash, entry.sequence])
+                previous = entry.hash
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """)
+        }
+        return migrator
+    }
+}

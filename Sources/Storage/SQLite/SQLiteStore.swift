@@ -1,0 +1,370 @@
+public import Basics
+import Credentials
+import Definitions
+import Foundation
+import GRDB
+
+/// The store in one SQLite database through GRDB: WAL, `synchronous = FULL` (a change is on disk when the
+/// call returns), `secure_delete` (erased data is overwritten, not only unlinked), versioned migrations.
+///
+/// Created on first use. A database written by an earlier Merkisto (the award ledger: credentials,
+/// revocations, audit log) is migrated in place: its audit entries are chained, its credentials kept.
+public final class SQLiteStore: Store {
+    private let writer: any DatabaseWriter
+    public let path: String
+
+    /// Opens the database at `path`, creating it when it does not exist.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
+            }
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            writer = pool
+        } catch {
+            throw StoreError(.database, "cannot open the database \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Whether a database file exists at `path` (commands that only read refuse to create one).
+    public static func exists(at path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    // MARK: Units and users
+
+    public func addUnit(_ unit: Unit, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try Unit.fetchOne(db, key: unit.id) == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists") }
+            try unit.insert(db)
+            try Self.audit(db, at: time, actor: actor, action: "unit.add", subject: unit.id, detail: "")
+        }
+    }
+
+    public func units() throws(StoreError) -> [Unit] {
+        try read { db in try Unit.order(Column("id")).fetchAll(db) }
+    }
+
+    public func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try UserRow.fetchOne(db, key: user.id) == nil else { throw StoreError(.duplicate, "user \(user.id) already exists") }
+            for unit in user.units where try Unit.fetchOne(db, key: unit) == nil {
+                throw StoreError(.notFound, "there is no unit \(unit)")
+            }
+            if let client = user.client {
+                guard try StoredClient.fetchOne(db, key: client) != nil else { throw StoreError(.notFound, "there is no client \(client)") }
+            }
+            try UserRow(user).insert(db)
+            for unit in user.units { try UnitMember(unit: unit, user: user.id).insert(db) }
+            try Self.audit(
+                db, at: time, actor: actor, action: "user.add", subject: user.id,
+                detail: "role \(user.role.rawValue)" + (user.units.isEmpty ? "" : ", units \(user.units.joined(separator: " "))"))
+        }
+    }
+
+    public func users() throws(StoreError) -> [User] {
+        try read { db in
+            let members = try UnitMember.order(Column("unit")).fetchAll(db)
+            return try UserRow.order(Column("id")).fetchAll(db).map { row in
+                row.user(units: members.filter { $0.user == row.id }.map(\.unit))
+            }
+        }
+    }
+
+    // MARK: Clients
+
+    public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            try Self.insertClient(client, db)
+            try Self.audit(db, at: time, actor: actor, action: "client.add", subject: client.id, detail: client.unit.map { "unit \($0)" } ?? "")
+        }
+    }
+
+    public func clients() throws(StoreError) -> [StoredClient] {
+        try read { db in try StoredClient.order(Column("id")).fetchAll(db) }
+    }
+
+    public func clientFile(_ id: String) throws(StoreError) -> ClientFile? {
+        try read { db in
+            guard let client = try StoredClient.fetchOne(db, key: id) else { return nil }
+            return try Self.file(of: client, db)
+        }
+    }
+
+    public func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError) {
+        var after = ""
+        var first = true
+        while true {
+            let batch: [ClientFile] = try read { db in
+                let clients = try StoredClient.filter(first || Column("id") > after).order(Column("id")).limit(512).fetchAll(db)
+                return try Self.files(of: clients, db)
+            }
+            guard let last = batch.last else { return }
+            first = false
+            after = last.client.id
+            do {
+                for file in batch { try body(file) }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError(.conflict, "\(error)")
+            }
+        }
+    }
+
+    public func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            let id = file.client.id
+            try Self.insertClient(file.client, db)
+            for period in file.periods { try Self.insertPeriod(period, db) }
+            for (position, assessment) in file.assessments.enumerated() {
+                try AssessmentRow(assessment, client: id, position: position).insert(db)
+            }
+            for (position, attestation) in file.attestations.enumerated() {
+                try AttestationRow(attestation, client: id, position: position).insert(db)
+            }
+            for (position, award) in file.heldAwards.enumerated() {
+                try HeldAwardRow(award, client: id, position: position).insert(db)
+            }
+            try Self.audit(
+                db, at: time, actor: actor, action: "client.import", subject: id,
+                detail: "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
+        }
+    }
+
+    public func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard var client = try StoredClient.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no client \(id)") }
+            guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased") }
+            for table in ["assessment", "attestation", "heldAward"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE client = ?", arguments: [id])
+            }
+            try db.execute(sql: "DELETE FROM phaseChange WHERE period IN (SELECT id FROM period WHERE client = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM period WHERE client = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM unitMember WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM user WHERE client = ?", arguments: [id])
+            client = StoredClient(id: id, unit: client.unit, registeredAt: client.registeredAt, erasedAt: time)
+            try client.update(db)
+            try Self.audit(db, at: time, actor: actor, action: "client.erase", subject: id, detail: "")
+        }
+        // The erased rows may still sit in the write-ahead log: copy it into the database (where
+        // secure_delete has zeroed them) and empty it.
+        do {
+            try writer.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw StoreError(.database, "the client was erased, but the write-ahead log could not be emptied: \(Self.describe(error))")
+        }
+    }
+
+    // MARK: Pathway periods
+
+    public func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            let client = try Self.liveClient(period.client, db)
+            if let open = try PeriodRow.filter(Column("client") == client.id && Column("closedAt") == nil).fetchOne(db) {
+                throw StoreError(.conflict, "client \(client.id) already has an open pathway period \(open.id); close it first")
+            }
+            guard try PeriodRow.fetchOne(db, key: period.id) == nil else { throw StoreError(.duplicate, "pathway period \(period.id) already exists") }
+            try Self.insertPeriod(period, db)
+            try Self.audit(
+                db, at: time, actor: actor, action: "pathway.start", subject: period.client,
+                detail: "period \(period.id) in \(period.currentPhase ?? "?")")
+        }
+    }
+
+    public func changePhase(period id: String, from expected: String, to change: PhaseChange) throws(StoreError) {
+        try write { db in
+            let (period, current) = try Self.openPeriod(id, expected: expected, db)
+            try PhaseRow(change, period: id, sequence: current.sequence + 1).insert(db)
+            try Self.audit(
+                db, at: change.at, actor: change.by, action: "pathway.advance", subject: period.client,
+                detail: "period \(id): \(expected) → \(change.phase)")
+        }
+    }
+
+    public func closePeriod(period id: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            var (period, _) = try Self.openPeriod(id, expected: expected, db)
+            period.closedAt = time
+            period.outcome = outcome
+            try period.update(db)
+            try Self.audit(db, at: time, actor: actor, action: "pathway.close", subject: period.client, detail: "period \(id): outcome \(outcome)")
+        }
+    }
+
+    // MARK: Evidence
+
+    public func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            _ = try Self.liveClient(client, db)
+            if try AssessmentRow.filter(Column("client") == client && Column("id") == assessment.id).fetchCount(db) > 0 {
+                throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)")
+            }
+            let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assessment WHERE client = ?", arguments: [client]) ?? 0
+            try AssessmentRow(assessment, client: client, position: position).insert(db)
+            try Self.audit(
+                db, at: time, actor: actor, action: "assessment.record", subject: client,
+                detail: "assessment \(assessment.id), evidence \(assessment.evidence.rawValue)"
+                    + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
+        }
+    }
+
+    public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            _ = try Self.liveClient(client, db)
+            let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attestation WHERE client = ?", arguments: [client]) ?? 0
+            try AttestationRow(attestation, client: client, position: position).insert(db)
+            try Self.audit(
+                db, at: time, actor: actor, action: "attestation.record", subject: client,
+                detail: "badge \(attestation.badge), role \(attestation.role.rawValue)")
+        }
+    }
+
+    // MARK: Credentials
+
+    public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
+        guard !credentials.isEmpty else { return }
+        try write { db in
+            for credential in credentials {
+                guard try CredentialRow.fetchOne(db, key: credential.id) == nil else {
+                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded")
+                }
+                try CredentialRow(credential).insert(db)
+                try Self.audit(
+                    db, at: time, actor: actor, action: "credential.issue", subject: credential.id,
+                    detail: "\(credential.badge) \(credential.format.rawValue) for \(credential.client)")
+            }
+        }
+    }
+
+    public func credential(id: String) throws(StoreError) -> IssuedCredential? {
+        try read { db in try CredentialRow.fetchOne(db, key: id)?.credential }
+    }
+
+    public func credentials() throws(StoreError) -> [IssuedCredential] {
+        try read { db in try CredentialRow.order(Column("rowid")).fetchAll(db).map(\.credential) }
+    }
+
+    public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
+        try write { db in
+            guard try CredentialRow.fetchOne(db, key: id) != nil else { throw StoreError(.notFound, "there is no credential \(id)") }
+            guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked") }
+            let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
+            try revocation.insert(db)
+            try Self.audit(db, at: time, actor: actor, action: "credential.revoke", subject: id, detail: "")
+            return revocation
+        }
+    }
+
+    public func revocations() throws(StoreError) -> [Revocation] {
+        try read { db in try Revocation.order(Column("rowid")).fetchAll(db) }
+    }
+
+    // MARK: Audit
+
+    public func auditLog() throws(StoreError) -> [AuditEntry] {
+        try read { db in try AuditEntry.order(Column("sequence")).fetchAll(db) }
+    }
+
+    // MARK: Helpers
+
+    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "cannot write \(path): \(Self.describe(error))")
+        }
+    }
+
+    private static func insertClient(_ client: StoredClient, _ db: Database) throws {
+        guard try StoredClient.fetchOne(db, key: client.id) == nil else { throw StoreError(.duplicate, "client \(client.id) already exists") }
+        if let unit = client.unit, try Unit.fetchOne(db, key: unit) == nil { throw StoreError(.notFound, "there is no unit \(unit)") }
+        try client.insert(db)
+    }
+
+    private static func liveClient(_ id: String, _ db: Database) throws -> StoredClient {
+        guard let client = try StoredClient.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no client \(id)") }
+        guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased") }
+        return client
+    }
+
+    private static func insertPeriod(_ period: PathwayPeriod, _ db: Database) throws {
+        try PeriodRow(period).insert(db)
+        for (sequence, change) in period.phases.enumerated() { try PhaseRow(change, period: period.id, sequence: sequence).insert(db) }
+    }
+
+    private static func openPeriod(_ id: String, expected: String, _ db: Database) throws -> (PeriodRow, PhaseRow) {
+        guard let period = try PeriodRow.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no pathway period \(id)") }
+        guard period.closedAt == nil else { throw StoreError(.conflict, "pathway period \(id) is closed") }
+        guard let current = try PhaseRow.filter(Column("period") == id).order(Column("sequence").desc).fetchOne(db),
+            current.phase == expected
+        else { throw StoreError(.conflict, "pathway period \(id) is no longer in phase \(expected)") }
+        return (period, current)
+    }
+
+    private static func file(of client: StoredClient, _ db: Database) throws -> ClientFile {
+        try files(of: [client], db)[0]
+    }
+
+    /// Reads the files of several clients with one query per table.
+    private static func files(of clients: [StoredClient], _ db: Database) throws -> [ClientFile] {
+        guard let first = clients.first?.id, let last = clients.last?.id else { return [] }
+        let range = clients.count == 1 ? "client = ?" : "client >= ? AND client <= ?"
+        let arguments: StatementArguments = clients.count == 1 ? [first] : [first, last]
+        func grouped<Row: FetchableRecord>(_ type: Row.Type, _ table: String, order: String, client: (Row) -> String) throws -> [String: [Row]] {
+            Dictionary(grouping: try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE \(range) ORDER BY client, \(order)", arguments: arguments), by: client)
+        }
+        let assessments = try grouped(AssessmentRow.self, "assessment", order: "position") { $0.client }
+        let attestations = try grouped(AttestationRow.self, "attestation", order: "position") { $0.client }
+        let held = try grouped(HeldAwardRow.self, "heldAward", order: "position") { $0.client }
+        let periods = try grouped(PeriodRow.self, "period", order: "rowid") { $0.client }
+        let credentials = try grouped(CredentialRow.self, "credential", order: "rowid") { $0.client }
+        let phaseRows = try PhaseRow.fetchAll(
+            db, sql: "SELECT phaseChange.* FROM phaseChange JOIN period ON period.id = phaseChange.period WHERE period.\(range) ORDER BY sequence",
+            arguments: arguments)
+        let phases = Dictionary(grouping: phaseRows, by: \.period)
+        let revocations = try Revocation.fetchAll(
+            db, sql: "SELECT revocation.* FROM revocation JOIN credential ON credential.id = revocation.credentialID WHERE credential.\(range)",
+            arguments: arguments)
+        let revocationsByCredential = Dictionary(grouping: revocations, by: \.credentialID)
+        return clients.map { client in
+            let issued = (credentials[client.id] ?? []).map(\.credential)
+            return ClientFile(
+                client: client,
+                periods: (periods[client.id] ?? []).map { $0.period(phases: phases[$0.id] ?? []) },
+                assessments: (assessments[client.id] ?? []).map(\.assessment),
+                attestations: (attestations[client.id] ?? []).map(\.attestation),
+                heldAwards: (held[client.id] ?? []).map(\.award),
+                credentials: issued,
+                revocations: issued.flatMap { revocationsByCredential[$0.id] ?? [] })
+        }
+    }
+
+    /// Appends an audit entry chained to the last one.
+    static func audit(_ db: Database, at time: Timestamp, actor: String, action: String, subject: String, detail: String) throws {
+        let last = try AuditEntry.order(Column("sequence").desc).fetchOne(db)
+        try AuditEntry(
+            sequence: (last?.sequence ?? 0) + 1, at: time, actor: actor, action: action, subject: subject, detail: detail,
+            previous: last?.hash ?? AuditEntry.genesis
+        ).insert(db)
+    }
+
+    /// GRDB errors hide statement arguments by default; keep only SQLite's message.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "SQLite error \(error.resultCode)" }
+        return "\(error)"
+    }
+}

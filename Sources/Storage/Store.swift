@@ -1,0 +1,111 @@
+public import Basics
+
+/// Where Merkisto keeps everything it remembers: units, users, clients, pathway periods, assessments,
+/// attestations, issued credentials, revocations and the audit log.
+///
+/// Every change is one atomic transaction that also appends its audit entry (who, when, what; never
+/// personal data), and is durable when the method returns: a caller may report it done at once.
+/// Stores check what a database can check — that ids exist, are not taken, and that a pathway period is
+/// still where the caller saw it (`from expected:`) — while the rules of the pathway model and the
+/// definitions live in the application core. ``SQLiteStore`` is the embedded default, ``MemoryStore``
+/// serves tests; a PostgreSQL store can follow behind the same protocol.
+public protocol Store: Sendable {
+    // MARK: Units and users
+
+    func addUnit(_ unit: Unit, by actor: String, at time: Timestamp) throws(StoreError)
+    func units() throws(StoreError) -> [Unit]
+    func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError)
+    func users() throws(StoreError) -> [User]
+
+    // MARK: Clients
+
+    func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError)
+    /// Every client, erased ones included (they have no personal data left), ordered by id.
+    func clients() throws(StoreError) -> [StoredClient]
+    /// Everything about one client, read in one transaction; nil when there is no such client.
+    func clientFile(_ id: String) throws(StoreError) -> ClientFile?
+    /// Every client's file, ordered by client id, in batches read in one transaction each.
+    func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError)
+    /// Stores a whole client file at once (import); the client must not exist yet.
+    func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError)
+    /// Removes the client's personal data — display name, contact, language, assessments, attestations,
+    /// held awards, pathway periods and client users — leaving the pseudonymous id, the credentials issued
+    /// and their revocations, which verification needs.
+    func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError)
+
+    // MARK: Pathway periods
+
+    /// Starts a period; the client must exist and have no open period.
+    func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) throws(StoreError)
+    /// Moves an open period into a phase, provided it is still in phase `expected`.
+    func changePhase(period: String, from expected: String, to change: PhaseChange) throws(StoreError)
+    /// Closes an open period with an outcome, provided it is still in phase `expected`.
+    func closePeriod(period: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) throws(StoreError)
+
+    // MARK: Evidence
+
+    /// Records an assessment; its id must be new for the client.
+    func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError)
+
+    // MARK: Credentials
+
+    /// Records issued credentials in one transaction (a group commit); all or none.
+    func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError)
+    func credential(id: String) throws(StoreError) -> IssuedCredential?
+    /// Every credential, oldest first.
+    func credentials() throws(StoreError) -> [IssuedCredential]
+    /// Revokes a credential; revoking twice is an error.
+    func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation
+    func revocations() throws(StoreError) -> [Revocation]
+
+    // MARK: Audit
+
+    func auditLog() throws(StoreError) -> [AuditEntry]
+}
+
+extension Store {
+    /// Records one issued credential durably.
+    public func recordCredential(_ credential: IssuedCredential, by actor: String, at time: Timestamp) throws(StoreError) {
+        try recordCredentials([credential], by: actor, at: time)
+    }
+
+    /// Checks the audit chain.
+    public func verifyAudit() throws(StoreError) -> AuditVerification {
+        AuditVerification(checking: try auditLog())
+    }
+}
+
+/// Why the store refused or failed; messages name ids, never personal data or credential contents.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// An id that is already taken.
+        public static let duplicate = Code("duplicate")
+        /// An id that does not exist.
+        public static let notFound = Code("not-found")
+        /// The thing changed since the caller read it, or is in a state that does not allow the change.
+        public static let conflict = Code("conflict")
+        /// The database could not be opened, read or written.
+        public static let database = Code("database")
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension StoreError.Code {
+    /// `catch StoreError.Code.duplicate` style matching.
+    public static func ~= (code: StoreError.Code, error: any Error) -> Bool {
+        (error as? StoreError)?.code == code
+    }
+}

@@ -1,0 +1,146 @@
+public import ArgumentParser
+import Basics
+public import Definitions
+import Foundation
+import MerkistoCore
+import Storage
+
+extension Evidence: ExpressibleByArgument {}
+extension Criterion.Role: ExpressibleByArgument {}
+
+extension Merkisto {
+    struct Assess: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record an assessment for a stored client: from a file, or levels given directly.",
+            discussion: """
+                --from reads one assessment written as an entry of a client record's "assessments" list \
+                (Schemas/json/client-record.schema.json). Without it, give --level for each competence and the \
+                --evidence. An assessment at a --checkpoint joins the client's open pathway period.
+                """)
+
+        @Argument(help: "The client id.")
+        var client: String
+
+        @Option(help: "A JSON file with one assessment.")
+        var from: String?
+
+        @Option(name: .customLong("level"), help: "A competence level, COMPETENCE=LEVEL (2.1=2); repeat for more.")
+        var levels: [String] = []
+
+        @Option(help: "How the levels were seen: self, test or observed.")
+        var evidence: Evidence?
+
+        @Option(help: "The pathway checkpoint (alkukartoitus, valiarviointi, loppuarviointi in the shipped model).")
+        var checkpoint: String?
+
+        @Option(help: "The assessment's id; default: arvio- and the time.")
+        var id: String?
+
+        @Option(help: "Who assessed (a pseudonymous id).")
+        var assessor: String = cliActor
+
+        @Option(help: "When (RFC 3339 or a date); default: now.")
+        var at: String?
+
+        @OptionGroup var options: ServiceOptions
+
+        func validate() throws {
+            if from != nil, !levels.isEmpty || evidence != nil {
+                throw ValidationError("give either --from FILE or --level with --evidence, not both")
+            }
+            if from == nil, levels.isEmpty { throw ValidationError("give --from FILE, or at least one --level COMPETENCE=LEVEL") }
+            if from == nil, evidence == nil { throw ValidationError("--level needs --evidence self, test or observed") }
+        }
+
+        func run() throws {
+            let time = try parseDate(at, option: "--at")
+            let service = try options.service("assess", existing: true)
+            var assessment: StoredAssessment
+            if let from {
+                guard let data = FileManager.default.contents(atPath: from) else {
+                    printError("merkisto assess: \(from): cannot read the file")
+                    throw ExitCode(2)
+                }
+                assessment = try MerkistoCLI.run("assess") {
+                    try ClientRecordFormat.readAssessment(data, client: client, compiled: service.compiled, now: service.now)
+                }
+            } else {
+                var parsed: [StoredAssessment.Level] = []
+                for text in levels {
+                    let parts = text.split(separator: "=", omittingEmptySubsequences: false)
+                    guard parts.count == 2, let level = Int(parts[1]) else {
+                        printError("merkisto assess: --level \"\(text)\" is not COMPETENCE=LEVEL, such as 2.1=2")
+                        throw ExitCode(2)
+                    }
+                    parsed.append(StoredAssessment.Level(competence: String(parts[0]), level: level))
+                }
+                let when = time ?? service.now
+                assessment = StoredAssessment(
+                    id: id ?? "arvio-" + String(when.utcDescription.filter(\.isNumber).prefix(14)), assessedAt: when, assessor: assessor,
+                    evidence: evidence ?? .self, levels: parsed)
+            }
+            if let id { assessment.id = id }
+            if let checkpoint { assessment.checkpoint = checkpoint }
+            if let time { assessment.assessedAt = time }
+            let recorded = assessment
+            try MerkistoCLI.run("assess") { try service.recordAssessment(recorded, client: client, by: cliActor) }
+            print("recorded assessment \(recorded.id) for \(client)")
+        }
+    }
+
+    struct Attest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that you confirm a badge's attestation requirement for a client (<attestation role=…/> in its criteria).")
+
+        @Argument(help: "The client id.")
+        var client: String
+
+        @Option(help: "The badge id.")
+        var badge: String
+
+        @Option(help: "The role you confirm in: instructor or admin.")
+        var role: Criterion.Role = .instructor
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let service = try options.service("attest", existing: true)
+            try MerkistoCLI.run("attest") { try service.recordAttestation(client: client, badge: badge, role: role, by: cliActor) }
+            print("recorded: \(role.rawValue) confirms \(badge) for \(client)")
+        }
+    }
+
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check or show the audit log.", subcommands: [Verify.self, Show.self])
+
+        struct Verify: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Check that the audit log's hash chain is unbroken (exit 1 when it is not).")
+
+            @OptionGroup var store: StoreOptions
+
+            func run() throws {
+                let ledger = try store.ledger("audit verify")
+                let check = try MerkistoCLI.run("audit verify") { try ledger.verifyAudit() }
+                for problem in check.problems { printError("merkisto audit verify: \(problem)") }
+                guard check.isIntact else { throw ExitCode(1) }
+                print("audit log intact: \(check.entries) entries, head \(check.head)")
+            }
+        }
+
+        struct Show: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Print the audit log, oldest first.")
+
+            @OptionGroup var store: StoreOptions
+
+            func run() throws {
+                let ledger = try store.ledger("audit show")
+                let entries = try MerkistoCLI.run("audit show") { try ledger.auditLog() }
+                for entry in entries {
+                    print("\(entry.sequence)  \(entry.at)  \(entry.actor)  \(entry.action)  \(entry.subject)  \(entry.detail)")
+                }
+            }
+        }
+    }
+}

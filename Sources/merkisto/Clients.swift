@@ -1,0 +1,217 @@
+import Credentials
+import ArgumentParser
+import Basics
+import Definitions
+import Foundation
+import MerkistoCore
+import Storage
+
+extension Merkisto {
+    struct Client: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register, list, show, export and erase clients.",
+            subcommands: [Add.self, List.self, Show.self, ExportRecord.self, Erase.self])
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read client-record files (JSON) into the database; a folder means every *.json in it.",
+            discussion: "Each file goes in whole or not at all. Exit status 1 when any file was refused (the others still go in).")
+
+        @Argument(help: "Client-record files or folders.")
+        var paths: [String]
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let files = try recordFiles(paths)
+            let service = try options.service("import")
+            var refused = 0
+            for path in files {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    printError("\(path): cannot read the file")
+                    refused += 1
+                    continue
+                }
+                do {
+                    let file = try service.importRecord([UInt8](data), by: cliActor)
+                    print("imported \(file.client.id) from \(path): \(file.assessments.count) assessments")
+                } catch {
+                    printError("\(path): \(error.message)")
+                    for problem in error.problems { printError("\(path): \(problem)") }
+                    refused += 1
+                }
+            }
+            if refused > 0 {
+                printError("merkisto import: \(refused) of \(files.count) files refused; nothing of them was stored")
+                throw ExitCode(1)
+            }
+        }
+
+        private func recordFiles(_ paths: [String]) throws -> [String] {
+            var files: [String] = []
+            for path in paths {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    printError("merkisto import: \(path) does not exist")
+                    throw ExitCode(2)
+                }
+                if isDirectory.boolValue {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                    files += names.filter { $0.hasSuffix(".json") }.sorted().map { path + "/" + $0 }
+                } else {
+                    files.append(path)
+                }
+            }
+            return files
+        }
+    }
+}
+
+extension Merkisto.Client {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a client under a pseudonymous id.")
+
+        @Argument(help: "The pseudonymous id (letters a–z, digits, - or _), never a name or a personal identity code.")
+        var id: String
+
+        @Option(help: "The work activity place (unit) id.")
+        var unit: String?
+
+        @Option(name: .customLong("name"), help: "A display name for instructors (kept only in the database, never in credentials or logs).")
+        var displayName: String?
+
+        @Option(help: "Contact details for instructors (kept only in the database).")
+        var contact: String?
+
+        @Option(help: "The language the client is served in and their credentials are built in: fi, sv or en.")
+        var lang: Language?
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let service = try options.service("client add")
+            try MerkistoCLI.run("client add") {
+                try service.registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: lang, by: cliActor)
+            }
+            print("registered \(id)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List clients with their unit, pathway phase and decision end; a period past its decision's end is flagged.")
+
+        @Option(help: "Only the clients of this unit.")
+        var unit: String?
+
+        @Option(help: "As of this time (RFC 3339 or a date); default: now.")
+        var at: String?
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let time = try parseDate(at, option: "--at")
+            let service = try options.service("client list", existing: true)
+            let summaries = try MerkistoCLI.run("client list") { try service.clientSummaries(at: time) }.filter { unit == nil || $0.client.unit == unit }
+            let rows = summaries.map { summary -> [String] in
+                let period = summary.period
+                let phase = summary.client.erasedAt != nil ? "(erased)" : period.map { $0.isOpen ? ($0.currentPhase ?? "") : "closed: \($0.outcome ?? "")" } ?? "-"
+                let end = period?.decisionEnd.map { dateText($0) } ?? "-"
+                return [
+                    summary.client.id, summary.client.unit ?? "-", phase, end + (summary.overdue ? " PAST END" : ""), String(summary.assessments),
+                    String(summary.credentials),
+                ]
+            }
+            print(table(header: ["client", "unit", "phase", "decision ends", "assessments", "credentials"], rows: rows), terminator: "")
+            let overdue = summaries.filter(\.overdue).count
+            if overdue > 0 { printError("\(overdue) open period(s) past the decision's end: review or close them") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what is stored about a client: pathway periods, assessments, credentials.")
+
+        @Argument(help: "The client id.")
+        var id: String
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let service = try options.service("client show", existing: true)
+            let file = try MerkistoCLI.run("client show") { try service.clientFile(id) }
+            let client = file.client
+            print("client \(client.id)" + (client.erasedAt.map { " (personal data erased \(dateText($0)))" } ?? ""))
+            if let name = client.displayName { print("name: \(name)") }
+            if let contact = client.contact { print("contact: \(contact)") }
+            print("unit: \(client.unit ?? "-")   language: \(client.language?.rawValue ?? "-")   registered: \(dateText(client.registeredAt))")
+            for period in file.periods {
+                let state = period.isOpen ? "open" : "closed \(period.closedAt.map(dateText) ?? ""), outcome \(period.outcome ?? "-")"
+                let decision = "decision \(period.decisionStart.map(dateText) ?? "?") – \(period.decisionEnd.map(dateText) ?? "?")"
+                print("period \(period.id) (\(period.pathway)): \(state); \(decision)")
+                for change in period.phases { print("  \(dateText(change.at))  \(change.phase)  by \(change.by)") }
+            }
+            for assessment in file.assessments {
+                let what = [
+                    assessment.instrument.map { "\($0): \(assessment.responses.count) answers" },
+                    assessment.levels.isEmpty ? nil : "\(assessment.levels.count) levels",
+                ].compactMap { $0 }.joined(separator: ", ")
+                print("assessment \(assessment.id)  \(assessment.assessedAt)  \(assessment.evidence.rawValue)  \(assessment.checkpoint ?? "-")  \(what)")
+            }
+            for credential in file.credentials {
+                let revoked = file.isRevoked(credential.id) ? "  REVOKED" : ""
+                print("credential \(credential.id)  \(credential.badge)  \(credential.format.rawValue)  \(dateText(credential.issuedAt))\(revoked)")
+            }
+        }
+    }
+
+    struct ExportRecord: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: "Write a stored client's record in the client-record format (JSON).")
+
+        @Argument(help: "The client id.")
+        var id: String
+
+        @Option(help: "Write to this file instead of standard output.")
+        var out: String?
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let service = try options.service("client export", existing: true)
+            try writeOutput(try MerkistoCLI.run("client export") { try service.exportRecord(id) }, to: out, command: "client export")
+        }
+    }
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase a client's personal data: name, contact, assessments, attestations, pathway periods.",
+            discussion: "The pseudonymous id, the credentials issued and their revocations stay, so verifiers can still check them.")
+
+        @Argument(help: "The client id.")
+        var id: String
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let service = try options.service("client erase", existing: true)
+            try MerkistoCLI.run("client erase") { try service.eraseClient(id, by: cliActor) }
+            print("erased the personal data of \(id)")
+        }
+    }
+}
+
+/// The local calendar date of an instant (YYYY-MM-DD).
+func dateText(_ time: Timestamp) -> String {
+    String(time.description.prefix(10))
+}
+
+/// A plain text table with columns padded to their widest cell.
+func table(header: [String], rows: [[String]]) -> String {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    return all.map { row in
+        row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            .trimmingCharacters(in: .whitespaces) + "\n"
+    }.joined()
+}

@@ -1,0 +1,78 @@
+import Storage
+import ArgumentParser
+import Basics
+import MerkistoCore
+
+extension Merkisto {
+    struct PathwayCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pathway", abstract: "Follow a client's pathway: start a period, move it along the model, close it with an outcome.",
+            subcommands: [Start.self, Advance.self, Close.self])
+    }
+}
+
+extension Merkisto.PathwayCommand {
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a pathway period (a fixed-term decision) in the model's first phase.")
+
+        @Argument(help: "The client id.")
+        var client: String
+
+        @Option(help: "The phase to start in; default: the model's first phase.")
+        var phase: String?
+
+        @Option(name: .customLong("decision-start"), help: "The decision's first day (2026-03-01).")
+        var decisionStart: String?
+
+        @Option(name: .customLong("decision-end"), help: "The decision's last day (2026-08-31).")
+        var decisionEnd: String?
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let start = try parseDate(decisionStart, option: "--decision-start")
+            let end = try parseDate(decisionEnd, option: "--decision-end")
+            let service = try options.service("pathway start", existing: true)
+            let period = try MerkistoCLI.run("pathway start") {
+                try service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, by: cliActor)
+            }
+            print("started \(period.id) for \(client) in phase \(period.currentPhase ?? "")")
+        }
+    }
+
+    struct Advance: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move the client's open period to a phase the model allows next.")
+
+        @Argument(help: "The client id.")
+        var client: String
+
+        @Argument(help: "The next phase.")
+        var phase: String
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let service = try options.service("pathway advance", existing: true)
+            let period = try MerkistoCLI.run("pathway advance") { try service.advancePathway(client: client, to: phase, by: cliActor) }
+            print("\(period.id): now in phase \(period.currentPhase ?? "")")
+        }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close the client's open period with an outcome of the model.")
+
+        @Argument(help: "The client id.")
+        var client: String
+
+        @Option(help: "The outcome (an <outcome> id of the pathway model).")
+        var outcome: String
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() throws {
+            let service = try options.service("pathway close", existing: true)
+            let period = try MerkistoCLI.run("pathway close") { try service.closePathway(client: client, outcome: outcome, by: cliActor) }
+            print("closed \(period.id) with outcome \(outcome)")
+        }
+    }
+}

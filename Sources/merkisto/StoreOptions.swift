@@ -1,0 +1,83 @@
+import ArgumentParser
+import Basics
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import MerkistoCore
+import Storage
+
+/// `--db PATH`: the Merkisto database (SQLite), shared by every command that reads or changes it.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The Merkisto database (SQLite); created on first use.")
+    var path: String = "merkisto.sqlite"
+
+    /// For commands that only read or change what exists: exit 2 rather than create an empty database.
+    func requireExisting(_ command: String) throws {
+        guard SQLiteStore.exists(at: path) else {
+            printError("merkisto \(command): there is no database at \(path)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The ledger use cases over an existing database.
+    func ledger(_ command: String) throws -> Ledger {
+        try requireExisting(command)
+        return Ledger(store: try open(command))
+    }
+
+    func open(_ command: String) throws -> SQLiteStore {
+        do {
+            return try SQLiteStore(path: path)
+        } catch {
+            printError("merkisto \(command): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// What commands over the store share: the database, the definitions and the keys.
+struct ServiceOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var definitions: DefinitionOptions
+    @OptionGroup var keys: KeyOptions
+
+    @Option(name: .customLong("base-url"), help: "Where the public documents are hosted; default: the issuer's base-url.")
+    var baseURL: String?
+
+    /// Opens the service; `existing` refuses to create a new database.
+    func service(_ command: String, existing: Bool = false) throws -> BadgeService {
+        if existing { try store.requireExisting(command) }
+        let compiled = CompiledDefinitions(try definitions.load())
+        return BadgeService(store: try store.open(command), compiled: compiled, keys: keys.store, baseURL: baseURL)
+    }
+}
+
+/// Who the CLI acts as in the audit log.
+let cliActor = "cli"
+
+enum MerkistoCLI {
+    /// Runs a use case; a refusal is printed plainly (with every problem) and ends with exit status 1.
+    static func run<T>(_ command: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CoreError {
+            printError("merkisto \(command): \(error.message)")
+            for problem in error.problems { printError("  \(problem)") }
+            throw ExitCode(1)
+        } catch let error as CredentialError {
+            printError("merkisto \(command): \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// A time option: RFC 3339 with an offset, or a date (YYYY-MM-DD, taken as midnight in Finland's
+/// standard time); a bad value is a usage error.
+func parseDate(_ text: String?, option: String) throws -> Timestamp? {
+    guard let text else { return nil }
+    if case .success(let time) = Timestamp.parse(text) { return time }
+    if text.utf8.count == 10, case .success(let time) = Timestamp.parse(text + "T00:00:00+02:00") { return time }
+    printError("merkisto: \(option) \"\(text)\" is not a date (2026-03-31) or an RFC 3339 time with an offset")
+    throw ExitCode(2)
+}

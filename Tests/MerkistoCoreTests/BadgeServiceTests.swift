@@ -1,0 +1,188 @@
+import Basics
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import MerkistoCore
+import Storage
+import Testing
+
+enum World {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static let compiled: CompiledDefinitions = {
+        let result = try! DefinitionLoader.load(paths: [repository + "/BadgeDefinitions"])
+        precondition(!result.hasErrors)
+        return CompiledDefinitions(result.definitions)
+    }()
+
+    static let now = try! Timestamp.parse("2026-11-22T12:00:00+02:00").get()
+
+    static var examples: [String] {
+        let folder = repository + "/examples/clients"
+        return (try! FileManager.default.contentsOfDirectory(atPath: folder)).filter { $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
+    }
+
+    /// A service over a fresh in-memory store, with keys in a temporary folder.
+    static func service(keys: Bool = false) throws -> (BadgeService, cleanup: () -> Void) {
+        let directory = NSTemporaryDirectory() + "merkisto-core-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let keyStore = KeyStore(directory: directory + "/keys")
+        if keys { _ = try keyStore.generate(.es256, kid: "es256-test", now: now) }
+        let service = BadgeService(store: MemoryStore(), compiled: compiled, keys: keyStore, baseURL: "https://badges.example.org/", clock: { now })
+        return (service, { try? FileManager.default.removeItem(atPath: directory) })
+    }
+}
+
+@Suite("Application core")
+struct BadgeServiceTests {
+    @Test("import then export gives every example client back byte for byte", arguments: World.examples)
+    func roundTrip(path: String) throws {
+        let (service, cleanup) = try World.service()
+        defer { cleanup() }
+        let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        let file = try service.importRecord(bytes, by: "test")
+        #expect(try service.exportRecord(file.client.id) == bytes)
+        // The stored client evaluates exactly as the file does.
+        let fromFile = try ClientRecordReader(definitions: World.compiled).read(Data(bytes))
+        let evaluator = Evaluator(World.compiled)
+        #expect(try evaluator.earnedBadges(service.record(of: service.clientFile(file.client.id)), at: World.now) == evaluator.earnedBadges(fromFile, at: World.now))
+    }
+
+    @Test("the pathway follows the model; refused changes change nothing, the audit log included")
+    func pathway() throws {
+        let (service, cleanup) = try World.service()
+        defer { cleanup() }
+        try service.registerClient(id: "asiakas-1", by: "ohjaaja-1")
+        try service.startPathway(client: "asiakas-1", decisionEnd: World.now, by: "ohjaaja-1")
+        let audited = try service.store.auditLog().count
+        func refused(_ code: CoreError.Code, _ body: () throws -> Void) {
+            #expect { try body() } throws: { ($0 as? CoreError)?.code == code }
+        }
+        refused(.invalid) { try service.advancePathway(client: "asiakas-1", to: "tyotoimintajakso", by: "o") }  // skips phases
+        refused(.invalid) { try service.advancePathway(client: "asiakas-1", to: "no-such-phase", by: "o") }
+        refused(.invalid) { try service.closePathway(client: "asiakas-1", outcome: "no-such-outcome", by: "o") }
+        refused(.conflict) { try service.startPathway(client: "asiakas-1", by: "o") }  // one open period at a time
+        refused(.notFound) { try service.advancePathway(client: "asiakas-404", to: "aktivointisuunnitelma", by: "o") }
+        refused(.duplicate) { try service.registerClient(id: "asiakas-1", by: "o") }
+        refused(.invalid) { try service.registerClient(id: "Maija Meikäläinen", by: "o") }
+        #expect(try service.store.auditLog().count == audited)
+
+        for phase in ["aktivointisuunnitelma", "palvelupaatos", "tutustuminen", "tyotoimintajakso", "valiarviointi", "tyotoimintajakso"] {
+            try service.advancePathway(client: "asiakas-1", to: phase, by: "ohjaaja-1")
+        }
+        let summary = try #require(try service.clientSummaries(at: Timestamp(microseconds: World.now.microseconds + 86_400_000_000)).first)
+        #expect(summary.overdue)
+        #expect(summary.period?.currentPhase == "tyotoimintajakso")
+        let closed = try service.closePathway(client: "asiakas-1", outcome: "opinnot", by: "ohjaaja-1")
+        #expect(closed.outcome == "opinnot" && closed.phases.count == 7)
+        refused(.conflict) { try service.advancePathway(client: "asiakas-1", to: "jatkosuunnitelma", by: "o") }
+        #expect(try service.ledger.verifyAudit().isIntact)
+    }
+
+    @Test("an assessment is checked against the definitions and joins the open period at a checkpoint")
+    func assessments() throws {
+        let (service, cleanup) = try World.service()
+        defer { cleanup() }
+        try service.registerClient(id: "asiakas-1", by: "o")
+        let period = try service.startPathway(client: "asiakas-1", by: "o")
+        let bad = StoredAssessment(
+            id: "alku", assessedAt: World.now, assessor: "ohjaaja-1", evidence: .observed, checkpoint: "no-such-checkpoint",
+            levels: [.init(competence: "9.9", level: 2), .init(competence: "1.1", level: 12)])
+        #expect { try service.recordAssessment(bad, client: "asiakas-1", by: "o") } throws: { error in
+            let problems = (error as? CoreError)?.problems ?? []
+            return problems.count == 3 && problems.contains { $0.contains("9.9") } && problems.contains { $0.contains("no-such-checkpoint") }
+        }
+        var good = bad
+        good.checkpoint = "alkukartoitus"
+        good.levels = [.init(competence: "1.1", level: 2)]
+        try service.recordAssessment(good, client: "asiakas-1", by: "o")
+        #expect(try service.clientFile("asiakas-1").assessments.map(\.period) == [period.id])
+        #expect { try service.recordAssessment(good, client: "asiakas-1", by: "o") } throws: { ($0 as? CoreError)?.code == .duplicate }
+    }
+
+    @Test("a stored client's credential is built in their language, durable before it is returned")
+    func issueInClientLanguage() throws {
+        let (service, cleanup) = try World.service(keys: true)
+        defer { cleanup() }
+        let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
+        let id = try service.importRecord(bytes, by: "test").client.id
+        // Imported clients have no language yet; register a Swedish-speaking one with the same record.
+        var record = try service.clientFile(id)
+        record.client = StoredClient(id: "asiakas-sv", language: .sv, registeredAt: World.now)
+        try service.store.importClient(record, by: "test", at: World.now)
+
+        let swedish = try service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
+        let finnish = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
+        let english = try service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", language: .en, by: "ohjaaja-1")
+        #expect(swedish.language == .sv && finnish.language == .fi && english.language == .en)
+        let names = World.compiled.definitions.badges.first { $0.id == "sahkoposti-ja-liitteet" }!.name
+        #expect(payload(swedish).contains(names.text(in: .sv)))
+        #expect(payload(finnish).contains(names.text(in: .fi)))
+        #expect(payload(english).contains(names.text(in: .en)))
+        #expect(try service.store.credential(id: swedish.id) == swedish)
+    }
+
+    @Test("a badge not earned is refused and nothing is written")
+    func notEarned() throws {
+        let (service, cleanup) = try World.service(keys: true)
+        defer { cleanup() }
+        let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/aloittelija.json")!)
+        let id = try service.importRecord(bytes, by: "test").client.id
+        let audited = try service.store.auditLog().count
+        #expect(throws: NotEarned.self) { try service.issue(client: id, badge: "tyoelaman-digitaidot", by: "o") }
+        #expect(try service.store.credentials().isEmpty)
+        #expect(try service.store.auditLog().count == audited)
+    }
+
+    @Test("erasure: the record is gone, the credential and its revocation stay")
+    func erase() throws {
+        let (service, cleanup) = try World.service(keys: true)
+        defer { cleanup() }
+        let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
+        let id = try service.importRecord(bytes, by: "test").client.id
+        let issued = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o")
+        try service.ledger.revoke(credential: issued.id, reason: "väärä merkki", by: "o")
+        try service.eraseClient(id, by: "admin")
+        #expect { try service.exportRecord(id) } throws: { ($0 as? CoreError)?.code == .conflict }
+        #expect { try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") } throws: { ($0 as? CoreError)?.code == .conflict }
+        #expect(try service.ledger.credential(id: issued.id).bytes == issued.bytes)
+        #expect(try service.store.revocations().map(\.credentialID) == [issued.id])
+    }
+
+    private func payload(_ credential: IssuedCredential) -> String {
+        let parts = String(decoding: credential.bytes, as: UTF8.self).split(separator: ".")
+        var text = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        return String(decoding: Data(base64Encoded: text) ?? Data(), as: UTF8.self)
+    }
+}
+
+@Suite("Client record builder")
+struct ClientRecordBuilderTests {
+    @Test("binds ids like the JSON reader and names every problem")
+    func problems() throws {
+        var builder = ClientRecordBuilder(compiled: World.compiled, client: "asiakas-1")
+        builder.addAssessment(
+            id: "a", assessedAt: World.now, assessor: "o", evidence: .self, instrument: "digitaitojen-kartoitus", checkpoint: nil,
+            responses: [("haku", 2), ("no-item", 1), ("haku", 1), ("hakurajaus", 99)], levels: [], path: "assessments[0]")
+        builder.addAward(badge: "no-badge", issuedAt: World.now, validUntil: nil, revoked: false, path: "awards[0]")
+        let paths = builder.errors.map(\.path)
+        #expect(paths == ["assessments[0].responses[1].item", "assessments[0].responses[2].item", "assessments[0].responses[3].value", "awards[0].badge"])
+        #expect(throws: ClientRecordErrors.self) { try builder.build() }
+    }
+
+    @Test("a record bound to one definition set is refused by an evaluator of another", .enabled(if: ProcessInfo.processInfo.environment["MERKISTO_EXIT_TESTS"] != "0"))
+    func otherDefinitions() async throws {
+        await #expect(processExitsWith: .failure) {
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+            let definitions = try! DefinitionLoader.load(paths: [repository + "/BadgeDefinitions"]).definitions
+            let one = CompiledDefinitions(definitions)
+            let other = CompiledDefinitions(definitions)
+            var builder = ClientRecordBuilder(compiled: one, client: "asiakas-1")
+            builder.addAward(badge: "sahkoposti-ja-liitteet", issuedAt: Timestamp(microseconds: 0), validUntil: nil, revoked: false, path: "awards[0]")
+            _ = Evaluator(other).countEarned(try! builder.build(), at: Timestamp(microseconds: 1))
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Basics
+import Credentials
+import Definitions
+import Foundation
+import GRDB
+import Storage
+import Testing
+
+/// The same behaviour from every store: the SQLite store on disk and the in-memory one.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+    case memory
+
+    var testDescription: String { rawValue }
+
+    func make() throws -> (store: any Store, cleanup: () -> Void) {
+        switch self {
+        case .memory: return (MemoryStore(), {})
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-store-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return (try SQLiteStore(path: directory + "/merkisto.sqlite"), { try? FileManager.default.removeItem(atPath: directory) })
+        }
+    }
+}
+
+let t0 = try! Timestamp.parse("2026-03-02T10:00:00+02:00").get()
+
+func credential(_ id: String, client: String = "asiakas-1") -> IssuedCredential {
+    IssuedCredential(
+        id: id, badge: "b", client: client, recipient: "sha256$00", format: .ob3JWT, keyID: "k", issuedAt: t0, validUntil: nil,
+        definitionsDigest: "d", language: .sv, bytes: Array("header.payload.signature".utf8))
+}
+
+@Suite("Store")
+struct StoreTests {
+    @Test("credentials: exact bytes, duplicates refused, revoked once, everything audited", arguments: StoreKind.allCases)
+    func credentials(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        try store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0)
+        #expect(throws: StoreError.self) { try store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0) }
+        // A group commit is all or none: the duplicate in it keeps the new one out too.
+        #expect(throws: StoreError.self) { try store.recordCredentials([credential("urn:uuid:2"), credential("urn:uuid:1")], by: "test", at: t0) }
+        #expect(try store.credential(id: "urn:uuid:2") == nil)
+        _ = try store.revoke(credential: "urn:uuid:1", reason: "mistake", by: "test", at: t0)
+        #expect(throws: StoreError.self) { _ = try store.revoke(credential: "urn:uuid:1", reason: "again", by: "test", at: t0) }
+        #expect(throws: StoreError.self) { _ = try store.revoke(credential: "urn:uuid:404", reason: "x", by: "test", at: t0) }
+        #expect(try store.credential(id: "urn:uuid:1") == credential("urn:uuid:1"))
+        #expect(try store.revocations() == [Revocation(credentialID: "urn:uuid:1", reason: "mistake", revokedAt: t0, by: "test")])
+        #expect(try store.auditLog().map(\.action) == ["credential.issue", "credential.revoke"])
+        #expect(try store.verifyAudit().isIntact)
+    }
+
+    @Test("clients, periods, assessments: checks and the audit trail", arguments: StoreKind.allCases)
+    func clients(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        try store.addUnit(Unit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
+        #expect(throws: StoreError.self) { try store.addClient(StoredClient(id: "asiakas-1", unit: "nope", registeredAt: t0), by: "a", at: t0) }
+        try store.addClient(StoredClient(id: "asiakas-1", unit: "puutyo", displayName: "Maija", registeredAt: t0), by: "a", at: t0)
+        #expect(throws: StoreError.self) { try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0) }
+        let period = PathwayPeriod(id: "p1", client: "asiakas-1", pathway: "polku", phases: [PhaseChange(phase: "a", at: t0, by: "a")])
+        try store.startPeriod(period, by: "a", at: t0)
+        var second = period
+        second.id = "p2"
+        #expect(throws: StoreError.self) { try store.startPeriod(second, by: "a", at: t0) }
+        try store.changePhase(period: "p1", from: "a", to: PhaseChange(phase: "b", at: t0, by: "a"))
+        // Someone else moved it on already: the caller's view is stale.
+        #expect(throws: StoreError.self) { try store.changePhase(period: "p1", from: "a", to: PhaseChange(phase: "c", at: t0, by: "a")) }
+        let assessment = StoredAssessment(
+            id: "alku", assessedAt: t0, assessor: "ohjaaja-1", evidence: .observed, checkpoint: "alkukartoitus", period: "p1",
+            responses: [.init(item: "haku", value: 2)], levels: [.init(competence: "2.1", level: 3)], note: "hyvin meni")
+        try store.addAssessment(assessment, client: "asiakas-1", by: "ohjaaja-1", at: t0)
+        #expect(throws: StoreError.self) { try store.addAssessment(assessment, client: "asiakas-1", by: "ohjaaja-1", at: t0) }
+        #expect(throws: StoreError.self) { try store.addAssessment(assessment, client: "asiakas-404", by: "ohjaaja-1", at: t0) }
+        try store.closePeriod(period: "p1", from: "b", outcome: "opinnot", by: "a", at: t0)
+        #expect(throws: StoreError.self) { try store.closePeriod(period: "p1", from: "b", outcome: "opinnot", by: "a", at: t0) }
+
+        let file = try #require(try store.clientFile("asiakas-1"))
+        #expect(file.assessments == [assessment])
+        #expect(file.periods.map(\.phases.count) == [2])
+        #expect(file.periods[0].outcome == "opinnot")
+        #expect(file.openPeriod == nil)
+        let actions = try store.auditLog().map(\.action)
+        #expect(actions == ["unit.add", "client.add", "pathway.start", "pathway.advance", "assessment.record", "pathway.close"])
+        // No personal data in the audit log.
+        #expect(!(try store.auditLog()).contains { "\($0)".contains("Maija") || "\($0)".contains("hyvin meni") })
+    }
+
+    @Test("erasure keeps the id, credentials and revocations and nothing personal", arguments: StoreKind.allCases)
+    func erasure(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        try store.addClient(StoredClient(id: "asiakas-1", displayName: "Maija", contact: "040", language: .sv, registeredAt: t0), by: "a", at: t0)
+        try store.addAssessment(
+            StoredAssessment(id: "x", assessedAt: t0, assessor: "o", evidence: .self, levels: [.init(competence: "1.1", level: 1)]),
+            client: "asiakas-1", by: "o", at: t0)
+        try store.recordCredential(credential("urn:uuid:1"), by: "o", at: t0)
+        _ = try store.revoke(credential: "urn:uuid:1", reason: "r", by: "o", at: t0)
+        try store.eraseClient("asiakas-1", by: "admin", at: t0)
+        let file = try #require(try store.clientFile("asiakas-1"))
+        #expect(file.client.displayName == nil && file.client.contact == nil && file.client.language == nil && file.client.erasedAt == t0)
+        #expect(file.assessments.isEmpty)
+        #expect(file.credentials.map(\.id) == ["urn:uuid:1"])
+        #expect(file.revocations.count == 1)
+        #expect(throws: StoreError.self) { try store.eraseClient("asiakas-1", by: "admin", at: t0) }
+        #expect(throws: StoreError.self) {
+            try store.addAssessment(
+                StoredAssessment(id: "y", assessedAt: t0, assessor: "o", evidence: .self, levels: [.init(competence: "1.1", level: 1)]),
+                client: "asiakas-1", by: "o", at: t0)
+        }
+    }
+
+    @Test("a changed audit entry breaks the chain and is named")
+    func tamperedAudit() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-audit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/merkisto.sqlite"
+        let store = try SQLiteStore(path: path)
+        for index in 1...3 { try store.recordCredential(credential("urn:uuid:\(index)"), by: "test", at: t0) }
+        #expect(try store.verifyAudit().isIntact)
+        // The log is append-only in SQL …
+        let queue = try DatabaseQueue(path: path)
+        #expect(throws: (any Error).self) { try queue.write { try $0.execute(sql: "UPDATE audit SET actor = 'x' WHERE sequence = 2") } }
+        // … and an edit around the triggers is found by the chain.
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_no_update")
+            try db.execute(sql: "UPDATE audit SET actor = 'someone-else' WHERE sequence = 2")
+        }
+        let check = try SQLiteStore(path: path).verifyAudit()
+        #expect(!check.isIntact)
+        #expect(check.problems.contains { $0.hasPrefix("entry 2:") })
+    }
+
+    @Test("a ledger written by Merkisto 0.x is migrated in: credentials kept, audit chained")
+    func migratesLedger() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-ledger-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/merkisto.sqlite"
+        // The old ledger's schema and rows, as its v1 migration and `record`/`revoke` wrote them.
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                    INSERT INTO grdb_migrations VALUES ('v1: credentials, revocations, audit log');
+                    CREATE TABLE credential (id TEXT PRIMARY KEY, badge TEXT NOT NULL, client TEXT NOT NULL, recipient TEXT NOT NULL,
+                      format TEXT NOT NULL, keyID TEXT, issuedAt TEXT NOT NULL, validUntil TEXT, definitionsDigest TEXT NOT NULL, bytes BLOB NOT NULL);
+                    CREATE TABLE revocation (credentialID TEXT PRIMARY KEY REFERENCES credential(id) ON DELETE RESTRICT, reason TEXT NOT NULL, revokedAt TEXT NOT NULL);
+                    CREATE TABLE audit (sequence INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                      subject TEXT NOT NULL, detail TEXT NOT NULL);
+                    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    INSERT INTO credential VALUES ('urn:uuid:old', 'b', 'asiakas-1', 'sha256$00', 'ob3-jwt', 'k', '2026-11-22T10:00:00Z', NULL, 'd', X'616263');
+                    INSERT INTO revocation VALUES ('urn:uuid:old', 'mistake', '2026-11-23T10:00:00Z');
+                    INSERT INTO audit (at, actor, action, subject, detail) VALUES ('2026-11-22T10:00:00Z', 'cli', 'issue', 'urn:uuid:old', 'b ob3-jwt for asiakas-1');
+                    INSERT INTO audit (at, actor, action, subject, detail) VALUES ('2026-11-23T10:00:00Z', 'cli', 'revoke', 'urn:uuid:old', 'mistake');
+                    """)
+        }
+        let store = try SQLiteStore(path: path)
+        let old = try #require(try store.credential(id: "urn:uuid:old"))
+        #expect(old.bytes == Array("abc".utf8) && old.format == .ob3JWT && old.language == .fi)
+        #expect(try store.revocations().map(\.reason) == ["mistake"])
+        try store.recordCredential(credential("urn:uuid:new"), by: "test", at: t0)
+        let check = try store.verifyAudit()
+        #expect(check.isIntact && check.entries == 3)
+    }
+}
