@@ -111,7 +111,8 @@ public struct BadgeService: Sendable {
     /// Starts a pathway period in the model's first phase (or `phase`).
     @discardableResult
     public func startPathway(
-        client id: String, phase: String? = nil, decisionStart: Timestamp? = nil, decisionEnd: Timestamp? = nil, by actor: String
+        client id: String, phase: String? = nil, decisionStart: Timestamp? = nil, decisionEnd: Timestamp? = nil, at time: Timestamp? = nil,
+        by actor: String
     ) throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
         let file = try liveFile(id)
@@ -125,7 +126,7 @@ public struct BadgeService: Sendable {
         if let open = file.openPeriod {
             throw CoreError(.conflict, "client \(id) already has an open pathway period \(open.id) (phase \(open.currentPhase ?? "?")); close it first")
         }
-        let time = now
+        let time = try checkedTime(time, after: file.periods.last?.closedAt)
         let period = PathwayPeriod(
             id: "\(id)-\(file.periods.count + 1)", client: id, pathway: model.id, decisionStart: decisionStart, decisionEnd: decisionEnd,
             phases: [PhaseChange(phase: first, at: time, by: actor)])
@@ -135,7 +136,7 @@ public struct BadgeService: Sendable {
 
     /// Moves the client's open period to the next phase; only transitions the model allows.
     @discardableResult
-    public func advancePathway(client id: String, to phase: String, by actor: String) throws(CoreError) -> PathwayPeriod {
+    public func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
         var period = try openPeriod(of: id)
         let current = period.currentPhase ?? ""
@@ -145,7 +146,7 @@ public struct BadgeService: Sendable {
             let next = allowed.isEmpty ? "no phase follows \(current); close the period with an outcome" : "from \(current) it goes on to \(allowed.joined(separator: " or "))"
             throw CoreError(.invalid, "\(known); \(next)")
         }
-        let change = PhaseChange(phase: phase, at: now, by: actor)
+        let change = PhaseChange(phase: phase, at: try checkedTime(time, after: period.phases.last?.at), by: actor)
         try stored { () throws(StoreError) in try store.changePhase(period: period.id, from: current, to: change) }
         period.phases.append(change)
         return period
@@ -153,13 +154,13 @@ public struct BadgeService: Sendable {
 
     /// Closes the client's open period with an outcome of the model.
     @discardableResult
-    public func closePathway(client id: String, outcome: String, by actor: String) throws(CoreError) -> PathwayPeriod {
+    public func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
         guard model.outcomes.contains(where: { $0.id == outcome }) else {
             throw CoreError(.invalid, "the pathway \(model.id) has no outcome \(outcome); its outcomes are \(model.outcomes.map(\.id).joined(separator: ", "))")
         }
         var period = try openPeriod(of: id)
-        let time = now
+        let time = try checkedTime(time, after: period.phases.last?.at)
         try stored { () throws(StoreError) in
             try store.closePeriod(period: period.id, from: period.currentPhase ?? "", outcome: outcome, by: actor, at: time)
         }
@@ -288,6 +289,17 @@ public struct BadgeService: Sendable {
             throw CoreError(.conflict, "client \(id) has no open pathway period; start one with `merkisto pathway start \(id)`")
         }
         return period
+    }
+
+    /// A time for a pathway event (default now): not in the future, not before the event it follows.
+    private func checkedTime(_ time: Timestamp?, after previous: Timestamp?) throws(CoreError) -> Timestamp {
+        let current = now
+        let time = time ?? current
+        guard time <= current else { throw CoreError(.invalid, "\(time) is in the future; record pathway events when they have happened") }
+        if let previous, time < previous {
+            throw CoreError(.invalid, "\(time) is before the pathway's previous event (\(previous)); events are recorded in order")
+        }
+        return time
     }
 
     private func checkBadge(_ id: String) throws(CoreError) {

@@ -81,7 +81,7 @@ extension Merkisto {
             let issuedArguments = ["id": document.id, "format": document.format.rawValue, "badge": badge]
             if let out {
                 do {
-                    try Data(document.bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
+                    try writeFile(document.bytes, to: out)
                 } catch {
                     printError("merkisto issue: issued \(document.id) (in the database) but cannot write \(out); write it again with `merkisto export \(document.id) --out FILE`")
                     throw ExitCode(1)

@@ -27,14 +27,18 @@ extension Merkisto.PathwayCommand {
         @Option(name: .customLong("decision-end"), help: "The decision's last day (2026-08-31).")
         var decisionEnd: String?
 
+        @Option(help: "When the period started (RFC 3339 or a date); default: now.")
+        var at: String?
+
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
+            let time = try parseDate(at, option: "--at")
             let start = try parseDate(decisionStart, option: "--decision-start")
             let end = try parseDate(decisionEnd, option: "--decision-end")
             let service = try options.service("pathway start", existing: true)
             let period = try MerkistoCLI.run("pathway start") {
-                try service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, by: cliActor)
+                try service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, at: time, by: cliActor)
             }
             print("started \(period.id) for \(client) in phase \(period.currentPhase ?? "")")
         }
@@ -49,11 +53,15 @@ extension Merkisto.PathwayCommand {
         @Argument(help: "The next phase.")
         var phase: String
 
+        @Option(help: "When the move happened (RFC 3339 or a date); default: now.")
+        var at: String?
+
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
+            let time = try parseDate(at, option: "--at")
             let service = try options.service("pathway advance", existing: true)
-            let period = try MerkistoCLI.run("pathway advance") { try service.advancePathway(client: client, to: phase, by: cliActor) }
+            let period = try MerkistoCLI.run("pathway advance") { try service.advancePathway(client: client, to: phase, at: time, by: cliActor) }
             print("\(period.id): now in phase \(period.currentPhase ?? "")")
         }
     }
@@ -67,11 +75,15 @@ extension Merkisto.PathwayCommand {
         @Option(help: "The outcome (an <outcome> id of the pathway model).")
         var outcome: String
 
+        @Option(help: "When the period ended (RFC 3339 or a date); default: now.")
+        var at: String?
+
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
+            let time = try parseDate(at, option: "--at")
             let service = try options.service("pathway close", existing: true)
-            let period = try MerkistoCLI.run("pathway close") { try service.closePathway(client: client, outcome: outcome, by: cliActor) }
+            let period = try MerkistoCLI.run("pathway close") { try service.closePathway(client: client, outcome: outcome, at: time, by: cliActor) }
             print("closed \(period.id) with outcome \(outcome)")
         }
     }

@@ -64,11 +64,20 @@ extension Merkisto {
     }
 }
 
-/// Writes bytes to a file (atomically) or to standard output, ending standard output with a newline.
+/// Writes a file the user named: atomically (a new file renamed into place) when it is or will be a
+/// regular file, straight into it when it is a device or a pipe (`/dev/stdout`, `/dev/null`), which a
+/// rename would replace.
+func writeFile(_ bytes: some DataProtocol, to path: String) throws {
+    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+    let regular = attributes.map { ($0[.type] as? FileAttributeType) == .typeRegular } ?? true
+    try Data(bytes).write(to: URL(fileURLWithPath: path), options: regular ? .atomic : [])
+}
+
+/// Writes bytes to a file or to standard output, ending standard output with a newline.
 func writeOutput(_ bytes: [UInt8], to path: String?, command: String) throws {
     if let path {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try writeFile(bytes, to: path)
         } catch {
             printError("merkisto \(command): cannot write \(path)")
             throw ExitCode(1)

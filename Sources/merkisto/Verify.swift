@@ -96,7 +96,7 @@ extension Merkisto {
             let baked = try withCredentialErrors {
                 try Baker.bake(String(decoding: credentialData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), into: imageData)
             }
-            do { try baked.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+            do { try writeFile(baked, to: out) } catch {
                 printError("merkisto bake: cannot write \(out)")
                 throw ExitCode(1)
             }
