@@ -65,6 +65,25 @@ public enum ClientRecordFormat {
         return file.assessments[0]
     }
 
+    /// A bound record as the store keeps it (ids instead of indices), for generated populations.
+    public static func file(of record: ClientRecord, registeredAt: Timestamp) -> ClientFile {
+        let compiled = record.compiled
+        let assessments = record.assessments.map { assessment in
+            let instrument = assessment.instrument.map { compiled.instruments[$0] }
+            return StoredAssessment(
+                id: assessment.id, assessedAt: assessment.assessedAt, assessor: assessment.assessor, evidence: assessment.evidence,
+                instrument: instrument?.id, checkpoint: assessment.checkpoint,
+                responses: assessment.responses.map { .init(item: instrument?.items[$0.item].id ?? "", value: $0.value) },
+                levels: assessment.levels.map { .init(competence: compiled.competenceCodes[$0.competence], level: $0.level) })
+        }
+        return ClientFile(
+            client: StoredClient(id: record.client, registeredAt: registeredAt), assessments: assessments,
+            attestations: record.attestations.map { .init(badge: compiled.badges[$0.badge].id, by: $0.by, role: $0.role, at: $0.at) },
+            heldAwards: record.awards.map {
+                HeldAward(badge: compiled.badges[$0.badge].id, issuedAt: $0.issuedAt, validUntil: $0.validUntil, revoked: $0.revoked)
+            })
+    }
+
     /// Writes a client file in the record format.
     public static func write(_ file: ClientFile) -> [UInt8] {
         var fields: [String: JSONValue] = ["client": .string(file.client.id)]

@@ -26,8 +26,8 @@ public protocol Store: Sendable {
     func clientFile(_ id: String) throws(StoreError) -> ClientFile?
     /// Every client's file, ordered by client id, in batches read in one transaction each.
     func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError)
-    /// Stores a whole client file at once (import); the client must not exist yet.
-    func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError)
+    /// Stores whole client files (import) in one transaction, all or none; no client may exist yet.
+    func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError)
     /// Removes the client's personal data — display name, contact, language, assessments, attestations,
     /// held awards, pathway periods and client users — leaving the pseudonymous id, the credentials issued
     /// and their revocations, which verification needs.
@@ -68,6 +68,11 @@ extension Store {
     /// Records one issued credential durably.
     public func recordCredential(_ credential: IssuedCredential, by actor: String, at time: Timestamp) throws(StoreError) {
         try recordCredentials([credential], by: actor, at: time)
+    }
+
+    /// Stores one whole client file (import); the client must not exist yet.
+    public func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError) {
+        try importClients([file], by: actor, at: time)
     }
 
     /// Checks the audit chain.

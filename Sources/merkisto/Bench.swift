@@ -24,6 +24,9 @@ extension Merkisto {
         @Option(help: "Output format: text or json.")
         var format: OutputFormat = .text
 
+        @Option(help: "Stored clients for the dry-run figure.")
+        var clients: Int = 100_000
+
         @OptionGroup var definitions: DefinitionOptions
 
         func run() throws {
@@ -36,7 +39,7 @@ extension Merkisto {
             do {
                 let workload = try CredentialWorkload(compiled: compiled, clients: 200)
                 figures += try CredentialBenchmark.run(workload, seconds: seconds)
-                figures.append(try ledgerFigure(workload))
+                figures += try StoreBenchmark.run(compiled: compiled, sizes: StoreBenchmark.Sizes(clients: clients), seconds: seconds)
             } catch {
                 printError("merkisto bench: \(error)")
                 throw ExitCode(1)
@@ -60,33 +63,6 @@ extension Merkisto {
             }
         }
     }
-}
-
-/// Durable issues per second: build, sign and commit each credential to a fresh SQLite ledger
-/// (WAL, synchronous FULL), one transaction per credential, as `merkisto issue` does.
-private func ledgerFigure(_ workload: CredentialWorkload) throws -> BenchmarkFigure {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-bench-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let store = try SQLiteStore(path: directory + "/merkisto.sqlite")
-    var index = 0
-    var failure: (any Error)?
-    let rate = measureRate(seconds: 1) {
-        for _ in 0..<8 {
-            do {
-                let document = try workload.issue(index)
-                try store.recordCredential(IssuedCredential(document, client: "bench-\(index)", language: .fi), by: "bench", at: document.issuedAt)
-            } catch {
-                failure = error
-            }
-            index += 1
-        }
-        return 8
-    }
-    if let failure { throw failure }
-    return BenchmarkFigure(
-        name: "ledger_issues_per_s", value: rate,
-        note: "durable issues per second: build, sign and commit to SQLite (WAL, synchronous FULL), one transaction each")
 }
 
 extension String {

@@ -7,7 +7,10 @@ struct DefinitionOptions: ParsableArguments {
     var directory: String = "BadgeDefinitions"
 
     /// Loads and checks the definitions; errors are printed and end the command with exit status 1.
-    func load() throws -> DefinitionSet {
+    func load() throws -> DefinitionSet { try Self.load(directory) }
+
+    /// Loads and checks the definitions in a folder, as ``load()`` does.
+    static func load(_ directory: String) throws -> DefinitionSet {
         let result: LoadResult
         do {
             result = try DefinitionLoader.load(paths: [directory])

@@ -13,16 +13,23 @@ extension Merkisto {
             abstract: "Issue a signed Open Badges credential for a badge the client has earned.",
             discussion: """
                 The client is evaluated first; a badge that is not earned is refused with exit status 3 and the \
-                reasons, and nothing is written. The credential is committed to the ledger before it is printed \
+                reasons, and nothing is written. The credential is committed to the database before it is printed \
                 or written to --out.
+
+                --all-earned issues every badge the stored clients (all, or those named) have earned and do not \
+                yet hold (only --badge, when given), committing them in groups; progress is reported as groups \
+                become durable.
                 """
         )
 
-        @Argument(help: "A stored client's id, or a client record file (JSON).")
-        var client: String
+        @Argument(help: "A stored client's id, or a client record file (JSON); with --all-earned, any number of stored clients (default: all).")
+        var clients: [String] = []
 
         @Option(help: "The badge id.")
-        var badge: String
+        var badge: String?
+
+        @Flag(name: .customLong("all-earned"), help: "Issue every earned badge that is not yet held.")
+        var allEarned = false
 
         @Option(name: .customLong("recipient-email"), help: "The recipient's e-mail address (only a salted hash goes in the credential).")
         var recipientEmail: String?
@@ -47,7 +54,21 @@ extension Merkisto {
 
         @OptionGroup var options: ServiceOptions
 
+        func validate() throws {
+            if allEarned {
+                if out != nil || recipientEmail != nil || recipientID != nil || lang != nil {
+                    throw ValidationError("--all-earned issues to stored clients in their own language; --out, --recipient-email, --recipient-id and --lang do not apply")
+                }
+            } else {
+                guard clients.count == 1 else { throw ValidationError("give one client (a stored id or a record file), or use --all-earned") }
+                guard badge != nil else { throw ValidationError("--badge is required (or use --all-earned)") }
+            }
+        }
+
         func run() throws {
+            if allEarned { return try issueAllEarned() }
+            let client = clients[0]
+            let badge = badge ?? ""
             if recipientEmail != nil && recipientID != nil {
                 printError("merkisto issue: give --recipient-email or --recipient-id, not both")
                 throw ExitCode(2)
@@ -93,6 +114,25 @@ extension Merkisto {
                 printError(Localizer.shared.text("issue.issued", language, issuedArguments))
             }
         }
+    }
+}
+
+extension Merkisto.Issue {
+    private func issueAllEarned() throws {
+        let service = try options.service("issue", existing: true)
+        let bar = ProgressBar(label: "issue")
+        let result = try MerkistoCLI.run("issue") {
+            try service.issueAllEarned(
+                clients: clients.isEmpty ? nil : clients, badge: badge, format: format.format, kid: key, algorithm: alg, by: cliActor
+            ) { issued, done, total in
+                bar.update(done: done, total: total, note: "\(issued) credentials")
+            }
+        }
+        bar.finish()
+        for (client, reason) in result.skipped { printError("merkisto issue: skipped \(client): \(reason)") }
+        for credential in result.issued { print("\(credential.id)\t\(credential.client)\t\(credential.badge)\t\(credential.language.rawValue)") }
+        printError("issued \(result.issued.count) credentials")
+        if !result.skipped.isEmpty { throw ExitCode(1) }
     }
 }
 

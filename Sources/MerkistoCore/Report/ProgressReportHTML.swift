@@ -129,7 +129,7 @@ public struct ProgressReportHTML: Sendable {
         let width = labelWidth + barArea + 20
         let unit = barArea / Double(maximum)
         var svg = """
-            <figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(width)) \(Int(height))" width="100%" role="img" aria-labelledby="chart-title">
+            <figure><svg viewBox="0 0 \(Int(width)) \(Int(height))" width="100%" role="img" aria-labelledby="chart-title">
             <title id="chart-title">\(escape(words.text("progress.chart")))</title>
 
             """
@@ -181,7 +181,15 @@ public struct ProgressReportHTML: Sendable {
         svg .grid { stroke: #c8c8c8; stroke-width: 1; }
         .warning { color: #8a1c00; }
         footer { margin-top: 1.5rem; font-size: .85rem; color: #4a4a4a; }
-        @media print { body { padding: 0; max-width: none; } section, table, figure { break-inside: avoid; } h2 { break-after: avoid; } }
+        tbody th { width: 45%; font-weight: normal; }
+        @media print {
+          body { padding: 0; max-width: none; font-size: 9.5pt; }
+          table { font-size: 8.5pt; }
+          th, td { padding: .1rem .3rem; }
+          figure, tr, li { break-inside: avoid; }
+          h2, h3 { break-after: avoid; }
+          figure svg { max-height: 120mm; }
+        }
         """
 }
 

@@ -126,16 +126,18 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            try state.checkNew(file.client)
-            var stored = file
-            stored.credentials = []
-            stored.revocations = []
-            state.files[file.client.id] = stored
-            state.audit(
-                time, actor, "client.import", file.client.id,
-                "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
+            for file in files {
+                try state.checkNew(file.client)
+                var stored = file
+                stored.credentials = []
+                stored.revocations = []
+                state.files[file.client.id] = stored
+                state.audit(
+                    time, actor, "client.import", file.client.id,
+                    "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
+            }
         }
     }
 
@@ -189,7 +191,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.files[client]!.assessments.append(assessment)
             state.audit(
                 time, actor, "assessment.record", client,
-                "assessment \(assessment.id), evidence \(assessment.evidence.rawValue)" + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
+                "evidence \(assessment.evidence.rawValue)" + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
         }
     }
 

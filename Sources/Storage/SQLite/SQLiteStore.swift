@@ -113,23 +113,25 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
-            let id = file.client.id
-            try Self.insertClient(file.client, db)
-            for period in file.periods { try Self.insertPeriod(period, db) }
-            for (position, assessment) in file.assessments.enumerated() {
-                try AssessmentRow(assessment, client: id, position: position).insert(db)
+            for file in files {
+                let id = file.client.id
+                try Self.insertClient(file.client, db)
+                for period in file.periods { try Self.insertPeriod(period, db) }
+                for (position, assessment) in file.assessments.enumerated() {
+                    try AssessmentRow(assessment, client: id, position: position).insert(db)
+                }
+                for (position, attestation) in file.attestations.enumerated() {
+                    try AttestationRow(attestation, client: id, position: position).insert(db)
+                }
+                for (position, award) in file.heldAwards.enumerated() {
+                    try HeldAwardRow(award, client: id, position: position).insert(db)
+                }
+                try Self.audit(
+                    db, at: time, actor: actor, action: "client.import", subject: id,
+                    detail: "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
             }
-            for (position, attestation) in file.attestations.enumerated() {
-                try AttestationRow(attestation, client: id, position: position).insert(db)
-            }
-            for (position, award) in file.heldAwards.enumerated() {
-                try HeldAwardRow(award, client: id, position: position).insert(db)
-            }
-            try Self.audit(
-                db, at: time, actor: actor, action: "client.import", subject: id,
-                detail: "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
         }
     }
 
@@ -205,7 +207,7 @@ public final class SQLiteStore: Store {
             try AssessmentRow(assessment, client: client, position: position).insert(db)
             try Self.audit(
                 db, at: time, actor: actor, action: "assessment.record", subject: client,
-                detail: "assessment \(assessment.id), evidence \(assessment.evidence.rawValue)"
+                detail: "evidence \(assessment.evidence.rawValue)"
                     + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
         }
     }
