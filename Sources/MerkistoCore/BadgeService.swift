@@ -17,6 +17,8 @@ public struct BadgeService: Sendable {
     /// Where hosted documents live; nil: the issuer's base-url.
     public let baseURL: String?
     private let clock: @Sendable () -> Timestamp
+    /// Issuers per language, kept for the service's life: each remembers its badges' payload templates.
+    private let issuers = IssuerCache()
 
     public init(
         store: any Store, compiled: CompiledDefinitions, keys: KeyStore, baseURL: String? = nil,
@@ -250,7 +252,7 @@ public struct BadgeService: Sendable {
         kid: String? = nil, algorithm: SigningAlgorithm? = nil, by actor: String
     ) throws -> IssuedCredential {
         try checkBadge(badge)
-        let issuer = try CredentialIssuer(compiled: compiled, keys: keys, baseURL: baseURL, language: language)
+        let issuer = try self.issuer(language)
         let time = now
         let document = try issuer.issue(record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, now: time)
         let credential = IssuedCredential(document, client: record.client, language: language)
@@ -260,6 +262,11 @@ public struct BadgeService: Sendable {
 
     /// Credential lookup, revocation and the audit log.
     public var ledger: Ledger { Ledger(store: store, clock: clock) }
+
+    /// The issuer for credentials in a language (made once per service).
+    func issuer(_ language: Language) throws -> CredentialIssuer {
+        try issuers.issuer(language) { try CredentialIssuer(compiled: compiled, keys: keys, baseURL: baseURL, language: language) }
+    }
 
     /// Writes every public document a verifier needs; returns the publisher's base URL and the paths written.
     public func publish(to directory: String) throws -> (base: String, paths: [String]) {
@@ -331,6 +338,22 @@ extension IssuedCredential {
             id: document.id, badge: document.badge, client: client, recipient: document.recipient, format: document.format, keyID: document.keyID,
             issuedAt: document.issuedAt, validUntil: document.validUntil, definitionsDigest: document.definitionsDigest, language: language,
             bytes: document.bytes)
+    }
+}
+
+/// Issuers by language, made on first use; shared by copies of a service and safe across threads.
+final class IssuerCache: @unchecked Sendable {
+    // Every access goes through `lock`.
+    private let lock = NSLock()
+    private var issuers: [Language: CredentialIssuer] = [:]
+
+    func issuer(_ language: Language, make: () throws -> CredentialIssuer) throws -> CredentialIssuer {
+        try lock.withLock {
+            if let issuer = issuers[language] { return issuer }
+            let issuer = try make()
+            issuers[language] = issuer
+            return issuer
+        }
     }
 }
 

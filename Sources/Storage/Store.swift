@@ -26,6 +26,13 @@ public protocol Store: Sendable {
     func clientFile(_ id: String) throws(StoreError) -> ClientFile?
     /// Every client's file, ordered by client id, in batches read in one transaction each.
     func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError)
+    /// Every client's id, in order.
+    func clientIDs() throws(StoreError) -> [String]
+    /// The files of the given clients, in the order given, read in one transaction; unknown ids are left out.
+    func clientFiles(_ ids: [String]) throws(StoreError) -> [ClientFile]
+    /// Every client's file, ordered by id, in batches handed to `workers` threads at once; returns what
+    /// the body returned for each batch, in id order. For work over every client (a dry run).
+    func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T]
     /// Stores whole client files (import) in one transaction, all or none; no client may exist yet.
     func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError)
     /// Removes the client's personal data — display name, contact, language, assessments, attestations,

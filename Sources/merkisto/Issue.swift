@@ -132,7 +132,8 @@ extension Merkisto.Issue {
         for (client, reason) in result.skipped { printError("merkisto issue: skipped \(client): \(reason)") }
         for credential in result.issued { print("\(credential.id)\t\(credential.client)\t\(credential.badge)\t\(credential.language.rawValue)") }
         printError("issued \(result.issued.count) credentials")
-        if !result.skipped.isEmpty { throw ExitCode(1) }
+        if let failure = result.failure { printError("merkisto issue: stopped: \(failure); the credentials listed are issued, the rest are not") }
+        if !result.skipped.isEmpty || result.failure != nil { throw ExitCode(1) }
     }
 }
 

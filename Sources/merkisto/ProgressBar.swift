@@ -2,7 +2,9 @@ import Foundation
 
 /// Progress of a long run on standard error: a bar redrawn in place on a terminal, plain lines (at
 /// most one per tenth of the work) when standard error is a file or a pipe.
-final class ProgressBar {
+final class ProgressBar: @unchecked Sendable {
+    // `lock` guards the drawing state.
+    private let lock = NSLock()
     private let label: String
     private let terminal = isatty(STDERR_FILENO) == 1
     private var lastTenth = -1
@@ -13,6 +15,8 @@ final class ProgressBar {
     }
 
     func update(done: Int, total: Int, note: String) {
+        lock.lock()
+        defer { lock.unlock() }
         let fraction = total == 0 ? 1 : Double(done) / Double(total)
         if terminal {
             let width = 30

@@ -28,6 +28,25 @@ public struct ClientRecord: Sendable {
         self.flat = FlatRecord(assessments: assessments, attestations: attestations, awards: awards)
     }
 
+    /// The same record bound to another definition set whose ``CompiledDefinitions/bindingFingerprint``
+    /// is the same, mapping only badges by id; nil when a badge of the record is not in `other` (bind the
+    /// record from its ids then, to get the errors).
+    public func rebound(to other: CompiledDefinitions, sameFingerprint: Bool) -> ClientRecord? {
+        guard other !== compiled else { return self }
+        guard sameFingerprint else { return nil }
+        var attestations = self.attestations
+        var awards = self.awards
+        for index in attestations.indices {
+            guard let badge = other.badge(compiled.badges[attestations[index].badge].id) else { return nil }
+            attestations[index].badge = badge
+        }
+        for index in awards.indices {
+            guard let badge = other.badge(compiled.badges[awards[index].badge].id) else { return nil }
+            awards[index].badge = badge
+        }
+        return ClientRecord(compiled: other, client: client, assessments: assessments, attestations: attestations, awards: awards)
+    }
+
     public struct Assessment: Sendable {
         public internal(set) var id: String
         public internal(set) var assessedAt: Timestamp

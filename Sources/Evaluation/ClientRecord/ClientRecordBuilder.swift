@@ -40,11 +40,13 @@ public struct ClientRecordBuilder: Sendable {
             binder.fail(path + ".responses", "responses need the \"instrument\" they answer")
         }
         var bound: [ClientRecord.Response] = []
-        var answered: [Int: Int] = [:]
         if let instrumentIndex {
+            let compiledInstrument = compiled.instruments[instrumentIndex]
+            var answered = [Int](repeating: -1, count: compiledInstrument.items.count)
+            bound.reserveCapacity(responses.count)
             for (index, response) in responses.enumerated() {
                 if let item = binder.response(
-                    instrument: instrumentIndex, item: response.item, value: response.value, path: "\(path).responses[\(index)]",
+                    instrument: compiledInstrument, item: response.item, value: response.value, path: { "\(path).responses[\(index)]" },
                     answered: &answered, index: index)
                 {
                     bound.append(item)
@@ -132,24 +134,27 @@ struct ReferenceBinder {
         fail(path, "there is no checkpoint \"\(id)\"; known checkpoints: \(known.joined(separator: ", "))")
     }
 
-    /// An answer to an item; `value` nil when it was already reported as malformed.
+    /// An answer to an item; `value` nil when it was already reported as malformed. `answered` holds,
+    /// per item of the instrument, the index of the response that answered it (or -1).
     mutating func response(
-        instrument: Int, item itemID: String, value: Int?, path: String, answered: inout [Int: Int], index: Int
+        instrument: CompiledDefinitions.CompiledInstrument, item itemID: String, value: Int?, path: () -> String, answered: inout [Int],
+        index: Int
     ) -> ClientRecord.Response? {
-        let instrument = compiled.instruments[instrument]
-        guard let itemIndex = instrument.item(itemID) else {
-            fail(path + ".item", "instrument \"\(instrument.id)\" has no item \"\(itemID)\"")
+        // Responses usually come in the instrument's own order: try that position before the table.
+        let guess = index < instrument.items.count && instrument.items[index].id == itemID ? index : nil
+        guard let itemIndex = guess ?? instrument.item(itemID) else {
+            fail(path() + ".item", "instrument \"\(instrument.id)\" has no item \"\(itemID)\"")
             return nil
         }
-        if let first = answered[itemIndex] {
-            fail(path + ".item", "item \"\(itemID)\" is already answered in responses[\(first)]")
+        if answered[itemIndex] >= 0 {
+            fail(path() + ".item", "item \"\(itemID)\" is already answered in responses[\(answered[itemIndex])]")
             return nil
         }
         answered[itemIndex] = index
         guard let value else { return nil }
         let item = instrument.items[itemIndex]
         guard item.options.contains(value) else {
-            fail(path + ".value", "\(value) is not an option of scale \(item.scaleID); use one of \(item.options.map(String.init).joined(separator: ", "))")
+            fail(path() + ".value", "\(value) is not an option of scale \(item.scaleID); use one of \(item.options.map(String.init).joined(separator: ", "))")
             return nil
         }
         return ClientRecord.Response(item: itemIndex, value: value)

@@ -236,14 +236,15 @@ private struct Context {
         if !responseValues.isEmpty, fields["instrument"] == nil {
             fail(path + ".responses", "responses need the \"instrument\" they answer")
         }
-        var answered: [Int: Int] = [:]
+        var answered = [Int](repeating: -1, count: instrument.map { definitions.instruments[$0].items.count } ?? 0)
         for (index, element) in responseValues.enumerated() {
             let responsePath = "\(path).responses[\(index)]"
             guard let entry = object(element, responsePath, required: ["item", "value"], optional: []) else { continue }
             let itemID = string(entry["item"], responsePath + ".item")
             let value = int(entry["value"], responsePath + ".value")
             guard let instrument, let itemID else { continue }
-            if let response = bind({ $0.response(instrument: instrument, item: itemID, value: value, path: responsePath, answered: &answered, index: index) }) {
+            let compiledInstrument = definitions.instruments[instrument]
+            if let response = bind({ $0.response(instrument: compiledInstrument, item: itemID, value: value, path: { responsePath }, answered: &answered, index: index) }) {
                 responses.append(response)
             }
         }

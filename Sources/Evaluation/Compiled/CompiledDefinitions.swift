@@ -237,6 +237,21 @@ public final class CompiledDefinitions: Sendable {
         self.wholes = wholes
     }
 
+    /// Everything a client record's indices depend on, apart from badges: competences, the levels of
+    /// each framework, instruments with their items and options, and checkpoints. Two sets with the same
+    /// fingerprint bind every assessment to the same indices (see ``ClientRecord/rebound(to:)``).
+    public var bindingFingerprint: String {
+        var parts: [String] = [competenceCodes.joined(separator: ",")]
+        parts += definitions.frameworks.map { "\($0.id):\($0.levels.map { String($0.value) }.joined(separator: ","))" }
+        for instrument in instruments {
+            parts.append(
+                "\(instrument.id)/\(instrument.evidence.rawValue):"
+                    + instrument.items.map { "\($0.id)@\($0.competence)=\($0.options.map(String.init).joined(separator: "."))" }.joined(separator: ","))
+        }
+        parts.append(definitions.pathways.flatMap { $0.checkpoints.map(\.id) }.sorted().joined(separator: ","))
+        return parts.joined(separator: "\n")
+    }
+
     public func competence(_ code: String) -> Int? { competenceIndex[code] }
     public func instrument(_ id: String) -> Int? { instrumentIndex[id] }
     public func badge(_ id: String) -> Int? { badgeIndex[id] }

@@ -19,6 +19,8 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// SHA-256 (hex) of this entry's fields and `previous`.
     public var hash: String
 
+    private static let digits = Array("0123456789abcdef".utf8)
+
     /// The hash that the first entry names as its previous one.
     public static let genesis = String(repeating: "0", count: 64)
 
@@ -35,6 +37,18 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.hash = computedHash
     }
 
+    /// An entry as stored, with the hashes it was stored with (which ``AuditVerification`` checks).
+    public init(stored sequence: Int64, at: Timestamp, actor: String, action: String, subject: String, detail: String, previous: String, hash: String) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.detail = detail
+        self.previous = previous
+        self.hash = hash
+    }
+
     /// The hash the entry's fields give now: length-prefixed fields, so no two entries share an input.
     public var computedHash: String {
         var input: [UInt8] = []
@@ -44,10 +58,13 @@ public struct AuditEntry: Sendable, Hashable, Codable {
             input.append(UInt8(ascii: ":"))
             input.append(contentsOf: bytes)
         }
-        return SHA256.hash(data: input).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: input) {
+            hex.append(Self.digits[Int(byte >> 4)])
+            hex.append(Self.digits[Int(byte & 15)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }
 

@@ -126,6 +126,25 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
+    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
+        let files = try locked { state in state.files.keys.sorted().compactMap { state.file($0) } }
+        do {
+            return try stride(from: 0, to: files.count, by: 512).map { try body(Array(files[$0..<min($0 + 512, files.count)])) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.conflict, "\(error)")
+        }
+    }
+
+    public func clientIDs() throws(StoreError) -> [String] {
+        try locked { state in state.files.keys.sorted() }
+    }
+
+    public func clientFiles(_ ids: [String]) throws(StoreError) -> [ClientFile] {
+        try locked { state in ids.compactMap { state.file($0) } }
+    }
+
     public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
             for file in files {

@@ -24,6 +24,19 @@ extension User.Role: DatabaseValueConvertible {}
 
 extension StoredClient: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "client"
+
+    /// Columns in table order, so `SELECT *` reads by position.
+    public init(row: Row) {
+        self.init(
+            id: row[0], unit: row[1], displayName: row[2], contact: row[3], language: row[4], registeredAt: row[5], erasedAt: row[6],
+            schemaReference: row[7])
+    }
+
+    func insertCached(_ db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO client (id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference])
+    }
 }
 
 extension Unit: FetchableRecord, PersistableRecord {
@@ -32,10 +45,24 @@ extension Unit: FetchableRecord, PersistableRecord {
 
 extension Revocation: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "revocation"
+
+    public init(row: Row) {
+        self.init(credentialID: row[0], reason: row[1], revokedAt: row[2], by: row[3])
+    }
 }
 
 extension AuditEntry: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "audit"
+
+    public init(row: Row) {
+        self.init(stored: row[0], at: row[1], actor: row[2], action: row[3], subject: row[4], detail: row[5], previous: row[6], hash: row[7])
+    }
+
+    func insertCached(_ db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO audit (sequence, at, actor, action, subject, detail, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [sequence, at, actor, action, subject, detail, previous, hash])
+    }
 }
 
 struct UserRow: Codable, FetchableRecord, PersistableRecord {
@@ -90,6 +117,20 @@ struct PeriodRow: Codable, FetchableRecord, PersistableRecord {
             id: id, client: client, pathway: pathway, decisionStart: decisionStart, decisionEnd: decisionEnd,
             phases: phases.map { PhaseChange(phase: $0.phase, at: $0.at, by: $0.by) }, closedAt: closedAt, outcome: outcome)
     }
+
+    init(row: Row) {
+        id = row[0]
+        client = row[1]
+        pathway = row[2]
+        decisionStart = row[3]
+        decisionEnd = row[4]
+        closedAt = row[5]
+        outcome = row[6]
+    }
+
+    func insertCached(_ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO period (id, client, pathway, decisionStart, decisionEnd, closedAt, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [id, client, pathway, decisionStart, decisionEnd, closedAt, outcome])
+    }
 }
 
 struct PhaseRow: Codable, FetchableRecord, PersistableRecord {
@@ -106,6 +147,18 @@ struct PhaseRow: Codable, FetchableRecord, PersistableRecord {
         phase = change.phase
         at = change.at
         by = change.by
+    }
+
+    init(row: Row) {
+        period = row[0]
+        sequence = row[1]
+        phase = row[2]
+        at = row[3]
+        by = row[4]
+    }
+
+    func insertCached(_ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO phaseChange (period, sequence, phase, at, by) VALUES (?, ?, ?, ?, ?)").execute(arguments: [period, sequence, phase, at, by])
     }
 }
 
@@ -147,6 +200,25 @@ struct AssessmentRow: Codable, FetchableRecord, PersistableRecord {
             period: period, responses: PairText.read(responses).map { .init(item: $0.0, value: $0.1) },
             levels: PairText.read(levels).map { .init(competence: $0.0, level: $0.1) }, note: note)
     }
+
+    init(row: Row) {
+        client = row[0]
+        id = row[1]
+        position = row[2]
+        assessedAt = row[3]
+        assessor = row[4]
+        evidence = row[5]
+        instrument = row[6]
+        checkpoint = row[7]
+        period = row[8]
+        responses = row[9]
+        levels = row[10]
+        note = row[11]
+    }
+
+    func insertCached(_ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO assessment (client, id, position, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [client, id, position, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note])
+    }
 }
 
 /// `key=value` pairs separated by spaces; keys are definition ids (no spaces or `=`), values integers.
@@ -156,9 +228,39 @@ enum PairText {
     }
 
     static func read(_ text: String) -> [(String, Int)] {
-        text.split(separator: " ").compactMap { pair in
-            guard let equals = pair.lastIndex(of: "="), let value = Int(pair[pair.index(after: equals)...]) else { return nil }
-            return (String(pair[..<equals]), value)
+        var text = text
+        return text.withUTF8 { bytes in
+            var pairs: [(String, Int)] = []
+            pairs.reserveCapacity(bytes.count / 8)
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
+                defer { start = index + 1 }
+                guard index > start else { continue }
+                var equals = index - 1
+                while equals > start, bytes[equals] != UInt8(ascii: "=") { equals -= 1 }
+                guard equals > start else { continue }
+                var value = 0
+                var negative = false
+                var position = equals + 1
+                if position < index, bytes[position] == UInt8(ascii: "-") {
+                    negative = true
+                    position += 1
+                }
+                guard position < index else { continue }
+                var valid = true
+                while position < index {
+                    let digit = bytes[position] &- 48
+                    guard digit < 10, value < Int.max / 10 - 10 else {
+                        valid = false
+                        break
+                    }
+                    value = value * 10 + Int(digit)
+                    position += 1
+                }
+                guard valid else { continue }
+                pairs.append((String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<equals]), as: UTF8.self), negative ? -value : value))
+            }
+            return pairs
         }
     }
 }
@@ -182,6 +284,19 @@ struct AttestationRow: Codable, FetchableRecord, PersistableRecord {
     }
 
     var attestation: StoredAttestation { StoredAttestation(badge: badge, by: by, role: role, at: at) }
+
+    init(row: Row) {
+        client = row[0]
+        position = row[1]
+        badge = row[2]
+        by = row[3]
+        role = row[4]
+        at = row[5]
+    }
+
+    func insertCached(_ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO attestation (client, position, badge, by, role, at) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [client, position, badge, by, role, at])
+    }
 }
 
 struct HeldAwardRow: Codable, FetchableRecord, PersistableRecord {
@@ -207,39 +322,103 @@ struct HeldAwardRow: Codable, FetchableRecord, PersistableRecord {
     var award: HeldAward {
         HeldAward(badge: badge, issuedAt: issuedAt, validUntil: validUntil, revoked: revoked, credential: credential)
     }
-}
 
-struct CredentialRow: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "credential"
-    var id: String
-    var badge: String
-    var client: String
-    var recipient: String
-    var format: CredentialFormat
-    var keyID: String?
-    var issuedAt: Timestamp
-    var validUntil: Timestamp?
-    var definitionsDigest: String
-    var language: Language
-    var bytes: Data
-
-    init(_ credential: IssuedCredential) {
-        id = credential.id
-        badge = credential.badge
-        client = credential.client
-        recipient = credential.recipient
-        format = credential.format
-        keyID = credential.keyID
-        issuedAt = credential.issuedAt
-        validUntil = credential.validUntil
-        definitionsDigest = credential.definitionsDigest
-        language = credential.language
-        bytes = Data(credential.bytes)
+    init(row: Row) {
+        client = row[0]
+        position = row[1]
+        badge = row[2]
+        issuedAt = row[3]
+        validUntil = row[4]
+        revoked = row[5]
+        credential = row[6]
     }
 
-    var credential: IssuedCredential {
-        IssuedCredential(
-            id: id, badge: badge, client: client, recipient: recipient, format: format, keyID: keyID, issuedAt: issuedAt,
-            validUntil: validUntil, definitionsDigest: definitionsDigest, language: language, bytes: [UInt8](bytes))
+    func insertCached(_ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO heldAward (client, position, badge, issuedAt, validUntil, revoked, credential) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [client, position, badge, issuedAt, validUntil, revoked, credential])
+    }
+}
+
+/// A credential row: `bytes` holds the whole credential, or, when `prefix` names a shared prefix, the
+/// part after it. Read with ``selection``, which joins the prefix back on.
+struct CredentialRow: FetchableRecord {
+    static let selection =
+        "SELECT credential.id, badge, client, recipient, format, keyID, issuedAt, validUntil, definitionsDigest, credential.bytes, language, prefix, credentialPrefix.bytes FROM credential LEFT JOIN credentialPrefix ON credentialPrefix.id = credential.prefix"
+
+    var credential: IssuedCredential
+
+    init(row: Row) {
+        var bytes: [UInt8] = []
+        if let prefix = row[12] as Data? { bytes += prefix }
+        bytes += (row[9] as Data?) ?? Data()
+        credential = IssuedCredential(
+            id: row[0], badge: row[1], client: row[2], recipient: row[3], format: row[4], keyID: row[5], issuedAt: row[6], validUntil: row[7],
+            definitionsDigest: row[8], language: row[10], bytes: bytes)
+    }
+
+    /// The credentials that share a prefix: same badge, format, key and language.
+    static func groupKey(_ credential: IssuedCredential) -> String {
+        "\(credential.badge) \(credential.format.rawValue) \(credential.keyID ?? "-") \(credential.language.rawValue)"
+    }
+
+    /// Stores a credential, after the prefix when it starts with it.
+    static func insert(_ credential: IssuedCredential, prefix: SharedPrefix?, _ db: Database) throws {
+        let shared = prefix.flatMap { $0.isPrefix(of: credential.bytes) ? $0 : nil }
+        let stored = Data(credential.bytes[(shared?.bytes.count ?? 0)...])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO credential (id, badge, client, recipient, format, keyID, issuedAt, validUntil, definitionsDigest, bytes, language, prefix)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            credential.id, credential.badge, credential.client, credential.recipient, credential.format, credential.keyID, credential.issuedAt,
+            credential.validUntil, credential.definitionsDigest, stored, credential.language, shared?.id,
+        ])
+    }
+}
+
+/// A stored prefix that credentials of one group share.
+struct SharedPrefix: Sendable {
+    var id: Int64
+    var bytes: [UInt8]
+
+    /// Whether `bytes` starts with this prefix (compared with memcmp: credentials are long).
+    func isPrefix(of bytes: [UInt8]) -> Bool {
+        guard bytes.count >= self.bytes.count else { return false }
+        return self.bytes.withUnsafeBufferPointer { prefix in
+            bytes.withUnsafeBufferPointer { whole in memcmp(prefix.baseAddress!, whole.baseAddress!, prefix.count) == 0 }
+        }
+    }
+
+    /// Below this many bytes in common, a prefix is not worth a row.
+    static let minimumLength = 1024
+
+    /// The group's newest prefix.
+    static func current(_ group: String, _ db: Database) throws -> SharedPrefix? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, bytes FROM credentialPrefix WHERE groupKey = ? ORDER BY id DESC LIMIT 1"), arguments: [group])
+            .map { SharedPrefix(id: $0[0], bytes: [UInt8]($0[1] as Data)) }
+    }
+
+    /// A new prefix for the group, when `credential` does not start with the current one: the bytes it has
+    /// in common with the current prefix (which so shrinks to what the group really shares), or, for a
+    /// group without one, with the group's latest credential stored whole — when there are enough of them.
+    static func make(_ group: String, for credential: IssuedCredential, current: SharedPrefix?, _ db: Database) throws -> SharedPrefix? {
+        let other: [UInt8]
+        if let current {
+            other = current.bytes
+        } else {
+            let latest = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT bytes FROM credential WHERE badge = ? AND format = ? AND keyID IS ? AND language = ? AND prefix IS NULL ORDER BY rowid DESC LIMIT 1"),
+                arguments: [credential.badge, credential.format, credential.keyID, credential.language])
+            guard let latest else { return nil }
+            other = [UInt8](latest[0] as Data)
+        }
+        var length = 0
+        let limit = min(other.count, credential.bytes.count)
+        while length < limit, other[length] == credential.bytes[length] { length += 1 }
+        guard length >= minimumLength else { return nil }
+        let bytes = Array(credential.bytes[..<length])
+        try db.cachedStatement(sql: "INSERT INTO credentialPrefix (groupKey, bytes) VALUES (?, ?)").execute(arguments: [group, Data(bytes)])
+        return SharedPrefix(id: db.lastInsertedRowID, bytes: bytes)
     }
 }

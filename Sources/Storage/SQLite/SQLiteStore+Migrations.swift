@@ -147,6 +147,18 @@ extension SQLiteStore {
                     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     """)
         }
+        // Credentials of one badge, format, key and language share most of their bytes (the constant start
+        // of a payload template): keep that part once and only the rest with each credential.
+        migrator.registerMigration("v3: shared credential prefixes") { db in
+            try db.create(table: "credentialPrefix") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("groupKey", .text).notNull().indexed()
+                table.column("bytes", .blob).notNull()
+            }
+            try db.alter(table: "credential") { table in
+                table.add(column: "prefix", .integer).references("credentialPrefix", onDelete: .restrict)
+            }
+        }
         return migrator
     }
 }

@@ -19,7 +19,8 @@ public final class SQLiteStore: Store {
         do {
             var configuration = Configuration()
             configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
+                // Checkpoints every 32 MB of log rather than 4 MB: fewer stalls in the middle of bulk work.
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 8192")
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
@@ -113,6 +114,55 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
+        let ids = try read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM client ORDER BY id")) }
+        let chunks = stride(from: 0, to: ids.count, by: 512).map { ids[$0..<min($0 + 512, ids.count)] }
+        let results = ResultSlots<T>(count: chunks.count)
+        let next = ResultSlots<Int>(count: 1)
+        let writer = self.writer
+        // Each worker takes the next chunk and reads it in its own read transaction (WAL lets readers run side by side).
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks.count))) { _ in
+            while let chunk = next.claim(below: chunks.count) {
+                do {
+                    let first = chunks[chunk].first!, last = chunks[chunk].last!
+                    let files = try writer.read { db in
+                        try Self.files(
+                            of: StoredClient.fetchAll(db.cachedStatement(sql: "SELECT * FROM client WHERE id >= ? AND id <= ? ORDER BY id"), arguments: [first, last]),
+                            db)
+                    }
+                    results.set(chunk, .success(try body(files)))
+                } catch {
+                    results.set(chunk, .failure(error))
+                }
+            }
+        }
+        return try results.values().map { result throws(StoreError) in
+            switch result {
+            case .success(let value): return value
+            case .failure(let error as StoreError): throw error
+            case .failure(let error): throw StoreError(.database, "cannot read \(path): \(Self.describe(error))")
+            }
+        }
+    }
+
+    public func clientIDs() throws(StoreError) -> [String] {
+        try read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM client ORDER BY id")) }
+    }
+
+    public func clientFiles(_ ids: [String]) throws(StoreError) -> [ClientFile] {
+        try read { db in
+            var found: [StoredClient] = []
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                found += try StoredClient.fetchAll(
+                    db, sql: "SELECT * FROM client WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))",
+                    arguments: StatementArguments(chunk))
+            }
+            let byID = Dictionary(try Self.files(of: found, contiguous: false, db).map { ($0.client.id, $0) }, uniquingKeysWith: { first, _ in first })
+            return ids.compactMap { byID[$0] }
+        }
+    }
+
     public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
             for file in files {
@@ -120,13 +170,13 @@ public final class SQLiteStore: Store {
                 try Self.insertClient(file.client, db)
                 for period in file.periods { try Self.insertPeriod(period, db) }
                 for (position, assessment) in file.assessments.enumerated() {
-                    try AssessmentRow(assessment, client: id, position: position).insert(db)
+                    try AssessmentRow(assessment, client: id, position: position).insertCached(db)
                 }
                 for (position, attestation) in file.attestations.enumerated() {
-                    try AttestationRow(attestation, client: id, position: position).insert(db)
+                    try AttestationRow(attestation, client: id, position: position).insertCached(db)
                 }
                 for (position, award) in file.heldAwards.enumerated() {
-                    try HeldAwardRow(award, client: id, position: position).insert(db)
+                    try HeldAwardRow(award, client: id, position: position).insertCached(db)
                 }
                 try Self.audit(
                     db, at: time, actor: actor, action: "client.import", subject: id,
@@ -178,7 +228,7 @@ public final class SQLiteStore: Store {
     public func changePhase(period id: String, from expected: String, to change: PhaseChange) throws(StoreError) {
         try write { db in
             let (period, current) = try Self.openPeriod(id, expected: expected, db)
-            try PhaseRow(change, period: id, sequence: current.sequence + 1).insert(db)
+            try PhaseRow(change, period: id, sequence: current.sequence + 1).insertCached(db)
             try Self.audit(
                 db, at: change.at, actor: change.by, action: "pathway.advance", subject: period.client,
                 detail: "period \(id): \(expected) → \(change.phase)")
@@ -204,7 +254,7 @@ public final class SQLiteStore: Store {
                 throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)")
             }
             let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assessment WHERE client = ?", arguments: [client]) ?? 0
-            try AssessmentRow(assessment, client: client, position: position).insert(db)
+            try AssessmentRow(assessment, client: client, position: position).insertCached(db)
             try Self.audit(
                 db, at: time, actor: actor, action: "assessment.record", subject: client,
                 detail: "evidence \(assessment.evidence.rawValue)"
@@ -216,7 +266,7 @@ public final class SQLiteStore: Store {
         try write { db in
             _ = try Self.liveClient(client, db)
             let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attestation WHERE client = ?", arguments: [client]) ?? 0
-            try AttestationRow(attestation, client: client, position: position).insert(db)
+            try AttestationRow(attestation, client: client, position: position).insertCached(db)
             try Self.audit(
                 db, at: time, actor: actor, action: "attestation.record", subject: client,
                 detail: "badge \(attestation.badge), role \(attestation.role.rawValue)")
@@ -228,29 +278,41 @@ public final class SQLiteStore: Store {
     public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
         guard !credentials.isEmpty else { return }
         try write { db in
+            // Prefixes looked up in this transaction, by group, and the audit chain's end.
+            var prefixes: [String: SharedPrefix] = [:]
+            var chain: (sequence: Int64, hash: String)?
             for credential in credentials {
-                guard try CredentialRow.fetchOne(db, key: credential.id) == nil else {
+                let group = CredentialRow.groupKey(credential)
+                var prefix = try prefixes[group] ?? SharedPrefix.current(group, db)
+                if prefix.map({ !$0.isPrefix(of: credential.bytes) }) ?? true {
+                    prefix = try SharedPrefix.make(group, for: credential, current: prefix, db) ?? prefix
+                }
+                prefixes[group] = prefix
+                do {
+                    try CredentialRow.insert(credential, prefix: prefix, db)
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError(.duplicate, "credential \(credential.id) is already recorded")
                 }
-                try CredentialRow(credential).insert(db)
                 try Self.audit(
                     db, at: time, actor: actor, action: "credential.issue", subject: credential.id,
-                    detail: "\(credential.badge) \(credential.format.rawValue) for \(credential.client)")
+                    detail: "\(credential.badge) \(credential.format.rawValue) for \(credential.client)", chain: &chain)
             }
         }
     }
 
     public func credential(id: String) throws(StoreError) -> IssuedCredential? {
-        try read { db in try CredentialRow.fetchOne(db, key: id)?.credential }
+        try read { db in try CredentialRow.fetchOne(db.cachedStatement(sql: CredentialRow.selection + " WHERE credential.id = ?"), arguments: [id])?.credential }
     }
 
     public func credentials() throws(StoreError) -> [IssuedCredential] {
-        try read { db in try CredentialRow.order(Column("rowid")).fetchAll(db).map(\.credential) }
+        try read { db in try CredentialRow.fetchAll(db.cachedStatement(sql: CredentialRow.selection + " ORDER BY credential.rowid")).map(\.credential) }
     }
 
     public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
         try write { db in
-            guard try CredentialRow.fetchOne(db, key: id) != nil else { throw StoreError(.notFound, "there is no credential \(id)") }
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM credential WHERE id = ?"), arguments: [id]) != nil else {
+                throw StoreError(.notFound, "there is no credential \(id)")
+            }
             guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked") }
             let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
             try revocation.insert(db)
@@ -292,9 +354,11 @@ public final class SQLiteStore: Store {
     }
 
     private static func insertClient(_ client: StoredClient, _ db: Database) throws {
-        guard try StoredClient.fetchOne(db, key: client.id) == nil else { throw StoreError(.duplicate, "client \(client.id) already exists") }
+        guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM client WHERE id = ?"), arguments: [client.id]) == nil else {
+            throw StoreError(.duplicate, "client \(client.id) already exists")
+        }
         if let unit = client.unit, try Unit.fetchOne(db, key: unit) == nil { throw StoreError(.notFound, "there is no unit \(unit)") }
-        try client.insert(db)
+        try client.insertCached(db)
     }
 
     private static func liveClient(_ id: String, _ db: Database) throws -> StoredClient {
@@ -304,8 +368,8 @@ public final class SQLiteStore: Store {
     }
 
     private static func insertPeriod(_ period: PathwayPeriod, _ db: Database) throws {
-        try PeriodRow(period).insert(db)
-        for (sequence, change) in period.phases.enumerated() { try PhaseRow(change, period: period.id, sequence: sequence).insert(db) }
+        try PeriodRow(period).insertCached(db)
+        for (sequence, change) in period.phases.enumerated() { try PhaseRow(change, period: period.id, sequence: sequence).insertCached(db) }
     }
 
     private static func openPeriod(_ id: String, expected: String, _ db: Database) throws -> (PeriodRow, PhaseRow) {
@@ -321,25 +385,40 @@ public final class SQLiteStore: Store {
         try files(of: [client], db)[0]
     }
 
-    /// Reads the files of several clients with one query per table.
-    private static func files(of clients: [StoredClient], _ db: Database) throws -> [ClientFile] {
+    /// Reads the files of several clients with one query per table; `contiguous` when no other client's
+    /// id sorts between the first and the last (so a range query finds exactly these).
+    private static func files(of clients: [StoredClient], contiguous: Bool = true, _ db: Database) throws -> [ClientFile] {
         guard let first = clients.first?.id, let last = clients.last?.id else { return [] }
-        let range = clients.count == 1 ? "client = ?" : "client >= ? AND client <= ?"
-        let arguments: StatementArguments = clients.count == 1 ? [first] : [first, last]
+        let range: String
+        let arguments: StatementArguments
+        if clients.count == 1 {
+            (range, arguments) = ("client = ?", [first])
+        } else if contiguous {
+            (range, arguments) = ("client >= ? AND client <= ?", [first, last])
+        } else {
+            (range, arguments) = ("client IN (\(Array(repeating: "?", count: clients.count).joined(separator: ",")))", StatementArguments(clients.map(\.id)))
+        }
         func grouped<Row: FetchableRecord>(_ type: Row.Type, _ table: String, order: String, client: (Row) -> String) throws -> [String: [Row]] {
-            Dictionary(grouping: try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE \(range) ORDER BY client, \(order)", arguments: arguments), by: client)
+            let statement = try db.cachedStatement(sql: "SELECT * FROM \(table) WHERE \(range) ORDER BY client, \(order)")
+            return Dictionary(grouping: try Row.fetchAll(statement, arguments: arguments), by: client)
         }
         let assessments = try grouped(AssessmentRow.self, "assessment", order: "position") { $0.client }
         let attestations = try grouped(AttestationRow.self, "attestation", order: "position") { $0.client }
         let held = try grouped(HeldAwardRow.self, "heldAward", order: "position") { $0.client }
         let periods = try grouped(PeriodRow.self, "period", order: "rowid") { $0.client }
-        let credentials = try grouped(CredentialRow.self, "credential", order: "rowid") { $0.client }
+        let credentials = Dictionary(
+            grouping: try CredentialRow.fetchAll(
+                db.cachedStatement(sql: CredentialRow.selection + " WHERE credential.\(range) ORDER BY credential.client, credential.rowid"),
+                arguments: arguments),
+            by: \.credential.client)
         let phaseRows = try PhaseRow.fetchAll(
-            db, sql: "SELECT phaseChange.* FROM phaseChange JOIN period ON period.id = phaseChange.period WHERE period.\(range) ORDER BY sequence",
+            db.cachedStatement(
+                sql: "SELECT phaseChange.* FROM phaseChange JOIN period ON period.id = phaseChange.period WHERE period.\(range) ORDER BY sequence"),
             arguments: arguments)
         let phases = Dictionary(grouping: phaseRows, by: \.period)
         let revocations = try Revocation.fetchAll(
-            db, sql: "SELECT revocation.* FROM revocation JOIN credential ON credential.id = revocation.credentialID WHERE credential.\(range)",
+            db.cachedStatement(
+                sql: "SELECT revocation.* FROM revocation JOIN credential ON credential.id = revocation.credentialID WHERE credential.\(range)"),
             arguments: arguments)
         let revocationsByCredential = Dictionary(grouping: revocations, by: \.credentialID)
         return clients.map { client in
@@ -356,12 +435,25 @@ public final class SQLiteStore: Store {
     }
 
     /// Appends an audit entry chained to the last one.
+    /// - Parameter chain: the last entry's sequence and hash when the caller already knows them (several
+    ///   entries in one transaction); updated to the new entry.
+    static func audit(
+        _ db: Database, at time: Timestamp, actor: String, action: String, subject: String, detail: String,
+        chain: inout (sequence: Int64, hash: String)?
+    ) throws {
+        if chain == nil {
+            let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1"))
+            chain = (last?[0] ?? 0, last?[1] ?? AuditEntry.genesis)
+        }
+        let entry = AuditEntry(
+            sequence: chain!.sequence + 1, at: time, actor: actor, action: action, subject: subject, detail: detail, previous: chain!.hash)
+        try entry.insertCached(db)
+        chain = (entry.sequence, entry.hash)
+    }
+
     static func audit(_ db: Database, at time: Timestamp, actor: String, action: String, subject: String, detail: String) throws {
-        let last = try AuditEntry.order(Column("sequence").desc).fetchOne(db)
-        try AuditEntry(
-            sequence: (last?.sequence ?? 0) + 1, at: time, actor: actor, action: action, subject: subject, detail: detail,
-            previous: last?.hash ?? AuditEntry.genesis
-        ).insert(db)
+        var chain: (sequence: Int64, hash: String)?
+        try audit(db, at: time, actor: actor, action: action, subject: subject, detail: detail, chain: &chain)
     }
 
     /// GRDB errors hide statement arguments by default; keep only SQLite's message.
