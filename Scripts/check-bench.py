@@ -2,9 +2,10 @@
 """Runs `merkisto bench --format json` on a release binary and guards the speed figures of DESIGN.md §7
 against regressions. Figures are ratios or rates measured in the same run on the same machine.
 
-Each bar has a goal (what `merkisto bench` and the README show) and a CI floor 25 % below it. CI fails
-only when a figure falls under its floor in two whole runs in a row, so that noise on a shared 2-core
-machine never blocks a landing; a figure between the floor and the goal is reported, not failed.
+Each bar has a goal (what `merkisto bench` and the README show) and a CI floor 25 % below it (or, for a
+goal not met yet, a floor under today's figure that catches regressions). CI fails only when a figure
+falls under its floor in two whole runs in a row, so that noise on a shared 2-core machine never blocks a
+landing; a figure between the floor and the goal is reported, not failed.
 
 Usage: python3 Scripts/check-bench.py PATH/TO/release/merkisto
 """
@@ -19,31 +20,36 @@ MARGIN = 0.75
 ATTEMPTS = 2
 
 
-def rate(name, goal):
-    return (name, lambda f: f[name], goal, f"{name} >= {goal:,.0f}")
+def rate(name, goal, floor=None):
+    return (name, lambda f: f[name], goal, floor, f"{name} >= {goal:,.0f}")
 
 
-def ratio(name, base, goal):
-    return (name, lambda f: f[name] / f[base], goal, f"{name} / {base} >= {goal} (same run)")
+def ratio(name, base, goal, floor=None):
+    return (name, lambda f: f[name] / f[base], goal, floor, f"{name} / {base} >= {goal} (same run)")
 
 
 BARS = [
     rate("evaluations_per_s", 10_000_000),
     ratio("issue_ob3_jwt_per_s", "raw_p256_sign_per_s", 0.8),
     ratio("verify_ob3_jwt_per_s", "raw_p256_verify_per_s", 0.75),
-    rate("ledger_issues_per_s", 1),
+    rate("durable_issue_per_s", 1),
+    # Not met yet (about 0.45-0.5 on the CI kind of machine, bound by how fast the disk takes the commits):
+    # guarded against regressions only, with a floor under today's figure, until the goal is reached.
+    ratio("bulk_issue_per_s", "raw_p256_sign_per_s", 0.7, floor=0.3),
+    rate("dry_run_clients_per_s", 50_000),
 ]
 
 
 def check(figures):
     """Returns (below the CI floor, below the goal only) as lists of messages."""
     failed, short = [], []
-    for name, measure, goal, text in BARS:
+    for name, measure, goal, floor, text in BARS:
         value = measure(figures)
-        if value < goal * MARGIN:
-            failed.append(f"{text}: measured {value:,.3f}, under the CI floor {goal * MARGIN:,.3f}")
+        floor = goal * MARGIN if floor is None else floor
+        if value < floor:
+            failed.append(f"{text}: measured {value:,.3f}, under the CI floor {floor:,.3f}")
         elif value < goal:
-            short.append(f"{text}: measured {value:,.3f} (above the CI floor {goal * MARGIN:,.3f})")
+            short.append(f"{text}: measured {value:,.3f} (above the CI floor {floor:,.3f})")
     return failed, short
 
 
@@ -62,7 +68,7 @@ def main():
         if figures.get("build") != "release":
             print("check-bench: the binary is a debug build; figures would not be meaningful")
             return 1
-        missing = [name for name, _, _, _ in BARS if name not in figures]
+        missing = [name for name, *_ in BARS if name not in figures]
         if missing:
             break
         failed, short = check(figures)

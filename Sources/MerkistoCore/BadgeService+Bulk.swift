@@ -27,16 +27,17 @@ public struct DryRunChange: Sendable, Hashable {
 extension BadgeService {
     /// Issues every badge that stored clients have earned and do not yet hold (all clients, or the given
     /// ones; every badge, or one), in group commits. Workers on every core read clients in chunks, evaluate
-    /// and sign; a committer writes each full group in one transaction, and `progress` hears of
-    /// credentials only once they are durable.
+    /// and sign; a committer thread writes whatever has been signed in one transaction at a time, and
+    /// `progress` hears of credentials only once they are durable.
     ///
     /// - Parameters:
-    ///   - groupSize: credentials per transaction; larger groups spend less time in fsync.
+    ///   - groupSize: the most credentials one transaction takes; a transaction takes whatever has been signed
+    ///     while the one before it was committed.
     ///   - workers: signing threads (default: one per core).
     ///   - progress: called as groups become durable with (credentials issued so far, clients done, clients in all).
     public func issueAllEarned(
         clients ids: [String]? = nil, badge: String? = nil, format: CredentialFormat = .ob3JWT, kid: String? = nil,
-        algorithm: SigningAlgorithm? = nil, groupSize: Int = 512, workers: Int? = nil,
+        algorithm: SigningAlgorithm? = nil, groupSize: Int = 4096, workers: Int? = nil,
         by actor: String, progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) -> Void = { _, _, _ in }
     ) throws -> BulkIssue {
         if let badge { guard compiled.badge(badge) != nil else { throw CoreError(.notFound, "there is no badge \(badge) in the definitions") } }
@@ -56,13 +57,13 @@ extension BadgeService {
         let time = now
         let chunkSize = 128
         let chunks = stride(from: 0, to: all.count, by: chunkSize).map { Array(all[$0..<min($0 + chunkSize, all.count)]) }
-        let committer = GroupCommitter(store: store, actor: actor, time: time, clients: all.count, progress: progress)
+        let committer = GroupCommitter(store: store, actor: actor, time: time, clients: all.count, maximum: groupSize, progress: progress)
         let work = BulkWork(chunks: chunks.count)
         let threads = workers ?? ProcessInfo.processInfo.activeProcessorCount
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
             let evaluator = Evaluator(compiled)
             var pending: [IssuedCredential] = []
-            pending.reserveCapacity(groupSize)
+            pending.reserveCapacity(chunkSize * 4)
             while committer.failure == nil, let chunk = work.claim() {
                 do {
                     let files = try stored { () throws(StoreError) in try store.clientFiles(chunks[chunk]) }
@@ -74,19 +75,14 @@ extension BadgeService {
                             work.skip(file.client.id, ([error.message] + error.problems).joined(separator: "; "))
                             continue
                         }
-                        // The fast path finds out whether there is anything to issue before the explained one runs.
-                        guard evaluator.countEarned(record, at: time) > 0 else { continue }
-                        let evaluation = evaluator.evaluate(record, at: time)
+                        // Without explanations: the earned badges not held, and the standings credentials report.
+                        let (earned, standings) = evaluator.issuable(record, at: time)
                         let language = credentialLanguage(for: file.client, requested: nil)
                         let issuer = try self.issuer(language)
-                        for earned in evaluation.badges where earned.earned && earned.held == nil && (badge == nil || earned.id == badge) {
+                        for id in earned where badge == nil || id == badge {
                             let document = try issuer.issue(
-                                earned: evaluation, badge: earned.id, format: format, recipient: .anonymous, signer: signer, now: time)
+                                earned: standings, badge: id, format: format, recipient: .anonymous, signer: signer, now: time)
                             pending.append(IssuedCredential(document, client: file.client.id, language: language))
-                            if pending.count >= groupSize {
-                                committer.submit(pending, clients: 0)
-                                pending.removeAll(keepingCapacity: true)
-                            }
                         }
                     }
                     committer.submit(pending, clients: chunks[chunk].count)
@@ -167,61 +163,110 @@ final class BulkWork: @unchecked Sendable {
     var skipped: [(client: String, reason: String)] { lock.withLock { skips.sorted { $0.client < $1.client } } }
 }
 
-/// Commits groups of credentials on a thread of its own, one transaction per group, while workers sign
-/// the next ones; at most two groups wait behind the one being committed.
+/// Group commit: workers add credentials as they sign them; one committer thread takes everything that
+/// has accumulated (up to `maximum`) and commits it in one transaction, again and again, so the group grows
+/// when commits are slow and shrinks when they are fast. Workers wait when `2 × maximum` are pending.
 final class GroupCommitter: @unchecked Sendable {
     private let store: any Store
     private let actor: String
     private let time: Timestamp
     private let clients: Int
+    private let maximum: Int
     private let progress: @Sendable (Int, Int, Int) -> Void
-    private let queue = DispatchQueue(label: "merkisto.group-commit")
-    private let slots = DispatchSemaphore(value: 2)
-    // `lock` guards the fields below.
-    private let lock = NSLock()
+    // `condition` guards the fields below.
+    private let condition = NSCondition()
+    private var pending: [IssuedCredential] = []
+    private var pendingClients = 0
     private var committed: [IssuedCredential] = []
     private var clientsDone = 0
     private var stopped: String?
+    private var closed = false
+    private var committing = false
+    private var thread: Thread?
 
-    init(store: any Store, actor: String, time: Timestamp, clients: Int, progress: @escaping @Sendable (Int, Int, Int) -> Void) {
+    init(store: any Store, actor: String, time: Timestamp, clients: Int, maximum: Int, progress: @escaping @Sendable (Int, Int, Int) -> Void) {
         self.store = store
         self.actor = actor
         self.time = time
         self.clients = clients
+        self.maximum = maximum
         self.progress = progress
+        let thread = Thread { [unowned self] in run() }
+        thread.name = "merkisto.group-commit"
+        self.thread = thread
+        thread.start()
     }
 
     /// Why committing stopped, once it has.
-    var failure: String? { lock.withLock { stopped } }
+    var failure: String? { condition.withLock { stopped } }
 
     func fail(_ reason: String) {
-        lock.withLock { if stopped == nil { stopped = reason } }
-    }
-
-    /// Hands over a group (which may be empty: then only the clients done are counted, in order).
-    func submit(_ group: [IssuedCredential], clients done: Int) {
-        guard failure == nil else { return }
-        slots.wait()
-        queue.async { [self] in
-            defer { slots.signal() }
-            guard failure == nil else { return }
-            do {
-                if !group.isEmpty { try store.recordCredentials(group, by: actor, at: time) }
-                let (issued, clientsDone): (Int, Int) = lock.withLock {
-                    committed += group
-                    self.clientsDone += done
-                    return (committed.count, self.clientsDone)
-                }
-                progress(issued, clientsDone, clients)
-            } catch {
-                fail("\(error)")
-            }
+        condition.withLock {
+            if stopped == nil { stopped = reason }
+            condition.broadcast()
         }
     }
 
-    /// Waits for every group handed over; returns what is durable and why committing stopped, if it did.
+    /// Adds signed credentials (maybe none: then only the clients done are counted).
+    func submit(_ credentials: [IssuedCredential], clients done: Int) {
+        condition.withLock {
+            while stopped == nil, pending.count >= 2 * maximum { condition.wait() }
+            guard stopped == nil else { return }
+            pending += credentials
+            pendingClients += done
+            condition.broadcast()
+        }
+    }
+
+    private func run() {
+        while true {
+            let (group, done): ([IssuedCredential], Int) = condition.withLock {
+                while pending.isEmpty, pendingClients == 0, !closed, stopped == nil { condition.wait() }
+                guard stopped == nil, !(pending.isEmpty && pendingClients == 0 && closed) else { return ([], -1) }
+                let count = min(pending.count, maximum)
+                let group = Array(pending.prefix(count))
+                pending.removeFirst(count)
+                let done = pending.isEmpty ? pendingClients : 0
+                if pending.isEmpty { pendingClients = 0 }
+                committing = true
+                condition.broadcast()
+                return (group, done)
+            }
+            guard done >= 0 else { break }
+            var reason: String?
+            do {
+                if !group.isEmpty { try store.recordCredentials(group, by: actor, at: time) }
+            } catch {
+                reason = "\(error)"
+            }
+            let state: (Int, Int)? = condition.withLock {
+                committing = false
+                defer { condition.broadcast() }
+                if let reason {
+                    if stopped == nil { stopped = reason }
+                    return nil
+                }
+                committed += group
+                clientsDone += done
+                return (committed.count, clientsDone)
+            }
+            guard let state else { break }
+            progress(state.0, state.1, clients)
+        }
+        condition.withLock {
+            thread = nil
+            condition.broadcast()
+        }
+    }
+
+    /// Waits until everything submitted is committed (or committing stopped); returns what is durable and why
+    /// committing stopped, if it did.
     func finish() -> ([IssuedCredential], String?) {
-        queue.sync {}
-        return lock.withLock { (committed, stopped) }
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+            while thread != nil { condition.wait() }
+            return (committed, stopped)
+        }
     }
 }

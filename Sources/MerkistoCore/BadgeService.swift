@@ -37,7 +37,7 @@ public struct BadgeService: Sendable {
 
     public func addUnit(id: String, name: String, by actor: String) throws(CoreError) {
         try checkID(id, "unit id")
-        try stored { () throws(StoreError) in try store.addUnit(Unit(id: id, name: name), by: actor, at: now) }
+        try stored { () throws(StoreError) in try store.addUnit(ActivityUnit(id: id, name: name), by: actor, at: now) }
     }
 
     public func addUser(id: String, role: User.Role, displayName: String? = nil, client: String? = nil, units: [String] = [], by actor: String) throws(CoreError) {
@@ -49,6 +49,14 @@ public struct BadgeService: Sendable {
             try store.addUser(
                 User(id: id, role: role, displayName: displayName, client: client, createdAt: now, units: units), by: actor, at: now)
         }
+    }
+
+    public func units() throws(CoreError) -> [ActivityUnit] {
+        try stored { () throws(StoreError) in try store.units() }
+    }
+
+    public func users() throws(CoreError) -> [User] {
+        try stored { () throws(StoreError) in try store.users() }
     }
 
     // MARK: Clients

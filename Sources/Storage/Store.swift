@@ -12,8 +12,8 @@ public import Basics
 public protocol Store: Sendable {
     // MARK: Units and users
 
-    func addUnit(_ unit: Unit, by actor: String, at time: Timestamp) throws(StoreError)
-    func units() throws(StoreError) -> [Unit]
+    func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) throws(StoreError)
+    func units() throws(StoreError) -> [ActivityUnit]
     func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError)
     func users() throws(StoreError) -> [User]
 

@@ -56,7 +56,7 @@ struct StoreTests {
     func clients(kind: StoreKind) throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        try store.addUnit(Unit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
+        try store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
         #expect(throws: StoreError.self) { try store.addClient(StoredClient(id: "asiakas-1", unit: "nope", registeredAt: t0), by: "a", at: t0) }
         try store.addClient(StoredClient(id: "asiakas-1", unit: "puutyo", displayName: "Maija", registeredAt: t0), by: "a", at: t0)
         #expect(throws: StoreError.self) { try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0) }

@@ -232,6 +232,22 @@ public final class Evaluator {
         }
     }
 
+    /// What issuing needs and no more: the badges earned and not held, and a result that carries only the
+    /// competence standings (no criteria trees, baselines or next steps), for building credentials in bulk.
+    public func issuable(_ record: ClientRecord, at time: Timestamp) -> (badges: [String], standings: EvaluationResult) {
+        countEarned(record, at: time)
+        let badges = compiled.badges.indices.filter { tables.earned[$0] && tables.held[$0] < 0 }.map { compiled.badges[$0].id }
+        let competences = compiled.competenceCodes.indices.map { index in
+            CompetenceStanding(code: compiled.competenceCodes[index], level: level(index, evidence: 0), source: levelSource(index, evidence: 0, record))
+        }
+        return (
+            badges,
+            EvaluationResult(
+                client: record.client, evaluatedAt: time, definitionsDigest: compiled.digest, competences: competences, badges: [], baselines: [],
+                next: [])
+        )
+    }
+
     // MARK: Explained path
 
     /// Evaluates a record and explains every result.

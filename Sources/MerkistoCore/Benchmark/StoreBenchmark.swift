@@ -78,7 +78,7 @@ public enum StoreBenchmark {
                 note: "read a stored client, evaluate, build, sign (ES256) and commit with its audit entry, one transaction each"),
             BenchmarkFigure(
                 name: "bulk_issue_per_s", value: Double(issued) / inSeconds(bulk),
-                note: "issue --all-earned: \(issued) credentials for \(wanted.count) stored clients, group commits of 512"),
+                note: "issue --all-earned: \(issued) credentials for \(wanted.count) stored clients, group commits of whatever was signed meanwhile"),
             BenchmarkFigure(
                 name: "dry_run_clients_per_s", value: Double(checked) / inSeconds(dryRun),
                 note: "dry run over \(checked) stored clients: read from SQLite, bind to two definition sets, evaluate every badge under each"),

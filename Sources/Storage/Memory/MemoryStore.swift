@@ -10,7 +10,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
     private var state = State()
 
     private struct State {
-        var units: [String: Unit] = [:]
+        var units: [String: ActivityUnit] = [:]
         var users: [String: User] = [:]
         var files: [String: ClientFile] = [:]
         var credentials: [IssuedCredential] = []
@@ -69,7 +69,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         return result
     }
 
-    public func addUnit(_ unit: Unit, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.units[unit.id] == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists") }
             state.units[unit.id] = unit
@@ -77,7 +77,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func units() throws(StoreError) -> [Unit] {
+    public func units() throws(StoreError) -> [ActivityUnit] {
         try locked { state in state.units.values.sorted { $0.id < $1.id } }
     }
 

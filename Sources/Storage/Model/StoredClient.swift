@@ -36,7 +36,7 @@ public struct StoredClient: Sendable, Hashable, Codable {
 }
 
 /// A work activity place; instructors are assigned to units and see the clients of their units.
-public struct Unit: Sendable, Hashable, Codable {
+public struct ActivityUnit: Sendable, Hashable, Codable {
     public var id: String
     public var name: String
 

@@ -39,7 +39,7 @@ extension StoredClient: FetchableRecord, PersistableRecord {
     }
 }
 
-extension Unit: FetchableRecord, PersistableRecord {
+extension ActivityUnit: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "unit"
 }
 

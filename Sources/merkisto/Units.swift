@@ -1,0 +1,91 @@
+public import ArgumentParser
+import MerkistoCore
+public import Storage
+
+extension User.Role: ExpressibleByArgument {}
+
+extension Merkisto {
+    struct UnitCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unit", abstract: "Work activity places (units), which clients belong to and instructors are assigned to.",
+            subcommands: [Add.self, List.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Add a unit.")
+
+            @Argument(help: "The unit's id (letters a–z, digits, - or _).")
+            var id: String
+
+            @Option(help: "The unit's name as people know it.")
+            var name: String
+
+            @OptionGroup var options: ServiceOptions
+
+            func run() throws {
+                let service = try options.service("unit add")
+                try MerkistoCLI.run("unit add") { try service.addUnit(id: id, name: name, by: cliActor) }
+                print("added unit \(id)")
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the units.")
+
+            @OptionGroup var options: ServiceOptions
+
+            func run() throws {
+                let service = try options.service("unit list", existing: true)
+                let units = try MerkistoCLI.run("unit list") { try service.units() }
+                for unit in units { print("\(unit.id)\t\(unit.name)") }
+            }
+        }
+    }
+
+    struct UserCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "user", abstract: "People who sign in: administrators, instructors (assigned to units) and clients.",
+            subcommands: [Add.self, List.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Add a user.")
+
+            @Argument(help: "The user's id (letters a–z, digits, - or _).")
+            var id: String
+
+            @Option(help: "admin, instructor or client.")
+            var role: User.Role
+
+            @Option(name: .customLong("name"), help: "A display name.")
+            var displayName: String?
+
+            @Option(name: .customLong("unit"), help: "A unit the instructor is assigned to; repeat for more.")
+            var units: [String] = []
+
+            @Option(help: "For a client user: the client record they may see.")
+            var client: String?
+
+            @OptionGroup var options: ServiceOptions
+
+            func run() throws {
+                let service = try options.service("user add")
+                try MerkistoCLI.run("user add") {
+                    try service.addUser(id: id, role: role, displayName: displayName, client: client, units: units, by: cliActor)
+                }
+                print("added \(role.rawValue) \(id)")
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the users.")
+
+            @OptionGroup var options: ServiceOptions
+
+            func run() throws {
+                let service = try options.service("user list", existing: true)
+                for user in try MerkistoCLI.run("user list", { try service.users() }) {
+                    print([user.id, user.role.rawValue, user.units.joined(separator: ","), user.client ?? ""].joined(separator: "\t"))
+                }
+            }
+        }
+    }
+}
