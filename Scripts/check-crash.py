@@ -102,10 +102,14 @@ def main():
         if entry not in stored_assessments:
             failures.append(f"assessment {entry} was reported recorded but is missing")
     stored = {}
-    for ident, data in database.execute("SELECT id, bytes FROM credential"):
+    # A credential's bytes: its group's shared prefix (when it has one) followed by what the row keeps.
+    rows = database.execute(
+        "SELECT credential.id, credentialPrefix.bytes, credential.bytes FROM credential "
+        "LEFT JOIN credentialPrefix ON credentialPrefix.id = credential.prefix")
+    for ident, prefix, rest in rows:
         if ident in stored:
             failures.append(f"credential {ident} appears twice")
-        stored[ident] = bytes(data)
+        stored[ident] = bytes(prefix or b"") + bytes(rest)
     for ident, data in issued.items():
         if ident not in stored:
             failures.append(f"credential {ident} was handed out but is missing")
@@ -113,6 +117,11 @@ def main():
             failures.append(f"credential {ident} was handed out with other bytes than stored")
     if len(handed_out) != len(set(handed_out)):
         failures.append("a credential id was handed out twice")
+    # And as the CLI gives them back.
+    for ident in list(issued)[:20]:
+        exported = subprocess.run([merkisto, "export", ident, "--db", os.path.join(work, "merkisto.sqlite")], capture_output=True, cwd=work)
+        if exported.returncode != 0 or exported.stdout.rstrip(b"\n") != issued[ident].rstrip(b"\n"):
+            failures.append(f"merkisto export {ident} does not give back the bytes handed out")
     database.close()
     audit = run("audit", "verify", "--db", os.path.join(work, "merkisto.sqlite"), check=False)
     if audit.returncode != 0:

@@ -49,7 +49,7 @@ extension BadgeService {
             }
         let all = try ids ?? stored { () throws(StoreError) in try store.clientIDs() }
         if ids != nil {
-            let known = Set(try stored { () throws(StoreError) in try store.clientFiles(all) }.map(\.client.id))
+            let known = Set(try stored { () throws(StoreError) in try store.clientIDs() })
             if let missing = all.first(where: { !known.contains($0) }) { throw CoreError(.notFound, "there is no client \(missing)") }
         }
         // Make the issuers before the workers start, so they share one template cache per language.
@@ -102,9 +102,9 @@ extension BadgeService {
         let time = time ?? now
         let next = BadgeService(store: store, compiled: other, keys: keys, baseURL: baseURL)
         let sameFingerprint = compiled.bindingFingerprint == other.bindingFingerprint
-        // Two workers, each with its own evaluators, over alternate batches of clients.
+        // A worker per core, each batch with its own evaluators.
         let results: [([DryRunChange], Int)] = try stored { () throws(StoreError) in
-            try store.forEachClientFileBatch(workers: 2) { files in
+            try store.forEachClientFileBatch(workers: ProcessInfo.processInfo.activeProcessorCount) { files in
                 let current = Evaluator(compiled)
                 let proposed = Evaluator(other)
                 var changes: [DryRunChange] = []

@@ -118,7 +118,7 @@ public final class SQLiteStore: Store {
     }
 
     public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
-        let ids = try read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM client ORDER BY id")) }
+        let ids = try clientIDs()
         let chunks = stride(from: 0, to: ids.count, by: 512).map { ids[$0..<min($0 + 512, ids.count)] }
         let results = ResultSlots<T>(count: chunks.count)
         let next = ResultSlots<Int>(count: 1)
@@ -126,24 +126,29 @@ public final class SQLiteStore: Store {
         // Each worker takes the next chunk and reads it in its own read transaction (WAL lets readers run side by side).
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks.count))) { _ in
             while let chunk = next.claim(below: chunks.count) {
+                let first = chunks[chunk].first!, last = chunks[chunk].last!
+                let files: [ClientFile]
                 do {
-                    let first = chunks[chunk].first!, last = chunks[chunk].last!
-                    let files = try writer.read { db in
+                    files = try writer.read { db in
                         try Self.files(
                             of: StoredClient.fetchAll(db.cachedStatement(sql: "SELECT * FROM client WHERE id >= ? AND id <= ? ORDER BY id"), arguments: [first, last]),
                             db)
                     }
+                } catch {
+                    results.set(chunk, .failure(StoreError(.database, "cannot read \(path): \(Self.describe(error))")))
+                    continue
+                }
+                do {
                     results.set(chunk, .success(try body(files)))
                 } catch {
-                    results.set(chunk, .failure(error))
+                    results.set(chunk, .failure(error as? StoreError ?? StoreError(.conflict, "\(error)")))
                 }
             }
         }
         return try results.values().map { result throws(StoreError) in
             switch result {
             case .success(let value): return value
-            case .failure(let error as StoreError): throw error
-            case .failure(let error): throw StoreError(.database, "cannot read \(path): \(Self.describe(error))")
+            case .failure(let error): throw error as? StoreError ?? StoreError(.conflict, "\(error)")
             }
         }
     }
