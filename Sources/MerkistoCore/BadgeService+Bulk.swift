@@ -22,6 +22,13 @@ public struct DryRunChange: Sendable, Hashable {
     public var lost: [String]
     /// Set when the client's record does not fit the new definitions at all (the problems).
     public var unbindable: [String]
+
+    public init(client: String, gained: [String], lost: [String], unbindable: [String]) {
+        self.client = client
+        self.gained = gained
+        self.lost = lost
+        self.unbindable = unbindable
+    }
 }
 
 extension BadgeService {
@@ -101,7 +108,6 @@ extension BadgeService {
     public func dryRun(against other: CompiledDefinitions, at time: Timestamp? = nil) throws(CoreError) -> (changes: [DryRunChange], clients: Int) {
         let time = time ?? now
         let next = BadgeService(store: store, compiled: other, keys: keys, baseURL: baseURL)
-        let sameFingerprint = compiled.bindingFingerprint == other.bindingFingerprint
         // A worker per core, each batch with its own evaluators.
         let results: [([DryRunChange], Int)] = try stored { () throws(StoreError) in
             try store.forEachClientFileBatch(workers: ProcessInfo.processInfo.activeProcessorCount) { files in
@@ -117,7 +123,7 @@ extension BadgeService {
                     }
                     let before = Set(current.earnedBadges(record, at: time))
                     do {
-                        let rebound = try record.rebound(to: other, sameFingerprint: sameFingerprint) ?? next.record(of: file)
+                        let rebound = try record.rebound(to: other) ?? next.record(of: file)
                         let after = Set(proposed.earnedBadges(rebound, at: time))
                         if before != after {
                             changes.append(

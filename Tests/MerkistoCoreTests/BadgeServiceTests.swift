@@ -186,3 +186,87 @@ struct ClientRecordBuilderTests {
         }
     }
 }
+
+@Suite("Dry run and bulk issuing")
+struct BulkTests {
+    /// The shipped definitions with one badge made harder: competence levels raised from 2 to 3.
+    static func harder(_ badge: String) throws -> CompiledDefinitions {
+        let folder = NSTemporaryDirectory() + "merkisto-defs-" + UUID().uuidString
+        try FileManager.default.copyItem(atPath: World.repository + "/BadgeDefinitions", toPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/badges/\(badge).xml"
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "min-level=\"2\"", with: "min-level=\"3\"")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try DefinitionLoader.load(paths: [folder])
+        #expect(!result.hasErrors)
+        return CompiledDefinitions(result.definitions)
+    }
+
+    @Test("the dry run lists exactly the clients whose earned badges differ, as evaluating each client under both sets says")
+    func dryRun() throws {
+        let (service, cleanup) = try World.service()
+        defer { cleanup() }
+        for path in World.examples { _ = try service.importRecord([UInt8](FileManager.default.contents(atPath: path)!), by: "test") }
+        let other = try Self.harder("sahkoposti-ja-liitteet")
+        #expect(other.bindingFingerprint == World.compiled.bindingFingerprint)
+        let (changes, clients) = try service.dryRun(against: other, at: World.now)
+        #expect(clients == World.examples.count)
+        var expected: [DryRunChange] = []
+        for client in try service.store.clients() {
+            let file = try service.clientFile(client.id)
+            let before = Set(Evaluator(World.compiled).earnedBadges(try service.record(of: file), at: World.now))
+            let rebound = BadgeService(store: service.store, compiled: other, keys: service.keys)
+            let after = Set(Evaluator(other).earnedBadges(try rebound.record(of: file), at: World.now))
+            if before != after {
+                expected.append(
+                    DryRunChange(client: client.id, gained: after.subtracting(before).sorted(), lost: before.subtracting(after).sorted(), unbindable: []))
+            }
+        }
+        #expect(!expected.isEmpty)
+        #expect(changes == expected)
+        // Harder criteria only take badges away: this one, and collections that depend on it.
+        #expect(changes.allSatisfy { $0.lost.contains("sahkoposti-ja-liitteet") && $0.gained.isEmpty })
+    }
+
+    @Test("a record rebinds only to a set whose bindings mean the same")
+    func rebinding() throws {
+        let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/edistyja.json")!)
+        let record = try ClientRecordReader(definitions: World.compiled).read(Data(bytes))
+        let same = CompiledDefinitions(World.compiled.definitions)
+        let rebound = try #require(record.rebound(to: same))
+        #expect(Evaluator(same).earnedBadges(rebound, at: World.now) == Evaluator(World.compiled).earnedBadges(record, at: World.now))
+        // Without the observation instrument, item indices would mean something else: no rebinding.
+        var fewer = World.compiled.definitions
+        fewer.instruments.removeAll { $0.id == "havainnointi" }
+        #expect(record.rebound(to: CompiledDefinitions(fewer)) == nil)
+    }
+
+    @Test("bulk issuing issues every earned badge not held, once, in the client's language, all durable")
+    func bulk() throws {
+        let (service, cleanup) = try World.service(keys: true)
+        defer { cleanup() }
+        for path in World.examples { _ = try service.importRecord([UInt8](FileManager.default.contents(atPath: path)!), by: "test") }
+        var expected: [String: [String]] = [:]
+        for client in try service.store.clients() {
+            expected[client.id] = try service.evaluate(client: client.id).badges.filter { $0.earned && $0.held == nil }.map(\.id).sorted()
+        }
+        let reports = Counter()
+        let result = try service.issueAllEarned(groupSize: 7, workers: 2, by: "ohjaaja-1") { issued, done, total in reports.add(issued, done, total) }
+        #expect(result.failure == nil && result.skipped.isEmpty)
+        let stored = try service.store.credentials()
+        #expect(Set(stored.map(\.id)) == Set(result.issued.map(\.id)))
+        #expect(Dictionary(grouping: stored, by: \.client).mapValues { $0.map(\.badge).sorted() } == expected.filter { !$0.value.isEmpty })
+        #expect(reports.last == (stored.count, World.examples.count, World.examples.count))
+        // Everything earned is now held: a second run issues nothing.
+        #expect(try service.issueAllEarned(by: "ohjaaja-1").issued.isEmpty)
+        #expect(try service.ledger.verifyAudit().isIntact)
+    }
+}
+
+/// Progress reports seen from another thread.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: (Int, Int, Int) = (0, 0, 0)
+    func add(_ issued: Int, _ done: Int, _ total: Int) { lock.withLock { values = (issued, max(values.1, done), total) } }
+    var last: (Int, Int, Int) { lock.withLock { values } }
+}

@@ -28,12 +28,12 @@ public struct ClientRecord: Sendable {
         self.flat = FlatRecord(assessments: assessments, attestations: attestations, awards: awards)
     }
 
-    /// The same record bound to another definition set whose ``CompiledDefinitions/bindingFingerprint``
-    /// is the same, mapping only badges by id; nil when a badge of the record is not in `other` (bind the
-    /// record from its ids then, to get the errors).
-    public func rebound(to other: CompiledDefinitions, sameFingerprint: Bool) -> ClientRecord? {
+    /// The same record bound to another definition set, mapping only badges by id, when the two sets'
+    /// ``CompiledDefinitions/bindingFingerprint``s are equal (every other index means the same in both);
+    /// nil otherwise, or when a badge of the record is not in `other` — bind the record from its ids then.
+    public func rebound(to other: CompiledDefinitions) -> ClientRecord? {
         guard other !== compiled else { return self }
-        guard sameFingerprint else { return nil }
+        guard other.bindingFingerprint == compiled.bindingFingerprint else { return nil }
         var attestations = self.attestations
         var awards = self.awards
         for index in attestations.indices {

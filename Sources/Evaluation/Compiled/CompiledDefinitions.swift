@@ -235,12 +235,15 @@ public final class CompiledDefinitions: Sendable {
         itemOffset = offsets
         percentLevels = percents
         self.wholes = wholes
+        bindingFingerprint = Self.fingerprint(definitions, competenceCodes: codes, instruments: instruments)
     }
 
     /// Everything a client record's indices depend on, apart from badges: competences, the levels of
     /// each framework, instruments with their items and options, and checkpoints. Two sets with the same
     /// fingerprint bind every assessment to the same indices (see ``ClientRecord/rebound(to:)``).
-    public var bindingFingerprint: String {
+    public let bindingFingerprint: String
+
+    private static func fingerprint(_ definitions: DefinitionSet, competenceCodes: [String], instruments: [CompiledInstrument]) -> String {
         var parts: [String] = [competenceCodes.joined(separator: ",")]
         parts += definitions.frameworks.map { "\($0.id):\($0.levels.map { String($0.value) }.joined(separator: ","))" }
         for instrument in instruments {
