@@ -45,9 +45,10 @@ public struct BadgeService: Sendable {
         if role == .client, client == nil { throw CoreError(.invalid, "a client user needs the client record they may see (--client)") }
         if role != .client, client != nil { throw CoreError(.invalid, "only a client user is tied to a client record") }
         if role != .instructor, !units.isEmpty { throw CoreError(.invalid, "only instructors are assigned to units") }
+        let time = now
         try stored { () throws(StoreError) in
             try store.addUser(
-                User(id: id, role: role, displayName: displayName, client: client, createdAt: now, units: units), by: actor, at: now)
+                User(id: id, role: role, displayName: displayName, client: client, createdAt: time, units: units), by: actor, at: time)
         }
     }
 
@@ -67,7 +68,7 @@ public struct BadgeService: Sendable {
     ) throws(CoreError) {
         try checkPseudonym(id)
         let client = StoredClient(id: id, unit: unit, displayName: displayName, contact: contact, language: language, registeredAt: now)
-        try stored { () throws(StoreError) in try store.addClient(client, by: actor, at: now) }
+        try stored { () throws(StoreError) in try store.addClient(client, by: actor, at: client.registeredAt) }
     }
 
     /// Everything stored about a client; erased clients are found (with nothing left but the id).
@@ -199,9 +200,8 @@ public struct BadgeService: Sendable {
     public func recordAttestation(client id: String, badge: String, role: Criterion.Role, by actor: String) throws(CoreError) {
         _ = try liveFile(id)
         try checkBadge(badge)
-        try stored { () throws(StoreError) in
-            try store.addAttestation(StoredAttestation(badge: badge, by: actor, role: role, at: now), client: id, by: actor, at: now)
-        }
+        let attestation = StoredAttestation(badge: badge, by: actor, role: role, at: now)
+        try stored { () throws(StoreError) in try store.addAttestation(attestation, client: id, by: actor, at: attestation.at) }
     }
 
     // MARK: Evaluation

@@ -74,9 +74,9 @@ struct ClientArgument {
     var isFile: Bool { FileManager.default.fileExists(atPath: text) || text.contains("/") || text.hasSuffix(".json") }
 
     /// The bound record and, for a stored client, the stored client.
-    func resolve(_ service: BadgeService) throws -> (record: ClientRecord, client: StoredClient?) {
+    func resolve(_ service: BadgeService, command: String) throws -> (record: ClientRecord, client: StoredClient?) {
         if isFile { return (try readClientRecord(text, compiled: service.compiled), nil) }
-        return try MerkistoCLI.run("client") {
+        return try MerkistoCLI.run(command) {
             let file = try service.clientFile(text)
             return (try service.record(of: file), file.client)
         }
@@ -90,7 +90,7 @@ struct ClientArgument {
             throw ExitCode(2)
         }
         let service = BadgeService(store: try store.open("evaluate"), compiled: compiled, keys: KeyStore(directory: "keys"))
-        return try resolve(service).record
+        return try resolve(service, command: "evaluate").record
     }
 }
 

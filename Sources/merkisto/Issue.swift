@@ -80,7 +80,7 @@ extension Merkisto {
                 throw ExitCode(2)
             }
             let service = try options.service("issue")
-            let stored = try ClientArgument(client).resolve(service)
+            let stored = try ClientArgument(client).resolve(service, command: "issue")
             let language = stored.client.map { service.credentialLanguage(for: $0, requested: lang) } ?? lang ?? .fi
             let document: IssuedCredential
             do {

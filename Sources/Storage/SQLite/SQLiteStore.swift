@@ -406,9 +406,9 @@ public final class SQLiteStore: Store {
         } else {
             (range, arguments) = ("client IN (\(Array(repeating: "?", count: clients.count).joined(separator: ",")))", StatementArguments(clients.map(\.id)))
         }
-        func grouped<Row: FetchableRecord>(_ type: Row.Type, _ table: String, order: String, client: (Row) -> String) throws -> [String: [Row]] {
+        func grouped<Record: FetchableRecord>(_ type: Record.Type, _ table: String, order: String, client: (Record) -> String) throws -> [String: [Record]] {
             let statement = try db.cachedStatement(sql: "SELECT * FROM \(table) WHERE \(range) ORDER BY client, \(order)")
-            return Dictionary(grouping: try Row.fetchAll(statement, arguments: arguments), by: client)
+            return Dictionary(grouping: try Record.fetchAll(statement, arguments: arguments), by: client)
         }
         let assessments = try grouped(AssessmentRow.self, "assessment", order: "position") { $0.client }
         let attestations = try grouped(AttestationRow.self, "attestation", order: "position") { $0.client }
