@@ -37,8 +37,14 @@ struct StoreCommandTests {
         #expect(try work.run(["pathway", "start", "asiakas-1", "--decision-end", "2026-06-30"] + db).status == 0)
         try Data(#"{"id": "alku", "assessedAt": "2026-03-02T10:00:00+02:00", "assessor": "ohjaaja-1", "evidence": "observed", "levels": [{"competence": "9.9", "level": 2}]}"#.utf8)
             .write(to: URL(fileURLWithPath: work.file("bad.json")))
+        try Data(#"{"client": "asiakas-2", "awards": [{"badge": "no-such-badge", "issuedAt": "2026-03-02T10:00:00+02:00"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: work.file("bad-record.json")))
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: work.file("garbage.json")))
         let before = try work.run(["audit", "show"] + db).stdout
         let cases: [([String], Int32, String)] = [
+            (["import", work.file("bad-record.json")], 1, "awards[0].badge: there is no badge \"no-such-badge\""),
+            (["import", work.file("garbage.json")], 1, "not valid JSON"),
+            (["import", work.file("missing.json")], 2, "does not exist"),
             (["pathway", "advance", "asiakas-1", "tyotoimintajakso"], 1, "from vireilletulo it goes on to aktivointisuunnitelma"),
             (["pathway", "advance", "asiakas-1", "no-such-phase"], 1, "no phase no-such-phase"),
             (["pathway", "close", "asiakas-1", "--outcome", "no-such-outcome"], 1, "no outcome no-such-outcome"),
