@@ -1,18 +1,27 @@
 import Foundation
 public import Basics
 public import Credentials
-import Definitions
+public import Definitions
 public import Evaluation
-public import Storage
+import Storage
 
 /// What a bulk issue did.
 public struct BulkIssue: Sendable {
-    /// Every credential issued, durable in the store.
-    public var issued: [IssuedCredential]
+    /// Every credential issued, durable in the store (its bytes are there, not here: a bulk run may
+    /// issue hundreds of megabytes).
+    public var issued: [Issued]
     /// Clients that could not be evaluated (their records no longer fit the definitions), with why.
     public var skipped: [(client: String, reason: String)]
     /// Why the run stopped early; the credentials in `issued` are durable all the same.
     public var failure: String?
+
+    /// One credential issued.
+    public struct Issued: Sendable, Hashable {
+        public var id: String
+        public var client: String
+        public var badge: String
+        public var language: Language
+    }
 }
 
 /// Who would gain or lose which badge under another definition set.
@@ -183,7 +192,7 @@ final class GroupCommitter: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [IssuedCredential] = []
     private var pendingClients = 0
-    private var committed: [IssuedCredential] = []
+    private var committed: [BulkIssue.Issued] = []
     private var clientsDone = 0
     private var stopped: String?
     private var closed = false
@@ -252,7 +261,7 @@ final class GroupCommitter: @unchecked Sendable {
                     if stopped == nil { stopped = reason }
                     return nil
                 }
-                committed += group
+                committed += group.map { BulkIssue.Issued(id: $0.id, client: $0.client, badge: $0.badge, language: $0.language) }
                 clientsDone += done
                 return (committed.count, clientsDone)
             }
@@ -267,7 +276,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Waits until everything submitted is committed (or committing stopped); returns what is durable and why
     /// committing stopped, if it did.
-    func finish() -> ([IssuedCredential], String?) {
+    func finish() -> ([BulkIssue.Issued], String?) {
         condition.withLock {
             closed = true
             condition.broadcast()
