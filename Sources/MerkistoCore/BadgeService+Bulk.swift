@@ -192,6 +192,10 @@ final class GroupCommitter: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [IssuedCredential] = []
     private var pendingClients = 0
+    /// Groups committed, kept until a worker takes them back: the memory of a credential is then freed by
+    /// a thread that allocates credentials, not by the committer (freeing into another thread's heap makes
+    /// the two wait for each other's allocator lock).
+    private var returned: [[IssuedCredential]] = []
     private var committed: [BulkIssue.Issued] = []
     private var clientsDone = 0
     private var stopped: String?
@@ -224,13 +228,17 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Adds signed credentials (maybe none: then only the clients done are counted).
     func submit(_ credentials: [IssuedCredential], clients done: Int) {
-        condition.withLock {
+        let finished: [[IssuedCredential]] = condition.withLock {
             while stopped == nil, pending.count >= 2 * maximum { condition.wait() }
-            guard stopped == nil else { return }
+            guard stopped == nil else { return [] }
             pending += credentials
             pendingClients += done
             condition.broadcast()
+            defer { returned.removeAll() }
+            return returned
         }
+        // Dropped here, on the worker's thread.
+        _ = finished
     }
 
     private func run() {
@@ -262,6 +270,7 @@ final class GroupCommitter: @unchecked Sendable {
                     return nil
                 }
                 committed += group.map { BulkIssue.Issued(id: $0.id, client: $0.client, badge: $0.badge, language: $0.language) }
+                returned.append(group)
                 clientsDone += done
                 return (committed.count, clientsDone)
             }

@@ -39,7 +39,8 @@ extension Merkisto {
             do {
                 let workload = try CredentialWorkload(compiled: compiled, clients: 200)
                 figures += try CredentialBenchmark.run(workload, seconds: seconds)
-                figures += try StoreBenchmark.run(compiled: compiled, sizes: StoreBenchmark.Sizes(clients: clients), seconds: seconds)
+                figures += try StoreBenchmark.run(
+                    compiled: compiled, workload: workload, sizes: StoreBenchmark.Sizes(clients: clients), seconds: seconds)
             } catch {
                 printError("merkisto bench: \(error)")
                 throw ExitCode(1)
