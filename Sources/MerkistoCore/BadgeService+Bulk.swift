@@ -210,7 +210,7 @@ final class GroupCommitter: @unchecked Sendable {
         self.clients = clients
         self.maximum = maximum
         self.progress = progress
-        let thread = Thread { [unowned self] in run() }
+        let thread = Thread { [self] in run() }
         thread.name = "merkisto.group-commit"
         self.thread = thread
         thread.start()

@@ -60,6 +60,8 @@ public enum StoreBenchmark {
             next += sizes.bulkCredentials
             let batch = try clock.measure {
                 let committer = GroupCommitter(store: store, actor: "bench", time: time, clients: 0, maximum: 4096) { _, _, _ in }
+                // The committer thread ends only when told that nothing more is coming.
+                defer { _ = committer.finish() }
                 var group: [IssuedCredential] = []
                 for index in first..<first + sizes.bulkCredentials {
                     let document = try workload.issue(index)
