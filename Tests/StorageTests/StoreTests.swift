@@ -52,6 +52,19 @@ struct StoreTests {
         #expect(try store.verifyAudit().isIntact)
     }
 
+    @Test("a group commit is one audit entry that names every credential in it", arguments: StoreKind.allCases)
+    func groupAudit(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        let group = (1...3).map { credential("urn:uuid:g\($0)", client: "asiakas-\($0)") }
+        try store.recordCredentials(group, by: "bulk", at: t0)
+        let entries = try store.auditLog()
+        #expect(entries.count == 1)
+        #expect(entries[0].subject == "3 credentials" && entries[0].actor == "bulk")
+        for item in group { #expect(entries[0].detail.contains("\(item.id) b ob3-jwt for \(item.client)")) }
+        #expect(try store.credentials().map(\.id) == group.map(\.id))
+    }
+
     @Test("clients, periods, assessments: checks and the audit trail", arguments: StoreKind.allCases)
     func clients(kind: StoreKind) throws {
         let (store, cleanup) = try kind.make()

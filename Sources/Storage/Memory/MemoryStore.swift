@@ -230,8 +230,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 }
                 state.credentialIndex[credential.id] = state.credentials.count
                 state.credentials.append(credential)
-                state.audit(time, actor, "credential.issue", credential.id, "\(credential.badge) \(credential.format.rawValue) for \(credential.client)")
             }
+            guard !credentials.isEmpty else { return }
+            let (subject, detail) = IssuedCredential.audit(credentials)
+            state.audit(time, actor, "credential.issue", subject, detail)
         }
     }
 

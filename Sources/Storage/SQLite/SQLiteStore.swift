@@ -286,9 +286,8 @@ public final class SQLiteStore: Store {
     public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
         guard !credentials.isEmpty else { return }
         try write { db in
-            // Prefixes looked up in this transaction, by group, and the audit chain's end.
+            // Prefixes looked up in this transaction, by group.
             var prefixes: [String: SharedPrefix] = [:]
-            var chain: (sequence: Int64, hash: String)?
             for credential in credentials {
                 let group = CredentialRow.groupKey(credential)
                 var prefix = try prefixes[group] ?? SharedPrefix.current(group, db)
@@ -301,10 +300,9 @@ public final class SQLiteStore: Store {
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError(.duplicate, "credential \(credential.id) is already recorded")
                 }
-                try Self.audit(
-                    db, at: time, actor: actor, action: "credential.issue", subject: credential.id,
-                    detail: "\(credential.badge) \(credential.format.rawValue) for \(credential.client)", chain: &chain)
             }
+            let (subject, detail) = IssuedCredential.audit(credentials)
+            try Self.audit(db, at: time, actor: actor, action: "credential.issue", subject: subject, detail: detail)
         }
     }
 
@@ -443,25 +441,12 @@ public final class SQLiteStore: Store {
     }
 
     /// Appends an audit entry chained to the last one.
-    /// - Parameter chain: the last entry's sequence and hash when the caller already knows them (several
-    ///   entries in one transaction); updated to the new entry.
-    static func audit(
-        _ db: Database, at time: Timestamp, actor: String, action: String, subject: String, detail: String,
-        chain: inout (sequence: Int64, hash: String)?
-    ) throws {
-        if chain == nil {
-            let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1"))
-            chain = (last?[0] ?? 0, last?[1] ?? AuditEntry.genesis)
-        }
-        let entry = AuditEntry(
-            sequence: chain!.sequence + 1, at: time, actor: actor, action: action, subject: subject, detail: detail, previous: chain!.hash)
-        try entry.insertCached(db)
-        chain = (entry.sequence, entry.hash)
-    }
-
     static func audit(_ db: Database, at time: Timestamp, actor: String, action: String, subject: String, detail: String) throws {
-        var chain: (sequence: Int64, hash: String)?
-        try audit(db, at: time, actor: actor, action: action, subject: subject, detail: detail, chain: &chain)
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1"))
+        try AuditEntry(
+            sequence: (last?[0] ?? 0) + 1, at: time, actor: actor, action: action, subject: subject, detail: detail,
+            previous: last?[1] ?? AuditEntry.genesis
+        ).insertCached(db)
     }
 
     /// GRDB errors hide statement arguments by default; keep only SQLite's message.
