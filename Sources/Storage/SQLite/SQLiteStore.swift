@@ -286,15 +286,15 @@ public final class SQLiteStore: Store {
     public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
         guard !credentials.isEmpty else { return }
         try write { db in
-            // Prefixes looked up in this transaction, by group.
-            var prefixes: [String: SharedPrefix] = [:]
+            // Prefixes looked up in this transaction, by group (nil: the group has none yet).
+            var prefixes: [String: SharedPrefix?] = [:]
             for credential in credentials {
                 let group = CredentialRow.groupKey(credential)
                 var prefix = try prefixes[group] ?? SharedPrefix.current(group, db)
                 if prefix.map({ !$0.isPrefix(of: credential.bytes) }) ?? true {
                     prefix = try SharedPrefix.make(group, for: credential, current: prefix, db) ?? prefix
                 }
-                prefixes[group] = prefix
+                prefixes[group] = .some(prefix)
                 do {
                     try CredentialRow.insert(credential, prefix: prefix, db)
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
