@@ -18,10 +18,11 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var revocations: [Revocation] = []
         var audit: [AuditEntry] = []
 
-        mutating func audit(_ time: Timestamp, _ actor: String, _ action: String, _ subject: String, _ detail: String) {
+        mutating func audit(_ time: Timestamp, _ actor: String, _ change: AuditChange) {
             audit.append(
                 AuditEntry(
-                    sequence: Int64(audit.count + 1), at: time, actor: actor, action: action, subject: subject, detail: detail,
+                    sequence: Int64(audit.count + 1), at: time, actor: actor, action: change.action, subject: change.subject,
+                    detail: change.detail,
                     previous: audit.last?.hash ?? AuditEntry.genesis))
         }
 
@@ -73,7 +74,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             guard state.units[unit.id] == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists") }
             state.units[unit.id] = unit
-            state.audit(time, actor, "unit.add", unit.id, "")
+            state.audit(time, actor, .unitAdded(unit))
         }
     }
 
@@ -89,9 +90,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             var stored = user
             stored.units.sort()
             state.users[user.id] = stored
-            state.audit(
-                time, actor, "user.add", user.id,
-                "role \(user.role.rawValue)" + (user.units.isEmpty ? "" : ", units \(user.units.joined(separator: " "))"))
+            state.audit(time, actor, .userAdded(user))
         }
     }
 
@@ -103,7 +102,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             try state.checkNew(client)
             state.files[client.id] = ClientFile(client: client)
-            state.audit(time, actor, "client.add", client.id, client.unit.map { "unit \($0)" } ?? "")
+            state.audit(time, actor, .clientAdded(client))
         }
     }
 
@@ -153,9 +152,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 stored.credentials = []
                 stored.revocations = []
                 state.files[file.client.id] = stored
-                state.audit(
-                    time, actor, "client.import", file.client.id,
-                    "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
+                state.audit(time, actor, .clientImported(file))
             }
         }
     }
@@ -166,7 +163,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased") }
             state.files[id] = ClientFile(client: StoredClient(id: id, unit: file.client.unit, registeredAt: file.client.registeredAt, erasedAt: time))
             state.users = state.users.filter { $0.value.client != id }
-            state.audit(time, actor, "client.erase", id, "")
+            state.audit(time, actor, .clientErased(id))
         }
     }
 
@@ -180,7 +177,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 throw StoreError(.duplicate, "pathway period \(period.id) already exists")
             }
             state.files[period.client]!.periods.append(period)
-            state.audit(time, actor, "pathway.start", period.client, "period \(period.id) in \(period.currentPhase ?? "?")")
+            state.audit(time, actor, .periodStarted(period))
         }
     }
 
@@ -188,7 +185,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             let (client, index) = try state.openPeriod(id, expected: expected)
             state.files[client]!.periods[index].phases.append(change)
-            state.audit(change.at, change.by, "pathway.advance", client, "period \(id): \(expected) → \(change.phase)")
+            state.audit(change.at, change.by, .phaseChanged(client: client, period: id, from: expected, to: change.phase))
         }
     }
 
@@ -197,7 +194,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             let (client, index) = try state.openPeriod(id, expected: expected)
             state.files[client]!.periods[index].closedAt = time
             state.files[client]!.periods[index].outcome = outcome
-            state.audit(time, actor, "pathway.close", client, "period \(id): outcome \(outcome)")
+            state.audit(time, actor, .periodClosed(client: client, period: id, outcome: outcome))
         }
     }
 
@@ -208,9 +205,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)")
             }
             state.files[client]!.assessments.append(assessment)
-            state.audit(
-                time, actor, "assessment.record", client,
-                "evidence \(assessment.evidence.rawValue)" + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
+            state.audit(time, actor, .assessmentRecorded(assessment, client: client))
         }
     }
 
@@ -218,7 +213,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             _ = try state.liveFile(client)
             state.files[client]!.attestations.append(attestation)
-            state.audit(time, actor, "attestation.record", client, "badge \(attestation.badge), role \(attestation.role.rawValue)")
+            state.audit(time, actor, .attestationRecorded(attestation, client: client))
         }
     }
 
@@ -232,8 +227,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 state.credentials.append(credential)
             }
             guard !credentials.isEmpty else { return }
-            let (subject, detail) = IssuedCredential.audit(credentials)
-            state.audit(time, actor, "credential.issue", subject, detail)
+            state.audit(time, actor, .credentialsIssued(credentials))
         }
     }
 
@@ -253,7 +247,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             }
             let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
             state.revocations.append(revocation)
-            state.audit(time, actor, "credential.revoke", id, "")
+            state.audit(time, actor, .credentialRevoked(id))
             return revocation
         }
     }

@@ -39,19 +39,6 @@ public struct IssuedCredential: Sendable, Hashable, Codable {
     }
 }
 
-extension IssuedCredential {
-    /// The subject and detail of the audit entry that records issuing these credentials together: one
-    /// entry naming every credential (with its badge, format and pseudonymous client), so that a bulk run
-    /// of thousands costs one entry per transaction rather than one per credential.
-    static func audit(_ credentials: [IssuedCredential]) -> (subject: String, detail: String) {
-        func line(_ credential: IssuedCredential) -> String {
-            "\(credential.badge) \(credential.format.rawValue) for \(credential.client)"
-        }
-        if credentials.count == 1 { return (credentials[0].id, line(credentials[0])) }
-        return ("\(credentials.count) credentials", credentials.map { "\($0.id) \(line($0))" }.joined(separator: "; "))
-    }
-}
-
 public struct Revocation: Sendable, Hashable, Codable {
     public var credentialID: String
     public var reason: String

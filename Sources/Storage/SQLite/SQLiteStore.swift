@@ -42,7 +42,7 @@ public final class SQLiteStore: Store {
         try write { db in
             guard try ActivityUnit.fetchOne(db, key: unit.id) == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists") }
             try unit.insert(db)
-            try Self.audit(db, at: time, actor: actor, action: "unit.add", subject: unit.id, detail: "")
+            try Self.audit(db, at: time, actor: actor, .unitAdded(unit))
         }
     }
 
@@ -61,9 +61,7 @@ public final class SQLiteStore: Store {
             }
             try UserRow(user).insert(db)
             for unit in user.units { try UnitMember(unit: unit, user: user.id).insert(db) }
-            try Self.audit(
-                db, at: time, actor: actor, action: "user.add", subject: user.id,
-                detail: "role \(user.role.rawValue)" + (user.units.isEmpty ? "" : ", units \(user.units.joined(separator: " "))"))
+            try Self.audit(db, at: time, actor: actor, .userAdded(user))
         }
     }
 
@@ -81,7 +79,7 @@ public final class SQLiteStore: Store {
     public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
             try Self.insertClient(client, db)
-            try Self.audit(db, at: time, actor: actor, action: "client.add", subject: client.id, detail: client.unit.map { "unit \($0)" } ?? "")
+            try Self.audit(db, at: time, actor: actor, .clientAdded(client))
         }
     }
 
@@ -97,18 +95,10 @@ public final class SQLiteStore: Store {
     }
 
     public func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError) {
-        var after = ""
-        var first = true
-        while true {
-            let batch: [ClientFile] = try read { db in
-                let clients = try StoredClient.filter(first || Column("id") > after).order(Column("id")).limit(512).fetchAll(db)
-                return try Self.files(of: clients, db)
-            }
-            guard let last = batch.last else { return }
-            first = false
-            after = last.client.id
+        for chunk in try clientChunks() {
+            let files = try read { db in try Self.files(from: chunk.first!, to: chunk.last!, db) }
             do {
-                for file in batch { try body(file) }
+                for file in files { try body(file) }
             } catch let error as StoreError {
                 throw error
             } catch {
@@ -117,9 +107,21 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
+    /// Every client id in order, in chunks of 512 that ``files(from:to:_:)`` reads with range queries.
+    private func clientChunks() throws(StoreError) -> [ArraySlice<String>] {
         let ids = try clientIDs()
-        let chunks = stride(from: 0, to: ids.count, by: 512).map { ids[$0..<min($0 + 512, ids.count)] }
+        return stride(from: 0, to: ids.count, by: 512).map { ids[$0..<min($0 + 512, ids.count)] }
+    }
+
+    /// The files of every client whose id sorts from `first` to `last`.
+    private static func files(from first: String, to last: String, _ db: Database) throws -> [ClientFile] {
+        try files(
+            of: StoredClient.fetchAll(db.cachedStatement(sql: "SELECT * FROM client WHERE id >= ? AND id <= ? ORDER BY id"), arguments: [first, last]),
+            db)
+    }
+
+    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
+        let chunks = try clientChunks()
         let results = ResultSlots<T>(count: chunks.count)
         let next = ResultSlots<Int>(count: 1)
         let writer = self.writer
@@ -129,11 +131,7 @@ public final class SQLiteStore: Store {
                 let first = chunks[chunk].first!, last = chunks[chunk].last!
                 let files: [ClientFile]
                 do {
-                    files = try writer.read { db in
-                        try Self.files(
-                            of: StoredClient.fetchAll(db.cachedStatement(sql: "SELECT * FROM client WHERE id >= ? AND id <= ? ORDER BY id"), arguments: [first, last]),
-                            db)
-                    }
+                    files = try writer.read { db in try Self.files(from: first, to: last, db) }
                 } catch {
                     results.set(chunk, .failure(StoreError(.database, "cannot read \(path): \(Self.describe(error))")))
                     continue
@@ -186,9 +184,7 @@ public final class SQLiteStore: Store {
                 for (position, award) in file.heldAwards.enumerated() {
                     try HeldAwardRow(award, client: id, position: position).insertCached(db)
                 }
-                try Self.audit(
-                    db, at: time, actor: actor, action: "client.import", subject: id,
-                    detail: "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
+                try Self.audit(db, at: time, actor: actor, .clientImported(file))
             }
         }
     }
@@ -206,7 +202,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM user WHERE client = ?", arguments: [id])
             client = StoredClient(id: id, unit: client.unit, registeredAt: client.registeredAt, erasedAt: time)
             try client.update(db)
-            try Self.audit(db, at: time, actor: actor, action: "client.erase", subject: id, detail: "")
+            try Self.audit(db, at: time, actor: actor, .clientErased(id))
         }
         // The erased rows may still sit in the write-ahead log: copy it into the database (where
         // secure_delete has zeroed them) and empty it.
@@ -227,9 +223,7 @@ public final class SQLiteStore: Store {
             }
             guard try PeriodRow.fetchOne(db, key: period.id) == nil else { throw StoreError(.duplicate, "pathway period \(period.id) already exists") }
             try Self.insertPeriod(period, db)
-            try Self.audit(
-                db, at: time, actor: actor, action: "pathway.start", subject: period.client,
-                detail: "period \(period.id) in \(period.currentPhase ?? "?")")
+            try Self.audit(db, at: time, actor: actor, .periodStarted(period))
         }
     }
 
@@ -237,9 +231,7 @@ public final class SQLiteStore: Store {
         try write { db in
             let (period, current) = try Self.openPeriod(id, expected: expected, db)
             try PhaseRow(change, period: id, sequence: current.sequence + 1).insertCached(db)
-            try Self.audit(
-                db, at: change.at, actor: change.by, action: "pathway.advance", subject: period.client,
-                detail: "period \(id): \(expected) → \(change.phase)")
+            try Self.audit(db, at: change.at, actor: change.by, .phaseChanged(client: period.client, period: id, from: expected, to: change.phase))
         }
     }
 
@@ -249,7 +241,7 @@ public final class SQLiteStore: Store {
             period.closedAt = time
             period.outcome = outcome
             try period.update(db)
-            try Self.audit(db, at: time, actor: actor, action: "pathway.close", subject: period.client, detail: "period \(id): outcome \(outcome)")
+            try Self.audit(db, at: time, actor: actor, .periodClosed(client: period.client, period: id, outcome: outcome))
         }
     }
 
@@ -263,10 +255,7 @@ public final class SQLiteStore: Store {
             }
             let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assessment WHERE client = ?", arguments: [client]) ?? 0
             try AssessmentRow(assessment, client: client, position: position).insertCached(db)
-            try Self.audit(
-                db, at: time, actor: actor, action: "assessment.record", subject: client,
-                detail: "evidence \(assessment.evidence.rawValue)"
-                    + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
+            try Self.audit(db, at: time, actor: actor, .assessmentRecorded(assessment, client: client))
         }
     }
 
@@ -275,9 +264,7 @@ public final class SQLiteStore: Store {
             _ = try Self.liveClient(client, db)
             let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attestation WHERE client = ?", arguments: [client]) ?? 0
             try AttestationRow(attestation, client: client, position: position).insertCached(db)
-            try Self.audit(
-                db, at: time, actor: actor, action: "attestation.record", subject: client,
-                detail: "badge \(attestation.badge), role \(attestation.role.rawValue)")
+            try Self.audit(db, at: time, actor: actor, .attestationRecorded(attestation, client: client))
         }
     }
 
@@ -301,8 +288,7 @@ public final class SQLiteStore: Store {
                     throw StoreError(.duplicate, "credential \(credential.id) is already recorded")
                 }
             }
-            let (subject, detail) = IssuedCredential.audit(credentials)
-            try Self.audit(db, at: time, actor: actor, action: "credential.issue", subject: subject, detail: detail)
+            try Self.audit(db, at: time, actor: actor, .credentialsIssued(credentials))
         }
     }
 
@@ -322,7 +308,7 @@ public final class SQLiteStore: Store {
             guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked") }
             let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
             try revocation.insert(db)
-            try Self.audit(db, at: time, actor: actor, action: "credential.revoke", subject: id, detail: "")
+            try Self.audit(db, at: time, actor: actor, .credentialRevoked(id))
             return revocation
         }
     }
@@ -441,10 +427,10 @@ public final class SQLiteStore: Store {
     }
 
     /// Appends an audit entry chained to the last one.
-    static func audit(_ db: Database, at time: Timestamp, actor: String, action: String, subject: String, detail: String) throws {
+    static func audit(_ db: Database, at time: Timestamp, actor: String, _ change: AuditChange) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1"))
         try AuditEntry(
-            sequence: (last?[0] ?? 0) + 1, at: time, actor: actor, action: action, subject: subject, detail: detail,
+            sequence: (last?[0] ?? 0) + 1, at: time, actor: actor, action: change.action, subject: change.subject, detail: change.detail,
             previous: last?[1] ?? AuditEntry.genesis
         ).insertCached(db)
     }

@@ -1,0 +1,67 @@
+import Credentials
+import Definitions
+
+/// What one change says in the audit log — action, subject and detail — written once here for every
+/// store, so that the SQLite and in-memory logs say exactly the same. Ids and kinds of change only, never
+/// names, contacts or the contents of assessments.
+struct AuditChange {
+    var action: String
+    var subject: String
+    var detail: String = ""
+
+    static func unitAdded(_ unit: ActivityUnit) -> AuditChange { AuditChange(action: "unit.add", subject: unit.id) }
+
+    static func userAdded(_ user: User) -> AuditChange {
+        AuditChange(
+            action: "user.add", subject: user.id,
+            detail: "role \(user.role.rawValue)" + (user.units.isEmpty ? "" : ", units \(user.units.joined(separator: " "))"))
+    }
+
+    static func clientAdded(_ client: StoredClient) -> AuditChange {
+        AuditChange(action: "client.add", subject: client.id, detail: client.unit.map { "unit \($0)" } ?? "")
+    }
+
+    static func clientImported(_ file: ClientFile) -> AuditChange {
+        AuditChange(
+            action: "client.import", subject: file.client.id,
+            detail: "\(file.assessments.count) assessments, \(file.attestations.count) attestations, \(file.heldAwards.count) held awards")
+    }
+
+    static func clientErased(_ id: String) -> AuditChange { AuditChange(action: "client.erase", subject: id) }
+
+    static func periodStarted(_ period: PathwayPeriod) -> AuditChange {
+        AuditChange(action: "pathway.start", subject: period.client, detail: "period \(period.id) in \(period.currentPhase ?? "?")")
+    }
+
+    static func phaseChanged(client: String, period: String, from expected: String, to phase: String) -> AuditChange {
+        AuditChange(action: "pathway.advance", subject: client, detail: "period \(period): \(expected) → \(phase)")
+    }
+
+    static func periodClosed(client: String, period: String, outcome: String) -> AuditChange {
+        AuditChange(action: "pathway.close", subject: client, detail: "period \(period): outcome \(outcome)")
+    }
+
+    static func assessmentRecorded(_ assessment: StoredAssessment, client: String) -> AuditChange {
+        AuditChange(
+            action: "assessment.record", subject: client,
+            detail: "evidence \(assessment.evidence.rawValue)" + (assessment.checkpoint.map { ", checkpoint \($0)" } ?? ""))
+    }
+
+    static func attestationRecorded(_ attestation: StoredAttestation, client: String) -> AuditChange {
+        AuditChange(action: "attestation.record", subject: client, detail: "badge \(attestation.badge), role \(attestation.role.rawValue)")
+    }
+
+    /// Issuing credentials together: one entry naming every credential (with its badge, format and
+    /// pseudonymous client), so that a bulk run costs one entry per transaction rather than one per credential.
+    static func credentialsIssued(_ credentials: [IssuedCredential]) -> AuditChange {
+        func line(_ credential: IssuedCredential) -> String {
+            "\(credential.badge) \(credential.format.rawValue) for \(credential.client)"
+        }
+        if credentials.count == 1 { return AuditChange(action: "credential.issue", subject: credentials[0].id, detail: line(credentials[0])) }
+        return AuditChange(
+            action: "credential.issue", subject: "\(credentials.count) credentials",
+            detail: credentials.map { "\($0.id) \(line($0))" }.joined(separator: "; "))
+    }
+
+    static func credentialRevoked(_ id: String) -> AuditChange { AuditChange(action: "credential.revoke", subject: id) }
+}
