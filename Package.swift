@@ -80,6 +80,8 @@ let package = Package(
                 "Credentials",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C interface, for the write-ahead-log hook that schedules checkpoints.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

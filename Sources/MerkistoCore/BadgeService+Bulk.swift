@@ -190,7 +190,9 @@ final class GroupCommitter: @unchecked Sendable {
     private let progress: @Sendable (Int, Int, Int) -> Void
     // `condition` guards the fields below.
     private let condition = NSCondition()
-    private var pending: [IssuedCredential] = []
+    /// Submissions waiting, whole (taking part of one would copy what follows it).
+    private var pending: [[IssuedCredential]] = []
+    private var pendingCount = 0
     private var pendingClients = 0
     /// Groups committed, kept until a worker takes them back: the memory of a credential is then freed by
     /// a thread that allocates credentials, not by the committer (freeing into another thread's heap makes
@@ -229,9 +231,12 @@ final class GroupCommitter: @unchecked Sendable {
     /// Adds signed credentials (maybe none: then only the clients done are counted).
     func submit(_ credentials: [IssuedCredential], clients done: Int) {
         let finished: [[IssuedCredential]] = condition.withLock {
-            while stopped == nil, pending.count >= 2 * maximum { condition.wait() }
+            while stopped == nil, pendingCount >= 2 * maximum { condition.wait() }
             guard stopped == nil else { return [] }
-            pending += credentials
+            if !credentials.isEmpty {
+                pending.append(credentials)
+                pendingCount += credentials.count
+            }
             pendingClients += done
             condition.broadcast()
             defer { returned.removeAll() }
@@ -243,19 +248,27 @@ final class GroupCommitter: @unchecked Sendable {
 
     private func run() {
         while true {
-            let (group, done): ([IssuedCredential], Int) = condition.withLock {
+            let (taken, done): ([[IssuedCredential]], Int) = condition.withLock {
                 while pending.isEmpty, pendingClients == 0, !closed, stopped == nil { condition.wait() }
                 guard stopped == nil, !(pending.isEmpty && pendingClients == 0 && closed) else { return ([], -1) }
-                let count = min(pending.count, maximum)
-                let group = Array(pending.prefix(count))
+                // Whole submissions, at least one, as long as they fit in `maximum`.
+                var count = 0
+                var total = 0
+                while count < pending.count, count == 0 || total + pending[count].count <= maximum {
+                    total += pending[count].count
+                    count += 1
+                }
+                let taken = Array(pending[..<count])
                 pending.removeFirst(count)
+                pendingCount -= total
                 let done = pending.isEmpty ? pendingClients : 0
                 if pending.isEmpty { pendingClients = 0 }
                 committing = true
                 condition.broadcast()
-                return (group, done)
+                return (taken, done)
             }
             guard done >= 0 else { break }
+            let group = taken.count == 1 ? taken[0] : Array(taken.joined())
             var reason: String?
             do {
                 if !group.isEmpty { try store.recordCredentials(group, by: actor, at: time) }
@@ -270,7 +283,7 @@ final class GroupCommitter: @unchecked Sendable {
                     return nil
                 }
                 committed += group.map { BulkIssue.Issued(id: $0.id, client: $0.client, badge: $0.badge, language: $0.language) }
-                returned.append(group)
+                returned.append(contentsOf: taken)
                 clientsDone += done
                 return (committed.count, clientsDone)
             }

@@ -3,8 +3,9 @@ import Credentials
 import Definitions
 import Foundation
 import GRDB
-import Storage
 import Testing
+
+@testable import Storage
 
 /// The same behaviour from every store: the SQLite store on disk and the in-memory one.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
@@ -145,6 +146,35 @@ struct StoreTests {
         let check = try SQLiteStore(path: path).verifyAudit()
         #expect(!check.isIntact)
         #expect(check.problems.contains { $0.hasPrefix("entry 2:") })
+    }
+
+    @Test("the write-ahead log is copied into the database in the background, on a connection of its own")
+    func backgroundCheckpoint() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-checkpoint-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/merkisto.sqlite"
+        func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
+        let store = try SQLiteStore(path: path)
+        let empty = size(path)
+        // About 24 MB of credentials that share no prefix: well past the log size that asks for a checkpoint.
+        for group in 0..<12 {
+            let credentials = (0..<500).map { index in
+                var stored = credential("urn:uuid:\(group)-\(index)")
+                stored.bytes = [UInt8](repeating: 0, count: 4000)
+                stored.bytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+                return stored
+            }
+            try store.recordCredentials(credentials, by: "test", at: t0)
+        }
+        // Everything is in the log (and durable) at once; the database file catches up soon after, copied by
+        // the checkpointer's own connection.
+        let deadline = Date().addingTimeInterval(60)
+        while size(path) < empty + 16_000_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(size(path) >= empty + 16_000_000)
+        #expect(store.backgroundCheckpoints > 0)
+        #expect(try store.credential(id: "urn:uuid:11-499")?.bytes.count == 4000)
+        #expect(try store.verifyAudit().isIntact)
     }
 
     @Test("a ledger written by Merkisto 0.x is migrated in: credentials kept, audit chained")

@@ -99,9 +99,10 @@ public struct CredentialIssuer: Sendable {
         now: Timestamp
     ) throws -> IssuedDocument {
         let issuedAt = Timestamp(microseconds: now.seconds * 1_000_000)
-        // All the randomness of one credential in one call: its id, a subject id, a salt.
+        // All the randomness of one credential in one call: its id, a subject id, a salt. The id is ordered by
+        // time; the subject id is wholly random (it tells nothing, not even when).
         let random = randomBytes(40)
-        let uuid = Recipient.uuid(from: random[0..<16])
+        let uuid = Recipient.timeOrderedUUID(random: random[0..<8])
 
         switch format {
         case .ob3JWT:

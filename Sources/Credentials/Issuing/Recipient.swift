@@ -35,11 +35,41 @@ public enum Recipient: Sendable, Equatable {
 
     /// A version 4 UUID from 16 bytes the caller drew from a cryptographic generator.
     static func uuid(from random: ArraySlice<UInt8>) -> String {
+        var bytes = Array(random.prefix(16))
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        return uuidText(bytes)
+    }
+
+    /// A version 7 UUID (RFC 9562 §5.7) for now, with 8 random bytes the caller drew from a cryptographic
+    /// generator. Credential ids are these: ids made later sort later, so the store's index of credential
+    /// ids grows at its end rather than at a random page for every credential (with random ids, each
+    /// credential rewrote a 16 KB index page: five times the bytes of the credential itself).
+    static func timeOrderedUUID(random: ArraySlice<UInt8>) -> String {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        let nanoseconds = UInt64(time.tv_nsec)
+        return timeOrderedUUID(
+            milliseconds: UInt64(time.tv_sec) * 1000 + nanoseconds / 1_000_000,
+            fraction: UInt16((nanoseconds % 1_000_000) * 4096 / 1_000_000), random: random)
+    }
+
+    /// A version 7 UUID: 48 bits of Unix time in milliseconds, the version, the fraction of the millisecond
+    /// in 12 bits (method 3 of RFC 9562 §6.2, so ids of one millisecond keep their order too), the variant,
+    /// and 62 random bits.
+    static func timeOrderedUUID(milliseconds: UInt64, fraction: UInt16, random: ArraySlice<UInt8>) -> String {
+        var bytes = (0..<6).map { UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * $0)) }
+        bytes.append(0x70 | UInt8(truncatingIfNeeded: fraction >> 8) & 0x0F)
+        bytes.append(UInt8(truncatingIfNeeded: fraction))
+        bytes += random.prefix(8)
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        return uuidText(bytes)
+    }
+
+    private static func uuidText(_ bytes: [UInt8]) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(36)
-        for (index, var byte) in random.prefix(16).enumerated() {
-            if index == 6 { byte = byte & 0x0F | 0x40 }
-            if index == 8 { byte = byte & 0x3F | 0x80 }
+        for (index, byte) in bytes.enumerated() {
             if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
             text.append(Hex.digits[Int(byte >> 4)])
             text.append(Hex.digits[Int(byte & 0x0F)])

@@ -10,20 +10,24 @@ import GRDB
 /// Created on first use. A database written by an earlier Merkisto (the award ledger: credentials,
 /// revocations, audit log) is migrated in place: its audit entries are chained, its credentials kept.
 public final class SQLiteStore: Store {
-    private let writer: any DatabaseWriter
+    private let writer: DatabasePool
+    private let checkpointer: Checkpointer
     public let path: String
 
     /// Opens the database at `path`, creating it when it does not exist.
     public init(path: String) throws(StoreError) {
         self.path = path
+        let checkpointer = Checkpointer(path: path)
+        self.checkpointer = checkpointer
         do {
             var configuration = Configuration()
             configuration.prepareDatabase { db in
                 // 16 KB pages (for a new database; an existing one keeps its own): a credential's row fits in a
-                // page, so bulk issuing writes about half as many pages. Checkpoints every 2,048 pages (32 MB of
-                // log) rather than every 1,000: fewer stalls in the middle of bulk work.
+                // page, so bulk issuing writes about half as many pages. The log is copied into the database
+                // in the background (`Checkpointer`), and kept under 64 MB on disk once it starts over.
                 try db.execute(
-                    sql: "PRAGMA page_size = 16384; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 2048")
+                    sql: "PRAGMA page_size = 16384; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA journal_size_limit = 67108864")
+                checkpointer.install(on: db)
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
@@ -32,6 +36,20 @@ public final class SQLiteStore: Store {
             throw StoreError(.database, "cannot open the database \(path): \(Self.describe(error))")
         }
     }
+
+    deinit {
+        // The log hook points at the checkpointer: close the connections that have it first.
+        checkpointer.close()
+        do {
+            try writer.close()
+        } catch {
+            // A connection still in use keeps its hook; keep the checkpointer alive with it.
+            _ = Unmanaged.passRetained(checkpointer)
+        }
+    }
+
+    /// How many times the log was copied into the database in the background (for tests).
+    var backgroundCheckpoints: Int { checkpointer.backgroundCheckpoints }
 
     /// Whether a database file exists at `path` (commands that only read refuse to create one).
     public static func exists(at path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
@@ -207,7 +225,9 @@ public final class SQLiteStore: Store {
         // The erased rows may still sit in the write-ahead log: copy it into the database (where
         // secure_delete has zeroed them) and empty it.
         do {
-            try writer.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try checkpointer.exclusively {
+                try writer.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            }
         } catch {
             throw StoreError(.database, "the client was erased, but the write-ahead log could not be emptied: \(Self.describe(error))")
         }
