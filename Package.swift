@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // Only the tests use jwt-kit: an independent JOSE implementation that must accept what we sign
         // and sign what we accept.
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
@@ -91,6 +94,18 @@ let package = Package(
             dependencies: ["Basics", "Definitions", "Evaluation", "Credentials", "Storage"],
             swiftSettings: swiftSettings
         ),
+        // The HTTP front end: hosted documents, the JSON API, sign-in (Hummingbird 2).
+        .target(
+            name: "Server",
+            dependencies: [
+                "Basics", "Credentials", "MerkistoCore", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "merkisto",
             dependencies: [
@@ -100,7 +115,9 @@ let package = Package(
                 "Credentials",
                 "Storage",
                 "MerkistoCore",
+                "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -131,6 +148,17 @@ let package = Package(
             dependencies: [
                 "Basics", "Credentials", "Definitions", "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Server", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

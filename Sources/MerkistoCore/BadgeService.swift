@@ -276,21 +276,6 @@ public struct BadgeService: Sendable {
         try issuers.issuer(language) { try CredentialIssuer(compiled: compiled, keys: keys, baseURL: baseURL, language: language) }
     }
 
-    /// Writes every public document a verifier needs; returns the publisher's base URL and the paths written.
-    public func publish(to directory: String) throws -> (base: String, paths: [String]) {
-        let publisher = try CredentialPublisher(compiled: compiled, keys: keys, baseURL: baseURL)
-        let revoked = try stored { () throws(StoreError) in try store.revocations() }.map {
-            CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason)
-        }
-        let hosted = try stored { () throws(StoreError) in try store.credentials() }.filter { $0.format == .ob2Hosted }.compactMap { credential in
-            credential.id.hasPrefix(publisher.layout.base)
-                ? CredentialPublisher.HostedAssertion(
-                    id: credential.id, path: String(credential.id.dropFirst(publisher.layout.base.count)), bytes: credential.bytes)
-                : nil
-        }
-        return (publisher.layout.base, try publisher.publish(to: directory, revoked: revoked, hosted: hosted))
-    }
-
     // MARK: Helpers
 
     private func liveFile(_ id: String) throws(CoreError) -> ClientFile {

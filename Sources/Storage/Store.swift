@@ -65,6 +65,8 @@ public protocol Store: Sendable {
     /// Revokes a credential; revoking twice is an error.
     func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation
     func revocations() throws(StoreError) -> [Revocation]
+    /// The revocation of one credential, if it is revoked.
+    func revocation(of credential: String) throws(StoreError) -> Revocation?
 
     // MARK: Audit
 

@@ -26,7 +26,10 @@ struct StoreOptions: ParsableArguments {
         return Ledger(store: try open(command))
     }
 
-    func open(_ command: String) throws -> SQLiteStore {
+    func open(_ command: String) throws -> SQLiteStore { try Self.open(path, command) }
+
+    /// Opens (or creates) the database at `path`; a failure is printed and ends the command with status 1.
+    static func open(_ path: String, _ command: String) throws -> SQLiteStore {
         do {
             return try SQLiteStore(path: path)
         } catch {

@@ -38,4 +38,16 @@ struct CredentialIDTests {
             previous = ordered
         }
     }
+
+    @Test("OB 2.0 assertions keep version 4 ids (the OB 2.0 validator reads only versions 1-5)", arguments: [CredentialFormat.ob2Signed, .ob2Hosted])
+    func ob2IDsAreRandom(format: CredentialFormat) throws {
+        let directory = try Setup.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let issuer = try CredentialIssuer(compiled: Setup.compiled, keys: Setup.keyStore(in: directory), baseURL: "https://badges.example.org/")
+        let id = try issuer.issue(Setup.client, badge: "sahkoposti-ja-liitteet", format: format, recipient: .anonymous, now: Setup.now).id
+        let text = id.hasPrefix("urn:uuid:") ? String(id.dropFirst("urn:uuid:".count)) : String(id.split(separator: "/").last!.dropLast(".json".count))
+        let uuid = try #require(UUID(uuidString: text)).uuid
+        #expect(uuid.6 >> 4 == 4)
+        #expect(uuid.8 >> 6 == 0b10)
+    }
 }

@@ -99,10 +99,11 @@ public struct CredentialIssuer: Sendable {
         now: Timestamp
     ) throws -> IssuedDocument {
         let issuedAt = Timestamp(microseconds: now.seconds * 1_000_000)
-        // All the randomness of one credential in one call: its id, a subject id, a salt. The id is ordered by
-        // time; the subject id is wholly random (it tells nothing, not even when).
+        // All the randomness of one credential in one call: its id, a subject id, a salt. An OB 3.0 credential's
+        // id is ordered by time (version 7); OB 2.0 ids stay version 4, the only kinds (1-5) the 1EdTech OB 2.0
+        // validator reads as a UUID. The subject id is wholly random (it tells nothing, not even when).
         let random = randomBytes(40)
-        let uuid = Recipient.timeOrderedUUID(random: random[0..<8])
+        let uuid = format == .ob3JWT ? Recipient.timeOrderedUUID(random: random[0..<8]) : Recipient.uuid(from: random[0..<16])
 
         switch format {
         case .ob3JWT:

@@ -1,7 +1,7 @@
 import Basics
 public import Definitions
 public import Evaluation
-import Foundation
+public import Foundation
 
 /// Everything a verifier needs, as static files whose ids are URLs under the base URL (see ``PublishLayout``).
 public struct CredentialPublisher: Sendable {
@@ -43,17 +43,34 @@ public struct CredentialPublisher: Sendable {
         }
     }
 
+    /// One public document: where it goes under the base URL and its exact bytes.
+    public struct Document: Sendable {
+        public var path: String
+        public var bytes: Data
+    }
+
     /// Writes every public document into `directory`; returns the relative paths written.
     @discardableResult
     public func publish(to directory: String, revoked: [RevokedEntry], hosted: [HostedAssertion]) throws -> [String] {
-        var written: [String] = []
-        func write(_ path: String, _ data: Data) throws {
-            let full = directory + "/" + path
-            try FileManager.default.createDirectory(
-                atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try KeyStore.writeAtomically(data, to: full)
-            written.append(path)
+        let documents = try documents(revoked: revoked, hosted: hosted)
+        for document in documents {
+            let full = directory + "/" + document.path
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try KeyStore.writeAtomically(document.bytes, to: full)
         }
+        return documents.map(\.path)
+    }
+
+    /// Every public document, in the order `publish` writes them: what a server hosts is these very bytes.
+    public func documents(revoked: [RevokedEntry], hosted: [HostedAssertion]) throws -> [Document] {
+        try lastingDocuments() + revocationLists(revoked) + hostedAssertions(hosted, revoked: revoked)
+    }
+
+    /// The documents that change only with the definitions and the keys: issuer profiles, achievements,
+    /// badge classes, images and keys.
+    public func lastingDocuments() throws -> [Document] {
+        var written: [Document] = []
+        func write(_ path: String, _ data: Data) throws { written.append(Document(path: path, bytes: data)) }
         func write(_ path: String, _ document: JSONValue) throws { try write(path, try document.encoded()) }
 
         let ob3 = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language)
@@ -96,25 +113,40 @@ public struct CredentialPublisher: Sendable {
         }
         try write(layout.jwksPath, .object(["keys": .array(jwks)]))
         try write(layout.wellKnownJWKSPath, .object(["keys": .array(jwks)]))
-
-        try write(
-            layout.revocationListPath,
-            .object([
-                "id": .string(layout.revocationList),
-                "issuer": .string(layout.issuerProfile),
-                "revokedCredential": .array(
-                    revoked.map { .object(["id": .string($0.id), "revoked": true, "revocationReason": .string($0.reason)]) }),
-            ]))
-        try write(layout.ob2RevocationListPath, ob2.revocationList(revoked.map { ($0.id, $0.reason) }))
-
-        let revokedIDs = Dictionary(revoked.map { ($0.id, $0.reason) }, uniquingKeysWith: { first, _ in first })
-        for assertion in hosted {
-            if let reason = revokedIDs[assertion.id] {
-                try write(assertion.path, .object(["id": .string(assertion.id), "revoked": true, "revocationReason": .string(reason)]))
-            } else {
-                try write(assertion.path, Data(assertion.bytes))
-            }
-        }
         return written
+    }
+
+    /// The 1EdTech revocation list (OB 3.0) and the OB 2.0 RevocationList.
+    public func revocationLists(_ revoked: [RevokedEntry]) throws -> [Document] {
+        let ob2 = OB2DocumentBuilder(layout: layout, issuer: issuer, language: language)
+        let list = JSONValue.object([
+            "id": .string(layout.revocationList),
+            "issuer": .string(layout.issuerProfile),
+            "revokedCredential": .array(
+                revoked.map { .object(["id": .string($0.id), "revoked": true, "revocationReason": .string($0.reason)]) }),
+        ])
+        return [
+            Document(path: layout.revocationListPath, bytes: try list.encoded()),
+            Document(path: layout.ob2RevocationListPath, bytes: try ob2.revocationList(revoked.map { ($0.id, $0.reason) }).encoded()),
+        ]
+    }
+
+    /// Hosted OB 2.0 assertions: each as issued, or, once revoked, what its URL then answers with.
+    public func hostedAssertions(_ hosted: [HostedAssertion], revoked: [RevokedEntry]) throws -> [Document] {
+        let revokedIDs = Dictionary(revoked.map { ($0.id, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        return try hosted.map { assertion in
+            if let reason = revokedIDs[assertion.id] {
+                return Document(path: assertion.path, bytes: try Self.revokedAssertion(id: assertion.id, reason: reason))
+            }
+            return Document(path: assertion.path, bytes: Data(assertion.bytes))
+        }
+    }
+
+    /// What a revoked hosted OB 2.0 assertion's URL answers with (beside `410 Gone` when served): the
+    /// assertion's id, `revoked` and the reason, as a JSON-LD document (OB 2.0, "Revocation").
+    public static func revokedAssertion(id: String, reason: String) throws -> Data {
+        try JSONValue.object([
+            "@context": OB2DocumentBuilder.context, "type": "Assertion", "id": .string(id), "revoked": true, "revocationReason": .string(reason),
+        ]).encoded()
     }
 }

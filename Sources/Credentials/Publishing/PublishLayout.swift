@@ -31,6 +31,17 @@ public struct PublishLayout: Sendable {
     public var ob2RevocationListPath: String { "ob2/revocations.json" }
     public func hostedAssertion(_ uuid: String) -> String { base + hostedAssertionPath(uuid) }
     public func hostedAssertionPath(_ uuid: String) -> String { "ob2/assertions/\(uuid).json" }
+    /// Where a server answers with an OB 3.0 credential (`urn:uuid:UUID`) by its unguessable id.
+    public func credential(_ uuid: String) -> String { base + credentialPath(uuid) }
+    public func credentialPath(_ uuid: String) -> String { "credentials/\(uuid)" }
+
+    /// The UUID in a credential path (`credentials/UUID`), if the path is one.
+    public func credentialUUID(fromPath path: String) -> String? {
+        guard path.hasPrefix("credentials/") else { return nil }
+        let uuid = path.dropFirst("credentials/".count)
+        guard uuid.utf8.count == 36, uuid.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || Hex.digits.contains($0) }) else { return nil }
+        return String(uuid)
+    }
 
     /// The key id in a `kid` URL or a CryptographicKey URL published by this layout, if it is one.
     public static func kid(fromKeyURL url: String) -> String? {

@@ -256,6 +256,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state in state.revocations }
     }
 
+    public func revocation(of credential: String) throws(StoreError) -> Revocation? {
+        try locked { state in state.revocations.first { $0.credentialID == credential } }
+    }
+
     public func auditLog() throws(StoreError) -> [AuditEntry] {
         try locked { state in state.audit }
     }

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Checks `merkisto serve` from outside, as a verifier meets it: the real binary on 127.0.0.1, checked by the
+public reference validators in ../shared/tools/peers (code we did not write).
+
+  * `merkisto serve --demo` starts on a fresh database and answers /healthz;
+  * ob2_verify.py (1EdTech openbadges-validator-core) verifies a hosted and a signed OB 2.0 assertion whose
+    issuer, badge class, image, key and revocation list it fetches from the server;
+  * ob3_verify.py (openbadgeslib + the OB 3.0 JSON Schema) verifies an OB 3.0 credential fetched from the
+    server by its id, with the JWK from the server's JWKS;
+  * after both OB 2.0 assertions are revoked (by `merkisto revoke` on the same database while the server
+    runs), the server answers 410 Gone for the hosted one and ob2_verify.py fails both;
+  * SIGTERM stops the server with exit status 0, and the audit chain of the database is intact.
+
+Usage: python3 Scripts/check-serve.py PATH/TO/merkisto PATH/TO/shared/tools/peers [--port 8797]
+"""
+import argparse
+import base64
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fetch(url):
+    """(status, body) of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def credentials(database):
+    """{id: (format, bytes)} of every stored credential (a shared prefix, when there is one, joined back)."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT credential.id, credential.format, credentialPrefix.bytes, credential.bytes FROM credential "
+            "LEFT JOIN credentialPrefix ON credentialPrefix.id = credential.prefix").fetchall()
+    return {ident: (kind, bytes(prefix or b"") + bytes(rest)) for ident, kind, prefix, rest in rows}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("merkisto")
+    parser.add_argument("peers")
+    parser.add_argument("--port", type=int, default=8797)
+    args = parser.parse_args()
+    base = f"http://127.0.0.1:{args.port}/"
+    work = tempfile.mkdtemp(prefix="merkisto-serve-")
+    database = os.path.join(work, "merkisto.sqlite")
+    failures = []
+
+    def expect(name, ok, detail=""):
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+        if not ok:
+            failures.append(name)
+            if detail:
+                print("     " + str(detail).strip().replace("\n", "\n     ")[:2000])
+
+    def peer(script, *more):
+        return subprocess.run([sys.executable, os.path.join(args.peers, script), *more], capture_output=True, text=True, cwd=work)
+
+    server = subprocess.Popen(
+        [args.merkisto, "serve", "--demo", "--port", str(args.port), "--db", database,
+         "--definitions", os.path.join(ROOT, "BadgeDefinitions"), "--examples", os.path.join(ROOT, "examples", "clients")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                if fetch(base + "healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if server.poll() is not None or time.time() > deadline:
+                print(server.stdout.read() if server.poll() is not None else "(no answer in 120 s)")
+                print("check-serve: the server did not start", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        expect("the server answers /healthz", True)
+
+        stored = credentials(database)
+        hosted = next(ident for ident, (kind, _) in stored.items() if kind == "ob2-hosted")
+        signed = next(body.decode() for kind, body in stored.values() if kind == "ob2-signed")
+        signed_id = next(ident for ident, (kind, _) in stored.items() if kind == "ob2-signed")
+        token_id = next(ident for ident, (kind, _) in stored.items() if kind == "ob3-jwt")
+
+        result = peer("ob2_verify.py", hosted)
+        expect("ob2_verify.py verifies the hosted OB 2.0 assertion served by merkisto serve", result.returncode == 0, result.stdout + result.stderr)
+        result = peer("ob2_verify.py", signed)
+        expect("ob2_verify.py verifies the signed OB 2.0 assertion against the served issuer and key", result.returncode == 0, result.stdout + result.stderr)
+
+        status, token = fetch(base + "credentials/" + token_id[len("urn:uuid:"):])
+        expect("the OB 3.0 credential is served by its id", status == 200 and token == stored[token_id][1], status)
+        header = json.loads(base64.urlsafe_b64decode(token.split(b".")[0] + b"=" * (-len(token.split(b".")[0]) % 4)))
+        status, jwks = fetch(base + "keys/jwks.json")
+        jwk = next((key for key in json.loads(jwks)["keys"] if header["kid"].endswith("/" + key["kid"] + ".json")), None)
+        expect("the server's JWKS has the credential's key", status == 200 and jwk is not None, header)
+        if jwk is not None:
+            with open(os.path.join(work, "jwk.json"), "w") as file:
+                json.dump(jwk, file)
+            result = peer("ob3_verify.py", token.decode(), "--key", os.path.join(work, "jwk.json"))
+            expect("ob3_verify.py verifies the OB 3.0 credential fetched from the server", result.returncode == 0, result.stdout + result.stderr)
+
+        for ident in (hosted, signed_id):
+            result = subprocess.run([args.merkisto, "revoke", ident, "--reason", "issued by mistake", "--db", database], capture_output=True, text=True)
+            expect(f"merkisto revoke {ident[:40]}…", result.returncode == 0, result.stderr)
+        status, body = fetch(hosted)
+        expect("the revoked hosted assertion answers 410 Gone with the reason", status == 410 and b"issued by mistake" in body, (status, body[:200]))
+        result = peer("ob2_verify.py", hosted)
+        # validator-core reads neither the status nor `revoked`: it fails the URL because what it now answers is
+        # no longer a whole assertion (no recipient, badge or verification).
+        expect("ob2_verify.py fails the revoked hosted assertion", result.returncode == 1, result.stdout + result.stderr)
+        result = peer("ob2_verify.py", signed)
+        expect("ob2_verify.py fails the revoked signed assertion (the served revocation list names it)",
+               result.returncode == 1 and "revoked" in (result.stdout + result.stderr).lower(), result.stdout + result.stderr)
+
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            code = None
+        expect("SIGTERM stops the server with exit status 0", code == 0, server.stdout.read() if code is not None else "still running after 30 s")
+        result = subprocess.run([args.merkisto, "audit", "verify", "--db", database], capture_output=True, text=True)
+        expect("the audit chain is intact afterwards", result.returncode == 0, result.stdout + result.stderr)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    if failures:
+        print(f"check-serve: {len(failures)} check(s) failed", file=sys.stderr)
+        return 1
+    print("check-serve: the served documents pass the reference validators")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

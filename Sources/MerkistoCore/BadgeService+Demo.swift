@@ -1,0 +1,67 @@
+import Basics
+import Credentials
+import Foundation
+public import Storage
+
+/// What `seedDemo` made.
+public struct DemoSeed: Sendable {
+    public var unit: String
+    /// The demo users by role.
+    public var admin: String
+    public var instructor: String
+    public var clientUser: String
+    public var clients: [String]
+    public var credentials: [IssuedCredential]
+}
+
+extension BadgeService {
+    /// Fills an empty store with a working example: signing keys (ES256 for OB 3.0, RS256 for OB 2.0), a
+    /// work-activity unit, the example client records (each with a pathway period that starts at their
+    /// first assessment), an admin, an instructor for the unit and a client user, and the badges the
+    /// clients have earned, issued — as OB 3.0 VC-JWTs, and one as a hosted and one as a signed OB 2.0
+    /// assertion.
+    ///
+    /// - Parameter examples: client-record files (the JSON of `examples/clients/`), by file name.
+    public func seedDemo(examples: [(name: String, bytes: [UInt8])], by actor: String) throws -> DemoSeed {
+        guard try stored({ () throws(StoreError) in try store.clientIDs() }).isEmpty else {
+            throw CoreError(.conflict, "the database already has clients; the demo starts from an empty one")
+        }
+        let time = now
+        let existing = try keys.list()
+        if !existing.contains(where: { $0.algorithm == .es256 && $0.isActive }) { _ = try keys.generate(.es256, kid: "demo-es256", now: time) }
+        if !existing.contains(where: { $0.algorithm == .rs256 && $0.isActive }) { _ = try keys.generate(.rs256, kid: "demo-rs256", now: time) }
+
+        let unit = "demo-paja"
+        try addUnit(id: unit, name: "Demo work activity", by: actor)
+        var clients: [String] = []
+        for example in examples.sorted(by: { $0.name < $1.name }) {
+            let file = try importRecord(example.bytes, by: actor)
+            let id = file.client.id
+            clients.append(id)
+            let first = file.assessments.map(\.assessedAt).min() ?? time
+            let day: Int64 = 86_400 * 1_000_000
+            let start = Timestamp(microseconds: first.microseconds - day, offsetSeconds: first.offsetSeconds)
+            let end = Timestamp(microseconds: start.microseconds + 183 * day, offsetSeconds: first.offsetSeconds)
+            _ = try startPathway(client: id, decisionStart: start, decisionEnd: end, at: start, by: actor)
+        }
+        try addUser(id: "demo-admin", role: .admin, displayName: "Demo admin", by: actor)
+        try addUser(id: "demo-ohjaaja", role: .instructor, displayName: "Demo instructor", units: [unit], by: actor)
+        var credentials: [IssuedCredential] = []
+        if let first = clients.first {
+            try addUser(id: "demo-asiakas", role: .client, client: first, by: actor)
+        }
+        let bulk = try issueAllEarned(clients: clients, by: actor)
+        if let failure = bulk.failure { throw CoreError(.failure, "the demo could not issue its credentials: \(failure)") }
+        for issued in bulk.issued {
+            credentials.append(try ledger.credential(id: issued.id))
+        }
+        // One hosted and one signed OB 2.0 assertion, so that every kind of public URL has something to show.
+        if let sample = bulk.issued.first {
+            credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Hosted, by: actor))
+            credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Signed, by: actor))
+        }
+        return DemoSeed(
+            unit: unit, admin: "demo-admin", instructor: "demo-ohjaaja", clientUser: clients.isEmpty ? "" : "demo-asiakas", clients: clients,
+            credentials: credentials)
+    }
+}

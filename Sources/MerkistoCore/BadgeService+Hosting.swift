@@ -1,0 +1,72 @@
+import Basics
+public import Credentials
+public import Foundation
+import Storage
+
+/// A credential as its public URL answers for it.
+public enum HostedCredential: Sendable, Equatable {
+    /// A hosted OB 2.0 assertion, as issued.
+    case assertion(Data)
+    /// A hosted OB 2.0 assertion that was revoked: `410 Gone` with this body (the same bytes `publish` writes).
+    case revokedAssertion(Data)
+    /// An OB 3.0 VC-JWT (compact JWS), fetched by its unguessable id; revoked or not, the token is the same
+    /// and its revocation is in the revocation list that it names.
+    case token(Data)
+}
+
+extension BadgeService {
+    /// The publisher for the definitions, keys and base URL of this service.
+    public func publisher() throws -> CredentialPublisher {
+        try CredentialPublisher(compiled: compiled, keys: keys, baseURL: baseURL)
+    }
+
+    /// Writes every public document a verifier needs; returns the publisher's base URL and the paths written.
+    public func publish(to directory: String) throws -> (base: String, paths: [String]) {
+        let publisher = try publisher()
+        let hosted = try stored { () throws(StoreError) in try store.credentials() }.filter { $0.format == .ob2Hosted }.compactMap { credential in
+            credential.id.hasPrefix(publisher.layout.base)
+                ? CredentialPublisher.HostedAssertion(
+                    id: credential.id, path: String(credential.id.dropFirst(publisher.layout.base.count)), bytes: credential.bytes)
+                : nil
+        }
+        return (publisher.layout.base, try publisher.publish(to: directory, revoked: try revokedEntries(), hosted: hosted))
+    }
+
+    /// The revocation lists as they stand now (the same bytes `publish` writes).
+    public func revocationLists() throws -> [CredentialPublisher.Document] {
+        try publisher().revocationLists(try revokedEntries())
+    }
+
+    /// What the public URL `path` (relative to the base URL) answers for a stored credential: a hosted OB 2.0
+    /// assertion (`ob2/assertions/UUID.json`) or an OB 3.0 credential (`credentials/UUID`); nil when there
+    /// is no such credential.
+    public func hostedCredential(atPath path: String, layout: PublishLayout) throws(CoreError) -> HostedCredential? {
+        if path.hasPrefix("ob2/assertions/") {
+            let id = layout.base + path
+            guard let credential = try stored({ () throws(StoreError) in try store.credential(id: id) }), credential.format == .ob2Hosted else {
+                return nil
+            }
+            if let revocation = try stored({ () throws(StoreError) in try store.revocation(of: id) }) {
+                do {
+                    return .revokedAssertion(try CredentialPublisher.revokedAssertion(id: id, reason: revocation.reason))
+                } catch {
+                    throw CoreError(.failure, "cannot write the revoked assertion \(id): \(error)")
+                }
+            }
+            return .assertion(Data(credential.bytes))
+        }
+        if let uuid = layout.credentialUUID(fromPath: path) {
+            guard let credential = try stored({ () throws(StoreError) in try store.credential(id: "urn:uuid:" + uuid) }),
+                credential.format == .ob3JWT
+            else { return nil }
+            return .token(Data(credential.bytes))
+        }
+        return nil
+    }
+
+    private func revokedEntries() throws(CoreError) -> [CredentialPublisher.RevokedEntry] {
+        try stored { () throws(StoreError) in try store.revocations() }.map {
+            CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason)
+        }
+    }
+}

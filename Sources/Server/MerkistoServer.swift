@@ -1,0 +1,115 @@
+public import Hummingbird
+public import Logging
+public import MerkistoCore
+import Credentials
+import Foundation
+import NIOCore
+
+/// Where the server listens.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The Merkisto server: a thin HTTP front end over the application core.
+public enum MerkistoServer {
+    public typealias App = Application<RouterResponder<BasicRequestContext>>
+
+    /// The application for `service` (not yet running): run it with `runService()`, which ends, after letting
+    /// the requests in flight finish, on SIGTERM or SIGINT.
+    public static func application(
+        service: BadgeService, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger,
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) throws -> App {
+        let site = try HostedSite(service: service)
+        let router = Router(context: BasicRequestContext.self)
+        let health: @Sendable (Request, BasicRequestContext) -> Response = { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        let documents = PublicDocuments(site: site, service: service)
+        router.get("/healthz", use: health)
+        router.head("/healthz") { request, context in headOnly(health(request, context)) }
+        router.get("**") { request, _ in try documents.respond(to: request) }
+        router.head("**") { request, _ in headOnly(try documents.respond(to: request)) }
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "merkisto"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+}
+
+/// The answer to HEAD: the GET answer's status and headers (its length included), without the body.
+func headOnly(_ response: Response) -> Response {
+    var headers = response.headers
+    if let length = response.body.contentLength { headers[.contentLength] = String(length) }
+    return Response(status: response.status, headers: headers)
+}
+
+extension MerkistoServer {
+    /// Runs the application until SIGTERM or SIGINT; then stops taking connections, lets the requests in
+    /// flight finish and returns.
+    public static func run(_ application: App) async throws {
+        try await application.runService()  // SIGTERM and SIGINT by default
+    }
+}
+
+/// The public documents at the URLs credentials name: no sign-in, the same bytes as `merkisto publish`.
+struct PublicDocuments: Sendable {
+    let site: HostedSite
+    let service: BadgeService
+
+    func respond(to request: Request) throws -> Response {
+        let full = request.uri.path
+        guard full.hasPrefix(site.basePath) else { return Problem.notFound.response }
+        let path = String(full.dropFirst(site.basePath.count))
+        if let entry = site.entry(path) { return Self.send(entry, to: request) }
+        if path == site.layout.revocationListPath || path == site.layout.ob2RevocationListPath {
+            guard let list = try service.revocationLists().first(where: { $0.path == path }) else { return Problem.notFound.response }
+            // Always checked again: a revocation must be seen at once.
+            return Self.send(HostedEntry(bytes: list.bytes, path: path, cacheControl: "no-cache"), to: request)
+        }
+        switch try service.hostedCredential(atPath: path, layout: site.layout) {
+        case .assertion(let bytes):
+            return Self.send(HostedEntry(bytes: bytes, path: path, cacheControl: "no-cache"), to: request)
+        case .revokedAssertion(let bytes):
+            // OB 2.0: a revoked hosted assertion answers 410 Gone, saying why.
+            return Self.send(HostedEntry(bytes: bytes, path: path, cacheControl: "no-cache"), to: request, status: .gone)
+        case .token(let bytes):
+            // A VC-JWT by URL is served as text/plain (what the OB 3.0 specification says and validators accept);
+            // it is the holder's credential: no shared cache keeps it.
+            var entry = HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store")
+            entry.contentType = "text/plain; charset=utf-8"
+            return Self.send(entry, to: request)
+        case nil:
+            return Problem.notFound.response
+        }
+    }
+
+    /// The entry, or `304 Not Modified` when the request already has it.
+    static func send(_ entry: HostedEntry, to request: Request, status: HTTPResponse.Status = .ok) -> Response {
+        var headers: HTTPFields = [
+            .eTag: entry.etag, .cacheControl: entry.cacheControl, .accessControlAllowOrigin: "*", .xContentTypeOptions: "nosniff",
+        ]
+        if status == .ok, let tags = request.headers[.ifNoneMatch], Self.matches(tags, entry.etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = entry.contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: entry.body))
+    }
+
+    /// Whether an `If-None-Match` value names `etag` (or is `*`); weak tags compare by their opaque part.
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        header.split(separator: ",").contains { part in
+            let tag = part.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == etag || tag == "W/" + etag
+        }
+    }
+}

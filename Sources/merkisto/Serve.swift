@@ -1,0 +1,120 @@
+import ArgumentParser
+import Basics
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import Logging
+import MerkistoCore
+import Server
+import Storage
+
+extension Merkisto {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the Merkisto server: the public Open Badges documents at the URLs credentials name.",
+            discussion: """
+                SIGTERM or SIGINT (Ctrl-C) stops taking new connections, lets the requests in flight finish, then \
+                closes the database. With --demo, a new database in a temporary folder is filled with the example \
+                clients, keys and users first, and the base URL is the server's own address.
+                """)
+
+        @Option(name: .customLong("db"), help: "The Merkisto database (SQLite); created on first use. Default: merkisto.sqlite, or a temporary one with --demo.")
+        var database: String?
+
+        @OptionGroup var definitions: DefinitionOptions
+
+        @Option(name: .customLong("keys"), help: "The key folder. Default: keys, or one beside the demo database.")
+        var keys: String?
+
+        @Option(help: "The address to listen on.")
+        var host: String = "127.0.0.1"
+
+        @Option(help: "The port to listen on (0: any free port).")
+        var port: Int = 8080
+
+        @Option(name: .customLong("base-url"), help: "The public URL the documents are served under. Default: the issuer's base-url, or http://HOST:PORT/ with --demo.")
+        var baseURL: String?
+
+        @Flag(help: "Start with a demonstration database: example clients with pathways and assessments, keys, users, issued badges.")
+        var demo = false
+
+        @Option(help: "With --demo: the folder of example client records.")
+        var examples: String = "examples/clients"
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .info
+                return handler
+            }
+            let logger = Logger(label: "merkisto")
+            // The demo keeps its database and keys together: in a new temporary folder, or beside --db.
+            var folder: String?
+            if demo {
+                if let database {
+                    folder = (database as NSString).deletingLastPathComponent.isEmpty ? "." : (database as NSString).deletingLastPathComponent
+                } else {
+                    let path = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-demo-\(UUID().uuidString.prefix(8).lowercased())").path
+                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                    folder = path
+                }
+            }
+            let databasePath = database ?? folder.map { $0 + "/merkisto.sqlite" } ?? "merkisto.sqlite"
+            let keyFolder = keys ?? folder.map { $0 + "/keys" } ?? "keys"
+            // Port 0 with --demo would leave the base URL unknown until the server runs: the demo needs a port.
+            if demo, baseURL == nil, port == 0 {
+                printError("merkisto serve: --demo needs a fixed --port (or a --base-url)")
+                throw ExitCode(2)
+            }
+            let base = baseURL ?? (demo ? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/" : nil)
+            let compiled = CompiledDefinitions(try definitions.load())
+            let store = try StoreOptions.open(databasePath, "serve")
+            let service = BadgeService(store: store, compiled: compiled, keys: KeyStore(directory: keyFolder), baseURL: base)
+
+            if demo {
+                let seed = try MerkistoCLI.run("serve") { try service.seedDemo(examples: try Self.readExamples(examples), by: cliActor) }
+                say("Demo data in \(databasePath) (keys in \(keyFolder)): \(seed.clients.count) clients in unit \(seed.unit), \(seed.credentials.count) credentials issued.")
+                say("Users: \(seed.admin) (admin), \(seed.instructor) (instructor), \(seed.clientUser) (client); sign-in is not built yet.")
+                if let publisher = try? service.publisher() {
+                    say("Try:")
+                    say("  \(publisher.layout.issuerProfile)")
+                    say("  \(publisher.layout.base)keys/jwks.json")
+                    if let token = seed.credentials.first(where: { $0.format == .ob3JWT }) {
+                        say("  \(publisher.layout.credential(String(token.id.dropFirst("urn:uuid:".count))))")
+                    }
+                    if let hosted = seed.credentials.first(where: { $0.format == .ob2Hosted }) { say("  \(hosted.id)") }
+                }
+            } else if try MerkistoCLI.run("serve", { try service.users() }).allSatisfy({ $0.role != .admin }) {
+                say("There is no admin yet. Create the first one with: merkisto user add ID --role admin --db \(databasePath)")
+            }
+
+            let application = try MerkistoCLI.run("serve") {
+                try MerkistoServer.application(
+                    service: service, configuration: ServerConfiguration(host: host, port: port), logger: logger,
+                    onServerRunning: { port in
+                        logger.info("Merkisto is serving on http://\(host):\(port)/")
+                    })
+            }
+            try await MerkistoServer.run(application)
+            logger.info("Merkisto stopped")
+        }
+
+        /// Prints at once (unbuffered), so that what the demo says comes before the server's log, in a pipe too.
+        func say(_ line: String) {
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+
+        static func readExamples(_ folder: String) throws -> [(name: String, bytes: [UInt8])] {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+                throw CoreError(.notFound, "there is no folder of example clients at \(folder) (run from the repository, or give --examples)")
+            }
+            return try names.filter { $0.hasSuffix(".json") }.sorted().map { name in
+                guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
+                    throw CoreError(.notFound, "cannot read \(folder)/\(name)")
+                }
+                return (name, Array(data))
+            }
+        }
+    }
+}
