@@ -19,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-swift build -c release --product merkisto >/dev/null
+swift build -c release --product merkisto >/dev/null 2>&1
 MERKISTO="$(swift build -c release --show-bin-path)/merkisto"
 WORK="$(mktemp -d /tmp/merkisto-bench-serve-XXXXXX)"
 cleanup() {
@@ -36,6 +36,9 @@ curl -fsS "http://127.0.0.1:$OURS/healthz" >/dev/null
 
 # The same documents as files, served by nginx (the base URL stays the server's: the paths are the same).
 "$MERKISTO" publish --db "$WORK/merkisto.sqlite" --keys "$WORK/keys" --base-url "http://127.0.0.1:$OURS/" --out "$WORK/site" >/dev/null
+# nginx's workers run as another user: let them read the published files (only those).
+chmod 755 "$WORK"
+chmod -R a+rX "$WORK/site"
 cat >"$WORK/nginx.conf" <<CONF
 worker_processes auto;
 pid $WORK/nginx.pid;

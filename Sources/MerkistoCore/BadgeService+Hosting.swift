@@ -32,6 +32,11 @@ extension BadgeService {
         return (publisher.layout.base, try publisher.publish(to: directory, revoked: try revokedEntries(), hosted: hosted))
     }
 
+    /// How many credentials are revoked: a change means a new revocation.
+    public func revocationCount() throws(CoreError) -> Int {
+        try stored { () throws(StoreError) in try store.revocationCount() }
+    }
+
     /// The revocation lists as they stand now (the same bytes `publish` writes).
     public func revocationLists() throws -> [CredentialPublisher.Document] {
         try publisher().revocationLists(try revokedEntries())

@@ -1,5 +1,6 @@
 import Credentials
 import Crypto
+import Hummingbird
 import Foundation
 import MerkistoCore
 import NIOCore
@@ -20,7 +21,14 @@ struct HostedEntry: Sendable {
 
     /// A strong validator: the first 16 bytes of the SHA-256 of the body, in hex.
     static func etag(of bytes: some Collection<UInt8>) -> String {
-        "\"" + SHA256.hash(data: Array(bytes)).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in SHA256.hash(data: Array(bytes)).prefix(16) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        text.append(UInt8(ascii: "\""))
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func contentType(of path: String) -> String {
@@ -75,5 +83,91 @@ final class HostedSite: @unchecked Sendable {
     static func path(ofBaseURL base: String) -> String {
         guard let components = URLComponents(string: base), !components.path.isEmpty else { return "/" }
         return components.path.hasSuffix("/") ? components.path : components.path + "/"
+    }
+}
+
+/// What the store-backed public URLs answer (hosted OB 2.0 assertions, OB 3.0 credentials by id, the two
+/// revocation lists), kept in memory: a credential's bytes never change, and what a revocation changes is
+/// made again when the number of revocations changes. That number is read at most once per
+/// `revocationCheck` (a revocation made by another process, such as `merkisto revoke`, is served within
+/// that time; `invalidate()` makes one made through this server visible at once).
+final class StoredDocuments: @unchecked Sendable {
+    /// An answer: its status (200, or 410 for a revoked hosted assertion) and its entry; nil: not found.
+    typealias Answer = (status: HTTPResponse.Status, entry: HostedEntry)
+
+    private let service: BadgeService
+    private let layout: PublishLayout
+    private let revocationCheck: Duration
+    /// At most this many answers are kept; when full, they are all dropped and made again as asked.
+    private let capacity = 100_000
+    // `lock` guards the fields below.
+    private let lock = NSLock()
+    private var answers: [String: Answer] = [:]
+    private var revocations = -1
+    private var checked: ContinuousClock.Instant?
+
+    init(service: BadgeService, layout: PublishLayout, revocationCheck: Duration) {
+        self.service = service
+        self.layout = layout
+        self.revocationCheck = revocationCheck
+    }
+
+    /// Forgets every answer (after a revocation through this server).
+    func invalidate() {
+        lock.withLock {
+            answers.removeAll()
+            checked = nil
+        }
+    }
+
+    func answer(_ path: String) throws -> Answer? {
+        try checkRevocations()
+        if let answer = lock.withLock({ answers[path] }) { return answer }
+        guard let answer = try make(path) else { return nil }
+        lock.withLock {
+            if answers.count >= capacity { answers.removeAll() }
+            answers[path] = answer
+        }
+        return answer
+    }
+
+    private func make(_ path: String) throws -> Answer? {
+        if path == layout.revocationListPath || path == layout.ob2RevocationListPath {
+            guard let list = try service.revocationLists().first(where: { $0.path == path }) else { return nil }
+            return (.ok, HostedEntry(bytes: list.bytes, path: path, cacheControl: "no-cache"))
+        }
+        switch try service.hostedCredential(atPath: path, layout: layout) {
+        case .assertion(let bytes):
+            return (.ok, HostedEntry(bytes: bytes, path: path, cacheControl: "no-cache"))
+        case .revokedAssertion(let bytes):
+            // OB 2.0: a revoked hosted assertion answers 410 Gone, saying why.
+            return (.gone, HostedEntry(bytes: bytes, path: path, cacheControl: "no-cache"))
+        case .token(let bytes):
+            // A VC-JWT by URL is served as text/plain (what the OB 3.0 specification says and validators
+            // accept); it is the holder's credential: no shared cache keeps it.
+            var entry = HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store")
+            entry.contentType = "text/plain; charset=utf-8"
+            return (.ok, entry)
+        case nil:
+            return nil
+        }
+    }
+
+    /// Drops the answers when the number of revocations has changed since it was last read.
+    private func checkRevocations() throws {
+        let now = ContinuousClock.now
+        let due = lock.withLock {
+            guard checked.map({ now - $0 >= revocationCheck }) ?? true else { return false }
+            checked = now
+            return true
+        }
+        guard due else { return }
+        let count = try service.revocationCount()
+        lock.withLock {
+            if count != revocations {
+                answers.removeAll()
+                revocations = count
+            }
+        }
     }
 }

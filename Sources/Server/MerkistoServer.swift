@@ -9,10 +9,14 @@ import NIOCore
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// How often the server reads whether another process (such as `merkisto revoke`) has revoked a
+    /// credential; until then it serves what it has. Zero: on every request.
+    public var revocationCheck: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, revocationCheck: Duration = .milliseconds(200)) {
         self.host = host
         self.port = port
+        self.revocationCheck = revocationCheck
     }
 }
 
@@ -33,7 +37,8 @@ public enum MerkistoServer {
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        let documents = PublicDocuments(site: site, service: service)
+        let documents = PublicDocuments(
+            site: site, stored: StoredDocuments(service: service, layout: site.layout, revocationCheck: configuration.revocationCheck))
         router.get("/healthz", use: health)
         router.head("/healthz") { request, context in headOnly(health(request, context)) }
         router.get("**") { request, _ in try documents.respond(to: request) }
@@ -64,33 +69,15 @@ extension MerkistoServer {
 /// The public documents at the URLs credentials name: no sign-in, the same bytes as `merkisto publish`.
 struct PublicDocuments: Sendable {
     let site: HostedSite
-    let service: BadgeService
+    let stored: StoredDocuments
 
     func respond(to request: Request) throws -> Response {
         let full = request.uri.path
         guard full.hasPrefix(site.basePath) else { return Problem.notFound.response }
         let path = String(full.dropFirst(site.basePath.count))
         if let entry = site.entry(path) { return Self.send(entry, to: request) }
-        if path == site.layout.revocationListPath || path == site.layout.ob2RevocationListPath {
-            guard let list = try service.revocationLists().first(where: { $0.path == path }) else { return Problem.notFound.response }
-            // Always checked again: a revocation must be seen at once.
-            return Self.send(HostedEntry(bytes: list.bytes, path: path, cacheControl: "no-cache"), to: request)
-        }
-        switch try service.hostedCredential(atPath: path, layout: site.layout) {
-        case .assertion(let bytes):
-            return Self.send(HostedEntry(bytes: bytes, path: path, cacheControl: "no-cache"), to: request)
-        case .revokedAssertion(let bytes):
-            // OB 2.0: a revoked hosted assertion answers 410 Gone, saying why.
-            return Self.send(HostedEntry(bytes: bytes, path: path, cacheControl: "no-cache"), to: request, status: .gone)
-        case .token(let bytes):
-            // A VC-JWT by URL is served as text/plain (what the OB 3.0 specification says and validators accept);
-            // it is the holder's credential: no shared cache keeps it.
-            var entry = HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store")
-            entry.contentType = "text/plain; charset=utf-8"
-            return Self.send(entry, to: request)
-        case nil:
-            return Problem.notFound.response
-        }
+        guard let answer = try stored.answer(path) else { return Problem.notFound.response }
+        return Self.send(answer.entry, to: request, status: answer.status)
     }
 
     /// The entry, or `304 Not Modified` when the request already has it.

@@ -67,6 +67,8 @@ public protocol Store: Sendable {
     func revocations() throws(StoreError) -> [Revocation]
     /// The revocation of one credential, if it is revoked.
     func revocation(of credential: String) throws(StoreError) -> Revocation?
+    /// How many credentials are revoked (revocations are never undone: a change in this number is a new one).
+    func revocationCount() throws(StoreError) -> Int
 
     // MARK: Audit
 

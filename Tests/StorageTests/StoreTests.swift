@@ -49,6 +49,9 @@ struct StoreTests {
         #expect(throws: StoreError.self) { _ = try store.revoke(credential: "urn:uuid:404", reason: "x", by: "test", at: t0) }
         #expect(try store.credential(id: "urn:uuid:1") == credential("urn:uuid:1"))
         #expect(try store.revocations() == [Revocation(credentialID: "urn:uuid:1", reason: "mistake", revokedAt: t0, by: "test")])
+        #expect(try store.revocationCount() == 1)
+        #expect(try store.revocation(of: "urn:uuid:1")?.reason == "mistake")
+        #expect(try store.revocation(of: "urn:uuid:2") == nil)
         #expect(try store.auditLog().map(\.action) == ["credential.issue", "credential.revoke"])
         #expect(try store.verifyAudit().isIntact)
     }

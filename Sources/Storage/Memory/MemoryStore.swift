@@ -256,6 +256,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state in state.revocations }
     }
 
+    public func revocationCount() throws(StoreError) -> Int {
+        try locked { state in state.revocations.count }
+    }
+
     public func revocation(of credential: String) throws(StoreError) -> Revocation? {
         try locked { state in state.revocations.first { $0.credentialID == credential } }
     }

@@ -337,6 +337,10 @@ public final class SQLiteStore: Store {
         try read { db in try Revocation.order(Column("rowid")).fetchAll(db) }
     }
 
+    public func revocationCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM revocation")) ?? 0 }
+    }
+
     public func revocation(of credential: String) throws(StoreError) -> Revocation? {
         try read { db in try Revocation.fetchOne(db.cachedStatement(sql: "SELECT * FROM revocation WHERE credentialID = ?"), arguments: [credential]) }
     }
