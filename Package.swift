@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         // Only the tests use jwt-kit: an independent JOSE implementation that must accept what we sign
         // and sign what we accept.
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
@@ -91,20 +94,29 @@ let package = Package(
         // The application core: every use case, over typed values; the CLI and the server call it.
         .target(
             name: "MerkistoCore",
-            dependencies: ["Basics", "Definitions", "Evaluation", "Credentials", "Storage"],
+            dependencies: [
+                "Basics", "Definitions", "Evaluation", "Credentials", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The HTTP front end: hosted documents, the JSON API, sign-in (Hummingbird 2).
         .target(
             name: "Server",
             dependencies: [
-                "Basics", "Credentials", "MerkistoCore", "Storage",
+                "Basics", "Credentials", "Definitions", "MerkistoCore", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ],
-            swiftSettings: swiftSettings
+            // openapi.json is the API's contract: the server's interface is generated from it, and it is
+            // served as it is at /openapi.json.
+            resources: [.copy("openapi.json")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .executableTarget(
             name: "merkisto",

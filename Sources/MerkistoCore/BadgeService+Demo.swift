@@ -10,6 +10,8 @@ public struct DemoSeed: Sendable {
     public var admin: String
     public var instructor: String
     public var clientUser: String
+    /// The client record the client user sees.
+    public var client: String?
     public var clients: [String]
     public var credentials: [IssuedCredential]
 }
@@ -35,7 +37,7 @@ extension BadgeService {
         try addUnit(id: unit, name: "Demo work activity", by: actor)
         var clients: [String] = []
         for example in examples.sorted(by: { $0.name < $1.name }) {
-            let file = try importRecord(example.bytes, by: actor)
+            let file = try importRecord(example.bytes, unit: unit, by: actor)
             let id = file.client.id
             clients.append(id)
             let first = file.assessments.map(\.assessedAt).min() ?? time
@@ -47,9 +49,6 @@ extension BadgeService {
         try addUser(id: "demo-admin", role: .admin, displayName: "Demo admin", by: actor)
         try addUser(id: "demo-ohjaaja", role: .instructor, displayName: "Demo instructor", units: [unit], by: actor)
         var credentials: [IssuedCredential] = []
-        if let first = clients.first {
-            try addUser(id: "demo-asiakas", role: .client, client: first, by: actor)
-        }
         let bulk = try issueAllEarned(clients: clients, by: actor)
         if let failure = bulk.failure { throw CoreError(.failure, "the demo could not issue its credentials: \(failure)") }
         for issued in bulk.issued {
@@ -60,8 +59,11 @@ extension BadgeService {
             credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Hosted, by: actor))
             credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Signed, by: actor))
         }
+        // The client user sees a record with badges to show.
+        let shown = bulk.issued.first?.client ?? clients.first
+        if let shown { try addUser(id: "demo-asiakas", role: .client, client: shown, by: actor) }
         return DemoSeed(
-            unit: unit, admin: "demo-admin", instructor: "demo-ohjaaja", clientUser: clients.isEmpty ? "" : "demo-asiakas", clients: clients,
-            credentials: credentials)
+            unit: unit, admin: "demo-admin", instructor: "demo-ohjaaja", clientUser: shown == nil ? "" : "demo-asiakas", client: shown,
+            clients: clients, credentials: credentials)
     }
 }

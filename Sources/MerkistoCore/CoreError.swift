@@ -15,6 +15,10 @@ public struct CoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let conflict = Code("conflict")
         /// The store or the key store failed.
         public static let failure = Code("failure")
+        /// No one is signed in, or the token or session is not valid (any more).
+        public static let unauthenticated = Code("unauthenticated")
+        /// The actor may not do this (their role or their token's scopes do not allow it).
+        public static let forbidden = Code("forbidden")
         public var description: String { name }
     }
 

@@ -4,6 +4,7 @@ public import MerkistoCore
 import Credentials
 import Foundation
 import NIOCore
+import OpenAPIHummingbird
 
 /// Where the server listens.
 public struct ServerConfiguration: Sendable {
@@ -37,8 +38,13 @@ public enum MerkistoServer {
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        let documents = PublicDocuments(
-            site: site, stored: StoredDocuments(service: service, layout: site.layout, revocationCheck: configuration.revocationCheck))
+        let stored = StoredDocuments(service: service, layout: site.layout, revocationCheck: configuration.revocationCheck)
+        let documents = PublicDocuments(site: site, stored: stored)
+        // The JSON API, generated from openapi.json, and the document itself.
+        let api = MerkistoAPI(service: service, layout: site.layout, revoked: { stored.invalidate() })
+        try api.registerHandlers(on: router, serverURL: try Servers.Server1.url(), middlewares: [APIAuthentication(service: service)])
+        let contract = try openAPIDocument()
+        router.get("/openapi.json") { request, _ in PublicDocuments.send(contract, to: request) }
         router.get("/healthz", use: health)
         router.head("/healthz") { request, context in headOnly(health(request, context)) }
         router.get("**") { request, _ in try documents.respond(to: request) }
@@ -49,6 +55,14 @@ public enum MerkistoServer {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
+}
+
+/// The OpenAPI document the API is generated from, as it is in the repository.
+func openAPIDocument() throws -> HostedEntry {
+    guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let bytes = FileManager.default.contents(atPath: url.path) else {
+        throw CoreError(.failure, "the OpenAPI document is missing from the server's resources")
+    }
+    return HostedEntry(bytes: bytes, path: "openapi.json", cacheControl: "public, max-age=300")
 }
 
 /// The answer to HEAD: the GET answer's status and headers (its length included), without the body.

@@ -16,6 +16,17 @@ public protocol Store: Sendable {
     func units() throws(StoreError) -> [ActivityUnit]
     func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError)
     func users() throws(StoreError) -> [User]
+    func user(id: String) throws(StoreError) -> User?
+
+    // MARK: API tokens
+
+    /// Stores a new token; its user must exist.
+    func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError)
+    func token(id: String) throws(StoreError) -> APIToken?
+    /// Every token (revoked ones included), oldest first.
+    func tokens() throws(StoreError) -> [APIToken]
+    /// Revokes a token; revoking twice is an error.
+    func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError)
 
     // MARK: Clients
 

@@ -64,4 +64,10 @@ struct AuditChange {
     }
 
     static func credentialRevoked(_ id: String) -> AuditChange { AuditChange(action: "credential.revoke", subject: id) }
+
+    static func tokenAdded(_ token: APIToken) -> AuditChange {
+        AuditChange(action: "token.add", subject: token.id, detail: "for \(token.user): \(token.scopes.map(\.rawValue).joined(separator: " "))")
+    }
+
+    static func tokenRevoked(_ id: String) -> AuditChange { AuditChange(action: "token.revoke", subject: id) }
 }

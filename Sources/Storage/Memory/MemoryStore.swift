@@ -16,6 +16,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var credentials: [IssuedCredential] = []
         var credentialIndex: [String: Int] = [:]
         var revocations: [Revocation] = []
+        var tokens: [APIToken] = []
         var audit: [AuditEntry] = []
 
         mutating func audit(_ time: Timestamp, _ actor: String, _ change: AuditChange) {
@@ -98,6 +99,36 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state in state.users.values.sorted { $0.id < $1.id } }
     }
 
+    public func user(id: String) throws(StoreError) -> User? {
+        try locked { state in state.users[id] }
+    }
+
+    public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard !state.tokens.contains(where: { $0.id == token.id }) else { throw StoreError(.duplicate, "token \(token.id) already exists") }
+            guard state.users[token.user] != nil else { throw StoreError(.notFound, "there is no user \(token.user)") }
+            state.tokens.append(token)
+            state.audit(time, actor, .tokenAdded(token))
+        }
+    }
+
+    public func token(id: String) throws(StoreError) -> APIToken? {
+        try locked { state in state.tokens.first { $0.id == id } }
+    }
+
+    public func tokens() throws(StoreError) -> [APIToken] {
+        try locked { state in state.tokens }
+    }
+
+    public func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard let index = state.tokens.firstIndex(where: { $0.id == id }) else { throw StoreError(.notFound, "there is no token \(id)") }
+            guard state.tokens[index].revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked") }
+            state.tokens[index].revokedAt = time
+            state.audit(time, actor, .tokenRevoked(id))
+        }
+    }
+
     public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
             try state.checkNew(client)
@@ -162,6 +193,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
             guard let file = state.files[id] else { throw StoreError(.notFound, "there is no client \(id)") }
             guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased") }
             state.files[id] = ClientFile(client: StoredClient(id: id, unit: file.client.unit, registeredAt: file.client.registeredAt, erasedAt: time))
+            let erasedUsers = Set(state.users.values.filter { $0.client == id }.map(\.id))
+            state.tokens.removeAll { erasedUsers.contains($0.user) }
             state.users = state.users.filter { $0.value.client != id }
             state.audit(time, actor, .clientErased(id))
         }

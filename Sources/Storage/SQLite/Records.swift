@@ -86,6 +86,36 @@ struct UserRow: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
+/// An API token row: the scopes as one space-separated column.
+struct TokenRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "apiToken"
+    var id: String
+    var user: String
+    var name: String
+    var scopes: String
+    var secretHash: String
+    var createdAt: Timestamp
+    var expiresAt: Timestamp?
+    var revokedAt: Timestamp?
+
+    init(_ token: APIToken) {
+        id = token.id
+        user = token.user
+        name = token.name
+        scopes = token.scopes.map(\.rawValue).joined(separator: " ")
+        secretHash = token.secretHash
+        createdAt = token.createdAt
+        expiresAt = token.expiresAt
+        revokedAt = token.revokedAt
+    }
+
+    var token: APIToken {
+        APIToken(
+            id: id, user: user, name: name, scopes: scopes.split(separator: " ").compactMap { APIToken.Scope(rawValue: String($0)) },
+            secretHash: secretHash, createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt)
+    }
+}
+
 struct UnitMember: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "unitMember"
     var unit: String

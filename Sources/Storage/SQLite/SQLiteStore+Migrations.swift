@@ -159,6 +159,19 @@ extension SQLiteStore {
                 table.add(column: "prefix", .integer).references("credentialPrefix", onDelete: .restrict)
             }
         }
+        // API tokens for integrations: the SHA-256 of the secret only.
+        migrator.registerMigration("v4: API tokens") { db in
+            try db.create(table: "apiToken") { table in
+                table.primaryKey("id", .text)
+                table.column("user", .text).notNull().indexed().references("user", onDelete: .restrict)
+                table.column("name", .text).notNull()
+                table.column("scopes", .text).notNull()
+                table.column("secretHash", .text).notNull()
+                table.column("createdAt", .text).notNull()
+                table.column("expiresAt", .text)
+                table.column("revokedAt", .text)
+            }
+        }
         return migrator
     }
 }

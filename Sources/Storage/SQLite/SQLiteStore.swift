@@ -92,6 +92,42 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func user(id: String) throws(StoreError) -> User? {
+        try read { db in
+            guard let row = try UserRow.fetchOne(db, key: id) else { return nil }
+            return row.user(units: try UnitMember.filter(Column("user") == id).order(Column("unit")).fetchAll(db).map(\.unit))
+        }
+    }
+
+    // MARK: API tokens
+
+    public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try TokenRow.fetchOne(db, key: token.id) == nil else { throw StoreError(.duplicate, "token \(token.id) already exists") }
+            guard try UserRow.fetchOne(db, key: token.user) != nil else { throw StoreError(.notFound, "there is no user \(token.user)") }
+            try TokenRow(token).insert(db)
+            try Self.audit(db, at: time, actor: actor, .tokenAdded(token))
+        }
+    }
+
+    public func token(id: String) throws(StoreError) -> APIToken? {
+        try read { db in try TokenRow.fetchOne(db, key: id)?.token }
+    }
+
+    public func tokens() throws(StoreError) -> [APIToken] {
+        try read { db in try TokenRow.order(Column("rowid")).fetchAll(db).map(\.token) }
+    }
+
+    public func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard var row = try TokenRow.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no token \(id)") }
+            guard row.revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked") }
+            row.revokedAt = time
+            try row.update(db)
+            try Self.audit(db, at: time, actor: actor, .tokenRevoked(id))
+        }
+    }
+
     // MARK: Clients
 
     public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError) {
@@ -217,6 +253,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM phaseChange WHERE period IN (SELECT id FROM period WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM period WHERE client = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM unitMember WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM apiToken WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM user WHERE client = ?", arguments: [id])
             client = StoredClient(id: id, unit: client.unit, registeredAt: client.registeredAt, erasedAt: time)
             try client.update(db)

@@ -1,0 +1,209 @@
+public import Basics
+public import Credentials
+public import Definitions
+import Crypto
+import Foundation
+public import Storage
+
+/// Who is acting: a person signed in as a user, or an integration through an API token (its user,
+/// within the token's scopes).
+public struct Actor: Sendable, Hashable {
+    public var user: User
+    /// The token's scopes; nil for a person signed in (their role alone decides).
+    public var scopes: Set<APIToken.Scope>?
+    public var tokenID: String?
+
+    public init(user: User, scopes: Set<APIToken.Scope>? = nil, tokenID: String? = nil) {
+        self.user = user
+        self.scopes = scopes
+        self.tokenID = tokenID
+    }
+
+    /// How the audit log names the actor: the user id, and the token when one was used.
+    public var auditName: String { tokenID.map { "\(user.id) (token \($0))" } ?? user.id }
+}
+
+/// What an actor asks to do; ``BadgeService/authorize(_:_:)`` says whether they may.
+public enum Action: Sendable, Hashable {
+    /// List clients (each actor sees only the clients they may read).
+    case listClients
+    /// Read a client's record, evaluation, report and credentials.
+    case readClient(String)
+    /// Register a client in a unit.
+    case registerClient(unit: String?)
+    /// Record assessments and attestations, move the pathway.
+    case record(client: String)
+    /// Issue a credential to the client, or revoke one of theirs.
+    case award(client: String)
+    /// Users, tokens, keys, definitions and the audit log.
+    case administer
+}
+
+extension BadgeService {
+    // MARK: API tokens
+
+    /// Makes an API token for a user; returns it with the whole token text, which is shown this once
+    /// (only the SHA-256 of its secret is kept).
+    public func createToken(
+        for user: String, name: String, scopes: [APIToken.Scope], expiresAt: Timestamp? = nil, by actor: String
+    ) throws(CoreError) -> (token: APIToken, text: String) {
+        guard !scopes.isEmpty else { throw CoreError(.invalid, "a token needs at least one scope (read, record, award, admin)") }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw CoreError(.invalid, "say what the token is for (--name)") }
+        guard let owner = try stored({ () throws(StoreError) in try store.user(id: user) }) else { throw CoreError(.notFound, "there is no user \(user)") }
+        if scopes.contains(.admin), owner.role != .admin { throw CoreError(.invalid, "only an admin's token can have the admin scope") }
+        let time = now
+        if let expiresAt, expiresAt <= time { throw CoreError(.invalid, "the token would expire before it is made") }
+        let id = Self.hex(Self.random(8))
+        let secret = Self.hex(Self.random(32))
+        let token = APIToken(
+            id: id, user: user, name: name, scopes: Array(Set(scopes)).sorted(), secretHash: Self.hex(Array(SHA256.hash(data: Array(secret.utf8)))),
+            createdAt: time, expiresAt: expiresAt)
+        try stored { () throws(StoreError) in try store.addToken(token, by: actor, at: time) }
+        return (token, "mrk_\(id)_\(secret)")
+    }
+
+    public func tokens() throws(CoreError) -> [APIToken] {
+        try stored { () throws(StoreError) in try store.tokens() }
+    }
+
+    public func revokeToken(_ id: String, by actor: String) throws(CoreError) {
+        try stored { () throws(StoreError) in try store.revokeToken(id: id, by: actor, at: now) }
+    }
+
+    /// The actor an API token (`mrk_ID_SECRET`) stands for; refused (`.unauthenticated`, one message for
+    /// every reason) when it is malformed, unknown, wrong, revoked or expired, or its user is gone.
+    public func authenticate(token text: String) throws(CoreError) -> Actor {
+        let refused = CoreError(.unauthenticated, "the API token is not valid")
+        let parts = text.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "mrk", parts[1].utf8.count == 16, parts[2].utf8.count == 64 else { throw refused }
+        guard let token = try stored({ () throws(StoreError) in try store.token(id: String(parts[1])) }) else { throw refused }
+        let presented = Array(Self.hex(Array(SHA256.hash(data: Array(parts[2].utf8)))).utf8)
+        // Compared in constant time: the time taken says nothing about how much of the secret was right.
+        guard presented.count == token.secretHash.utf8.count,
+            zip(presented, token.secretHash.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
+        else { throw refused }
+        guard token.revokedAt == nil, token.expiresAt.map({ $0 > now }) ?? true,
+            let user = try stored({ () throws(StoreError) in try store.user(id: token.user) })
+        else { throw refused }
+        return Actor(user: user, scopes: Set(token.scopes), tokenID: token.id)
+    }
+
+    // MARK: Authorization
+
+    /// Whether `actor` may do `action`: admins may do everything; instructors work with the clients of the
+    /// units they are assigned to; a client reads only their own record. A token also needs the scope.
+    /// A client the actor may not read is "not found", as if it did not exist (`.notFound`); other refusals
+    /// are `.forbidden`.
+    public func authorize(_ actor: Actor, _ action: Action) throws(CoreError) {
+        let user = actor.user
+        func need(_ scope: APIToken.Scope) throws(CoreError) {
+            if let scopes = actor.scopes, !scopes.contains(scope) { throw CoreError(.forbidden, "the token has no \(scope.rawValue) scope") }
+        }
+        func staff() throws(CoreError) {
+            guard user.role != .client else { throw CoreError(.forbidden, "only staff may do this") }
+        }
+        switch action {
+        case .listClients:
+            try need(.read)
+        case .readClient(let id):
+            try need(.read)
+            try visible(id, to: user)
+        case .registerClient(let unit):
+            try need(.record)
+            try staff()
+            if user.role == .instructor {
+                guard let unit, user.units.contains(unit) else { throw CoreError(.forbidden, "an instructor registers clients in their own units") }
+            }
+        case .record(let id):
+            try need(.record)
+            try staff()
+            try visible(id, to: user)
+        case .award(let id):
+            try need(.award)
+            try staff()
+            try visible(id, to: user)
+        case .administer:
+            try need(.admin)
+            guard user.role == .admin else { throw CoreError(.forbidden, "only an admin may do this") }
+        }
+    }
+
+    /// The clients an actor may read.
+    public func visibleClients(for actor: Actor) throws(CoreError) -> [ClientSummary] {
+        try authorize(actor, .listClients)
+        let user = actor.user
+        return try clientSummaries().filter { summary in
+            switch user.role {
+            case .admin: true
+            case .instructor: summary.client.unit.map(user.units.contains) ?? false
+            case .client: summary.client.id == user.client
+            }
+        }
+    }
+
+    private func visible(_ id: String, to user: User) throws(CoreError) {
+        let missing = CoreError(.notFound, "there is no client \(id)")
+        switch user.role {
+        case .admin:
+            return
+        case .client:
+            guard user.client == id else { throw missing }
+        case .instructor:
+            guard let file = try stored({ () throws(StoreError) in try store.clientFile(id) }), let unit = file.client.unit, user.units.contains(unit)
+            else { throw missing }
+        }
+    }
+
+    private static func random(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+// MARK: Use cases as an actor
+
+extension BadgeService {
+    /// Everything stored about a client the actor may read.
+    public func clientFile(_ id: String, as actor: Actor) throws(CoreError) -> ClientFile {
+        try authorize(actor, .readClient(id))
+        return try clientFile(id)
+    }
+
+    /// Issues an earned badge to a client the actor may award (see ``issue(client:badge:format:recipient:language:kid:algorithm:by:)``).
+    public func issue(
+        client id: String, badge: String, format: CredentialFormat = .ob3JWT, language: Language? = nil, as actor: Actor
+    ) throws -> IssuedCredential {
+        try authorize(actor, .award(client: id))
+        return try issue(client: id, badge: badge, format: format, language: language, by: actor.auditName)
+    }
+
+    /// Revokes a credential of a client the actor may award; a credential the actor may not see is "not found".
+    public func revoke(credential id: String, reason: String, as actor: Actor) throws(CoreError) -> Revocation {
+        let credential = try ledger.credential(id: id)
+        do {
+            try authorize(actor, .award(client: credential.client))
+        } catch where error.code == .notFound {
+            throw CoreError(.notFound, "there is no credential \(id)")
+        }
+        return try ledger.revoke(credential: id, reason: reason, by: actor.auditName)
+    }
+
+    /// Audit entries after a sequence number (at most `limit`), and whether the whole chain is intact (admins).
+    public func auditLog(after sequence: Int64 = 0, limit: Int = 100, as actor: Actor) throws(CoreError) -> (entries: [AuditEntry], intact: Bool) {
+        try authorize(actor, .administer)
+        let all = try ledger.auditLog()
+        let intact = AuditVerification(checking: all).isIntact
+        return (Array(all.lazy.filter { $0.sequence > sequence }.prefix(max(0, limit))), intact)
+    }
+}

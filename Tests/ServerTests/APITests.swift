@@ -1,0 +1,180 @@
+import Basics
+import Credentials
+import Foundation
+import Hummingbird
+import Logging
+import HummingbirdTesting
+import MerkistoCore
+import NIOCore
+import Server
+import Storage
+import Testing
+
+/// Who asks, in the role × route matrix.
+enum Asker: String, CaseIterable, CustomTestStringConvertible {
+    case anonymous, client, otherClient, instructor, admin
+    var testDescription: String { rawValue }
+}
+
+/// The demo world with one API token per asker: the client and another client each see their own record;
+/// the instructor is assigned to the demo unit (every demo client is in it).
+struct APIWorld {
+    let world: DemoWorld
+    let tokens: [Asker: String]
+    /// The client the client user may see, and the other client's.
+    let own: String
+    let other: String
+
+    init() throws {
+        let world = try DemoWorld()
+        self.world = world
+        let service = world.service
+        let seed = world.seed
+        guard let own = seed.client, let other = seed.clients.first(where: { $0 != seed.client }) else {
+            throw CoreError(.notFound, "the demo has no client user")
+        }
+        self.own = own
+        self.other = other
+        try service.addUser(id: "toinen-asiakas", role: .client, client: other, by: "test")
+        tokens = [
+            .client: try service.createToken(for: world.seed.clientUser, name: "test", scopes: [.read], by: "test").text,
+            .otherClient: try service.createToken(for: "toinen-asiakas", name: "test", scopes: [.read], by: "test").text,
+            .instructor: try service.createToken(for: world.seed.instructor, name: "test", scopes: [.read, .record, .award], by: "test").text,
+            .admin: try service.createToken(for: world.seed.admin, name: "test", scopes: APIToken.Scope.allCases, by: "test").text,
+        ]
+    }
+
+    func headers(_ asker: Asker, json: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [:]
+        if let token = tokens[asker] { fields[.authorization] = "Bearer " + token }
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+}
+
+func body(_ value: JSONValue) -> ByteBuffer { ByteBuffer(bytes: value.jsonBytes()) }
+
+/// The response body as Foundation reads it (an independent JSON reader).
+func json(_ response: TestResponse) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+}
+
+@Suite("JSON API")
+struct APITests {
+    /// Every route, for every asker, with the exact status expected.
+    @Test("role × route: every route answers each asker with exactly the expected status", arguments: Asker.allCases)
+    func matrix(asker: Asker) async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let own = api.own
+        let token = try #require(api.world.seed.credentials.first { $0.client == own && $0.format == .ob3JWT })
+        let earned = token.badge
+        // A credential of the client's for each asker to try to revoke (one each, so that a success does not
+        // turn the next asker's attempt into a conflict).
+        let mine = try api.world.service.issue(client: own, badge: earned, by: "test")
+        let uuid = String(token.id.dropFirst("urn:uuid:".count))
+        let expected: [(method: HTTPRequest.Method, uri: String, body: JSONValue?, status: [Asker: HTTPResponse.Status])] = [
+            (.get, "/api/v1/me", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/api/v1/clients", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/api/v1/clients/\(own)", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .notFound, .instructor: .ok, .admin: .ok]),
+            (.get, "/api/v1/clients/ei-ketaan", nil, [.anonymous: .unauthorized, .client: .notFound, .otherClient: .notFound, .instructor: .notFound, .admin: .notFound]),
+            (.post, "/api/v1/clients/\(own)/credentials", ["badge": .string(earned)],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.post, "/api/v1/revocations", ["credential": .string(mine.id), "reason": "issued by mistake"],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.get, "/api/v1/audit", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.get, "/openapi.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/healthz", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/keys/jwks.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/credentials/\(uuid)", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+        ]
+        try await api.world.application().test(.router) { client in
+            for route in expected {
+                let status = try #require(route.status[asker])
+                try await client.execute(uri: route.uri, method: route.method, headers: api.headers(asker, json: route.body != nil), body: route.body.map(body)) {
+                    response in
+                    #expect(response.status == status, "\(route.method) \(route.uri) as \(asker.rawValue)")
+                    if response.status.code >= 400, route.uri.hasPrefix("/api/") {
+                        #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true, "\(route.uri)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("each asker lists exactly the clients they may read")
+    func visibleClients() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        try await api.world.application().test(.router) { client in
+            for (asker, visible) in [(Asker.client, [api.own]), (.otherClient, [api.other]), (.instructor, api.world.seed.clients.sorted()), (.admin, api.world.seed.clients.sorted())] {
+                try await client.execute(uri: "/api/v1/clients", method: .get, headers: api.headers(asker)) { response throws in
+                    let ids = (try json(response)["clients"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+                    #expect(ids == visible, "\(asker.rawValue)")
+                }
+            }
+        }
+    }
+
+    @Test("a revocation through the API is durable, audited under the acting user and served at once")
+    func revocationThroughTheAPI() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let hosted = try #require(api.world.seed.credentials.first { $0.format == .ob2Hosted })
+        // The server that serves it reads other processes' revocations only now and then: the API tells it.
+        let application = try MerkistoServer.application(service: api.world.service, configuration: ServerConfiguration(revocationCheck: .seconds(3600)), logger: .init(label: "test"))
+        try await application.test(.router) { client in
+            let path = "/" + hosted.id.dropFirst(api.world.base.count)
+            try await client.execute(uri: path, method: .get) { response in #expect(response.status == .ok) }
+            try await client.execute(
+                uri: "/api/v1/revocations", method: .post, headers: api.headers(.instructor, json: true),
+                body: body(["credential": .string(hosted.id), "reason": "issued by mistake"])
+            ) { response throws in
+                #expect(response.status == .created)
+                #expect((try json(response)["by"] as? String)?.hasPrefix(api.world.seed.instructor + " (token ") == true)
+            }
+            #expect(try api.world.service.store.revocation(of: hosted.id)?.reason == "issued by mistake")
+            #expect(try api.world.service.ledger.auditLog().last?.actor.hasPrefix(api.world.seed.instructor) == true)
+            try await client.execute(uri: path, method: .get) { response in #expect(response.status == .gone) }
+            // Again: a conflict, as a problem document.
+            try await client.execute(
+                uri: "/api/v1/revocations", method: .post, headers: api.headers(.admin, json: true),
+                body: body(["credential": .string(hosted.id), "reason": "again"])
+            ) { response throws in
+                #expect(response.status == .conflict)
+                #expect(try json(response)["status"] as? Int == 409)
+            }
+        }
+    }
+
+    @Test("tokens: malformed, unknown, wrong, revoked and expired ones are all refused alike; scopes limit a user's role")
+    func tokens() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let service = api.world.service
+        let admin = try #require(api.tokens[.admin])
+        let readOnly = try service.createToken(for: api.world.seed.admin, name: "reader", scopes: [.read], by: "test")
+        let revoked = try service.createToken(for: api.world.seed.admin, name: "old", scopes: [.read], by: "test")
+        try service.revokeToken(revoked.token.id, by: "test")
+        let wrongSecret = String(admin.dropLast()) + (admin.last == "0" ? "1" : "0")
+        try await api.world.application().test(.router) { client in
+            for bad in ["", "mrk_", "Basic abc", "mrk_0000000000000000_" + String(repeating: "0", count: 64), wrongSecret, revoked.text] {
+                try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer " + bad]) { response throws in
+                    #expect(response.status == .unauthorized, "\(bad.prefix(12))")
+                    #expect(try json(response)["detail"] as? String == "the API token is not valid" || bad.isEmpty || bad == "Basic abc")
+                }
+            }
+            try await client.execute(uri: "/api/v1/audit", method: .get, headers: [.authorization: "Bearer " + readOnly.text]) { response throws in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer " + readOnly.text]) { response throws in
+                #expect(try json(response)["scopes"] as? [String] == ["read"])
+            }
+        }
+        // The secret is not stored, only its hash.
+        let stored = try #require(try service.tokens().first { $0.id == readOnly.token.id })
+        #expect(!readOnly.text.contains(stored.secretHash))
+        #expect(stored.secretHash.utf8.count == 64)
+        #expect(throws: CoreError.self) { try service.createToken(for: api.world.seed.instructor, name: "x", scopes: [.admin], by: "test") }
+    }
+}
