@@ -33,6 +33,7 @@ public enum MerkistoServer {
     ) throws -> App {
         let site = try HostedSite(service: service)
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware(logger: logger))
         let health: @Sendable (Request, BasicRequestContext) -> Response = { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],

@@ -1,5 +1,8 @@
 import Basics
+import Credentials
+import Logging
 import MerkistoCore
+import OpenAPIRuntime
 import Hummingbird
 import NIOCore
 
@@ -30,6 +33,20 @@ struct Problem: Sendable {
 extension Problem {
     /// The problem for a refusal or failure of the core (or any other error, as a 500 that says nothing more).
     init(_ error: any Error) {
+        if let refused = error as? NotEarned {
+            self.init(status: .conflict, title: "Not earned", detail: "The client has not earned the badge \(refused.badge); nothing was issued.")
+            return
+        }
+        if let error = error as? CredentialError {
+            let (status, title): (HTTPResponse.Status, String) =
+                switch error.code {
+                case .notEarned: (.conflict, "Not earned")
+                case .unknownKey, .retiredKey, .wrongAlgorithm, .invalidInput: (.badRequest, "Invalid request")
+                case .keyFile, .io: (.internalServerError, "Internal error")
+                }
+            self.init(status: status, title: title, detail: status == .internalServerError ? "The server could not do this; try again later." : error.message)
+            return
+        }
         guard let error = error as? CoreError else {
             self.init(status: .internalServerError, title: "Internal error", detail: "The server could not do this; try again later.")
             return
@@ -46,5 +63,32 @@ extension Problem {
             }
         self.init(status: status, title: title, detail: error.message)
         problems = error.problems
+    }
+}
+
+/// Turns what a route throws into a problem document: a request the API's generated layer could not read
+/// (no body, another content type, JSON that does not fit) is the client's mistake (400, or the status the
+/// runtime names); anything else is a 500 that says nothing more. Hummingbird alone would answer an
+/// unknown error with an empty 500.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ServerError {
+            // Input that could not be made is the request's fault, whatever the runtime's status says.
+            let status = error.operationInput == nil && error.httpStatus.code >= 500 ? .badRequest : error.httpStatus
+            if status.code >= 500 { logger.error("API operation \(error.operationID) failed: \(error.causeDescription)") }
+            let detail =
+                status.code < 500
+                ? "The request does not fit the API (see /openapi.json): \(error.causeDescription)." : "The server could not do this; try again later."
+            return Problem(status: status, title: status.reasonPhrase, detail: detail).response
+        } catch let error as any HTTPResponseError {
+            return Problem(status: error.status, title: error.status.reasonPhrase, detail: nil).response
+        } catch {
+            logger.error("request failed: \(type(of: error))")
+            return Problem(status: .internalServerError, title: "Internal error", detail: "The server could not do this; try again later.").response
+        }
     }
 }

@@ -177,4 +177,35 @@ struct APITests {
         #expect(stored.secretHash.utf8.count == 64)
         #expect(throws: CoreError.self) { try service.createToken(for: api.world.seed.instructor, name: "x", scopes: [.admin], by: "test") }
     }
+
+    @Test("requests that do not fit the API, or ask for what cannot be done, get problem documents, never a bare 500")
+    func problems() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let uri = "/api/v1/clients/\(api.own)/credentials"
+        // A badge the demo client has not earned (the beginner's record earns nothing).
+        let beginner = try #require(api.world.seed.clients.first { id in !api.world.seed.credentials.contains { $0.client == id } })
+        let owned = try #require(api.world.seed.credentials.first { $0.client == api.own }).id
+        var plainText = api.headers(.admin)
+        plainText[.contentType] = "text/plain"
+        let cases: [(uri: String, headers: HTTPFields, body: ByteBuffer?, status: HTTPResponse.Status)] = [
+            (uri, api.headers(.admin), nil, .badRequest),
+            (uri, api.headers(.admin, json: true), ByteBuffer(string: "{"), .badRequest),
+            (uri, api.headers(.admin, json: true), body(["badge": 7]), .badRequest),
+            (uri, plainText, ByteBuffer(string: "x"), .unsupportedMediaType),
+            (uri, api.headers(.admin, json: true), body(["badge": "ei-ole-tallaista"]), .notFound),
+            ("/api/v1/clients/\(beginner)/credentials", api.headers(.admin, json: true), body(["badge": "asiointi-verkossa"]), .conflict),
+            ("/api/v1/revocations", api.headers(.admin, json: true), body(["credential": "urn:uuid:ei-ole", "reason": "x"]), .notFound),
+            ("/api/v1/revocations", api.headers(.admin, json: true), body(["credential": .string(owned), "reason": "   "]), .badRequest),
+        ]
+        try await api.world.application().test(.router) { client in
+            for item in cases {
+                try await client.execute(uri: item.uri, method: .post, headers: item.headers, body: item.body) { response throws in
+                    #expect(response.status == item.status, "\(item.uri) \(item.body.map { String(buffer: $0) } ?? "no body")")
+                    #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                    #expect(try json(response)["status"] as? Int == Int(item.status.code))
+                }
+            }
+        }
+    }
 }
