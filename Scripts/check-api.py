@@ -71,9 +71,9 @@ def main():
         if token.returncode != 0:
             print(token.stderr, file=sys.stderr)
             return 1
-        schemathesis = shutil.which("schemathesis") or "schemathesis"
+        # As a module of this Python (a console script installed a moment ago may not be on PATH yet).
         run = subprocess.run(
-            [schemathesis, "run", base + "openapi.json", "--header", "Authorization: Bearer " + token.stdout.strip(),
+            [sys.executable, "-m", "schemathesis.cli", "run", base + "openapi.json", "--header", "Authorization: Bearer " + token.stdout.strip(),
              "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
              "--max-examples", str(args.examples), "--seed", "20261202", "--workers", "1", "--phases", "examples,coverage,fuzzing",
              "--suppress-health-check", "all", "--no-color"],
