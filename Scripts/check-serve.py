@@ -9,7 +9,9 @@ public reference validators in ../shared/tools/peers (code we did not write).
     server by its id, with the JWK from the server's JWKS;
   * after both OB 2.0 assertions are revoked (by `merkisto revoke` on the same database while the server
     runs), the server answers 410 Gone for the hosted one and ob2_verify.py fails both;
-  * SIGTERM stops the server with exit status 0, and the audit chain of the database is intact.
+  * SIGTERM in the middle of a write load (credentials issued through the API by eight clients at once)
+    stops the server with exit status 0; every credential the API acknowledged is in the database and the
+    audit chain is intact.
 
 Usage: python3 Scripts/check-serve.py PATH/TO/merkisto PATH/TO/shared/tools/peers [--port 8797]
 """
@@ -22,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -129,12 +132,53 @@ def main():
         expect("ob2_verify.py fails the revoked signed assertion (the served revocation list names it)",
                result.returncode == 1 and "revoked" in (result.stdout + result.stderr).lower(), result.stdout + result.stderr)
 
+        # SIGTERM in the middle of a write load: every credential the API acknowledged (201) is in the
+        # database afterwards, requests in flight finish, and the audit chain is intact.
+        token = subprocess.run(
+            [args.merkisto, "token", "create", "demo-admin", "--name", "load", "--scope", "read", "--scope", "award", "--db", database,
+             "--keys", os.path.join(work, "keys"), "--definitions", os.path.join(ROOT, "BadgeDefinitions")],
+            capture_output=True, text=True).stdout.strip()
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            pairs = db.execute("SELECT client, badge FROM credential WHERE format = 'ob3-jwt'").fetchall()
+        acknowledged, answers, stop = [], [], threading.Event()
+
+        def load(number):
+            client, badge = pairs[number % len(pairs)]
+            while not stop.is_set():
+                request = urllib.request.Request(
+                    f"{base}api/v1/clients/{client}/credentials", data=json.dumps({"badge": badge}).encode(), method="POST",
+                    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        answers.append(response.status)
+                        if response.status == 201:
+                            acknowledged.append(json.loads(response.read())["id"])
+                except urllib.error.HTTPError as error:
+                    answers.append(error.code)
+                except OSError:
+                    return  # the server has stopped taking connections
+
+        workers = [threading.Thread(target=load, args=(number,)) for number in range(8)]
+        for worker in workers:
+            worker.start()
+        deadline = time.time() + 30
+        while len(acknowledged) < 50 and time.time() < deadline:
+            time.sleep(0.05)
         server.send_signal(signal.SIGTERM)
         try:
             code = server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             code = None
-        expect("SIGTERM stops the server with exit status 0", code == 0, server.stdout.read() if code is not None else "still running after 30 s")
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=60)
+        expect("SIGTERM during a write load stops the server with exit status 0", code == 0,
+               server.stdout.read() if code is not None else "still running after 30 s")
+        expect("the load was issuing credentials when SIGTERM came", len(acknowledged) >= 50 and all(status == 201 for status in answers),
+               f"{len(acknowledged)} acknowledged; answers {sorted(set(answers))}")
+        after = credentials(database)
+        missing = [ident for ident in acknowledged if ident not in after]
+        expect(f"every one of the {len(acknowledged)} acknowledged credentials is in the database", not missing, missing[:5])
         result = subprocess.run([args.merkisto, "audit", "verify", "--db", database], capture_output=True, text=True)
         expect("the audit chain is intact afterwards", result.returncode == 0, result.stdout + result.stderr)
     finally:
