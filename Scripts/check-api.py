@@ -28,6 +28,7 @@ def main():
     parser.add_argument("--port", type=int, default=8798)
     parser.add_argument("--examples", type=int, default=25)
     args = parser.parse_args()
+    args.merkisto = os.path.abspath(args.merkisto)
     base = f"http://127.0.0.1:{args.port}/"
 
     from openapi_spec_validator import validate

@@ -56,6 +56,9 @@ def main():
     parser.add_argument("peers")
     parser.add_argument("--port", type=int, default=8797)
     args = parser.parse_args()
+    # The peers run in a temporary folder: name them (and the binary) by absolute paths.
+    args.peers = os.path.abspath(args.peers)
+    args.merkisto = os.path.abspath(args.merkisto)
     base = f"http://127.0.0.1:{args.port}/"
     work = tempfile.mkdtemp(prefix="merkisto-serve-")
     database = os.path.join(work, "merkisto.sqlite")
