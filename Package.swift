@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Basics", "Credentials", "Definitions", "MerkistoCore", "Storage",
+                "Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

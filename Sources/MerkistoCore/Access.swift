@@ -1,8 +1,9 @@
 public import Basics
 public import Credentials
 public import Definitions
+public import Evaluation
 import Crypto
-import Foundation
+public import Foundation
 public import Storage
 
 /// Who is acting: a person signed in as a user, or an integration through an API token (its user,
@@ -205,5 +206,79 @@ extension BadgeService {
         let all = try ledger.auditLog()
         let intact = AuditVerification(checking: all).isIntact
         return (Array(all.lazy.filter { $0.sequence > sequence }.prefix(max(0, limit))), intact)
+    }
+}
+
+extension BadgeService {
+    /// Registers a client in a unit (an instructor: one of their own units).
+    public func registerClient(id: String, unit: String?, language: Language?, as actor: Actor) throws(CoreError) -> ClientFile {
+        try authorize(actor, .registerClient(unit: unit))
+        try registerClient(id: id, unit: unit, language: language, by: actor.auditName)
+        return try clientFile(id)
+    }
+
+    /// The explained evaluation of a client the actor may read, as of now.
+    public func evaluate(client id: String, as actor: Actor) throws(CoreError) -> EvaluationResult {
+        try authorize(actor, .readClient(id))
+        return try evaluate(client: id)
+    }
+
+    /// The progress report of a client the actor may read, as of now.
+    public func progressReport(client id: String, as actor: Actor) throws(CoreError) -> ProgressReport {
+        try authorize(actor, .readClient(id))
+        return try progressReport(client: id)
+    }
+
+    /// Records an assessment given in the client-record format's JSON (checked as a client-record file's
+    /// assessment is, problems named by JSON path); the assessor, when not given, is the acting user.
+    public func recordAssessment(json data: Data, client id: String, as actor: Actor) throws(CoreError) -> StoredAssessment {
+        try authorize(actor, .record(client: id))
+        var entry: JSONValue
+        do {
+            entry = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw CoreError(.invalid, "the assessment is not valid JSON")
+        }
+        if case .object(var fields) = entry, fields["assessor"] == nil {
+            fields["assessor"] = .string(actor.user.id)
+            entry = .object(fields)
+        }
+        let assessment = try ClientRecordFormat.readAssessment(Data(entry.jsonBytes()), client: id, compiled: compiled, now: now)
+        try recordAssessment(assessment, client: id, by: actor.auditName)
+        return assessment
+    }
+
+    /// Starts a pathway period for a client the actor may record for.
+    public func startPathway(
+        client id: String, phase: String?, decisionStart: Timestamp?, decisionEnd: Timestamp?, as actor: Actor
+    ) throws(CoreError) -> PathwayPeriod {
+        try authorize(actor, .record(client: id))
+        return try startPathway(client: id, phase: phase, decisionStart: decisionStart, decisionEnd: decisionEnd, by: actor.auditName)
+    }
+
+    public func advancePathway(client id: String, to phase: String, as actor: Actor) throws(CoreError) -> PathwayPeriod {
+        try authorize(actor, .record(client: id))
+        return try advancePathway(client: id, to: phase, by: actor.auditName)
+    }
+
+    public func closePathway(client id: String, outcome: String, as actor: Actor) throws(CoreError) -> PathwayPeriod {
+        try authorize(actor, .record(client: id))
+        return try closePathway(client: id, outcome: outcome, by: actor.auditName)
+    }
+
+    /// The users (admins).
+    public func users(as actor: Actor) throws(CoreError) -> [User] {
+        try authorize(actor, .administer)
+        return try users()
+    }
+
+    /// Adds a user (admins).
+    public func addUser(
+        id: String, role: User.Role, displayName: String?, client: String?, units: [String], as actor: Actor
+    ) throws(CoreError) -> User {
+        try authorize(actor, .administer)
+        try addUser(id: id, role: role, displayName: displayName, client: client, units: units, by: actor.auditName)
+        guard let user = try users().first(where: { $0.id == id }) else { throw CoreError(.failure, "user \(id) was not stored") }
+        return user
     }
 }

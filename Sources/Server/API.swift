@@ -1,6 +1,7 @@
 import Basics
 import Credentials
 import Definitions
+import Evaluation
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -77,12 +78,7 @@ struct MerkistoAPI: APIProtocol {
     func getClient(_ input: Operations.GetClient.Input) async throws -> Operations.GetClient.Output {
         do {
             let file = try service.clientFile(input.path.client, as: try actor())
-            return .ok(
-                .init(
-                    body: .json(
-                        .init(
-                            client: Self.summary(ClientSummary(file, at: service.now)), periods: file.periods.map(Self.period),
-                            credentials: file.credentials.map { credential($0, revoked: file.isRevoked($0.id)) }))))
+            return .ok(.init(body: .json(detail(file))))
         } catch {
             return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
         }
@@ -130,7 +126,123 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func registerClient(_ input: Operations.RegisterClient.Input) async throws -> Operations.RegisterClient.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the client as JSON") }
+            let file = try service.registerClient(
+                id: request.id, unit: request.unit, language: request.language.flatMap { Language(rawValue: $0.rawValue) }, as: try actor())
+            return .created(.init(body: .json(detail(file))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func getEvaluation(_ input: Operations.GetEvaluation.Input) async throws -> Operations.GetEvaluation.Output {
+        do {
+            let result = try service.evaluate(client: input.path.client, as: try actor())
+            let language = input.query.lang.flatMap { Language(rawValue: $0.rawValue) } ?? .fi
+            let document = EvaluationJSON(compiled: service.compiled, language: language).document(result)
+            return .ok(.init(body: .json(try Self.container(document))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func getReport(_ input: Operations.GetReport.Input) async throws -> Operations.GetReport.Output {
+        do {
+            let report = try service.progressReport(client: input.path.client, as: try actor())
+            let language = input.query.lang.flatMap { Language(rawValue: $0.rawValue) } ?? .fi
+            let document = ProgressReportJSON(compiled: service.compiled, language: language).document(report)
+            return .ok(.init(body: .json(try Self.container(document))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func recordAssessment(_ input: Operations.RecordAssessment.Input) async throws -> Operations.RecordAssessment.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the assessment as JSON") }
+            let assessment = try service.recordAssessment(json: try JSONEncoder().encode(request), client: input.path.client, as: try actor())
+            return .created(
+                .init(
+                    body: .json(
+                        .init(
+                            id: assessment.id, assessedAt: Self.date(assessment.assessedAt), assessor: assessment.assessor,
+                            evidence: assessment.evidence.rawValue, instrument: assessment.instrument, checkpoint: assessment.checkpoint,
+                            period: assessment.period))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func startPathway(_ input: Operations.StartPathway.Input) async throws -> Operations.StartPathway.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the period as JSON") }
+            let period = try service.startPathway(
+                client: input.path.client, phase: request.phase, decisionStart: request.decisionStart.map(Self.timestamp),
+                decisionEnd: request.decisionEnd.map(Self.timestamp), as: try actor())
+            return .created(.init(body: .json(Self.period(period))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func advancePathway(_ input: Operations.AdvancePathway.Input) async throws -> Operations.AdvancePathway.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the phase as JSON") }
+            return .ok(.init(body: .json(Self.period(try service.advancePathway(client: input.path.client, to: request.phase, as: try actor())))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func closePathway(_ input: Operations.ClosePathway.Input) async throws -> Operations.ClosePathway.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the outcome as JSON") }
+            return .ok(.init(body: .json(Self.period(try service.closePathway(client: input.path.client, outcome: request.outcome, as: try actor())))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
+        do {
+            return .ok(.init(body: .json(.init(users: try service.users(as: try actor()).map(Self.user)))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func addUser(_ input: Operations.AddUser.Input) async throws -> Operations.AddUser.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the user as JSON") }
+            guard let role = User.Role(rawValue: request.role.rawValue) else { throw CoreError(.invalid, "unknown role") }
+            let user = try service.addUser(
+                id: request.id, role: role, displayName: request.displayName, client: request.client, units: request.units ?? [], as: try actor())
+            return .created(.init(body: .json(Self.user(user))))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
     // MARK: Rendering
+
+    static func timestamp(_ date: Date) -> Timestamp { Timestamp(microseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded())) }
+
+    /// A document of our own JSON writer as the generated free-form object.
+    static func container<T: Decodable>(_ document: JSONValue) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(document.jsonBytes()))
+    }
+
+    static func user(_ user: User) -> Components.Schemas.User {
+        .init(id: user.id, role: .init(rawValue: user.role.rawValue)!, units: user.units, client: user.client)
+    }
+
+    func detail(_ file: ClientFile) -> Components.Schemas.ClientDetail {
+        .init(
+            client: Self.summary(ClientSummary(file, at: service.now)), periods: file.periods.map(Self.period),
+            credentials: file.credentials.map { credential($0, revoked: file.isRevoked($0.id)) })
+    }
 
     static func date(_ time: Timestamp) -> Date { Date(timeIntervalSince1970: Double(time.microseconds) / 1_000_000) }
 

@@ -1,8 +1,10 @@
 import Basics
 import Credentials
+import Definitions
 import Foundation
 import Hummingbird
 import Logging
+import Evaluation
 import HummingbirdTesting
 import MerkistoCore
 import NIOCore
@@ -83,6 +85,22 @@ struct APITests {
             (.post, "/api/v1/revocations", ["credential": .string(mine.id), "reason": "issued by mistake"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
             (.get, "/api/v1/audit", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.get, "/api/v1/clients/\(own)/evaluation?lang=sv", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .notFound, .instructor: .ok, .admin: .ok]),
+            (.get, "/api/v1/clients/\(own)/report", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .notFound, .instructor: .ok, .admin: .ok]),
+            (.post, "/api/v1/clients/\(own)/assessments",
+             ["id": "api-1", "assessedAt": "2026-11-20T10:00:00+02:00", "evidence": "observed", "levels": [["competence": "1.1", "level": 3]]],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.post, "/api/v1/clients/\(own)/pathway/phase", ["phase": "aktivointisuunnitelma"],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .ok, .admin: .ok]),
+            (.post, "/api/v1/clients/\(own)/pathway/outcome", ["outcome": "opinnot"],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .ok, .admin: .ok]),
+            (.post, "/api/v1/clients/\(own)/pathway", [:],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.post, "/api/v1/clients", ["id": "uusi-asiakas", "unit": "demo-paja"],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.post, "/api/v1/users", ["id": "uusi-ohjaaja", "role": "instructor", "units": ["demo-paja"]],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
             (.get, "/openapi.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/healthz", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/keys/jwks.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
@@ -204,6 +222,25 @@ struct APITests {
                     #expect(response.status == item.status, "\(item.uri) \(item.body.map { String(buffer: $0) } ?? "no body")")
                     #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
                     #expect(try json(response)["status"] as? Int == Int(item.status.code))
+                }
+            }
+        }
+    }
+
+    @Test("the evaluation and the report are the documents `merkisto evaluate` and `merkisto report` write, in the language asked")
+    func documents() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let service = api.world.service
+        let evaluation = EvaluationJSON(compiled: service.compiled, language: .sv).document(try service.evaluate(client: api.own))
+        let report = ProgressReportJSON(compiled: service.compiled, language: .en).document(try service.progressReport(client: api.own))
+        try await api.world.application().test(.router) { client in
+            for (uri, expected) in [("/api/v1/clients/\(api.own)/evaluation?lang=sv", evaluation), ("/api/v1/clients/\(api.own)/report?lang=en", report)] {
+                try await client.execute(uri: uri, method: .get, headers: api.headers(.instructor)) { response throws in
+                    #expect(response.status == .ok)
+                    let served = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? NSDictionary
+                    let written = try JSONSerialization.jsonObject(with: Data(expected.jsonBytes())) as? NSDictionary
+                    #expect(served != nil && served == written, "\(uri)")
                 }
             }
         }
