@@ -54,10 +54,10 @@ extension BadgeService {
         if scopes.contains(.admin), owner.role != .admin { throw CoreError(.invalid, "only an admin's token can have the admin scope") }
         let time = now
         if let expiresAt, expiresAt <= time { throw CoreError(.invalid, "the token would expire before it is made") }
-        let id = Self.hex(Self.random(8))
-        let secret = Self.hex(Self.random(32))
+        let id = Self.randomHex(8)
+        let secret = Self.randomHex(32)
         let token = APIToken(
-            id: id, user: user, name: name, scopes: Array(Set(scopes)).sorted(), secretHash: Self.hex(Array(SHA256.hash(data: Array(secret.utf8)))),
+            id: id, user: user, name: name, scopes: Array(Set(scopes)).sorted(), secretHash: Self.hexString(Array(SHA256.hash(data: Array(secret.utf8)))),
             createdAt: time, expiresAt: expiresAt)
         try stored { () throws(StoreError) in try store.addToken(token, by: actor, at: time) }
         return (token, "mrk_\(id)_\(secret)")
@@ -78,7 +78,7 @@ extension BadgeService {
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "mrk", parts[1].utf8.count == 16, parts[2].utf8.count == 64 else { throw refused }
         guard let token = try stored({ () throws(StoreError) in try store.token(id: String(parts[1])) }) else { throw refused }
-        let presented = Array(Self.hex(Array(SHA256.hash(data: Array(parts[2].utf8)))).utf8)
+        let presented = Array(Self.hexString(Array(SHA256.hash(data: Array(parts[2].utf8)))).utf8)
         // Compared in constant time: the time taken says nothing about how much of the secret was right.
         guard presented.count == token.secretHash.utf8.count,
             zip(presented, token.secretHash.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
@@ -153,22 +153,6 @@ extension BadgeService {
             guard let file = try stored({ () throws(StoreError) in try store.clientFile(id) }), let unit = file.client.unit, user.units.contains(unit)
             else { throw missing }
         }
-    }
-
-    private static func random(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 

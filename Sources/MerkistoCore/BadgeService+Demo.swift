@@ -14,6 +14,8 @@ public struct DemoSeed: Sendable {
     public var client: String?
     public var clients: [String]
     public var credentials: [IssuedCredential]
+    /// Each demo user's password, made for this demo alone.
+    public var passwords: [String: String]
 }
 
 extension BadgeService {
@@ -62,8 +64,14 @@ extension BadgeService {
         // The client user sees a record with badges to show.
         let shown = bulk.issued.first?.client ?? clients.first
         if let shown { try addUser(id: "demo-asiakas", role: .client, client: shown, by: actor) }
+        var passwords: [String: String] = [:]
+        for user in ["demo-admin", "demo-ohjaaja"] + (shown == nil ? [] : ["demo-asiakas"]) {
+            let password = "demo-" + Self.randomHex(6)
+            try setPassword(user: user, password: password, by: actor)
+            passwords[user] = password
+        }
         return DemoSeed(
             unit: unit, admin: "demo-admin", instructor: "demo-ohjaaja", clientUser: shown == nil ? "" : "demo-asiakas", client: shown,
-            clients: clients, credentials: credentials)
+            clients: clients, credentials: credentials, passwords: passwords)
     }
 }

@@ -19,11 +19,16 @@ public struct BadgeService: Sendable {
     private let clock: @Sendable () -> Timestamp
     /// Issuers per language, kept for the service's life: each remembers its badges' payload templates.
     private let issuers = IssuerCache()
+    /// Failed sign-ins, for throttling.
+    let throttle = SignInThrottle()
+    /// bcrypt's cost for new password hashes (2^cost rounds).
+    public let passwordCost: UInt8
 
     public init(
         store: any Store, compiled: CompiledDefinitions, keys: KeyStore, baseURL: String? = nil,
-        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }, passwordCost: UInt8 = 12
     ) {
+        self.passwordCost = passwordCost
         self.store = store
         self.compiled = compiled
         self.keys = keys

@@ -19,6 +19,8 @@ public struct CoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unauthenticated = Code("unauthenticated")
         /// The actor may not do this (their role or their token's scopes do not allow it).
         public static let forbidden = Code("forbidden")
+        /// Too many attempts (sign-in): wait, then try again.
+        public static let throttled = Code("throttled")
         public var description: String { name }
     }
 

@@ -6,35 +6,95 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MerkistoCore
+import NIOCore
 import OpenAPIRuntime
 import Storage
 
-/// Who a request acts as: set from its API token by ``APIAuthentication`` before any handler runs.
-enum RequestActor {
-    @TaskLocal static var current: Result<Actor, CoreError>?
+/// Who a request acts as, and its session token when it came with the session cookie: set by
+/// ``APIAuthentication`` before any handler runs.
+struct RequestCredentials: Sendable {
+    var actor: Result<Actor, CoreError>
+    var sessionToken: String?
+
+    @TaskLocal static var current: RequestCredentials?
+    /// Where a handler leaves the session cookie to set: the generated layer would percent-encode a
+    /// Set-Cookie header, so ``APIAuthentication`` writes it into the response as it is.
+    @TaskLocal static var cookie: CookieBox?
+    /// The address the request came from (for sign-in throttling), set by ``AddressMiddleware``.
+    @TaskLocal static var address: String?
 }
 
-/// Reads `Authorization: Bearer mrk_…` and authenticates it through the core; handlers then ask
-/// ``RequestActor/current``. A request without a valid token is refused by the handler (401) — not here,
-/// so that the refusal is the API's own problem document.
+/// The Set-Cookie value a handler wants sent.
+final class CookieBox: @unchecked Sendable {
+    // `lock` guards `value`.
+    private let lock = NSLock()
+    private var stored: String?
+
+    var value: String? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
+/// The session cookie: its name, and the header that sets it.
+enum SessionCookie {
+    static let name = "merkisto_session"
+
+    static func header(token: String, maxAge: Int, secure: Bool) -> String {
+        "\(name)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)" + (secure ? "; Secure" : "")
+    }
+
+    /// The session token in a `Cookie` header, if there is one.
+    static func token(in header: String?) -> String? {
+        header?.split(separator: ";").lazy.map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+}
+
+/// Authenticates a request through the core: an API token (`Authorization: Bearer mrk_…`) or a person's
+/// session cookie, whose state-changing requests must repeat the session's CSRF token (`X-CSRF-Token`).
+/// Handlers then ask ``RequestCredentials/current``; a request without valid credentials is refused by
+/// the handler (401) — not here, so that the refusal is the API's own problem document.
 struct APIAuthentication: ServerMiddleware {
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     let service: BadgeService
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        let result: Result<Actor, CoreError>
-        if let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") {
-            do {
-                result = .success(try service.authenticate(token: String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)))
-            } catch {
-                result = .failure(error)
+        var credentials = RequestCredentials(actor: .failure(CoreError(.unauthenticated, "sign in, or send an API token: Authorization: Bearer mrk_…")))
+        do throws(CoreError) {
+            if let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") {
+                credentials.actor = .success(
+                    try service.authenticate(token: String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)))
+            } else if let token = SessionCookie.token(in: request.headerFields[.cookie]) {
+                credentials.sessionToken = token
+                let (actor, session) = try service.actor(session: token)
+                let changes = request.method != .get && request.method != .head
+                if changes, operationID != "signIn", request.headerFields[Self.csrfHeader] != session.csrf {
+                    throw CoreError(.forbidden, "a change in a signed-in session must repeat its CSRF token (X-CSRF-Token)")
+                }
+                credentials.actor = .success(actor)
             }
-        } else {
-            result = .failure(CoreError(.unauthenticated, "send an API token: Authorization: Bearer mrk_…"))
+        } catch {
+            credentials.actor = .failure(error)
         }
-        return try await RequestActor.$current.withValue(result) { try await next(request, body, metadata) }
+        let cookie = CookieBox()
+        var (response, responseBody) = try await RequestCredentials.$cookie.withValue(cookie) {
+            try await RequestCredentials.$current.withValue(credentials) { try await next(request, body, metadata) }
+        }
+        if let value = cookie.value { response.headerFields[.setCookie] = value }
+        return (response, responseBody)
+    }
+}
+
+/// Keeps the request's remote address for the API's handlers (sign-in throttling).
+struct AddressMiddleware: RouterMiddleware {
+    typealias Context = MerkistoRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await RequestCredentials.$address.withValue(context.remoteAddress?.ipAddress) { try await next(request, context) }
     }
 }
 
@@ -47,8 +107,44 @@ struct MerkistoAPI: APIProtocol {
     let revoked: @Sendable () -> Void
 
     private func actor() throws(CoreError) -> Actor {
-        guard let current = RequestActor.current else { throw CoreError(.unauthenticated, "send an API token: Authorization: Bearer mrk_…") }
-        return try current.get()
+        guard let current = RequestCredentials.current else { throw CoreError(.unauthenticated, "sign in, or send an API token") }
+        return try current.actor.get()
+    }
+
+    private var secureCookies: Bool { layout.base.hasPrefix("https://") }
+
+    func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the user and the password as JSON") }
+            let signedIn = try service.signIn(user: request.user, password: request.password, address: RequestCredentials.address)
+            RequestCredentials.cookie?.value = SessionCookie.header(
+                token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: secureCookies)
+            return .created(
+                .init(
+                    body: .json(
+                        .init(
+                            user: signedIn.user.id, role: .init(rawValue: signedIn.user.role.rawValue)!, csrfToken: signedIn.session.csrf,
+                            expiresAt: Self.date(signedIn.session.expiresAt)))))
+        } catch let error as CoreError where error.code == .throttled {
+            let seconds = error.problems.first.flatMap { Int($0.dropFirst("retry-after: ".count)) } ?? 900
+            return .tooManyRequests(
+                .init(
+                    headers: .init(retryAfter: seconds),
+                    body: .applicationProblemJson(Problem(status: .tooManyRequests, title: "Too many attempts", detail: error.message).schema)))
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
+    }
+
+    func signOut(_ input: Operations.SignOut.Input) async throws -> Operations.SignOut.Output {
+        do {
+            _ = try actor()
+            if let token = RequestCredentials.current?.sessionToken { try service.signOut(session: token) }
+            RequestCredentials.cookie?.value = SessionCookie.header(token: "", maxAge: 0, secure: secureCookies)
+            return .noContent(.init())
+        } catch {
+            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+        }
     }
 
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {

@@ -1,10 +1,21 @@
 public import Hummingbird
+public import NIOCore
 public import Logging
 public import MerkistoCore
 import Credentials
 import Foundation
-import NIOCore
 import OpenAPIHummingbird
+
+/// The context of a request: Hummingbird's, and the address it came from.
+public struct MerkistoRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
 
 /// Where the server listens.
 public struct ServerConfiguration: Sendable {
@@ -23,7 +34,7 @@ public struct ServerConfiguration: Sendable {
 
 /// The Merkisto server: a thin HTTP front end over the application core.
 public enum MerkistoServer {
-    public typealias App = Application<RouterResponder<BasicRequestContext>>
+    public typealias App = Application<RouterResponder<MerkistoRequestContext>>
 
     /// The application for `service` (not yet running): run it with `runService()`, which ends, after letting
     /// the requests in flight finish, on SIGTERM or SIGINT.
@@ -32,9 +43,10 @@ public enum MerkistoServer {
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) throws -> App {
         let site = try HostedSite(service: service)
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: MerkistoRequestContext.self)
         router.add(middleware: ProblemMiddleware(logger: logger))
-        let health: @Sendable (Request, BasicRequestContext) -> Response = { _, _ in
+        router.add(middleware: AddressMiddleware())
+        let health: @Sendable (Request, MerkistoRequestContext) -> Response = { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))

@@ -59,6 +59,7 @@ extension Problem {
             case .invalid: (.badRequest, "Invalid request")
             case .unauthenticated: (.unauthorized, "Not signed in")
             case .forbidden: (.forbidden, "Not allowed")
+            case .throttled: (.tooManyRequests, "Too many attempts")
             default: (.internalServerError, "Internal error")
             }
         self.init(status: status, title: title, detail: error.message)

@@ -18,6 +18,17 @@ public protocol Store: Sendable {
     func users() throws(StoreError) -> [User]
     func user(id: String) throws(StoreError) -> User?
 
+    // MARK: Sign-in
+
+    /// Sets (or replaces) a user's password hash (bcrypt); every session of the user ends.
+    func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func passwordHash(user: String) throws(StoreError) -> String?
+    /// Starts a session (a sign-in, audited).
+    func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError)
+    func session(id: String) throws(StoreError) -> StoredSession?
+    /// Ends a session (a sign-out); an unknown id is not an error.
+    func removeSession(id: String, at time: Timestamp) throws(StoreError)
+
     // MARK: API tokens
 
     /// Stores a new token; its user must exist.

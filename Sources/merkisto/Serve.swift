@@ -75,7 +75,10 @@ extension Merkisto {
             if demo {
                 let seed = try MerkistoCLI.run("serve") { try service.seedDemo(examples: try Self.readExamples(examples), by: cliActor) }
                 say("Demo data in \(databasePath) (keys in \(keyFolder)): \(seed.clients.count) clients in unit \(seed.unit), \(seed.credentials.count) credentials issued.")
-                say("Users: \(seed.admin) (admin), \(seed.instructor) (instructor), \(seed.clientUser) (client); sign-in is not built yet.")
+                say("Sign in (POST /api/v1/session) as:")
+                for (user, role) in [(seed.admin, "admin"), (seed.instructor, "instructor"), (seed.clientUser, "client")] {
+                    if let password = seed.passwords[user] { say("  \(user) (\(role)), password \(password)") }
+                }
                 if let publisher = try? service.publisher() {
                     say("Try:")
                     say("  \(publisher.layout.issuerProfile)")

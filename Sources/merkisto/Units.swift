@@ -44,7 +44,27 @@ extension Merkisto {
     struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "user", abstract: "People who sign in: administrators, instructors (assigned to units) and clients.",
-            subcommands: [Add.self, List.self])
+            subcommands: [Add.self, List.self, Password.self])
+
+        struct Password: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Set a user's password, read from standard input (at least 10 characters); the user's sessions end.")
+
+            @Argument(help: "The user's id.")
+            var id: String
+
+            @OptionGroup var options: ServiceOptions
+
+            func run() throws {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    printError("merkisto user password: give the password on standard input")
+                    throw ExitCode(2)
+                }
+                let service = try options.service("user password", existing: true)
+                try MerkistoCLI.run("user password") { try service.setPassword(user: id, password: line, by: cliActor) }
+                print("set the password of \(id)")
+            }
+        }
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add a user.")

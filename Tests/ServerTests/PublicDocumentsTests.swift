@@ -34,7 +34,7 @@ struct DemoWorld {
         self.base = base
         service = BadgeService(
             store: try SQLiteStore(path: directory + "/merkisto.sqlite"), compiled: Self.compiled, keys: KeyStore(directory: directory + "/keys"),
-            baseURL: base, clock: { Self.now })
+            baseURL: base, clock: { Self.now }, passwordCost: 4)
         let folder = Self.repository + "/examples/clients"
         let examples = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.map {
             ($0, [UInt8](FileManager.default.contents(atPath: folder + "/" + $0)!))

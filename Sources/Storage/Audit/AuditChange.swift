@@ -70,4 +70,10 @@ struct AuditChange {
     }
 
     static func tokenRevoked(_ id: String) -> AuditChange { AuditChange(action: "token.revoke", subject: id) }
+
+    static func passwordSet(_ user: String) -> AuditChange { AuditChange(action: "user.password", subject: user) }
+
+    static func signedIn(_ user: String) -> AuditChange { AuditChange(action: "user.signin", subject: user) }
+
+    static func signedOut(_ user: String) -> AuditChange { AuditChange(action: "user.signout", subject: user) }
 }

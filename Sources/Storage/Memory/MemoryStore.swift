@@ -17,6 +17,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var credentialIndex: [String: Int] = [:]
         var revocations: [Revocation] = []
         var tokens: [APIToken] = []
+        var passwords: [String: String] = [:]
+        var sessions: [String: StoredSession] = [:]
         var audit: [AuditEntry] = []
 
         mutating func audit(_ time: Timestamp, _ actor: String, _ change: AuditChange) {
@@ -101,6 +103,39 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func user(id: String) throws(StoreError) -> User? {
         try locked { state in state.users[id] }
+    }
+
+    public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.users[user] != nil else { throw StoreError(.notFound, "there is no user \(user)") }
+            state.passwords[user] = hash
+            state.sessions = state.sessions.filter { $0.value.user != user }
+            state.audit(time, actor, .passwordSet(user))
+        }
+    }
+
+    public func passwordHash(user: String) throws(StoreError) -> String? {
+        try locked { state in state.passwords[user] }
+    }
+
+    public func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.users[session.user] != nil else { throw StoreError(.notFound, "there is no user \(session.user)") }
+            guard state.sessions[session.id] == nil else { throw StoreError(.duplicate, "the session already exists") }
+            state.sessions[session.id] = session
+            state.audit(time, session.user, .signedIn(session.user))
+        }
+    }
+
+    public func session(id: String) throws(StoreError) -> StoredSession? {
+        try locked { state in state.sessions[id] }
+    }
+
+    public func removeSession(id: String, at time: Timestamp) throws(StoreError) {
+        try locked { state in
+            guard let session = state.sessions.removeValue(forKey: id) else { return }
+            state.audit(time, session.user, .signedOut(session.user))
+        }
     }
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
@@ -195,6 +230,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.files[id] = ClientFile(client: StoredClient(id: id, unit: file.client.unit, registeredAt: file.client.registeredAt, erasedAt: time))
             let erasedUsers = Set(state.users.values.filter { $0.client == id }.map(\.id))
             state.tokens.removeAll { erasedUsers.contains($0.user) }
+            state.sessions = state.sessions.filter { !erasedUsers.contains($0.value.user) }
+            for user in erasedUsers { state.passwords[user] = nil }
             state.users = state.users.filter { $0.value.client != id }
             state.audit(time, actor, .clientErased(id))
         }

@@ -86,6 +86,10 @@ struct UserRow: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
+extension StoredSession: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "session"
+}
+
 /// An API token row: the scopes as one space-separated column.
 struct TokenRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "apiToken"

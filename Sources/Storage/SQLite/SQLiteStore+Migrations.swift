@@ -172,6 +172,19 @@ extension SQLiteStore {
                 table.column("revokedAt", .text)
             }
         }
+        // Sign-in: a bcrypt password hash per user, and sessions by the SHA-256 of their token.
+        migrator.registerMigration("v5: passwords and sessions") { db in
+            try db.alter(table: "user") { table in
+                table.add(column: "passwordHash", .text)
+            }
+            try db.create(table: "session") { table in
+                table.primaryKey("id", .text)
+                table.column("user", .text).notNull().indexed().references("user", onDelete: .restrict)
+                table.column("csrf", .text).notNull()
+                table.column("createdAt", .text).notNull()
+                table.column("expiresAt", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -99,6 +99,41 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: Sign-in
+
+    public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try UserRow.fetchOne(db, key: user) != nil else { throw StoreError(.notFound, "there is no user \(user)") }
+            try db.execute(sql: "UPDATE user SET passwordHash = ? WHERE id = ?", arguments: [hash, user])
+            try db.execute(sql: "DELETE FROM session WHERE user = ?", arguments: [user])
+            try Self.audit(db, at: time, actor: actor, .passwordSet(user))
+        }
+    }
+
+    public func passwordHash(user: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT passwordHash FROM user WHERE id = ?", arguments: [user]) }
+    }
+
+    public func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try UserRow.fetchOne(db, key: session.user) != nil else { throw StoreError(.notFound, "there is no user \(session.user)") }
+            try session.insert(db)
+            try Self.audit(db, at: time, actor: session.user, .signedIn(session.user))
+        }
+    }
+
+    public func session(id: String) throws(StoreError) -> StoredSession? {
+        try read { db in try StoredSession.fetchOne(db.cachedStatement(sql: "SELECT * FROM session WHERE id = ?"), arguments: [id]) }
+    }
+
+    public func removeSession(id: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard let session = try StoredSession.fetchOne(db, key: id) else { return }
+            try session.delete(db)
+            try Self.audit(db, at: time, actor: session.user, .signedOut(session.user))
+        }
+    }
+
     // MARK: API tokens
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
@@ -254,6 +289,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM period WHERE client = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM unitMember WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM apiToken WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM session WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM user WHERE client = ?", arguments: [id])
             client = StoredClient(id: id, unit: client.unit, registeredAt: client.registeredAt, erasedAt: time)
             try client.update(db)

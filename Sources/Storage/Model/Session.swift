@@ -1,0 +1,21 @@
+public import Basics
+
+/// A person's signed-in session. The cookie holds a random token; the store keeps only its SHA-256
+/// (`id`), so a copy of the database signs no one in.
+public struct StoredSession: Sendable, Hashable, Codable {
+    /// Lower-case hex SHA-256 of the session token.
+    public var id: String
+    public var user: String
+    /// The token every state-changing request of the session must repeat (`X-CSRF-Token` or a form field).
+    public var csrf: String
+    public var createdAt: Timestamp
+    public var expiresAt: Timestamp
+
+    public init(id: String, user: String, csrf: String, createdAt: Timestamp, expiresAt: Timestamp) {
+        self.id = id
+        self.user = user
+        self.csrf = csrf
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}

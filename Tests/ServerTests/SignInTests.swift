@@ -1,0 +1,131 @@
+import Basics
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MerkistoCore
+import NIOCore
+import Server
+import Storage
+import Testing
+
+@Suite("Sign-in")
+struct SignInTests {
+    static func signIn(_ user: String, _ password: String) -> ByteBuffer {
+        body(["user": .string(user), "password": .string(password)])
+    }
+
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+
+    /// The session cookie's value in a Set-Cookie header.
+    static func cookie(_ response: TestResponse) -> String? {
+        response.headers[.setCookie]?.split(separator: ";").first.map(String.init)
+    }
+
+    @Test("a person signs in with a password: an HttpOnly, SameSite=Strict cookie; changes need the CSRF token; sign-out ends it")
+    func session() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let password = try #require(world.seed.passwords[world.seed.instructor])
+        let own = try #require(world.seed.client)
+        try await world.application().test(.router) { client in
+            let (cookie, csrf) = try await client.execute(
+                uri: "/api/v1/session", method: .post, headers: Self.jsonHeaders, body: Self.signIn(world.seed.instructor, password)
+            ) { response throws in
+                #expect(response.status == .created)
+                let header = try #require(response.headers[.setCookie])
+                for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"] { #expect(header.contains(attribute), "\(attribute)") }
+                #expect(!header.contains("Secure"), "an http base URL: the cookie must also work without TLS")
+                let csrf = try #require(try json(response)["csrfToken"] as? String)
+                return (try #require(Self.cookie(response)), csrf)
+            }
+            #expect(cookie.hasPrefix("merkisto_session=") && cookie.count == "merkisto_session=".count + 64)
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: cookie]) { response throws in
+                #expect(response.status == .ok)
+                #expect(try json(response)["role"] as? String == "instructor")
+            }
+            let change = "/api/v1/clients/\(own)/pathway/phase"
+            let phase = body(["phase": "aktivointisuunnitelma"])
+            // Without the CSRF token, or with another, a change is refused; with it, it is done.
+            for token in [nil, "0123"] as [String?] {
+                var headers: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
+                if let token { headers[HTTPField.Name("X-CSRF-Token")!] = token }
+                try await client.execute(uri: change, method: .post, headers: headers, body: phase) { response in
+                    #expect(response.status == .forbidden)
+                }
+            }
+            var headers: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
+            headers[HTTPField.Name("X-CSRF-Token")!] = csrf
+            try await client.execute(uri: change, method: .post, headers: headers, body: phase) { response in #expect(response.status == .ok) }
+            #expect(try world.service.ledger.auditLog().last?.actor == world.seed.instructor)
+            // Sign out: the cookie is cleared and the session no longer works.
+            try await client.execute(uri: "/api/v1/session", method: .delete, headers: headers) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.setCookie]?.contains("Max-Age=0") == true)
+            }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("a wrong password and an unknown user are refused alike; too many failures lock the account for a while")
+    func refusalsAndThrottling() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let password = try #require(world.seed.passwords[world.seed.admin])
+        try await world.application().test(.router) { client in
+            var details: Set<String> = []
+            for (user, attempt) in [(world.seed.admin, "wrong-password"), ("ei-ketaan", "wrong-password")] {
+                try await client.execute(uri: "/api/v1/session", method: .post, headers: Self.jsonHeaders, body: Self.signIn(user, attempt)) {
+                    response throws in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.headers[.setCookie] == nil)
+                    details.insert(try json(response)["detail"] as? String ?? "")
+                }
+            }
+            #expect(details.count == 1)
+            // Four more failures make five for the account: then even the right password waits.
+            for _ in 0..<4 {
+                try await client.execute(uri: "/api/v1/session", method: .post, headers: Self.jsonHeaders, body: Self.signIn(world.seed.admin, "wrong-again")) {
+                    response in #expect(response.status == .unauthorized)
+                }
+            }
+            try await client.execute(uri: "/api/v1/session", method: .post, headers: Self.jsonHeaders, body: Self.signIn(world.seed.admin, password)) {
+                response throws in
+                #expect(response.status == .tooManyRequests)
+                let wait = try #require(response.headers[.retryAfter].flatMap { Int($0) })
+                #expect(wait > 0 && wait <= 900)
+            }
+            // Another account is not locked by it.
+            let instructor = try #require(world.seed.passwords[world.seed.instructor])
+            try await client.execute(uri: "/api/v1/session", method: .post, headers: Self.jsonHeaders, body: Self.signIn(world.seed.instructor, instructor)) {
+                response in #expect(response.status == .created)
+            }
+        }
+        // Only a bcrypt hash is stored.
+        let stored = try #require(try world.service.store.passwordHash(user: world.seed.admin))
+        #expect(stored.hasPrefix("$2") && !stored.contains(password))
+    }
+
+    @Test("with an https base URL the cookie is Secure; a new password ends the user's sessions")
+    func secureCookieAndPasswordChange() async throws {
+        let world = try DemoWorld(base: "https://badges.example.org/")
+        defer { world.cleanup() }
+        let password = try #require(world.seed.passwords[world.seed.clientUser])
+        try await world.application().test(.router) { client in
+            let cookie = try await client.execute(
+                uri: "/api/v1/session", method: .post, headers: Self.jsonHeaders, body: Self.signIn(world.seed.clientUser, password)
+            ) { response throws in
+                #expect(response.headers[.setCookie]?.hasSuffix("; Secure") == true)
+                return try #require(Self.cookie(response))
+            }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: cookie]) { response in #expect(response.status == .ok) }
+            try world.service.setPassword(user: world.seed.clientUser, password: "uusi-salasana-123", by: "test")
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+        #expect(throws: CoreError.self) { try world.service.setPassword(user: world.seed.clientUser, password: "lyhyt", by: "test") }
+    }
+}
