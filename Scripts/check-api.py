@@ -15,8 +15,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
+
+import demo_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCUMENT = os.path.join(ROOT, "Sources", "Server", "openapi.json")
@@ -39,24 +40,11 @@ def main():
 
     work = tempfile.mkdtemp(prefix="merkisto-api-")
     database = os.path.join(work, "merkisto.sqlite")
-    server = subprocess.Popen(
-        [args.merkisto, "serve", "--demo", "--port", str(args.port), "--db", database,
-         "--definitions", os.path.join(ROOT, "BadgeDefinitions"), "--examples", os.path.join(ROOT, "examples", "clients")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work)
+    server = demo_server.start(args.merkisto, args.port, database, work)
+    if server is None:
+        print("check-api: the server did not start", file=sys.stderr)
+        return 1
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "healthz", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                print(server.stdout.read() if server.poll() is not None else "(no answer in 120 s)")
-                print("check-api: the server did not start", file=sys.stderr)
-                return 1
-            time.sleep(0.2)
         with urllib.request.urlopen(base + "openapi.json", timeout=10) as response:
             served = response.read()
         if served != contract:
@@ -64,17 +52,10 @@ def main():
             return 1
         print("ok   /openapi.json serves the document byte for byte")
 
-        token = subprocess.run(
-            [args.merkisto, "token", "create", "demo-admin", "--name", "schemathesis", "--scope", "read", "--scope", "record",
-             "--scope", "award", "--scope", "admin", "--db", database, "--keys", os.path.join(work, "keys"),
-             "--definitions", os.path.join(ROOT, "BadgeDefinitions")],
-            capture_output=True, text=True)
-        if token.returncode != 0:
-            print(token.stderr, file=sys.stderr)
-            return 1
+        token = demo_server.token(args.merkisto, database, "demo-admin", "read", "record", "award", "admin")
         # As a module of this Python (a console script installed a moment ago may not be on PATH yet).
         run = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "run", base + "openapi.json", "--header", "Authorization: Bearer " + token.stdout.strip(),
+            [sys.executable, "-m", "schemathesis.cli", "run", base + "openapi.json", "--header", "Authorization: Bearer " + token,
              "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
              "--max-examples", str(args.examples), "--seed", "20261202", "--workers", "1", "--phases", "examples,coverage,fuzzing",
              "--suppress-health-check", "all", "--no-color"],

@@ -29,6 +29,8 @@ import time
 import urllib.error
 import urllib.request
 
+import demo_server
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -74,23 +76,11 @@ def main():
     def peer(script, *more):
         return subprocess.run([sys.executable, os.path.join(args.peers, script), *more], capture_output=True, text=True, cwd=work)
 
-    server = subprocess.Popen(
-        [args.merkisto, "serve", "--demo", "--port", str(args.port), "--db", database,
-         "--definitions", os.path.join(ROOT, "BadgeDefinitions"), "--examples", os.path.join(ROOT, "examples", "clients")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work)
+    server = demo_server.start(args.merkisto, args.port, database, work)
+    if server is None:
+        print("check-serve: the server did not start", file=sys.stderr)
+        return 1
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if fetch(base + "healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                print(server.stdout.read() if server.poll() is not None else "(no answer in 120 s)")
-                print("check-serve: the server did not start", file=sys.stderr)
-                return 1
-            time.sleep(0.2)
         expect("the server answers /healthz", True)
 
         stored = credentials(database)
@@ -137,10 +127,7 @@ def main():
 
         # SIGTERM in the middle of a write load: every credential the API acknowledged (201) is in the
         # database afterwards, requests in flight finish, and the audit chain is intact.
-        token = subprocess.run(
-            [args.merkisto, "token", "create", "demo-admin", "--name", "load", "--scope", "read", "--scope", "award", "--db", database,
-             "--keys", os.path.join(work, "keys"), "--definitions", os.path.join(ROOT, "BadgeDefinitions")],
-            capture_output=True, text=True).stdout.strip()
+        token = demo_server.token(args.merkisto, database, "demo-admin", "read", "award")
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
             pairs = db.execute("SELECT client, badge FROM credential WHERE format = 'ob3-jwt'").fetchall()
         acknowledged, answers, stop = [], [], threading.Event()

@@ -132,7 +132,7 @@ struct MerkistoAPI: APIProtocol {
                     headers: .init(retryAfter: seconds),
                     body: .applicationProblemJson(Problem(status: .tooManyRequests, title: "Too many attempts", detail: error.message).schema)))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -143,7 +143,7 @@ struct MerkistoAPI: APIProtocol {
             RequestCredentials.cookie?.value = SessionCookie.header(token: "", maxAge: 0, secure: secureCookies)
             return .noContent(.init())
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -158,7 +158,7 @@ struct MerkistoAPI: APIProtocol {
                             id: user.id, role: .init(rawValue: user.role.rawValue)!, units: user.units, client: user.client,
                             scopes: (actor.scopes.map { Array($0).sorted() } ?? APIToken.Scope.allCases).map { .init(rawValue: $0.rawValue)! }))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -167,7 +167,7 @@ struct MerkistoAPI: APIProtocol {
             let clients = try service.visibleClients(for: try actor())
             return .ok(.init(body: .json(.init(clients: clients.map(Self.summary)))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -176,7 +176,7 @@ struct MerkistoAPI: APIProtocol {
             let file = try service.clientFile(input.path.client, as: try actor())
             return .ok(.init(body: .json(detail(file))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -188,7 +188,7 @@ struct MerkistoAPI: APIProtocol {
                 language: request.language.flatMap { Language(rawValue: $0.rawValue) }, as: try actor())
             return .created(.init(body: .json(credential(issued, revoked: false))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -201,7 +201,7 @@ struct MerkistoAPI: APIProtocol {
                 .init(
                     body: .json(.init(credential: revocation.credentialID, reason: revocation.reason, revokedAt: Self.date(revocation.revokedAt), by: revocation.by))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -218,7 +218,7 @@ struct MerkistoAPI: APIProtocol {
                                     detail: $0.detail, hash: $0.hash)
                             }, intact: intact))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -229,7 +229,7 @@ struct MerkistoAPI: APIProtocol {
                 id: request.id, unit: request.unit, language: request.language.flatMap { Language(rawValue: $0.rawValue) }, as: try actor())
             return .created(.init(body: .json(detail(file))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -240,7 +240,7 @@ struct MerkistoAPI: APIProtocol {
             let document = EvaluationJSON(compiled: service.compiled, language: language).document(result)
             return .ok(.init(body: .json(try Self.container(document))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -251,7 +251,7 @@ struct MerkistoAPI: APIProtocol {
             let document = ProgressReportJSON(compiled: service.compiled, language: language).document(report)
             return .ok(.init(body: .json(try Self.container(document))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -267,7 +267,7 @@ struct MerkistoAPI: APIProtocol {
                             evidence: assessment.evidence.rawValue, instrument: assessment.instrument, checkpoint: assessment.checkpoint,
                             period: assessment.period))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -279,7 +279,7 @@ struct MerkistoAPI: APIProtocol {
                 decisionEnd: request.decisionEnd.map(Self.timestamp), as: try actor())
             return .created(.init(body: .json(Self.period(period))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -288,7 +288,7 @@ struct MerkistoAPI: APIProtocol {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the phase as JSON") }
             return .ok(.init(body: .json(Self.period(try service.advancePathway(client: input.path.client, to: request.phase, as: try actor())))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -297,7 +297,7 @@ struct MerkistoAPI: APIProtocol {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the outcome as JSON") }
             return .ok(.init(body: .json(Self.period(try service.closePathway(client: input.path.client, outcome: request.outcome, as: try actor())))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -305,7 +305,7 @@ struct MerkistoAPI: APIProtocol {
         do {
             return .ok(.init(body: .json(.init(users: try service.users(as: try actor()).map(Self.user)))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -317,7 +317,7 @@ struct MerkistoAPI: APIProtocol {
                 id: request.id, role: role, displayName: request.displayName, client: request.client, units: request.units ?? [], as: try actor())
             return .created(.init(body: .json(Self.user(user))))
         } catch {
-            return .default(statusCode: Problem(error).status.code, .init(body: .applicationProblemJson(Problem(error).schema)))
+            return .refused(error)
         }
     }
 
@@ -368,4 +368,66 @@ struct MerkistoAPI: APIProtocol {
             id: credential.id, badge: credential.badge, format: .init(rawValue: credential.format.rawValue)!, issuedAt: Self.date(credential.issuedAt),
             validUntil: credential.validUntil.map(Self.date), language: .init(rawValue: credential.language.rawValue)!, revoked: revoked, url: url)
     }
+}
+
+/// An operation's answer that can be a problem document (every operation has one as its `default`).
+protocol ProblemOutput {
+    static func problem(_ problem: Problem) -> Self
+}
+
+extension ProblemOutput {
+    /// The problem document for a refusal or failure.
+    static func refused(_ error: any Error) -> Self { problem(Problem(error)) }
+}
+
+extension Operations.SignIn.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.SignOut.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.GetMe.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ListClients.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.GetClient.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.IssueCredential.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.RevokeCredential.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.GetAuditLog.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.RegisterClient.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.GetEvaluation.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.GetReport.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.RecordAssessment.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.StartPathway.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.AdvancePathway.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ClosePathway.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ListUsers.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.AddUser.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }

@@ -1,0 +1,49 @@
+"""Starts `merkisto serve --demo` on a fresh database for the checks that need a running server
+(check-serve.py, check-api.py), and makes API tokens for it."""
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start(merkisto, port, database, cwd):
+    """The server process once it answers /healthz; None (having printed why) when it does not start in 120 s."""
+    # Another server on the port would answer for ours.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            print(f"port {port} is already in use")
+            return None
+    server = subprocess.Popen(
+        [merkisto, "serve", "--demo", "--port", str(port), "--db", database,
+         "--definitions", os.path.join(ROOT, "BadgeDefinitions"), "--examples", os.path.join(ROOT, "examples", "clients")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
+    deadline = time.time() + 120
+    while True:
+        # Our process must be the one answering (another server on the port would answer too).
+        if server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    if response.status == 200 and server.poll() is None:
+                        return server
+            except OSError:
+                pass
+        if server.poll() is not None or time.time() > deadline:
+            if server.poll() is None:
+                server.kill()
+                print("(no answer in 120 s)")
+            print(server.stdout.read())
+            return None
+        time.sleep(0.2)
+
+
+def token(merkisto, database, user, *scopes):
+    """A new API token for a user of the demo database (made by the CLI while the server runs)."""
+    arguments = [merkisto, "token", "create", user, "--name", "check", "--db", database,
+                 "--keys", os.path.join(os.path.dirname(database), "keys"), "--definitions", os.path.join(ROOT, "BadgeDefinitions")]
+    for scope in scopes:
+        arguments += ["--scope", scope]
+    result = subprocess.run(arguments, capture_output=True, text=True, check=True)
+    return result.stdout.strip()
