@@ -41,6 +41,12 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // QR codes for the clients' one-time sign-in links.
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         .target(
             name: "MerkistoSchemas",
             path: "Schemas",
@@ -100,6 +106,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Passwords are hashed with bcrypt.
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                "CQREncode",
             ],
             swiftSettings: swiftSettings
         ),

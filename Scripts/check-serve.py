@@ -9,6 +9,8 @@ public reference validators in ../shared/tools/peers (code we did not write).
     server by its id, with the JWK from the server's JWKS;
   * after both OB 2.0 assertions are revoked (by `merkisto revoke` on the same database while the server
     runs), the server answers 410 Gone for the hosted one and ob2_verify.py fails both;
+  * a one-time sign-in code made through the API: zbarimg reads its QR code as its link, and it signs the
+    client in once;
   * SIGTERM in the middle of a write load (credentials issued through the API by eight clients at once)
     stops the server with exit status 0; every credential the API acknowledged is in the database and the
     audit chain is intact.
@@ -124,6 +126,31 @@ def main():
         result = peer("ob2_verify.py", signed)
         expect("ob2_verify.py fails the revoked signed assertion (the served revocation list names it)",
                result.returncode == 1 and "revoked" in (result.stdout + result.stderr).lower(), result.stdout + result.stderr)
+
+        # A client's one-time sign-in code, made through the API by the instructor: its QR code, read by zbar
+        # (not by us), is the link; the code signs in once.
+        staff = demo_server.token(args.merkisto, database, "demo-ohjaaja", "read", "record")
+        request = urllib.request.Request(f"{base}api/v1/users/demo-asiakas/signin-codes", method="POST",
+                                         headers={"Authorization": "Bearer " + staff})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            made = json.loads(response.read())
+        with open(os.path.join(work, "qr.svg"), "w") as file:
+            file.write(made["qrSvg"])
+        subprocess.run(["rsvg-convert", os.path.join(work, "qr.svg"), "-o", os.path.join(work, "qr.png")], check=True)
+        read = subprocess.run(["zbarimg", "-q", "--raw", os.path.join(work, "qr.png")], capture_output=True, text=True)
+        expect("zbarimg reads the one-time code's QR code as its link", read.stdout.strip() == made["link"], (read.stdout, made["link"]))
+
+        def sign_in_with_code():
+            attempt = urllib.request.Request(f"{base}api/v1/session/code", data=json.dumps({"code": made["code"]}).encode(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(attempt, timeout=30) as response:
+                    return response.status, response.headers.get("Set-Cookie", "")
+            except urllib.error.HTTPError as error:
+                return error.code, ""
+        first, second = sign_in_with_code(), sign_in_with_code()
+        expect("the code signs the client in once (an HttpOnly cookie), and not again",
+               first[0] == 201 and "HttpOnly" in first[1] and second[0] == 401, (first, second))
 
         # SIGTERM in the middle of a write load: every credential the API acknowledged (201) is in the
         # database afterwards, requests in flight finish, and the audit chain is intact.

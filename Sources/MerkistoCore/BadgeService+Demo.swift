@@ -16,6 +16,8 @@ public struct DemoSeed: Sendable {
     public var credentials: [IssuedCredential]
     /// Each demo user's password, made for this demo alone.
     public var passwords: [String: String]
+    /// A one-time sign-in code for the client user.
+    public var clientCode: OneTimeCode?
 }
 
 extension BadgeService {
@@ -70,8 +72,9 @@ extension BadgeService {
             try setPassword(user: user, password: password, by: actor)
             passwords[user] = password
         }
+        let clientCode = shown == nil ? nil : try createSignInCode(for: "demo-asiakas", by: "demo-ohjaaja")
         return DemoSeed(
             unit: unit, admin: "demo-admin", instructor: "demo-ohjaaja", clientUser: shown == nil ? "" : "demo-asiakas", client: shown,
-            clients: clients, credentials: credentials, passwords: passwords)
+            clients: clients, credentials: credentials, passwords: passwords, clientCode: clientCode)
     }
 }

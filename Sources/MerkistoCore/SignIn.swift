@@ -1,4 +1,5 @@
 public import Basics
+import Credentials
 import Crypto
 import Foundation
 import HummingbirdBcrypt
@@ -14,8 +15,8 @@ final class SignInThrottle: @unchecked Sendable {
     private let lock = NSLock()
     private var failures: [String: [Int64]] = [:]
 
-    /// Seconds until `user` from `address` may try again; nil: now.
-    func wait(user: String, address: String?, now: Timestamp) -> Int64? {
+    /// Seconds until `user` (nil: any account) from `address` may try again; nil: now.
+    func wait(user: String?, address: String?, now: Timestamp) -> Int64? {
         lock.withLock {
             var longest: Int64?
             for (key, limit) in keys(user, address) {
@@ -30,7 +31,7 @@ final class SignInThrottle: @unchecked Sendable {
         }
     }
 
-    func failed(user: String, address: String?, now: Timestamp) {
+    func failed(user: String?, address: String?, now: Timestamp) {
         lock.withLock { for (key, _) in keys(user, address) { failures[key, default: []].append(now.microseconds) } }
     }
 
@@ -38,9 +39,21 @@ final class SignInThrottle: @unchecked Sendable {
         lock.withLock { failures["user:" + user] = nil }
     }
 
-    private func keys(_ user: String, _ address: String?) -> [(String, Int)] {
-        [("user:" + user, Self.perAccount)] + (address.map { [("address:" + $0, Self.perAddress)] } ?? [])
+    private func keys(_ user: String?, _ address: String?) -> [(String, Int)] {
+        (user.map { [("user:" + $0, Self.perAccount)] } ?? []) + (address.map { [("address:" + $0, Self.perAddress)] } ?? [])
     }
+}
+
+/// A one-time sign-in code just made: shown once (and printed as a QR code of its link).
+public struct OneTimeCode: Sendable {
+    /// The code to type: `ABCD-EFGH`.
+    public var code: String
+    /// The address that signs in with it.
+    public var link: String
+    public var user: String
+    public var expiresAt: Timestamp
+    /// The link as a QR code (SVG).
+    public var qrSVG: String
 }
 
 /// A session just started: what the browser keeps (`token`, in an HttpOnly cookie) and what the pages send
@@ -102,10 +115,84 @@ extension BadgeService {
 
     func startSession(for user: User, at time: Timestamp) throws(CoreError) -> SignedIn {
         let token = Self.randomHex(32)
-        let session = StoredSession(
-            id: Self.sessionID(token), user: user.id, csrf: Self.randomHex(16), createdAt: time,
-            expiresAt: Timestamp(microseconds: time.microseconds + Self.sessionLength, offsetSeconds: time.offsetSeconds))
+        let session = Self.newSession(token: token, user: user.id, at: time)
         try stored { () throws(StoreError) in try store.addSession(session, at: time) }
+        return SignedIn(session: session, token: token, user: user)
+    }
+
+    static func newSession(token: String, user: String, at time: Timestamp) -> StoredSession {
+        StoredSession(
+            id: sessionID(token), user: user, csrf: randomHex(16), createdAt: time,
+            expiresAt: Timestamp(microseconds: time.microseconds + sessionLength, offsetSeconds: time.offsetSeconds))
+    }
+
+    // MARK: One-time codes
+
+    /// How long a one-time code stays usable.
+    public static let codeLifetime: Int64 = 24 * 3600 * 1_000_000
+    /// Capitals and digits that cannot be mistaken for one another (no I, O, 0 or 1): 32 of them.
+    static let codeAlphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789".utf8)
+
+    /// Makes a one-time sign-in code for a client user, by staff who may record for that client: a code to
+    /// type (`ABCD-EFGH`), a link that carries it, and the link as a printable QR code. Only the code's
+    /// SHA-256 is stored; it works once, within 24 hours.
+    public func createSignInCode(for user: String, as actor: Actor) throws(CoreError) -> OneTimeCode {
+        let client = try clientOfUser(user)
+        try authorize(actor, .record(client: client))
+        return try createSignInCode(for: user, by: actor.auditName)
+    }
+
+    /// The same, for the operator of the command-line tool (who may do everything).
+    public func createSignInCode(for user: String, by actor: String) throws(CoreError) -> OneTimeCode {
+        _ = try clientOfUser(user)
+        var generator = SystemRandomNumberGenerator()
+        let plain = String(decoding: (0..<8).map { _ in Self.codeAlphabet[Int(UInt8.random(in: 0...31, using: &generator))] }, as: UTF8.self)
+        let time = now
+        let code = SignInCode(
+            id: Self.sessionID(plain), user: user, createdBy: actor, createdAt: time,
+            expiresAt: Timestamp(microseconds: time.microseconds + Self.codeLifetime, offsetSeconds: time.offsetSeconds))
+        try stored { () throws(StoreError) in try store.addSignInCode(code, at: time) }
+        let base: String
+        do {
+            base = try publisher().layout.base
+        } catch {
+            throw CoreError(.failure, "the definitions have no issuer, so there is no address to sign in at")
+        }
+        let link = base + "signin?code=" + plain
+        return OneTimeCode(
+            code: plain.prefix(4) + "-" + plain.suffix(4), link: link, user: user, expiresAt: code.expiresAt,
+            qrSVG: QRCode.svg(link, title: link) ?? "")
+    }
+
+    private func clientOfUser(_ user: String) throws(CoreError) -> String {
+        guard let target = try stored({ () throws(StoreError) in try store.user(id: user) }), target.role == .client, let client = target.client
+        else { throw CoreError(.notFound, "there is no client user \(user)") }
+        return client
+    }
+
+    /// Signs a client in with a one-time code (any case, with or without the dash): it is used up at once.
+    /// Failures are throttled per address.
+    public func signIn(code text: String, address: String?) throws(CoreError) -> SignedIn {
+        let time = now
+        if let wait = throttle.wait(user: nil, address: address, now: time) {
+            throw CoreError(.throttled, "too many failed sign-ins; try again in \(wait) seconds", problems: ["retry-after: \(wait)"])
+        }
+        let plain = String(text.uppercased().filter { $0 != "-" && $0 != " " })
+        let refused = CoreError(.unauthenticated, "the code is not valid: it may be mistyped, used already or expired")
+        guard plain.utf8.count == 8, plain.utf8.allSatisfy(Self.codeAlphabet.contains) else {
+            throttle.failed(user: nil, address: address, now: time)
+            throw refused
+        }
+        let token = Self.randomHex(32)
+        guard
+            let session = try stored({ () throws(StoreError) in
+                try store.redeemSignInCode(id: Self.sessionID(plain), session: { Self.newSession(token: token, user: $0, at: time) }, at: time)
+            }),
+            let user = try stored({ () throws(StoreError) in try store.user(id: session.user) })
+        else {
+            throttle.failed(user: nil, address: address, now: time)
+            throw refused
+        }
         return SignedIn(session: session, token: token, user: user)
     }
 

@@ -72,7 +72,7 @@ struct APIAuthentication: ServerMiddleware {
                 credentials.sessionToken = token
                 let (actor, session) = try service.actor(session: token)
                 let changes = request.method != .get && request.method != .head
-                if changes, operationID != "signIn", request.headerFields[Self.csrfHeader] != session.csrf {
+                if changes, operationID != "signIn", operationID != "signInWithCode", request.headerFields[Self.csrfHeader] != session.csrf {
                     throw CoreError(.forbidden, "a change in a signed-in session must repeat its CSRF token (X-CSRF-Token)")
                 }
                 credentials.actor = .success(actor)
@@ -119,18 +119,33 @@ struct MerkistoAPI: APIProtocol {
             let signedIn = try service.signIn(user: request.user, password: request.password, address: RequestCredentials.address)
             RequestCredentials.cookie?.value = SessionCookie.header(
                 token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: secureCookies)
-            return .created(
-                .init(
-                    body: .json(
-                        .init(
-                            user: signedIn.user.id, role: .init(rawValue: signedIn.user.role.rawValue)!, csrfToken: signedIn.session.csrf,
-                            expiresAt: Self.date(signedIn.session.expiresAt)))))
+            return .created(.init(body: .json(Self.sessionInfo(signedIn))))
         } catch let error as CoreError where error.code == .throttled {
-            let seconds = error.problems.first.flatMap { Int($0.dropFirst("retry-after: ".count)) } ?? 900
-            return .tooManyRequests(
-                .init(
-                    headers: .init(retryAfter: seconds),
-                    body: .applicationProblemJson(Problem(status: .tooManyRequests, title: "Too many attempts", detail: error.message).schema)))
+            return .tooManyRequests(.init(headers: .init(retryAfter: Self.retryAfter(error)), body: .applicationProblemJson(Problem(error).schema)))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func signInWithCode(_ input: Operations.SignInWithCode.Input) async throws -> Operations.SignInWithCode.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the code as JSON") }
+            let signedIn = try service.signIn(code: request.code, address: RequestCredentials.address)
+            RequestCredentials.cookie?.value = SessionCookie.header(
+                token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: secureCookies)
+            return .created(.init(body: .json(Self.sessionInfo(signedIn))))
+        } catch let error as CoreError where error.code == .throttled {
+            return .tooManyRequests(.init(headers: .init(retryAfter: Self.retryAfter(error)), body: .applicationProblemJson(Problem(error).schema)))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func createSignInCode(_ input: Operations.CreateSignInCode.Input) async throws -> Operations.CreateSignInCode.Output {
+        do {
+            let code = try service.createSignInCode(for: input.path.user, as: try actor())
+            return .created(
+                .init(body: .json(.init(code: code.code, link: code.link, user: code.user, expiresAt: Self.date(code.expiresAt), qrSvg: code.qrSVG))))
         } catch {
             return .refused(error)
         }
@@ -323,6 +338,17 @@ struct MerkistoAPI: APIProtocol {
 
     // MARK: Rendering
 
+    static func sessionInfo(_ signedIn: SignedIn) -> Components.Schemas.SessionInfo {
+        .init(
+            user: signedIn.user.id, role: .init(rawValue: signedIn.user.role.rawValue)!, csrfToken: signedIn.session.csrf,
+            expiresAt: date(signedIn.session.expiresAt))
+    }
+
+    /// The seconds a throttled sign-in must wait (the core says it in its problems).
+    static func retryAfter(_ error: CoreError) -> Int {
+        error.problems.first.flatMap { Int($0.dropFirst("retry-after: ".count)) } ?? 900
+    }
+
     static func timestamp(_ date: Date) -> Timestamp { Timestamp(microseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded())) }
 
     /// A document of our own JSON writer as the generated free-form object.
@@ -429,5 +455,11 @@ extension Operations.ListUsers.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.AddUser.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.SignInWithCode.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.CreateSignInCode.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }

@@ -28,6 +28,11 @@ public protocol Store: Sendable {
     func session(id: String) throws(StoreError) -> StoredSession?
     /// Ends a session (a sign-out); an unknown id is not an error.
     func removeSession(id: String, at time: Timestamp) throws(StoreError)
+    /// Stores a one-time sign-in code (audited: who made it for whom).
+    func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError)
+    /// Uses a code and starts a session for its user, in one transaction: nil when the code is unknown,
+    /// used or expired (nothing changes then).
+    func redeemSignInCode(id: String, session: (String) -> StoredSession, at time: Timestamp) throws(StoreError) -> StoredSession?
 
     // MARK: API tokens
 

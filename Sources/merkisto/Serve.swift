@@ -79,6 +79,9 @@ extension Merkisto {
                 for (user, role) in [(seed.admin, "admin"), (seed.instructor, "instructor"), (seed.clientUser, "client")] {
                     if let password = seed.passwords[user] { say("  \(user) (\(role)), password \(password)") }
                 }
+                if let code = seed.clientCode {
+                    say("  \(code.user) also with the one-time code \(code.code) (POST /api/v1/session/code), or \(code.link)")
+                }
                 if let publisher = try? service.publisher() {
                     say("Try:")
                     say("  \(publisher.layout.issuerProfile)")

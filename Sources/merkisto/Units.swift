@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Foundation
 import MerkistoCore
 public import Storage
 
@@ -44,7 +45,28 @@ extension Merkisto {
     struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "user", abstract: "People who sign in: administrators, instructors (assigned to units) and clients.",
-            subcommands: [Add.self, List.self, Password.self])
+            subcommands: [Add.self, List.self, Password.self, Code.self])
+
+        struct Code: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Make a one-time sign-in code for a client user: a code to type, a link, and the link as a QR code (SVG).")
+
+            @Argument(help: "The client user's id.")
+            var id: String
+
+            @Option(help: "Write the QR code of the link to this SVG file.")
+            var qr: String?
+
+            @OptionGroup var options: ServiceOptions
+
+            func run() throws {
+                let service = try options.service("user code", existing: true)
+                let code = try MerkistoCLI.run("user code") { try service.createSignInCode(for: id, by: cliActor) }
+                if let qr { try writeFile(Data(code.qrSVG.utf8), to: qr) }
+                print("code \(code.code) for \(code.user), once, until \(code.expiresAt)")
+                print(code.link)
+            }
+        }
 
         struct Password: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -128,4 +128,68 @@ struct SignInTests {
         }
         #expect(throws: CoreError.self) { try world.service.setPassword(user: world.seed.clientUser, password: "lyhyt", by: "test") }
     }
+
+    @Test("a client signs in once with the one-time code their instructor made; the code then and after a day works no more")
+    func oneTimeCodes() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let service = world.service
+        let instructor = try service.createToken(for: world.seed.instructor, name: "t", scopes: [.read, .record], by: "test").text
+        let client = try service.createToken(for: world.seed.clientUser, name: "t", scopes: [.read], by: "test").text
+        try await world.application().test(.router) { http in
+            let uri = "/api/v1/users/\(world.seed.clientUser)/signin-codes"
+            try await http.execute(uri: uri, method: .post, headers: [.authorization: "Bearer " + client]) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await http.execute(uri: "/api/v1/users/\(world.seed.instructor)/signin-codes", method: .post, headers: [.authorization: "Bearer " + instructor]) {
+                response in #expect(response.status == .notFound, "codes are for client users only")
+            }
+            let code = try await http.execute(uri: uri, method: .post, headers: [.authorization: "Bearer " + instructor]) { response throws in
+                #expect(response.status == .created)
+                let body = try json(response)
+                #expect((body["qrSvg"] as? String)?.hasPrefix("<svg") == true)
+                #expect((body["link"] as? String)?.hasSuffix("signin?code=" + ((body["code"] as? String) ?? "").replacingOccurrences(of: "-", with: "")) == true)
+                return try #require(body["code"] as? String)
+            }
+            #expect(code.count == 9 && code.dropFirst(4).first == "-")
+            // Typed in lower case without the dash: signed in, as the client.
+            try await http.execute(
+                uri: "/api/v1/session/code", method: .post, headers: Self.jsonHeaders,
+                body: body(["code": .string(code.lowercased().replacingOccurrences(of: "-", with: ""))])
+            ) { response throws in
+                #expect(response.status == .created)
+                #expect(try json(response)["role"] as? String == "client")
+                #expect(response.headers[.setCookie]?.contains("HttpOnly") == true)
+            }
+            // Used up.
+            try await http.execute(uri: "/api/v1/session/code", method: .post, headers: Self.jsonHeaders, body: body(["code": .string(code)])) {
+                response in #expect(response.status == .unauthorized)
+            }
+        }
+        // A code not used within a day works no more.
+        let late = try service.createSignInCode(for: world.seed.clientUser, by: "test")
+        let dayLater = BadgeService(
+            store: service.store, compiled: service.compiled, keys: service.keys, baseURL: world.base,
+            clock: { Timestamp(microseconds: DemoWorld.now.microseconds + BadgeService.codeLifetime + 1) })
+        #expect(throws: CoreError.self) { try dayLater.signIn(code: late.code, address: nil) }
+        #expect(try service.signIn(code: late.code, address: nil).user.id == world.seed.clientUser)
+        // Only the hash of a code is kept.
+        #expect(try service.store.auditLog().allSatisfy { !$0.detail.contains(late.code) && !$0.subject.contains(late.code) })
+    }
+
+    @Test("the QR code has the link's modules, as libqrencode makes them, drawn one rectangle per run")
+    func qrCode() throws {
+        let link = "https://badges.example.org/signin?code=ABCDEFGH"
+        let modules = try #require(QRCode.modules(link))
+        #expect(modules.count >= 21 && modules.allSatisfy { $0.count == modules.count })
+        // The three finder patterns: 7 x 7 dark borders in three corners.
+        for (row, column) in [(0, 0), (0, modules.count - 7), (modules.count - 7, 0)] {
+            #expect((0..<7).allSatisfy { modules[row][column + $0] && modules[row + 6][column + $0] && modules[row + $0][column] && modules[row + $0][column + 6] })
+        }
+        let svg = try #require(QRCode.svg(link, title: "Kirjautumislinkki"))
+        let dark = modules.joined().filter { $0 }.count
+        let drawn = svg.components(separatedBy: "h").count - 1  // every run draws "h" twice
+        #expect(drawn % 2 == 0 && drawn / 2 <= dark)
+        #expect(svg.contains("<title id=\"qr-title\">Kirjautumislinkki</title>"))
+    }
 }

@@ -76,4 +76,10 @@ struct AuditChange {
     static func signedIn(_ user: String) -> AuditChange { AuditChange(action: "user.signin", subject: user) }
 
     static func signedOut(_ user: String) -> AuditChange { AuditChange(action: "user.signout", subject: user) }
+
+    static func signInCodeMade(_ code: SignInCode) -> AuditChange {
+        AuditChange(action: "user.code", subject: code.user, detail: "valid until \(code.expiresAt)")
+    }
+
+    static func signedInWithCode(_ user: String) -> AuditChange { AuditChange(action: "user.signin", subject: user, detail: "one-time code") }
 }

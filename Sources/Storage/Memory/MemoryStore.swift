@@ -19,6 +19,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var tokens: [APIToken] = []
         var passwords: [String: String] = [:]
         var sessions: [String: StoredSession] = [:]
+        var codes: [String: SignInCode] = [:]
         var audit: [AuditEntry] = []
 
         mutating func audit(_ time: Timestamp, _ actor: String, _ change: AuditChange) {
@@ -138,6 +139,27 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
+    public func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.users[code.user] != nil else { throw StoreError(.notFound, "there is no user \(code.user)") }
+            guard state.codes[code.id] == nil else { throw StoreError(.duplicate, "the code already exists") }
+            state.codes[code.id] = code
+            state.audit(time, code.createdBy, .signInCodeMade(code))
+        }
+    }
+
+    public func redeemSignInCode(id: String, session: (String) -> StoredSession, at time: Timestamp) throws(StoreError) -> StoredSession? {
+        try locked { state in
+            guard var code = state.codes[id], code.usedAt == nil, code.expiresAt > time, state.users[code.user] != nil else { return nil }
+            code.usedAt = time
+            state.codes[id] = code
+            let started = session(code.user)
+            state.sessions[started.id] = started
+            state.audit(time, code.user, .signedInWithCode(code.user))
+            return started
+        }
+    }
+
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
             guard !state.tokens.contains(where: { $0.id == token.id }) else { throw StoreError(.duplicate, "token \(token.id) already exists") }
@@ -231,6 +253,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             let erasedUsers = Set(state.users.values.filter { $0.client == id }.map(\.id))
             state.tokens.removeAll { erasedUsers.contains($0.user) }
             state.sessions = state.sessions.filter { !erasedUsers.contains($0.value.user) }
+            state.codes = state.codes.filter { !erasedUsers.contains($0.value.user) }
             for user in erasedUsers { state.passwords[user] = nil }
             state.users = state.users.filter { $0.value.client != id }
             state.audit(time, actor, .clientErased(id))

@@ -19,3 +19,24 @@ public struct StoredSession: Sendable, Hashable, Codable {
         self.expiresAt = expiresAt
     }
 }
+
+/// A one-time sign-in code an instructor makes for a client user: used once, before it expires. The store
+/// keeps only the SHA-256 of the code.
+public struct SignInCode: Sendable, Hashable, Codable {
+    /// Lower-case hex SHA-256 of the code (in its plain form: capitals, no dashes).
+    public var id: String
+    public var user: String
+    public var createdBy: String
+    public var createdAt: Timestamp
+    public var expiresAt: Timestamp
+    public var usedAt: Timestamp?
+
+    public init(id: String, user: String, createdBy: String, createdAt: Timestamp, expiresAt: Timestamp, usedAt: Timestamp? = nil) {
+        self.id = id
+        self.user = user
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+    }
+}

@@ -90,6 +90,10 @@ extension StoredSession: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "session"
 }
 
+extension SignInCode: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "signInCode"
+}
+
 /// An API token row: the scopes as one space-separated column.
 struct TokenRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "apiToken"

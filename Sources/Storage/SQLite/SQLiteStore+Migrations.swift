@@ -185,6 +185,17 @@ extension SQLiteStore {
                 table.column("expiresAt", .text).notNull()
             }
         }
+        // One-time sign-in codes for client users: the SHA-256 of the code only.
+        migrator.registerMigration("v6: one-time sign-in codes") { db in
+            try db.create(table: "signInCode") { table in
+                table.primaryKey("id", .text)
+                table.column("user", .text).notNull().indexed().references("user", onDelete: .restrict)
+                table.column("createdBy", .text).notNull()
+                table.column("createdAt", .text).notNull()
+                table.column("expiresAt", .text).notNull()
+                table.column("usedAt", .text)
+            }
+        }
         return migrator
     }
 }

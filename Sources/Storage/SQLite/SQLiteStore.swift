@@ -134,6 +134,28 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try UserRow.fetchOne(db, key: code.user) != nil else { throw StoreError(.notFound, "there is no user \(code.user)") }
+            try code.insert(db)
+            try Self.audit(db, at: time, actor: code.createdBy, .signInCodeMade(code))
+        }
+    }
+
+    public func redeemSignInCode(id: String, session: (String) -> StoredSession, at time: Timestamp) throws(StoreError) -> StoredSession? {
+        try write { db in
+            guard var code = try SignInCode.fetchOne(db, key: id), code.usedAt == nil, code.expiresAt > time,
+                try UserRow.fetchOne(db, key: code.user) != nil
+            else { return nil }
+            code.usedAt = time
+            try code.update(db)
+            let started = session(code.user)
+            try started.insert(db)
+            try Self.audit(db, at: time, actor: code.user, .signedInWithCode(code.user))
+            return started
+        }
+    }
+
     // MARK: API tokens
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
@@ -290,6 +312,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM unitMember WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM apiToken WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM session WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM signInCode WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM user WHERE client = ?", arguments: [id])
             client = StoredClient(id: id, unit: client.unit, registeredAt: client.registeredAt, erasedAt: time)
             try client.update(db)
