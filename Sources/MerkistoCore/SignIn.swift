@@ -32,7 +32,16 @@ final class SignInThrottle: @unchecked Sendable {
     }
 
     func failed(user: String?, address: String?, now: Timestamp) {
-        lock.withLock { for (key, _) in keys(user, address) { failures[key, default: []].append(now.microseconds) } }
+        lock.withLock {
+            for (key, _) in keys(user, address) { failures[key, default: []].append(now.microseconds) }
+            // Failures for ever new names must not grow without end: forget whatever is out of the window.
+            if failures.count > 10_000 {
+                failures = failures.compactMapValues { times in
+                    let recent = times.filter { $0 > now.microseconds - Self.window }
+                    return recent.isEmpty ? nil : recent
+                }
+            }
+        }
     }
 
     func succeeded(user: String) {
