@@ -40,14 +40,14 @@ final class CookieBox: @unchecked Sendable {
 enum SessionCookie {
     static let name = "merkisto_session"
 
+    /// The Set-Cookie value (Hummingbird's cookie): HttpOnly, SameSite=Strict, on every path; Secure over https.
     static func header(token: String, maxAge: Int, secure: Bool) -> String {
-        "\(name)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)" + (secure ? "; Secure" : "")
+        Cookie(name: name, value: token, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict).description
     }
 
-    /// The session token in a `Cookie` header, if there is one.
+    /// The session token in a `Cookie` header, if there is one (read by Hummingbird's cookie parser).
     static func token(in header: String?) -> String? {
-        header?.split(separator: ";").lazy.map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+        header.flatMap { Cookies(from: [$0])[name]?.value }
     }
 }
 
