@@ -75,6 +75,7 @@ struct APITests {
         // turn the next asker's attempt into a conflict).
         let mine = try api.world.service.issue(client: own, badge: earned, by: "test")
         let uuid = String(token.id.dropFirst("urn:uuid:".count))
+        let hosted = try #require(api.world.seed.credentials.first { $0.format == .ob2Hosted })
         let expected: [(method: HTTPRequest.Method, uri: String, body: JSONValue?, status: [Asker: HTTPResponse.Status])] = [
             (.get, "/api/v1/me", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/api/v1/clients", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
@@ -101,7 +102,20 @@ struct APITests {
             (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.post, "/api/v1/users", ["id": "uusi-ohjaaja", "role": "instructor", "units": ["demo-paja"]],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
+            (.post, "/api/v1/users/\(api.world.seed.clientUser)/signin-codes", nil,
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.post, "/api/v1/session", ["user": "demo-admin", "password": "not-the-password"],
+             [.anonymous: .unauthorized, .client: .unauthorized, .otherClient: .unauthorized, .instructor: .unauthorized, .admin: .unauthorized]),
+            (.post, "/api/v1/session/code", ["code": "ABCD-EFGH"],
+             [.anonymous: .unauthorized, .client: .unauthorized, .otherClient: .unauthorized, .instructor: .unauthorized, .admin: .unauthorized]),
+            (.delete, "/api/v1/session", nil, [.anonymous: .unauthorized, .client: .noContent, .otherClient: .noContent, .instructor: .noContent, .admin: .noContent]),
             (.get, "/openapi.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/issuers/esimerkkialue.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/achievements/\(earned).json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/ob2/badges/\(earned).json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/status/revocations.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/ob2/revocations.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/" + hosted.id.dropFirst(api.world.base.count), nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/healthz", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/keys/jwks.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/credentials/\(uuid)", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
