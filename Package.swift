@@ -108,6 +108,7 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 "CQREncode",
             ],
+            resources: [.copy("Resources/errors.json")],
             swiftSettings: swiftSettings
         ),
         // The HTTP front end: hosted documents, the JSON API, sign-in (Hummingbird 2).

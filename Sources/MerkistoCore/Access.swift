@@ -36,6 +36,8 @@ public enum Action: Sendable, Hashable {
     case record(client: String)
     /// Issue a credential to the client, or revoke one of theirs.
     case award(client: String)
+    /// Issue to many clients at once: those of a unit, or (nil) of every unit the actor works in.
+    case awardMany(unit: String?)
     /// Users, tokens, keys, definitions and the audit log.
     case administer
 }
@@ -48,12 +50,12 @@ extension BadgeService {
     public func createToken(
         for user: String, name: String, scopes: [APIToken.Scope], expiresAt: Timestamp? = nil, by actor: String
     ) throws(CoreError) -> (token: APIToken, text: String) {
-        guard !scopes.isEmpty else { throw CoreError(.invalid, "a token needs at least one scope (read, record, award, admin)") }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw CoreError(.invalid, "say what the token is for (--name)") }
-        guard let owner = try stored({ () throws(StoreError) in try store.user(id: user) }) else { throw CoreError(.notFound, "there is no user \(user)") }
-        if scopes.contains(.admin), owner.role != .admin { throw CoreError(.invalid, "only an admin's token can have the admin scope") }
+        guard !scopes.isEmpty else { throw CoreError(.invalid, key: "token.noScope") }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw CoreError(.invalid, key: "token.noName") }
+        guard let owner = try stored({ () throws(StoreError) in try store.user(id: user) }) else { throw CoreError(.notFound, key: "user.notFound", ["user": user]) }
+        if scopes.contains(.admin), owner.role != .admin { throw CoreError(.invalid, key: "token.adminScope") }
         let time = now
-        if let expiresAt, expiresAt <= time { throw CoreError(.invalid, "the token would expire before it is made") }
+        if let expiresAt, expiresAt <= time { throw CoreError(.invalid, key: "token.expiresAtOnce") }
         let id = Self.randomHex(8)
         let secret = Self.randomHex(32)
         let token = APIToken(
@@ -74,7 +76,7 @@ extension BadgeService {
     /// The actor an API token (`mrk_ID_SECRET`) stands for; refused (`.unauthenticated`, one message for
     /// every reason) when it is malformed, unknown, wrong, revoked or expired, or its user is gone.
     public func authenticate(token text: String) throws(CoreError) -> Actor {
-        let refused = CoreError(.unauthenticated, "the API token is not valid")
+        let refused = CoreError(.unauthenticated, key: "token.invalid")
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "mrk", parts[1].utf8.count == 16, parts[2].utf8.count == 64 else { throw refused }
         guard let token = try stored({ () throws(StoreError) in try store.token(id: String(parts[1])) }) else { throw refused }
@@ -98,10 +100,10 @@ extension BadgeService {
     public func authorize(_ actor: Actor, _ action: Action) throws(CoreError) {
         let user = actor.user
         func need(_ scope: APIToken.Scope) throws(CoreError) {
-            if let scopes = actor.scopes, !scopes.contains(scope) { throw CoreError(.forbidden, "the token has no \(scope.rawValue) scope") }
+            if let scopes = actor.scopes, !scopes.contains(scope) { throw CoreError(.forbidden, key: "token.scope", ["scope": scope.rawValue]) }
         }
         func staff() throws(CoreError) {
-            guard user.role != .client else { throw CoreError(.forbidden, "only staff may do this") }
+            guard user.role != .client else { throw CoreError(.forbidden, key: "forbidden.staff") }
         }
         switch action {
         case .listClients:
@@ -113,7 +115,7 @@ extension BadgeService {
             try need(.record)
             try staff()
             if user.role == .instructor {
-                guard let unit, user.units.contains(unit) else { throw CoreError(.forbidden, "an instructor registers clients in their own units") }
+                guard let unit, user.units.contains(unit) else { throw CoreError(.forbidden, key: "forbidden.register") }
             }
         case .record(let id):
             try need(.record)
@@ -123,9 +125,13 @@ extension BadgeService {
             try need(.award)
             try staff()
             try visible(id, to: user)
+        case .awardMany(let unit):
+            try need(.award)
+            try staff()
+            if let unit, user.role == .instructor, !user.units.contains(unit) { throw CoreError(.forbidden, key: "forbidden.unit") }
         case .administer:
             try need(.admin)
-            guard user.role == .admin else { throw CoreError(.forbidden, "only an admin may do this") }
+            guard user.role == .admin else { throw CoreError(.forbidden, key: "forbidden.admin") }
         }
     }
 
@@ -143,7 +149,7 @@ extension BadgeService {
     }
 
     private func visible(_ id: String, to user: User) throws(CoreError) {
-        let missing = CoreError(.notFound, "there is no client \(id)")
+        let missing = CoreError(.notFound, key: "client.notFound", ["client": id])
         switch user.role {
         case .admin:
             return
@@ -179,9 +185,34 @@ extension BadgeService {
         do {
             try authorize(actor, .award(client: credential.client))
         } catch where error.code == .notFound {
-            throw CoreError(.notFound, "there is no credential \(id)")
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
         }
         return try ledger.revoke(credential: id, reason: reason, by: actor.auditName)
+    }
+
+    /// Issues every badge earned and not yet held (or only `badge`) to the clients the actor may award:
+    /// the ones named, or those of a unit, or every client the actor works with (see
+    /// ``issueAllEarned(clients:badge:format:kid:algorithm:groupSize:workers:by:progress:)``). A named
+    /// client the actor may not see is "not found", and nothing is issued.
+    public func issueAllEarned(
+        clients ids: [String]? = nil, unit: String? = nil, badge: String? = nil, format: CredentialFormat = .ob3JWT, as actor: Actor
+    ) throws -> BulkIssue {
+        try authorize(actor, .awardMany(unit: unit))
+        if let unit, !(try units().contains { $0.id == unit }) { throw CoreError(.notFound, key: "unit.notFound", ["unit": unit]) }
+        let chosen: [String]
+        if let ids {
+            for id in ids { try authorize(actor, .award(client: id)) }
+            var inUnit: Set<String>?
+            if let unit { inUnit = Set(try clientSummaries().filter { $0.client.unit == unit }.map(\.client.id)) }
+            chosen = ids.filter { inUnit?.contains($0) ?? true }
+        } else {
+            chosen = try clientSummaries().filter { summary in
+                guard summary.client.erasedAt == nil else { return false }
+                if let unit, summary.client.unit != unit { return false }
+                return actor.user.role == .admin || (summary.client.unit.map(actor.user.units.contains) ?? false)
+            }.map(\.client.id)
+        }
+        return try issueAllEarned(clients: chosen, badge: badge, format: format, by: actor.auditName)
     }
 
     /// Audit entries after a sequence number (at most `limit`), and whether the whole chain is intact (admins).
@@ -221,7 +252,7 @@ extension BadgeService {
         do {
             entry = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw CoreError(.invalid, "the assessment is not valid JSON")
+            throw CoreError(.invalid, key: "assessment.notJSON")
         }
         if case .object(var fields) = entry, fields["assessor"] == nil {
             fields["assessor"] = .string(actor.user.id)

@@ -56,7 +56,7 @@ extension BadgeService {
         algorithm: SigningAlgorithm? = nil, groupSize: Int = 4096, workers: Int? = nil,
         by actor: String, progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) -> Void = { _, _, _ in }
     ) throws -> BulkIssue {
-        if let badge { guard compiled.badge(badge) != nil else { throw CoreError(.notFound, "there is no badge \(badge) in the definitions") } }
+        if let badge { guard compiled.badge(badge) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": badge]) } }
         let signer: Signer? =
             switch format {
             case .ob3JWT: try keys.signer(kid: kid, algorithm: algorithm)
@@ -66,7 +66,7 @@ extension BadgeService {
         let all = try ids ?? stored { () throws(StoreError) in try store.clientIDs() }
         if ids != nil {
             let known = Set(try stored { () throws(StoreError) in try store.clientIDs() })
-            if let missing = all.first(where: { !known.contains($0) }) { throw CoreError(.notFound, "there is no client \(missing)") }
+            if let missing = all.first(where: { !known.contains($0) }) { throw CoreError(.notFound, key: "client.notFound", ["client": missing]) }
         }
         // Make the issuers before the workers start, so they share one template cache per language.
         for language in Language.allCases { _ = try issuer(language) }

@@ -30,7 +30,7 @@ extension BadgeService {
     /// - Parameter examples: client-record files (the JSON of `examples/clients/`), by file name.
     public func seedDemo(examples: [(name: String, bytes: [UInt8])], by actor: String) throws -> DemoSeed {
         guard try stored({ () throws(StoreError) in try store.clientIDs() }).isEmpty else {
-            throw CoreError(.conflict, "the database already has clients; the demo starts from an empty one")
+            throw CoreError(.conflict, key: "demo.notEmpty")
         }
         let time = now
         let existing = try keys.list()
@@ -54,7 +54,7 @@ extension BadgeService {
         try addUser(id: "demo-ohjaaja", role: .instructor, displayName: "Demo instructor", units: [unit], by: actor)
         var credentials: [IssuedCredential] = []
         let bulk = try issueAllEarned(clients: clients, by: actor)
-        if let failure = bulk.failure { throw CoreError(.failure, "the demo could not issue its credentials: \(failure)") }
+        if let failure = bulk.failure { throw CoreError(.failure, key: "demo.issueFailed", ["reason": failure]) }
         for issued in bulk.issued {
             credentials.append(try ledger.credential(id: issued.id))
         }

@@ -12,13 +12,13 @@ public import Storage
 /// before the call returns, so whatever a front end reports as done is done.
 public struct BadgeService: Sendable {
     public let store: any Store
-    public let compiled: CompiledDefinitions
+    public private(set) var compiled: CompiledDefinitions
     public let keys: KeyStore
     /// Where hosted documents live; nil: the issuer's base-url.
     public let baseURL: String?
     private let clock: @Sendable () -> Timestamp
     /// Issuers per language, kept for the service's life: each remembers its badges' payload templates.
-    private let issuers = IssuerCache()
+    private var issuers = IssuerCache()
     /// Failed sign-ins, for throttling.
     let throttle = SignInThrottle()
     /// bcrypt's cost for new password hashes (2^cost rounds).
@@ -38,18 +38,27 @@ public struct BadgeService: Sendable {
 
     public var now: Timestamp { clock() }
 
+    /// The same service over other definitions, or over the same ones after the keys changed: new issuers
+    /// (their payload templates come from both), the same store, keys, clock and sign-in throttle.
+    public func renewed(compiled: CompiledDefinitions? = nil) -> BadgeService {
+        var copy = self
+        if let compiled { copy.compiled = compiled }
+        copy.issuers = IssuerCache()
+        return copy
+    }
+
     // MARK: Units, users
 
     public func addUnit(id: String, name: String, by actor: String) throws(CoreError) {
-        try checkID(id, "unit id")
+        try checkID(id, "id.unit")
         try stored { () throws(StoreError) in try store.addUnit(ActivityUnit(id: id, name: name), by: actor, at: now) }
     }
 
     public func addUser(id: String, role: User.Role, displayName: String? = nil, client: String? = nil, units: [String] = [], by actor: String) throws(CoreError) {
-        try checkID(id, "user id")
-        if role == .client, client == nil { throw CoreError(.invalid, "a client user needs the client record they may see (--client)") }
-        if role != .client, client != nil { throw CoreError(.invalid, "only a client user is tied to a client record") }
-        if role != .instructor, !units.isEmpty { throw CoreError(.invalid, "only instructors are assigned to units") }
+        try checkID(id, "id.user")
+        if role == .client, client == nil { throw CoreError(.invalid, key: "user.clientNeeded") }
+        if role != .client, client != nil { throw CoreError(.invalid, key: "user.clientOnly") }
+        if role != .instructor, !units.isEmpty { throw CoreError(.invalid, key: "user.unitsOnly") }
         let time = now
         try stored { () throws(StoreError) in
             try store.addUser(
@@ -79,7 +88,7 @@ public struct BadgeService: Sendable {
     /// Everything stored about a client; erased clients are found (with nothing left but the id).
     public func clientFile(_ id: String) throws(CoreError) -> ClientFile {
         guard let file = try stored({ () throws(StoreError) in try store.clientFile(id) }) else {
-            throw CoreError(.notFound, "there is no client \(id)")
+            throw CoreError(.notFound, key: "client.notFound", ["client": id])
         }
         return file
     }
@@ -106,7 +115,7 @@ public struct BadgeService: Sendable {
     /// The client's record in the client-record format.
     public func exportRecord(_ id: String) throws(CoreError) -> [UInt8] {
         let file = try clientFile(id)
-        guard file.client.erasedAt == nil else { throw CoreError(.conflict, "client \(id) was erased; there is no record to export") }
+        guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erasedExport", ["client": id]) }
         return ClientRecordFormat.write(file)
     }
 
@@ -120,7 +129,7 @@ public struct BadgeService: Sendable {
     /// The pathway model of the definitions.
     public func pathwayModel() throws(CoreError) -> Pathway {
         guard let pathway = compiled.definitions.pathways.first else {
-            throw CoreError(.conflict, "the definitions have no <pathway>; add one before following clients' pathways")
+            throw CoreError(.conflict, key: "pathway.none")
         }
         return pathway
     }
@@ -135,13 +144,13 @@ public struct BadgeService: Sendable {
         let file = try liveFile(id)
         let first = phase ?? model.phases.first?.id ?? ""
         guard model.phase(first) != nil else {
-            throw CoreError(.invalid, "the pathway \(model.id) has no phase \(first); its phases are \(model.phases.map(\.id).joined(separator: ", "))")
+            throw CoreError(.invalid, key: "pathway.noPhase", ["pathway": model.id, "phase": first, "phases": model.phases.map(\.id).joined(separator: ", ")])
         }
         if let decisionStart, let decisionEnd, decisionEnd < decisionStart {
-            throw CoreError(.invalid, "the decision ends (\(decisionEnd)) before it starts (\(decisionStart))")
+            throw CoreError(.invalid, key: "pathway.decisionOrder", ["end": "\(decisionEnd)", "start": "\(decisionStart)"])
         }
         if let open = file.openPeriod {
-            throw CoreError(.conflict, "client \(id) already has an open pathway period \(open.id) (phase \(open.currentPhase ?? "?")); close it first")
+            throw CoreError(.conflict, key: "pathway.open", ["client": id, "period": open.id, "phase": open.currentPhase ?? "?"])
         }
         let time = try checkedTime(time, after: file.periods.last?.closedAt)
         let period = PathwayPeriod(
@@ -159,9 +168,8 @@ public struct BadgeService: Sendable {
         let current = period.currentPhase ?? ""
         let allowed = model.phase(current)?.next.map(\.phase) ?? []
         guard allowed.contains(phase) else {
-            let known = model.phase(phase) == nil ? "the pathway \(model.id) has no phase \(phase)" : "the model does not go from \(current) to \(phase)"
-            let next = allowed.isEmpty ? "no phase follows \(current); close the period with an outcome" : "from \(current) it goes on to \(allowed.joined(separator: " or "))"
-            throw CoreError(.invalid, "\(known); \(next)")
+            let key = (model.phase(phase) == nil ? "pathway.unknown" : "pathway.move") + (allowed.isEmpty ? ".last" : ".next")
+            throw CoreError(.invalid, key: key, ["pathway": model.id, "phase": phase, "from": current, "next": allowed.joined(separator: ", ")])
         }
         let change = PhaseChange(phase: phase, at: try checkedTime(time, after: period.phases.last?.at), by: actor)
         try stored { () throws(StoreError) in try store.changePhase(period: period.id, from: current, to: change) }
@@ -174,7 +182,7 @@ public struct BadgeService: Sendable {
     public func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
         guard model.outcomes.contains(where: { $0.id == outcome }) else {
-            throw CoreError(.invalid, "the pathway \(model.id) has no outcome \(outcome); its outcomes are \(model.outcomes.map(\.id).joined(separator: ", "))")
+            throw CoreError(.invalid, key: "pathway.noOutcome", ["pathway": model.id, "outcome": outcome, "outcomes": model.outcomes.map(\.id).joined(separator: ", ")])
         }
         var period = try openPeriod(of: id)
         let time = try checkedTime(time, after: period.phases.last?.at)
@@ -197,7 +205,7 @@ public struct BadgeService: Sendable {
         var builder = ClientRecordBuilder(compiled: compiled, client: id)
         add(assessment, path: "assessment \(assessment.id)", to: &builder)
         if !builder.errors.isEmpty {
-            throw CoreError(.invalid, "the assessment has errors", problems: builder.errors.map(\.description))
+            throw CoreError(.invalid, key: "assessment.errors", problems: builder.errors.map(\.description))
         }
         try stored { () throws(StoreError) in try store.addAssessment(assessment, client: id, by: actor, at: now) }
     }
@@ -231,7 +239,7 @@ public struct BadgeService: Sendable {
             return try builder.build()
         } catch {
             throw CoreError(
-                .invalid, "client \(file.client.id) cannot be evaluated against these definitions", problems: error.errors.map(\.description))
+                .invalid, key: "record.unfit", ["client": file.client.id], problems: error.errors.map(\.description))
         }
     }
 
@@ -286,13 +294,13 @@ public struct BadgeService: Sendable {
 
     private func liveFile(_ id: String) throws(CoreError) -> ClientFile {
         let file = try clientFile(id)
-        guard file.client.erasedAt == nil else { throw CoreError(.conflict, "client \(id) was erased") }
+        guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erased", ["client": id]) }
         return file
     }
 
     private func openPeriod(of id: String) throws(CoreError) -> PathwayPeriod {
         guard let period = try liveFile(id).openPeriod else {
-            throw CoreError(.conflict, "client \(id) has no open pathway period; start one with `merkisto pathway start \(id)`")
+            throw CoreError(.conflict, key: "pathway.noPeriod", ["client": id])
         }
         return period
     }
@@ -301,25 +309,25 @@ public struct BadgeService: Sendable {
     private func checkedTime(_ time: Timestamp?, after previous: Timestamp?) throws(CoreError) -> Timestamp {
         let current = now
         let time = time ?? current
-        guard time <= current else { throw CoreError(.invalid, "\(time) is in the future; record pathway events when they have happened") }
+        guard time <= current else { throw CoreError(.invalid, key: "time.future", ["time": "\(time)"]) }
         if let previous, time < previous {
-            throw CoreError(.invalid, "\(time) is before the pathway's previous event (\(previous)); events are recorded in order")
+            throw CoreError(.invalid, key: "time.order", ["time": "\(time)", "previous": "\(previous)"])
         }
         return time
     }
 
     private func checkBadge(_ id: String) throws(CoreError) {
-        guard compiled.badge(id) != nil else { throw CoreError(.notFound, "there is no badge \(id) in the definitions") }
+        guard compiled.badge(id) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": id]) }
     }
 
-    private func checkID(_ id: String, _ what: String) throws(CoreError) {
+    private func checkID(_ id: String, _ key: String) throws(CoreError) {
         guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
-            throw CoreError(.invalid, "\"\(id)\" is not a valid \(what); use 1–64 letters a–z, digits, - or _")
+            throw CoreError(.invalid, key: key, ["id": id])
         }
     }
 
     private func checkPseudonym(_ id: String) throws(CoreError) {
-        try checkID(id, "pseudonymous client id (never a name or a personal identity code)")
+        try checkID(id, "id.client")
     }
 
     private func add(_ assessment: StoredAssessment, path: String, to builder: inout ClientRecordBuilder) {

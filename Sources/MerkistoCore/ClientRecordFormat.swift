@@ -17,11 +17,11 @@ public enum ClientRecordFormat {
         do {
             _ = try ClientRecordReader(definitions: compiled).read(data)
         } catch {
-            throw CoreError(.invalid, "the client record has errors", problems: error.errors.map(\.description))
+            throw CoreError(.invalid, key: "record.errors", problems: error.errors.map(\.description))
         }
         // The reader has checked every field; what remains is taking the values out.
         guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-            throw CoreError(.invalid, "the client record is not a JSON object")
+            throw CoreError(.invalid, key: "record.notObject")
         }
         let client = StoredClient(id: fields["client"]?.text ?? "", registeredAt: registeredAt, schemaReference: fields["$schema"]?.text)
         let assessments = (fields["assessments"]?.elements ?? []).map { value in
@@ -58,7 +58,7 @@ public enum ClientRecordFormat {
     /// - Throws: ``CoreError`` with every problem and its JSON path (`assessments[0].…`).
     public static func readAssessment(_ data: Data, client: String, compiled: CompiledDefinitions, now: Timestamp) throws(CoreError) -> StoredAssessment {
         guard let entry = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-            throw CoreError(.invalid, "the assessment is not valid JSON")
+            throw CoreError(.invalid, key: "assessment.notJSON")
         }
         let record = JSONValue.object(["client": .string(client), "assessments": [entry]]).jsonBytes()
         let file = try read(Data(record), compiled: compiled, registeredAt: now)

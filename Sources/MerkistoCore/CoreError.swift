@@ -1,4 +1,8 @@
-/// Why a use case refused or failed, in words an instructor or administrator can act on.
+public import Definitions
+import Foundation
+
+/// Why a use case refused or failed, in words an instructor or administrator can act on, in Finnish,
+/// Swedish and English (from the `errors.json` table).
 ///
 /// Messages name ids (pseudonymous client ids, definition ids, credential ids), never personal data.
 public struct CoreError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -25,15 +29,40 @@ public struct CoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var code: Code
+    /// The message in English.
     public var message: String
+    /// The message's key in the error table and the values of its placeholders; nil for a message that
+    /// exists in English only (one passed on from the store, the key store or a reader).
+    public var key: String?
+    public var arguments: [String: String]
     /// Every problem when a whole document was refused (client records: one per JSON path).
     public var problems: [String]
 
-    public init(_ code: Code, _ message: String, problems: [String] = []) {
+    /// An error whose message is the table's text for `key`, with `arguments` filled in.
+    public init(_ code: Code, key: String, _ arguments: [String: String] = [:], problems: [String] = []) {
         self.code = code
-        self.message = message
+        self.key = key
+        self.arguments = arguments
+        self.message = Self.table.text(key, .en, arguments)
         self.problems = problems
     }
 
+    /// An error with a message in English only (passed on from a lower layer).
+    public init(_ code: Code, _ message: String, problems: [String] = []) {
+        self.code = code
+        self.message = message
+        self.key = nil
+        self.arguments = [:]
+        self.problems = problems
+    }
+
+    /// The message in a language (English when it has no key).
+    public func message(in language: Language) -> String {
+        key.map { Self.table.text($0, language, arguments) } ?? message
+    }
+
     public var description: String { ([message] + problems).joined(separator: "\n") }
+
+    /// The error messages in Finnish, Swedish and English.
+    public static let table = Localizer(table: Bundle.module.url(forResource: "errors", withExtension: "json"))
 }

@@ -14,7 +14,7 @@ public struct Ledger: Sendable {
 
     public func credential(id: String) throws(CoreError) -> IssuedCredential {
         guard let credential = try stored({ () throws(StoreError) in try store.credential(id: id) }) else {
-            throw CoreError(.notFound, "there is no credential \(id)")
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
         }
         return credential
     }
@@ -22,7 +22,7 @@ public struct Ledger: Sendable {
     /// Revokes an issued credential; the reason is shown to verifiers.
     @discardableResult
     public func revoke(credential id: String, reason: String, by actor: String) throws(CoreError) -> Revocation {
-        guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, "a revocation needs a reason") }
+        guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, key: "revocation.reason") }
         return try stored { () throws(StoreError) in try store.revoke(credential: id, reason: reason, by: actor, at: clock()) }
     }
 

@@ -79,8 +79,8 @@ extension BadgeService {
 
     /// Sets a user's password (at least 10 characters); the user's sessions end.
     public func setPassword(user: String, password: String, by actor: String) throws(CoreError) {
-        guard password.count >= 10 else { throw CoreError(.invalid, "a password needs at least 10 characters") }
-        guard password.utf8.count <= 72 else { throw CoreError(.invalid, "a password can have at most 72 bytes (bcrypt reads no more)") }
+        guard password.count >= 10 else { throw CoreError(.invalid, key: "password.short") }
+        guard password.utf8.count <= 72 else { throw CoreError(.invalid, key: "password.long") }
         let hash = Bcrypt.hash(password, cost: passwordCost)
         try stored { () throws(StoreError) in try store.setPassword(user: user, hash: hash, by: actor, at: now) }
     }
@@ -91,9 +91,9 @@ extension BadgeService {
     public func signIn(user id: String, password: String, address: String?) throws(CoreError) -> SignedIn {
         let time = now
         if let wait = throttle.wait(user: id, address: address, now: time) {
-            throw CoreError(.throttled, "too many failed sign-ins; try again in \(wait) seconds", problems: ["retry-after: \(wait)"])
+            throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
-        let refused = CoreError(.unauthenticated, "the user id or the password is wrong")
+        let refused = CoreError(.unauthenticated, key: "signIn.wrong")
         let user = try stored { () throws(StoreError) in try store.user(id: id) }
         let hash = try stored { () throws(StoreError) in try store.passwordHash(user: id) }
         // An unknown user costs a bcrypt check too, so that the time taken does not tell who exists.
@@ -108,7 +108,7 @@ extension BadgeService {
 
     /// The actor and the session a session token stands for; refused when unknown or expired.
     public func actor(session token: String) throws(CoreError) -> (actor: Actor, session: StoredSession) {
-        let refused = CoreError(.unauthenticated, "the session has ended; sign in again")
+        let refused = CoreError(.unauthenticated, key: "session.ended")
         guard token.utf8.count == 64,
             let session = try stored({ () throws(StoreError) in try store.session(id: Self.sessionID(token)) }),
             session.expiresAt > now,
@@ -165,7 +165,7 @@ extension BadgeService {
         do {
             base = try publisher().layout.base
         } catch {
-            throw CoreError(.failure, "the definitions have no issuer, so there is no address to sign in at")
+            throw CoreError(.failure, key: "signIn.noIssuer")
         }
         let link = base + "signin?code=" + plain
         return OneTimeCode(
@@ -175,7 +175,7 @@ extension BadgeService {
 
     private func clientOfUser(_ user: String) throws(CoreError) -> String {
         guard let target = try stored({ () throws(StoreError) in try store.user(id: user) }), target.role == .client, let client = target.client
-        else { throw CoreError(.notFound, "there is no client user \(user)") }
+        else { throw CoreError(.notFound, key: "user.notClientUser", ["user": user]) }
         return client
     }
 
@@ -184,10 +184,10 @@ extension BadgeService {
     public func signIn(code text: String, address: String?) throws(CoreError) -> SignedIn {
         let time = now
         if let wait = throttle.wait(user: nil, address: address, now: time) {
-            throw CoreError(.throttled, "too many failed sign-ins; try again in \(wait) seconds", problems: ["retry-after: \(wait)"])
+            throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
         let plain = String(text.uppercased().filter { $0 != "-" && $0 != " " })
-        let refused = CoreError(.unauthenticated, "the code is not valid: it may be mistyped, used already or expired")
+        let refused = CoreError(.unauthenticated, key: "code.invalid")
         guard plain.utf8.count == 8, plain.utf8.allSatisfy(Self.codeAlphabet.contains) else {
             throttle.failed(user: nil, address: address, now: time)
             throw refused

@@ -20,8 +20,10 @@ struct RequestCredentials: Sendable {
     /// Where a handler leaves the session cookie to set: the generated layer would percent-encode a
     /// Set-Cookie header, so ``APIAuthentication`` writes it into the response as it is.
     @TaskLocal static var cookie: CookieBox?
-    /// The address the request came from (for sign-in throttling), set by ``AddressMiddleware``.
+    /// The address the request came from (for sign-in throttling), set by ``RequestFactsMiddleware``.
     @TaskLocal static var address: String?
+    /// The language the request asks for (`Accept-Language`), set by ``RequestFactsMiddleware``.
+    @TaskLocal static var language: Language?
 }
 
 /// The Set-Cookie value a handler wants sent.
@@ -57,13 +59,14 @@ enum SessionCookie {
 /// the handler (401) — not here, so that the refusal is the API's own problem document.
 struct APIAuthentication: ServerMiddleware {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
-    let service: BadgeService
+    let live: LiveService
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        var credentials = RequestCredentials(actor: .failure(CoreError(.unauthenticated, "sign in, or send an API token: Authorization: Bearer mrk_…")))
+        let service = live.current
+        var credentials = RequestCredentials(actor: .failure(CoreError(.unauthenticated, key: "auth.required")))
         do throws(CoreError) {
             if let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") {
                 credentials.actor = .success(
@@ -73,7 +76,7 @@ struct APIAuthentication: ServerMiddleware {
                 let (actor, session) = try service.actor(session: token)
                 let changes = request.method != .get && request.method != .head
                 if changes, operationID != "signIn", operationID != "signInWithCode", request.headerFields[Self.csrfHeader] != session.csrf {
-                    throw CoreError(.forbidden, "a change in a signed-in session must repeat its CSRF token (X-CSRF-Token)")
+                    throw CoreError(.forbidden, key: "auth.csrf")
                 }
                 credentials.actor = .success(actor)
             }
@@ -89,25 +92,32 @@ struct APIAuthentication: ServerMiddleware {
     }
 }
 
-/// Keeps the request's remote address for the API's handlers (sign-in throttling).
-struct AddressMiddleware: RouterMiddleware {
+/// Keeps the request's remote address (for sign-in throttling) and the language it asks for (for problem
+/// documents) where the handlers find them.
+struct RequestFactsMiddleware: RouterMiddleware {
     typealias Context = MerkistoRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        try await RequestCredentials.$address.withValue(context.remoteAddress?.ipAddress) { try await next(request, context) }
+        let language = AcceptLanguage.preferred(request.headers[.acceptLanguage], fallback: .en)
+        return try await RequestCredentials.$language.withValue(language) {
+            try await RequestCredentials.$address.withValue(context.remoteAddress?.ipAddress) { try await next(request, context) }
+        }
     }
 }
 
 /// The JSON API: each handler reads its input, calls one use case of the core as the request's actor, and
 /// renders the answer or the refusal (a problem document).
 struct MerkistoAPI: APIProtocol {
-    let service: BadgeService
+    let live: LiveService
     let layout: PublishLayout
     /// Told after a revocation, so that the public documents show it at once.
     let revoked: @Sendable () -> Void
 
+    /// The service as it is now (an admin may reload its definitions and change its keys).
+    var service: BadgeService { live.current }
+
     private func actor() throws(CoreError) -> Actor {
-        guard let current = RequestCredentials.current else { throw CoreError(.unauthenticated, "sign in, or send an API token") }
+        guard let current = RequestCredentials.current else { throw CoreError(.unauthenticated, key: "auth.required") }
         return try current.actor.get()
     }
 
@@ -115,13 +125,13 @@ struct MerkistoAPI: APIProtocol {
 
     func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the user and the password as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let signedIn = try service.signIn(user: request.user, password: request.password, address: RequestCredentials.address)
             RequestCredentials.cookie?.value = SessionCookie.header(
                 token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: secureCookies)
             return .created(.init(body: .json(Self.sessionInfo(signedIn))))
         } catch let error as CoreError where error.code == .throttled {
-            return .tooManyRequests(.init(headers: .init(retryAfter: Self.retryAfter(error)), body: .applicationProblemJson(Problem(error).schema)))
+            return .tooManyRequests(.init(headers: .init(retryAfter: Self.retryAfter(error)), body: .applicationProblemJson(Problem(error, language: RequestCredentials.language ?? .en).schema)))
         } catch {
             return .refused(error)
         }
@@ -129,13 +139,13 @@ struct MerkistoAPI: APIProtocol {
 
     func signInWithCode(_ input: Operations.SignInWithCode.Input) async throws -> Operations.SignInWithCode.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the code as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let signedIn = try service.signIn(code: request.code, address: RequestCredentials.address)
             RequestCredentials.cookie?.value = SessionCookie.header(
                 token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: secureCookies)
             return .created(.init(body: .json(Self.sessionInfo(signedIn))))
         } catch let error as CoreError where error.code == .throttled {
-            return .tooManyRequests(.init(headers: .init(retryAfter: Self.retryAfter(error)), body: .applicationProblemJson(Problem(error).schema)))
+            return .tooManyRequests(.init(headers: .init(retryAfter: Self.retryAfter(error)), body: .applicationProblemJson(Problem(error, language: RequestCredentials.language ?? .en).schema)))
         } catch {
             return .refused(error)
         }
@@ -197,10 +207,10 @@ struct MerkistoAPI: APIProtocol {
 
     func issueCredential(_ input: Operations.IssueCredential.Input) async throws -> Operations.IssueCredential.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the badge as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let issued = try service.issue(
-                client: input.path.client, badge: request.badge, format: request.format.flatMap { CredentialFormat(rawValue: $0.rawValue) } ?? .ob3JWT,
-                language: request.language.flatMap { Language(rawValue: $0.rawValue) }, as: try actor())
+                client: input.path.client, badge: request.badge, format: Self.format(request.format),
+                language: Self.language(request.language), as: try actor())
             return .created(.init(body: .json(credential(issued, revoked: false))))
         } catch {
             return .refused(error)
@@ -209,7 +219,7 @@ struct MerkistoAPI: APIProtocol {
 
     func revokeCredential(_ input: Operations.RevokeCredential.Input) async throws -> Operations.RevokeCredential.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the credential and the reason as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let revocation = try service.revoke(credential: request.credential, reason: request.reason, as: try actor())
             revoked()
             return .created(
@@ -239,9 +249,9 @@ struct MerkistoAPI: APIProtocol {
 
     func registerClient(_ input: Operations.RegisterClient.Input) async throws -> Operations.RegisterClient.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the client as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let file = try service.registerClient(
-                id: request.id, unit: request.unit, language: request.language.flatMap { Language(rawValue: $0.rawValue) }, as: try actor())
+                id: request.id, unit: request.unit, language: Self.language(request.language), as: try actor())
             return .created(.init(body: .json(detail(file))))
         } catch {
             return .refused(error)
@@ -251,7 +261,7 @@ struct MerkistoAPI: APIProtocol {
     func getEvaluation(_ input: Operations.GetEvaluation.Input) async throws -> Operations.GetEvaluation.Output {
         do {
             let result = try service.evaluate(client: input.path.client, as: try actor())
-            let language = input.query.lang.flatMap { Language(rawValue: $0.rawValue) } ?? .fi
+            let language = Self.language(input.query.lang) ?? .fi
             let document = EvaluationJSON(compiled: service.compiled, language: language).document(result)
             return .ok(.init(body: .json(try Self.container(document))))
         } catch {
@@ -262,7 +272,7 @@ struct MerkistoAPI: APIProtocol {
     func getReport(_ input: Operations.GetReport.Input) async throws -> Operations.GetReport.Output {
         do {
             let report = try service.progressReport(client: input.path.client, as: try actor())
-            let language = input.query.lang.flatMap { Language(rawValue: $0.rawValue) } ?? .fi
+            let language = Self.language(input.query.lang) ?? .fi
             let document = ProgressReportJSON(compiled: service.compiled, language: language).document(report)
             return .ok(.init(body: .json(try Self.container(document))))
         } catch {
@@ -272,7 +282,7 @@ struct MerkistoAPI: APIProtocol {
 
     func recordAssessment(_ input: Operations.RecordAssessment.Input) async throws -> Operations.RecordAssessment.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the assessment as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let assessment = try service.recordAssessment(json: try JSONEncoder().encode(request), client: input.path.client, as: try actor())
             return .created(
                 .init(
@@ -288,7 +298,7 @@ struct MerkistoAPI: APIProtocol {
 
     func startPathway(_ input: Operations.StartPathway.Input) async throws -> Operations.StartPathway.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the period as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let period = try service.startPathway(
                 client: input.path.client, phase: request.phase, decisionStart: request.decisionStart.map(Self.timestamp),
                 decisionEnd: request.decisionEnd.map(Self.timestamp), as: try actor())
@@ -300,7 +310,7 @@ struct MerkistoAPI: APIProtocol {
 
     func advancePathway(_ input: Operations.AdvancePathway.Input) async throws -> Operations.AdvancePathway.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the phase as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             return .ok(.init(body: .json(Self.period(try service.advancePathway(client: input.path.client, to: request.phase, as: try actor())))))
         } catch {
             return .refused(error)
@@ -309,7 +319,7 @@ struct MerkistoAPI: APIProtocol {
 
     func closePathway(_ input: Operations.ClosePathway.Input) async throws -> Operations.ClosePathway.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the outcome as JSON") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             return .ok(.init(body: .json(Self.period(try service.closePathway(client: input.path.client, outcome: request.outcome, as: try actor())))))
         } catch {
             return .refused(error)
@@ -326,8 +336,8 @@ struct MerkistoAPI: APIProtocol {
 
     func addUser(_ input: Operations.AddUser.Input) async throws -> Operations.AddUser.Output {
         do {
-            guard case .json(let request) = input.body else { throw CoreError(.invalid, "send the user as JSON") }
-            guard let role = User.Role(rawValue: request.role.rawValue) else { throw CoreError(.invalid, "unknown role") }
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
+            guard let role = User.Role(rawValue: request.role.rawValue) else { throw CoreError(.invalid, key: "request.json") }
             let user = try service.addUser(
                 id: request.id, role: role, displayName: request.displayName, client: request.client, units: request.units ?? [], as: try actor())
             return .created(.init(body: .json(Self.user(user))))
@@ -336,7 +346,107 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func issueEarned(_ input: Operations.IssueEarned.Input) async throws -> Operations.IssueEarned.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
+            let bulk = try service.issueAllEarned(
+                clients: request.clients, unit: request.unit, badge: request.badge, format: Self.format(request.format), as: try actor())
+            return .created(
+                .init(
+                    body: .json(
+                        .init(
+                            issued: bulk.issued.map { .init(id: $0.id, client: $0.client, badge: $0.badge, language: Self.language($0.language)) },
+                            skipped: bulk.skipped.map { .init(client: $0.client, reason: $0.reason) }, failure: bulk.failure))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func getDefinitions(_ input: Operations.GetDefinitions.Input) async throws -> Operations.GetDefinitions.Output {
+        do {
+            return .ok(.init(body: .json(Self.definitions(try live.definitions(as: try actor())))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func dryRunDefinitions(_ input: Operations.DryRunDefinitions.Input) async throws -> Operations.DryRunDefinitions.Output {
+        do {
+            let (state, changes, clients) = try live.dryRunDefinitions(as: try actor())
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            definitions: Self.definitions(state), clients: clients,
+                            changes: changes.map { .init(client: $0.client, gained: $0.gained, lost: $0.lost, unbindable: $0.unbindable) }))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func reloadDefinitions(_ input: Operations.ReloadDefinitions.Input) async throws -> Operations.ReloadDefinitions.Output {
+        do {
+            let (state, reloaded) = try live.reloadDefinitions(as: try actor())
+            return .ok(.init(body: .json(.init(definitions: Self.definitions(state), reloaded: reloaded))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func listKeys(_ input: Operations.ListKeys.Input) async throws -> Operations.ListKeys.Output {
+        do {
+            return .ok(.init(body: .json(.init(keys: try live.keys(as: try actor()).map(Self.key)))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func generateKey(_ input: Operations.GenerateKey.Input) async throws -> Operations.GenerateKey.Output {
+        do {
+            guard case .json(let request) = input.body, let algorithm = SigningAlgorithm(rawValue: request.algorithm.rawValue) else {
+                throw CoreError(.invalid, key: "request.json")
+            }
+            return .created(.init(body: .json(try Self.key(try live.generateKey(algorithm, kid: request.kid, as: try actor())))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func retireKey(_ input: Operations.RetireKey.Input) async throws -> Operations.RetireKey.Output {
+        do {
+            return .ok(.init(body: .json(try Self.key(try live.retireKey(input.path.kid, as: try actor())))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
     // MARK: Rendering
+
+    static func format(_ format: Components.Schemas.Format?) -> CredentialFormat {
+        format.flatMap { CredentialFormat(rawValue: $0.rawValue) } ?? .ob3JWT
+    }
+
+    static func language(_ language: Components.Schemas.Language?) -> Language? {
+        language.flatMap { Language(rawValue: $0.rawValue) }
+    }
+
+    static func language(_ language: Language) -> Components.Schemas.Language { .init(rawValue: language.rawValue)! }
+
+    static func definitions(_ state: DefinitionsState) -> Components.Schemas.DefinitionsState {
+        .init(
+            directory: state.directory, liveDigest: state.liveDigest, diskDigest: state.diskDigest, changed: state.changed, files: state.files,
+            diagnostics: state.diagnostics.map {
+                .init(
+                    severity: $0.severity == .error ? .error : .warning, code: $0.code.rawValue, message: $0.message, file: $0.location.file,
+                    line: $0.location.line, column: $0.location.column)
+            })
+    }
+
+    static func key(_ key: StoredKey) throws -> Components.Schemas.Key {
+        .init(
+            kid: key.kid, algorithm: .init(rawValue: key.algorithm.rawValue)!, created: date(key.created), retired: key.retired.map(date),
+            active: key.isActive, jwk: try container(key.publicJWK))
+    }
 
     static func sessionInfo(_ signedIn: SignedIn) -> Components.Schemas.SessionInfo {
         .init(
@@ -392,7 +502,7 @@ struct MerkistoAPI: APIProtocol {
             }
         return .init(
             id: credential.id, badge: credential.badge, format: .init(rawValue: credential.format.rawValue)!, issuedAt: Self.date(credential.issuedAt),
-            validUntil: credential.validUntil.map(Self.date), language: .init(rawValue: credential.language.rawValue)!, revoked: revoked, url: url)
+            validUntil: credential.validUntil.map(Self.date), language: Self.language(credential.language), revoked: revoked, url: url)
     }
 }
 
@@ -403,7 +513,7 @@ protocol ProblemOutput {
 
 extension ProblemOutput {
     /// The problem document for a refusal or failure.
-    static func refused(_ error: any Error) -> Self { problem(Problem(error)) }
+    static func refused(_ error: any Error) -> Self { problem(Problem(error, language: RequestCredentials.language ?? .en)) }
 }
 
 extension Operations.SignIn.Output: ProblemOutput {
@@ -461,5 +571,26 @@ extension Operations.SignInWithCode.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.CreateSignInCode.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.IssueEarned.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.GetDefinitions.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.DryRunDefinitions.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ReloadDefinitions.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ListKeys.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.GenerateKey.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.RetireKey.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }

@@ -45,7 +45,6 @@ struct HostedEntry: Sendable {
 /// badge classes, images, keys), made once by the same code `merkisto publish` writes with, and made
 /// again on `reload`.
 final class HostedSite: @unchecked Sendable {
-    private let service: BadgeService
     // `lock` guards `entries`: relative paths (under the base URL) to entries.
     private let lock = NSLock()
     private var entries: [String: HostedEntry]
@@ -54,15 +53,14 @@ final class HostedSite: @unchecked Sendable {
     let layout: PublishLayout
 
     init(service: BadgeService) throws {
-        self.service = service
         let publisher = try service.publisher()
         layout = publisher.layout
         basePath = Self.path(ofBaseURL: publisher.layout.base)
         entries = try Self.makeEntries(publisher)
     }
 
-    /// Makes the documents again (after the keys or the definitions changed).
-    func reload() throws {
+    /// Makes the documents again from `service` (after its keys or definitions changed).
+    func reload(service: BadgeService) throws {
         let fresh = try Self.makeEntries(try service.publisher())
         lock.withLock { entries = fresh }
     }

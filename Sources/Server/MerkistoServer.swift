@@ -3,6 +3,7 @@ public import NIOCore
 public import Logging
 public import MerkistoCore
 import Credentials
+import Definitions
 import Foundation
 import OpenAPIHummingbird
 
@@ -38,14 +39,21 @@ public enum MerkistoServer {
 
     /// The application for `service` (not yet running): run it with `runService()`, which ends, after letting
     /// the requests in flight finish, on SIGTERM or SIGINT.
+    ///
+    /// - Parameter definitions: the folder `service`'s definitions were read from, which an admin may
+    ///   reload through the API; nil: they cannot be reloaded.
     public static func application(
-        service: BadgeService, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger,
+        service: BadgeService, definitions: String? = nil, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) throws -> App {
         let site = try HostedSite(service: service)
+        let live = LiveService(service, definitionsDirectory: definitions)
+        // The documents that come from the definitions and keys follow their changes.
+        live.observe { try site.reload(service: $0) }
         let router = Router(context: MerkistoRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(logger: logger))
+        router.add(middleware: RequestFactsMiddleware())
         router.add(middleware: ProblemMiddleware(logger: logger))
-        router.add(middleware: AddressMiddleware())
         let health: @Sendable (Request, MerkistoRequestContext) -> Response = { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
@@ -54,8 +62,8 @@ public enum MerkistoServer {
         let stored = StoredDocuments(service: service, layout: site.layout, revocationCheck: configuration.revocationCheck)
         let documents = PublicDocuments(site: site, stored: stored)
         // The JSON API, generated from openapi.json, and the document itself.
-        let api = MerkistoAPI(service: service, layout: site.layout, revoked: { stored.invalidate() })
-        try api.registerHandlers(on: router, serverURL: try Servers.Server1.url(), middlewares: [APIAuthentication(service: service)])
+        let api = MerkistoAPI(live: live, layout: site.layout, revoked: { stored.invalidate() })
+        try api.registerHandlers(on: router, serverURL: try Servers.Server1.url(), middlewares: [APIAuthentication(live: live)])
         let contract = try openAPIDocument()
         router.get("/openapi.json") { request, _ in PublicDocuments.send(contract, to: request) }
         router.get("/healthz", use: health)
@@ -76,6 +84,23 @@ func openAPIDocument() throws -> HostedEntry {
         throw CoreError(.failure, "the OpenAPI document is missing from the server's resources")
     }
     return HostedEntry(bytes: bytes, path: "openapi.json", cacheControl: "public, max-age=300")
+}
+
+/// Logs each request at debug level: method, path, status and time taken. Never the query (a sign-in
+/// link carries its one-time code there), headers (tokens, cookies) or bodies.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = MerkistoRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard logger.logLevel <= .debug else { return try await next(request, context) }
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let taken = ContinuousClock.now - start
+        let milliseconds = Double(taken.components.seconds) * 1000 + Double(taken.components.attoseconds) / 1e15
+        logger.debug("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", milliseconds)) ms")
+        return response
+    }
 }
 
 /// The answer to HEAD: the GET answer's status and headers (its length included), without the body.
@@ -100,10 +125,10 @@ struct PublicDocuments: Sendable {
 
     func respond(to request: Request) throws -> Response {
         let full = request.uri.path
-        guard full.hasPrefix(site.basePath) else { return Problem.notFound.response }
+        guard full.hasPrefix(site.basePath) else { return Problem.notFound(RequestCredentials.language ?? .en).response }
         let path = String(full.dropFirst(site.basePath.count))
         if let entry = site.entry(path) { return Self.send(entry, to: request) }
-        guard let answer = try stored.answer(path) else { return Problem.notFound.response }
+        guard let answer = try stored.answer(path) else { return Problem.notFound(RequestCredentials.language ?? .en).response }
         return Self.send(answer.entry, to: request, status: answer.status)
     }
 

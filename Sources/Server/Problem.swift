@@ -1,19 +1,37 @@
 import Basics
 import Credentials
+import Definitions
+import Foundation
 import Logging
 import MerkistoCore
 import OpenAPIRuntime
 import Hummingbird
 import NIOCore
 
-/// An RFC 9457 problem document (`application/problem+json`).
+/// An RFC 9457 problem document (`application/problem+json`), in the language the request asked for.
 struct Problem: Sendable {
     var status: HTTPResponse.Status
     var title: String
     var detail: String?
     var problems: [String] = []
 
-    static let notFound = Problem(status: .notFound, title: "Not found", detail: "There is nothing at this address.")
+    /// The text of a key of the error table (``CoreError/table``).
+    private static func text(_ key: String, _ language: Language, _ arguments: [String: String] = [:]) -> String {
+        CoreError.table.text(key, language, arguments)
+    }
+
+    static func notFound(_ language: Language) -> Problem {
+        Problem(status: .notFound, title: text("problem.notFound", language), detail: text("problem.notFound.detail", language))
+    }
+
+    static func failure(_ language: Language) -> Problem {
+        Problem(status: .internalServerError, title: text("problem.failure", language), detail: text("problem.failure.detail", language))
+    }
+
+    /// A request the API could not read: its status, and the runtime's (English) words for why.
+    static func unreadable(_ status: HTTPResponse.Status, cause: String, _ language: Language) -> Problem {
+        Problem(status: status, title: status.reasonPhrase, detail: text("problem.request", language, ["cause": cause]))
+    }
 
     /// As the API's generated type.
     var schema: Components.Schemas.Problem {
@@ -31,39 +49,77 @@ struct Problem: Sendable {
 }
 
 extension Problem {
-    /// The problem for a refusal or failure of the core (or any other error, as a 500 that says nothing more).
-    init(_ error: any Error) {
+    /// The problem for a refusal or failure of the core (or any other error, as a 500 that says nothing
+    /// more), in `language`. Messages the core has only in English (passed on from the store or the key
+    /// store, and the problems of a refused document, which name JSON paths) stay in English.
+    init(_ error: any Error, language: Language) {
         if let refused = error as? NotEarned {
-            self.init(status: .conflict, title: "Not earned", detail: "The client has not earned the badge \(refused.badge); nothing was issued.")
+            self.init(
+                status: .conflict, title: Self.text("problem.notEarned", language),
+                detail: Self.text("problem.notEarned.detail", language, ["badge": refused.badge]))
             return
         }
         if let error = error as? CredentialError {
-            let (status, title): (HTTPResponse.Status, String) =
-                switch error.code {
-                case .notEarned: (.conflict, "Not earned")
-                case .unknownKey, .retiredKey, .wrongAlgorithm, .invalidInput: (.badRequest, "Invalid request")
-                case .keyFile, .io: (.internalServerError, "Internal error")
-                }
-            self.init(status: status, title: title, detail: status == .internalServerError ? "The server could not do this; try again later." : error.message)
+            switch error.code {
+            case .notEarned: self.init(status: .conflict, title: Self.text("problem.notEarned", language), detail: error.message)
+            case .unknownKey, .retiredKey, .wrongAlgorithm, .invalidInput:
+                self.init(status: .badRequest, title: Self.text("problem.invalid", language), detail: error.message)
+            case .keyFile, .io: self = .failure(language)
+            }
             return
         }
         guard let error = error as? CoreError else {
-            self.init(status: .internalServerError, title: "Internal error", detail: "The server could not do this; try again later.")
+            self = .failure(language)
             return
         }
         let (status, title): (HTTPResponse.Status, String) =
             switch error.code {
-            case .notFound: (.notFound, "Not found")
-            case .duplicate: (.conflict, "Already exists")
-            case .conflict: (.conflict, "Conflict")
-            case .invalid: (.badRequest, "Invalid request")
-            case .unauthenticated: (.unauthorized, "Not signed in")
-            case .forbidden: (.forbidden, "Not allowed")
-            case .throttled: (.tooManyRequests, "Too many attempts")
-            default: (.internalServerError, "Internal error")
+            case .notFound: (.notFound, "problem.notFound")
+            case .duplicate: (.conflict, "problem.duplicate")
+            case .conflict: (.conflict, "problem.conflict")
+            case .invalid: (.badRequest, "problem.invalid")
+            case .unauthenticated: (.unauthorized, "problem.unauthenticated")
+            case .forbidden: (.forbidden, "problem.forbidden")
+            case .throttled: (.tooManyRequests, "problem.throttled")
+            default: (.internalServerError, "problem.failure")
             }
-        self.init(status: status, title: title, detail: error.message)
+        guard status != .internalServerError else {
+            self = .failure(language)
+            return
+        }
+        self.init(status: status, title: Self.text(title, language), detail: error.message(in: language))
         problems = error.problems
+    }
+}
+
+/// The language a request asks for in `Accept-Language`: the first of fi, sv and en by the header's
+/// weights (and order among equal weights), or `fallback`.
+enum AcceptLanguage {
+    static func preferred(_ header: String?, fallback: Language) -> Language {
+        guard let header else { return fallback }
+        var best: (language: Language, weight: Double)?
+        for part in header.split(separator: ",") {
+            let pieces = part.split(separator: ";")
+            guard let tag = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased() else { continue }
+            let primary = tag.split(separator: "-").first.map(String.init) ?? tag
+            // Norwegian and Danish readers are closer to Swedish than to the others; "*" takes the fallback.
+            let language: Language? =
+                switch primary {
+                case "fi": .fi
+                case "sv": .sv
+                case "en": .en
+                case "*": fallback
+                default: nil
+                }
+            guard let language else { continue }
+            var weight = 1.0
+            for parameter in pieces.dropFirst() {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if pair.count == 2, pair[0].lowercased() == "q" { weight = Double(pair[1]).map { min(max($0, 0), 1) } ?? 0 }
+            }
+            if weight > 0, weight > (best?.weight ?? 0) { best = (language, weight) }
+        }
+        return best?.language ?? fallback
     }
 }
 
@@ -75,21 +131,22 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let language = RequestCredentials.language ?? .en
         do {
             return try await next(request, context)
         } catch let error as ServerError {
             // Input that could not be made is the request's fault, whatever the runtime's status says.
             let status = error.operationInput == nil && error.httpStatus.code >= 500 ? .badRequest : error.httpStatus
-            if status.code >= 500 { logger.error("API operation \(error.operationID) failed: \(error.causeDescription)") }
-            let detail =
-                status.code < 500
-                ? "The request does not fit the API (see /openapi.json): \(error.causeDescription)." : "The server could not do this; try again later."
-            return Problem(status: status, title: status.reasonPhrase, detail: detail).response
+            if status.code >= 500 {
+                logger.error("API operation \(error.operationID) failed: \(error.causeDescription)")
+                return Problem.failure(language).response
+            }
+            return Problem.unreadable(status, cause: error.causeDescription, language).response
         } catch let error as any HTTPResponseError {
             return Problem(status: error.status, title: error.status.reasonPhrase, detail: nil).response
         } catch {
             logger.error("request failed: \(type(of: error))")
-            return Problem(status: .internalServerError, title: "Internal error", detail: "The server could not do this; try again later.").response
+            return Problem.failure(language).response
         }
     }
 }

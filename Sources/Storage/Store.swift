@@ -100,6 +100,9 @@ public protocol Store: Sendable {
     // MARK: Audit
 
     func auditLog() throws(StoreError) -> [AuditEntry]
+    /// Writes the audit entry of a change made outside the store (signing keys, the definitions in use):
+    /// an action name, the id it concerns and a detail of ids only.
+    func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) throws(StoreError)
 }
 
 extension Store {

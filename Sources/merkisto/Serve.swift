@@ -97,7 +97,7 @@ extension Merkisto {
 
             let application = try MerkistoCLI.run("serve") {
                 try MerkistoServer.application(
-                    service: service, configuration: ServerConfiguration(host: host, port: port), logger: logger,
+                    service: service, definitions: definitions.directory, configuration: ServerConfiguration(host: host, port: port), logger: logger,
                     onServerRunning: { port in
                         logger.info("Merkisto is serving on http://\(host):\(port)/")
                     })

@@ -99,6 +99,16 @@ struct APITests {
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
             (.post, "/api/v1/clients", ["id": "uusi-asiakas", "unit": "demo-paja"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.post, "/api/v1/credentials/bulk", ["badge": .string(earned)],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            (.get, "/api/v1/definitions", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.post, "/api/v1/definitions/dry-run", nil,
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.post, "/api/v1/definitions/reload", nil,
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.get, "/api/v1/keys", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.post, "/api/v1/keys", ["algorithm": "EdDSA"],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
             (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.post, "/api/v1/users", ["id": "uusi-ohjaaja", "role": "instructor", "units": ["demo-paja"]],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
@@ -119,8 +129,21 @@ struct APITests {
             (.get, "/healthz", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/keys/jwks.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/credentials/\(uuid)", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.post, "/api/v1/keys/demo-rs256/retire", nil,
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
         ]
-        try await api.world.application().test(.router) { client in
+        // Every operation of the OpenAPI document is in the matrix.
+        let contract = try JSONSerialization.jsonObject(
+            with: try Data(contentsOf: URL(fileURLWithPath: DemoWorld.repository + "/Sources/Server/openapi.json"))) as? [String: Any]
+        let paths = try #require(contract?["paths"] as? [String: [String: Any]])
+        for (template, operations) in paths {
+            let pattern = try Regex("^/api/v1" + template.replacing(/\{[a-z]+\}/, with: "[^/?]+") + "(\\?.*)?$")
+            for method in operations.keys {
+                #expect(expected.contains { $0.method.rawValue.lowercased() == method && $0.uri.wholeMatch(of: pattern) != nil }, "\(method) \(template)")
+            }
+        }
+        let definitions = try AdministrationTests.definitionsCopy(in: api.world.directory)
+        try await api.world.application(definitions: definitions).test(.router) { client in
             for route in expected {
                 let status = try #require(route.status[asker])
                 try await client.execute(uri: route.uri, method: route.method, headers: api.headers(asker, json: route.body != nil), body: route.body.map(body)) {

@@ -44,9 +44,11 @@ struct DemoWorld {
 
     func cleanup() { try? FileManager.default.removeItem(atPath: directory) }
 
-    func application() throws -> MerkistoServer.App {
+    /// The server over the world (definitions reloadable from `definitions` when given).
+    func application(definitions: String? = nil, logger: Logger = Logger(label: "test")) throws -> MerkistoServer.App {
         // Revocations made by the test straight in the store are read on every request.
-        try MerkistoServer.application(service: service, configuration: ServerConfiguration(revocationCheck: .zero), logger: Logger(label: "test"))
+        try MerkistoServer.application(
+            service: service, definitions: definitions, configuration: ServerConfiguration(revocationCheck: .zero), logger: logger)
     }
 
     /// Every file `merkisto publish` writes now, by relative path.

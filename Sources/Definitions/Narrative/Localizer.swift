@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Fixed user-facing text in Finnish, Swedish and English, read from the bundled `strings.json`.
 ///
@@ -12,7 +12,13 @@ public struct Localizer: Sendable {
     let templates: [String: [String: TextTemplate]]
 
     init() {
-        if let url = Bundle.module.url(forResource: "strings", withExtension: "json"),
+        self.init(table: Bundle.module.url(forResource: "strings", withExtension: "json"))
+    }
+
+    /// A table of the same form from another resource (`{"key": {"fi": …, "sv": …, "en": …}}`); empty
+    /// when it cannot be read, so that every text shows its key.
+    public init(table url: URL?) {
+        if let url,
             let data = try? Data(contentsOf: url),
             let table = try? JSONDecoder().decode([String: [String: String]].self, from: data)
         {

@@ -357,6 +357,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state in state.revocations.first { $0.credentialID == credential } }
     }
 
+    public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state in state.audit(time, actor, AuditChange(action: action, subject: subject, detail: detail)) }
+    }
+
     public func auditLog() throws(StoreError) -> [AuditEntry] {
         try locked { state in state.audit }
     }

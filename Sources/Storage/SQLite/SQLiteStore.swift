@@ -443,6 +443,10 @@ public final class SQLiteStore: Store {
 
     // MARK: Audit
 
+    public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in try Self.audit(db, at: time, actor: actor, AuditChange(action: action, subject: subject, detail: detail)) }
+    }
+
     public func auditLog() throws(StoreError) -> [AuditEntry] {
         try read { db in try AuditEntry.order(Column("sequence")).fetchAll(db) }
     }

@@ -1,0 +1,177 @@
+public import Credentials
+public import Definitions
+import Evaluation
+import Foundation
+import Storage
+
+/// The definitions in a folder as they are on disk now, beside the ones in use.
+public struct DefinitionsState: Sendable {
+    /// The folder the definitions are read from.
+    public var directory: String
+    /// The digest of the definitions in use.
+    public var liveDigest: String
+    /// The files on disk, as lint names them.
+    public var files: [String]
+    /// What lint says of the files on disk (errors and warnings, located).
+    public var diagnostics: [Diagnostic]
+    /// The digest of the definitions on disk; nil when they have errors.
+    public var diskDigest: String?
+
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    /// Whether the files on disk are valid and differ from the definitions in use.
+    public var changed: Bool { diskDigest.map { $0 != liveDigest } ?? false }
+}
+
+/// The service a long-running front end (the server) works with: an admin may reload its definitions from
+/// their folder and change its signing keys while it runs. Each change makes a new ``BadgeService``
+/// (requests in flight finish with the one they started with), tells the observers (the hosted documents)
+/// and is audited.
+public final class LiveService: @unchecked Sendable {
+    // `lock` guards `service` and `observers`; `changeLock` keeps changes one at a time.
+    private let lock = NSLock()
+    private let changeLock = NSLock()
+    private var service: BadgeService
+    private var observers: [@Sendable (BadgeService) throws -> Void] = []
+    /// Where the definitions are reloaded from; nil: they cannot be.
+    public let definitionsDirectory: String?
+
+    public init(_ service: BadgeService, definitionsDirectory: String?) {
+        self.service = service
+        self.definitionsDirectory = definitionsDirectory
+    }
+
+    /// The service as it is now.
+    public var current: BadgeService { lock.withLock { service } }
+
+    /// Calls `observer` with the new service after every change (it may throw; the change stands, and
+    /// the caller hears of the failure).
+    public func observe(_ observer: @escaping @Sendable (BadgeService) throws -> Void) {
+        lock.withLock { observers.append(observer) }
+    }
+
+    private func replace(_ next: BadgeService) throws {
+        let observers = lock.withLock {
+            service = next
+            return self.observers
+        }
+        for observer in observers { try observer(next) }
+    }
+
+    // MARK: Definitions
+
+    /// The definitions on disk with their lint diagnostics, beside the digest of those in use (admins).
+    public func definitions(as actor: Actor) throws(CoreError) -> DefinitionsState {
+        try current.authorize(actor, .administer)
+        return try diskDefinitions().state
+    }
+
+    /// Which stored clients would gain or lose which badge if the definitions on disk went live (admins);
+    /// refused while they have errors.
+    public func dryRunDefinitions(as actor: Actor) throws(CoreError) -> (state: DefinitionsState, changes: [DryRunChange], clients: Int) {
+        let service = current
+        try service.authorize(actor, .administer)
+        let (state, definitions) = try diskDefinitions()
+        guard let definitions else { throw Self.refused(state) }
+        let (changes, clients) = try service.dryRun(against: CompiledDefinitions(definitions))
+        return (state, changes, clients)
+    }
+
+    /// Puts the definitions on disk in use (admins); refused, changing nothing, while they have errors.
+    /// Returns the state after the reload and whether anything changed (the same definitions are not
+    /// reloaded, nor audited).
+    public func reloadDefinitions(as actor: Actor) throws -> (state: DefinitionsState, reloaded: Bool) {
+        try current.authorize(actor, .administer)
+        return try changeLock.withLock {
+            let service = current
+            var (state, definitions) = try diskDefinitions()
+            guard let definitions else { throw Self.refused(state) }
+            guard state.changed else { return (state, false) }
+            let compiled = CompiledDefinitions(definitions)
+            try stored { () throws(StoreError) in
+                try service.store.recordEvent(
+                    action: "definitions.reload", subject: String(compiled.digest.prefix(16)),
+                    detail: "\(definitions.files.count) files, before \(service.compiled.digest.prefix(16))", by: actor.auditName, at: service.now)
+            }
+            try replace(service.renewed(compiled: compiled))
+            state.liveDigest = compiled.digest
+            return (state, true)
+        }
+    }
+
+    private static func refused(_ state: DefinitionsState) -> CoreError {
+        CoreError(
+            .conflict, key: "definitions.errors", ["folder": state.directory, "count": String(state.errorCount)],
+            problems: state.diagnostics.filter { $0.severity == .error }.map(\.description))
+    }
+
+    private func diskDefinitions() throws(CoreError) -> (state: DefinitionsState, definitions: DefinitionSet?) {
+        guard let directory = definitionsDirectory else { throw CoreError(.conflict, key: "definitions.noFolder") }
+        let result: LoadResult
+        do {
+            result = try DefinitionLoader.load(paths: [directory])
+        } catch {
+            throw CoreError(.conflict, key: "definitions.unreadable", ["folder": directory])
+        }
+        let valid = result.hasErrors ? nil : result.definitions
+        let state = DefinitionsState(
+            directory: directory, liveDigest: current.compiled.digest, files: result.definitions.files, diagnostics: result.diagnostics,
+            diskDigest: valid.map(DefinitionsDigest.compute))
+        return (state, valid)
+    }
+
+    // MARK: Keys
+
+    /// The signing keys, oldest first (admins).
+    public func keys(as actor: Actor) throws(CoreError) -> [StoredKey] {
+        let service = current
+        try service.authorize(actor, .administer)
+        return try Self.keyStore { try service.keys.list() }
+    }
+
+    /// Makes a signing key (admins); it is published at once.
+    public func generateKey(_ algorithm: SigningAlgorithm, kid: String? = nil, as actor: Actor) throws -> StoredKey {
+        try current.authorize(actor, .administer)
+        return try changeLock.withLock {
+            let service = current
+            let key = try Self.keyStore { try service.keys.generate(algorithm, kid: kid, now: service.now) }
+            try stored { () throws(StoreError) in
+                try service.store.recordEvent(action: "key.generate", subject: key.kid, detail: key.algorithm.rawValue, by: actor.auditName, at: service.now)
+            }
+            try replace(service.renewed())
+            return key
+        }
+    }
+
+    /// Stops a key from signing (admins); it stays published, so what it signed still verifies.
+    public func retireKey(_ kid: String, as actor: Actor) throws -> StoredKey {
+        try current.authorize(actor, .administer)
+        return try changeLock.withLock {
+            let service = current
+            guard let key = try Self.keyStore({ try service.keys.list() }).first(where: { $0.kid == kid }) else {
+                throw CoreError(.notFound, key: "key.notFound", ["kid": kid])
+            }
+            guard key.isActive else { return key }
+            try Self.keyStore { try service.keys.retire(kid, now: service.now) }
+            try stored { () throws(StoreError) in
+                try service.store.recordEvent(action: "key.retire", subject: kid, detail: "", by: actor.auditName, at: service.now)
+            }
+            try replace(service.renewed())
+            return try Self.keyStore { try service.keys.list() }.first { $0.kid == kid } ?? key
+        }
+    }
+
+    /// The key store's refusals as the core's (its messages are in English only).
+    private static func keyStore<T>(_ body: () throws -> T) throws(CoreError) -> T {
+        do {
+            return try body()
+        } catch let error as CredentialError {
+            switch error.code {
+            case .invalidInput: throw CoreError(.invalid, error.message)
+            case .unknownKey: throw CoreError(.notFound, error.message)
+            default: throw CoreError(.failure, error.message)
+            }
+        } catch {
+            throw CoreError(.failure, "\(error)")
+        }
+    }
+}
