@@ -96,12 +96,26 @@ struct APIAuthentication: ServerMiddleware {
 /// documents) where the handlers find them.
 struct RequestFactsMiddleware: RouterMiddleware {
     typealias Context = MerkistoRequestContext
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    /// Read the address from the last `X-Forwarded-For` entry (see ``ServerConfiguration/behindProxy``).
+    var behindProxy = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let language = AcceptLanguage.preferred(request.headers[.acceptLanguage], fallback: .en)
         return try await RequestCredentials.$language.withValue(language) {
-            try await RequestCredentials.$address.withValue(context.remoteAddress?.ipAddress) { try await next(request, context) }
+            try await RequestCredentials.$address.withValue(address(request, context)) { try await next(request, context) }
         }
+    }
+
+    /// The peer's address, or behind a proxy the address the proxy says it serves (the last entry of the
+    /// last `X-Forwarded-For` field: entries before it may be forged by the client).
+    func address(_ request: Request, _ context: Context) -> String? {
+        if behindProxy, let forwarded = request.headers[values: Self.forwardedFor].last,
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        {
+            return last
+        }
+        return context.remoteAddress?.ipAddress
     }
 }
 

@@ -25,11 +25,16 @@ public struct ServerConfiguration: Sendable {
     /// How often the server reads whether another process (such as `merkisto revoke`) has revoked a
     /// credential; until then it serves what it has. Zero: on every request.
     public var revocationCheck: Duration
+    /// The server runs behind a reverse proxy that appends the client's address to `X-Forwarded-For`:
+    /// sign-in throttling counts by that address (the header's last entry, the one the proxy wrote)
+    /// instead of the proxy's own.
+    public var behindProxy: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, revocationCheck: Duration = .milliseconds(200)) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, revocationCheck: Duration = .milliseconds(200), behindProxy: Bool = false) {
         self.host = host
         self.port = port
         self.revocationCheck = revocationCheck
+        self.behindProxy = behindProxy
     }
 }
 
@@ -52,7 +57,7 @@ public enum MerkistoServer {
         live.observe { try site.reload(service: $0) }
         let router = Router(context: MerkistoRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger))
-        router.add(middleware: RequestFactsMiddleware())
+        router.add(middleware: RequestFactsMiddleware(behindProxy: configuration.behindProxy))
         router.add(middleware: ProblemMiddleware(logger: logger))
         let health: @Sendable (Request, MerkistoRequestContext) -> Response = { _, _ in
             Response(

@@ -36,6 +36,9 @@ extension Merkisto {
         @Option(name: .customLong("base-url"), help: "The public URL the documents are served under. Default: the issuer's base-url, or http://HOST:PORT/ with --demo.")
         var baseURL: String?
 
+        @Flag(help: "The server is behind a reverse proxy that appends the client's address to X-Forwarded-For: throttle sign-ins by that address.")
+        var behindProxy = false
+
         @Flag(help: "Start with a demonstration database: example clients with pathways and assessments, keys, users, issued badges.")
         var demo = false
 
@@ -97,7 +100,7 @@ extension Merkisto {
 
             let application = try MerkistoCLI.run("serve") {
                 try MerkistoServer.application(
-                    service: service, definitions: definitions.directory, configuration: ServerConfiguration(host: host, port: port), logger: logger,
+                    service: service, definitions: definitions.directory, configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy), logger: logger,
                     onServerRunning: { port in
                         logger.info("Merkisto is serving on http://\(host):\(port)/")
                     })

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import MerkistoCore
 import NIOCore
 import Server
@@ -175,6 +176,32 @@ struct SignInTests {
         #expect(try service.signIn(code: late.code, address: nil).user.id == world.seed.clientUser)
         // Only the hash of a code is kept.
         #expect(try service.store.auditLog().allSatisfy { !$0.detail.contains(late.code) && !$0.subject.contains(late.code) })
+    }
+
+    @Test("behind a proxy, sign-ins are throttled by the address the proxy appends to X-Forwarded-For, not by entries a client forged")
+    func forwardedAddress() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let application = try MerkistoServer.application(
+            service: world.service, configuration: ServerConfiguration(behindProxy: true), logger: Logger(label: "test"))
+        try await application.test(.router) { client in
+            func attempt(_ forwarded: String) async throws -> HTTPResponse.Status {
+                var headers = Self.jsonHeaders
+                headers[HTTPField.Name("X-Forwarded-For")!] = forwarded
+                return try await client.execute(uri: "/api/v1/session/code", method: .post, headers: headers, body: body(["code": "ABCD-EFGH"])) {
+                    $0.status
+                }
+            }
+            // Twenty failures from one address, each with a different forged first entry.
+            for index in 0..<20 {
+                let status = try await attempt("10.0.0.\(index), 192.0.2.7")
+                #expect(status == .unauthorized)
+            }
+            let throttled = try await attempt("192.0.2.7")
+            #expect(throttled == .tooManyRequests)
+            let other = try await attempt("192.0.2.7, 198.51.100.1")
+            #expect(other == .unauthorized)
+        }
     }
 
     @Test("the QR code has the link's modules, as libqrencode makes them, drawn one rectangle per run")
