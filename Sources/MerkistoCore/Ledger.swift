@@ -49,6 +49,7 @@ func stored<T>(_ body: () throws(StoreError) -> T) throws(CoreError) -> T {
             case .conflict: .conflict
             default: .failure
             }
-        throw CoreError(code, error.message)
+        guard let key = error.key else { throw CoreError(code, error.message) }
+        throw CoreError(code, key: key, error.arguments)
     }
 }

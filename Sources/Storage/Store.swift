@@ -139,7 +139,19 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var code: Code
+    /// The message in English.
     public var message: String
+    /// The key of the message in the core's error table and its placeholders' values; nil for a message
+    /// in English only.
+    public var key: String?
+    public var arguments: [String: String] = [:]
+
+    /// An error whose message the core can say in every language (`key` in its error table).
+    public init(_ code: Code, _ message: String, key: String, _ arguments: [String: String]) {
+        self.init(code, message)
+        self.key = key
+        self.arguments = arguments
+    }
 
     public init(_ code: Code, _ message: String) {
         self.code = code

@@ -191,6 +191,15 @@ struct AdministrationTests {
                     #expect(problem["detail"] as? String == item.detail)
                 }
             }
+            // A refusal of the store (a client registered twice) too.
+            var headers = api.headers(.admin, json: true)
+            headers[.acceptLanguage] = "fi"
+            try await client.execute(uri: "/api/v1/clients", method: .post, headers: headers, body: body(["id": .string(api.own)])) { response throws in
+                #expect(response.status == .conflict)
+                let problem = try json(response)
+                #expect(problem["title"] as? String == "On jo olemassa")
+                #expect(problem["detail"] as? String == "asiakas \(api.own) on jo olemassa")
+            }
             try await client.execute(uri: "/ei-mitaan.json", method: .get, headers: [.acceptLanguage: "sv"]) { response throws in
                 #expect(response.status == .notFound)
                 #expect(try json(response)["title"] as? String == "Hittades inte")

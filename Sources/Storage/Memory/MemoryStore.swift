@@ -31,14 +31,14 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
 
         func liveFile(_ id: String) throws(StoreError) -> ClientFile {
-            guard let file = files[id] else { throw StoreError(.notFound, "there is no client \(id)") }
-            guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased") }
+            guard let file = files[id] else { throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"]) }
+            guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased", key: "client.erased", ["client": "\(id)"]) }
             return file
         }
 
         func checkNew(_ client: StoredClient) throws(StoreError) {
-            guard files[client.id] == nil else { throw StoreError(.duplicate, "client \(client.id) already exists") }
-            if let unit = client.unit, units[unit] == nil { throw StoreError(.notFound, "there is no unit \(unit)") }
+            guard files[client.id] == nil else { throw StoreError(.duplicate, "client \(client.id) already exists", key: "client.exists", ["client": "\(client.id)"]) }
+            if let unit = client.unit, units[unit] == nil { throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"]) }
         }
 
         /// The client and index of an open period still in phase `expected`.
@@ -46,11 +46,11 @@ public final class MemoryStore: Store, @unchecked Sendable {
             for (client, file) in files {
                 guard let index = file.periods.firstIndex(where: { $0.id == id }) else { continue }
                 let period = file.periods[index]
-                guard period.isOpen else { throw StoreError(.conflict, "pathway period \(id) is closed") }
-                guard period.currentPhase == expected else { throw StoreError(.conflict, "pathway period \(id) is no longer in phase \(expected)") }
+                guard period.isOpen else { throw StoreError(.conflict, "pathway period \(id) is closed", key: "period.closed", ["period": "\(id)"]) }
+                guard period.currentPhase == expected else { throw StoreError(.conflict, "pathway period \(id) is no longer in phase \(expected)", key: "period.moved", ["period": "\(id)", "phase": "\(expected)"]) }
                 return (client, index)
             }
-            throw StoreError(.notFound, "there is no pathway period \(id)")
+            throw StoreError(.notFound, "there is no pathway period \(id)", key: "period.notFound", ["period": "\(id)"])
         }
 
         func file(_ id: String) -> ClientFile? {
@@ -76,7 +76,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard state.units[unit.id] == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists") }
+            guard state.units[unit.id] == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists", key: "unit.exists", ["unit": "\(unit.id)"]) }
             state.units[unit.id] = unit
             state.audit(time, actor, .unitAdded(unit))
         }
@@ -88,9 +88,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard state.users[user.id] == nil else { throw StoreError(.duplicate, "user \(user.id) already exists") }
-            for unit in user.units where state.units[unit] == nil { throw StoreError(.notFound, "there is no unit \(unit)") }
-            if let client = user.client, state.files[client] == nil { throw StoreError(.notFound, "there is no client \(client)") }
+            guard state.users[user.id] == nil else { throw StoreError(.duplicate, "user \(user.id) already exists", key: "user.exists", ["user": "\(user.id)"]) }
+            for unit in user.units where state.units[unit] == nil { throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"]) }
+            if let client = user.client, state.files[client] == nil { throw StoreError(.notFound, "there is no client \(client)", key: "client.notFound", ["client": "\(client)"]) }
             var stored = user
             stored.units.sort()
             state.users[user.id] = stored
@@ -108,7 +108,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard state.users[user] != nil else { throw StoreError(.notFound, "there is no user \(user)") }
+            guard state.users[user] != nil else { throw StoreError(.notFound, "there is no user \(user)", key: "user.notFound", ["user": "\(user)"]) }
             state.passwords[user] = hash
             state.sessions = state.sessions.filter { $0.value.user != user }
             state.audit(time, actor, .passwordSet(user))
@@ -121,7 +121,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard state.users[session.user] != nil else { throw StoreError(.notFound, "there is no user \(session.user)") }
+            guard state.users[session.user] != nil else { throw StoreError(.notFound, "there is no user \(session.user)", key: "user.notFound", ["user": "\(session.user)"]) }
             guard state.sessions[session.id] == nil else { throw StoreError(.duplicate, "the session already exists") }
             state.sessions[session.id] = session
             state.audit(time, session.user, .signedIn(session.user))
@@ -141,7 +141,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard state.users[code.user] != nil else { throw StoreError(.notFound, "there is no user \(code.user)") }
+            guard state.users[code.user] != nil else { throw StoreError(.notFound, "there is no user \(code.user)", key: "user.notFound", ["user": "\(code.user)"]) }
             guard state.codes[code.id] == nil else { throw StoreError(.duplicate, "the code already exists") }
             state.codes[code.id] = code
             state.audit(time, code.createdBy, .signInCodeMade(code))
@@ -162,8 +162,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard !state.tokens.contains(where: { $0.id == token.id }) else { throw StoreError(.duplicate, "token \(token.id) already exists") }
-            guard state.users[token.user] != nil else { throw StoreError(.notFound, "there is no user \(token.user)") }
+            guard !state.tokens.contains(where: { $0.id == token.id }) else { throw StoreError(.duplicate, "token \(token.id) already exists", key: "token.exists", ["token": "\(token.id)"]) }
+            guard state.users[token.user] != nil else { throw StoreError(.notFound, "there is no user \(token.user)", key: "user.notFound", ["user": "\(token.user)"]) }
             state.tokens.append(token)
             state.audit(time, actor, .tokenAdded(token))
         }
@@ -179,8 +179,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard let index = state.tokens.firstIndex(where: { $0.id == id }) else { throw StoreError(.notFound, "there is no token \(id)") }
-            guard state.tokens[index].revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked") }
+            guard let index = state.tokens.firstIndex(where: { $0.id == id }) else { throw StoreError(.notFound, "there is no token \(id)", key: "token.notFound", ["token": "\(id)"]) }
+            guard state.tokens[index].revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked", key: "token.revoked", ["token": "\(id)"]) }
             state.tokens[index].revokedAt = time
             state.audit(time, actor, .tokenRevoked(id))
         }
@@ -247,8 +247,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
-            guard let file = state.files[id] else { throw StoreError(.notFound, "there is no client \(id)") }
-            guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased") }
+            guard let file = state.files[id] else { throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"]) }
+            guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased", key: "client.alreadyErased", ["client": "\(id)"]) }
             state.files[id] = ClientFile(client: StoredClient(id: id, unit: file.client.unit, registeredAt: file.client.registeredAt, erasedAt: time))
             let erasedUsers = Set(state.users.values.filter { $0.client == id }.map(\.id))
             state.tokens.removeAll { erasedUsers.contains($0.user) }
@@ -264,10 +264,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             let file = try state.liveFile(period.client)
             if let open = file.openPeriod {
-                throw StoreError(.conflict, "client \(period.client) already has an open pathway period \(open.id); close it first")
+                throw StoreError(.conflict, "client \(period.client) already has an open pathway period \(open.id); close it first", key: "period.open", ["client": "\(period.client)", "period": "\(open.id)"])
             }
             if state.files.values.contains(where: { $0.periods.contains { $0.id == period.id } }) {
-                throw StoreError(.duplicate, "pathway period \(period.id) already exists")
+                throw StoreError(.duplicate, "pathway period \(period.id) already exists", key: "period.exists", ["period": "\(period.id)"])
             }
             state.files[period.client]!.periods.append(period)
             state.audit(time, actor, .periodStarted(period))
@@ -295,7 +295,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             let file = try state.liveFile(client)
             guard !file.assessments.contains(where: { $0.id == assessment.id }) else {
-                throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)")
+                throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)", key: "assessment.exists", ["client": "\(client)", "assessment": "\(assessment.id)"])
             }
             state.files[client]!.assessments.append(assessment)
             state.audit(time, actor, .assessmentRecorded(assessment, client: client))
@@ -314,7 +314,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             for credential in credentials {
                 guard state.credentialIndex[credential.id] == nil else {
-                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded")
+                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded", key: "credential.exists", ["credential": "\(credential.id)"])
                 }
                 state.credentialIndex[credential.id] = state.credentials.count
                 state.credentials.append(credential)
@@ -334,9 +334,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
         try locked { state throws(StoreError) in
-            guard state.credentialIndex[id] != nil else { throw StoreError(.notFound, "there is no credential \(id)") }
+            guard state.credentialIndex[id] != nil else { throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"]) }
             guard !state.revocations.contains(where: { $0.credentialID == id }) else {
-                throw StoreError(.conflict, "credential \(id) is already revoked")
+                throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"])
             }
             let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
             state.revocations.append(revocation)

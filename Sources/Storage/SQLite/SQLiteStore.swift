@@ -58,7 +58,7 @@ public final class SQLiteStore: Store {
 
     public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard try ActivityUnit.fetchOne(db, key: unit.id) == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists") }
+            guard try ActivityUnit.fetchOne(db, key: unit.id) == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists", key: "unit.exists", ["unit": "\(unit.id)"]) }
             try unit.insert(db)
             try Self.audit(db, at: time, actor: actor, .unitAdded(unit))
         }
@@ -70,12 +70,12 @@ public final class SQLiteStore: Store {
 
     public func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard try UserRow.fetchOne(db, key: user.id) == nil else { throw StoreError(.duplicate, "user \(user.id) already exists") }
+            guard try UserRow.fetchOne(db, key: user.id) == nil else { throw StoreError(.duplicate, "user \(user.id) already exists", key: "user.exists", ["user": "\(user.id)"]) }
             for unit in user.units where try ActivityUnit.fetchOne(db, key: unit) == nil {
-                throw StoreError(.notFound, "there is no unit \(unit)")
+                throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"])
             }
             if let client = user.client {
-                guard try StoredClient.fetchOne(db, key: client) != nil else { throw StoreError(.notFound, "there is no client \(client)") }
+                guard try StoredClient.fetchOne(db, key: client) != nil else { throw StoreError(.notFound, "there is no client \(client)", key: "client.notFound", ["client": "\(client)"]) }
             }
             try UserRow(user).insert(db)
             for unit in user.units { try UnitMember(unit: unit, user: user.id).insert(db) }
@@ -103,7 +103,7 @@ public final class SQLiteStore: Store {
 
     public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard try UserRow.fetchOne(db, key: user) != nil else { throw StoreError(.notFound, "there is no user \(user)") }
+            guard try UserRow.fetchOne(db, key: user) != nil else { throw StoreError(.notFound, "there is no user \(user)", key: "user.notFound", ["user": "\(user)"]) }
             try db.execute(sql: "UPDATE user SET passwordHash = ? WHERE id = ?", arguments: [hash, user])
             try db.execute(sql: "DELETE FROM session WHERE user = ?", arguments: [user])
             try Self.audit(db, at: time, actor: actor, .passwordSet(user))
@@ -116,7 +116,7 @@ public final class SQLiteStore: Store {
 
     public func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard try UserRow.fetchOne(db, key: session.user) != nil else { throw StoreError(.notFound, "there is no user \(session.user)") }
+            guard try UserRow.fetchOne(db, key: session.user) != nil else { throw StoreError(.notFound, "there is no user \(session.user)", key: "user.notFound", ["user": "\(session.user)"]) }
             try session.insert(db)
             try Self.audit(db, at: time, actor: session.user, .signedIn(session.user))
         }
@@ -136,7 +136,7 @@ public final class SQLiteStore: Store {
 
     public func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard try UserRow.fetchOne(db, key: code.user) != nil else { throw StoreError(.notFound, "there is no user \(code.user)") }
+            guard try UserRow.fetchOne(db, key: code.user) != nil else { throw StoreError(.notFound, "there is no user \(code.user)", key: "user.notFound", ["user": "\(code.user)"]) }
             try code.insert(db)
             try Self.audit(db, at: time, actor: code.createdBy, .signInCodeMade(code))
         }
@@ -160,8 +160,8 @@ public final class SQLiteStore: Store {
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard try TokenRow.fetchOne(db, key: token.id) == nil else { throw StoreError(.duplicate, "token \(token.id) already exists") }
-            guard try UserRow.fetchOne(db, key: token.user) != nil else { throw StoreError(.notFound, "there is no user \(token.user)") }
+            guard try TokenRow.fetchOne(db, key: token.id) == nil else { throw StoreError(.duplicate, "token \(token.id) already exists", key: "token.exists", ["token": "\(token.id)"]) }
+            guard try UserRow.fetchOne(db, key: token.user) != nil else { throw StoreError(.notFound, "there is no user \(token.user)", key: "user.notFound", ["user": "\(token.user)"]) }
             try TokenRow(token).insert(db)
             try Self.audit(db, at: time, actor: actor, .tokenAdded(token))
         }
@@ -177,8 +177,8 @@ public final class SQLiteStore: Store {
 
     public func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard var row = try TokenRow.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no token \(id)") }
-            guard row.revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked") }
+            guard var row = try TokenRow.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no token \(id)", key: "token.notFound", ["token": "\(id)"]) }
+            guard row.revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked", key: "token.revoked", ["token": "\(id)"]) }
             row.revokedAt = time
             try row.update(db)
             try Self.audit(db, at: time, actor: actor, .tokenRevoked(id))
@@ -302,8 +302,8 @@ public final class SQLiteStore: Store {
 
     public func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
-            guard var client = try StoredClient.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no client \(id)") }
-            guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased") }
+            guard var client = try StoredClient.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"]) }
+            guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased", key: "client.alreadyErased", ["client": "\(id)"]) }
             for table in ["assessment", "attestation", "heldAward"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE client = ?", arguments: [id])
             }
@@ -335,9 +335,9 @@ public final class SQLiteStore: Store {
         try write { db in
             let client = try Self.liveClient(period.client, db)
             if let open = try PeriodRow.filter(Column("client") == client.id && Column("closedAt") == nil).fetchOne(db) {
-                throw StoreError(.conflict, "client \(client.id) already has an open pathway period \(open.id); close it first")
+                throw StoreError(.conflict, "client \(client.id) already has an open pathway period \(open.id); close it first", key: "period.open", ["client": "\(client.id)", "period": "\(open.id)"])
             }
-            guard try PeriodRow.fetchOne(db, key: period.id) == nil else { throw StoreError(.duplicate, "pathway period \(period.id) already exists") }
+            guard try PeriodRow.fetchOne(db, key: period.id) == nil else { throw StoreError(.duplicate, "pathway period \(period.id) already exists", key: "period.exists", ["period": "\(period.id)"]) }
             try Self.insertPeriod(period, db)
             try Self.audit(db, at: time, actor: actor, .periodStarted(period))
         }
@@ -367,7 +367,7 @@ public final class SQLiteStore: Store {
         try write { db in
             _ = try Self.liveClient(client, db)
             if try AssessmentRow.filter(Column("client") == client && Column("id") == assessment.id).fetchCount(db) > 0 {
-                throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)")
+                throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)", key: "assessment.exists", ["client": "\(client)", "assessment": "\(assessment.id)"])
             }
             let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assessment WHERE client = ?", arguments: [client]) ?? 0
             try AssessmentRow(assessment, client: client, position: position).insertCached(db)
@@ -401,7 +401,7 @@ public final class SQLiteStore: Store {
                 do {
                     try CredentialRow.insert(credential, prefix: prefix, db)
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded")
+                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded", key: "credential.exists", ["credential": "\(credential.id)"])
                 }
             }
             try Self.audit(db, at: time, actor: actor, .credentialsIssued(credentials))
@@ -419,9 +419,9 @@ public final class SQLiteStore: Store {
     public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
         try write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM credential WHERE id = ?"), arguments: [id]) != nil else {
-                throw StoreError(.notFound, "there is no credential \(id)")
+                throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
             }
-            guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked") }
+            guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"]) }
             let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
             try revocation.insert(db)
             try Self.audit(db, at: time, actor: actor, .credentialRevoked(id))
@@ -475,15 +475,15 @@ public final class SQLiteStore: Store {
 
     private static func insertClient(_ client: StoredClient, _ db: Database) throws {
         guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM client WHERE id = ?"), arguments: [client.id]) == nil else {
-            throw StoreError(.duplicate, "client \(client.id) already exists")
+            throw StoreError(.duplicate, "client \(client.id) already exists", key: "client.exists", ["client": "\(client.id)"])
         }
-        if let unit = client.unit, try ActivityUnit.fetchOne(db, key: unit) == nil { throw StoreError(.notFound, "there is no unit \(unit)") }
+        if let unit = client.unit, try ActivityUnit.fetchOne(db, key: unit) == nil { throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"]) }
         try client.insertCached(db)
     }
 
     private static func liveClient(_ id: String, _ db: Database) throws -> StoredClient {
-        guard let client = try StoredClient.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no client \(id)") }
-        guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased") }
+        guard let client = try StoredClient.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"]) }
+        guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased", key: "client.erased", ["client": "\(id)"]) }
         return client
     }
 
@@ -493,11 +493,11 @@ public final class SQLiteStore: Store {
     }
 
     private static func openPeriod(_ id: String, expected: String, _ db: Database) throws -> (PeriodRow, PhaseRow) {
-        guard let period = try PeriodRow.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no pathway period \(id)") }
-        guard period.closedAt == nil else { throw StoreError(.conflict, "pathway period \(id) is closed") }
+        guard let period = try PeriodRow.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no pathway period \(id)", key: "period.notFound", ["period": "\(id)"]) }
+        guard period.closedAt == nil else { throw StoreError(.conflict, "pathway period \(id) is closed", key: "period.closed", ["period": "\(id)"]) }
         guard let current = try PhaseRow.filter(Column("period") == id).order(Column("sequence").desc).fetchOne(db),
             current.phase == expected
-        else { throw StoreError(.conflict, "pathway period \(id) is no longer in phase \(expected)") }
+        else { throw StoreError(.conflict, "pathway period \(id) is no longer in phase \(expected)", key: "period.moved", ["period": "\(id)", "phase": "\(expected)"]) }
         return (period, current)
     }
 
