@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         // Only the tests use jwt-kit: an independent JOSE implementation that must accept what we sign
         // and sign what we accept.
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
@@ -122,10 +124,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                // The web pages: Mustache templates, and file uploads (a baked badge to verify).
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             // openapi.json is the API's contract: the server's interface is generated from it, and it is
-            // served as it is at /openapi.json.
-            resources: [.copy("openapi.json")],
+            // served as it is at /openapi.json. The pages' templates, texts and style sheet.
+            resources: [.copy("openapi.json"), .copy("Pages/Templates"), .copy("Pages/pages.json"), .copy("Pages/Assets")],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),

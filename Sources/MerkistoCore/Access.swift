@@ -190,6 +190,29 @@ extension BadgeService {
         return try ledger.revoke(credential: id, reason: reason, by: actor.auditName)
     }
 
+    /// An issued credential of a client the actor may read (a client: only their own); any other is
+    /// "not found".
+    public func credential(_ id: String, as actor: Actor) throws(CoreError) -> IssuedCredential {
+        let credential = try ledger.credential(id: id)
+        do {
+            try authorize(actor, .readClient(credential.client))
+        } catch where error.code == .notFound {
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
+        }
+        return credential
+    }
+
+    /// A credential the actor may read, baked into its badge's image (PNG or SVG, as the badge has it):
+    /// the image a holder shows and any Open Badges verifier reads. Returns the image and its extension.
+    public func bakedCredential(_ id: String, as actor: Actor) throws -> (image: Data, fileExtension: String) {
+        let credential = try credential(id, as: actor)
+        guard let badge = compiled.definitions.badge(credential.badge),
+            let image = FileManager.default.contents(atPath: badge.imagePath)
+        else { throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge]) }
+        let text = String(decoding: credential.bytes, as: UTF8.self)
+        return (try Baker.bake(text, into: image), URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased())
+    }
+
     /// Issues every badge earned and not yet held (or only `badge`) to the clients the actor may award:
     /// the ones named, or those of a unit, or every client the actor works with (see
     /// ``issueAllEarned(clients:badge:format:kid:algorithm:groupSize:workers:by:progress:)``). A named

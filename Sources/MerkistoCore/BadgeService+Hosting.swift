@@ -69,6 +69,40 @@ extension BadgeService {
         return nil
     }
 
+    /// Verifies a credential (a compact JWS, an OB 2.0 hosted assertion's JSON, or a baked PNG or SVG
+    /// image that holds one) against this service's own keys, revocation lists and hosted assertions as they
+    /// stand now; the report names every failure. Anyone may ask: it reveals nothing the public documents
+    /// do not.
+    public func verify(_ input: [UInt8], recipientEmail: String? = nil) throws -> VerificationReport {
+        var text = input
+        // A PNG, or an SVG (XML): the credential baked into it.
+        if input.starts(with: [0x89, 0x50, 0x4E, 0x47]) || input.first(where: { $0 > 0x20 }) == UInt8(ascii: "<") {
+            let baked: String?
+            do {
+                baked = try Baker.unbake(Data(input))
+            } catch {
+                return VerificationReport(kind: "image", failures: [.malformed((error as? CredentialError)?.message ?? "the image cannot be read")])
+            }
+            guard let baked else { return VerificationReport(kind: "image", failures: [.malformed("the image holds no credential")]) }
+            text = Array(baked.utf8)
+        }
+        let publisher = try publisher()
+        let layout = publisher.layout
+        let jwks = try publisher.lastingDocuments().first { $0.path == layout.jwksPath }?.bytes
+        let lists = Dictionary(try revocationLists().map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        let service = self
+        let verifier = try CredentialVerifier { path in
+            if path == layout.jwksPath { return jwks.map(Array.init) }
+            if let list = lists[path] { return Array(list) }
+            guard path.hasPrefix("ob2/assertions/") else { return nil }
+            switch try? service.hostedCredential(atPath: path, layout: layout) {
+            case .assertion(let bytes), .revokedAssertion(let bytes): return Array(bytes)
+            default: return nil
+            }
+        }
+        return verifier.verify(text, recipientEmail: recipientEmail, now: now)
+    }
+
     private func revokedEntries() throws(CoreError) -> [CredentialPublisher.RevokedEntry] {
         try stored { () throws(StoreError) in try store.revocations() }.map {
             CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason)

@@ -151,6 +151,24 @@ extension BadgeService {
         return try createSignInCode(for: user, by: actor.auditName)
     }
 
+    /// Makes a one-time sign-in code for a client (by staff who may record for them): for the client's
+    /// user, which is made first when the client has none (a client user named by the client's pseudonym).
+    public func createSignInCode(forClient client: String, as actor: Actor) throws(CoreError) -> OneTimeCode {
+        try authorize(actor, .record(client: client))
+        let users = try stored { () throws(StoreError) in try store.users() }
+        if let user = users.first(where: { $0.role == .client && $0.client == client }) {
+            return try createSignInCode(for: user.id, by: actor.auditName)
+        }
+        var id = client
+        var suffix = 2
+        while users.contains(where: { $0.id == id }) {
+            id = "\(client)-\(suffix)"
+            suffix += 1
+        }
+        try addUser(id: id, role: .client, client: client, by: actor.auditName)
+        return try createSignInCode(for: id, by: actor.auditName)
+    }
+
     /// The same, for the operator of the command-line tool (who may do everything).
     public func createSignInCode(for user: String, by actor: String) throws(CoreError) -> OneTimeCode {
         _ = try clientOfUser(user)

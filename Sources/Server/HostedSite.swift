@@ -36,6 +36,7 @@ struct HostedEntry: Sendable {
         case "json": "application/json"
         case "png": "image/png"
         case "svg": "image/svg+xml"
+        case "css": "text/css; charset=utf-8"
         default: "application/octet-stream"
         }
     }

@@ -69,6 +69,8 @@ public enum MerkistoServer {
         // The JSON API, generated from openapi.json, and the document itself.
         let api = MerkistoAPI(live: live, layout: site.layout, revoked: { stored.invalidate() })
         try api.registerHandlers(on: router, serverURL: try Servers.Server1.url(), middlewares: [APIAuthentication(live: live)])
+        // The web pages, over the same core.
+        WebPages(live: live, renderer: try PageRenderer(), site: site, revoked: { stored.invalidate() }).register(on: router)
         let contract = try openAPIDocument()
         router.get("/openapi.json") { request, _ in PublicDocuments.send(contract, to: request) }
         router.get("/healthz", use: health)

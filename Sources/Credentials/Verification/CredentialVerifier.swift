@@ -10,22 +10,29 @@ public struct CredentialVerifier: Sendable {
     let unusable: [String: String]
     /// Revoked credential ids with reasons (OB 3.0 and OB 2.0 lists).
     let revoked: [String: String]
-    /// Published files by path relative to the publish folder, for hosted assertions.
-    let publishedDirectory: String?
+    /// Published documents by path relative to the base URL, for hosted assertions; nil: none known.
+    let document: (@Sendable (String) -> [UInt8]?)?
     /// Hash states of token prefixes seen before (see ``PrefixHashes``).
     private let prefixHashes = PrefixHashes()
 
     /// Trusts the keys and revocation lists in a folder written by `merkisto publish`.
     public init(publishedDirectory directory: String) throws {
+        try self.init(documents: { path in FileManager.default.contents(atPath: directory + "/" + path).map(Array.init) })
+    }
+
+    /// Trusts the keys and revocation lists of a published site whose documents `document` gives by their
+    /// path under the base URL (nil: not published), such as a running server's; hosted assertions are
+    /// compared with what `document` gives at their path.
+    public init(documents document: @escaping @Sendable (String) -> [UInt8]?) throws {
         let layout = PublishLayout(baseURL: "", issuerID: "")
         var keys: (usable: [String: (key: VerificationKey, alg: String?)], unusable: [String: String]) = ([:], [:])
-        if let data = FileManager.default.contents(atPath: directory + "/" + layout.jwksPath) {
-            keys = try Self.keys(fromJWKS: try Self.decode(data, what: "the published JWKS"))
+        if let data = document(layout.jwksPath) {
+            keys = try Self.keys(fromJWKS: try Self.decode(Data(data), what: "the published JWKS"))
         }
         var revoked: [String: String] = [:]
         for path in [layout.revocationListPath, layout.ob2RevocationListPath] {
-            guard let data = FileManager.default.contents(atPath: directory + "/" + path) else { continue }
-            guard case .object(let list) = try Self.decode(data, what: path) else { continue }
+            guard let data = document(path) else { continue }
+            guard case .object(let list) = try Self.decode(Data(data), what: path) else { continue }
             for key in ["revokedCredential", "revokedAssertions"] {
                 guard case .array(let entries)? = list[key] else { continue }
                 for entry in entries {
@@ -41,14 +48,14 @@ public struct CredentialVerifier: Sendable {
         self.keys = keys.usable
         self.unusable = keys.unusable
         self.revoked = revoked
-        self.publishedDirectory = directory
+        self.document = document
     }
 
     /// Trusts the keys of a JWKS file; nothing is known about revocations.
     public init(jwksData data: Data) throws {
         (keys, unusable) = try Self.keys(fromJWKS: try Self.decode(data, what: "the JWKS"))
         revoked = [:]
-        publishedDirectory = nil
+        document = nil
     }
 
     private static func keys(
@@ -258,10 +265,9 @@ public struct CredentialVerifier: Sendable {
         }
         report.id = id
         // A hosted assertion is only as good as the copy at its URL: compare with the published copy.
-        if let directory = publishedDirectory {
+        if let document {
             let suffix = id.split(separator: "/").suffix(3).joined(separator: "/")
-            guard let published = FileManager.default.contents(atPath: directory + "/" + suffix),
-                case .object(let hosted)? = try? JSONBytes.parse(Array(published))
+            guard let published = document(suffix), case .object(let hosted)? = try? JSONBytes.parse(published)
             else {
                 report.failures.append(.unknownKey("the assertion is not published at \(id)"))
                 return report

@@ -54,4 +54,9 @@ public struct VerificationReport: Sendable {
     public var failures: [VerificationFailure]
 
     public var isValid: Bool { failures.isEmpty }
+
+    public init(kind: String, failures: [VerificationFailure]) {
+        self.kind = kind
+        self.failures = failures
+    }
 }

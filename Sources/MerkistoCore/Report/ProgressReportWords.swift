@@ -1,31 +1,31 @@
 import Storage
-import Basics
-import Definitions
-import Evaluation
+public import Basics
+public import Definitions
+public import Evaluation
 
 /// The words every rendering of a progress report shares, in one language: headings from the
 /// localisation table, names from the definitions, dates in the language's form.
-struct ProgressReportWords: Sendable {
-    let writer: ReasonWriter
-    let pathway: Pathway?
+public struct ProgressReportWords: Sendable {
+    public let writer: ReasonWriter
+    public let pathway: Pathway?
 
-    init(compiled: CompiledDefinitions, language: Language) {
+    public init(compiled: CompiledDefinitions, language: Language) {
         writer = ReasonWriter(compiled: compiled, language: language)
         pathway = compiled.definitions.pathways.first
     }
 
-    var language: Language { writer.language }
+    public var language: Language { writer.language }
 
-    func text(_ key: String, _ arguments: [String: String] = [:]) -> String { writer.text(key, arguments) }
+    public func text(_ key: String, _ arguments: [String: String] = [:]) -> String { writer.text(key, arguments) }
 
-    func date(_ time: Timestamp) -> String { writer.date(time) }
+    public func date(_ time: Timestamp) -> String { writer.date(time) }
 
-    func phaseTitle(_ id: String) -> String { pathway?.phase(id)?.title.text(in: language) ?? id }
+    public func phaseTitle(_ id: String) -> String { pathway?.phase(id)?.title.text(in: language) ?? id }
 
-    func outcomeTitle(_ id: String) -> String { pathway?.outcomes.first { $0.id == id }?.title.text(in: language) ?? id }
+    public func outcomeTitle(_ id: String) -> String { pathway?.outcomes.first { $0.id == id }?.title.text(in: language) ?? id }
 
     /// A checkpoint's title with its date.
-    func checkpointTitle(_ checkpoint: ProgressReport.Checkpoint) -> String {
+    public func checkpointTitle(_ checkpoint: ProgressReport.Checkpoint) -> String {
         guard let id = checkpoint.id else { return text("progress.checkpoint.none", ["date": date(checkpoint.at)]) }
         let title = pathway?.checkpoints.first { $0.id == id }?.title.text(in: language) ?? id
         return "\(title) \(date(checkpoint.at))"

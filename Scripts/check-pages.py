@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""The web pages in a real browser: headless Chromium (Debian's chromium and chromium-driver, driven by
+Selenium) against `merkisto serve --demo` on 127.0.0.1.
+
+  * an instructor signs in, records an assessment, sees a badge become earned and awards it;
+  * the instructor makes a one-time sign-in link; the client opens it, signs in and downloads the
+    credential; ../shared/tools/peers/ob3_verify.py verifies the downloaded file with the server's JWK;
+  * the public verification page says the credential is valid, and revoked after the instructor revokes it;
+  * every main page is saved as a screenshot at 1280x800 and 390x844, and axe-core (the copy that the
+    PyPI package axe-playwright-python carries) finds no serious or critical violation on any of them;
+  * no page asks for anything from another origin.
+
+Usage: python3 Scripts/check-pages.py PATH/TO/merkisto [PEERS] [--port 8799] [--out DIR]
+"""
+import argparse
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import demo_server  # noqa: E402
+
+SIZES = ((1280, 800), (390, 844))
+
+
+def axe_source():
+    spec = importlib.util.find_spec("axe_playwright_python")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("check-pages: install axe-core's script with: python3 -m pip install --no-deps axe-playwright-python==0.1.8")
+    with open(os.path.join(spec.submodule_search_locations[0], "axe.min.js"), encoding="utf-8") as file:
+        return file.read()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("merkisto")
+    parser.add_argument("peers", nargs="?", default=None)
+    parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--out", default=None, help="where to keep the screenshots (default: a temporary folder)")
+    args = parser.parse_args()
+    args.merkisto = os.path.abspath(args.merkisto)
+    work = tempfile.mkdtemp(prefix="merkisto-pages-")
+    out = os.path.abspath(args.out or os.path.join(work, "shots"))
+    os.makedirs(out, exist_ok=True)
+    base = f"http://127.0.0.1:{args.port}"
+    axe = axe_source()
+    failures = []
+
+    def expect(name, ok, detail=""):
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+        if not ok:
+            failures.append(name)
+            if detail:
+                print("     " + str(detail).strip().replace("\n", "\n     ")[:3000])
+
+    server = demo_server.start(args.merkisto, args.port, os.path.join(work, "merkisto.sqlite"), work)
+    if server is None:
+        print("check-pages: the server did not start", file=sys.stderr)
+        return 1
+    # The demo prints the users' passwords before it serves.
+    printed = ""
+    passwords = {}
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,800", "--hide-scrollbars", "--lang=fi-FI"):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "fi-FI,fi"})
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    shots = []
+    try:
+        printed = demo_output(server)
+        for line in printed.splitlines():
+            match = re.match(r"\s+(\S+) \((admin|instructor|client)\), password (\S+)", line)
+            if match:
+                passwords[match.group(1)] = match.group(3)
+        expect("the demo printed the instructor's and the admin's passwords", "demo-ohjaaja" in passwords and "demo-admin" in passwords, printed)
+
+        def shoot(name):
+            """Screenshots at both sizes, axe-core at both sizes."""
+            for width, height in SIZES:
+                driver.execute_cdp_cmd(
+                    "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+                path = os.path.join(out, f"{name}-{width}x{height}.png")
+                driver.save_screenshot(path)
+                shots.append(path)
+                driver.execute_script(axe)
+                violations = driver.execute_async_script(
+                    "const done = arguments[arguments.length - 1];"
+                    "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+                    ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+                    " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))"
+                    ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));")
+                bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+                expect(f"axe: {name} at {width}x{height} has no serious or critical violation", not bad, json.dumps(bad, ensure_ascii=False, indent=1))
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+        def go(path):
+            driver.get(base + path)
+
+        def fill(element_id, value):
+            field = driver.find_element(By.ID, element_id)
+            field.clear()
+            field.send_keys(value)
+
+        def submit(selector="main form button[type=submit]"):
+            page = driver.find_element(By.TAG_NAME, "html")
+            driver.find_element(By.CSS_SELECTOR, selector).click()
+            # Wait until the answer has replaced the page.
+            WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+        def paste(element_id, text):
+            # As a paste: the whole text at once (typing 14 000 characters key by key is slow and flaky).
+            driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.ID, element_id), text)
+
+        def result_text():
+            found = driver.find_elements(By.CSS_SELECTOR, ".result")
+            return found[0].text if found else ""
+
+        def main_text():
+            return driver.find_element(By.TAG_NAME, "main").text
+
+        # Signing in.
+        go("/")
+        expect("a visitor who is not signed in gets the sign-in page", driver.current_url.startswith(base + "/signin"), driver.current_url)
+        shoot("signin")
+        fill("user", "demo-ohjaaja")
+        fill("password", "wrong password")
+        submit()
+        expect("a wrong password is refused on the form, next to its fields", "väärä" in main_text(), main_text())
+        shoot("signin-refused")
+        fill("user", "demo-ohjaaja")
+        fill("password", passwords.get("demo-ohjaaja", ""))
+        submit()
+        expect("the instructor signs in and sees the client list", driver.current_url == base + "/clients", driver.current_url)
+        shoot("clients")
+
+        # A client with nothing earned yet: the beginner of the examples.
+        rows = driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")
+        beginner = None
+        for row in rows:
+            cells = row.find_elements(By.TAG_NAME, "td")
+            if cells and cells[-1].text.strip() == "0":
+                beginner = row.find_element(By.TAG_NAME, "a").text
+        expect("the list has a client with no badges", beginner is not None)
+        beginner = beginner or "asiakas-7k2m"
+        go(f"/clients/{beginner}")
+        expect("the client page says there is nothing to award yet", "ei ole nyt uusia ansaittuja merkkejä" in main_text(), main_text()[:800])
+        shoot("client")
+
+        # Record an assessment: level 4 in every competence, observed.
+        go(f"/clients/{beginner}/assessment")
+        shoot("assessment")
+        for select in driver.find_elements(By.CSS_SELECTOR, "select[id^=level-]"):
+            select.find_element(By.CSS_SELECTOR, "option[value='4']").click()
+        driver.find_element(By.ID, "evidence-observed").click()
+        submit()
+        expect("the assessment is saved and the client page says so", "Arviointi on tallennettu" in main_text() and f"/clients/{beginner}" in driver.current_url,
+               driver.current_url + "\n" + main_text()[:500])
+        award_links = driver.find_elements(By.CSS_SELECTOR, "ul.cards a.button")
+        expect("a badge has become earned: the page offers to award it", len(award_links) > 0, main_text()[:1500])
+        if not award_links:
+            return finish(driver, server, failures, shots)
+        award_links[0].click()
+        shoot("award")
+        driver.find_element(By.CSS_SELECTOR, "#language option[value='en']").click()
+        submit()
+        expect("the badge is awarded", "Merkki on myönnetty" in main_text(), main_text()[:500])
+
+        # A one-time sign-in link for the client.
+        driver.find_element(By.XPATH, "//form[contains(@action, '/signin-code')]//button").click()
+        link = driver.find_element(By.CSS_SELECTOR, ".code-sheet .link").text.strip()
+        expect("the instructor gets a sign-in link with a QR code", link.startswith(base + "/signin?code=") and driver.find_elements(By.CSS_SELECTOR, ".qr svg"), link)
+        shoot("signin-code")
+        staff_cookie = driver.get_cookie("merkisto_session")
+
+        # The client opens the link (another browser session: no instructor's cookie).
+        driver.delete_all_cookies()
+        driver.get(link)
+        expect("the link opens the code form with the code filled in", driver.find_element(By.ID, "code").get_attribute("value") == link.split("code=")[1])
+        shoot("signin-with-code")
+        submit()
+        expect("the client signs in with the code and sees their badges", driver.current_url == base + "/my", driver.current_url)
+        shoot("my-badges")
+        badge_links = driver.find_elements(By.CSS_SELECTOR, ".badge-list a")
+        expect("the client sees the badge awarded to them", len(badge_links) == 1, main_text())
+        badge_links[0].click()
+        shoot("badge")
+        jwt_link = driver.find_element(By.CSS_SELECTOR, "a[href$='/credential.jwt']").get_attribute("href")
+        client_cookie = driver.get_cookie("merkisto_session")
+        token = fetch(jwt_link, client_cookie).decode()
+        downloaded = os.path.join(work, "downloaded.jwt")
+        with open(downloaded, "w") as file:
+            file.write(token)
+        expect("the credential downloads as a compact JWS", token.count(".") == 2, token[:80])
+        image_link = driver.find_element(By.CSS_SELECTOR, "a[href*='/badge.']").get_attribute("href")
+        image = fetch(image_link, client_cookie)
+        expect("the baked badge image downloads", image[:4] == b"\x89PNG" or b"<svg" in image[:2000], image[:16])
+        go("/my/progress")
+        shoot("my-progress")
+
+        if args.peers:
+            header = json.loads(b64url(token.split(".")[0]))
+            jwks = json.loads(fetch(base + "/keys/jwks.json"))
+            jwk = next((key for key in jwks["keys"] if header["kid"].endswith("/" + key["kid"] + ".json")), None)
+            expect("the server's JWKS has the downloaded credential's key", jwk is not None, header)
+            if jwk is not None:
+                with open(os.path.join(work, "jwk.json"), "w") as file:
+                    json.dump(jwk, file)
+                result = subprocess.run(
+                    [sys.executable, os.path.join(os.path.abspath(args.peers), "ob3_verify.py"), open(downloaded).read(), "--key", os.path.join(work, "jwk.json")],
+                    capture_output=True, text=True, cwd=work)
+                expect("ob3_verify.py verifies the downloaded credential", result.returncode == 0, result.stdout + result.stderr)
+
+        # The public verification page: valid.
+        driver.delete_all_cookies()
+        go("/verify")
+        shoot("verify")
+        paste("credential", token)
+        submit()
+        expect("the verification page says the credential is valid", "aito ja voimassa" in result_text(), main_text()[:600])
+        shoot("verify-valid")
+        driver.find_element(By.ID, "image").send_keys(save(work, "badge-image" + (".png" if image[:4] == b"\x89PNG" else ".svg"), image))
+        driver.find_element(By.ID, "credential").clear()
+        submit()
+        expect("the verification page reads the baked image: valid", "aito ja voimassa" in result_text(), main_text()[:600])
+
+        # The instructor revokes it; the verification page then says so.
+        driver.add_cookie({"name": "merkisto_session", "value": staff_cookie["value"], "path": "/"})
+        go(f"/clients/{beginner}")
+        driver.find_element(By.CSS_SELECTOR, "a[href*='/revoke?credential=']").click()
+        submit()
+        expect("a revocation without a reason is refused on its form", driver.find_element(By.ID, "reason").get_attribute("aria-invalid") == "true", main_text()[:400])
+        shoot("revoke")
+        fill("reason", "myönnetty väärälle asiakkaalle")
+        submit()
+        expect("the instructor revokes the credential", "Merkki on peruttu" in main_text(), main_text()[:400])
+        driver.delete_all_cookies()
+        go("/verify")
+        paste("credential", token)
+        submit()
+        expect("the verification page then says it is revoked", "Merkki on peruttu" in result_text() and "aito ja voimassa" not in result_text(), main_text()[:600])
+        shoot("verify-revoked")
+
+        # Other languages: the switch, remembered.
+        go("/verify?lang=sv")
+        expect("the language switch shows the page in Swedish", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv", driver.title)
+        go("/signin")
+        expect("the chosen language is remembered", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv", driver.title)
+        shoot("signin-sv")
+        go("/signin?lang=en")
+        shoot("signin-en")
+        go("/signin?lang=fi")
+
+        # The administrator's pages.
+        go("/signin")
+        fill("user", "demo-admin")
+        fill("password", passwords.get("demo-admin", ""))
+        submit()
+        for path, name in (("/admin/definitions", "admin-definitions"), ("/admin/keys", "admin-keys"), ("/admin/users", "admin-users"), ("/admin/audit", "admin-audit")):
+            go(path)
+            expect(f"{path} opens for the admin", driver.find_elements(By.TAG_NAME, "h1") and "error" not in driver.title.lower(), driver.title)
+            shoot(name)
+        go("/admin/definitions")
+        driver.find_element(By.XPATH, "//form[contains(@action, 'dry-run')]//button").click()
+        expect("the dry run answers on the definitions page", "asiakasta tarkistettu" in main_text(), main_text()[:600])
+        shoot("admin-dry-run")
+
+        # No request leaves the server's origin.
+        foreign = []
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message.get("method") == "Network.requestWillBeSent":
+                url = message["params"]["request"]["url"]
+                if not (url.startswith(base) or url.startswith("data:") or url.startswith("about:")):
+                    foreign.append(url)
+        expect("no page asks for anything from another origin", not foreign, foreign[:10])
+    except Exception as error:  # a step that could not run is a failure, reported with the rest
+        expect(f"the browser run went through ({type(error).__name__})", False, str(error)[:1500])
+    return finish(driver, server, failures, shots)
+
+
+def finish(driver, server, failures, shots):
+    driver.quit()
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    print(f"check-pages: {len(shots)} screenshots in {os.path.dirname(shots[0]) if shots else '-'}")
+    if failures:
+        print(f"check-pages: {len(failures)} check(s) failed", file=sys.stderr)
+        return 1
+    print("check-pages: the pages work in a real browser")
+    return 0
+
+
+def demo_output(server):
+    """What the demo printed before it served (its first lines)."""
+    lines = []
+    while True:
+        line = server.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "is serving on" in line or "Server started" in line:
+            break
+    return "".join(lines)
+
+
+def fetch(url, cookie=None):
+    request = urllib.request.Request(url)
+    if cookie:
+        request.add_header("Cookie", f"{cookie['name']}={cookie['value']}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
+
+
+def b64url(text):
+    import base64
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def save(work, name, data):
+    path = os.path.join(work, name)
+    with open(path, "wb") as file:
+        file.write(data)
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

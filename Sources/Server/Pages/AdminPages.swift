@@ -1,0 +1,157 @@
+import Basics
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MerkistoCore
+import Storage
+
+/// The administrator's pages: definitions with their lint diagnostics, the dry run and reload; keys;
+/// users; the audit log. Every rule is the core's (``LiveService``, ``BadgeService``).
+struct AdminPages: Sendable {
+    let pages: WebPages
+
+    var service: BadgeService { pages.service }
+
+    func register(on router: Router<WebPages.Context>) {
+        router.get("/admin/definitions") { request, _ in pages.page(request) { visitor, actor in try definitions(request, visitor, actor) } }
+        router.post("/admin/definitions/dry-run") { request, _ in
+            try await pages.change(request) { visitor, actor, _ in try definitions(request, visitor, actor, dryRun: true) }
+        }
+        router.post("/admin/definitions/reload") { request, _ in
+            try await pages.change(request) { _, actor, _ in
+                let (_, reloaded) = try pages.live.reloadDefinitions(as: actor)
+                return PageRenderer.redirect("/admin/definitions?notice=" + (reloaded ? "reloaded" : "unchanged"))
+            }
+        }
+        router.get("/admin/keys") { request, _ in pages.page(request) { visitor, actor in try keys(request, visitor, actor) } }
+        router.post("/admin/keys") { request, _ in
+            try await pages.change(request) { visitor, actor, form in
+                guard let algorithm = form.value("algorithm").flatMap(SigningAlgorithm.init(name:)) else {
+                    throw PageRefusal(status: .badRequest, message: pages.text("error.form", visitor))
+                }
+                _ = try pages.live.generateKey(algorithm, as: actor)
+                return PageRenderer.redirect("/admin/keys?notice=keyMade")
+            }
+        }
+        router.post("/admin/keys/retire") { request, _ in
+            try await pages.change(request) { visitor, actor, form in
+                guard let kid = form.value("kid") else { throw PageRefusal(status: .badRequest, message: pages.text("error.form", visitor)) }
+                _ = try pages.live.retireKey(kid, as: actor)
+                return PageRenderer.redirect("/admin/keys?notice=keyRetired")
+            }
+        }
+        router.get("/admin/users") { request, _ in pages.page(request) { visitor, actor in try users(request, visitor, actor) } }
+        router.post("/admin/users") { request, _ in
+            try await pages.change(request) { visitor, actor, form in
+                guard let id = form.value("id"), let role = form.value("role").flatMap(User.Role.init(rawValue:)) else {
+                    return try users(request, visitor, actor, form: form, error: pages.text("error.form", visitor), status: .badRequest)
+                }
+                do {
+                    _ = try service.addUser(
+                        id: id, role: role, displayName: nil, client: role == .client ? form.value("client") : nil,
+                        units: role == .instructor ? form.value("unit").map { [$0] } ?? [] : [], as: actor)
+                } catch let error as CoreError where error.code != .forbidden {
+                    return try users(request, visitor, actor, form: form, error: error.message(in: visitor.language), status: .badRequest)
+                }
+                return PageRenderer.redirect("/admin/users?notice=userAdded")
+            }
+        }
+        router.get("/admin/audit") { request, _ in pages.page(request) { visitor, actor in try audit(request, visitor, actor) } }
+    }
+
+    func definitions(_ request: Request, _ visitor: Visitor, _ actor: Actor, dryRun: Bool = false) throws -> Response {
+        var values: [String: Any] = [:]
+        let state: DefinitionsState
+        if dryRun {
+            let (checked, changes, clients) = try pages.live.dryRunDefinitions(as: actor)
+            state = checked
+            let writer = pages.words(visitor).writer
+            values["dryRun"] = [
+                "summary": pages.text("definitions.dryRun.summary", visitor, ["clients": String(clients), "changed": String(changes.count)]),
+                "changes": changes.map { change -> [String: Any] in
+                    [
+                        "client": change.client, "gained": change.gained.map(writer.badgeName).joined(separator: ", "),
+                        "lost": change.lost.map(writer.badgeName).joined(separator: ", "), "unbindable": change.unbindable.joined(separator: "; "),
+                    ]
+                },
+                "hasChanges": !changes.isEmpty,
+            ] as [String: Any]
+        } else {
+            state = try pages.live.definitions(as: actor)
+        }
+        values["directory"] = state.directory
+        values["files"] = state.files.count
+        values["live"] = String(state.liveDigest.prefix(12))
+        values["disk"] = state.diskDigest.map { String($0.prefix(12)) } ?? "–"
+        values["changed"] = state.changed
+        values["hasErrors"] = state.errorCount > 0
+        values["diagnostics"] = state.diagnostics.map { diagnostic -> [String: Any] in
+            [
+                "error": diagnostic.severity == .error,
+                "severity": pages.text("definitions.\(diagnostic.severity.rawValue)", visitor),
+                "where": "\(diagnostic.location.file):\(diagnostic.location.line):\(diagnostic.location.column)",
+                "code": diagnostic.code.rawValue, "message": diagnostic.message,
+            ]
+        }
+        values["hasDiagnostics"] = !state.diagnostics.isEmpty
+        return pages.renderer.page("definitions", title: pages.text("definitions.title", visitor), values, visitor: visitor, request: request)
+    }
+
+    func keys(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let words = pages.words(visitor)
+        let keys = try pages.live.keys(as: actor).map { key -> [String: Any] in
+            [
+                "kid": key.kid, "algorithm": key.algorithm.rawValue, "created": words.date(key.created),
+                "state": key.retired.map { pages.text("keys.retired", visitor, ["date": words.date($0)]) } ?? pages.text("keys.active", visitor),
+                "active": key.isActive,
+            ]
+        }
+        let algorithms = SigningAlgorithm.allCases.map { ["value": $0.rawValue, "selected": $0 == .es256] as [String: Any] }
+        return pages.renderer.page(
+            "keys", title: pages.text("keys.title", visitor), ["keys": keys, "algorithms": algorithms], visitor: visitor, request: request)
+    }
+
+    func users(
+        _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, error: String? = nil, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        let users = try service.users(as: actor).map { user -> [String: Any] in
+            [
+                "id": user.id, "role": pages.text("role.\(user.role.rawValue)", visitor),
+                "scope": user.client ?? (user.units.isEmpty ? "–" : user.units.joined(separator: ", ")),
+            ]
+        }
+        let roles = [User.Role.instructor, .admin, .client].map { role -> [String: Any] in
+            ["value": role.rawValue, "label": pages.text("role.\(role.rawValue)", visitor), "selected": (form?["role"] ?? "instructor") == role.rawValue]
+        }
+        let units = try service.units().map { ["id": $0.id, "name": $0.name, "selected": form?["unit"] == $0.id] as [String: Any] }
+        var values: [String: Any] = ["users": users, "roles": roles, "units": units, "idValue": form?["id"] ?? "", "clientValue": form?["client"] ?? ""]
+        if let error { values["formError"] = error }
+        return pages.renderer.page("users", title: pages.text("users.title", visitor), values, visitor: visitor, request: request, status: status)
+    }
+
+    func audit(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let after = request.uri.queryParameters["after"].flatMap { Int64(String($0)) } ?? 0
+        let (entries, intact) = try service.auditLog(after: after, limit: 100, as: actor)
+        let words = pages.words(visitor)
+        var values: [String: Any] = [
+            "intact": intact, "entries": entries.map { entry -> [String: Any] in
+                [
+                    "sequence": entry.sequence, "at": words.date(entry.at) + " " + Self.time(entry.at), "actor": entry.actor, "action": entry.action,
+                    "subject": entry.subject, "detail": entry.detail,
+                ]
+            },
+        ]
+        if entries.count == 100, let last = entries.last { values["more"] = "/admin/audit?after=\(last.sequence)" }
+        return pages.renderer.page("audit", title: pages.text("audit.title", visitor), values, visitor: visitor, request: request)
+    }
+
+    /// hh:mm in the timestamp's own offset.
+    static func time(_ at: Timestamp) -> String {
+        let text = at.description
+        guard let t = text.firstIndex(of: "T") else { return "" }
+        return String(text[text.index(after: t)...].prefix(5))
+    }
+}

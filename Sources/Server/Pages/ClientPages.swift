@@ -1,0 +1,154 @@
+import Basics
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MerkistoCore
+import NIOCore
+import Storage
+
+/// The client's own pages: "my badges", a page per badge with its downloads, and "my progress".
+extension WebPages {
+    /// The client record a client user may see (staff have the client pages instead).
+    func ownRecord(_ actor: Actor, _ visitor: Visitor) throws -> ClientFile {
+        guard actor.user.role == .client, let client = actor.user.client else {
+            throw PageRefusal(status: .forbidden, message: text("error.clientOnly", visitor))
+        }
+        return try service.clientFile(client, as: actor)
+    }
+
+    /// The uuid of an issued credential's id (`urn:uuid:…` or a hosted assertion's URL), for page addresses.
+    static func uuid(of id: String) -> String {
+        if id.hasPrefix("urn:uuid:") { return String(id.dropFirst("urn:uuid:".count)) }
+        let last = id.split(separator: "/").last.map(String.init) ?? id
+        return last.hasSuffix(".json") ? String(last.dropLast(".json".count)) : last
+    }
+
+    /// The image of a badge as the site serves it.
+    func imageURL(_ badge: String) -> String? {
+        guard let definition = service.compiled.definitions.badge(badge) else { return nil }
+        let fileExtension = URL(fileURLWithPath: definition.imagePath).pathExtension.lowercased()
+        return site.basePath + site.layout.imagePath(badge, fileExtension: fileExtension)
+    }
+
+    func myBadges(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let file = try ownRecord(actor, visitor)
+        let words = words(visitor)
+        let badges = file.credentials.reversed().filter { !file.isRevoked($0.id) }.map { credential -> [String: Any] in
+            var row: [String: Any] = [
+                "name": words.writer.badgeName(credential.badge), "date": words.date(credential.issuedAt),
+                "href": "/my/badges/" + Self.uuid(of: credential.id),
+            ]
+            if let image = imageURL(credential.badge) { row["image"] = image }
+            return row
+        }
+        return renderer.page(
+            "my-badges", title: text("my.title", visitor), ["badges": badges, "hasBadges": !badges.isEmpty], visitor: visitor, request: request)
+    }
+
+    /// The client's own credential by the uuid in its page address.
+    func ownCredential(_ uuid: String, _ actor: Actor, _ visitor: Visitor) throws -> (IssuedCredential, ClientFile) {
+        let file = try ownRecord(actor, visitor)
+        guard let credential = file.credentials.first(where: { Self.uuid(of: $0.id) == uuid }) else {
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid])
+        }
+        return (credential, file)
+    }
+
+    func badgePage(_ uuid: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let (credential, file) = try ownCredential(uuid, actor, visitor)
+        let words = words(visitor)
+        guard let badge = service.compiled.definitions.badge(credential.badge) else {
+            throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge])
+        }
+        let narrative = badge.narrative?.text(in: visitor.language) ?? CriteriaNarrator(definitions: service.compiled.definitions, language: visitor.language).narrative(for: badge)
+        let base = "/my/badges/" + uuid
+        var downloads: [[String: String]] = []
+        switch credential.format {
+        case .ob3JWT:
+            downloads.append(["href": base + "/credential.jwt", "label": text("badge.download.jwt", visitor)])
+            downloads.append(["href": base + "/credential.json", "label": text("badge.download.json", visitor)])
+        case .ob2Signed, .ob2Hosted:
+            downloads.append(["href": base + "/assertion.json", "label": text("badge.download.ob2", visitor)])
+        }
+        let imageExtension = URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased()
+        downloads.append(["href": base + "/badge.\(imageExtension)", "label": text("badge.download.image", visitor, ["type": imageExtension.uppercased()])])
+        var values: [String: Any] = [
+            "name": badge.name.text(in: visitor.language), "description": badge.description.text(in: visitor.language), "narrative": narrative,
+            "date": words.date(credential.issuedAt), "downloads": downloads,
+        ]
+        if let until = credential.validUntil { values["until"] = text("badge.until", visitor, ["date": words.date(until)]) }
+        if file.isRevoked(credential.id) { values["revoked"] = true }
+        if let image = imageURL(credential.badge) { values["image"] = image }
+        return renderer.page("badge", title: badge.name.text(in: visitor.language), values, visitor: visitor, request: request)
+    }
+
+    /// A download of the client's own credential: the VC-JWT, its payload as JSON, an OB 2.0 assertion,
+    /// or the badge image with the credential baked in.
+    func download(_ uuid: String, file name: String, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let (credential, _) = try ownCredential(uuid, actor, visitor)
+        let bytes: [UInt8]
+        let type: String
+        switch (name, credential.format) {
+        case ("credential.jwt", .ob3JWT):
+            bytes = credential.bytes
+            type = "application/vc+jwt"
+        case ("credential.json", .ob3JWT):
+            // The credential the token carries (its payload), as JSON.
+            let parts = credential.bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            var base64 = String(decoding: parts.count == 3 ? Array(parts[1]) : [], as: UTF8.self)
+                .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+            guard let payload = Data(base64Encoded: base64).map(Array.init) else {
+                throw PageRefusal(status: .internalServerError, message: text("error.form", visitor))
+            }
+            bytes = payload
+            type = "application/json"
+        case ("assertion.json", .ob2Signed), ("assertion.json", .ob2Hosted):
+            bytes = credential.bytes
+            type = credential.format == .ob2Signed ? "text/plain; charset=utf-8" : "application/json"
+        case (let file, _) where file.hasPrefix("badge."):
+            let baked = try service.bakedCredential(credential.id, as: actor)
+            guard file == "badge." + baked.fileExtension else { throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid]) }
+            bytes = Array(baked.image)
+            type = baked.fileExtension == "svg" ? "image/svg+xml" : "image/png"
+        default:
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid])
+        }
+        let filename = "\(credential.badge)-\(name)"
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: type, .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "private, no-store",
+                .xContentTypeOptions: "nosniff",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func myProgress(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let file = try ownRecord(actor, visitor)
+        let result = try service.evaluate(client: file.client.id, as: actor)
+        let writer = words(visitor).writer
+        // Each baseline: how many of its competences are at the level it asks, as a bar.
+        let baselines = result.baselines.enumerated().map { index, baseline -> [String: Any] in
+            let framework = service.compiled.definitions.frameworks.first { $0.id == baseline.framework }
+            let total = framework?.baselines.first { $0.id == baseline.id }?.requirements.count ?? max(baseline.gaps.count, 1)
+            let done = max(0, total - baseline.gaps.count)
+            let percent = total == 0 ? 100 : done * 100 / total
+            return [
+                "name": writer.baselineName(baseline.id, framework: baseline.framework), "met": baseline.met, "percent": percent, "index": index,
+                "summary": text("progress.summary", visitor, ["done": String(done), "total": String(total)]),
+                "gaps": baseline.gaps.map { gap in
+                    text("progress.gap", visitor, ["competence": writer.competenceName(gap.competence), "required": String(gap.required)])
+                },
+            ]
+        }
+        let next = result.next.prefix(3).map { step in
+            ["name": writer.badgeName(step.badge), "missing": text("client.missing", visitor, ["count": String(step.missing)])]
+        }
+        return renderer.page(
+            "my-progress", title: text("myProgress.title", visitor), ["baselines": baselines, "next": Array(next), "hasNext": !next.isEmpty],
+            visitor: visitor, request: request)
+    }
+}

@@ -1,0 +1,329 @@
+import Basics
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MerkistoCore
+import Storage
+
+/// The instructor's pages (admins see them too): the client list, the client page, recording, awarding,
+/// revoking, the sign-in code and the printable report.
+extension WebPages {
+    func words(_ visitor: Visitor) -> ProgressReportWords { ProgressReportWords(compiled: service.compiled, language: visitor.language) }
+
+    /// Refuses clients (their pages are elsewhere).
+    func requireStaff(_ actor: Actor, _ visitor: Visitor) throws {
+        guard actor.user.role != .client else { throw PageRefusal(status: .forbidden, message: text("error.staffOnly", visitor)) }
+    }
+
+    // MARK: Client list
+
+    func clientList(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        let words = words(visitor)
+        let query = request.uri.queryParameters["q"].map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let unit = request.uri.queryParameters["unit"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let all = try service.visibleClients(for: actor)
+        let units = Set(all.compactMap(\.client.unit))
+        let shown = all.filter { summary in
+            (query.isEmpty || summary.client.id.lowercased().contains(query)) && (unit == nil || summary.client.unit == unit)
+        }
+        let rows: [[String: Any]] = shown.map { summary in
+            let open = summary.period.flatMap { $0.closedAt == nil ? $0 : nil }
+            var row: [String: Any] = [
+                "id": summary.client.id, "href": "/clients/" + summary.client.id, "unit": summary.client.unit ?? "–",
+                "phase": open?.currentPhase.map(words.phaseTitle) ?? text("clients.noPeriod", visitor),
+                "decisionEnd": open?.decisionEnd.map(words.date) ?? "–", "overdue": summary.overdue,
+                "assessments": summary.assessments, "credentials": summary.credentials,
+            ]
+            if summary.client.erasedAt != nil { row["erased"] = true }
+            return row
+        }
+        let unitOptions: [[String: Any]] = units.sorted().map { ["id": $0, "selected": $0 == unit] }
+        return renderer.page(
+            "clients", title: text("clients.title", visitor),
+            [
+                "rows": rows, "hasRows": !rows.isEmpty, "query": query, "units": unitOptions,
+                "count": text("clients.count", visitor, ["shown": String(rows.count), "all": String(all.count)]),
+                "canBulk": actor.scopes?.contains(.award) ?? true, "bulkUnits": unitOptions,
+            ], visitor: visitor, request: request)
+    }
+
+    // MARK: Client page
+
+    func clientPage(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        let file = try service.clientFile(id, as: actor)
+        let words = words(visitor)
+        let writer = words.writer
+        var values: [String: Any] = ["client": id, "unit": file.client.unit ?? "–", "base": "/clients/" + id]
+        // The pathway.
+        if let period = file.openPeriod ?? file.periods.last {
+            var timeline: [[String: Any]] = period.phases.map { ["date": words.date($0.at), "phase": words.phaseTitle($0.phase)] }
+            if let closed = period.closedAt {
+                timeline.append(["date": words.date(closed), "phase": text("client.closed", visitor, ["outcome": period.outcome.map(words.outcomeTitle) ?? "–"])])
+            }
+            values["timeline"] = timeline
+            values["hasTimeline"] = !timeline.isEmpty
+            if let end = period.decisionEnd {
+                values["decision"] = text("client.decision", visitor, ["start": period.decisionStart.map(words.date) ?? "–", "end": words.date(end)])
+            }
+            if period.closedAt == nil, period.isOverdue(at: service.now) { values["overdue"] = true }
+        }
+        // Assessments, newest first.
+        values["assessments"] = file.assessments.reversed().map { assessment -> [String: Any] in
+            [
+                "date": words.date(assessment.assessedAt), "evidence": writer.evidence(assessment.evidence),
+                "checkpoint": assessment.checkpoint.map { id in
+                    words.pathway?.checkpoints.first { $0.id == id }?.title.text(in: visitor.language) ?? id
+                } ?? "–",
+                "what": assessment.instrument.flatMap { id in service.compiled.definitions.instruments.first { $0.id == id }?.title.text(in: visitor.language) }
+                    ?? text("client.directLevels", visitor, ["count": String(assessment.levels.count)]),
+                "assessor": assessment.assessor,
+            ]
+        }
+        values["hasAssessments"] = !file.assessments.isEmpty
+        // The evaluation: what can be awarded, what is held, the reason trees, the gaps and the next steps.
+        if file.client.erasedAt == nil {
+            let result = try service.evaluate(client: id, as: actor)
+            values["evaluation"] = evaluation(result, visitor: visitor, base: "/clients/" + id)
+        } else {
+            values["erased"] = true
+        }
+        // Credentials issued, newest first.
+        values["credentials"] = file.credentials.reversed().map { credential -> [String: Any] in
+            let revocation = file.revocations.first { $0.credentialID == credential.id }
+            var row: [String: Any] = [
+                "badge": writer.badgeName(credential.badge), "date": words.date(credential.issuedAt), "format": credential.format.rawValue,
+                "language": text("language.\(credential.language.rawValue)", visitor), "id": credential.id,
+                "revokeHref": "/clients/\(id)/revoke?credential=" + (credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+            ]
+            if let revocation { row["revoked"] = text("client.revoked", visitor, ["date": words.date(revocation.revokedAt), "reason": revocation.reason]) }
+            return row
+        }
+        values["hasCredentials"] = !file.credentials.isEmpty
+        return renderer.page("client", title: text("client.title", visitor, ["client": id]), values, visitor: visitor, request: request)
+    }
+
+    /// The evaluation as the page shows it.
+    func evaluation(_ result: EvaluationResult, visitor: Visitor, base: String) -> [String: Any] {
+        let writer = words(visitor).writer
+        let badges = result.badges.map { badge -> [String: Any] in
+            var row: [String: Any] = [
+                "id": badge.id, "name": writer.badgeName(badge.id), "earned": badge.earned, "tree": node(badge.criteria, badge: badge.id, writer: writer),
+            ]
+            if let held = badge.held {
+                row["held"] = text("client.held", visitor, ["date": writer.date(held.issuedAt)])
+            } else if badge.earned {
+                row["awardHref"] = base + "/award?badge=" + badge.id
+            }
+            return row
+        }
+        let baselines = result.baselines.map { baseline -> [String: Any] in
+            [
+                "name": writer.baselineName(baseline.id, framework: baseline.framework), "met": baseline.met,
+                "gaps": baseline.gaps.map { gap -> [String: Any] in
+                    [
+                        "competence": writer.competenceName(gap.competence), "current": gap.current, "required": gap.required,
+                        "evidence": writer.evidence(gap.requiredEvidence),
+                    ]
+                },
+                "hasGaps": !baseline.gaps.isEmpty,
+            ]
+        }
+        let next = result.next.prefix(5).map { step -> [String: Any] in
+            [
+                "name": writer.badgeName(step.badge), "missing": text("client.missing", visitor, ["count": String(step.missing)]),
+                "requirements": step.requirements.map { "\(writer.sentence($0, badge: step.badge)) — \(writer.reason($0))" },
+            ]
+        }
+        let awardable = badges.filter { $0["awardHref"] != nil }
+        return [
+            "awardable": awardable, "hasAwardable": !awardable.isEmpty, "badges": badges, "baselines": baselines, "next": Array(next),
+            "hasNext": !next.isEmpty, "digest": String(result.definitionsDigest.prefix(12)), "date": writer.date(result.evaluatedAt),
+        ]
+    }
+
+    /// A node of a reason tree, with its children.
+    private func node(_ node: NodeResult, badge: String, writer: ReasonWriter) -> [String: Any] {
+        [
+            "met": node.met, "sentence": writer.sentence(node, badge: badge), "reason": writer.reason(node),
+            "children": node.children.map { self.node($0, badge: badge, writer: writer) }, "hasChildren": !node.children.isEmpty,
+        ]
+    }
+
+    // MARK: Recording an assessment
+
+    /// The form: a level (0–8) for each competence of the framework, the evidence, the checkpoint and date.
+    func assessmentForm(
+        _ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, errors: [String: String] = [:],
+        problems: [String] = [], status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        try requireStaff(actor, visitor)
+        let file = try service.clientFile(id, as: actor)
+        let compiled = service.compiled
+        guard let framework = compiled.definitions.frameworks.first else { throw PageRefusal(status: .conflict, message: text("error.noFramework", visitor)) }
+        // The client's current levels, as the starting values.
+        var current: [String: Int] = [:]
+        if file.client.erasedAt == nil {
+            for standing in try service.evaluate(client: id, as: actor).competences { current[standing.code] = standing.level }
+        }
+        let levels = framework.levels.map { ($0.value, $0.label.text(in: visitor.language)) }
+        let areas = framework.areas.map { area -> [String: Any] in
+            [
+                "title": "\(area.code) \(area.title.text(in: visitor.language))",
+                "competences": area.competences.map { competence -> [String: Any] in
+                    let chosen = form?["level-\(competence.code)"].flatMap { Int($0) } ?? current[competence.code] ?? 0
+                    return [
+                        "code": competence.code, "field": "level-\(competence.code)", "title": "\(competence.code) \(competence.title.text(in: visitor.language))",
+                        "options": ([(0, text("assessment.level0", visitor))] + levels.filter { $0.0 > 0 }).map { value, label in
+                            ["value": value, "label": value == 0 ? label : "\(value) – \(label)", "selected": value == chosen] as [String: Any]
+                        },
+                    ]
+                },
+            ]
+        }
+        let model = words(visitor).pathway
+        let phase = file.openPeriod?.currentPhase
+        let checkpoints = (model?.checkpoints ?? []).map { checkpoint -> [String: Any] in
+            [
+                "id": checkpoint.id, "title": checkpoint.title.text(in: visitor.language),
+                "selected": (form?["checkpoint"] ?? "") == checkpoint.id || (form == nil && checkpoint.phase == phase),
+            ]
+        }
+        let evidence = [Evidence.observed, .test, .self].map { kind -> [String: Any] in
+            ["value": kind.rawValue, "label": words(visitor).writer.evidence(kind), "selected": (form?["evidence"] ?? Evidence.observed.rawValue) == kind.rawValue]
+        }
+        let (year, month, day) = service.now.localDate
+        let today = String(format: "%04d-%02d-%02d", year, month, day)
+        var values: [String: Any] = [
+            "client": id, "areas": areas, "checkpoints": checkpoints, "evidence": evidence, "date": form?["date"] ?? today, "note": form?["note"] ?? "",
+            "action": "/clients/\(id)/assessment", "back": "/clients/\(id)",
+        ]
+        if let message = errors["date"] { values["dateError"] = message }
+        if !problems.isEmpty || !errors.isEmpty {
+            values["problems"] = problems + errors.values.sorted()
+            values["hasProblems"] = true
+        }
+        return renderer.page("assessment", title: text("assessment.title", visitor, ["client": id]), values, visitor: visitor, request: request, status: status)
+    }
+
+    func recordAssessment(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        guard let framework = service.compiled.definitions.frameworks.first else {
+            throw PageRefusal(status: .conflict, message: text("error.noFramework", visitor))
+        }
+        // The date (today by default) at noon, in the server's offset, or now when it is today.
+        let now = service.now
+        guard let date = form.value("date"), case .success(let day) = Timestamp.parse(date + "T12:00:00Z") else {
+            return try assessmentForm(
+                id, request, visitor, actor, form: form, errors: ["date": text("assessment.dateError", visitor)], status: .badRequest)
+        }
+        let (year, month, dayOfMonth) = now.localDate
+        let isToday = String(format: "%04d-%02d-%02d", year, month, dayOfMonth) == date
+        let assessedAt = isToday ? now : Timestamp(microseconds: day.microseconds - Int64(now.offsetSeconds) * 1_000_000, offsetSeconds: now.offsetSeconds)
+        var levels: [JSONValue] = []
+        for area in framework.areas {
+            for competence in area.competences {
+                guard let value = form["level-\(competence.code)"].flatMap({ Int($0) }), value > 0 else { continue }
+                levels.append(["competence": .string(competence.code), "level": .int(value)])
+            }
+        }
+        var entry: [String: JSONValue] = [
+            "id": .string("web-" + UUID().uuidString.prefix(8).lowercased()), "assessedAt": .string("\(assessedAt)"),
+            "evidence": .string(form.value("evidence") ?? Evidence.observed.rawValue), "levels": .array(levels),
+        ]
+        if let checkpoint = form.value("checkpoint") { entry["checkpoint"] = .string(checkpoint) }
+        if let note = form.value("note") { entry["note"] = .string(note) }
+        let refusal: CoreError
+        do {
+            _ = try service.recordAssessment(json: Data(JSONValue.object(entry).jsonBytes()), client: id, as: actor)
+            return PageRenderer.redirect("/clients/\(id)?notice=recorded")
+        } catch {
+            refusal = error
+        }
+        // An assessment that breaks a rule: the form again, saying why; any other refusal: the error page.
+        guard refusal.code == .invalid else { throw refusal }
+        return try assessmentForm(
+            id, request, visitor, actor, form: form, problems: [refusal.message(in: visitor.language)] + refusal.problems, status: .badRequest)
+    }
+
+    // MARK: Awarding and revoking
+
+    func awardForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        let file = try service.clientFile(id, as: actor)
+        guard let badge = request.uri.queryParameters["badge"].map(String.init), service.compiled.definitions.badge(badge) != nil else {
+            throw CoreError(.notFound, key: "badge.notFound", ["badge": request.uri.queryParameters["badge"].map(String.init) ?? ""])
+        }
+        let clientLanguage = file.client.language ?? .fi
+        let languages = Language.allCases.map { language -> [String: Any] in
+            ["code": language.rawValue, "name": text("language.\(language.rawValue)", visitor), "selected": language == clientLanguage]
+        }
+        let name = words(visitor).writer.badgeName(badge)
+        return renderer.page(
+            "award", title: text("award.title", visitor, ["badge": name]),
+            ["client": id, "badge": badge, "badgeName": name, "languages": languages, "action": "/clients/\(id)/award", "back": "/clients/\(id)"],
+            visitor: visitor, request: request)
+    }
+
+    func award(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
+        _ = try service.issue(client: id, badge: badge, language: form.value("language").flatMap(Language.init(rawValue:)), as: actor)
+        return PageRenderer.redirect("/clients/\(id)?notice=awarded")
+    }
+
+    /// Every earned badge not yet held, to every client of a unit.
+    func awardEarned(_ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        guard let unit = form.value("unit") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
+        let bulk = try service.issueAllEarned(unit: unit, as: actor)
+        return PageRenderer.redirect("/clients?notice=" + (bulk.issued.isEmpty ? "nothingToAward" : "bulkAwarded"))
+    }
+
+    func revokeForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, credential given: String? = nil, error: String? = nil) throws -> Response {
+        try requireStaff(actor, visitor)
+        guard let credentialID = given ?? request.uri.queryParameters["credential"].map(String.init) else {
+            throw PageRefusal(status: .badRequest, message: text("error.form", visitor))
+        }
+        let credential = try service.credential(credentialID, as: actor)
+        guard credential.client == id else { throw CoreError(.notFound, key: "credential.notFound", ["credential": credentialID]) }
+        var values: [String: Any] = [
+            "client": id, "credential": credentialID, "badgeName": words(visitor).writer.badgeName(credential.badge),
+            "date": words(visitor).date(credential.issuedAt), "action": "/clients/\(id)/revoke", "back": "/clients/\(id)",
+        ]
+        if let error { values["reasonError"] = error }
+        return renderer.page("revoke", title: text("revoke.title", visitor), values, visitor: visitor, request: request, status: error == nil ? .ok : .badRequest)
+    }
+
+    func revoke(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        guard let credential = form.value("credential") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
+        guard let reason = form.value("reason") else {
+            return try revokeForm(
+                id, request, visitor, actor, credential: credential, error: CoreError(.invalid, key: "revocation.reason").message(in: visitor.language))
+        }
+        guard try service.credential(credential, as: actor).client == id else {
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": credential])
+        }
+        _ = try service.revoke(credential: credential, reason: reason, as: actor)
+        revoked()
+        return PageRenderer.redirect("/clients/\(id)?notice=revoked")
+    }
+
+    // MARK: Sign-in code
+
+    func signInCode(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        let code = try service.createSignInCode(forClient: id, as: actor)
+        return renderer.page(
+            "signin-code", title: text("code.title", visitor, ["client": id]),
+            [
+                "client": id, "code": code.code, "link": code.link, "qr": code.qrSVG, "until": words(visitor).date(code.expiresAt),
+                "back": "/clients/\(id)",
+            ], visitor: visitor, request: request)
+    }
+}

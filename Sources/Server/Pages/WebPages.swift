@@ -1,0 +1,244 @@
+import Basics
+import Credentials
+import Definitions
+import Evaluation
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MerkistoCore
+import NIOCore
+import Storage
+
+/// The web pages: each handler reads the request, calls one use case of the core as the visitor, and
+/// renders a template; a change is a form post with the session's CSRF token, answered by a redirect.
+struct WebPages: Sendable {
+    let live: LiveService
+    let renderer: PageRenderer
+    let site: HostedSite
+    /// Told after a revocation, so that the public documents show it at once.
+    let revoked: @Sendable () -> Void
+
+    var service: BadgeService { live.current }
+
+    typealias Context = MerkistoRequestContext
+
+    func register(on router: Router<Context>) {
+        router.get("/assets/merkisto.css") { request, _ in PublicDocuments.send(renderer.stylesheet, to: request) }
+        router.get("/") { request, _ in
+            let visitor = Visitor.of(request, service: service)
+            guard let actor = visitor.actor else { return PageRenderer.redirect("/signin") }
+            return PageRenderer.redirect(actor.user.role == .client ? "/my" : "/clients")
+        }
+        router.get("/signin") { request, _ in signInPage(request) }
+        router.post("/signin") { request, _ in try await signIn(request) }
+        router.post("/signin/code") { request, _ in try await signInWithCode(request) }
+        router.post("/signout") { request, _ in try await change(request) { visitor, _, _ in signOut(visitor) } }
+
+        router.get("/clients") { request, _ in page(request) { visitor, actor in try clientList(request, visitor, actor) } }
+        router.get("/clients/:client") { request, context in
+            page(request) { visitor, actor in try clientPage(try context.parameters.require("client"), request, visitor, actor) }
+        }
+        router.get("/clients/:client/assessment") { request, context in
+            page(request) { visitor, actor in try assessmentForm(try context.parameters.require("client"), request, visitor, actor) }
+        }
+        router.post("/clients/:client/assessment") { request, context in
+            try await change(request) { visitor, actor, form in
+                try recordAssessment(try context.parameters.require("client"), form, request, visitor, actor)
+            }
+        }
+        router.get("/clients/:client/award") { request, context in
+            page(request) { visitor, actor in try awardForm(try context.parameters.require("client"), request, visitor, actor) }
+        }
+        router.post("/award-earned") { request, _ in
+            try await change(request) { visitor, actor, form in try awardEarned(form, visitor, actor) }
+        }
+        router.post("/clients/:client/award") { request, context in
+            try await change(request) { visitor, actor, form in try award(try context.parameters.require("client"), form, visitor, actor) }
+        }
+        router.get("/clients/:client/revoke") { request, context in
+            page(request) { visitor, actor in try revokeForm(try context.parameters.require("client"), request, visitor, actor) }
+        }
+        router.post("/clients/:client/revoke") { request, context in
+            try await change(request) { visitor, actor, form in try revoke(try context.parameters.require("client"), form, request, visitor, actor) }
+        }
+        router.post("/clients/:client/signin-code") { request, context in
+            try await change(request) { visitor, actor, _ in try signInCode(try context.parameters.require("client"), request, visitor, actor) }
+        }
+        router.get("/clients/:client/report") { request, context in
+            page(request) { visitor, actor in
+                let report = try service.progressReport(client: try context.parameters.require("client"), as: actor)
+                return PageRenderer.html(
+                    ProgressReportHTML(compiled: service.compiled, language: visitor.language).render(report), visitor: visitor,
+                    policy: PageRenderer.reportPolicy)
+            }
+        }
+
+        router.get("/my") { request, _ in page(request) { visitor, actor in try myBadges(request, visitor, actor) } }
+        router.get("/my/progress") { request, _ in page(request) { visitor, actor in try myProgress(request, visitor, actor) } }
+        router.get("/my/badges/:credential") { request, context in
+            page(request) { visitor, actor in try badgePage(try context.parameters.require("credential"), request, visitor, actor) }
+        }
+        router.get("/my/badges/:credential/:file") { request, context in
+            page(request) { visitor, actor in
+                try download(try context.parameters.require("credential"), file: try context.parameters.require("file"), visitor, actor)
+            }
+        }
+
+        router.get("/verify") { request, _ in verifyPage(request, form: nil, report: nil) }
+        router.post("/verify") { request, _ in try await verify(request) }
+
+        AdminPages(pages: self).register(on: router)
+    }
+
+    // MARK: Handling
+
+    /// A page for a signed-in visitor: without a session, the sign-in page; a refusal, an error page.
+    func page(_ request: Request, _ body: (Visitor, Actor) throws -> Response) -> Response {
+        let visitor = Visitor.of(request, service: service)
+        guard let actor = visitor.actor else { return PageRenderer.redirect("/signin") }
+        do {
+            return try body(visitor, actor)
+        } catch {
+            return renderer.refusal(renderer.refusal(error, visitor: visitor), visitor: visitor, request: request)
+        }
+    }
+
+    /// A form post that changes something: it needs a session and must repeat its CSRF token.
+    func change(_ request: Request, _ body: (Visitor, Actor, SubmittedForm) async throws -> Response) async throws -> Response {
+        let visitor = Visitor.of(request, service: service)
+        guard let actor = visitor.actor, let session = visitor.session else { return PageRenderer.redirect("/signin") }
+        do {
+            let form = try await SubmittedForm.read(request)
+            guard Self.sameToken(form["csrf"], session.csrf) else {
+                throw PageRefusal(status: .forbidden, message: renderer.text("error.csrf", visitor))
+            }
+            return try await body(visitor, actor, form)
+        } catch {
+            var refusal = renderer.refusal(error, visitor: visitor)
+            if refusal.message.isEmpty { refusal.message = renderer.text("error.form", visitor) }
+            return renderer.refusal(refusal, visitor: visitor, request: request)
+        }
+    }
+
+    /// Compares two tokens in constant time.
+    static func sameToken(_ given: String?, _ expected: String) -> Bool {
+        guard let given else { return false }
+        let a = Array(given.utf8)
+        let b = Array(expected.utf8)
+        return a.count == b.count && zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    func text(_ key: String, _ visitor: Visitor, _ arguments: [String: String] = [:]) -> String {
+        renderer.text(key, visitor, arguments)
+    }
+
+    // MARK: Sign-in
+
+    func signInPage(_ request: Request, error: String? = nil, user: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let visitor = Visitor.of(request, service: service)
+        let code = request.uri.queryParameters["code"].map(String.init)
+        var values: [String: Any] = ["userValue": user ?? ""]
+        if let code {
+            values["codeForm"] = true
+            values["codeValue"] = code
+        }
+        if let error { values["error"] = error }
+        let title = code == nil ? text("signin.title", visitor) : text("signin.code.title", visitor)
+        return renderer.page("signin", title: title, values, visitor: visitor, request: request, status: status)
+    }
+
+    func signIn(_ request: Request) async throws -> Response {
+        let form = try? await SubmittedForm.read(request, limit: 16 << 10)
+        let visitor = Visitor.of(request, service: service)
+        let user = form?.value("user") ?? ""
+        do {
+            let signedIn = try service.signIn(user: user, password: form?["password"] ?? "", address: RequestCredentials.address)
+            return started(signedIn)
+        } catch {
+            let refusal = renderer.refusal(error, visitor: visitor)
+            return signInPage(request, error: refusal.message, user: user, status: refusal.status)
+        }
+    }
+
+    func signInWithCode(_ request: Request) async throws -> Response {
+        let form = try? await SubmittedForm.read(request, limit: 16 << 10)
+        let visitor = Visitor.of(request, service: service)
+        do {
+            return started(try service.signIn(code: form?.value("code") ?? "", address: RequestCredentials.address))
+        } catch {
+            let refusal = renderer.refusal(error, visitor: visitor)
+            return renderer.page(
+                "signin", title: text("signin.code.title", visitor), ["codeForm": true, "codeValue": form?["code"] ?? "", "codeError": refusal.message], visitor: visitor,
+                request: request, status: refusal.status)
+        }
+    }
+
+    private func started(_ signedIn: SignedIn) -> Response {
+        let cookie = SessionCookie.header(
+            token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: site.layout.base.hasPrefix("https://"))
+        return PageRenderer.redirect(signedIn.user.role == .client ? "/my" : "/clients", setCookie: cookie)
+    }
+
+    func signOut(_ visitor: Visitor) -> Response {
+        if let token = visitor.sessionToken { try? service.signOut(session: token) }
+        return PageRenderer.redirect(
+            "/signin?notice=signedOut", setCookie: SessionCookie.header(token: "", maxAge: 0, secure: site.layout.base.hasPrefix("https://")))
+    }
+
+    // MARK: Verification (public)
+
+    func verifyPage(_ request: Request, form: SubmittedForm?, report: VerificationReport?, status: HTTPResponse.Status = .ok) -> Response {
+        let visitor = Visitor.of(request, service: service)
+        var values: [String: Any] = ["credentialValue": form?["credential"] ?? "", "emailValue": form?["email"] ?? ""]
+        if let report {
+            var result: [String: Any] = ["valid": report.isValid]
+            result["headline"] = text(report.isValid ? "verify.valid" : Self.headline(report), visitor)
+            result["failures"] = report.failures.map { $0.text(in: visitor.language) }
+            var facts: [[String: String]] = []
+            if let name = report.badgeName { facts.append(["label": text("verify.badge", visitor), "value": name]) }
+            if let issuer = report.issuer { facts.append(["label": text("verify.issuer", visitor), "value": issuer]) }
+            facts.append(["label": text("verify.kind", visitor), "value": report.kind])
+            if let id = report.id { facts.append(["label": text("verify.id", visitor), "value": id]) }
+            result["facts"] = facts
+            values["result"] = result
+        }
+        return renderer.page("verify", title: text("verify.title", visitor), values, visitor: visitor, request: request, status: status)
+    }
+
+    /// The one plain headline of a failed verification: its most telling failure.
+    static func headline(_ report: VerificationReport) -> String {
+        for failure in report.failures {
+            switch failure {
+            case .revoked: return "verify.revoked"
+            case .expired: return "verify.expired"
+            case .badSignature: return "verify.tampered"
+            case .unknownKey: return "verify.unknownIssuer"
+            case .recipientMismatch: return "verify.otherRecipient"
+            default: continue
+            }
+        }
+        return "verify.invalid"
+    }
+
+    func verify(_ request: Request) async throws -> Response {
+        let visitor = Visitor.of(request, service: service)
+        let form: SubmittedForm
+        do {
+            form = try await SubmittedForm.read(request, limit: 8 << 20)
+        } catch {
+            return verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.tooLarge", visitor))]), status: .contentTooLarge)
+        }
+        let input = form.files["image"].flatMap { $0.isEmpty ? nil : $0 } ?? form.value("credential").map { Array($0.utf8) }
+        guard let input else {
+            return renderer.page(
+                "verify", title: text("verify.title", visitor), ["inputError": text("verify.nothing", visitor), "emailValue": form["email"] ?? ""],
+                visitor: visitor, request: request, status: .badRequest)
+        }
+        do {
+            return verifyPage(request, form: form, report: try service.verify(input, recipientEmail: form.value("email")))
+        } catch {
+            let refusal = renderer.refusal(error, visitor: visitor)
+            return renderer.refusal(refusal, visitor: visitor, request: request)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Basics
+import Credentials
+import Definitions
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MerkistoCore
+import NIOCore
+@testable import Server
+import Storage
+import Testing
+
+/// A signed-in person of the demo world: their session cookie and CSRF token.
+struct PageSession {
+    let cookie: String
+    let csrf: String
+
+    init(_ world: DemoWorld, _ user: String) throws {
+        let password = try #require(world.seed.passwords[user])
+        let signedIn = try world.service.signIn(user: user, password: password, address: nil)
+        cookie = "merkisto_session=" + signedIn.token
+        csrf = signedIn.session.csrf
+    }
+
+    func headers(_ language: String? = nil, form: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [.cookie: cookie]
+        if let language { fields[.acceptLanguage] = language }
+        if form { fields[.contentType] = "application/x-www-form-urlencoded" }
+        return fields
+    }
+}
+
+@Suite("Web pages")
+struct PageTests {
+    /// Every `{{t.…}}` of the templates and every key the page code names, with the keys the code builds
+    /// from parts.
+    static func usedKeys() throws -> Set<String> {
+        var keys: Set<String> = []
+        let template = try NSRegularExpression(pattern: #"\{\{[#^/]?t\.([A-Za-z0-9_.]+)\}\}"#)
+        for (_, source) in PageRenderer.templateSources() {
+            for match in template.matches(in: source, range: NSRange(source.startIndex..., in: source)) {
+                keys.insert((source as NSString).substring(with: match.range(at: 1)))
+            }
+        }
+        let code = try NSRegularExpression(pattern: #"text\("([A-Za-z0-9_.]+)""#)
+        let folder = DemoWorld.repository + "/Sources/Server/Pages"
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".swift") {
+            let source = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+            for match in code.matches(in: source, range: NSRange(source.startIndex..., in: source)) {
+                keys.insert((source as NSString).substring(with: match.range(at: 1)))
+            }
+        }
+        for language in Language.allCases { keys.insert("language.\(language.rawValue)") }
+        for role in ["admin", "instructor", "client"] { keys.insert("role.\(role)") }
+        for severity in ["error", "warning"] { keys.insert("definitions.\(severity)") }
+        for headline in ["valid", "revoked", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
+        for notice in [
+            "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
+        ] { keys.insert("notice.\(notice)") }
+        return keys
+    }
+
+    @Test("every text a page uses exists in Finnish, Swedish and English, with the same placeholders")
+    func localisation() throws {
+        let texts = PageTexts().table
+        let used = try Self.usedKeys()
+        #expect(used.count > 150)
+        for key in used.sorted() {
+            for language in Language.allCases { #expect(texts.has(key, in: language), "\(key) has no \(language.rawValue)") }
+        }
+        for key in texts.keys {
+            let placeholders = Set(
+                Language.allCases.map { language in
+                    Set(texts.template(key, language).pieces.compactMap { piece -> String? in
+                        if case .placeholder(let name) = piece { name } else { nil }
+                    })
+                })
+            #expect(placeholders.count == 1, "\(key): \(placeholders)")
+        }
+        // And nothing in the table goes unused.
+        #expect(Set(texts.keys).subtracting(used).isEmpty, "\(Set(texts.keys).subtracting(used).sorted())")
+    }
+
+    @Test("every page renders in all three languages for the role that uses it", arguments: ["fi", "sv", "en"])
+    func pagesInEveryLanguage(language: String) async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let instructor = try PageSession(world, world.seed.instructor)
+        let admin = try PageSession(world, world.seed.admin)
+        let own = try PageSession(world, world.seed.clientUser)
+        let credential = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
+        let uuid = WebPages.uuid(of: credential.id)
+        let pages: [(uri: String, session: PageSession?)] = [
+            ("/signin", nil), ("/signin?code=ABCD-EFGH", nil), ("/verify", nil),
+            ("/clients", instructor), ("/clients/\(client)", instructor), ("/clients/\(client)/assessment", instructor),
+            ("/clients/\(client)/award?badge=\(credential.badge)", instructor),
+            ("/clients/\(client)/revoke?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
+            ("/clients/\(client)/report", instructor),
+            ("/my", own), ("/my/progress", own), ("/my/badges/\(uuid)", own),
+            ("/admin/definitions", admin), ("/admin/keys", admin), ("/admin/users", admin), ("/admin/audit", admin),
+        ]
+        try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
+            for page in pages {
+                var headers = page.session?.headers(language) ?? [:]
+                headers[.acceptLanguage] = language
+                try await http.execute(uri: page.uri, method: .get, headers: headers) { response in
+                    let html = String(buffer: response.body)
+                    #expect(response.status == .ok, "\(page.uri) in \(language): \(response.status)")
+                    #expect(html.contains("<html lang=\"\(language)\""), "\(page.uri) in \(language)")
+                    #expect(!html.contains("{{") && !html.contains("}}"), "\(page.uri) in \(language)")
+                    // A key that had no text would show as the key itself (the audit log shows its action codes).
+                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit."] {
+                        if let range = html.range(of: ">" + key) {
+                            Issue.record("\(page.uri) in \(language) shows a key: \(html[range.lowerBound...].prefix(60))")
+                        }
+                    }
+                    if page.uri != "/clients/\(client)/report" {
+                        #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a form posted without its CSRF token, or with another session's, is refused and changes nothing")
+    func csrf() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let instructor = try PageSession(world, world.seed.instructor)
+        let admin = try PageSession(world, world.seed.admin)
+        let earned = try #require(world.seed.credentials.first { $0.client == client }).badge
+        let before = try world.service.clientFile(client).credentials.count
+        try await world.application().test(.router) { http in
+            for token in [nil, "", admin.csrf] as [String?] {
+                var body = "badge=\(earned)&language=fi"
+                if let token { body += "&csrf=\(token)" }
+                try await http.execute(
+                    uri: "/clients/\(client)/award", method: .post, headers: instructor.headers(form: true), body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == .forbidden, "token \(token ?? "none")")
+                }
+            }
+            try await http.execute(
+                uri: "/clients/\(client)/award", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "badge=\(earned)&language=fi&csrf=\(instructor.csrf)")
+            ) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/clients/\(client)?notice=awarded")
+            }
+        }
+        #expect(try world.service.clientFile(client).credentials.count == before + 1)
+    }
+
+    @Test("pages check roles: anonymous visitors are sent to sign in; clients, instructors and admins see only their pages")
+    func roles() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let otherCredential = try #require(world.seed.credentials.first { $0.client != client })
+        let sessions: [String: PageSession?] = [
+            "anonymous": nil, "client": try PageSession(world, world.seed.clientUser),
+            "instructor": try PageSession(world, world.seed.instructor), "admin": try PageSession(world, world.seed.admin),
+        ]
+        let expected: [(uri: String, status: [String: HTTPResponse.Status])] = [
+            ("/clients", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
+            ("/clients/\(client)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
+            ("/clients/ei-ketaan", ["anonymous": .seeOther, "client": .forbidden, "instructor": .notFound, "admin": .notFound]),
+            ("/my", ["anonymous": .seeOther, "client": .ok, "instructor": .forbidden, "admin": .forbidden]),
+            ("/my/badges/\(WebPages.uuid(of: otherCredential.id))", ["anonymous": .seeOther, "client": .notFound, "instructor": .forbidden, "admin": .forbidden]),
+            ("/admin/definitions", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/admin/keys", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/admin/users", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/admin/audit", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
+            ("/signin", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
+        ]
+        try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
+            for page in expected {
+                for (who, session) in sessions {
+                    try await http.execute(uri: page.uri, method: .get, headers: session?.headers() ?? [:]) { response in
+                        #expect(response.status == page.status[who], "\(page.uri) as \(who)")
+                        if response.status == .seeOther { #expect(response.headers[.location] == "/signin") }
+                    }
+                }
+            }
+        }
+    }
+}
