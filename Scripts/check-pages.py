@@ -160,6 +160,14 @@ def main():
         expect("the client page says there is nothing to award yet", "ei ole nyt uusia ansaittuja merkkejä" in main_text(), main_text()[:800])
         shoot("client")
 
+        # The instrument's questionnaire as a form (looked at, not filled in).
+        go(f"/clients/{beginner}/assessment")
+        questionnaires = driver.find_elements(By.CSS_SELECTOR, "a[href*='assessment?instrument=']")
+        expect("the assessment page offers the instruments' questionnaires", len(questionnaires) > 0)
+        if questionnaires:
+            questionnaires[0].click()
+            expect("a questionnaire shows its questions as choices", len(driver.find_elements(By.CSS_SELECTOR, "fieldset.question input[type=radio]")) > 10)
+            shoot("questionnaire")
         # Record an assessment: level 4 in every competence, observed.
         go(f"/clients/{beginner}/assessment")
         shoot("assessment")
@@ -178,6 +186,11 @@ def main():
         driver.find_element(By.CSS_SELECTOR, "#language option[value='en']").click()
         submit()
         expect("the badge is awarded", "Merkki on myönnetty" in main_text(), main_text()[:500])
+
+        go(f"/clients/{beginner}/report")
+        expect("the printable progress report opens", "asiakas" in driver.title.lower() or beginner in driver.page_source, driver.title)
+        shoot("report")
+        go(f"/clients/{beginner}")
 
         # A one-time sign-in link for the client.
         driver.find_element(By.XPATH, "//form[contains(@action, '/signin-code')]//button").click()

@@ -98,6 +98,11 @@ extension BadgeService {
     /// A client the actor may not read is "not found", as if it did not exist (`.notFound`); other refusals
     /// are `.forbidden`.
     public func authorize(_ actor: Actor, _ action: Action) throws(CoreError) {
+        try authorize(actor, action, file: nil)
+    }
+
+    /// ``authorize(_:_:)`` with the client's file already read (nil: read it when needed).
+    func authorize(_ actor: Actor, _ action: Action, file: ClientFile?) throws(CoreError) {
         let user = actor.user
         func need(_ scope: APIToken.Scope) throws(CoreError) {
             if let scopes = actor.scopes, !scopes.contains(scope) { throw CoreError(.forbidden, key: "token.scope", ["scope": scope.rawValue]) }
@@ -110,7 +115,7 @@ extension BadgeService {
             try need(.read)
         case .readClient(let id):
             try need(.read)
-            try visible(id, to: user)
+            try visible(id, to: user, file: file)
         case .registerClient(let unit):
             try need(.record)
             try staff()
@@ -148,7 +153,8 @@ extension BadgeService {
         }
     }
 
-    private func visible(_ id: String, to user: User) throws(CoreError) {
+    /// Refuses, as "not found", a client the user may not see; `file` saves reading the client again.
+    private func visible(_ id: String, to user: User, file: ClientFile? = nil) throws(CoreError) {
         let missing = CoreError(.notFound, key: "client.notFound", ["client": id])
         switch user.role {
         case .admin:
@@ -156,8 +162,9 @@ extension BadgeService {
         case .client:
             guard user.client == id else { throw missing }
         case .instructor:
-            guard let file = try stored({ () throws(StoreError) in try store.clientFile(id) }), let unit = file.client.unit, user.units.contains(unit)
-            else { throw missing }
+            var read = file
+            if read == nil { read = try stored { () throws(StoreError) in try store.clientFile(id) } }
+            guard let read, read.client.id == id, let unit = read.client.unit, user.units.contains(unit) else { throw missing }
         }
     }
 }
@@ -255,6 +262,16 @@ extension BadgeService {
         return try clientFile(id)
     }
 
+    /// Everything stored about a client the actor may read and their explained evaluation as of now (nil
+    /// for an erased client), from one reading of the store: what a client page shows.
+    public func clientOverview(_ id: String, as actor: Actor) throws(CoreError) -> (file: ClientFile, evaluation: EvaluationResult?) {
+        let file = try stored { () throws(StoreError) in try store.clientFile(id) }
+        try authorize(actor, .readClient(id), file: file)
+        guard let file else { throw CoreError(.notFound, key: "client.notFound", ["client": id]) }
+        guard file.client.erasedAt == nil else { return (file, nil) }
+        return (file, Evaluator(compiled).evaluate(try record(of: file), at: now))
+    }
+
     /// The explained evaluation of a client the actor may read, as of now.
     public func evaluate(client id: String, as actor: Actor) throws(CoreError) -> EvaluationResult {
         try authorize(actor, .readClient(id))
@@ -308,6 +325,13 @@ extension BadgeService {
     public func users(as actor: Actor) throws(CoreError) -> [User] {
         try authorize(actor, .administer)
         return try users()
+    }
+
+    /// Adds a work-activity unit (admins).
+    public func addUnit(id: String, name: String, as actor: Actor) throws(CoreError) -> ActivityUnit {
+        try authorize(actor, .administer)
+        try addUnit(id: id, name: name, by: actor.auditName)
+        return ActivityUnit(id: id, name: name)
     }
 
     /// Adds a user (admins).

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MerkistoCore
+import Mustache
 import NIOCore
 @testable import Server
 import Storage
@@ -57,6 +58,7 @@ struct PageTests {
         for headline in ["valid", "revoked", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
+            "unitAdded",
         ] { keys.insert("notice.\(notice)") }
         return keys
     }
@@ -187,5 +189,46 @@ struct PageTests {
                 }
             }
         }
+    }
+}
+
+@Suite("HTML escaping")
+struct HTMLEscapingTests {
+    /// swift-mustache's own HTML escaping, the independent implementation ours must equal.
+    static func mustache(_ text: String) throws -> String {
+        try MustacheTemplate(string: "{{x}}").render(["x": text])
+    }
+
+    @Test("our escaping equals swift-mustache's, byte for byte, on hostile and generated text")
+    func sameAsMustache() throws {
+        var samples = [
+            "", "plain", "<script>alert('x')</script>", "a & b", "\"quoted\"", "'", "&amp;", "<<>>", "ä ö å – ✓ 🙂",
+            "\u{0}", "tab\tand\nnewline", "a<b>c&d\"e'f", String(repeating: "&", count: 1000),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab<>&\"' äö🙂\n/=;#x".unicodeScalars)
+        for _ in 0..<2000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            samples.append(String(String.UnicodeScalarView((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })))
+        }
+        for sample in samples {
+            #expect(HTMLText.escaped(sample) == (try Self.mustache(sample)), "\(sample.debugDescription)")
+            var html = HTMLText()
+            html.text(sample)
+            #expect(html.html == (try Self.mustache(sample)))
+        }
+    }
+
+    @Test("the templates escape with it: a value with markup is shown as text on a page")
+    func templatesEscape() throws {
+        let renderer = try PageRenderer()
+        let sources = PageRenderer.templateSources()
+        for (name, source) in sources {
+            #expect(source.hasPrefix("{{% CONTENT_TYPE: \(PageHTMLContentType.name)}}"), "\(name) does not name the pages' escaping")
+        }
+        let html = renderer.library.render(["message": "<b onclick='x'>&</b>", "title": "<i>"], withTemplate: "error") ?? ""
+        #expect(html.contains("&lt;b onclick=&#39;x&#39;&gt;&amp;&lt;/b&gt;"))
+        #expect(!html.contains("<b onclick"))
+        #expect(html.contains("<title>&lt;i&gt;"))
     }
 }

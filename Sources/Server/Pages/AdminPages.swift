@@ -59,6 +59,19 @@ struct AdminPages: Sendable {
                 return PageRenderer.redirect("/admin/users?notice=userAdded")
             }
         }
+        router.post("/admin/units") { request, _ in
+            try await pages.change(request) { visitor, actor, form in
+                guard let id = form.value("unitId"), let name = form.value("unitName") else {
+                    return try users(request, visitor, actor, form: form, unitError: pages.text("error.form", visitor), status: .badRequest)
+                }
+                do {
+                    _ = try service.addUnit(id: id, name: name, as: actor)
+                } catch let error as CoreError where error.code != .forbidden {
+                    return try users(request, visitor, actor, form: form, unitError: error.message(in: visitor.language), status: .badRequest)
+                }
+                return PageRenderer.redirect("/admin/users?notice=unitAdded")
+            }
+        }
         router.get("/admin/audit") { request, _ in pages.page(request) { visitor, actor in try audit(request, visitor, actor) } }
     }
 
@@ -115,7 +128,8 @@ struct AdminPages: Sendable {
     }
 
     func users(
-        _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, error: String? = nil, status: HTTPResponse.Status = .ok
+        _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, error: String? = nil, unitError: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) throws -> Response {
         let users = try service.users(as: actor).map { user -> [String: Any] in
             [
@@ -127,9 +141,13 @@ struct AdminPages: Sendable {
             ["value": role.rawValue, "label": pages.text("role.\(role.rawValue)", visitor), "selected": (form?["role"] ?? "instructor") == role.rawValue]
         }
         let units = try service.units().map { ["id": $0.id, "name": $0.name, "selected": form?["unit"] == $0.id] as [String: Any] }
-        var values: [String: Any] = ["users": users, "roles": roles, "units": units, "idValue": form?["id"] ?? "", "clientValue": form?["client"] ?? ""]
+        var values: [String: Any] = [
+            "users": users, "roles": roles, "units": units, "idValue": form?["id"] ?? "", "clientValue": form?["client"] ?? "",
+            "unitIdValue": form?["unitId"] ?? "", "unitNameValue": form?["unitName"] ?? "",
+        ]
         if let error { values["formError"] = error }
-        return pages.renderer.page("users", title: pages.text("users.title", visitor), values, visitor: visitor, request: request, status: status)
+        if let unitError { values["unitError"] = unitError }
+        return pages.renderer.page("users", title: pages.text("users.heading", visitor), values, visitor: visitor, request: request, status: status)
     }
 
     func audit(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {

@@ -55,7 +55,7 @@ extension WebPages {
 
     func clientPage(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
         try requireStaff(actor, visitor)
-        let file = try service.clientFile(id, as: actor)
+        let (file, result) = try service.clientOverview(id, as: actor)
         let words = words(visitor)
         let writer = words.writer
         var values: [String: Any] = ["client": id, "unit": file.client.unit ?? "–", "base": "/clients/" + id]
@@ -86,16 +86,18 @@ extension WebPages {
         }
         values["hasAssessments"] = !file.assessments.isEmpty
         // The evaluation: what can be awarded, what is held, the reason trees, the gaps and the next steps.
-        if file.client.erasedAt == nil {
-            let result = try service.evaluate(client: id, as: actor)
-            values["evaluation"] = evaluation(result, visitor: visitor, base: "/clients/" + id)
+        if let result {
+            values["evaluation"] = evaluation(result, writer: writer, visitor: visitor, base: "/clients/" + id)
         } else {
             values["erased"] = true
         }
         // Credentials issued, newest first.
+        let validWord = text("client.valid", visitor)
+        let revokeWord = text("client.revoke", visitor)
         values["credentials"] = file.credentials.reversed().map { credential -> [String: Any] in
             let revocation = file.revocations.first { $0.credentialID == credential.id }
             var row: [String: Any] = [
+                "valid": validWord, "revokeLabel": revokeWord,
                 "badge": writer.badgeName(credential.badge), "date": words.date(credential.issuedAt), "format": credential.format.rawValue,
                 "language": text("language.\(credential.language.rawValue)", visitor), "id": credential.id,
                 "revokeHref": "/clients/\(id)/revoke?credential=" + (credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
@@ -108,17 +110,19 @@ extension WebPages {
     }
 
     /// The evaluation as the page shows it.
-    func evaluation(_ result: EvaluationResult, visitor: Visitor, base: String) -> [String: Any] {
-        let writer = words(visitor).writer
+    func evaluation(_ result: EvaluationResult, writer: ReasonWriter, visitor: Visitor, base: String) -> [String: Any] {
+        let states = (met: text("tree.met", visitor), unmet: text("tree.unmet", visitor))
+        let earnedWord = text("client.earned", visitor)
+        let notYetWord = text("client.notYet", visitor)
         let badges = result.badges.map { badge -> [String: Any] in
-            var row: [String: Any] = [
-                "id": badge.id, "name": writer.badgeName(badge.id), "earned": badge.earned, "tree": node(badge.criteria, badge: badge.id, writer: writer),
-            ]
-            if let held = badge.held {
-                row["held"] = text("client.held", visitor, ["date": writer.date(held.issuedAt)])
-            } else if badge.earned {
-                row["awardHref"] = base + "/award?badge=" + badge.id
-            }
+            var tree = HTMLText()
+            reasonTree(badge.criteria, badge: badge.id, writer: writer, states: states, into: &tree)
+            // Each row carries its own words, so that the template finds them at once (see docs/decisions/0002).
+            let status =
+                badge.held.map { text("client.held", visitor, ["date": writer.date($0.issuedAt)]) }
+                ?? (badge.earned ? earnedWord : notYetWord)
+            var row: [String: Any] = ["name": writer.badgeName(badge.id), "mark": badge.earned ? "✓" : "✗", "status": status, "tree": tree.html]
+            if badge.held == nil, badge.earned { row["awardHref"] = base + "/award?badge=" + badge.id }
             return row
         }
         let baselines = result.baselines.map { baseline -> [String: Any] in
@@ -146,12 +150,22 @@ extension WebPages {
         ]
     }
 
-    /// A node of a reason tree, with its children.
-    private func node(_ node: NodeResult, badge: String, writer: ReasonWriter) -> [String: Any] {
-        [
-            "met": node.met, "sentence": writer.sentence(node, badge: badge), "reason": writer.reason(node),
-            "children": node.children.map { self.node($0, badge: badge, writer: writer) }, "hasChildren": !node.children.isEmpty,
-        ]
+    /// A reason tree as nested list items, written here rather than by a recursive template: a client
+    /// page has hundreds of nodes, and this keeps the page well inside its time (see docs/decisions/0002).
+    private func reasonTree(_ node: NodeResult, badge: String, writer: ReasonWriter, states: (met: String, unmet: String), into html: inout HTMLText) {
+        html.raw(node.met ? "<li class=\"met\"><span class=\"mark\" aria-hidden=\"true\">✓</span> <span class=\"visually-hidden\">" : "<li class=\"unmet\"><span class=\"mark\" aria-hidden=\"true\">✗</span> <span class=\"visually-hidden\">")
+        html.text(node.met ? states.met : states.unmet)
+        html.raw(":</span> ")
+        html.text(writer.sentence(node, badge: badge))
+        html.raw(" <span class=\"reason\">— ")
+        html.text(writer.reason(node))
+        html.raw("</span>")
+        if !node.children.isEmpty {
+            html.raw("<ul>")
+            for child in node.children { reasonTree(child, badge: badge, writer: writer, states: states, into: &html) }
+            html.raw("</ul>")
+        }
+        html.raw("</li>")
     }
 
     // MARK: Recording an assessment
@@ -164,6 +178,13 @@ extension WebPages {
         try requireStaff(actor, visitor)
         let file = try service.clientFile(id, as: actor)
         let compiled = service.compiled
+        let instrumentID = form?.value("instrument") ?? request.uri.queryParameters["instrument"].map(String.init)
+        if let instrumentID {
+            guard let instrument = compiled.definitions.instruments.first(where: { $0.id == instrumentID }) else {
+                throw PageRefusal(status: .notFound, message: text("error.noInstrument", visitor))
+            }
+            return questionnaire(instrument, file: file, request, visitor, form: form, problems: problems, status: status)
+        }
         guard let framework = compiled.definitions.frameworks.first else { throw PageRefusal(status: .conflict, message: text("error.noFramework", visitor)) }
         // The client's current levels, as the starting values.
         var current: [String: Int] = [:]
@@ -185,14 +206,7 @@ extension WebPages {
                 },
             ]
         }
-        let model = words(visitor).pathway
-        let phase = file.openPeriod?.currentPhase
-        let checkpoints = (model?.checkpoints ?? []).map { checkpoint -> [String: Any] in
-            [
-                "id": checkpoint.id, "title": checkpoint.title.text(in: visitor.language),
-                "selected": (form?["checkpoint"] ?? "") == checkpoint.id || (form == nil && checkpoint.phase == phase),
-            ]
-        }
+        let checkpoints = checkpointChoices(file, visitor, form)
         let evidence = [Evidence.observed, .test, .self].map { kind -> [String: Any] in
             ["value": kind.rawValue, "label": words(visitor).writer.evidence(kind), "selected": (form?["evidence"] ?? Evidence.observed.rawValue) == kind.rawValue]
         }
@@ -201,6 +215,9 @@ extension WebPages {
         var values: [String: Any] = [
             "client": id, "areas": areas, "checkpoints": checkpoints, "evidence": evidence, "date": form?["date"] ?? today, "note": form?["note"] ?? "",
             "action": "/clients/\(id)/assessment", "back": "/clients/\(id)",
+            "instruments": compiled.definitions.instruments.map { instrument -> [String: String] in
+                ["href": "/clients/\(id)/assessment?instrument=" + instrument.id, "title": instrument.title.text(in: visitor.language)]
+            },
         ]
         if let message = errors["date"] { values["dateError"] = message }
         if !problems.isEmpty || !errors.isEmpty {
@@ -208,6 +225,56 @@ extension WebPages {
             values["hasProblems"] = true
         }
         return renderer.page("assessment", title: text("assessment.title", visitor, ["client": id]), values, visitor: visitor, request: request, status: status)
+    }
+
+    /// The instrument's questionnaire as a form: each item a group of choices on its scale.
+    func questionnaire(
+        _ instrument: Instrument, file: ClientFile, _ request: Request, _ visitor: Visitor, form: SubmittedForm?, problems: [String],
+        status: HTTPResponse.Status
+    ) -> Response {
+        let id = file.client.id
+        let language = visitor.language
+        let writer = words(visitor).writer
+        var groups: [[String: Any]] = []
+        for competence in instrument.competences {
+            let items = instrument.items.filter { $0.competence == competence }.map { item -> [String: Any] in
+                let options = instrument.scale(item.scale)?.options ?? []
+                return [
+                    "name": "item-" + item.id, "text": item.text.text(in: language),
+                    "options": options.map { option -> [String: Any] in
+                        [
+                            "id": "item-\(item.id)-\(option.value)", "value": option.value, "label": option.label.text(in: language),
+                            "checked": form?["item-" + item.id] == String(option.value),
+                        ]
+                    },
+                ]
+            }
+            groups.append(["title": writer.competenceName(competence), "items": items])
+        }
+        let (year, month, day) = service.now.localDate
+        var values: [String: Any] = [
+            "client": id, "instrument": instrument.id, "instrumentTitle": instrument.title.text(in: language),
+            "description": instrument.description?.text(in: language) ?? "", "groups": groups, "checkpoints": checkpointChoices(file, visitor, form),
+            "date": form?["date"] ?? String(format: "%04d-%02d-%02d", year, month, day), "action": "/clients/\(id)/assessment", "back": "/clients/\(id)",
+        ]
+        if !problems.isEmpty {
+            values["problems"] = problems
+            values["hasProblems"] = true
+        }
+        return renderer.page(
+            "questionnaire", title: text("questionnaire.title", visitor, ["client": id, "instrument": instrument.title.text(in: language)]), values,
+            visitor: visitor, request: request, status: status)
+    }
+
+    /// The pathway's checkpoints, the one of the client's current phase chosen (or the one posted).
+    func checkpointChoices(_ file: ClientFile, _ visitor: Visitor, _ form: SubmittedForm?) -> [[String: Any]] {
+        let phase = file.openPeriod?.currentPhase
+        return (words(visitor).pathway?.checkpoints ?? []).map { checkpoint -> [String: Any] in
+            [
+                "id": checkpoint.id, "title": checkpoint.title.text(in: visitor.language),
+                "selected": form.map { $0["checkpoint"] == checkpoint.id } ?? (checkpoint.phase == phase),
+            ]
+        }
     }
 
     func recordAssessment(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
@@ -224,17 +291,29 @@ extension WebPages {
         let (year, month, dayOfMonth) = now.localDate
         let isToday = String(format: "%04d-%02d-%02d", year, month, dayOfMonth) == date
         let assessedAt = isToday ? now : Timestamp(microseconds: day.microseconds - Int64(now.offsetSeconds) * 1_000_000, offsetSeconds: now.offsetSeconds)
-        var levels: [JSONValue] = []
-        for area in framework.areas {
-            for competence in area.competences {
-                guard let value = form["level-\(competence.code)"].flatMap({ Int($0) }), value > 0 else { continue }
-                levels.append(["competence": .string(competence.code), "level": .int(value)])
+        var entry: [String: JSONValue] = ["id": .string("web-" + UUID().uuidString.prefix(8).lowercased()), "assessedAt": .string("\(assessedAt)")]
+        if let instrumentID = form.value("instrument") {
+            // A questionnaire: the answers; the instrument says what evidence they are.
+            guard let instrument = service.compiled.definitions.instruments.first(where: { $0.id == instrumentID }) else {
+                throw PageRefusal(status: .notFound, message: text("error.noInstrument", visitor))
             }
+            entry["instrument"] = .string(instrument.id)
+            entry["evidence"] = .string(instrument.evidence.rawValue)
+            entry["responses"] = .array(
+                instrument.items.compactMap { item in
+                    form["item-" + item.id].flatMap { Int($0) }.map { ["item": .string(item.id), "value": .int($0)] }
+                })
+        } else {
+            var levels: [JSONValue] = []
+            for area in framework.areas {
+                for competence in area.competences {
+                    guard let value = form["level-\(competence.code)"].flatMap({ Int($0) }), value > 0 else { continue }
+                    levels.append(["competence": .string(competence.code), "level": .int(value)])
+                }
+            }
+            entry["evidence"] = .string(form.value("evidence") ?? Evidence.observed.rawValue)
+            entry["levels"] = .array(levels)
         }
-        var entry: [String: JSONValue] = [
-            "id": .string("web-" + UUID().uuidString.prefix(8).lowercased()), "assessedAt": .string("\(assessedAt)"),
-            "evidence": .string(form.value("evidence") ?? Evidence.observed.rawValue), "levels": .array(levels),
-        ]
         if let checkpoint = form.value("checkpoint") { entry["checkpoint"] = .string(checkpoint) }
         if let note = form.value("note") { entry["note"] = .string(note) }
         let refusal: CoreError

@@ -132,6 +132,8 @@ struct PageRenderer: Sendable {
         guard let folder = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
             throw CoreError(.failure, "the page templates are missing from the server's resources")
         }
+        // Before any template is read: they name this escaping in their first line.
+        MustacheContentTypes.register(PageHTMLContentType(), named: PageHTMLContentType.name)
         var library = MustacheLibrary()
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".mustache") {
             let text = try String(contentsOfFile: folder.path + "/" + name, encoding: .utf8)
