@@ -20,13 +20,14 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,13 +58,7 @@ def main():
     base = f"http://127.0.0.1:{args.port}"
     axe = axe_source()
     failures = []
-
-    def expect(name, ok, detail=""):
-        print(f"{'ok  ' if ok else 'FAIL'} {name}")
-        if not ok:
-            failures.append(name)
-            if detail:
-                print("     " + str(detail).strip().replace("\n", "\n     ")[:3000])
+    expect = demo_server.expecter(failures, limit=3000)
 
     server = demo_server.start(args.merkisto, args.port, os.path.join(work, "merkisto.sqlite"), work)
     if server is None:
@@ -111,19 +106,44 @@ def main():
             driver.get(base + path)
 
         def fill(element_id, value):
-            field = driver.find_element(By.ID, element_id)
-            field.clear()
-            field.send_keys(value)
+            def type_in():
+                field = driver.find_element(By.ID, element_id)
+                field.clear()
+                field.send_keys(value)
+            retrying(type_in)
+
+        def retrying(action):
+            # An element can be found while the browser is still settling the page it belongs to (more so on a
+            # busy machine): try such a step again, a few times.
+            for attempt in range(4):
+                try:
+                    return action()
+                except WebDriverException as error:
+                    settling = isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+                    if attempt == 3 or not settling:
+                        raise
+                    time.sleep(0.5)
+
+        def gone(element):
+            # Replaced by a new page: Chromium says so as a stale element, or as a node of another document.
+            try:
+                element.is_enabled()
+                return False
+            except WebDriverException as error:
+                return isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+
+        def follow(by, selector):
+            # Click what loads another page, and wait until that page has replaced this one.
+            page = driver.find_element(By.TAG_NAME, "html")
+            retrying(lambda: driver.find_element(by, selector).click())
+            WebDriverWait(driver, 20).until(lambda _: gone(page))
 
         def submit(selector="main form button[type=submit]"):
-            page = driver.find_element(By.TAG_NAME, "html")
-            driver.find_element(By.CSS_SELECTOR, selector).click()
-            # Wait until the answer has replaced the page.
-            WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+            follow(By.CSS_SELECTOR, selector)
 
         def paste(element_id, text):
             # As a paste: the whole text at once (typing 14 000 characters key by key is slow and flaky).
-            driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.ID, element_id), text)
+            retrying(lambda: driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.ID, element_id), text))
 
         def result_text():
             found = driver.find_elements(By.CSS_SELECTOR, ".result")
@@ -165,15 +185,17 @@ def main():
         questionnaires = driver.find_elements(By.CSS_SELECTOR, "a[href*='assessment?instrument=']")
         expect("the assessment page offers the instruments' questionnaires", len(questionnaires) > 0)
         if questionnaires:
-            questionnaires[0].click()
+            follow(By.CSS_SELECTOR, "a[href*='assessment?instrument=']")
             expect("a questionnaire shows its questions as choices", len(driver.find_elements(By.CSS_SELECTOR, "fieldset.question input[type=radio]")) > 10)
             shoot("questionnaire")
         # Record an assessment: level 4 in every competence, observed.
         go(f"/clients/{beginner}/assessment")
         shoot("assessment")
-        for select in driver.find_elements(By.CSS_SELECTOR, "select[id^=level-]"):
-            select.find_element(By.CSS_SELECTOR, "option[value='4']").click()
-        driver.find_element(By.ID, "evidence-observed").click()
+        def choose_levels():
+            for select in driver.find_elements(By.CSS_SELECTOR, "select[id^=level-]"):
+                select.find_element(By.CSS_SELECTOR, "option[value='4']").click()
+            driver.find_element(By.ID, "evidence-observed").click()
+        retrying(choose_levels)
         submit()
         expect("the assessment is saved and the client page says so", "Arviointi on tallennettu" in main_text() and f"/clients/{beginner}" in driver.current_url,
                driver.current_url + "\n" + main_text()[:500])
@@ -181,9 +203,9 @@ def main():
         expect("a badge has become earned: the page offers to award it", len(award_links) > 0, main_text()[:1500])
         if not award_links:
             return finish(driver, server, failures, shots)
-        award_links[0].click()
+        follow(By.CSS_SELECTOR, "ul.cards a.button")
         shoot("award")
-        driver.find_element(By.CSS_SELECTOR, "#language option[value='en']").click()
+        retrying(lambda: driver.find_element(By.CSS_SELECTOR, "#language option[value='en']").click())
         submit()
         expect("the badge is awarded", "Merkki on myönnetty" in main_text(), main_text()[:500])
 
@@ -193,7 +215,7 @@ def main():
         go(f"/clients/{beginner}")
 
         # A one-time sign-in link for the client.
-        driver.find_element(By.XPATH, "//form[contains(@action, '/signin-code')]//button").click()
+        follow(By.XPATH, "//form[contains(@action, '/signin-code')]//button")
         link = driver.find_element(By.CSS_SELECTOR, ".code-sheet .link").text.strip()
         expect("the instructor gets a sign-in link with a QR code", link.startswith(base + "/signin?code=") and driver.find_elements(By.CSS_SELECTOR, ".qr svg"), link)
         shoot("signin-code")
@@ -209,7 +231,7 @@ def main():
         shoot("my-badges")
         badge_links = driver.find_elements(By.CSS_SELECTOR, ".badge-list a")
         expect("the client sees the badge awarded to them", len(badge_links) == 1, main_text())
-        badge_links[0].click()
+        follow(By.CSS_SELECTOR, ".badge-list a")
         shoot("badge")
         jwt_link = driver.find_element(By.CSS_SELECTOR, "a[href$='/credential.jwt']").get_attribute("href")
         client_cookie = driver.get_cookie("merkisto_session")
@@ -245,15 +267,16 @@ def main():
         submit()
         expect("the verification page says the credential is valid", "aito ja voimassa" in result_text(), main_text()[:600])
         shoot("verify-valid")
-        driver.find_element(By.ID, "image").send_keys(save(work, "badge-image" + (".png" if image[:4] == b"\x89PNG" else ".svg"), image))
-        driver.find_element(By.ID, "credential").clear()
+        picture = save(work, "badge-image" + (".png" if image[:4] == b"\x89PNG" else ".svg"), image)
+        retrying(lambda: driver.find_element(By.ID, "image").send_keys(picture))
+        paste("credential", "")
         submit()
         expect("the verification page reads the baked image: valid", "aito ja voimassa" in result_text(), main_text()[:600])
 
         # The instructor revokes it; the verification page then says so.
         driver.add_cookie({"name": "merkisto_session", "value": staff_cookie["value"], "path": "/"})
         go(f"/clients/{beginner}")
-        driver.find_element(By.CSS_SELECTOR, "a[href*='/revoke?credential=']").click()
+        follow(By.CSS_SELECTOR, "a[href*='/revoke?credential=']")
         submit()
         expect("a revocation without a reason is refused on its form", driver.find_element(By.ID, "reason").get_attribute("aria-invalid") == "true", main_text()[:400])
         shoot("revoke")
@@ -287,7 +310,7 @@ def main():
             expect(f"{path} opens for the admin", driver.find_elements(By.TAG_NAME, "h1") and "error" not in driver.title.lower(), driver.title)
             shoot(name)
         go("/admin/definitions")
-        driver.find_element(By.XPATH, "//form[contains(@action, 'dry-run')]//button").click()
+        follow(By.XPATH, "//form[contains(@action, 'dry-run')]//button")
         expect("the dry run answers on the definitions page", "asiakasta tarkistettu" in main_text(), main_text()[:600])
         shoot("admin-dry-run")
 
@@ -301,7 +324,9 @@ def main():
                     foreign.append(url)
         expect("no page asks for anything from another origin", not foreign, foreign[:10])
     except Exception as error:  # a step that could not run is a failure, reported with the rest
-        expect(f"the browser run went through ({type(error).__name__})", False, str(error)[:1500])
+        import traceback
+        step = next((line for line in reversed(traceback.format_exc().splitlines()) if "check-pages.py" in line), "")
+        expect(f"the browser run went through ({type(error).__name__})", False, step + "\n" + str(error)[:1200])
     return finish(driver, server, failures, shots)
 
 

@@ -67,13 +67,7 @@ def main():
     work = tempfile.mkdtemp(prefix="merkisto-serve-")
     database = os.path.join(work, "merkisto.sqlite")
     failures = []
-
-    def expect(name, ok, detail=""):
-        print(f"{'ok  ' if ok else 'FAIL'} {name}")
-        if not ok:
-            failures.append(name)
-            if detail:
-                print("     " + str(detail).strip().replace("\n", "\n     ")[:2000])
+    expect = demo_server.expecter(failures)
 
     def peer(script, *more):
         return subprocess.run([sys.executable, os.path.join(args.peers, script), *more], capture_output=True, text=True, cwd=work)

@@ -47,3 +47,15 @@ def token(merkisto, database, user, *scopes):
         arguments += ["--scope", scope]
     result = subprocess.run(arguments, capture_output=True, text=True, check=True)
     return result.stdout.strip()
+
+
+def expecter(failures, limit=2000):
+    """A check reporter for the scripts: prints ok/FAIL with the detail of a failure, and keeps the names
+    of failed checks in `failures`."""
+    def expect(name, ok, detail=""):
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+        if not ok:
+            failures.append(name)
+            if detail:
+                print("     " + str(detail).strip().replace("\n", "\n     ")[:limit])
+    return expect

@@ -33,9 +33,11 @@ PASSWORD="$(sed -n 's/^  demo-ohjaaja (instructor), password //p' "$WORK/serve.l
 
 # 50 sessions, signed in through the sign-in form; the demo's clients to rotate over.
 COOKIES=()
-for _ in $(seq 1 "$SESSIONS"); do
-    COOKIE="$(curl -fsS -o /dev/null -D - --data-urlencode "user=demo-ohjaaja" --data-urlencode "password=$PASSWORD" "http://127.0.0.1:$PORT/signin" \
-        | sed -n 's/^Set-Cookie: \(merkisto_session=[0-9a-f]*\).*/\1/p')"
+for index in $(seq 1 "$SESSIONS"); do
+    # The sign-in form repeats the token of its own cookie.
+    TOKEN="$(curl -fsS -c "$WORK/form-$index" "http://127.0.0.1:$PORT/signin" | sed -n 's/.*name="form_token" value="\([0-9a-f]*\)".*/\1/p')"
+    COOKIE="$(curl -fsS -b "$WORK/form-$index" -o /dev/null -D - --data-urlencode "form_token=$TOKEN" --data-urlencode "user=demo-ohjaaja" \
+        --data-urlencode "password=$PASSWORD" "http://127.0.0.1:$PORT/signin" | sed -n 's/^Set-Cookie: \(merkisto_session=[0-9a-f]*\).*/\1/p')"
     COOKIES+=("$COOKIE")
 done
 CLIENTS=($(curl -fsS -H "Cookie: ${COOKIES[0]}" "http://127.0.0.1:$PORT/clients" | grep -o 'href="/clients/[a-z0-9-]*"' | sed 's/href="\/clients\///;s/"//' | sort -u))

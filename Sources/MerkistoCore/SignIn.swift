@@ -228,7 +228,8 @@ extension BadgeService {
     /// A bcrypt hash of a random password no one knows: checked against when the user has no password.
     private static let unknownUserHash = Bcrypt.hash(randomHex(16), cost: 12)
 
-    static func randomHex(_ count: Int) -> String {
+    /// `count` random bytes (from the system's generator) in lower-case hex.
+    public static func randomHex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return hexString((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }

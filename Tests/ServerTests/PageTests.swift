@@ -94,10 +94,13 @@ struct PageTests {
         let own = try PageSession(world, world.seed.clientUser)
         let credential = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
         let uuid = WebPages.uuid(of: credential.id)
+        // A badge the client earned and no longer holds (its credential revoked): the award page offers it.
+        let other = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT && $0.badge != credential.badge })
+        _ = try world.service.ledger.revoke(credential: other.id, reason: "test", by: "test")
         let pages: [(uri: String, session: PageSession?)] = [
             ("/signin", nil), ("/signin?code=ABCD-EFGH", nil), ("/verify", nil),
             ("/clients", instructor), ("/clients/\(client)", instructor), ("/clients/\(client)/assessment", instructor),
-            ("/clients/\(client)/award?badge=\(credential.badge)", instructor),
+            ("/clients/\(client)/award?badge=\(other.badge)", instructor),
             ("/clients/\(client)/revoke?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
             ("/clients/\(client)/report", instructor),
             ("/my", own), ("/my/progress", own), ("/my/badges/\(uuid)", own),
@@ -156,6 +159,37 @@ struct PageTests {
         #expect(try world.service.clientFile(client).credentials.count == before + 1)
     }
 
+    @Test("the sign-in forms repeat the token of their own cookie: a post without it signs no one in")
+    func signInFormToken() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let password = try #require(world.seed.passwords[world.seed.instructor])
+        try await world.application().test(.router) { http in
+            let (token, cookie) = try await http.execute(uri: "/signin", method: .get) { response throws in
+                let html = String(buffer: response.body)
+                let token = try #require(html.firstRange(of: "name=\"form_token\" value=\"").map { String(html[$0.upperBound...].prefix(32)) })
+                let cookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix(WebPages.formCookie + "=") })
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+                return (token, String(cookie.split(separator: ";")[0]))
+            }
+            let body = "user=\(world.seed.instructor)&password=\(password)"
+            let attempts: [(HTTPFields, String, HTTPResponse.Status)] = [
+                ([.contentType: "application/x-www-form-urlencoded"], body, .forbidden),
+                ([.contentType: "application/x-www-form-urlencoded"], body + "&form_token=\(token)", .forbidden),
+                ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body, .forbidden),
+                ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=0\(token.dropFirst())", .forbidden),
+                ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=\(token)", .seeOther),
+            ]
+            for (headers, body, status) in attempts {
+                try await http.execute(uri: "/signin", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == status)
+                    let session = response.headers[values: .setCookie].contains { $0.hasPrefix("merkisto_session=") }
+                    #expect(session == (status == .seeOther))
+                }
+            }
+        }
+    }
+
     @Test("pages check roles: anonymous visitors are sent to sign in; clients, instructors and admins see only their pages")
     func roles() async throws {
         let world = try DemoWorld()
@@ -176,6 +210,7 @@ struct PageTests {
             ("/admin/keys", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/admin/users", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/admin/audit", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/clients/\(client)/award?badge=\(otherCredential.badge)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .conflict, "admin": .conflict]),
             ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
             ("/signin", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
         ]

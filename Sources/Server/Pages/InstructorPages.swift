@@ -333,9 +333,13 @@ extension WebPages {
 
     func awardForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
         try requireStaff(actor, visitor)
-        let file = try service.clientFile(id, as: actor)
+        let (file, result) = try service.clientOverview(id, as: actor)
         guard let badge = request.uri.queryParameters["badge"].map(String.init), service.compiled.definitions.badge(badge) != nil else {
             throw CoreError(.notFound, key: "badge.notFound", ["badge": request.uri.queryParameters["badge"].map(String.init) ?? ""])
+        }
+        // Only an earned badge the client does not hold yet is offered.
+        guard let standing = result?.badges.first(where: { $0.id == badge }), standing.earned, standing.held == nil else {
+            throw PageRefusal(status: .conflict, message: text("award.notEarned", visitor))
         }
         let clientLanguage = file.client.language ?? .fi
         let languages = Language.allCases.map { language -> [String: Any] in

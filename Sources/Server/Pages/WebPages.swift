@@ -144,13 +144,37 @@ struct WebPages: Sendable {
         }
         if let error { values["error"] = error }
         let title = code == nil ? text("signin.title", visitor) : text("signin.code.title", visitor)
-        return renderer.page("signin", title: title, values, visitor: visitor, request: request, status: status)
+        return signInForm(title: title, values, visitor: visitor, request: request, status: status)
+    }
+
+    /// The cookie of the sign-in forms' token: they are posted before there is a session, so they repeat a
+    /// token that is also in this cookie (a double submit), and another site cannot sign a browser in.
+    static let formCookie = "merkisto_form"
+
+    /// The sign-in page with a new form token, in the page and in its cookie.
+    func signInForm(title: String, _ values: [String: Any], visitor: Visitor, request: Request, status: HTTPResponse.Status) -> Response {
+        let token = BadgeService.randomHex(16)
+        var values = values
+        values["formToken"] = token
+        var response = renderer.page("signin", title: title, values, visitor: visitor, request: request, status: status)
+        let cookie = Cookie(
+            name: Self.formCookie, value: token, maxAge: 3600, path: "/signin", secure: site.layout.base.hasPrefix("https://"), httpOnly: true,
+            sameSite: .strict)
+        response.headers.append(HTTPField(name: .setCookie, value: cookie.description))
+        return response
+    }
+
+    /// Whether a sign-in form repeats the token of its cookie.
+    func formTokenHolds(_ form: SubmittedForm?, _ request: Request) -> Bool {
+        guard let cookie = request.cookies[Self.formCookie]?.value, !cookie.isEmpty else { return false }
+        return Self.sameToken(form?["form_token"], cookie)
     }
 
     func signIn(_ request: Request) async throws -> Response {
         let form = try? await SubmittedForm.read(request, limit: 16 << 10)
         let visitor = Visitor.of(request, service: service)
         let user = form?.value("user") ?? ""
+        guard formTokenHolds(form, request) else { return signInPage(request, error: text("error.csrf", visitor), user: user, status: .forbidden) }
         do {
             let signedIn = try service.signIn(user: user, password: form?["password"] ?? "", address: RequestCredentials.address)
             return started(signedIn)
@@ -163,14 +187,19 @@ struct WebPages: Sendable {
     func signInWithCode(_ request: Request) async throws -> Response {
         let form = try? await SubmittedForm.read(request, limit: 16 << 10)
         let visitor = Visitor.of(request, service: service)
-        do {
-            return started(try service.signIn(code: form?.value("code") ?? "", address: RequestCredentials.address))
-        } catch {
-            let refusal = renderer.refusal(error, visitor: visitor)
-            return renderer.page(
-                "signin", title: text("signin.code.title", visitor), ["codeForm": true, "codeValue": form?["code"] ?? "", "codeError": refusal.message], visitor: visitor,
-                request: request, status: refusal.status)
+        let refusal: PageRefusal
+        if formTokenHolds(form, request) {
+            do {
+                return started(try service.signIn(code: form?.value("code") ?? "", address: RequestCredentials.address))
+            } catch {
+                refusal = renderer.refusal(error, visitor: visitor)
+            }
+        } else {
+            refusal = PageRefusal(status: .forbidden, message: text("error.csrf", visitor))
         }
+        return signInForm(
+            title: text("signin.code.title", visitor), ["codeForm": true, "codeValue": form?["code"] ?? "", "codeError": refusal.message], visitor: visitor,
+            request: request, status: refusal.status)
     }
 
     private func started(_ signedIn: SignedIn) -> Response {
