@@ -206,6 +206,7 @@ def main():
         follow(By.CSS_SELECTOR, "ul.cards a.button")
         shoot("award")
         retrying(lambda: driver.find_element(By.CSS_SELECTOR, "#language option[value='en']").click())
+        retrying(lambda: driver.find_element(By.ID, "ob2").click())  # and its OB 2.0 twin
         submit()
         expect("the badge is awarded", "Merkki on myönnetty" in main_text(), main_text()[:500])
 
@@ -240,6 +241,9 @@ def main():
         with open(downloaded, "w") as file:
             file.write(token)
         expect("the credential downloads as a compact JWS", token.count(".") == 2, token[:80])
+        ob2_links = driver.find_elements(By.CSS_SELECTOR, "a[href$='/assertion.json']")
+        expect("the badge page also offers the OB 2.0 assertion", len(ob2_links) == 1)
+        assertion = fetch(ob2_links[0].get_attribute("href"), client_cookie).decode() if ob2_links else ""
         image_link = driver.find_element(By.CSS_SELECTOR, "a[href*='/badge.']").get_attribute("href")
         image = fetch(image_link, client_cookie)
         expect("the baked badge image downloads", image[:4] == b"\x89PNG" or b"<svg" in image[:2000], image[:16])
@@ -258,6 +262,9 @@ def main():
                     [sys.executable, os.path.join(os.path.abspath(args.peers), "ob3_verify.py"), open(downloaded).read(), "--key", os.path.join(work, "jwk.json")],
                     capture_output=True, text=True, cwd=work)
                 expect("ob3_verify.py verifies the downloaded credential", result.returncode == 0, result.stdout + result.stderr)
+            result = subprocess.run(
+                [sys.executable, os.path.join(os.path.abspath(args.peers), "ob2_verify.py"), assertion], capture_output=True, text=True, cwd=work)
+            expect("ob2_verify.py verifies the downloaded OB 2.0 assertion", result.returncode == 0, result.stdout + result.stderr)
 
         # The public verification page: valid.
         driver.delete_all_cookies()
@@ -276,7 +283,7 @@ def main():
         # The instructor revokes it; the verification page then says so.
         driver.add_cookie({"name": "merkisto_session", "value": staff_cookie["value"], "path": "/"})
         go(f"/clients/{beginner}")
-        follow(By.CSS_SELECTOR, "a[href*='/revoke?credential=']")
+        follow(By.XPATH, "//tr[td[normalize-space()='ob3-jwt']]//a[contains(@href, '/revoke?credential=')]")
         submit()
         expect("a revocation without a reason is refused on its form", driver.find_element(By.ID, "reason").get_attribute("aria-invalid") == "true", main_text()[:400])
         shoot("revoke")

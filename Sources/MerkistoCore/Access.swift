@@ -186,6 +186,13 @@ extension BadgeService {
         return try issue(client: id, badge: badge, format: format, language: language, by: actor.auditName)
     }
 
+    /// Issues an earned badge in several formats at once to a client the actor may award (see
+    /// ``issue(client:badge:formats:language:by:)``).
+    public func issue(client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, as actor: Actor) throws -> [IssuedCredential] {
+        try authorize(actor, .award(client: id))
+        return try issue(client: id, badge: badge, formats: formats, language: language, by: actor.auditName)
+    }
+
     /// Revokes a credential of a client the actor may award; a credential the actor may not see is "not found".
     public func revoke(credential id: String, reason: String, as actor: Actor) throws(CoreError) -> Revocation {
         let credential = try ledger.credential(id: id)

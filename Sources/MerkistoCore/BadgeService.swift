@@ -268,6 +268,27 @@ public struct BadgeService: Sendable {
             language: credentialLanguage(for: file.client, requested: language), kid: kid, algorithm: algorithm, by: actor)
     }
 
+    /// Issues one badge to a stored client in several formats at once (an OB 3.0 credential and its OB 2.0
+    /// twin for services that read only OB 2.0): every document is built and signed first, then all are
+    /// committed in one transaction, so that either all are issued or none.
+    public func issue(
+        client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, by actor: String
+    ) throws -> [IssuedCredential] {
+        try checkBadge(badge)
+        let file = try liveFile(id)
+        let record = try record(of: file)
+        let language = credentialLanguage(for: file.client, requested: language)
+        let issuer = try self.issuer(language)
+        let time = now
+        let credentials = try formats.map { format in
+            IssuedCredential(
+                try issuer.issue(record, badge: badge, format: format, recipient: .anonymous, kid: nil, algorithm: nil, now: time), client: record.client,
+                language: language)
+        }
+        try stored { () throws(StoreError) in try store.recordCredentials(credentials, by: actor, at: time) }
+        return credentials
+    }
+
     /// The same for a record that is not stored (read from a file): evaluate, build, sign, commit, return.
     public func issue(
         record: ClientRecord, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language = .fi,

@@ -159,6 +159,39 @@ struct PageTests {
         #expect(try world.service.clientFile(client).credentials.count == before + 1)
     }
 
+    @Test("awarding with the OB 2.0 twin issues both in one go; the client sees one badge with both downloads")
+    func awardWithTwin() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let instructor = try PageSession(world, world.seed.instructor)
+        let own = try PageSession(world, world.seed.clientUser)
+        // A badge the client earned and holds no more: revoke every credential of it first.
+        let badge = try #require(world.seed.credentials.first { $0.client == client }).badge
+        for credential in try world.service.clientFile(client).credentials where credential.badge == badge {
+            _ = try world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
+        }
+        try await world.application().test(.router) { http in
+            try await http.execute(
+                uri: "/clients/\(client)/award", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "badge=\(badge)&language=sv&ob2=yes&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .seeOther) }
+            let file = try world.service.clientFile(client)
+            let fresh = file.credentials.filter { $0.badge == badge && !file.isRevoked($0.id) }
+            #expect(Set(fresh.map(\.format)) == [.ob3JWT, .ob2Signed])
+            #expect(Set(fresh.map(\.issuedAt)).count == 1 && fresh.allSatisfy { $0.language == .sv })
+            try await http.execute(uri: "/my", method: .get, headers: own.headers()) { response in
+                let html = String(buffer: response.body)
+                #expect(html.components(separatedBy: "/my/badges/").count - 1 == Set(file.credentials.filter { !file.isRevoked($0.id) }.map(\.badge)).count)
+            }
+            let page = "/my/badges/" + WebPages.uuid(of: try #require(fresh.first { $0.format == .ob3JWT }).id)
+            try await http.execute(uri: page, method: .get, headers: own.headers()) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("/credential.jwt") && html.contains("/assertion.json"))
+            }
+        }
+    }
+
     @Test("the sign-in forms repeat the token of their own cookie: a post without it signs no one in")
     func signInFormToken() async throws {
         let world = try DemoWorld()

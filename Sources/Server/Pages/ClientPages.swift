@@ -36,7 +36,10 @@ extension WebPages {
     func myBadges(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
         let file = try ownRecord(actor, visitor)
         let words = words(visitor)
-        let badges = file.credentials.reversed().filter { !file.isRevoked($0.id) }.map { credential -> [String: Any] in
+        // One entry per badge: its newest valid credential (an OB 2.0 twin is among that badge's downloads).
+        var seen = Set<String>()
+        let newest = file.credentials.reversed().filter { !file.isRevoked($0.id) && seen.insert($0.badge).inserted }
+        let badges = newest.map { credential -> [String: Any] in
             var row: [String: Any] = [
                 "name": words.writer.badgeName(credential.badge), "date": words.date(credential.issuedAt),
                 "href": "/my/badges/" + Self.uuid(of: credential.id),
@@ -64,17 +67,22 @@ extension WebPages {
             throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge])
         }
         let narrative = badge.narrative?.text(in: visitor.language) ?? CriteriaNarrator(definitions: service.compiled.definitions, language: visitor.language).narrative(for: badge)
-        let base = "/my/badges/" + uuid
+        // This credential's downloads, and those of its valid twins in other formats (issued with it).
         var downloads: [[String: String]] = []
-        switch credential.format {
-        case .ob3JWT:
-            downloads.append(["href": base + "/credential.jwt", "label": text("badge.download.jwt", visitor)])
-            downloads.append(["href": base + "/credential.json", "label": text("badge.download.json", visitor)])
-        case .ob2Signed, .ob2Hosted:
-            downloads.append(["href": base + "/assertion.json", "label": text("badge.download.ob2", visitor)])
+        var formats = Set<CredentialFormat>()
+        let twins = [credential] + file.credentials.reversed().filter { $0.badge == credential.badge && $0.id != credential.id && !file.isRevoked($0.id) }
+        for twin in twins where formats.insert(twin.format).inserted {
+            let base = "/my/badges/" + Self.uuid(of: twin.id)
+            switch twin.format {
+            case .ob3JWT:
+                downloads.append(["href": base + "/credential.jwt", "label": text("badge.download.jwt", visitor)])
+                downloads.append(["href": base + "/credential.json", "label": text("badge.download.json", visitor)])
+            case .ob2Signed, .ob2Hosted:
+                downloads.append(["href": base + "/assertion.json", "label": text("badge.download.ob2", visitor)])
+            }
         }
         let imageExtension = URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased()
-        downloads.append(["href": base + "/badge.\(imageExtension)", "label": text("badge.download.image", visitor, ["type": imageExtension.uppercased()])])
+        downloads.append(["href": "/my/badges/\(uuid)/badge.\(imageExtension)", "label": text("badge.download.image", visitor, ["type": imageExtension.uppercased()])])
         var values: [String: Any] = [
             "name": badge.name.text(in: visitor.language), "description": badge.description.text(in: visitor.language), "narrative": narrative,
             "date": words.date(credential.issuedAt), "downloads": downloads,

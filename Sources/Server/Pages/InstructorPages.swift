@@ -355,7 +355,9 @@ extension WebPages {
     func award(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
         try requireStaff(actor, visitor)
         guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
-        _ = try service.issue(client: id, badge: badge, language: form.value("language").flatMap(Language.init(rawValue:)), as: actor)
+        // With its OB 2.0 twin when asked (for services that read only Open Badges 2.0).
+        let formats: [CredentialFormat] = form.value("ob2") == nil ? [.ob3JWT] : [.ob3JWT, .ob2Signed]
+        _ = try service.issue(client: id, badge: badge, formats: formats, language: form.value("language").flatMap(Language.init(rawValue:)), as: actor)
         return PageRenderer.redirect("/clients/\(id)?notice=awarded")
     }
 
