@@ -121,6 +121,7 @@ struct PageTests {
                             Issue.record("\(page.uri) in \(language) shows a key: \(html[range.lowerBound...].prefix(60))")
                         }
                     }
+                    #expect(html.components(separatedBy: "aria-current=\"page\"").count <= 2, "\(page.uri): more than one current menu item")
                     if page.uri != "/clients/\(client)/report" {
                         #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
                     }

@@ -191,9 +191,10 @@ struct PageRenderer: Sendable {
         }
         if let actor = visitor.actor {
             context["user"] = ["id": actor.user.id, "role": texts.text("role.\(actor.user.role.rawValue)", visitor.language)]
-            context["menu"] = menu(for: actor.user.role, visitor: visitor).map { item -> [String: Any] in
-                ["href": item.href, "label": item.label, "current": path == item.href || path.hasPrefix(item.href + "/")]
-            }
+            // The current item: the one whose address is the longest start of this page's (one at most).
+            let items = menu(for: actor.user.role, visitor: visitor)
+            let current = items.filter { path == $0.href || path.hasPrefix($0.href + "/") }.max { $0.href.count < $1.href.count }?.href
+            context["menu"] = items.map { item -> [String: Any] in ["href": item.href, "label": item.label, "current": item.href == current] }
         }
         let body = library.render(context, withTemplate: template) ?? ""
         return Self.html(body, status: status, visitor: visitor)
