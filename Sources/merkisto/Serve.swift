@@ -78,12 +78,12 @@ extension Merkisto {
             if demo {
                 let seed = try MerkistoCLI.run("serve") { try service.seedDemo(examples: try Self.readExamples(examples), by: cliActor) }
                 say("Demo data in \(databasePath) (keys in \(keyFolder)): \(seed.clients.count) clients in unit \(seed.unit), \(seed.credentials.count) credentials issued.")
-                say("Sign in (POST /api/v1/session) as:")
+                say("Open \(base ?? "the server") and sign in (or POST /api/v1/session) as:")
                 for (user, role) in [(seed.admin, "admin"), (seed.instructor, "instructor"), (seed.clientUser, "client")] {
                     if let password = seed.passwords[user] { say("  \(user) (\(role)), password \(password)") }
                 }
                 if let code = seed.clientCode {
-                    say("  \(code.user) also with the one-time code \(code.code) (POST /api/v1/session/code), or \(code.link)")
+                    say("  \(code.user) also with the one-time link \(code.link) (or the code \(code.code), POST /api/v1/session/code)")
                 }
                 if let publisher = try? service.publisher() {
                     say("Try:")
