@@ -61,6 +61,12 @@ let package = Package(
             name: "Basics",
             swiftSettings: swiftSettings
         ),
+        // RDF terms, N-Quads and RDF Dataset Canonicalization (RDFC-1.0), for Data Integrity proofs.
+        .target(
+            name: "RDF",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Definitions",
             dependencies: ["CLibXML2", "MerkistoSchemas"],
@@ -148,6 +154,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RDFTests",
+            dependencies: ["RDF"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,270 @@
+import Crypto
+
+/// Why a dataset could not be canonicalized.
+public struct CanonicalizationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// RDF Dataset Canonicalization (RDFC-1.0, W3C Recommendation, 21 May 2024) with SHA-256: canonical blank
+/// node labels (`c14n0`, `c14n1`, …) and the canonical N-Quads of a dataset.
+///
+/// The algorithm can take exponential time on datasets built for it ("poison graphs"): `workLimit` bounds
+/// the calls of Hash N-Degree Quads, and a dataset that needs more is refused with a clear error.
+public struct RDFCanonicalizer: Sendable {
+    /// The hash function of the algorithm: SHA-256 (the default, and what `eddsa-rdfc-2022` uses) or SHA-384.
+    public enum HashAlgorithm: String, Sendable {
+        case sha256 = "SHA256"
+        case sha384 = "SHA384"
+    }
+
+    /// The most steps (Hash N-Degree Quads calls and permutations tried) one canonicalization may take.
+    public var workLimit: Int
+    public var hashAlgorithm: HashAlgorithm
+
+    public init(hashAlgorithm: HashAlgorithm = .sha256, workLimit: Int = 50_000) {
+        self.hashAlgorithm = hashAlgorithm
+        self.workLimit = workLimit
+    }
+
+    /// The canonical dataset and the issued identifiers map (input blank node label → canonical label).
+    public func canonicalize(_ quads: [Quad]) throws(CanonicalizationError) -> (quads: [Quad], issued: [String: String]) {
+        var state = State(quads: quads, workLimit: workLimit, hashAlgorithm: hashAlgorithm)
+        try state.run()
+        let relabeled = quads.map { quad in
+            Quad(
+                state.relabel(quad.subject), quad.predicate, state.relabel(quad.object), quad.graph.map { state.relabel($0) })
+        }
+        return (relabeled, state.canonical.issued)
+    }
+
+    /// The canonical N-Quads document: the canonical quads, one per line, sorted by code point, without
+    /// duplicates.
+    public func canonicalNQuads(_ quads: [Quad]) throws(CanonicalizationError) -> String {
+        let lines = Set(try canonicalize(quads).quads.map(NQuads.line))
+        return lines.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.joined()
+    }
+
+    /// Issues identifiers with a prefix and a counter, remembering the order it issued them in.
+    struct IdentifierIssuer {
+        let prefix: String
+        var counter = 0
+        var issued: [String: String] = [:]
+        var order: [String] = []
+
+        init(prefix: String) { self.prefix = prefix }
+
+        mutating func issue(_ existing: String) -> String {
+            if let known = issued[existing] { return known }
+            let new = prefix + String(counter)
+            counter += 1
+            issued[existing] = new
+            order.append(existing)
+            return new
+        }
+    }
+
+    struct State {
+        let quads: [Quad]
+        let workLimit: Int
+        var work = 0
+        /// Blank node label → the quads it is in.
+        var quadsOf: [String: [Quad]] = [:]
+        var canonical = IdentifierIssuer(prefix: "c14n")
+        /// First-degree hashes, made once per blank node.
+        var firstDegree: [String: String] = [:]
+
+        let hashAlgorithm: HashAlgorithm
+
+        init(quads: [Quad], workLimit: Int, hashAlgorithm: HashAlgorithm) {
+            self.quads = quads
+            self.workLimit = workLimit
+            self.hashAlgorithm = hashAlgorithm
+        }
+
+        func relabel(_ term: RDFTerm) -> RDFTerm {
+            if case .blank(let label) = term, let new = canonical.issued[label] { return .blank(new) }
+            return term
+        }
+
+        mutating func run() throws(CanonicalizationError) {
+            for quad in quads {
+                for term in [quad.subject, quad.object, quad.graph].compactMap({ $0 }) {
+                    if let label = term.blankLabel, quadsOf[label]?.last != quad { quadsOf[label, default: []].append(quad) }
+                }
+            }
+            // Step 3–4: first-degree hashes; unique ones are issued at once, in hash order.
+            var nodesOf: [String: [String]] = [:]
+            for label in quadsOf.keys { nodesOf[hashFirstDegree(label), default: []].append(label) }
+            var shared: [(String, [String])] = []
+            for hash in nodesOf.keys.sorted(by: Self.codePointOrder) {
+                let labels = nodesOf[hash]!
+                if labels.count == 1 {
+                    _ = canonical.issue(labels[0])
+                } else {
+                    shared.append((hash, labels))
+                }
+            }
+            // Step 5: the rest, by their n-degree hashes.
+            for (_, labels) in shared {
+                var results: [(hash: String, issuer: IdentifierIssuer)] = []
+                for label in labels where canonical.issued[label] == nil {
+                    var temporary = IdentifierIssuer(prefix: "b")
+                    _ = temporary.issue(label)
+                    results.append(try hashNDegree(label, issuer: temporary))
+                }
+                for result in results.sorted(by: { Self.codePointOrder($0.hash, $1.hash) }) {
+                    for existing in result.issuer.order { _ = canonical.issue(existing) }
+                }
+            }
+        }
+
+        static func codePointOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
+        /// The hash of a text in lower-case hex.
+        func hash(_ text: String) -> String {
+            switch hashAlgorithm {
+            case .sha256: Self.hex(SHA256.hash(data: Array(text.utf8)))
+            case .sha384: Self.hex(SHA384.hash(data: Array(text.utf8)))
+            }
+        }
+
+        static func hex(_ digest: some Sequence<UInt8>) -> String {
+            let digits = Array("0123456789abcdef".utf8)
+            var hex: [UInt8] = []
+            hex.reserveCapacity(96)
+            for byte in digest {
+                hex.append(digits[Int(byte >> 4)])
+                hex.append(digits[Int(byte & 0x0F)])
+            }
+            return String(decoding: hex, as: UTF8.self)
+        }
+
+        /// Hash First Degree Quads (4.6).
+        mutating func hashFirstDegree(_ label: String) -> String {
+            if let known = firstDegree[label] { return known }
+            func mask(_ term: RDFTerm) -> RDFTerm {
+                guard let other = term.blankLabel else { return term }
+                return .blank(other == label ? "a" : "z")
+            }
+            let lines = (quadsOf[label] ?? []).map { quad in
+                NQuads.line(Quad(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask)))
+            }
+            let hash = hash(lines.sorted(by: Self.codePointOrder).joined())
+            firstDegree[label] = hash
+            return hash
+        }
+
+        /// Hash Related Blank Node (4.7).
+        mutating func hashRelated(_ related: String, quad: Quad, issuer: IdentifierIssuer, position: String) -> String {
+            var input = position
+            if position != "g", case .iri(let predicate) = quad.predicate { input += "<" + predicate + ">" }
+            if let id = canonical.issued[related] {
+                input += "_:" + id
+            } else if let id = issuer.issued[related] {
+                input += "_:" + id
+            } else {
+                input += hashFirstDegree(related)
+            }
+            return hash(input)
+        }
+
+        /// Hash N-Degree Quads (4.8).
+        mutating func hashNDegree(_ label: String, issuer start: IdentifierIssuer) throws(CanonicalizationError) -> (hash: String, issuer: IdentifierIssuer) {
+            try step()
+            var issuer = start
+            var related: [String: [String]] = [:]
+            for quad in quadsOf[label] ?? [] {
+                for (term, position) in [(quad.subject, "s"), (quad.object, "o"), (quad.graph, "g")] {
+                    guard let other = term?.blankLabel, other != label else { continue }
+                    related[hashRelated(other, quad: quad, issuer: issuer, position: position), default: []].append(other)
+                }
+            }
+            var data = ""
+            for hash in related.keys.sorted(by: Self.codePointOrder) {
+                data += hash
+                var chosenPath = ""
+                var chosenIssuer: IdentifierIssuer?
+                for permutation in Permutations(related[hash]!) {
+                    try step()
+                    var copy = issuer
+                    var path = ""
+                    var recursion: [String] = []
+                    var skip = false
+                    for node in permutation {
+                        if let id = canonical.issued[node] {
+                            path += "_:" + id
+                        } else {
+                            if copy.issued[node] == nil { recursion.append(node) }
+                            path += "_:" + copy.issue(node)
+                        }
+                        if !chosenPath.isEmpty, path.utf8.count >= chosenPath.utf8.count, Self.codePointOrder(chosenPath, path) {
+                            skip = true
+                            break
+                        }
+                    }
+                    if skip { continue }
+                    for node in recursion {
+                        let result = try hashNDegree(node, issuer: copy)
+                        path += "_:" + copy.issue(node)
+                        path += "<" + result.hash + ">"
+                        copy = result.issuer
+                        if !chosenPath.isEmpty, path.utf8.count >= chosenPath.utf8.count, Self.codePointOrder(chosenPath, path) {
+                            skip = true
+                            break
+                        }
+                    }
+                    if skip { continue }
+                    if chosenPath.isEmpty || Self.codePointOrder(path, chosenPath) {
+                        chosenPath = path
+                        chosenIssuer = copy
+                    }
+                }
+                data += chosenPath
+                if let chosenIssuer { issuer = chosenIssuer }
+            }
+            return (hash(data), issuer)
+        }
+
+        /// Counts a step of the work (a call, or a permutation tried) and refuses past the limit.
+        mutating func step() throws(CanonicalizationError) {
+            work += 1
+            guard work <= workLimit else {
+                throw CanonicalizationError(
+                    message: "the dataset needs more than \(workLimit) steps of Hash N-Degree Quads to canonicalize (its blank nodes are too alike); it is refused")
+            }
+        }
+    }
+
+    /// Every order of some items, one at a time (Heap's algorithm), so that a long list costs only as
+    /// many orders as are tried.
+    struct Permutations: Sequence, IteratorProtocol {
+        var items: [String]
+        var counters: [Int]
+        var index = 1
+        var started = false
+
+        init(_ items: [String]) {
+            self.items = items
+            counters = [Int](repeating: 0, count: items.count)
+        }
+
+        mutating func next() -> [String]? {
+            if !started {
+                started = true
+                return items
+            }
+            while index < items.count {
+                if counters[index] < index {
+                    items.swapAt(index % 2 == 0 ? 0 : counters[index], index)
+                    counters[index] += 1
+                    index = 1
+                    return items
+                }
+                counters[index] = 0
+                index += 1
+            }
+            return nil
+        }
+    }
+}

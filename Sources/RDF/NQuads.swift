@@ -1,0 +1,245 @@
+/// An RDF term: an IRI, a blank node (by its label, without `_:`) or a literal.
+public enum RDFTerm: Hashable, Sendable {
+    case iri(String)
+    case blank(String)
+    /// A literal with its datatype IRI (`xsd:string` when it has none and no language) or its language tag
+    /// (then the datatype is `rdf:langString`).
+    case literal(String, datatype: String, language: String?)
+
+    public static let xsdString = "http://www.w3.org/2001/XMLSchema#string"
+    public static let rdfLangString = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+    public var blankLabel: String? {
+        if case .blank(let label) = self { label } else { nil }
+    }
+}
+
+/// A quad: a triple and the graph it is in (nil: the default graph).
+public struct Quad: Hashable, Sendable {
+    public var subject: RDFTerm
+    public var predicate: RDFTerm
+    public var object: RDFTerm
+    public var graph: RDFTerm?
+
+    public init(_ subject: RDFTerm, _ predicate: RDFTerm, _ object: RDFTerm, _ graph: RDFTerm? = nil) {
+        self.subject = subject
+        self.predicate = predicate
+        self.object = object
+        self.graph = graph
+    }
+}
+
+/// Why an N-Quads document could not be read: the line and what was wrong.
+public struct NQuadsError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var line: Int
+    public var message: String
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// N-Quads (RDF 1.1) reading, and writing in the canonical form of RDF 1.2 N-Quads that RDFC-1.0 uses.
+public enum NQuads {
+    // MARK: Writing
+
+    /// One quad as a canonical N-Quads line, with its final newline.
+    public static func line(_ quad: Quad) -> String {
+        var text = ""
+        write(quad.subject, into: &text)
+        text += " "
+        write(quad.predicate, into: &text)
+        text += " "
+        write(quad.object, into: &text)
+        if let graph = quad.graph {
+            text += " "
+            write(graph, into: &text)
+        }
+        text += " .\n"
+        return text
+    }
+
+    /// A term in canonical form: IRIs as they are; literals with `\b \t \n \f \r \" \\` and the other
+    /// control characters (U+0000–U+001F, U+007F) as `\uXXXX` with upper-case digits.
+    public static func write(_ term: RDFTerm, into text: inout String) {
+        switch term {
+        case .iri(let iri):
+            text += "<" + iri + ">"
+        case .blank(let label):
+            text += "_:" + label
+        case .literal(let value, let datatype, let language):
+            text += "\""
+            for scalar in value.unicodeScalars {
+                switch scalar.value {
+                case 0x08: text += "\\b"
+                case 0x09: text += "\\t"
+                case 0x0A: text += "\\n"
+                case 0x0C: text += "\\f"
+                case 0x0D: text += "\\r"
+                case 0x22: text += "\\\""
+                case 0x5C: text += "\\\\"
+                case 0x00...0x1F, 0x7F:
+                    let hex = String(scalar.value, radix: 16, uppercase: true)
+                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+            text += "\""
+            if let language {
+                text += "@" + language
+            } else if datatype != RDFTerm.xsdString {
+                text += "^^<" + datatype + ">"
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads an N-Quads document (comments and blank lines allowed; `\u`/`\U` escapes in IRIs and
+    /// literals, ECHAR escapes in literals).
+    public static func parse(_ document: String) throws(NQuadsError) -> [Quad] {
+        var quads: [Quad] = []
+        var number = 0
+        for line in document.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            number += 1
+            var reader = LineReader(Array(line.unicodeScalars), line: number)
+            reader.skipSpace()
+            if reader.atEnd || reader.peek == "#" { continue }
+            let subject = try reader.term()
+            if case .literal = subject { throw reader.error("a subject cannot be a literal") }
+            quads.append(try reader.rest(subject))
+        }
+        return quads
+    }
+
+    private struct LineReader {
+        let scalars: [Unicode.Scalar]
+        var index = 0
+        let line: Int
+
+        init(_ scalars: [Unicode.Scalar], line: Int) {
+            self.scalars = scalars
+            self.line = line
+        }
+
+        var atEnd: Bool { index >= scalars.count }
+        var peek: Unicode.Scalar? { atEnd ? nil : scalars[index] }
+
+        func error(_ message: String) -> NQuadsError { NQuadsError(line: line, message: message) }
+
+        mutating func skipSpace() {
+            while let scalar = peek, scalar == " " || scalar == "\t" { index += 1 }
+        }
+
+        /// The rest of a quad after its subject.
+        mutating func rest(_ subject: RDFTerm) throws(NQuadsError) -> Quad {
+            skipSpace()
+            let predicate = try term()
+            guard case .iri = predicate else { throw error("a predicate must be an IRI") }
+            skipSpace()
+            let object = try term()
+            skipSpace()
+            var graph: RDFTerm?
+            if peek != "." {
+                graph = try term()
+                if case .literal = graph { throw error("a graph name cannot be a literal") }
+                skipSpace()
+            }
+            guard peek == "." else { throw error("expected \".\" at the end of the statement") }
+            index += 1
+            skipSpace()
+            if let scalar = peek, scalar != "#" { throw error("unexpected text after \".\"") }
+            return Quad(subject, predicate, object, graph)
+        }
+
+        mutating func term() throws(NQuadsError) -> RDFTerm {
+            switch peek {
+            case "<": return .iri(try iri())
+            case "_":
+                index += 1
+                guard peek == ":" else { throw error("expected \"_:\"") }
+                index += 1
+                let start = index
+                while let scalar = peek, !(scalar == " " || scalar == "\t" || scalar == "<" || scalar == "\"") {
+                    // A label may contain dots, but not end with one.
+                    if scalar == ".", index + 1 >= scalars.count || scalars[index + 1] == " " || scalars[index + 1] == "\t" { break }
+                    index += 1
+                }
+                guard index > start else { throw error("an empty blank node label") }
+                return .blank(String(String.UnicodeScalarView(scalars[start..<index])))
+            case "\"":
+                index += 1
+                var value = String.UnicodeScalarView()
+                while true {
+                    guard let scalar = peek else { throw error("an unterminated literal") }
+                    index += 1
+                    if scalar == "\"" { break }
+                    if scalar == "\\" {
+                        value.append(try escape(inIRI: false))
+                    } else {
+                        value.append(scalar)
+                    }
+                }
+                if peek == "@" {
+                    index += 1
+                    let start = index
+                    while let scalar = peek, scalar.properties.isAlphabetic || scalar == "-" || ("0"..."9").contains(scalar) { index += 1 }
+                    guard index > start else { throw error("an empty language tag") }
+                    return .literal(String(value), datatype: RDFTerm.rdfLangString, language: String(String.UnicodeScalarView(scalars[start..<index])))
+                }
+                if peek == "^" {
+                    index += 1
+                    guard peek == "^" else { throw error("expected \"^^\"") }
+                    index += 1
+                    return .literal(String(value), datatype: try iri(), language: nil)
+                }
+                return .literal(String(value), datatype: RDFTerm.xsdString, language: nil)
+            default:
+                throw error("expected an IRI, a blank node or a literal")
+            }
+        }
+
+        mutating func iri() throws(NQuadsError) -> String {
+            guard peek == "<" else { throw error("expected \"<\"") }
+            index += 1
+            var value = String.UnicodeScalarView()
+            while true {
+                guard let scalar = peek else { throw error("an unterminated IRI") }
+                index += 1
+                if scalar == ">" { break }
+                if scalar == "\\" {
+                    value.append(try escape(inIRI: true))
+                } else if scalar == " " || scalar == "<" || scalar == "\"" || scalar == "{" || scalar == "}" || scalar == "|" || scalar == "^"
+                    || scalar == "`" || scalar.value <= 0x20
+                {
+                    throw error("a character an IRI cannot hold")
+                } else {
+                    value.append(scalar)
+                }
+            }
+            return String(value)
+        }
+
+        /// The scalar an escape (after its backslash) stands for.
+        mutating func escape(inIRI: Bool) throws(NQuadsError) -> Unicode.Scalar {
+            guard let kind = peek else { throw error("an escape at the end of the line") }
+            index += 1
+            switch kind {
+            case "u", "U":
+                let count = kind == "u" ? 4 : 8
+                guard index + count <= scalars.count,
+                    let value = UInt32(String(String.UnicodeScalarView(scalars[index..<index + count])), radix: 16),
+                    let scalar = Unicode.Scalar(value)
+                else { throw error("a bad \\\(kind) escape") }
+                index += count
+                return scalar
+            case "t" where !inIRI: return "\t"
+            case "b" where !inIRI: return "\u{8}"
+            case "n" where !inIRI: return "\n"
+            case "r" where !inIRI: return "\r"
+            case "f" where !inIRI: return "\u{C}"
+            case "\"" where !inIRI: return "\""
+            case "'" where !inIRI: return "'"
+            case "\\" where !inIRI: return "\\"
+            default: throw error("an unknown escape \\\(kind)")
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import RDF
+import Testing
+
+/// The W3C RDFC-1.0 test suite, from `../shared/reference/test-vectors/rdf-canon` beside the project
+/// (run whenever it is there, as in CI).
+enum RDFCanonSuite {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/reference/test-vectors/rdf-canon").path
+
+    static var present: Bool { FileManager.default.fileExists(atPath: folder + "/manifest.jsonld") }
+
+    struct Entry: CustomTestStringConvertible, Sendable {
+        var id: String
+        var type: String
+        var name: String
+        var action: String
+        var result: String?
+        var hashAlgorithm: String?
+        var testDescription: String { "\(id) \(name)" }
+    }
+
+    static func entries() -> [Entry] {
+        guard let data = FileManager.default.contents(atPath: folder + "/manifest.jsonld"),
+            let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let list = manifest["entries"] as? [[String: Any]]
+        else { return [] }
+        return list.compactMap { entry in
+            guard let id = entry["id"] as? String, let type = entry["type"] as? String, let action = entry["action"] as? String else { return nil }
+            return Entry(
+                id: id, type: type, name: entry["name"] as? String ?? "", action: action, result: entry["result"] as? String,
+                hashAlgorithm: entry["hashAlgorithm"] as? String)
+        }
+    }
+
+    static func read(_ path: String) throws -> String {
+        try String(contentsOfFile: folder + "/" + path, encoding: .utf8)
+    }
+}
+
+@Suite("RDFC-1.0")
+struct CanonicalizationTests {
+    @Test("the W3C test suite: canonical N-Quads, issued identifier maps and the poison graph", .enabled(if: RDFCanonSuite.present),
+          arguments: RDFCanonSuite.entries())
+    func w3c(entry: RDFCanonSuite.Entry) throws {
+        let input = try NQuads.parse(try RDFCanonSuite.read(entry.action))
+        let canonicalizer = RDFCanonicalizer(hashAlgorithm: try #require(RDFCanonicalizer.HashAlgorithm(rawValue: entry.hashAlgorithm ?? "SHA256")))
+        switch entry.type {
+        case "rdfc:RDFC10EvalTest":
+            let expected = try RDFCanonSuite.read(try #require(entry.result))
+            #expect(try canonicalizer.canonicalNQuads(input) == expected)
+        case "rdfc:RDFC10MapTest":
+            let result = try #require(entry.result)
+            let map = try JSONSerialization.jsonObject(with: Data(try RDFCanonSuite.read(result).utf8))
+            let expected = try #require(map as? [String: String])
+            #expect(try canonicalizer.canonicalize(input).issued == expected)
+        case "rdfc:RDFC10NegativeEvalTest":
+            let started = ContinuousClock.now
+            #expect(throws: CanonicalizationError.self) { try canonicalizer.canonicalNQuads(input) }
+            // Refused promptly, not after the exponential work.
+            #expect(ContinuousClock.now - started < .seconds(10))
+        default:
+            Issue.record("unknown test type \(entry.type)")
+        }
+    }
+
+    @Test("the suite is there when ../shared is, and has every kind of test")
+    func suiteShape() {
+        guard RDFCanonSuite.present else { return }
+        let kinds = Set(RDFCanonSuite.entries().map(\.type))
+        #expect(kinds == ["rdfc:RDFC10EvalTest", "rdfc:RDFC10MapTest", "rdfc:RDFC10NegativeEvalTest"])
+        #expect(RDFCanonSuite.entries().count > 80)
+    }
+
+    @Test("N-Quads: bad lines are refused with their line number")
+    func badInput() {
+        for (text, line) in [("<a> <b> .", 1), ("<s> <p> <o> .\n\"lit\" <p> <o> .", 2), ("<s> _:p <o> .", 1), ("<s> <p> \"open .", 1), ("<s> <p> <o> . x", 1)] {
+            #expect(throws: NQuadsError.self) { try NQuads.parse(text) }
+            do {
+                _ = try NQuads.parse(text)
+            } catch {
+                #expect(error.line == line, "\(text)")
+            }
+        }
+    }
+}
