@@ -64,7 +64,7 @@ let package = Package(
         // RDF terms, N-Quads and RDF Dataset Canonicalization (RDFC-1.0), for Data Integrity proofs.
         .target(
             name: "RDF",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Basics", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -234,14 +234,5 @@ extension BadgeService {
         return hexString((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
-    static func hexString(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    static func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 }

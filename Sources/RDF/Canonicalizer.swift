@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 
 /// Why a dataset could not be canonicalized.
@@ -129,16 +130,7 @@ public struct RDFCanonicalizer: Sendable {
             }
         }
 
-        static func hex(_ digest: some Sequence<UInt8>) -> String {
-            let digits = Array("0123456789abcdef".utf8)
-            var hex: [UInt8] = []
-            hex.reserveCapacity(96)
-            for byte in digest {
-                hex.append(digits[Int(byte >> 4)])
-                hex.append(digits[Int(byte & 0x0F)])
-            }
-            return String(decoding: hex, as: UTF8.self)
-        }
+        static func hex(_ digest: some Sequence<UInt8>) -> String { Hex.encode(digest) }
 
         /// Hash First Degree Quads (4.6).
         mutating func hashFirstDegree(_ label: String) -> String {

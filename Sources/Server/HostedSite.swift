@@ -1,3 +1,4 @@
+import Basics
 import Credentials
 import Crypto
 import Hummingbird
@@ -21,14 +22,7 @@ struct HostedEntry: Sendable {
 
     /// A strong validator: the first 16 bytes of the SHA-256 of the body, in hex.
     static func etag(of bytes: some Collection<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = [UInt8(ascii: "\"")]
-        for byte in SHA256.hash(data: Array(bytes)).prefix(16) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        text.append(UInt8(ascii: "\""))
-        return String(decoding: text, as: UTF8.self)
+        "\"" + Hex.encode(SHA256.hash(data: Array(bytes)).prefix(16)) + "\""
     }
 
     static func contentType(of path: String) -> String {

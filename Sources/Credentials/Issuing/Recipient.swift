@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 #if canImport(Glibc)
@@ -86,17 +87,3 @@ func randomBytes(_ count: Int) -> [UInt8] {
     return bytes
 }
 
-/// Lower-case hexadecimal.
-enum Hex {
-    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-}

@@ -1,3 +1,5 @@
+import Basics
+
 /// Where every public document lives under the issuer's base URL; `merkisto publish` writes the same paths.
 public struct PublishLayout: Sendable {
     /// The base URL, always ending in `/`.

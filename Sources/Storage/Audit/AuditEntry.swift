@@ -19,8 +19,6 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// SHA-256 (hex) of this entry's fields and `previous`.
     public var hash: String
 
-    private static let digits = Array("0123456789abcdef".utf8)
-
     /// The hash that the first entry names as its previous one.
     public static let genesis = String(repeating: "0", count: 64)
 
@@ -58,13 +56,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
             input.append(UInt8(ascii: ":"))
             input.append(contentsOf: bytes)
         }
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: input) {
-            hex.append(Self.digits[Int(byte >> 4)])
-            hex.append(Self.digits[Int(byte & 15)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return Hex.encode(SHA256.hash(data: input))
     }
 }
 
