@@ -50,6 +50,7 @@ struct LintRuleTests {
         Case(code: "competence-outside-area", file: "bad.xml", line: 9, column: 5),
         Case(code: "unreachable-phase", file: "bad.xml", line: 7, column: 3, severity: .warning),
         Case(code: "missing-image", file: "bad.xml", line: 5, column: 3),
+        Case(code: "reveals-service", file: "bad.xml", line: 2, column: 1, severity: .warning),
     ]
 
     @Test("the base fixture set is clean")
@@ -84,7 +85,7 @@ struct LintRuleTests {
             .unknownFramework, .unknownCompetence, .unknownArea, .unknownBaseline, .unknownInstrument, .unknownItem,
             .unknownScale, .unknownBadge, .unknownPhase, .duplicateID, .levelOutOfRange, .countTooLarge, .badgeCycle,
             .unreachableCriterion, .unreachableByInstrument, .vacuousCriterion, .itemCondition, .correctAnswer,
-            .scaleTooSmall, .levelCuts, .competenceOutsideArea, .unreachablePhase, .missingImage,
+            .scaleTooSmall, .levelCuts, .competenceOutsideArea, .unreachablePhase, .missingImage, .revealsService,
         ]
         #expect(Set(all.map(\.rawValue)) == covered)
     }

@@ -50,4 +50,8 @@ extension DiagnosticCode {
     public static let competenceOutsideArea = DiagnosticCode(rawValue: "competence-outside-area")
     public static let unreachablePhase = DiagnosticCode(rawValue: "unreachable-phase")
     public static let missingImage = DiagnosticCode(rawValue: "missing-image")
+
+    // Privacy.
+    /// Issuer or badge text that ends up in credentials names the service or social-welfare status.
+    public static let revealsService = DiagnosticCode(rawValue: "reveals-service")
 }

@@ -150,6 +150,9 @@ struct Linter {
                 "image \"\(badge.imageSource)\" does not exist (looked for \(badge.imagePath)); add the file or fix src (it is relative to the badge file).",
                 at: badge.imageLocation)
         }
+        checkNeutral(badge.name, "name", of: "badge \"\(badge.id)\"", at: badge.location)
+        checkNeutral(badge.description, "description", of: "badge \"\(badge.id)\"", at: badge.location)
+        if let narrative = badge.narrative { checkNeutral(narrative, "narrative", of: "badge \"\(badge.id)\"", at: badge.location) }
         guard let framework = frameworks[badge.framework] else {
             diagnostics.error(
                 .unknownFramework,
@@ -323,6 +326,38 @@ struct Linter {
     private mutating func check(_ issuer: Issuer) {
         if let path = issuer.imagePath, !FileManager.default.fileExists(atPath: path) {
             diagnostics.error(.missingImage, "issuer image \(path) does not exist; add the file or fix src.", at: issuer.location)
+        }
+        checkNeutral(issuer.name, "name", of: "the issuer", at: issuer.location)
+        if let description = issuer.description { checkNeutral(description, "description", of: "the issuer", at: issuer.location) }
+    }
+
+    // MARK: Privacy
+
+    /// Words that tell a reader of a credential that its holder has been a client of social services or of
+    /// rehabilitative work activity (in Finland, being a social-welfare client is itself confidential).
+    /// Matched in lower case, as parts of words, in every language's text.
+    static let revealingWords = [
+        // Finnish
+        "kuntouttav", "työtoimin", "sosiaalihuol", "sosiaalityö", "sosiaalipalvelu", "toimeentulotu", "aktivointisuunnitelm",
+        "pitkäaikaistyöt",
+        // Swedish
+        "arbetsverksamhet", "rehabiliteringssyfte", "rehabiliterande", "socialvård", "socialtjänst", "utkomststöd", "aktiveringsplan",
+        "långtidsarbetslös",
+        // English
+        "rehabilitative", "work activity", "social welfare", "social services", "social assistance", "activation plan", "long-term unemploy",
+    ]
+
+    /// Warns when a text that ends up in credentials names the service or social-welfare status.
+    private mutating func checkNeutral(_ text: LocalizedText, _ field: String, of owner: String, at location: SourceLocation) {
+        for language in Language.allCases where text.has(language) {
+            let lowered = text.text(in: language).lowercased()
+            if let word = Self.revealingWords.first(where: { lowered.contains($0) }) {
+                diagnostics.warning(
+                    .revealsService,
+                    "the \(language.rawValue) \(field) of \(owner) says \"\(word)…\": credentials carry it to employers and schools, and must not reveal that their holder has been a client of social services; name the badge service or the skill instead.",
+                    at: location)
+                return
+            }
         }
     }
 
