@@ -61,6 +61,13 @@ let package = Package(
             name: "Basics",
             swiftSettings: swiftSettings
         ),
+        // JSON-LD over the bundled contexts: expansion and RDF, for Data Integrity proofs.
+        .target(
+            name: "JSONLD",
+            dependencies: ["Basics", "RDF"],
+            resources: [.copy("Contexts")],
+            swiftSettings: swiftSettings
+        ),
         // RDF terms, N-Quads and RDF Dataset Canonicalization (RDFC-1.0), for Data Integrity proofs.
         .target(
             name: "RDF",
@@ -158,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RDFTests",
-            dependencies: ["RDF"],
+            dependencies: ["RDF", "JSONLD", "Basics"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,184 @@
+public import Basics
+import RDF
+
+extension JSONLDProcessor {
+    // MARK: Expansion (JSON-LD 1.1 API, 5.1)
+
+    /// The document in expanded form: an array of node objects.
+    public func expand(_ document: JSONValue) throws(JSONLDError) -> [JSONValue] {
+        let expanded = try expand(document, active: Context(), property: nil, at: "$")
+        switch expanded {
+        case .null: return []
+        case .array(let list): return list
+        case .object(let fields) where fields.count == 1 && fields["@graph"] != nil:
+            if case .array(let list)? = fields["@graph"] { return list }
+            return [fields["@graph"]!]
+        default: return [expanded]
+        }
+    }
+
+    func expand(_ element: JSONValue, active given: Context, property: String?, at path: String, fromMap: Bool = false) throws(JSONLDError) -> JSONValue {
+        var active = given
+        switch element {
+        case .null:
+            return .null
+        case .array(let items):
+            var result: [JSONValue] = []
+            for (index, item) in items.enumerated() {
+                let expanded = try expand(item, active: active, property: property, at: "\(path)[\(index)]")
+                if case .array(let more) = expanded { result += more } else if expanded != .null { result.append(expanded) }
+            }
+            return .array(result)
+        case .bool, .int, .double, .string:
+            // A value outside any property (free-floating) is dropped.
+            guard let property, property != "@graph" else { return .null }
+            return try expandValue(element, active: active, property: property, at: path)
+        case .object(let fields):
+            // A context that does not propagate applies only to its own node object.
+            if let previous = active.previous, !fromMap, !fields.keys.contains(where: { (try? expandIRI($0, active, vocab: true, documentRelative: false, at: path)) == "@value" }),
+                !(fields.count == 1 && fields.keys.first.flatMap { try? expandIRI($0, active, vocab: true, documentRelative: false, at: path) } == "@id")
+            {
+                active = previous.context
+            }
+            if let property, let scoped = given.terms[property]?.context {
+                active = try process(scoped, onto: active, at: path, overrideProtected: true)
+            }
+            if let local = fields["@context"] { active = try process(local, onto: active, at: path + ".@context") }
+            // Type-scoped contexts, looked up in the context before any of them.
+            let typeScoped = active
+            var typeKey: String?
+            for key in fields.keys.sorted() where (try? expandIRI(key, active, vocab: true, documentRelative: false, at: path)) == "@type" {
+                typeKey = key
+                var types: [String] = []
+                switch fields[key]! {
+                case .string(let one): types = [one]
+                case .array(let many): types = many.compactMap { if case .string(let one) = $0 { one } else { nil } }
+                default: break
+                }
+                for type in types.sorted() {
+                    if let scoped = typeScoped.terms[type]?.context { active = try process(scoped, onto: active, at: path + "." + key, propagate: false) }
+                }
+            }
+            return try expandObject(fields, active: active, typeScoped: typeScoped, typeKey: typeKey, property: property, at: path)
+        }
+    }
+
+    private func expandObject(
+        _ fields: [String: JSONValue], active: Context, typeScoped: Context, typeKey: String?, property: String?, at path: String
+    ) throws(JSONLDError) -> JSONValue {
+        var result: [String: JSONValue] = [:]
+        func add(_ key: String, _ value: JSONValue) {
+            var list: [JSONValue] = if case .array(let existing)? = result[key] { existing } else { [] }
+            if case .array(let more) = value { list += more } else { list.append(value) }
+            result[key] = .array(list)
+        }
+        for key in fields.keys.sorted() where key != "@context" {
+            let value = fields[key]!
+            let here = path + "." + key
+            let expandedProperty = try expandIRI(key, active, vocab: true, documentRelative: false, at: here)
+            if expandedProperty.hasPrefix("@") {
+                switch expandedProperty {
+                case "@id":
+                    guard case .string(let id) = value else { throw JSONLDError(path: here, message: "@id must be a string") }
+                    result["@id"] = .string(try expandIRI(id, active, vocab: false, documentRelative: true, at: here))
+                case "@type":
+                    var types: [JSONValue] = []
+                    for item in (value.arrayValue ?? [value]) {
+                        guard case .string(let type) = item else { throw JSONLDError(path: here, message: "@type values must be strings") }
+                        let iri = try expandIRI(type, typeScoped, vocab: true, documentRelative: true, at: here)
+                        // Stricter than JSON-LD: a type the contexts do not define would be signed as a relative IRI
+                        // that no RDF holds (pyld resolves it against a made-up base); refuse it.
+                        guard JSONLDProcessor.term(forID: iri) != nil else {
+                            throw JSONLDError(path: here, message: "the type \(type) is not defined by the context")
+                        }
+                        types.append(.string(iri))
+                    }
+                    result["@type"] = .array(types)
+                case "@value":
+                    result["@value"] = value
+                case "@language":
+                    guard case .string(let tag) = value else { throw JSONLDError(path: here, message: "@language must be a string") }
+                    result["@language"] = .string(tag.lowercased())
+                case "@graph":
+                    let expanded = try expand(value, active: active, property: "@graph", at: here)
+                    result["@graph"] = expanded.arrayValue.map(JSONValue.array) ?? .array([expanded])
+                case "@list":
+                    let expanded = try expand(value, active: active, property: property, at: here)
+                    result["@list"] = expanded.arrayValue.map(JSONValue.array) ?? .array(expanded == .null ? [] : [expanded])
+                case "@set":
+                    add("@set", try expand(value, active: active, property: property, at: here))
+                case "@index":
+                    result["@index"] = value
+                default:
+                    throw JSONLDError(path: here, message: "\(expandedProperty) is not supported here")
+                }
+                continue
+            }
+            guard expandedProperty.contains(":") else { throw JSONLDError(path: here, message: "\(key) does not expand to an IRI") }
+            let term = active.terms[key]
+            let container = term?.container ?? []
+            var expanded: JSONValue
+            if term?.type == "@json" {
+                expanded = .object(["@value": value, "@type": "@json"])
+            } else if container.contains("@language"), case .object(let map) = value {
+                var items: [JSONValue] = []
+                for language in map.keys.sorted() {
+                    for item in map[language]!.arrayValue ?? [map[language]!] {
+                        guard case .string(let text) = item else { throw JSONLDError(path: here + "." + language, message: "a language map holds strings") }
+                        items.append(language == "@none" ? ["@value": .string(text)] : ["@value": .string(text), "@language": .string(language.lowercased())])
+                    }
+                }
+                expanded = .array(items)
+            } else {
+                expanded = try expand(value, active: active, property: key, at: here)
+            }
+            if expanded == .null { continue }
+            if container.contains("@list"), !(expanded.objectValue?["@list"] != nil) {
+                expanded = .object(["@list": expanded.arrayValue.map(JSONValue.array) ?? .array([expanded])])
+            }
+            if container.contains("@graph") {
+                expanded = .array((expanded.arrayValue ?? [expanded]).map { item in .object(["@graph": .array(item.arrayValue ?? [item])]) })
+            }
+            add(expandedProperty, expanded)
+        }
+        // A value object, checked.
+        if let value = result["@value"] {
+            if case .array = value { throw JSONLDError(path: path, message: "@value cannot be an array") }
+            if result["@type"] != nil, case .array(let types)? = result["@type"] {
+                guard types.count == 1 else { throw JSONLDError(path: path, message: "a value has one @type") }
+                result["@type"] = types[0]
+            }
+            if value == .null { return .null }
+            return .object(result)
+        }
+        if let set = result["@set"] { return set }
+        if result.count == 1, result["@language"] != nil { return .null }
+        return .object(result)
+    }
+
+    /// Value expansion (5.3.2).
+    func expandValue(_ value: JSONValue, active: Context, property: String, at path: String) throws(JSONLDError) -> JSONValue {
+        let term = active.terms[property]
+        if case .string(let text) = value {
+            switch term?.type {
+            case "@id"?: return .object(["@id": .string(try expandIRI(text, active, vocab: false, documentRelative: true, at: path))])
+            case "@vocab"?: return .object(["@id": .string(try expandIRI(text, active, vocab: true, documentRelative: true, at: path))])
+            default: break
+            }
+        }
+        if let type = term?.type, type != "@id", type != "@vocab", type != "@none" {
+            return .object(["@value": value, "@type": .string(type)])
+        }
+        if case .string = value {
+            let language: String? = term?.language ?? active.language
+            if let language { return .object(["@value": value, "@language": .string(language)]) }
+        }
+        return .object(["@value": value])
+    }
+}
+
+extension JSONValue {
+    var arrayValue: [JSONValue]? { if case .array(let list) = self { list } else { nil } }
+    var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
+    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+}
