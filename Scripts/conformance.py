@@ -4,6 +4,9 @@
 Issues credentials for the example clients in every format and checks them with code we did not write:
   * ob3_verify.py   (openbadgeslib + the official OB 3.0 JSON Schema) for OB 3.0 VC-JWTs (ES256, RS256, EdDSA),
                     with the JWK published by `merkisto publish`;
+  * ob3_ldp_verify.py (openbadgeslib's Data Integrity verifier with pyld + the JSON Schema) for OB 3.0
+                    credentials with an eddsa-rdfc-2022 proof, resolving the issuer's did:web document as
+                    `merkisto publish` wrote it;
   * ob2_verify.py   (1EdTech openbadges-validator-core) for OB 2.0 signed and hosted assertions served from
                     the publish folder on 127.0.0.1;
   * unbake.py       (openbadges-bakery) must recover exactly what `merkisto bake` baked (OB 2.0 PNG and SVG).
@@ -136,6 +139,52 @@ def main():
             r.expect(f"peer accepts {out}", res.returncode == 0, res.stdout + res.stderr)
             own = r.m("verify", os.path.join(work, out), "--published", "pub", "--recipient-email", "Asiakas@Example.org")
             r.expect(f"merkisto verify accepts {out}", own.returncode == 0, own.stdout + own.stderr)
+
+        # OB 3.0 with a Data Integrity proof (eddsa-rdfc-2022). The peer resolves the proof's did:web
+        # verification method from the DID document `publish` wrote (no network), and again with the key pinned.
+        did_doc = os.path.join(work, "pub", "issuers", "esimerkkialue", "did.json")
+        r.expect("publish writes the did:web document", os.path.exists(did_doc), str(os.listdir(os.path.join(work, "pub", "issuers"))))
+        ldp = []
+        for client in clients:
+            path = os.path.join(ROOT, "examples", "clients", client)
+            result = json.loads(r.m("evaluate", path, "--format", "json").stdout)
+            for badge in [b["id"] for b in result["badges"] if b["earned"]][:3]:
+                for recipient in (["--recipient-email", "asiakas@example.org"], []):
+                    out = f"{client[:-5]}-{badge}-ldp{'-email' if recipient else ''}.json"
+                    res = r.m("issue", path, "--badge", badge, "--format", "ob3-ldp", *recipient, "--lang", "sv" if recipient else "fi",
+                              "--base-url", BASE, "--db", "ledger.sqlite", "--keys", "keys", "--out", out)
+                    r.expect(f"issue ob3-ldp {badge} for {client}", res.returncode == 0, res.stderr)
+                    ldp.append(out)
+        ed25519_jwk = os.path.join(work, "pub", "keys", keys["EdDSA"] + ".json")
+        for out in ldp:
+            res = r.peer("ob3_ldp_verify.py", os.path.join(work, out), "--did-doc", did_doc)
+            r.expect(f"peer ob3_ldp_verify.py accepts {out} (did:web from the published DID document)", res.returncode == 0, res.stdout + res.stderr)
+            own = r.m("verify", os.path.join(work, out), "--published", "pub")
+            r.expect(f"merkisto verify accepts {out}", own.returncode == 0, own.stdout + own.stderr)
+        res = r.peer("ob3_ldp_verify.py", os.path.join(work, ldp[0]), "--key", ed25519_jwk)
+        r.expect(f"peer ob3_ldp_verify.py accepts {ldp[0]} with the published key pinned", res.returncode == 0, res.stdout + res.stderr)
+        # A changed statement (the badge's name, the achieved level, the date) and a changed proof fail.
+        with open(os.path.join(work, ldp[0])) as f:
+            original = json.load(f)
+        def changed(name, change):
+            document = json.loads(json.dumps(original))
+            change(document)
+            target = os.path.join(work, f"tampered-{name}.json")
+            with open(target, "w") as f:
+                json.dump(document, f)
+            return target
+        tampered = [
+            changed("name", lambda d: d.update(name=d["name"] + " ")),
+            changed("validFrom", lambda d: d.update(validFrom="2020-01-01T00:00:00Z")),
+            changed("level", lambda d: d["credentialSubject"]["result"][0].update(
+                achievedLevel=d["credentialSubject"]["result"][0]["achievedLevel"][:-1] + "8")),
+            changed("created", lambda d: d["proof"][0].update(created="2020-01-01T00:00:00Z")),
+        ]
+        for target in tampered:
+            res = r.peer("ob3_ldp_verify.py", target, "--did-doc", did_doc)
+            r.expect(f"peer ob3_ldp_verify.py rejects {os.path.basename(target)}", res.returncode == 1 and "signature=FAIL" in res.stdout, res.stdout)
+            own = r.m("verify", target, "--published", "pub")
+            r.expect(f"merkisto verify rejects {os.path.basename(target)}", own.returncode == 1 and "bad signature" in own.stdout, own.stdout)
 
         # Tampering: flip one character in the payload of an OB 3.0 JWT and an OB 2.0 JWS.
         ob3 = next(out for fmt, out, *_ in issued if fmt == "ob3-jwt")

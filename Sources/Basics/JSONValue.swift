@@ -74,3 +74,12 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+extension JSONValue {
+    public var arrayValue: [JSONValue]? { if case .array(let list) = self { list } else { nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
+    public var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+
+    /// The member `key` of an object; nil for a missing member or a value that is not an object.
+    public subscript(key: String) -> JSONValue? { objectValue?[key] }
+}

@@ -32,6 +32,11 @@ extension JSONLDProcessor {
         case .bool, .int, .double, .string:
             // A value outside any property (free-floating) is dropped.
             guard let property, property != "@graph" else { return .null }
+            // A property-scoped context applies to the property's plain values too (5.1.2, step 5): the
+            // terms of `proofPurpose` ("assertionMethod") are defined only there.
+            if let scoped = given.terms[property]?.context {
+                active = try process(scoped, onto: active, at: path, overrideProtected: true)
+            }
             return try expandValue(element, active: active, property: property, at: path)
         case .object(let fields):
             // A context that does not propagate applies only to its own node object.
@@ -80,7 +85,7 @@ extension JSONLDProcessor {
                 switch expandedProperty {
                 case "@id":
                     guard case .string(let id) = value else { throw JSONLDError(path: here, message: "@id must be a string") }
-                    result["@id"] = .string(try expandIRI(id, active, vocab: false, documentRelative: true, at: here))
+                    result["@id"] = .string(try absolute(try expandIRI(id, active, vocab: false, documentRelative: true, at: here), id, at: here))
                 case "@type":
                     var types: [JSONValue] = []
                     for item in (value.arrayValue ?? [value]) {
@@ -156,13 +161,22 @@ extension JSONLDProcessor {
         return .object(result)
     }
 
+    /// Stricter than JSON-LD, as for types: an identifier that stays a relative IRI would be left out of
+    /// the RDF, and so out of what a proof signs, while the JSON still shows it; refuse it.
+    func absolute(_ iri: String, _ written: String, at path: String) throws(JSONLDError) -> String {
+        guard JSONLDProcessor.term(forID: iri) != nil else {
+            throw JSONLDError(path: path, message: "\(written) is neither an absolute IRI nor a term the context defines")
+        }
+        return iri
+    }
+
     /// Value expansion (5.3.2).
     func expandValue(_ value: JSONValue, active: Context, property: String, at path: String) throws(JSONLDError) -> JSONValue {
         let term = active.terms[property]
         if case .string(let text) = value {
             switch term?.type {
-            case "@id"?: return .object(["@id": .string(try expandIRI(text, active, vocab: false, documentRelative: true, at: path))])
-            case "@vocab"?: return .object(["@id": .string(try expandIRI(text, active, vocab: true, documentRelative: true, at: path))])
+            case "@id"?: return .object(["@id": .string(try absolute(try expandIRI(text, active, vocab: false, documentRelative: true, at: path), text, at: path))])
+            case "@vocab"?: return .object(["@id": .string(try absolute(try expandIRI(text, active, vocab: true, documentRelative: true, at: path), text, at: path))])
             default: break
             }
         }
@@ -175,10 +189,4 @@ extension JSONLDProcessor {
         }
         return .object(["@value": value])
     }
-}
-
-extension JSONValue {
-    var arrayValue: [JSONValue]? { if case .array(let list) = self { list } else { nil } }
-    var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
-    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
 }

@@ -57,12 +57,7 @@ extension BadgeService {
         by actor: String, progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) -> Void = { _, _, _ in }
     ) throws -> BulkIssue {
         if let badge { guard compiled.badge(badge) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": badge]) } }
-        let signer: Signer? =
-            switch format {
-            case .ob3JWT: try keys.signer(kid: kid, algorithm: algorithm)
-            case .ob2Signed: try keys.signer(kid: kid, algorithm: .rs256)
-            case .ob2Hosted: nil
-            }
+        let signer = try keys.signer(for: format, kid: kid, algorithm: algorithm)
         let all = try ids ?? stored { () throws(StoreError) in try store.clientIDs() }
         if ids != nil {
             let known = Set(try stored { () throws(StoreError) in try store.clientIDs() })

@@ -12,6 +12,8 @@ public enum HostedCredential: Sendable, Equatable {
     /// An OB 3.0 VC-JWT (compact JWS), fetched by its unguessable id; revoked or not, the token is the same
     /// and its revocation is in the revocation list that it names.
     case token(Data)
+    /// An OB 3.0 credential with a Data Integrity proof (JSON), fetched by its unguessable id.
+    case signedDocument(Data)
 }
 
 extension BadgeService {
@@ -61,10 +63,12 @@ extension BadgeService {
             return .assertion(Data(credential.bytes))
         }
         if let uuid = layout.credentialUUID(fromPath: path) {
-            guard let credential = try stored({ () throws(StoreError) in try store.credential(id: "urn:uuid:" + uuid) }),
-                credential.format == .ob3JWT
-            else { return nil }
-            return .token(Data(credential.bytes))
+            guard let credential = try stored({ () throws(StoreError) in try store.credential(id: "urn:uuid:" + uuid) }) else { return nil }
+            switch credential.format {
+            case .ob3JWT: return .token(Data(credential.bytes))
+            case .ob3LDP: return .signedDocument(Data(credential.bytes))
+            case .ob2Signed, .ob2Hosted: return nil
+            }
         }
         return nil
     }

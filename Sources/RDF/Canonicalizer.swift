@@ -42,8 +42,20 @@ public struct RDFCanonicalizer: Sendable {
     /// The canonical N-Quads document: the canonical quads, one per line, sorted by code point, without
     /// duplicates.
     public func canonicalNQuads(_ quads: [Quad]) throws(CanonicalizationError) -> String {
-        let lines = Set(try canonicalize(quads).quads.map(NQuads.line))
-        return lines.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.joined()
+        String(decoding: try canonicalNQuadsBytes(quads), as: UTF8.self)
+    }
+
+    /// The canonical N-Quads document as UTF-8 bytes (what a proof hashes).
+    public func canonicalNQuadsBytes(_ quads: [Quad]) throws(CanonicalizationError) -> [UInt8] {
+        let lines = try canonicalize(quads).quads.map { quad in
+            var line: [UInt8] = []
+            NQuads.write(quad, into: &line)
+            return line
+        }.sorted { $0.lexicographicallyPrecedes($1) }
+        var document: [UInt8] = []
+        document.reserveCapacity(lines.reduce(0) { $0 + $1.count })
+        for (index, line) in lines.enumerated() where index == 0 || line != lines[index - 1] { document.append(contentsOf: line) }
+        return document
     }
 
     /// Issues identifiers with a prefix and a counter, remembering the order it issued them in.
@@ -123,10 +135,12 @@ public struct RDFCanonicalizer: Sendable {
         static func codePointOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
         /// The hash of a text in lower-case hex.
-        func hash(_ text: String) -> String {
+        func hash(_ text: String) -> String { hash(bytes: Array(text.utf8)) }
+
+        func hash(bytes: [UInt8]) -> String {
             switch hashAlgorithm {
-            case .sha256: Self.hex(SHA256.hash(data: Array(text.utf8)))
-            case .sha384: Self.hex(SHA384.hash(data: Array(text.utf8)))
+            case .sha256: Self.hex(SHA256.hash(data: bytes))
+            case .sha384: Self.hex(SHA384.hash(data: bytes))
             }
         }
 
@@ -140,9 +154,13 @@ public struct RDFCanonicalizer: Sendable {
                 return .blank(other == label ? "a" : "z")
             }
             let lines = (quadsOf[label] ?? []).map { quad in
-                NQuads.line(Quad(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask)))
-            }
-            let hash = hash(lines.sorted(by: Self.codePointOrder).joined())
+                var line: [UInt8] = []
+                NQuads.write(Quad(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask)), into: &line)
+                return line
+            }.sorted { $0.lexicographicallyPrecedes($1) }
+            var joined: [UInt8] = []
+            for line in lines { joined.append(contentsOf: line) }
+            let hash = hash(bytes: joined)
             firstDegree[label] = hash
             return hash
         }

@@ -42,50 +42,62 @@ public enum NQuads {
 
     /// One quad as a canonical N-Quads line, with its final newline.
     public static func line(_ quad: Quad) -> String {
-        var text = ""
-        write(quad.subject, into: &text)
-        text += " "
-        write(quad.predicate, into: &text)
-        text += " "
-        write(quad.object, into: &text)
+        var bytes: [UInt8] = []
+        write(quad, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// One quad as a canonical N-Quads line (UTF-8), with its final newline, appended to `bytes`.
+    public static func write(_ quad: Quad, into bytes: inout [UInt8]) {
+        write(quad.subject, into: &bytes)
+        bytes.append(0x20)
+        write(quad.predicate, into: &bytes)
+        bytes.append(0x20)
+        write(quad.object, into: &bytes)
         if let graph = quad.graph {
-            text += " "
-            write(graph, into: &text)
+            bytes.append(0x20)
+            write(graph, into: &bytes)
         }
-        text += " .\n"
-        return text
+        bytes.append(contentsOf: [0x20, UInt8(ascii: "."), 0x0A])
     }
 
     /// A term in canonical form: IRIs as they are; literals with `\b \t \n \f \r \" \\` and the other
     /// control characters (U+0000–U+001F, U+007F) as `\uXXXX` with upper-case digits.
-    public static func write(_ term: RDFTerm, into text: inout String) {
+    public static func write(_ term: RDFTerm, into bytes: inout [UInt8]) {
         switch term {
         case .iri(let iri):
-            text += "<" + iri + ">"
+            bytes.append(UInt8(ascii: "<"))
+            bytes.append(contentsOf: iri.utf8)
+            bytes.append(UInt8(ascii: ">"))
         case .blank(let label):
-            text += "_:" + label
+            bytes.append(contentsOf: [UInt8(ascii: "_"), UInt8(ascii: ":")])
+            bytes.append(contentsOf: label.utf8)
         case .literal(let value, let datatype, let language):
-            text += "\""
-            for scalar in value.unicodeScalars {
-                switch scalar.value {
-                case 0x08: text += "\\b"
-                case 0x09: text += "\\t"
-                case 0x0A: text += "\\n"
-                case 0x0C: text += "\\f"
-                case 0x0D: text += "\\r"
-                case 0x22: text += "\\\""
-                case 0x5C: text += "\\\\"
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                switch byte {
+                case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
                 case 0x00...0x1F, 0x7F:
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: text.unicodeScalars.append(scalar)
+                    // A control character: \u00XX with upper-case hex digits.
+                    let digits = Array("0123456789ABCDEF".utf8)
+                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+                default: bytes.append(byte)
                 }
             }
-            text += "\""
+            bytes.append(UInt8(ascii: "\""))
             if let language {
-                text += "@" + language
+                bytes.append(UInt8(ascii: "@"))
+                bytes.append(contentsOf: language.utf8)
             } else if datatype != RDFTerm.xsdString {
-                text += "^^<" + datatype + ">"
+                bytes.append(contentsOf: [UInt8(ascii: "^"), UInt8(ascii: "^"), UInt8(ascii: "<")])
+                bytes.append(contentsOf: datatype.utf8)
+                bytes.append(UInt8(ascii: ">"))
             }
         }
     }

@@ -511,7 +511,7 @@ struct MerkistoAPI: APIProtocol {
         let url: String? =
             switch credential.format {
             case .ob2Hosted: credential.id
-            case .ob3JWT: credential.id.hasPrefix("urn:uuid:") ? layout.credential(String(credential.id.dropFirst("urn:uuid:".count))) : nil
+            case .ob3JWT, .ob3LDP: credential.id.hasPrefix("urn:uuid:") ? layout.credential(String(credential.id.dropFirst("urn:uuid:".count))) : nil
             case .ob2Signed: nil
             }
         return .init(

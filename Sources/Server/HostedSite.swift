@@ -141,6 +141,10 @@ final class StoredDocuments: @unchecked Sendable {
             var entry = HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store")
             entry.contentType = "text/plain; charset=utf-8"
             return (.ok, entry)
+        case .signedDocument(let bytes):
+            var entry = HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store")
+            entry.contentType = "application/json"
+            return (.ok, entry)
         case nil:
             return nil
         }

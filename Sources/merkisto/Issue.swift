@@ -37,7 +37,7 @@ extension Merkisto {
         @Option(name: .customLong("recipient-id"), help: "A pseudonymous subject id (a URI such as urn:uuid:… or a DID).")
         var recipientID: String?
 
-        @Option(help: "ob3-jwt (default), ob2-signed or ob2-hosted.")
+        @Option(help: "ob3-jwt (default), ob3-ldp (Data Integrity proof, eddsa-rdfc-2022, an Ed25519 key), ob2-signed or ob2-hosted.")
         var format: CredentialFormatArgument = .ob3JWT
 
         @Option(help: "The key id to sign with; default: the newest active key of the algorithm.")
@@ -139,12 +139,14 @@ extension Merkisto.Issue {
 
 enum CredentialFormatArgument: String, ExpressibleByArgument, CaseIterable {
     case ob3JWT = "ob3-jwt"
+    case ob3LDP = "ob3-ldp"
     case ob2Signed = "ob2-signed"
     case ob2Hosted = "ob2-hosted"
 
     var format: CredentialFormat {
         switch self {
         case .ob3JWT: .ob3JWT
+        case .ob3LDP: .ob3LDP
         case .ob2Signed: .ob2Signed
         case .ob2Hosted: .ob2Hosted
         }

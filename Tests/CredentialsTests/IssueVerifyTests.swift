@@ -44,6 +44,73 @@ struct IssueVerifyTests {
         }
     }
 
+    @Test("OB 3.0 with a Data Integrity proof: did:web issuer, verified against the published keys; any change fails")
+    func ob3DataIntegrity() throws {
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        let document = try world.issue(.ob3LDP)
+        guard case .object(let credential) = try JSONDecoder().decode(JSONValue.self, from: Data(document.bytes)) else {
+            Issue.record("not a JSON object")
+            return
+        }
+        let did = "did:web:badges.example.org:issuers:esimerkkialue"
+        #expect(credential["issuer"]?["id"] == .string(did))
+        #expect(credential["credentialSchema"] == nil)
+        guard case .array(let proofs)? = credential["proof"], case .object(let proof)? = proofs.first else {
+            Issue.record("no proof array")
+            return
+        }
+        #expect(proof["verificationMethod"] == .string(did + "#eddsa-test"))
+        #expect(proof["cryptosuite"] == "eddsa-rdfc-2022")
+        let verifier = try world.verifier()
+        let report = verifier.verify(document.bytes, recipientEmail: "asiakas@example.org", now: Setup.now)
+        #expect(report.isValid, "\(report.failures)")
+        #expect(report.kind == "OB 3.0 Data Integrity")
+        #expect(verifier.verify(document.bytes, recipientEmail: "toinen@example.org", now: Setup.now).failures == [.recipientMismatch])
+
+        // The DID document publish wrote names the key as a Multikey.
+        let didDocument = try JSONDecoder().decode(
+            JSONValue.self, from: try Data(contentsOf: URL(fileURLWithPath: world.directory + "/published/issuers/esimerkkialue/did.json")))
+        #expect(didDocument["id"] == .string(did))
+        #expect(didDocument["assertionMethod"] == [.string(did + "#eddsa-test")])
+
+        // Every change of a signed statement breaks the signature.
+        var renamed = credential
+        renamed["name"] = .string((credential["name"]?.stringValue ?? "") + "!")
+        #expect(verifier.verify(JSONValue.object(renamed).jsonBytes(), now: Setup.now).failures == [.badSignature])
+        var otherIssuer = credential
+        otherIssuer["issuer"] = .object(["id": "did:web:elsewhere.example", "type": ["Profile"], "name": "X"])
+        #expect(verifier.verify(JSONValue.object(otherIssuer).jsonBytes(), now: Setup.now).failures.first.map {
+            if case .claimsMismatch = $0 { true } else { false }
+        } == true)
+    }
+
+    /// Credentials with a Data Integrity proof are made from a template of RDF statements; the full JSON-LD
+    /// processing of each credential as issued (in the verifier) must sign exactly the same statements.
+    @Test("credentials made from the Data Integrity template verify by full JSON-LD processing: every badge, language and recipient kind")
+    func dataIntegrityTemplateMatchesFullProcessing() throws {
+        let workload = try CredentialWorkload(compiled: Setup.compiled, clients: 60)
+        let verifier = try workload.verifier()
+        for index in 0..<min(workload.count, 150) {
+            let document = try workload.issueDataIntegrity(index)
+            let report = verifier.verify(document.bytes, now: workload.time)
+            #expect(report.isValid, "credential \(index) (\(document.badge)): \(report.failures)")
+        }
+        let world = try World()
+        defer { try? FileManager.default.removeItem(atPath: world.directory) }
+        let verifierOfWorld = try world.verifier()
+        for language in Language.allCases {
+            let issuer = try CredentialIssuer(compiled: Setup.compiled, keys: world.keys, baseURL: "https://badges.example.org/", language: language)
+            for recipient in [Recipient.email("asiakas@example.org"), .subjectID("did:example:123"), .anonymous] {
+                for badge in Setup.compiled.definitions.badges.map(\.id) {
+                    guard let document = try? issuer.issue(Setup.client, badge: badge, format: .ob3LDP, recipient: recipient, now: Setup.now) else { continue }
+                    let report = verifierOfWorld.verify(document.bytes, now: Setup.now)
+                    #expect(report.isValid, "\(badge) \(language) \(recipient): \(report.failures)")
+                }
+            }
+        }
+    }
+
     @Test("OB 3.0 VC-JWTs verify with every algorithm", arguments: SigningAlgorithm.allCases)
     func ob3(algorithm: SigningAlgorithm) throws {
         let world = try World()

@@ -7,6 +7,8 @@ import Foundation
 public enum CredentialFormat: String, Sendable, Hashable, CaseIterable, Codable {
     /// OB 3.0 OpenBadgeCredential secured as a VC-JWT.
     case ob3JWT = "ob3-jwt"
+    /// OB 3.0 OpenBadgeCredential with an embedded Data Integrity proof (`eddsa-rdfc-2022`, Ed25519).
+    case ob3LDP = "ob3-ldp"
     /// OB 2.0 assertion signed as a compact JWS (RS256).
     case ob2Signed = "ob2-signed"
     /// OB 2.0 hosted assertion (JSON served at its id).
@@ -18,7 +20,7 @@ public struct IssuedDocument: Sendable {
     public var id: String
     public var format: CredentialFormat
     public var badge: String
-    /// The exact bytes issued: a compact JWS, or JSON for a hosted assertion.
+    /// The exact bytes issued: a compact JWS, or JSON (a credential with a Data Integrity proof, a hosted assertion).
     public var bytes: [UInt8]
     public var keyID: String?
     public var issuedAt: Timestamp
@@ -47,6 +49,17 @@ extension KeyStore {
     public func signer(kid: String?, algorithm: SigningAlgorithm?) throws -> Signer {
         let key = try signingKey(kid: kid, algorithm: algorithm)
         return Signer(key: key, material: try material(for: key))
+    }
+
+    /// The key a format is signed with: for `ob3-jwt` the named key or the newest of `algorithm` (ES256 by
+    /// default), for `ob3-ldp` an Ed25519 key, for `ob2-signed` an RS256 key; none for `ob2-hosted`.
+    public func signer(for format: CredentialFormat, kid: String?, algorithm: SigningAlgorithm?) throws -> Signer? {
+        switch format {
+        case .ob3JWT: try signer(kid: kid, algorithm: algorithm)
+        case .ob3LDP: try signer(kid: kid, algorithm: .edDSA)
+        case .ob2Signed: try signer(kid: kid, algorithm: .rs256)
+        case .ob2Hosted: nil
+        }
     }
 }
 
@@ -82,18 +95,13 @@ public struct CredentialIssuer: Sendable {
         guard result.badges.first(where: { $0.id == badgeID })?.earned == true else {
             throw NotEarned(badge: badgeID, result: result)
         }
-        let signer: Signer? =
-            switch format {
-            case .ob3JWT: try keys.signer(kid: kid, algorithm: algorithm)
-            case .ob2Signed: try keys.signer(kid: kid, algorithm: .rs256)
-            case .ob2Hosted: nil
-            }
+        let signer = try keys.signer(for: format, kid: kid, algorithm: algorithm)
         return try issue(earned: result, badge: badgeID, format: format, recipient: recipient, signer: signer, now: now)
     }
 
     /// Builds and signs a credential from an evaluation in which the badge is earned (checked by the caller).
     ///
-    /// - Parameter signer: the key for `ob3-jwt` and `ob2-signed` (RS256); ignored for `ob2-hosted`.
+    /// - Parameter signer: the key for `ob3-jwt`, `ob3-ldp` (Ed25519) and `ob2-signed` (RS256); ignored for `ob2-hosted`.
     public func issue(
         earned result: EvaluationResult, badge badgeID: String, format: CredentialFormat, recipient: Recipient, signer: Signer?,
         now: Timestamp
@@ -103,7 +111,7 @@ public struct CredentialIssuer: Sendable {
         // id is ordered by time (version 7); OB 2.0 ids stay version 4, the only kinds (1-5) the 1EdTech OB 2.0
         // validator reads as a UUID. The subject id is wholly random (it tells nothing, not even when).
         let random = randomBytes(40)
-        let uuid = format == .ob3JWT ? Recipient.timeOrderedUUID(random: random[0..<8]) : Recipient.uuid(from: random[0..<16])
+        let uuid = format == .ob3JWT || format == .ob3LDP ? Recipient.timeOrderedUUID(random: random[0..<8]) : Recipient.uuid(from: random[0..<16])
 
         switch format {
         case .ob3JWT:
@@ -114,20 +122,7 @@ public struct CredentialIssuer: Sendable {
                 ob3Template(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), hashedEmail: hashedEmail)
             }
             let validUntil = template.validityMonths.map { issuedAt.addingMonths($0) }
-            var subjectID = "urn:uuid:" + Recipient.uuid(from: random[16..<32])
-            var recipientValue = subjectID
-            var email: (hash: String, salt: String)?
-            switch recipient {
-            case .email(let address):
-                let salt = Recipient.salt(from: random[32..<40])
-                email = (Recipient.identityHash(Recipient.normalize(email: address), salt: salt), salt)
-                recipientValue = email!.hash
-            case .subjectID(let value):
-                subjectID = value
-                recipientValue = value
-            case .anonymous:
-                break
-            }
+            let (subjectID, recipientValue, email) = ob3Subject(recipient, random: random)
             let encodedHeader = cache.header(kid: signer.key.kid) {
                 var encoded: [UInt8] = []
                 Base64URL.append(JWS.header(algorithm: signer.key.algorithm, kid: layout.jwk(signer.key.kid), type: "JWT"), to: &encoded)
@@ -166,6 +161,56 @@ public struct CredentialIssuer: Sendable {
             }
             return IssuedDocument(
                 id: id, format: format, badge: badgeID, bytes: token, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
+                recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil)
+
+        case .ob3LDP:
+            guard let signer, case .edDSA(let key) = signer.material.backing else {
+                throw CredentialError(
+                    code: .wrongAlgorithm,
+                    message: "ob3-ldp credentials are signed with an Ed25519 key; make one with `merkisto keys generate --alg EdDSA`")
+            }
+            let id = "urn:uuid:" + uuid
+            let hashedEmail = if case .email = recipient { true } else { false }
+            let template = try cache.signedTemplate(badge: badgeID, hashedEmail: hashedEmail) {
+                try ldpTemplate(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), hashedEmail: hashedEmail)
+            }
+            let validUntil = template.validityMonths.map { issuedAt.addingMonths($0) }
+            let (subjectID, recipientValue, email) = ob3Subject(recipient, random: random)
+            var values = [String](repeating: "", count: OB3Slot.firstLevel + template.levels.count)
+            values[OB3Slot.id] = id
+            values[OB3Slot.subject] = subjectID
+            values[OB3Slot.validFrom] = issuedAt.utcDescription
+            if let validUntil { values[OB3Slot.validUntil] = validUntil.utcDescription }
+            if let email {
+                values[OB3Slot.identityHash] = email.hash
+                values[OB3Slot.salt] = email.salt
+            }
+            let (narrative, achieved) = template.narrative.text(result)
+            values[OB3Slot.evidence] = narrative
+            for (index, levels) in template.levels.enumerated() {
+                values[OB3Slot.firstLevel + index] = levels[min(max(achieved[index], 0), levels.count - 1)]
+            }
+            let method = layout.verificationMethod(signer.key.kid)
+            let options = try cache.proofOptions(method: method) {
+                var configuration = DataIntegrity.configuration(verificationMethod: method, created: SignedDocumentTemplate.marker(0))
+                configuration["@context"] = OpenBadgeCredentialBuilder.contexts
+                return try SignedDocumentTemplate(configuration, proofSlot: 1)
+            }
+            let created = issuedAt.utcDescription
+            let proofValue: String
+            do {
+                let data =
+                    try DataIntegrity.canonicalHash(options.quads([created]), what: "proof configuration")
+                    + DataIntegrity.canonicalHash(template.document.quads(values), what: "credential")
+                proofValue = try DataIntegrity.signature(data, key: key)
+            } catch {
+                throw CredentialError.invalidInput("cannot sign the credential: \(error.message)")
+            }
+            var proof = DataIntegrity.configuration(verificationMethod: method, created: created)
+            proof["proofValue"] = .string(proofValue)
+            let bytes = template.document.json(values, proof: JSONValue.array([.object(proof)]).jsonBytes())
+            return IssuedDocument(
+                id: id, format: format, badge: badgeID, bytes: bytes, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
                 recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil)
 
         case .ob2Signed, .ob2Hosted:
@@ -211,12 +256,60 @@ public struct CredentialIssuer: Sendable {
         }
     }
 
+    /// An OB 3.0 credential's subject id, the recipient as the ledger records it, and the e-mail identity
+    /// (hash and salt), from the credential's random bytes.
+    private func ob3Subject(_ recipient: Recipient, random: [UInt8]) -> (subjectID: String, recipient: String, email: (hash: String, salt: String)?) {
+        switch recipient {
+        case .email(let address):
+            let subjectID = "urn:uuid:" + Recipient.uuid(from: random[16..<32])
+            let salt = Recipient.salt(from: random[32..<40])
+            let hash = Recipient.identityHash(Recipient.normalize(email: address), salt: salt)
+            return (subjectID, hash, (hash, salt))
+        case .subjectID(let value):
+            return (value, value, nil)
+        case .anonymous:
+            let subjectID = "urn:uuid:" + Recipient.uuid(from: random[16..<32])
+            return (subjectID, subjectID, nil)
+        }
+    }
+
     private func badge(_ id: String) throws -> Badge {
         guard let badge = compiled.definitions.badge(id) else {
             throw CredentialError.invalidInput(
                 "there is no badge \"\(id)\"; known badges: \(compiled.definitions.badges.map(\.id).sorted().joined(separator: ", "))")
         }
         return badge
+    }
+
+    /// The OB 3.0 credential without VC-JWT claims, with markers in every per-credential place, for a
+    /// Data Integrity proof; its issuer is the did:web the proof's verification method belongs to.
+    private func ldpTemplate(_ facts: BadgeFacts, hashedEmail: Bool) throws -> LDPTemplate {
+        func marker(_ slot: Int) -> String { SignedDocumentTemplate.marker(slot) }
+        let builder = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language, securing: .dataIntegrity)
+        let identifier: JSONValue? =
+            hashedEmail
+            ? .object([
+                "type": "IdentityObject", "identityHash": .string(marker(OB3Slot.identityHash)), "identityType": "emailAddress",
+                "hashed": true, "salt": .string(marker(OB3Slot.salt)),
+            ]) : nil
+        guard
+            case .object(let document) = builder.credential(
+                id: marker(OB3Slot.id), subjectID: marker(OB3Slot.subject), identifier: identifier, facts: facts,
+                validFrom: marker(OB3Slot.validFrom), validUntil: facts.badge.validityMonths != nil ? marker(OB3Slot.validUntil) : nil,
+                achievedLevels: facts.competences.indices.map { marker(OB3Slot.firstLevel + $0) },
+                evidenceNarrative: marker(OB3Slot.evidence), imageExtension: URL(fileURLWithPath: facts.badge.imagePath).pathExtension.lowercased(),
+                securing: .dataIntegrity)
+        else { preconditionFailure("the credential builder returns an object") }
+        let achievementID = layout.achievement(facts.badge.id)
+        let topLevel = facts.framework.levels.map(\.value).max() ?? 0
+        do {
+            return LDPTemplate(
+                document: try SignedDocumentTemplate(document, proofSlot: OB3Slot.firstLevel + facts.competences.count),
+                levels: facts.competences.map { competence in (0...max(topLevel, 0)).map { builder.levelID(achievementID, competence.code, $0) } },
+                narrative: facts.narrative, validityMonths: facts.badge.validityMonths)
+        } catch {
+            throw CredentialError.invalidInput("the credential of badge \(facts.badge.id) is not JSON-LD the bundled contexts define: \(error)")
+        }
     }
 
     /// Slots of the OB 3.0 payload template; achieved levels follow from `firstLevel`, one per aligned competence.
@@ -260,6 +353,15 @@ public struct CredentialIssuer: Sendable {
     }
 }
 
+/// An OB 3.0 credential to be secured with a Data Integrity proof: the document template, per aligned
+/// competence each level id (index = level), and the compiled evidence narrative.
+private struct LDPTemplate: Sendable {
+    var document: SignedDocumentTemplate
+    var levels: [[String]]
+    var narrative: EvidenceNarrative
+    var validityMonths: Int?
+}
+
 /// An OB 3.0 payload template, per aligned competence the JSON of each level id (index = level), and the
 /// compiled evidence narrative.
 private struct OB3Template: Sendable {
@@ -282,6 +384,8 @@ private final class IssuerCache: @unchecked Sendable {
     private var templates: [TemplateKey: OB3Template] = [:]
     private var headers: [String: [UInt8]] = [:]
     private var prefixes: [PrefixKey: HashedPrefix] = [:]
+    private var signedTemplates: [TemplateKey: LDPTemplate] = [:]
+    private var proofOptions: [String: SignedDocumentTemplate] = [:]
 
     private struct PrefixKey: Hashable {
         var template: TemplateKey
@@ -291,6 +395,15 @@ private final class IssuerCache: @unchecked Sendable {
     /// The hash state after a token's constant start (header and the template's first fixed run).
     func prefix(_ template: TemplateKey, kid: String, build: () -> HashedPrefix) -> HashedPrefix {
         memo(\.prefixes, PrefixKey(template: template, kid: kid), build)
+    }
+
+    func signedTemplate(badge: String, hashedEmail: Bool, build: () throws -> LDPTemplate) rethrows -> LDPTemplate {
+        try memo(\.signedTemplates, TemplateKey(badge: badge, hashedEmail: hashedEmail), build)
+    }
+
+    /// The proof configuration of a verification method, with a slot for `created`.
+    func proofOptions(method: String, build: () throws -> SignedDocumentTemplate) rethrows -> SignedDocumentTemplate {
+        try memo(\.proofOptions, method, build)
     }
 
     func header(kid: String, build: () -> [UInt8]) -> [UInt8] {

@@ -17,6 +17,14 @@ public struct StoredKey: Sendable, Equatable {
     /// The public key as SubjectPublicKeyInfo PEM.
     public var publicPEM: String
 
+    /// The 32 bytes of an Ed25519 public key (from its JWK); nil for other algorithms.
+    public var ed25519PublicKey: [UInt8]? {
+        guard algorithm == .edDSA, case .object(let jwk) = publicJWK, case .string(let x)? = jwk["x"],
+            let raw = Base64URL.decode(x), raw.count == 32
+        else { return nil }
+        return raw
+    }
+
     public var isActive: Bool { retired == nil }
 }
 

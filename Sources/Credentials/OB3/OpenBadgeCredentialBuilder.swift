@@ -11,14 +11,31 @@ struct OpenBadgeCredentialBuilder: Sendable {
     ]
     static let schemaURL = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 
+    /// How a credential is secured: the fields a VC-JWT carries that JSON-LD does not define
+    /// (`credentialSchema` of type 1EdTechJsonSchemaValidator2019, the 1EdTech revocation list) are left
+    /// out of a credential with a Data Integrity proof, whose every statement must be signed.
+    enum Securing: Sendable {
+        case jwt
+        case dataIntegrity
+    }
+
     let layout: PublishLayout
     let issuer: Issuer
     let language: Language
+    /// The issuer's id: the profile's URL (VC-JWT, published profile), or its did:web (Data Integrity).
+    var profileID: String
+
+    init(layout: PublishLayout, issuer: Issuer, language: Language, securing: Securing = .jwt) {
+        self.layout = layout
+        self.issuer = issuer
+        self.language = language
+        profileID = securing == .jwt ? layout.issuerProfile : layout.did
+    }
 
     /// The issuer Profile, embedded in every credential and published at ``PublishLayout/issuerProfile``.
     func profile() -> JSONValue {
         var fields: [String: JSONValue] = [
-            "id": .string(layout.issuerProfile),
+            "id": .string(profileID),
             "type": ["Profile"],
             "name": .string(issuer.name.text(in: language)),
             "url": .string(issuer.url),
@@ -65,13 +82,15 @@ struct OpenBadgeCredentialBuilder: Sendable {
         "\(achievement)#competence-\(code)-level-\(level)"
     }
 
+    /// The rubric of one competence. It names the competence but has no `alignment` of its own: the
+    /// achievement's alignment to the same competence says it once, and two identical alignment objects
+    /// would be blank nodes RDF canonicalization cannot tell apart but at great cost.
     private func resultDescription(_ competence: BadgeFacts.CompetenceFact, facts: BadgeFacts, achievement: String) -> JSONValue {
         var fields: [String: JSONValue] = [
             "id": .string("\(achievement)#competence-\(competence.code)"),
             "type": ["ResultDescription"],
             "name": .string(Localizer.shared.text("credential.result.name", language, ["competence": "\(competence.code) \(competence.title)"])),
             "resultType": "RubricCriterionLevel",
-            "alignment": [alignment(competence, facts: facts)],
             "rubricCriterionLevel": .array(
                 facts.framework.levels.sorted { $0.value < $1.value }.map { level in
                     // Level names only: the framework's level descriptions would make a credential for a
@@ -94,7 +113,7 @@ struct OpenBadgeCredentialBuilder: Sendable {
     /// ``PayloadTemplate`` markers can stand in for them; `achievedLevels` follows `facts.competences`.
     func credential(
         id: String, subjectID: String, identifier: JSONValue?, facts: BadgeFacts, validFrom: String, validUntil: String?,
-        achievedLevels: [String], evidenceNarrative: String, imageExtension: String
+        achievedLevels: [String], evidenceNarrative: String, imageExtension: String, securing: Securing = .jwt
     ) -> JSONValue {
         let achievementID = layout.achievement(facts.badge.id)
         var subject: [String: JSONValue] = [
@@ -122,9 +141,11 @@ struct OpenBadgeCredentialBuilder: Sendable {
             "validFrom": .string(validFrom),
             "credentialSubject": .object(subject),
             "evidence": [.object(["type": ["Evidence"], "name": .string(facts.evidenceName), "narrative": .string(evidenceNarrative)])],
-            "credentialSchema": [.object(["id": .string(Self.schemaURL), "type": "1EdTechJsonSchemaValidator2019"])],
-            "credentialStatus": .object(["id": .string(layout.revocationList), "type": "1EdTechRevocationList"]),
         ]
+        if securing == .jwt {
+            fields["credentialSchema"] = [.object(["id": .string(Self.schemaURL), "type": "1EdTechJsonSchemaValidator2019"])]
+            fields["credentialStatus"] = .object(["id": .string(layout.revocationList), "type": "1EdTechRevocationList"])
+        }
         if let validUntil { fields["validUntil"] = .string(validUntil) }
         return .object(fields)
     }

@@ -113,7 +113,27 @@ public struct CredentialPublisher: Sendable {
         }
         try write(layout.jwksPath, .object(["keys": .array(jwks)]))
         try write(layout.wellKnownJWKSPath, .object(["keys": .array(jwks)]))
+        if let did = didDocument(allKeys) { try write(layout.didDocumentPath, did) }
         return written
+    }
+
+    /// The issuer's did:web document: every Ed25519 key, retired ones too (so that old credentials stay
+    /// verifiable), as a Multikey verification method for assertions; nil when there is no Ed25519 key.
+    func didDocument(_ keys: [StoredKey]) -> JSONValue? {
+        let methods: [JSONValue] = keys.compactMap { key in
+            guard let raw = key.ed25519PublicKey else { return nil }
+            return .object([
+                "id": .string(layout.verificationMethod(key.kid)), "type": "Multikey", "controller": .string(layout.did),
+                "publicKeyMultibase": .string(Multibase.ed25519PublicKey(raw)),
+            ])
+        }
+        guard !methods.isEmpty else { return nil }
+        return .object([
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": .string(layout.did),
+            "verificationMethod": .array(methods),
+            "assertionMethod": .array(keys.filter { $0.ed25519PublicKey != nil }.map { .string(layout.verificationMethod($0.kid)) }),
+        ])
     }
 
     /// The 1EdTech revocation list (OB 3.0) and the OB 2.0 RevocationList.

@@ -1,4 +1,5 @@
 import Basics
+import Foundation
 
 /// Where every public document lives under the issuer's base URL; `merkisto publish` writes the same paths.
 public struct PublishLayout: Sendable {
@@ -36,6 +37,20 @@ public struct PublishLayout: Sendable {
     /// Where a server answers with an OB 3.0 credential (`urn:uuid:UUID`) by its unguessable id.
     public func credential(_ uuid: String) -> String { base + credentialPath(uuid) }
     public func credentialPath(_ uuid: String) -> String { "credentials/\(uuid)" }
+
+    /// The issuer's `did:web` identifier (W3C did:web method): the base URL's host (a port written `%3A`)
+    /// and path, then `issuers:<id>`; it resolves to ``didDocumentPath`` under the base URL.
+    public var did: String {
+        var rest = Substring(base)
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            part.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: ":", with: "%3A")
+        }
+        return (["did:web"] + parts + ["issuers", issuerID]).joined(separator: ":")
+    }
+    public var didDocumentPath: String { "issuers/\(issuerID)/did.json" }
+    /// The Data Integrity verification method of a key: the DID and the key id as its fragment.
+    public func verificationMethod(_ kid: String) -> String { did + "#" + kid }
 
     /// The UUID in a credential path (`credentials/UUID`), if the path is one.
     public func credentialUUID(fromPath path: String) -> String? {

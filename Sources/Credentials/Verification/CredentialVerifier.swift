@@ -118,7 +118,11 @@ public struct CredentialVerifier: Sendable {
         while end > start, isSpace(bytes[end - 1]) { end -= 1 }
         let trimmed = start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end])
         if trimmed.first == UInt8(ascii: "{") {
-            return verifyHosted(trimmed, recipientEmail: recipientEmail, now: now)
+            guard case .object(let document)? = try? JSONBytes.parse(trimmed) else {
+                return VerificationReport(kind: "JSON", failures: [.malformed("not a JSON object")])
+            }
+            if document["proof"] != nil { return verifyDataIntegrity(document, recipientEmail: recipientEmail, now: now) }
+            return verifyHosted(document, recipientEmail: recipientEmail, now: now)
         }
         return verifyJWS(trimmed, recipientEmail: recipientEmail, now: now)
     }
@@ -183,12 +187,15 @@ public struct CredentialVerifier: Sendable {
         if isOB2 {
             checkOB2(payload, recipientEmail: recipientEmail, now: now, into: &report)
         } else {
-            checkOB3(payload, recipientEmail: recipientEmail, now: now, into: &report)
+            checkOB3(payload, jwtClaims: true, recipientEmail: recipientEmail, now: now, into: &report)
         }
         return report
     }
 
-    private func checkOB3(_ payload: [String: JSONValue], recipientEmail: String?, now: Timestamp, into report: inout VerificationReport) {
+    /// The OB 3.0 checks; `jwtClaims`: the VC-JWT claims (iss, jti, sub, nbf, exp) must repeat the credential's.
+    private func checkOB3(
+        _ payload: [String: JSONValue], jwtClaims: Bool, recipientEmail: String?, now: Timestamp, into report: inout VerificationReport
+    ) {
         guard case .array(let contexts)? = payload["@context"], contexts.first == .string("https://www.w3.org/ns/credentials/v2"),
             case .array(let types)? = payload["type"], types.contains(.string("OpenBadgeCredential")) || types.contains(.string("AchievementCredential")),
             case .string(let id)? = payload["id"], case .object(let issuer)? = payload["issuer"], case .string(let issuerID)? = issuer["id"],
@@ -200,13 +207,15 @@ public struct CredentialVerifier: Sendable {
         }
         report.issuer = issuerID
         if case .string(let name)? = achievement["name"] { report.badgeName = name }
-        if payload["iss"] != .string(issuerID) { report.failures.append(.claimsMismatch("iss is not the issuer id")) }
-        if payload["jti"] != .string(id) { report.failures.append(.claimsMismatch("jti is not the credential id")) }
-        if let subjectID = subject["id"], payload["sub"] != subjectID { report.failures.append(.claimsMismatch("sub is not the subject id")) }
-        if payload["nbf"] != .int(Int(validFrom.seconds)) { report.failures.append(.claimsMismatch("nbf is not validFrom")) }
+        if jwtClaims {
+            if payload["iss"] != .string(issuerID) { report.failures.append(.claimsMismatch("iss is not the issuer id")) }
+            if payload["jti"] != .string(id) { report.failures.append(.claimsMismatch("jti is not the credential id")) }
+            if let subjectID = subject["id"], payload["sub"] != subjectID { report.failures.append(.claimsMismatch("sub is not the subject id")) }
+            if payload["nbf"] != .int(Int(validFrom.seconds)) { report.failures.append(.claimsMismatch("nbf is not validFrom")) }
+        }
         if now < validFrom { report.failures.append(.notYetValid(validFromText)) }
         if case .string(let untilText)? = payload["validUntil"], case .success(let until) = Timestamp.parse(untilText) {
-            if payload["exp"] != .int(Int(until.seconds)) { report.failures.append(.claimsMismatch("exp is not validUntil")) }
+            if jwtClaims, payload["exp"] != .int(Int(until.seconds)) { report.failures.append(.claimsMismatch("exp is not validUntil")) }
             if now >= until { report.failures.append(.expired(untilText)) }
         }
         if let reason = revoked[id] { report.failures.append(.revoked(reason)) }
@@ -253,13 +262,56 @@ public struct CredentialVerifier: Sendable {
         }
     }
 
+    // MARK: Data Integrity
+
+    /// An OB 3.0 credential with an embedded `eddsa-rdfc-2022` proof: the proof's verification method must
+    /// be the issuer's own (`<issuer DID>#<kid>`) and name a published Ed25519 key.
+    private func verifyDataIntegrity(_ document: [String: JSONValue], recipientEmail: String?, now: Timestamp) -> VerificationReport {
+        var report = VerificationReport(kind: "OB 3.0 Data Integrity", failures: [])
+        report.algorithm = DataIntegrity.cryptosuite
+        if case .string(let id)? = document["id"] { report.id = id }
+        let proof: DataIntegrity.Proof
+        do { proof = try DataIntegrity.proof(of: document) } catch {
+            report.failures.append(.malformed(error.message))
+            return report
+        }
+        let method = proof.verificationMethod.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+        guard method.count == 2, !method[1].isEmpty else {
+            report.failures.append(.unknownKey("the proof's verification method \(proof.verificationMethod) names no key"))
+            return report
+        }
+        let kid = String(method[1])
+        report.keyID = kid
+        guard case .object(let issuer)? = document["issuer"], issuer["id"] == .string(String(method[0])) else {
+            report.failures.append(.claimsMismatch("the proof's verification method does not belong to the credential's issuer"))
+            return report
+        }
+        guard let (key, _) = keys[kid] else {
+            report.failures.append(.unknownKey(unusable[kid].map { "key \(kid) cannot be used: \($0)" } ?? "key \(kid) is not among the published keys"))
+            return report
+        }
+        guard case .edDSA(let publicKey) = key.backing else {
+            report.failures.append(.badSignature)
+            return report
+        }
+        do {
+            guard try DataIntegrity.isValid(proof, of: document, key: publicKey) else {
+                report.failures.append(.badSignature)
+                return report
+            }
+        } catch {
+            report.failures.append(.malformed(error.message))
+            return report
+        }
+        checkOB3(document, jwtClaims: false, recipientEmail: recipientEmail, now: now, into: &report)
+        return report
+    }
+
     // MARK: Hosted
 
-    private func verifyHosted(_ text: [UInt8], recipientEmail: String?, now: Timestamp) -> VerificationReport {
+    private func verifyHosted(_ assertion: [String: JSONValue], recipientEmail: String?, now: Timestamp) -> VerificationReport {
         var report = VerificationReport(kind: "OB 2.0 hosted", failures: [])
-        guard case .object(let assertion)? = try? JSONBytes.parse(text),
-            case .string(let id)? = assertion["id"]
-        else {
+        guard case .string(let id)? = assertion["id"] else {
             report.failures.append(.malformed("not a JSON object with an id"))
             return report
         }

@@ -77,6 +77,8 @@ extension WebPages {
             case .ob3JWT:
                 downloads.append(["href": base + "/credential.jwt", "label": text("badge.download.jwt", visitor)])
                 downloads.append(["href": base + "/credential.json", "label": text("badge.download.json", visitor)])
+            case .ob3LDP:
+                downloads.append(["href": base + "/credential.json", "label": text("badge.download.ldp", visitor)])
             case .ob2Signed, .ob2Hosted:
                 downloads.append(["href": base + "/assertion.json", "label": text("badge.download.ob2", visitor)])
             }
@@ -113,6 +115,9 @@ extension WebPages {
                 throw PageRefusal(status: .internalServerError, message: text("error.form", visitor))
             }
             bytes = payload
+            type = "application/json"
+        case ("credential.json", .ob3LDP):
+            bytes = credential.bytes
             type = "application/json"
         case ("assertion.json", .ob2Signed), ("assertion.json", .ob2Hosted):
             bytes = credential.bytes
