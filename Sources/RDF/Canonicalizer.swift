@@ -51,7 +51,7 @@ public struct RDFCanonicalizer: Sendable {
             var line: [UInt8] = []
             NQuads.write(quad, into: &line)
             return line
-        }.sorted { $0.lexicographicallyPrecedes($1) }
+        }.sorted(by: NQuads.precedes)
         var document: [UInt8] = []
         document.reserveCapacity(lines.reduce(0) { $0 + $1.count })
         for (index, line) in lines.enumerated() where index == 0 || line != lines[index - 1] { document.append(contentsOf: line) }
@@ -157,7 +157,7 @@ public struct RDFCanonicalizer: Sendable {
                 var line: [UInt8] = []
                 NQuads.write(Quad(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask)), into: &line)
                 return line
-            }.sorted { $0.lexicographicallyPrecedes($1) }
+            }.sorted(by: NQuads.precedes)
             var joined: [UInt8] = []
             for line in lines { joined.append(contentsOf: line) }
             let hash = hash(bytes: joined)

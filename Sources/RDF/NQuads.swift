@@ -1,3 +1,4 @@
+import Foundation
 /// An RDF term: an IRI, a blank node (by its label, without `_:`) or a literal.
 public enum RDFTerm: Hashable, Sendable {
     case iri(String)
@@ -39,6 +40,13 @@ public struct NQuadsError: Error, Sendable, Hashable, CustomStringConvertible {
 /// N-Quads (RDF 1.1) reading, and writing in the canonical form of RDF 1.2 N-Quads that RDFC-1.0 uses.
 public enum NQuads {
     // MARK: Writing
+
+    /// Code point order of UTF-8 lines (the order of canonical N-Quads): byte order, by memcmp.
+    public static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let common = min(a.count, b.count)
+        let order = a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common) } }
+        return order != 0 ? order < 0 : a.count < b.count
+    }
 
     /// One quad as a canonical N-Quads line, with its final newline.
     public static func line(_ quad: Quad) -> String {

@@ -90,7 +90,7 @@ struct AdministrationTests {
                 #expect(response.status == .ok)
                 before = try Self.kids(response)
             }
-            #expect(before.sorted() == ["demo-es256", "demo-rs256"])
+            #expect(before.sorted() == ["demo-ed25519", "demo-es256", "demo-rs256"])
             try await client.execute(
                 uri: "/api/v1/keys", method: .post, headers: api.headers(.admin, json: true), body: body(["algorithm": "ES256", "kid": "uusi-es256"])
             ) { response throws in

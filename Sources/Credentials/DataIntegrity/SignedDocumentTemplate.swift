@@ -1,4 +1,5 @@
 import Basics
+import Crypto
 import JSONLD
 import RDF
 
@@ -64,8 +65,22 @@ struct SignedDocumentTemplate: Sendable {
         var graph: Term?
     }
 
+    /// A piece of a statement's N-Quads line: fixed text, a slot's value, or a blank node (by number).
+    enum LinePiece: Sendable {
+        case text([UInt8])
+        case slot(Int, literal: Bool)
+        case blank(Int)
+    }
+
     let json: [JSONPiece]
     let statements: [TemplateQuad]
+    /// Each statement as the pieces of its N-Quads line.
+    let lines: [[LinePiece]]
+    /// The blank nodes' labels as the JSON-LD processor gave them, and for each the statements it is in.
+    let blankLabels: [String]
+    let statementsOfBlank: [[Int]]
+    /// The lines that no value and no blank node label changes, written once.
+    let constantLines: [[UInt8]?]
     /// The slot the document's `proof` goes in (JSON only: the proof is not part of what it signs).
     let proofSlot: Int
 
@@ -77,6 +92,58 @@ struct SignedDocumentTemplate: Sendable {
         statements = quads.map { quad in
             TemplateQuad(subject: Term(quad.subject), predicate: quad.predicate, object: Term(quad.object), graph: quad.graph.map(Term.init))
         }
+        var blankLabels: [String] = []
+        var blankNumbers: [String: Int] = [:]
+        var statementsOfBlank: [[Int]] = []
+        var lines: [[LinePiece]] = []
+        for (index, statement) in statements.enumerated() {
+            var pieces: [LinePiece] = []
+            var text: [UInt8] = []
+            func flush() {
+                if !text.isEmpty { pieces.append(.text(text)) }
+                text.removeAll()
+            }
+            for (position, term) in [statement.subject, .fixed(statement.predicate), statement.object, statement.graph].enumerated() {
+                guard let term else { continue }
+                if position > 0 { text.append(0x20) }
+                switch term {
+                case .fixed(.blank(let label)):
+                    let number = blankNumbers[label] ?? {
+                        blankLabels.append(label)
+                        statementsOfBlank.append([])
+                        blankNumbers[label] = blankLabels.count - 1
+                        return blankLabels.count - 1
+                    }()
+                    if statementsOfBlank[number].last != index { statementsOfBlank[number].append(index) }
+                    flush()
+                    pieces.append(.blank(number))
+                case .fixed(let fixed):
+                    NQuads.write(fixed, into: &text)
+                case .iri(let slot):
+                    text.append(UInt8(ascii: "<"))
+                    flush()
+                    pieces.append(.slot(slot, literal: false))
+                    text.append(UInt8(ascii: ">"))
+                case .literal(let slot, let datatype, let language):
+                    // The literal's text around its value, written by the N-Quads writer itself.
+                    var around: [UInt8] = []
+                    NQuads.write(.literal("", datatype: datatype, language: language), into: &around)
+                    text.append(around[0])
+                    flush()
+                    pieces.append(.slot(slot, literal: true))
+                    text.append(contentsOf: around[1...])
+                }
+            }
+            text.append(contentsOf: [0x20, UInt8(ascii: "."), 0x0A])
+            flush()
+            lines.append(pieces)
+        }
+        self.lines = lines
+        constantLines = lines.map { pieces in
+            if pieces.count == 1, case .text(let text) = pieces[0] { text } else { nil }
+        }
+        self.blankLabels = blankLabels
+        self.statementsOfBlank = statementsOfBlank
         var withProof = document
         withProof["proof"] = .string(Self.marker(proofSlot))
         json = Self.pieces(JSONValue.object(withProof).jsonBytes())
@@ -110,6 +177,67 @@ struct SignedDocumentTemplate: Sendable {
         }
         pieces.append(.fixed(fixed))
         return pieces
+    }
+
+    /// The canonical N-Quads (RDFC-1.0) of the statements with each slot's value filled in.
+    ///
+    /// The common case is worked out here from the line pieces: when every blank node's first-degree hash
+    /// differs from every other's, the canonical labels follow from those hashes alone. Otherwise (blank
+    /// nodes that only their neighbours tell apart, or statements a value made equal) the general
+    /// canonicalizer does it.
+    func canonicalNQuads(_ values: [String]) throws(CanonicalizationError) -> [UInt8] {
+        // Each slot's value as it appears in a line: an IRI as it is, a literal escaped.
+        var rendered = [[UInt8]?](repeating: nil, count: values.count)
+        func value(_ slot: Int, literal: Bool) -> [UInt8] {
+            if let known = rendered[slot] { return known }
+            var bytes: [UInt8] = []
+            if literal {
+                NQuads.write(.literal(values[slot], datatype: RDFTerm.xsdString, language: nil), into: &bytes)
+                bytes = Array(bytes.dropFirst().dropLast())
+            } else {
+                bytes = Array(values[slot].utf8)
+            }
+            rendered[slot] = bytes
+            return bytes
+        }
+        func line(_ index: Int, label: (Int) -> [UInt8]) -> [UInt8] {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(160)
+            for piece in lines[index] {
+                switch piece {
+                case .text(let text): bytes.append(contentsOf: text)
+                case .slot(let slot, let literal): bytes.append(contentsOf: value(slot, literal: literal))
+                case .blank(let number): bytes.append(contentsOf: label(number))
+                }
+            }
+            return bytes
+        }
+        let a: [UInt8] = Array("_:a".utf8), z: [UInt8] = Array("_:z".utf8)
+        // Hash First Degree Quads for each blank node.
+        var hashes: [(digest: [UInt8], node: Int)] = []
+        hashes.reserveCapacity(blankLabels.count)
+        for (node, indexes) in statementsOfBlank.enumerated() {
+            let nodeLines = indexes.map { index in line(index) { $0 == node ? a : z } }.sorted(by: NQuads.precedes)
+            var hasher = SHA256()
+            for nodeLine in nodeLines { hasher.update(data: nodeLine) }
+            // The hex of the digest orders as the digest does.
+            hashes.append((Array(hasher.finalize()), node))
+        }
+        hashes.sort { NQuads.precedes($0.digest, $1.digest) }
+        for index in hashes.indices.dropFirst() where hashes[index].digest == hashes[index - 1].digest {
+            return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values))
+        }
+        var labels = [[UInt8]](repeating: [], count: blankLabels.count)
+        for (order, entry) in hashes.enumerated() { labels[entry.node] = Array("_:c14n\(order)".utf8) }
+        let canonical = lines.indices.map { index in constantLines[index] ?? line(index) { labels[$0] } }.sorted(by: NQuads.precedes)
+        var document: [UInt8] = []
+        document.reserveCapacity(canonical.reduce(0) { $0 + $1.count })
+        for (index, text) in canonical.enumerated() {
+            // Two statements the values made equal: the dataset is a set, and the general path knows how.
+            if index > 0, text == canonical[index - 1] { return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values)) }
+            document.append(contentsOf: text)
+        }
+        return document
     }
 
     /// The statements with each slot's value filled in (values by slot; the proof slot is not read).

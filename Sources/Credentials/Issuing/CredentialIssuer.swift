@@ -1,6 +1,7 @@
 public import Basics
 public import Definitions
 public import Evaluation
+import Crypto
 import Foundation
 
 /// The credential formats Merkisto issues.
@@ -200,11 +201,11 @@ public struct CredentialIssuer: Sendable {
             let proofValue: String
             do {
                 let data =
-                    try DataIntegrity.canonicalHash(options.quads([created]), what: "proof configuration")
-                    + DataIntegrity.canonicalHash(template.document.quads(values), what: "credential")
+                    Array(SHA256.hash(data: try options.canonicalNQuads([created])))
+                    + Array(SHA256.hash(data: try template.document.canonicalNQuads(values)))
                 proofValue = try DataIntegrity.signature(data, key: key)
             } catch {
-                throw CredentialError.invalidInput("cannot sign the credential: \(error.message)")
+                throw CredentialError.invalidInput("cannot sign the credential: \(error)")
             }
             var proof = DataIntegrity.configuration(verificationMethod: method, created: created)
             proof["proofValue"] = .string(proofValue)

@@ -7,9 +7,19 @@ public struct PublishLayout: Sendable {
     public let base: String
     public let issuerID: String
 
+    /// The issuer's `did:web` identifier (W3C did:web method): the base URL's host (a port written `%3A`)
+    /// and path, then `issuers:<id>`; it resolves to ``didDocumentPath`` under the base URL.
+    public let did: String
+
     public init(baseURL: String, issuerID: String) {
         base = baseURL.hasSuffix("/") ? baseURL : baseURL + "/"
         self.issuerID = issuerID
+        var rest = Substring(base)
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            part.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: ":", with: "%3A")
+        }
+        did = (["did:web"] + parts + ["issuers", issuerID]).joined(separator: ":")
     }
 
     public var issuerProfile: String { base + issuerProfilePath }
@@ -38,16 +48,6 @@ public struct PublishLayout: Sendable {
     public func credential(_ uuid: String) -> String { base + credentialPath(uuid) }
     public func credentialPath(_ uuid: String) -> String { "credentials/\(uuid)" }
 
-    /// The issuer's `did:web` identifier (W3C did:web method): the base URL's host (a port written `%3A`)
-    /// and path, then `issuers:<id>`; it resolves to ``didDocumentPath`` under the base URL.
-    public var did: String {
-        var rest = Substring(base)
-        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
-        let parts = rest.split(separator: "/", omittingEmptySubsequences: true).map { part in
-            part.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: ":", with: "%3A")
-        }
-        return (["did:web"] + parts + ["issuers", issuerID]).joined(separator: ":")
-    }
     public var didDocumentPath: String { "issuers/\(issuerID)/did.json" }
     /// The Data Integrity verification method of a key: the DID and the key id as its fragment.
     public func verificationMethod(_ kid: String) -> String { did + "#" + kid }
