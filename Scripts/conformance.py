@@ -186,6 +186,48 @@ def main():
             own = r.m("verify", target, "--published", "pub")
             r.expect(f"merkisto verify rejects {os.path.basename(target)}", own.returncode == 1 and "bad signature" in own.stdout, own.stdout)
 
+        # Status lists: revoke one OB 3.0 credential of each kind, suspend another, publish; openbadgeslib
+        # decodes the published lists on its own (status_check.py) and finds exactly those bits set.
+        peers_home = os.path.abspath(os.environ.get("PEERS_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "badge-peers"))
+        ob3_python = os.path.join(peers_home, "ob3", "bin", "python")
+        jwt_kid = keys["ES256"]
+        status_jwt = [out for fmt, out, *_ in issued if fmt == "ob3-jwt" and not out.startswith("alg-")]
+        def ldp_id(name):
+            with open(os.path.join(work, name)) as f:
+                document = json.load(f)
+            return document["id"], document["credentialStatus"]["statusListIndex"]
+        def jwt_claims(name):
+            import base64
+            return json.loads(base64.urlsafe_b64decode(read(name).split(".")[1] + "=="))
+        # Not the first VC-JWT: the tampering and baking checks below use that one.
+        revoked_ldp, suspended_ldp, revoked_jwt = ldp[1], ldp[2], status_jwt[-1]
+        for name, verb in ((revoked_ldp, "revoke"), (revoked_jwt, "revoke"), (suspended_ldp, "suspend")):
+            ident = ldp_id(name)[0] if name.endswith(".json") else jwt_claims(name)["id"]
+            res = r.m(verb, ident, "--reason", "issued by mistake", "--db", "ledger.sqlite")
+            r.expect(f"{verb} {name}", res.returncode == 0, res.stderr)
+        res = r.m("publish", "--out", "pub", "--base-url", BASE, "--db", "ledger.sqlite", "--keys", "keys")
+        r.expect("publish the status lists", res.returncode == 0 and os.path.exists(os.path.join(work, "pub", "status", "revocation", "1.json")), res.stderr)
+        revoked_indexes = sorted([int(ldp_id(revoked_ldp)[1]), int(jwt_claims(revoked_jwt)["credentialStatus"]["statusListIndex"])])
+        for name, key, expected in (
+            (revoked_ldp, ed25519_jwk, "REVOKED"), (revoked_jwt, os.path.join(work, "pub", "keys", jwt_kid + ".json"), "REVOKED"),
+            (ldp[0], ed25519_jwk, "VALID"),
+        ):
+            res = r.cmd([ob3_python, os.path.join(ROOT, "Scripts", "status_check.py"), os.path.join(work, name), os.path.join(work, "pub"), BASE, key])
+            lines = res.stdout.splitlines()
+            r.expect(f"openbadgeslib reads the published status list of {name}: {expected}", res.returncode == 0 and lines and lines[0].startswith(expected), res.stdout + res.stderr)
+            r.expect(f"openbadgeslib decodes the revocation list: 131,072 entries, exactly the revoked bits set ({name})",
+                     f"revocation list: 131072 entries, set: {revoked_indexes}" in res.stdout, res.stdout)
+            r.expect(f"openbadgeslib decodes the suspension list: exactly the suspended bit set ({name})",
+                     f"suspension list: 131072 entries, set: [{int(ldp_id(suspended_ldp)[1])}]" in res.stdout, res.stdout)
+        for name, words in ((revoked_ldp, "revoked: issued by mistake"), (revoked_jwt, "revoked: issued by mistake"), (suspended_ldp, "suspended")):
+            own = r.m("verify", os.path.join(work, name), "--published", "pub")
+            r.expect(f"merkisto verify names the status of {name}: {words}", own.returncode == 1 and words in own.stdout, own.stdout)
+        res = r.m("suspend", ldp_id(suspended_ldp)[0], "--lift", "--db", "ledger.sqlite")
+        r.expect("lift the suspension", res.returncode == 0, res.stderr)
+        r.m("publish", "--out", "pub", "--base-url", BASE, "--db", "ledger.sqlite", "--keys", "keys")
+        own = r.m("verify", os.path.join(work, suspended_ldp), "--published", "pub")
+        r.expect(f"merkisto verify accepts {suspended_ldp} once its suspension is lifted", own.returncode == 0, own.stdout)
+
         # Tampering: flip one character in the payload of an OB 3.0 JWT and an OB 2.0 JWS.
         ob3 = next(out for fmt, out, *_ in issued if fmt == "ob3-jwt")
         ob2 = next(out for fmt, out, *_ in issued if fmt == "ob2-signed")

@@ -195,13 +195,29 @@ extension BadgeService {
 
     /// Revokes a credential of a client the actor may award; a credential the actor may not see is "not found".
     public func revoke(credential id: String, reason: String, as actor: Actor) throws(CoreError) -> Revocation {
+        try authorizeAward(credential: id, actor)
+        return try ledger.revoke(credential: id, reason: reason, by: actor.auditName)
+    }
+
+    /// Suspends a credential of a client the actor may award, or lifts its suspension (`lift`); a
+    /// credential the actor may not see is "not found".
+    public func suspend(credential id: String, reason: String, as actor: Actor) throws(CoreError) -> Suspension {
+        try authorizeAward(credential: id, actor)
+        return try ledger.suspend(credential: id, reason: reason, by: actor.auditName)
+    }
+
+    public func liftSuspension(credential id: String, as actor: Actor) throws(CoreError) {
+        try authorizeAward(credential: id, actor)
+        try ledger.liftSuspension(credential: id, by: actor.auditName)
+    }
+
+    private func authorizeAward(credential id: String, _ actor: Actor) throws(CoreError) {
         let credential = try ledger.credential(id: id)
         do {
             try authorize(actor, .award(client: credential.client))
         } catch where error.code == .notFound {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
         }
-        return try ledger.revoke(credential: id, reason: reason, by: actor.auditName)
     }
 
     /// An issued credential of a client the actor may read (a client: only their own); any other is

@@ -78,6 +78,7 @@ extension BadgeService {
             while committer.failure == nil, let chunk = work.claim() {
                 do {
                     let files = try stored { () throws(StoreError) in try store.clientFiles(chunks[chunk]) }
+                    var due: [(client: String, language: Language, badges: [String], standings: EvaluationResult)] = []
                     for file in files where file.client.erasedAt == nil {
                         let record: ClientRecord
                         do {
@@ -88,12 +89,18 @@ extension BadgeService {
                         }
                         // Without explanations: the earned badges not held, and the standings credentials report.
                         let (earned, standings) = evaluator.issuable(record, at: time)
-                        let language = credentialLanguage(for: file.client, requested: nil)
-                        let issuer = try self.issuer(language)
-                        for id in earned where badge == nil || id == badge {
+                        let chosen = earned.filter { badge == nil || $0 == badge }
+                        if !chosen.isEmpty { due.append((file.client.id, credentialLanguage(for: file.client, requested: nil), chosen, standings)) }
+                    }
+                    // The chunk's places in the status lists, in one transaction.
+                    var places = format.hasStatus ? try statusPlaces(due.reduce(0) { $0 + $1.badges.count }, at: time) : []
+                    for entry in due {
+                        let issuer = try self.issuer(entry.language)
+                        for id in entry.badges {
                             let document = try issuer.issue(
-                                earned: standings, badge: id, format: format, recipient: .anonymous, signer: signer, now: time)
-                            pending.append(IssuedCredential(document, client: file.client.id, language: language))
+                                earned: entry.standings, badge: id, format: format, recipient: .anonymous, signer: signer,
+                                status: places.popFirst(), now: time)
+                            pending.append(IssuedCredential(document, client: entry.client, language: entry.language))
                         }
                     }
                     committer.submit(pending, clients: chunks[chunk].count)

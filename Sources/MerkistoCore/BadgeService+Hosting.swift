@@ -31,7 +31,10 @@ extension BadgeService {
                     id: credential.id, path: String(credential.id.dropFirst(publisher.layout.base.count)), bytes: credential.bytes)
                 : nil
         }
-        return (publisher.layout.base, try publisher.publish(to: directory, revoked: try revokedEntries(), hosted: hosted))
+        return (
+            publisher.layout.base,
+            try publisher.publish(to: directory, revoked: try revokedEntries(), hosted: hosted, status: try statusListState())
+        )
     }
 
     /// How many credentials are revoked: a change means a new revocation.
@@ -39,9 +42,21 @@ extension BadgeService {
         try stored { () throws(StoreError) in try store.revocationCount() }
     }
 
-    /// The revocation lists as they stand now (the same bytes `publish` writes).
+    /// The revocation lists and the status lists as they stand now (the same bytes `publish` writes).
     public func revocationLists() throws -> [CredentialPublisher.Document] {
-        try publisher().revocationLists(try revokedEntries())
+        let publisher = try publisher()
+        // Without an active Ed25519 key the status lists cannot be signed: they are not served then, and a
+        // verifier says of a credential that names one that its status is unknown (`publish` names the cause).
+        return try publisher.revocationLists(try revokedEntries()) + ((try? publisher.statusLists(try statusListState())) ?? [])
+    }
+
+    /// A number that changes whenever a revocation, suspension or lifting changes what the lists say.
+    public func statusVersion() throws(CoreError) -> Int {
+        try stored { () throws(StoreError) in try store.statusVersion() + store.revocationCount() }
+    }
+
+    private func statusListState() throws(CoreError) -> StatusListState {
+        try stored { () throws(StoreError) in try store.statusListState() }
     }
 
     /// What the public URL `path` (relative to the base URL) answers for a stored credential: a hosted OB 2.0

@@ -280,10 +280,13 @@ public struct BadgeService: Sendable {
         let language = credentialLanguage(for: file.client, requested: language)
         let issuer = try self.issuer(language)
         let time = now
+        var places = try statusPlaces(formats.filter(\.hasStatus).count, at: time)
         let credentials = try formats.map { format in
             IssuedCredential(
-                try issuer.issue(record, badge: badge, format: format, recipient: .anonymous, kid: nil, algorithm: nil, now: time), client: record.client,
-                language: language)
+                try issuer.issue(
+                    record, badge: badge, format: format, recipient: .anonymous, kid: nil, algorithm: nil,
+                    status: format.hasStatus ? places.popFirst() : nil, now: time),
+                client: record.client, language: language)
         }
         try stored { () throws(StoreError) in try store.recordCredentials(credentials, by: actor, at: time) }
         return credentials
@@ -297,10 +300,20 @@ public struct BadgeService: Sendable {
         try checkBadge(badge)
         let issuer = try self.issuer(language)
         let time = now
-        let document = try issuer.issue(record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, now: time)
+        let status = format.hasStatus ? try statusPlaces(1, at: time).first : nil
+        let document = try issuer.issue(
+            record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, status: status, now: time)
         let credential = IssuedCredential(document, client: record.client, language: language)
         try stored { () throws(StoreError) in try store.recordCredential(credential, by: actor, at: time) }
         return credential
+    }
+
+    /// `count` new places in the status lists, durable before any credential that uses one is signed;
+    /// none when the issuer has no active Ed25519 key, which the lists are signed with (the credentials
+    /// then carry no `credentialStatus`, and only Merkisto's own revocation list names their revocation).
+    func statusPlaces(_ count: Int, at time: Timestamp) throws -> ArraySlice<StatusListEntry> {
+        guard count > 0, try keys.list().contains(where: { $0.algorithm == .edDSA && $0.isActive }) else { return [] }
+        return try stored { () throws(StoreError) in try store.reserveStatusEntries(count: count, at: time) }[...]
     }
 
     /// Credential lookup, revocation and the audit log.
@@ -365,7 +378,7 @@ extension IssuedCredential {
         self.init(
             id: document.id, badge: document.badge, client: client, recipient: document.recipient, format: document.format, keyID: document.keyID,
             issuedAt: document.issuedAt, validUntil: document.validUntil, definitionsDigest: document.definitionsDigest, language: language,
-            bytes: document.bytes)
+            bytes: document.bytes, status: document.status)
     }
 }
 

@@ -26,6 +26,18 @@ public struct Ledger: Sendable {
         return try stored { () throws(StoreError) in try store.revoke(credential: id, reason: reason, by: actor, at: clock()) }
     }
 
+    /// Suspends an OB 3.0 credential until the suspension is lifted: its bit in the suspension list is set.
+    @discardableResult
+    public func suspend(credential id: String, reason: String, by actor: String) throws(CoreError) -> Suspension {
+        guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, key: "revocation.reason") }
+        return try stored { () throws(StoreError) in try store.suspend(credential: id, reason: reason, by: actor, at: clock()) }
+    }
+
+    /// Lifts a credential's suspension: it is valid again (unless it has expired meanwhile).
+    public func liftSuspension(credential id: String, by actor: String) throws(CoreError) {
+        try stored { () throws(StoreError) in try store.liftSuspension(credential: id, by: actor, at: clock()) }
+    }
+
     public func auditLog() throws(CoreError) -> [AuditEntry] {
         try stored { () throws(StoreError) in try store.auditLog() }
     }

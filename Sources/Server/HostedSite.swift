@@ -125,7 +125,7 @@ final class StoredDocuments: @unchecked Sendable {
     }
 
     private func make(_ path: String) throws -> Answer? {
-        if path == layout.revocationListPath || path == layout.ob2RevocationListPath {
+        if path == layout.revocationListPath || path == layout.ob2RevocationListPath || layout.statusList(atPath: path) != nil {
             guard let list = try service.revocationLists().first(where: { $0.path == path }) else { return nil }
             return (.ok, HostedEntry(bytes: list.bytes, path: path, cacheControl: "no-cache"))
         }
@@ -150,7 +150,8 @@ final class StoredDocuments: @unchecked Sendable {
         }
     }
 
-    /// Drops the answers when the number of revocations has changed since it was last read.
+    /// Drops the answers when a credential's status (revoked, suspended, lifted) has changed since it was
+    /// last read.
     private func checkRevocations() throws {
         let now = ContinuousClock.now
         let due = lock.withLock {
@@ -159,7 +160,7 @@ final class StoredDocuments: @unchecked Sendable {
             return true
         }
         guard due else { return }
-        let count = try service.revocationCount()
+        let count = try service.statusVersion()
         lock.withLock {
             if count != revocations {
                 answers.removeAll()

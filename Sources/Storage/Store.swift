@@ -1,4 +1,5 @@
 public import Basics
+public import Credentials
 
 /// Where Merkisto keeps everything it remembers: units, users, clients, pathway periods, assessments,
 /// attestations, issued credentials, revocations and the audit log.
@@ -96,6 +97,22 @@ public protocol Store: Sendable {
     func revocation(of credential: String) throws(StoreError) -> Revocation?
     /// How many credentials are revoked (revocations are never undone: a change in this number is a new one).
     func revocationCount() throws(StoreError) -> Int
+
+    // MARK: Status lists
+
+    /// Hands out `count` places in the status lists for credentials about to be issued, durably (see
+    /// ``StatusPlacement``); a place is never handed out twice, whether its credential is recorded or not.
+    func reserveStatusEntries(count: Int, at time: Timestamp) throws(StoreError) -> [StatusListEntry]
+    /// Suspends a credential that has a place in the status lists and is neither revoked nor suspended.
+    func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Suspension
+    /// Lifts a credential's suspension.
+    func liftSuspension(credential id: String, by actor: String, at time: Timestamp) throws(StoreError)
+    /// The suspensions in force, oldest first.
+    func suspensions() throws(StoreError) -> [Suspension]
+    /// The status lists as the publisher writes them.
+    func statusListState() throws(StoreError) -> StatusListState
+    /// A number that grows with every change of a credential's status (revocation, suspension, lifting).
+    func statusVersion() throws(StoreError) -> Int
 
     // MARK: Audit
 

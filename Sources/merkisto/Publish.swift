@@ -44,6 +44,43 @@ extension Merkisto {
         }
     }
 
+    struct Suspend: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Suspend an OB 3.0 credential, or lift its suspension with --lift (run `merkisto publish` afterwards to update the status lists).",
+            discussion: """
+                A suspended credential fails verification, named as suspended, until the suspension is lifted; a \
+                revocation, by contrast, is for good. The credential's bit in the issuer's suspension list is set \
+                while it is suspended.
+                """)
+
+        @Argument(help: "The credential id (urn:uuid:…).")
+        var credential: String
+
+        @Option(help: "Why the credential is suspended (kept in the database, not published).")
+        var reason: String?
+
+        @Flag(help: "Lift the suspension.")
+        var lift = false
+
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            if lift, reason != nil { throw ValidationError("--lift takes no --reason") }
+            if !lift, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true { throw ValidationError("--reason must say why") }
+        }
+
+        func run() throws {
+            let ledger = try store.ledger("suspend")
+            if lift {
+                try MerkistoCLI.run("suspend") { try ledger.liftSuspension(credential: credential, by: cliActor) }
+                print("lifted the suspension of \(credential)")
+            } else {
+                let suspension = try MerkistoCLI.run("suspend") { try ledger.suspend(credential: credential, reason: reason ?? "", by: cliActor) }
+                print("suspended \(suspension.credentialID) at \(suspension.suspendedAt)")
+            }
+        }
+    }
+
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write an issued credential again, byte for byte as it was issued, from the database.")

@@ -124,6 +124,47 @@ struct BadgeServiceTests {
         #expect(try service.store.credential(id: swedish.id) == swedish)
     }
 
+    @Test("status lists: OB 3.0 credentials name their place; suspension set and lifted, revocation, each named by verify")
+    func statusLists() throws {
+        let (service, cleanup) = try World.service(keys: true)
+        defer { cleanup() }
+        _ = try service.keys.generate(.edDSA, kid: "ed25519-test", now: World.now)
+        _ = try service.keys.generate(.rs256, kid: "rs256-test", now: World.now)
+        let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
+        let id = try service.importRecord(bytes, by: "test").client.id
+        let token = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
+        let signed = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", format: .ob3LDP, by: "ohjaaja-1")
+        let twins = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", formats: [.ob3LDP, .ob2Signed], by: "ohjaaja-1")
+        #expect(token.status != nil && signed.status != nil && token.status != signed.status)
+        #expect(twins[0].status != nil && twins[1].status == nil)
+        #expect(payload(token).filter { $0 != " " }.contains("\"statusListIndex\":\"\(token.status!.index)\""))
+        #expect(try service.verify(token.bytes).isValid)
+        #expect(try service.verify(signed.bytes).isValid)
+
+        try service.ledger.suspend(credential: token.id, reason: "tarkistetaan", by: "ohjaaja-1")
+        #expect(try service.verify(token.bytes).failures == [.suspended])
+        #expect(try service.verify(signed.bytes).isValid)
+        try service.ledger.liftSuspension(credential: token.id, by: "ohjaaja-1")
+        #expect(try service.verify(token.bytes).isValid)
+        try service.ledger.revoke(credential: signed.id, reason: "myönnetty erehdyksessä", by: "ohjaaja-1")
+        #expect(try service.verify(signed.bytes).failures == [.revoked("myönnetty erehdyksessä")])
+
+        // The published lists: signed, 131,072 entries, the revoked credential's bit set and no other.
+        let lists = try service.revocationLists().filter { $0.path.hasPrefix("status/") && $0.path != "status/revocations.json" }
+        #expect(lists.map(\.path).sorted() == ["status/revocation/1.json", "status/suspension/1.json"])
+        for list in lists {
+            let document = try JSONDecoder().decode(JSONValue.self, from: list.bytes)
+            guard case .string(let encoded)? = document["credentialSubject"]?["encodedList"] else {
+                Issue.record("no encodedList in \(list.path)")
+                continue
+            }
+            let bits = try BitstringStatusList.decode(encoded)
+            #expect(bits.length == BitstringStatusList.minimumLength)
+            #expect(bits.setIndexes == (list.path.contains("revocation") ? [signed.status!.index] : []))
+            #expect(document["proof"]?.arrayValue?.first?["cryptosuite"] == "eddsa-rdfc-2022")
+        }
+    }
+
     @Test("a badge not earned is refused and nothing is written")
     func notEarned() throws {
         let (service, cleanup) = try World.service(keys: true)

@@ -56,6 +56,68 @@ struct StoreTests {
         #expect(try store.verifyAudit().isIntact)
     }
 
+    @Test("status lists: places handed out at random and never twice, bound once, suspended and lifted, revoked for good", arguments: StoreKind.allCases)
+    func statusLists(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        let places = try store.reserveStatusEntries(count: 500, at: t0)
+        #expect(places.count == 500 && Set(places).count == 500)
+        #expect(places.allSatisfy { $0.list == 1 && $0.index >= 0 && $0.index < BitstringStatusList.minimumLength })
+        // Random, not in order: a place says nothing about when its credential was issued.
+        #expect(places.map(\.index) != places.map(\.index).sorted())
+        let more = try store.reserveStatusEntries(count: 10, at: t0)
+        #expect(Set(more).isDisjoint(with: places))
+
+        var first = credential("urn:uuid:1")
+        first.status = places[0]
+        var second = credential("urn:uuid:2")
+        second.status = places[1]
+        try store.recordCredentials([first, second], by: "test", at: t0)
+        #expect(try store.credential(id: "urn:uuid:1")?.status == places[0])
+        // A place is bound to one credential only, and only a place that was handed out.
+        var taken = credential("urn:uuid:3")
+        taken.status = places[0]
+        #expect(throws: StoreError.self) { try store.recordCredential(taken, by: "test", at: t0) }
+        taken.status = StatusListEntry(list: 99, index: 1)
+        #expect(throws: StoreError.self) { try store.recordCredential(taken, by: "test", at: t0) }
+        #expect(try store.credential(id: "urn:uuid:3") == nil)
+
+        func later(_ seconds: Int64) -> Timestamp { Timestamp(microseconds: t0.microseconds + seconds * 1_000_000) }
+        let t1 = later(60), t2 = later(120), t3 = later(180)
+        #expect(try store.statusVersion() == 0)
+        _ = try store.suspend(credential: "urn:uuid:1", reason: "checking", by: "test", at: t1)
+        #expect(throws: StoreError.self) { _ = try store.suspend(credential: "urn:uuid:1", reason: "again", by: "test", at: t1) }
+        // Only credentials with a place can be suspended.
+        try store.recordCredential(credential("urn:uuid:4"), by: "test", at: t0)
+        #expect(throws: StoreError.self) { _ = try store.suspend(credential: "urn:uuid:4", reason: "x", by: "test", at: t1) }
+        var state = try store.statusListState()
+        #expect(state.lists == [1] && state.suspended == [places[0]] && state.revoked.isEmpty && state.changedAt == t1)
+
+        try store.liftSuspension(credential: "urn:uuid:1", by: "test", at: t2)
+        #expect(throws: StoreError.self) { try store.liftSuspension(credential: "urn:uuid:1", by: "test", at: t2) }
+        _ = try store.suspend(credential: "urn:uuid:2", reason: "checking", by: "test", at: t2)
+        _ = try store.revoke(credential: "urn:uuid:2", reason: "mistake", by: "test", at: t3)
+        // Revoked is for good: no longer also suspended, and cannot be suspended again.
+        #expect(throws: StoreError.self) { _ = try store.suspend(credential: "urn:uuid:2", reason: "x", by: "test", at: t3) }
+        state = try store.statusListState()
+        #expect(state.suspended.isEmpty && state.revoked == [places[1]] && state.changedAt == t3)
+        #expect(try store.statusVersion() == 4)
+        #expect(try store.suspensions().isEmpty)
+        #expect(try store.auditLog().map(\.action).filter { $0.hasPrefix("credential.") && $0 != "credential.issue" } == [
+            "credential.suspend", "credential.unsuspend", "credential.suspend", "credential.revoke",
+        ])
+    }
+
+    @Test("a list is used until half its places are handed out, then the next", arguments: StoreKind.allCases)
+    func statusListsFill(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        let places = try store.reserveStatusEntries(count: BitstringStatusList.minimumLength / 2 + 3, at: t0)
+        #expect(places.filter { $0.list == 1 }.count == BitstringStatusList.minimumLength / 2)
+        #expect(places.filter { $0.list == 2 }.count == 3)
+        #expect(try store.reserveStatusEntries(count: 1, at: t0).first?.list == 2)
+    }
+
     @Test("a group commit is one audit entry that names every credential in it", arguments: StoreKind.allCases)
     func groupAudit(kind: StoreKind) throws {
         let (store, cleanup) = try kind.make()

@@ -14,6 +14,10 @@ public enum CredentialFormat: String, Sendable, Hashable, CaseIterable, Codable 
     case ob2Signed = "ob2-signed"
     /// OB 2.0 hosted assertion (JSON served at its id).
     case ob2Hosted = "ob2-hosted"
+
+    /// Whether credentials of the format have a place in the status lists (OB 3.0); OB 2.0 assertions are
+    /// revoked through the RevocationList.
+    public var hasStatus: Bool { self == .ob3JWT || self == .ob3LDP }
 }
 
 /// What `issue` produced: the exact bytes and the facts the ledger records.
@@ -31,6 +35,8 @@ public struct IssuedDocument: Sendable {
     public var definitionsDigest: String
     /// Where a hosted assertion must be published (relative path), for hosted badges.
     public var hostedPath: String?
+    /// The OB 3.0 credential's place in the status lists.
+    public var status: StatusListEntry? = nil
 }
 
 /// The badge was not earned: nothing is issued; the result explains why.
@@ -89,7 +95,7 @@ public struct CredentialIssuer: Sendable {
     /// - Throws: ``NotEarned`` when the badge's criteria do not hold at `now`; ``CredentialError`` for keys and input.
     public func issue(
         _ record: ClientRecord, badge badgeID: String, format: CredentialFormat, recipient: Recipient, kid: String? = nil,
-        algorithm: SigningAlgorithm? = nil, now: Timestamp
+        algorithm: SigningAlgorithm? = nil, status: StatusListEntry? = nil, now: Timestamp
     ) throws -> IssuedDocument {
         let result = Evaluator(compiled).evaluate(record, at: now)
         _ = try badge(badgeID)
@@ -97,15 +103,18 @@ public struct CredentialIssuer: Sendable {
             throw NotEarned(badge: badgeID, result: result)
         }
         let signer = try keys.signer(for: format, kid: kid, algorithm: algorithm)
-        return try issue(earned: result, badge: badgeID, format: format, recipient: recipient, signer: signer, now: now)
+        return try issue(earned: result, badge: badgeID, format: format, recipient: recipient, signer: signer, status: status, now: now)
     }
 
     /// Builds and signs a credential from an evaluation in which the badge is earned (checked by the caller).
     ///
-    /// - Parameter signer: the key for `ob3-jwt`, `ob3-ldp` (Ed25519) and `ob2-signed` (RS256); ignored for `ob2-hosted`.
+    /// - Parameters:
+    ///   - signer: the key for `ob3-jwt`, `ob3-ldp` (Ed25519) and `ob2-signed` (RS256); ignored for `ob2-hosted`.
+    ///   - status: the OB 3.0 credential's place in the status lists (its `credentialStatus`); without it the
+    ///     credential has none. OB 2.0 assertions are revoked through the RevocationList.
     public func issue(
         earned result: EvaluationResult, badge badgeID: String, format: CredentialFormat, recipient: Recipient, signer: Signer?,
-        now: Timestamp
+        status: StatusListEntry? = nil, now: Timestamp
     ) throws -> IssuedDocument {
         let issuedAt = Timestamp(microseconds: now.seconds * 1_000_000)
         // All the randomness of one credential in one call: its id, a subject id, a salt. An OB 3.0 credential's
@@ -118,9 +127,9 @@ public struct CredentialIssuer: Sendable {
         case .ob3JWT:
             guard let signer else { throw CredentialError.invalidInput("an ob3-jwt credential needs a signing key") }
             let id = "urn:uuid:" + uuid
-            let hashedEmail = if case .email = recipient { true } else { false }
-            let template = try cache.template(badge: badgeID, hashedEmail: hashedEmail) {
-                ob3Template(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), hashedEmail: hashedEmail)
+            let shape = TemplateShape(hashedEmail: { if case .email = recipient { true } else { false } }(), hasStatus: status != nil)
+            let template = try cache.template(TemplateKey(badge: badgeID, shape: shape)) {
+                ob3Template(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), shape: shape)
             }
             let validUntil = template.validityMonths.map { issuedAt.addingMonths($0) }
             let (subjectID, recipientValue, email) = ob3Subject(recipient, random: random)
@@ -142,6 +151,12 @@ public struct CredentialIssuer: Sendable {
                 values[OB3Slot.identityHash] = PayloadTemplate.json(email.hash)
                 values[OB3Slot.salt] = PayloadTemplate.json(email.salt)
             }
+            if let status {
+                let list = layout.statusList(.revocation, status.list)
+                values[OB3Slot.statusID] = PayloadTemplate.json(list + "#" + String(status.index))
+                values[OB3Slot.statusList] = PayloadTemplate.json(list)
+                values[OB3Slot.statusIndex] = PayloadTemplate.json(String(status.index))
+            }
             // The evidence narrative goes straight into JSON; its fixed words were checked to need no escaping.
             var achieved = [Int](repeating: 0, count: template.levels.count)
             var narrative: [UInt8] = [UInt8(ascii: "\"")]
@@ -154,7 +169,7 @@ public struct CredentialIssuer: Sendable {
             for (index, levels) in template.levels.enumerated() {
                 values[OB3Slot.firstLevel + index] = levels[min(max(achieved[index], 0), levels.count - 1)]
             }
-            let prefix = cache.prefix(TemplateKey(badge: badgeID, hashedEmail: hashedEmail), kid: signer.key.kid) {
+            let prefix = cache.prefix(TemplateKey(badge: badgeID, shape: shape), kid: signer.key.kid) {
                 HashedPrefix(encodedHeader + [UInt8(ascii: ".")] + template.payload.encodedStart)
             }
             let token = try JWS.compact(encodedHeader: encodedHeader, key: signer.material, hashedPrefix: prefix) {
@@ -162,7 +177,7 @@ public struct CredentialIssuer: Sendable {
             }
             return IssuedDocument(
                 id: id, format: format, badge: badgeID, bytes: token, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
-                recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil)
+                recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil, status: status)
 
         case .ob3LDP:
             guard let signer, case .edDSA(let key) = signer.material.backing else {
@@ -171,9 +186,9 @@ public struct CredentialIssuer: Sendable {
                     message: "ob3-ldp credentials are signed with an Ed25519 key; make one with `merkisto keys generate --alg EdDSA`")
             }
             let id = "urn:uuid:" + uuid
-            let hashedEmail = if case .email = recipient { true } else { false }
-            let template = try cache.signedTemplate(badge: badgeID, hashedEmail: hashedEmail) {
-                try ldpTemplate(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), hashedEmail: hashedEmail)
+            let shape = TemplateShape(hashedEmail: { if case .email = recipient { true } else { false } }(), hasStatus: status != nil)
+            let template = try cache.signedTemplate(TemplateKey(badge: badgeID, shape: shape)) {
+                try ldpTemplate(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), shape: shape)
             }
             let validUntil = template.validityMonths.map { issuedAt.addingMonths($0) }
             let (subjectID, recipientValue, email) = ob3Subject(recipient, random: random)
@@ -185,6 +200,12 @@ public struct CredentialIssuer: Sendable {
             if let email {
                 values[OB3Slot.identityHash] = email.hash
                 values[OB3Slot.salt] = email.salt
+            }
+            if let status {
+                let list = layout.statusList(.revocation, status.list)
+                values[OB3Slot.statusID] = list + "#" + String(status.index)
+                values[OB3Slot.statusList] = list
+                values[OB3Slot.statusIndex] = String(status.index)
             }
             let (narrative, achieved) = template.narrative.text(result)
             values[OB3Slot.evidence] = narrative
@@ -212,7 +233,7 @@ public struct CredentialIssuer: Sendable {
             let bytes = template.document.json(values, proof: JSONValue.array([.object(proof)]).jsonBytes())
             return IssuedDocument(
                 id: id, format: format, badge: badgeID, bytes: bytes, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
-                recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil)
+                recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil, status: status)
 
         case .ob2Signed, .ob2Hosted:
             let badge = try badge(badgeID)
@@ -282,76 +303,87 @@ public struct CredentialIssuer: Sendable {
         return badge
     }
 
-    /// The OB 3.0 credential without VC-JWT claims, with markers in every per-credential place, for a
-    /// Data Integrity proof; its issuer is the did:web the proof's verification method belongs to.
-    private func ldpTemplate(_ facts: BadgeFacts, hashedEmail: Bool) throws -> LDPTemplate {
-        func marker(_ slot: Int) -> String { SignedDocumentTemplate.marker(slot) }
-        let builder = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language, securing: .dataIntegrity)
+    /// The OB 3.0 credential with `marker(slot)` in every per-credential place (see ``OB3Slot``).
+    private func markedCredential(
+        _ facts: BadgeFacts, shape: TemplateShape, securing: OpenBadgeCredentialBuilder.Securing, marker: (Int) -> String
+    ) -> (document: [String: JSONValue], builder: OpenBadgeCredentialBuilder) {
+        let builder = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language, securing: securing)
         let identifier: JSONValue? =
-            hashedEmail
+            shape.hashedEmail
             ? .object([
                 "type": "IdentityObject", "identityHash": .string(marker(OB3Slot.identityHash)), "identityType": "emailAddress",
                 "hashed": true, "salt": .string(marker(OB3Slot.salt)),
             ]) : nil
         guard
-            case .object(let document) = builder.credential(
+            case .object(var document) = builder.credential(
                 id: marker(OB3Slot.id), subjectID: marker(OB3Slot.subject), identifier: identifier, facts: facts,
                 validFrom: marker(OB3Slot.validFrom), validUntil: facts.badge.validityMonths != nil ? marker(OB3Slot.validUntil) : nil,
                 achievedLevels: facts.competences.indices.map { marker(OB3Slot.firstLevel + $0) },
                 evidenceNarrative: marker(OB3Slot.evidence), imageExtension: URL(fileURLWithPath: facts.badge.imagePath).pathExtension.lowercased(),
-                securing: .dataIntegrity)
+                securing: securing)
         else { preconditionFailure("the credential builder returns an object") }
+        if shape.hasStatus {
+            guard case .object(var entry) = builder.statusEntry(listURL: marker(OB3Slot.statusList), index: marker(OB3Slot.statusIndex)) else {
+                preconditionFailure("a status entry is an object")
+            }
+            entry["id"] = .string(marker(OB3Slot.statusID))
+            document["credentialStatus"] = .object(entry)
+        }
+        return (document, builder)
+    }
+
+    /// Each rubric level id (index = level) of each aligned competence, for `achievedLevel`.
+    private func levelIDs(_ facts: BadgeFacts, builder: OpenBadgeCredentialBuilder) -> [[String]] {
         let achievementID = layout.achievement(facts.badge.id)
         let topLevel = facts.framework.levels.map(\.value).max() ?? 0
+        return facts.competences.map { competence in (0...max(topLevel, 0)).map { builder.levelID(achievementID, competence.code, $0) } }
+    }
+
+    /// The OB 3.0 credential without VC-JWT claims, for a Data Integrity proof; its issuer is the did:web
+    /// the proof's verification method belongs to.
+    private func ldpTemplate(_ facts: BadgeFacts, shape: TemplateShape) throws -> LDPTemplate {
+        let (document, builder) = markedCredential(facts, shape: shape, securing: .dataIntegrity, marker: SignedDocumentTemplate.marker)
         do {
             return LDPTemplate(
                 document: try SignedDocumentTemplate(document, proofSlot: OB3Slot.firstLevel + facts.competences.count),
-                levels: facts.competences.map { competence in (0...max(topLevel, 0)).map { builder.levelID(achievementID, competence.code, $0) } },
-                narrative: facts.narrative, validityMonths: facts.badge.validityMonths)
+                levels: levelIDs(facts, builder: builder), narrative: facts.narrative, validityMonths: facts.badge.validityMonths)
         } catch {
             throw CredentialError.invalidInput("the credential of badge \(facts.badge.id) is not JSON-LD the bundled contexts define: \(error)")
         }
     }
 
-    /// Slots of the OB 3.0 payload template; achieved levels follow from `firstLevel`, one per aligned competence.
+    /// Slots of the OB 3.0 templates; achieved levels follow from `firstLevel`, one per aligned competence.
     private enum OB3Slot {
         static let id = 0, subject = 1, validFrom = 2, notBefore = 3, validUntil = 4, expires = 5, evidence = 6
-        static let identityHash = 7, salt = 8, firstLevel = 9
+        static let identityHash = 7, salt = 8, statusID = 9, statusList = 10, statusIndex = 11, firstLevel = 12
     }
 
     /// The OB 3.0 credential with its VC-JWT claims, markers in every per-credential place, and the JSON
     /// of every rubric level id each competence's `achievedLevel` can take.
-    private func ob3Template(_ facts: BadgeFacts, hashedEmail: Bool) -> OB3Template {
+    private func ob3Template(_ facts: BadgeFacts, shape: TemplateShape) -> OB3Template {
         func marker(_ slot: Int) -> String { PayloadTemplate.marker(slot) }
-        let builder = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language)
-        let identifier: JSONValue? =
-            hashedEmail
-            ? .object([
-                "type": "IdentityObject", "identityHash": .string(marker(OB3Slot.identityHash)), "identityType": "emailAddress",
-                "hashed": true, "salt": .string(marker(OB3Slot.salt)),
-            ]) : nil
-        let hasValidity = facts.badge.validityMonths != nil
-        let imageExtension = URL(fileURLWithPath: facts.badge.imagePath).pathExtension.lowercased()
-        guard
-            case .object(var payload) = builder.credential(
-                id: marker(OB3Slot.id), subjectID: marker(OB3Slot.subject), identifier: identifier, facts: facts,
-                validFrom: marker(OB3Slot.validFrom), validUntil: hasValidity ? marker(OB3Slot.validUntil) : nil,
-                achievedLevels: facts.competences.indices.map { marker(OB3Slot.firstLevel + $0) },
-                evidenceNarrative: marker(OB3Slot.evidence), imageExtension: imageExtension)
-        else { preconditionFailure("the credential builder returns an object") }
+        var (payload, builder) = markedCredential(facts, shape: shape, securing: .jwt, marker: marker)
         payload["iss"] = .string(layout.issuerProfile)
         payload["jti"] = .string(marker(OB3Slot.id))
         payload["sub"] = .string(marker(OB3Slot.subject))
         payload["nbf"] = .string(marker(OB3Slot.notBefore))
-        if hasValidity { payload["exp"] = .string(marker(OB3Slot.expires)) }
-        let achievementID = layout.achievement(facts.badge.id)
-        let topLevel = facts.framework.levels.map(\.value).max() ?? 0
-        let levels = facts.competences.map { competence in
-            (0...max(topLevel, 0)).map { PayloadTemplate.json(builder.levelID(achievementID, competence.code, $0)) }
-        }
+        if facts.badge.validityMonths != nil { payload["exp"] = .string(marker(OB3Slot.expires)) }
         return OB3Template(
-            payload: PayloadTemplate(.object(payload)), levels: levels, narrative: facts.narrative, validityMonths: facts.badge.validityMonths)
+            payload: PayloadTemplate(.object(payload)), levels: levelIDs(facts, builder: builder).map { $0.map(PayloadTemplate.json) },
+            narrative: facts.narrative, validityMonths: facts.badge.validityMonths)
     }
+}
+
+/// What a badge's template varies by besides the badge: the recipient kind and whether the credential has
+/// a place in the status lists.
+private struct TemplateShape: Hashable {
+    var hashedEmail: Bool
+    var hasStatus: Bool
+}
+
+private struct TemplateKey: Hashable {
+    var badge: String
+    var shape: TemplateShape
 }
 
 /// An OB 3.0 credential to be secured with a Data Integrity proof: the document template, per aligned
@@ -372,10 +404,7 @@ private struct OB3Template: Sendable {
     var validityMonths: Int?
 }
 
-private struct TemplateKey: Hashable {
-    var badge: String
-    var hashedEmail: Bool
-}
+
 
 /// Per-issuer memory of what does not change between credentials: each badge's texts and competences,
 /// each badge's OB 3.0 payload template and each key's encoded JOSE header.
@@ -398,8 +427,8 @@ private final class IssuerCache: @unchecked Sendable {
         memo(\.prefixes, PrefixKey(template: template, kid: kid), build)
     }
 
-    func signedTemplate(badge: String, hashedEmail: Bool, build: () throws -> LDPTemplate) rethrows -> LDPTemplate {
-        try memo(\.signedTemplates, TemplateKey(badge: badge, hashedEmail: hashedEmail), build)
+    func signedTemplate(_ key: TemplateKey, build: () throws -> LDPTemplate) rethrows -> LDPTemplate {
+        try memo(\.signedTemplates, key, build)
     }
 
     /// The proof configuration of a verification method, with a slot for `created`.
@@ -415,8 +444,8 @@ private final class IssuerCache: @unchecked Sendable {
         try memo(\.facts, badge.id) { try BadgeFacts(badge: badge, result: nil, compiled: compiled, language: language) }
     }
 
-    func template(badge: String, hashedEmail: Bool, build: () throws -> OB3Template) rethrows -> OB3Template {
-        try memo(\.templates, TemplateKey(badge: badge, hashedEmail: hashedEmail), build)
+    func template(_ key: TemplateKey, build: () throws -> OB3Template) rethrows -> OB3Template {
+        try memo(\.templates, key, build)
     }
 
     /// The value under `key` in one of the tables, built outside the lock on first use.

@@ -11,9 +11,9 @@ struct OpenBadgeCredentialBuilder: Sendable {
     ]
     static let schemaURL = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 
-    /// How a credential is secured: the fields a VC-JWT carries that JSON-LD does not define
-    /// (`credentialSchema` of type 1EdTechJsonSchemaValidator2019, the 1EdTech revocation list) are left
-    /// out of a credential with a Data Integrity proof, whose every statement must be signed.
+    /// How a credential is secured: the field a VC-JWT carries that JSON-LD does not define
+    /// (`credentialSchema` of type 1EdTechJsonSchemaValidator2019) is left out of a credential with a Data
+    /// Integrity proof, whose every statement must be signed.
     enum Securing: Sendable {
         case jwt
         case dataIntegrity
@@ -144,7 +144,6 @@ struct OpenBadgeCredentialBuilder: Sendable {
         ]
         if securing == .jwt {
             fields["credentialSchema"] = [.object(["id": .string(Self.schemaURL), "type": "1EdTechJsonSchemaValidator2019"])]
-            fields["credentialStatus"] = .object(["id": .string(layout.revocationList), "type": "1EdTechRevocationList"])
         }
         if let validUntil { fields["validUntil"] = .string(validUntil) }
         return .object(fields)

@@ -51,8 +51,8 @@ public struct CredentialPublisher: Sendable {
 
     /// Writes every public document into `directory`; returns the relative paths written.
     @discardableResult
-    public func publish(to directory: String, revoked: [RevokedEntry], hosted: [HostedAssertion]) throws -> [String] {
-        let documents = try documents(revoked: revoked, hosted: hosted)
+    public func publish(to directory: String, revoked: [RevokedEntry], hosted: [HostedAssertion], status: StatusListState? = nil) throws -> [String] {
+        let documents = try documents(revoked: revoked, hosted: hosted) + (status.map(statusLists) ?? [])
         for document in documents {
             let full = directory + "/" + document.path
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -93,7 +93,7 @@ public struct CredentialVerifier: Sendable {
     private static func claimSelection(subject: [String: JSONSelection]) -> JSONSelection {
         .keys([
             "@context": .all, "type": .all, "id": .all, "iss": .all, "jti": .all, "sub": .all, "nbf": .all, "exp": .all,
-            "validFrom": .all, "validUntil": .all, "issuer": .keys(["id": .all]), "credentialSubject": .keys(subject),
+            "validFrom": .all, "validUntil": .all, "issuer": .keys(["id": .all]), "credentialSubject": .keys(subject), "credentialStatus": .all,
             "recipient": .all, "badge": .all, "issuedOn": .all, "expires": .all, "revoked": .all, "revocationReason": .all,
             "verification": .all,
         ])
@@ -218,7 +218,11 @@ public struct CredentialVerifier: Sendable {
             if jwtClaims, payload["exp"] != .int(Int(until.seconds)) { report.failures.append(.claimsMismatch("exp is not validUntil")) }
             if now >= until { report.failures.append(.expired(untilText)) }
         }
-        if let reason = revoked[id] { report.failures.append(.revoked(reason)) }
+        if let reason = revoked[id] {
+            report.failures.append(.revoked(reason))
+        } else if case .object(let status)? = payload["credentialStatus"], status["type"] == "BitstringStatusListEntry" {
+            report.failures += statusFailures(status)
+        }
         if let recipientEmail {
             var matched = false
             if case .array(let identifiers)? = subject["identifier"] {
@@ -260,6 +264,58 @@ public struct CredentialVerifier: Sendable {
                 report.failures.append(.recipientMismatch)
             }
         }
+    }
+
+    // MARK: Status lists
+
+    /// What the issuer's status lists say of a `BitstringStatusListEntry`: its revocation bit, and the bit
+    /// at the same place of the suspension list of the same number. A list must be published, signed by
+    /// the issuer (an `eddsa-rdfc-2022` proof by one of the published keys) and say what it is for.
+    private func statusFailures(_ entry: [String: JSONValue]) -> [VerificationFailure] {
+        guard case .string(let url)? = entry["statusListCredential"], case .string(let indexText)? = entry["statusListIndex"],
+            let index = Int(indexText), index >= 0, entry["statusPurpose"] == "revocation"
+        else { return [.statusUnknown("the credentialStatus entry is incomplete")] }
+        var failures: [VerificationFailure] = []
+        for purpose in StatusPurpose.allCases {
+            let listURL = purpose == .revocation ? url : url.replacingOccurrences(of: "/status/revocation/", with: "/status/suspension/")
+            switch statusList(listURL, purpose: purpose) {
+            case .failure(let failure):
+                failures.append(failure)
+            case .success(let bits) where bits.isSet(index):
+                failures.append(purpose == .revocation ? .revoked("the issuer's status list marks it revoked") : .suspended)
+            case .success:
+                break
+            }
+        }
+        return failures
+    }
+
+    /// A status list credential read from the published documents (its last three path segments), checked.
+    private func statusList(_ url: String, purpose: StatusPurpose) -> Result<BitstringStatusList, VerificationFailure> {
+        let path = url.split(separator: "/").suffix(3).joined(separator: "/")
+        guard let document, let bytes = document(path) else { return .failure(.statusUnknown("the status list \(url) is not published")) }
+        // The list is the issuer's when a published key signed it (its `issuer` is the did:web of those
+        // keys; a VC-JWT's issuer is the profile URL of the same issuer).
+        guard case .object(let list)? = try? JSONBytes.parse(bytes),
+            case .object(let subject)? = list["credentialSubject"], subject["statusPurpose"] == .string(purpose.rawValue),
+            case .string(let encoded)? = subject["encodedList"]
+        else { return .failure(.statusUnknown("\(url) is not the issuer's \(purpose.rawValue) list")) }
+        do {
+            let proof = try DataIntegrity.proof(of: list)
+            guard let kid = proof.verificationMethod.split(separator: "#").last.map(String.init), let (key, _) = keys[kid],
+                case .edDSA(let publicKey) = key.backing, try DataIntegrity.isValid(proof, of: list, key: publicKey)
+            else { return .failure(.statusUnknown("the signature of the status list \(url) does not verify")) }
+        } catch {
+            return .failure(.statusUnknown("the status list \(url) cannot be checked: \(error)"))
+        }
+        let bits: BitstringStatusList
+        do { bits = try BitstringStatusList.decode(encoded) } catch {
+            return .failure(.statusUnknown("the status list \(url) cannot be read: \(error)"))
+        }
+        guard bits.length >= BitstringStatusList.minimumLength else {
+            return .failure(.statusUnknown("the status list \(url) is shorter than \(BitstringStatusList.minimumLength) entries"))
+        }
+        return .success(bits)
     }
 
     // MARK: Data Integrity

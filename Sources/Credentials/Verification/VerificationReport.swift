@@ -1,13 +1,17 @@
 public import Definitions
 
 /// Why a credential is not valid, named plainly.
-public enum VerificationFailure: Sendable, Equatable, CustomStringConvertible {
+public enum VerificationFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(String)
     case unknownKey(String)
     case badSignature
     case expired(String)
     case notYetValid(String)
     case revoked(String)
+    /// The suspension bit of the credential's status list place is set.
+    case suspended
+    /// The credential names a status list that cannot be read or trusted.
+    case statusUnknown(String)
     case recipientMismatch
     case claimsMismatch(String)
 
@@ -19,6 +23,8 @@ public enum VerificationFailure: Sendable, Equatable, CustomStringConvertible {
         case .expired(let time): "expired: valid until \(time)"
         case .notYetValid(let time): "not yet valid: valid from \(time)"
         case .revoked(let reason): "revoked: \(reason)"
+        case .suspended: "suspended: the issuer has suspended this credential for now"
+        case .statusUnknown(let detail): "status unknown: \(detail)"
         case .recipientMismatch: "recipient mismatch: the credential was not issued to this recipient"
         case .claimsMismatch(let detail): "claims mismatch: \(detail)"
         }
@@ -36,6 +42,8 @@ extension VerificationFailure {
         case .expired(let time): strings.text("verify.failure.expired", language, ["time": time])
         case .notYetValid(let time): strings.text("verify.failure.notYetValid", language, ["time": time])
         case .revoked(let reason): strings.text("verify.failure.revoked", language, ["reason": reason])
+        case .suspended: strings.text("verify.failure.suspended", language)
+        case .statusUnknown(let detail): strings.text("verify.failure.statusUnknown", language, ["detail": detail])
         case .recipientMismatch: strings.text("verify.failure.recipientMismatch", language)
         case .claimsMismatch(let detail): strings.text("verify.failure.claimsMismatch", language, ["detail": detail])
         }

@@ -64,6 +64,8 @@ struct AuditChange {
     }
 
     static func credentialRevoked(_ id: String) -> AuditChange { AuditChange(action: "credential.revoke", subject: id) }
+    static func credentialSuspended(_ id: String) -> AuditChange { AuditChange(action: "credential.suspend", subject: id) }
+    static func suspensionLifted(_ id: String) -> AuditChange { AuditChange(action: "credential.unsuspend", subject: id) }
 
     static func tokenAdded(_ token: APIToken) -> AuditChange {
         AuditChange(action: "token.add", subject: token.id, detail: "for \(token.user): \(token.scopes.map(\.rawValue).joined(separator: " "))")

@@ -1,5 +1,5 @@
 import Definitions
-import Credentials
+public import Credentials
 public import Basics
 import Foundation
 
@@ -16,6 +16,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var credentials: [IssuedCredential] = []
         var credentialIndex: [String: Int] = [:]
         var revocations: [Revocation] = []
+        var suspensions: [Suspension] = []
+        var places: [StatusListEntry: (reservedAt: Timestamp, credential: String?)] = [:]
+        var statusChanges: [Timestamp] = []
         var tokens: [APIToken] = []
         var passwords: [String: String] = [:]
         var sessions: [String: StoredSession] = [:]
@@ -58,6 +61,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             file.credentials = credentials.filter { $0.client == id }
             let ids = Set(file.credentials.map(\.id))
             file.revocations = revocations.filter { ids.contains($0.credentialID) }
+            file.suspensions = suspensions.filter { ids.contains($0.credentialID) }
             return file
         }
     }
@@ -316,6 +320,14 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 guard state.credentialIndex[credential.id] == nil else {
                     throw StoreError(.duplicate, "credential \(credential.id) is already recorded", key: "credential.exists", ["credential": "\(credential.id)"])
                 }
+                if let place = credential.status {
+                    guard let reserved = state.places[place], reserved.credential == nil else {
+                        throw StoreError(
+                            .conflict, "status list place \(place.list)/\(place.index) is not a free reserved place", key: "status.placeTaken",
+                            ["list": "\(place.list)", "index": "\(place.index)"])
+                    }
+                    state.places[place] = (reserved.reservedAt, credential.id)
+                }
                 state.credentialIndex[credential.id] = state.credentials.count
                 state.credentials.append(credential)
             }
@@ -340,6 +352,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
             }
             let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
             state.revocations.append(revocation)
+            // A revoked credential is not also suspended.
+            state.suspensions.removeAll { $0.credentialID == id }
+            state.statusChanges.append(time)
             state.audit(time, actor, .credentialRevoked(id))
             return revocation
         }
@@ -355,6 +370,73 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func revocation(of credential: String) throws(StoreError) -> Revocation? {
         try locked { state in state.revocations.first { $0.credentialID == credential } }
+    }
+
+    public func reserveStatusEntries(count: Int, at time: Timestamp) throws(StoreError) -> [StatusListEntry] {
+        try locked { state in
+            let newest = state.places.keys.map(\.list).max()
+            let last = newest.map { list in (list, state.places.keys.filter { $0.list == list }.count) }
+            return StatusPlacement.place(count: count, last: last) { entry in
+                guard state.places[entry] == nil else { return false }
+                state.places[entry] = (time, nil)
+                return true
+            }
+        }
+    }
+
+    public func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Suspension {
+        try locked { state throws(StoreError) in
+            guard let index = state.credentialIndex[id] else {
+                throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
+            }
+            guard state.credentials[index].status != nil else {
+                throw StoreError(.conflict, "credential \(id) has no place in the status lists", key: "credential.noStatus", ["credential": "\(id)"])
+            }
+            guard !state.revocations.contains(where: { $0.credentialID == id }) else {
+                throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"])
+            }
+            guard !state.suspensions.contains(where: { $0.credentialID == id }) else {
+                throw StoreError(.conflict, "credential \(id) is already suspended", key: "credential.suspended", ["credential": "\(id)"])
+            }
+            let suspension = Suspension(credentialID: id, reason: reason, suspendedAt: time, by: actor)
+            state.suspensions.append(suspension)
+            state.statusChanges.append(time)
+            state.audit(time, actor, .credentialSuspended(id))
+            return suspension
+        }
+    }
+
+    public func liftSuspension(credential id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.credentialIndex[id] != nil else {
+                throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
+            }
+            guard let index = state.suspensions.firstIndex(where: { $0.credentialID == id }) else {
+                throw StoreError(.conflict, "credential \(id) is not suspended", key: "credential.notSuspended", ["credential": "\(id)"])
+            }
+            state.suspensions.remove(at: index)
+            state.statusChanges.append(time)
+            state.audit(time, actor, .suspensionLifted(id))
+        }
+    }
+
+    public func suspensions() throws(StoreError) -> [Suspension] {
+        try locked { state in state.suspensions }
+    }
+
+    public func statusListState() throws(StoreError) -> StatusListState {
+        try locked { state in
+            let placeOf = Dictionary(
+                state.places.compactMap { place, value in value.credential.map { ($0, place) } }, uniquingKeysWith: { first, _ in first })
+            let changedAt = state.statusChanges.max() ?? state.places.values.map(\.reservedAt).min() ?? Timestamp(microseconds: 0)
+            return StatusListState(
+                lists: Set(state.places.keys.map(\.list)).sorted(), revoked: state.revocations.compactMap { placeOf[$0.credentialID] },
+                suspended: state.suspensions.compactMap { placeOf[$0.credentialID] }, changedAt: changedAt)
+        }
+    }
+
+    public func statusVersion() throws(StoreError) -> Int {
+        try locked { state in state.statusChanges.count }
     }
 
     public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) throws(StoreError) {

@@ -51,6 +51,14 @@ extension Revocation: FetchableRecord, PersistableRecord {
     }
 }
 
+extension Suspension: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "suspension"
+
+    public init(row: Row) {
+        self.init(credentialID: row["credentialID"], reason: row["reason"], suspendedAt: row["suspendedAt"], by: row["by"])
+    }
+}
+
 extension AuditEntry: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "audit"
 
@@ -380,7 +388,7 @@ struct HeldAwardRow: Codable, FetchableRecord, PersistableRecord {
 /// part after it. Read with ``selection``, which joins the prefix back on.
 struct CredentialRow: FetchableRecord {
     static let selection =
-        "SELECT credential.id, badge, client, recipient, format, keyID, issuedAt, validUntil, definitionsDigest, credential.bytes, language, prefix, credentialPrefix.bytes FROM credential LEFT JOIN credentialPrefix ON credentialPrefix.id = credential.prefix"
+        "SELECT credential.id, badge, client, recipient, format, keyID, issuedAt, validUntil, definitionsDigest, credential.bytes, language, prefix, credentialPrefix.bytes, statusPlace.list, statusPlace.idx FROM credential LEFT JOIN credentialPrefix ON credentialPrefix.id = credential.prefix LEFT JOIN statusPlace ON statusPlace.credential = credential.id"
 
     var credential: IssuedCredential
 
@@ -390,7 +398,8 @@ struct CredentialRow: FetchableRecord {
         bytes += (row[9] as Data?) ?? Data()
         credential = IssuedCredential(
             id: row[0], badge: row[1], client: row[2], recipient: row[3], format: row[4], keyID: row[5], issuedAt: row[6], validUntil: row[7],
-            definitionsDigest: row[8], language: row[10], bytes: bytes)
+            definitionsDigest: row[8], language: row[10], bytes: bytes,
+            status: (row[13] as Int?).flatMap { list in (row[14] as Int?).map { StatusListEntry(list: list, index: $0) } })
     }
 
     /// The credentials that share a prefix: same badge, format, key and language.
@@ -411,6 +420,15 @@ struct CredentialRow: FetchableRecord {
             credential.id, credential.badge, credential.client, credential.recipient, credential.format, credential.keyID, credential.issuedAt,
             credential.validUntil, credential.definitionsDigest, stored, credential.language, shared?.id,
         ])
+        if let place = credential.status {
+            try db.cachedStatement(sql: "UPDATE statusPlace SET credential = ? WHERE list = ? AND idx = ? AND credential IS NULL")
+                .execute(arguments: [credential.id, place.list, place.index])
+            guard db.changesCount == 1 else {
+                throw StoreError(
+                    .conflict, "status list place \(place.list)/\(place.index) is not a free reserved place", key: "status.placeTaken",
+                    ["list": "\(place.list)", "index": "\(place.index)"])
+            }
+        }
     }
 }
 

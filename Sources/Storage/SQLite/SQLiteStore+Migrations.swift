@@ -196,6 +196,27 @@ extension SQLiteStore {
                 table.column("usedAt", .text)
             }
         }
+        // W3C Bitstring Status Lists: places handed out (a credential's once it is recorded), suspensions in
+        // force, and a row per change of a credential's status (its time dates the published lists).
+        migrator.registerMigration("v7: status lists and suspensions") { db in
+            try db.create(table: "statusPlace") { table in
+                table.column("list", .integer).notNull()
+                table.column("idx", .integer).notNull()
+                table.column("reservedAt", .text).notNull()
+                table.column("credential", .text).unique().references("credential", onDelete: .restrict)
+                table.primaryKey(["list", "idx"])
+            }
+            try db.create(table: "suspension") { table in
+                table.column("credentialID", .text).primaryKey().references("credential", onDelete: .restrict)
+                table.column("reason", .text).notNull()
+                table.column("suspendedAt", .text).notNull()
+                table.column("by", .text).notNull()
+            }
+            try db.create(table: "statusChange") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("at", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -1,5 +1,5 @@
 public import Basics
-import Credentials
+public import Credentials
 import Definitions
 import Foundation
 import GRDB
@@ -424,6 +424,9 @@ public final class SQLiteStore: Store {
             guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"]) }
             let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
             try revocation.insert(db)
+            // A revoked credential is not also suspended.
+            try db.execute(sql: "DELETE FROM suspension WHERE credentialID = ?", arguments: [id])
+            try db.execute(sql: "INSERT INTO statusChange (at) VALUES (?)", arguments: [time])
             try Self.audit(db, at: time, actor: actor, .credentialRevoked(id))
             return revocation
         }
@@ -439,6 +442,78 @@ public final class SQLiteStore: Store {
 
     public func revocation(of credential: String) throws(StoreError) -> Revocation? {
         try read { db in try Revocation.fetchOne(db.cachedStatement(sql: "SELECT * FROM revocation WHERE credentialID = ?"), arguments: [credential]) }
+    }
+
+    // MARK: Status lists
+
+    public func reserveStatusEntries(count: Int, at time: Timestamp) throws(StoreError) -> [StatusListEntry] {
+        try write { db in
+            let last = try Row.fetchOne(db, sql: "SELECT list, count(*) FROM statusPlace GROUP BY list ORDER BY list DESC LIMIT 1")
+                .map { (list: $0[0] as Int, used: $0[1] as Int) }
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO statusPlace (list, idx, reservedAt) VALUES (?, ?, ?)")
+            return try StatusPlacement.place(count: count, last: last) { entry in
+                try insert.execute(arguments: [entry.list, entry.index, time])
+                return db.changesCount == 1
+            }
+        }
+    }
+
+    public func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Suspension {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT (SELECT count(*) FROM statusPlace WHERE credential = ?) FROM credential WHERE id = ?", arguments: [id, id])
+            else { throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"]) }
+            guard (row[0] as Int) == 1 else {
+                throw StoreError(.conflict, "credential \(id) has no place in the status lists", key: "credential.noStatus", ["credential": "\(id)"])
+            }
+            guard try Revocation.fetchOne(db, key: id) == nil else {
+                throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"])
+            }
+            guard try Suspension.fetchOne(db, key: id) == nil else {
+                throw StoreError(.conflict, "credential \(id) is already suspended", key: "credential.suspended", ["credential": "\(id)"])
+            }
+            let suspension = Suspension(credentialID: id, reason: reason, suspendedAt: time, by: actor)
+            try suspension.insert(db)
+            try db.execute(sql: "INSERT INTO statusChange (at) VALUES (?)", arguments: [time])
+            try Self.audit(db, at: time, actor: actor, .credentialSuspended(id))
+            return suspension
+        }
+    }
+
+    public func liftSuspension(credential id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM credential WHERE id = ?", arguments: [id]) != nil else {
+                throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
+            }
+            guard try Suspension.deleteOne(db, key: id) else {
+                throw StoreError(.conflict, "credential \(id) is not suspended", key: "credential.notSuspended", ["credential": "\(id)"])
+            }
+            try db.execute(sql: "INSERT INTO statusChange (at) VALUES (?)", arguments: [time])
+            try Self.audit(db, at: time, actor: actor, .suspensionLifted(id))
+        }
+    }
+
+    public func suspensions() throws(StoreError) -> [Suspension] {
+        try read { db in try Suspension.order(Column("rowid")).fetchAll(db) }
+    }
+
+    public func statusListState() throws(StoreError) -> StatusListState {
+        try read { db in
+            func places(_ table: String, _ column: String) throws -> [StatusListEntry] {
+                try Row.fetchAll(
+                    db, sql: "SELECT statusPlace.list, statusPlace.idx FROM \(table) JOIN statusPlace ON statusPlace.credential = \(table).\(column) ORDER BY 1, 2"
+                ).map { StatusListEntry(list: $0[0], index: $0[1]) }
+            }
+            let lists = try Int.fetchAll(db, sql: "SELECT DISTINCT list FROM statusPlace ORDER BY list")
+            let changed = try Timestamp.fetchOne(db, sql: "SELECT at FROM statusChange ORDER BY sequence DESC LIMIT 1")
+            let first = try Timestamp.fetchOne(db, sql: "SELECT reservedAt FROM statusPlace ORDER BY rowid LIMIT 1")
+            return StatusListState(
+                lists: lists, revoked: try places("revocation", "credentialID"), suspended: try places("suspension", "credentialID"),
+                changedAt: changed ?? first ?? Timestamp(microseconds: 0))
+        }
+    }
+
+    public func statusVersion() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM statusChange") ?? 0 }
     }
 
     // MARK: Audit
@@ -541,6 +616,11 @@ public final class SQLiteStore: Store {
                 sql: "SELECT revocation.* FROM revocation JOIN credential ON credential.id = revocation.credentialID WHERE credential.\(range)"),
             arguments: arguments)
         let revocationsByCredential = Dictionary(grouping: revocations, by: \.credentialID)
+        let suspensions = try Suspension.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT suspension.* FROM suspension JOIN credential ON credential.id = suspension.credentialID WHERE credential.\(range)"),
+            arguments: arguments)
+        let suspensionsByCredential = Dictionary(grouping: suspensions, by: \.credentialID)
         return clients.map { client in
             let issued = (credentials[client.id] ?? []).map(\.credential)
             return ClientFile(
@@ -550,7 +630,8 @@ public final class SQLiteStore: Store {
                 attestations: (attestations[client.id] ?? []).map(\.attestation),
                 heldAwards: (held[client.id] ?? []).map(\.award),
                 credentials: issued,
-                revocations: issued.flatMap { revocationsByCredential[$0.id] ?? [] })
+                revocations: issued.flatMap { revocationsByCredential[$0.id] ?? [] },
+                suspensions: issued.flatMap { suspensionsByCredential[$0.id] ?? [] })
         }
     }
 
