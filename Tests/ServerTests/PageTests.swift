@@ -55,9 +55,9 @@ struct PageTests {
         for language in Language.allCases { keys.insert("language.\(language.rawValue)") }
         for role in ["admin", "instructor", "client"] { keys.insert("role.\(role)") }
         for severity in ["error", "warning"] { keys.insert("definitions.\(severity)") }
-        for headline in ["valid", "revoked", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
+        for headline in ["valid", "revoked", "suspended", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
-            "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
+            "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
             "unitAdded",
         ] { keys.insert("notice.\(notice)") }
         return keys
@@ -102,6 +102,7 @@ struct PageTests {
             ("/clients", instructor), ("/clients/\(client)", instructor), ("/clients/\(client)/assessment", instructor),
             ("/clients/\(client)/award?badge=\(other.badge)", instructor),
             ("/clients/\(client)/revoke?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
+            ("/clients/\(client)/suspend?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
             ("/clients/\(client)/report", instructor),
             ("/my", own), ("/my/progress", own), ("/my/badges/\(uuid)", own),
             ("/admin/definitions", admin), ("/admin/keys", admin), ("/admin/users", admin), ("/admin/audit", admin),
@@ -190,6 +191,47 @@ struct PageTests {
                 let html = String(buffer: response.body)
                 #expect(html.contains("/credential.jwt") && html.contains("/assertion.json"))
             }
+        }
+    }
+
+    @Test("an instructor suspends a credential and lifts the suspension; meanwhile it does not verify")
+    func suspendAndLift() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let instructor = try PageSession(world, world.seed.instructor)
+        let credential = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
+        #expect(credential.status != nil)
+        let id = credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let admin = try PageSession(world, world.seed.admin)
+        try await world.application().test(.router) { http in
+            // With another session's CSRF token: refused, nothing suspended.
+            try await http.execute(
+                uri: "/clients/\(client)/suspend", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "credential=\(id)&reason=x&csrf=\(admin.csrf)")
+            ) { response in #expect(response.status == .forbidden) }
+            // Without a reason: the form again, nothing suspended.
+            try await http.execute(
+                uri: "/clients/\(client)/suspend", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "credential=\(id)&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .badRequest) }
+            #expect(try world.service.clientFile(client).isSuspended(credential.id) == false)
+            try await http.execute(
+                uri: "/clients/\(client)/suspend", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "credential=\(id)&reason=tarkistetaan&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .seeOther) }
+            #expect(try world.service.clientFile(client).isSuspended(credential.id))
+            #expect(try world.service.verify(credential.bytes).failures == [.suspended])
+            try await http.execute(uri: "/clients/\(client)", method: .get, headers: instructor.headers()) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("action=\"/clients/\(client)/lift\""))
+            }
+            try await http.execute(
+                uri: "/clients/\(client)/lift", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "credential=\(id)&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .seeOther) }
+            #expect(try world.service.clientFile(client).isSuspended(credential.id) == false)
+            #expect(try world.service.verify(credential.bytes).isValid)
         }
     }
 

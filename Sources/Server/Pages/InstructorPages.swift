@@ -94,15 +94,28 @@ extension WebPages {
         // Credentials issued, newest first.
         let validWord = text("client.valid", visitor)
         let revokeWord = text("client.revoke", visitor)
+        let suspendWord = text("client.suspend", visitor)
+        let liftWord = text("client.lift", visitor)
         values["credentials"] = file.credentials.reversed().map { credential -> [String: Any] in
             let revocation = file.revocations.first { $0.credentialID == credential.id }
+            let escaped = credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             var row: [String: Any] = [
                 "valid": validWord, "revokeLabel": revokeWord,
                 "badge": writer.badgeName(credential.badge), "date": words.date(credential.issuedAt), "format": credential.format.rawValue,
                 "language": text("language.\(credential.language.rawValue)", visitor), "id": credential.id,
-                "revokeHref": "/clients/\(id)/revoke?credential=" + (credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                "revokeHref": "/clients/\(id)/revoke?credential=" + escaped,
             ]
-            if let revocation { row["revoked"] = text("client.revoked", visitor, ["date": words.date(revocation.revokedAt), "reason": revocation.reason]) }
+            if let revocation {
+                row["revoked"] = text("client.revoked", visitor, ["date": words.date(revocation.revokedAt), "reason": revocation.reason])
+            } else if let suspension = file.suspensions.first(where: { $0.credentialID == credential.id }) {
+                row["suspended"] = text("client.suspended", visitor, ["date": words.date(suspension.suspendedAt), "reason": suspension.reason])
+                row["liftLabel"] = liftWord
+                row["liftAction"] = "/clients/\(id)/lift"
+            } else if credential.status != nil {
+                // Only OB 3.0 credentials have a place in the status lists, so only they can be suspended.
+                row["suspendLabel"] = suspendWord
+                row["suspendHref"] = "/clients/\(id)/suspend?credential=" + escaped
+            }
             return row
         }
         values["hasCredentials"] = !file.credentials.isEmpty
@@ -369,34 +382,77 @@ extension WebPages {
         return PageRenderer.redirect("/clients?notice=" + (bulk.issued.isEmpty ? "nothingToAward" : "bulkAwarded"))
     }
 
-    func revokeForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, credential given: String? = nil, error: String? = nil) throws -> Response {
+    /// The form that revokes a credential, or (`suspending`) suspends it: the same questions, other words.
+    func revokeForm(
+        _ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, suspending: Bool = false, credential given: String? = nil,
+        error: String? = nil
+    ) throws -> Response {
         try requireStaff(actor, visitor)
         guard let credentialID = given ?? request.uri.queryParameters["credential"].map(String.init) else {
             throw PageRefusal(status: .badRequest, message: text("error.form", visitor))
         }
         let credential = try service.credential(credentialID, as: actor)
         guard credential.client == id else { throw CoreError(.notFound, key: "credential.notFound", ["credential": credentialID]) }
+        let said =
+            suspending
+            ? (title: text("suspend.title", visitor), confirm: text("suspend.confirm", visitor), reason: text("suspend.reason", visitor),
+               hint: text("suspend.reasonHint", visitor), submit: text("suspend.submit", visitor))
+            : (title: text("revoke.title", visitor), confirm: text("revoke.confirm", visitor), reason: text("revoke.reason", visitor),
+               hint: text("revoke.reasonHint", visitor), submit: text("revoke.submit", visitor))
+        let writer = words(visitor)
         var values: [String: Any] = [
-            "client": id, "credential": credentialID, "badgeName": words(visitor).writer.badgeName(credential.badge),
-            "date": words(visitor).date(credential.issuedAt), "action": "/clients/\(id)/revoke", "back": "/clients/\(id)",
+            "client": id, "credential": credentialID, "badgeName": writer.writer.badgeName(credential.badge), "date": writer.date(credential.issuedAt),
+            "action": "/clients/\(id)/" + (suspending ? "suspend" : "revoke"), "back": "/clients/\(id)", "confirm": said.confirm,
+            "reasonLabel": said.reason, "reasonHint": said.hint, "submit": said.submit,
         ]
         if let error { values["reasonError"] = error }
-        return renderer.page("revoke", title: text("revoke.title", visitor), values, visitor: visitor, request: request, status: error == nil ? .ok : .badRequest)
+        return renderer.page("revoke", title: said.title, values, visitor: visitor, request: request, status: error == nil ? .ok : .badRequest)
     }
 
     func revoke(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
-        try requireStaff(actor, visitor)
-        guard let credential = form.value("credential") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
-        guard let reason = form.value("reason") else {
+        let (credential, reason) = try statusChange(id, form, request, visitor, actor, suspending: false)
+        guard let reason else {
             return try revokeForm(
                 id, request, visitor, actor, credential: credential, error: CoreError(.invalid, key: "revocation.reason").message(in: visitor.language))
-        }
-        guard try service.credential(credential, as: actor).client == id else {
-            throw CoreError(.notFound, key: "credential.notFound", ["credential": credential])
         }
         _ = try service.revoke(credential: credential, reason: reason, as: actor)
         revoked()
         return PageRenderer.redirect("/clients/\(id)?notice=revoked")
+    }
+
+    func suspend(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let (credential, reason) = try statusChange(id, form, request, visitor, actor, suspending: true)
+        guard let reason else {
+            return try revokeForm(
+                id, request, visitor, actor, suspending: true, credential: credential,
+                error: CoreError(.invalid, key: "revocation.reason").message(in: visitor.language))
+        }
+        _ = try service.suspend(credential: credential, reason: reason, as: actor)
+        revoked()
+        return PageRenderer.redirect("/clients/\(id)?notice=suspended")
+    }
+
+    func liftSuspension(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        guard let credential = form.value("credential") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
+        guard try service.credential(credential, as: actor).client == id else {
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": credential])
+        }
+        try service.liftSuspension(credential: credential, as: actor)
+        revoked()
+        return PageRenderer.redirect("/clients/\(id)?notice=lifted")
+    }
+
+    /// The credential (of this client) and the reason a revoke or suspend form sent; nil reason: none given.
+    private func statusChange(
+        _ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor, suspending: Bool
+    ) throws -> (credential: String, reason: String?) {
+        try requireStaff(actor, visitor)
+        guard let credential = form.value("credential") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
+        guard try service.credential(credential, as: actor).client == id else {
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": credential])
+        }
+        return (credential, form.value("reason"))
     }
 
     // MARK: Sign-in code

@@ -61,6 +61,15 @@ struct WebPages: Sendable {
         router.post("/clients/:client/revoke") { request, context in
             try await change(request) { visitor, actor, form in try revoke(try context.parameters.require("client"), form, request, visitor, actor) }
         }
+        router.get("/clients/:client/suspend") { request, context in
+            page(request) { visitor, actor in try revokeForm(try context.parameters.require("client"), request, visitor, actor, suspending: true) }
+        }
+        router.post("/clients/:client/suspend") { request, context in
+            try await change(request) { visitor, actor, form in try suspend(try context.parameters.require("client"), form, request, visitor, actor) }
+        }
+        router.post("/clients/:client/lift") { request, context in
+            try await change(request) { visitor, actor, form in try liftSuspension(try context.parameters.require("client"), form, visitor, actor) }
+        }
         router.post("/clients/:client/signin-code") { request, context in
             try await change(request) { visitor, actor, _ in try signInCode(try context.parameters.require("client"), request, visitor, actor) }
         }
@@ -239,6 +248,7 @@ struct WebPages: Sendable {
         for failure in report.failures {
             switch failure {
             case .revoked: return "verify.revoked"
+            case .suspended: return "verify.suspended"
             case .expired: return "verify.expired"
             case .badSignature: return "verify.tampered"
             case .unknownKey: return "verify.unknownIssuer"
