@@ -253,7 +253,8 @@ struct PageTests {
                 ([.contentType: "application/x-www-form-urlencoded"], body, .forbidden),
                 ([.contentType: "application/x-www-form-urlencoded"], body + "&form_token=\(token)", .forbidden),
                 ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body, .forbidden),
-                ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=0\(token.dropFirst())", .forbidden),
+                // One character changed (always to another one: a token may start with "0").
+                ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=\(token.first == "0" ? "1" : "0")\(token.dropFirst())", .forbidden),
                 ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=\(token)", .seeOther),
             ]
             for (headers, body, status) in attempts {
