@@ -6,18 +6,27 @@ import Foundation
 import MerkistoCore
 import NIOCore
 
-/// A public document ready to send: its bytes, content type, validator and caching rule.
+/// A public document ready to send: its bytes, content type, validator and caching rule, and the headers
+/// of its answers, made once.
 struct HostedEntry: Sendable {
-    var body: ByteBuffer
-    var contentType: String
-    var etag: String
-    var cacheControl: String
+    let body: ByteBuffer
+    let contentType: String
+    let etag: String
+    let cacheControl: String
+    /// The headers of a `200` (or `410`) answer, its length included, and of a `304` answer.
+    let headers: HTTPFields
+    let notModifiedHeaders: HTTPFields
 
-    init(bytes: some Collection<UInt8>, path: String, cacheControl: String) {
+    init(bytes: some Collection<UInt8>, path: String, cacheControl: String, contentType: String? = nil) {
         body = ByteBuffer(bytes: bytes)
-        contentType = HostedEntry.contentType(of: path)
+        self.contentType = contentType ?? HostedEntry.contentType(of: path)
         etag = HostedEntry.etag(of: bytes)
         self.cacheControl = cacheControl
+        notModifiedHeaders = [.eTag: etag, .cacheControl: cacheControl, .accessControlAllowOrigin: "*", .xContentTypeOptions: "nosniff"]
+        var headers = notModifiedHeaders
+        headers[.contentType] = self.contentType
+        headers[.contentLength] = String(body.readableBytes)
+        self.headers = headers
     }
 
     /// A strong validator: the first 16 bytes of the SHA-256 of the body, in hex.
@@ -138,13 +147,9 @@ final class StoredDocuments: @unchecked Sendable {
         case .token(let bytes):
             // A VC-JWT by URL is served as text/plain (what the OB 3.0 specification says and validators
             // accept); it is the holder's credential: no shared cache keeps it.
-            var entry = HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store")
-            entry.contentType = "text/plain; charset=utf-8"
-            return (.ok, entry)
+            return (.ok, HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store", contentType: "text/plain; charset=utf-8"))
         case .signedDocument(let bytes):
-            var entry = HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store")
-            entry.contentType = "application/json"
-            return (.ok, entry)
+            return (.ok, HostedEntry(bytes: bytes, path: path, cacheControl: "private, no-store", contentType: "application/json"))
         case nil:
             return nil
         }

@@ -77,9 +77,12 @@ public enum MerkistoServer {
         router.head("/healthz") { request, context in headOnly(health(request, context)) }
         router.get("**") { request, _ in try documents.respond(to: request) }
         router.head("**") { request, _ in headOnly(try documents.respond(to: request)) }
+        // Public documents are answered on the I/O thread when they can be (see HostedFastPath).
+        let serverName = "merkisto"
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "merkisto"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [HostedFastPath(documents: documents, serverName: serverName, logger: logger)])),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
@@ -130,25 +133,43 @@ struct PublicDocuments: Sendable {
     let site: HostedSite
     let stored: StoredDocuments
 
+    /// An answer: status, headers (all but the date and server name) and body (none for 304).
+    struct Document {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: ByteBuffer?
+
+        var response: Response {
+            Response(status: status, headers: headers, body: body.map { ResponseBody(byteBuffer: $0) } ?? ResponseBody())
+        }
+    }
+
     func respond(to request: Request) throws -> Response {
-        let full = request.uri.path
-        guard full.hasPrefix(site.basePath) else { return Problem.notFound(RequestCredentials.language ?? .en).response }
+        guard let document = try document(at: request.uri.path, ifNoneMatch: request.headers[.ifNoneMatch]) else {
+            return Problem.notFound(RequestCredentials.language ?? .en).response
+        }
+        return document.response
+    }
+
+    /// The document at `full` (the request's path), or nil when there is none.
+    func document(at full: String, ifNoneMatch: String?) throws -> Document? {
+        guard full.hasPrefix(site.basePath) else { return nil }
         let path = String(full.dropFirst(site.basePath.count))
-        if let entry = site.entry(path) { return Self.send(entry, to: request) }
-        guard let answer = try stored.answer(path) else { return Problem.notFound(RequestCredentials.language ?? .en).response }
-        return Self.send(answer.entry, to: request, status: answer.status)
+        if let entry = site.entry(path) { return Self.document(entry, ifNoneMatch: ifNoneMatch) }
+        guard let answer = try stored.answer(path) else { return nil }
+        return Self.document(answer.entry, ifNoneMatch: ifNoneMatch, status: answer.status)
     }
 
     /// The entry, or `304 Not Modified` when the request already has it.
-    static func send(_ entry: HostedEntry, to request: Request, status: HTTPResponse.Status = .ok) -> Response {
-        var headers: HTTPFields = [
-            .eTag: entry.etag, .cacheControl: entry.cacheControl, .accessControlAllowOrigin: "*", .xContentTypeOptions: "nosniff",
-        ]
-        if status == .ok, let tags = request.headers[.ifNoneMatch], Self.matches(tags, entry.etag) {
-            return Response(status: .notModified, headers: headers)
+    static func send(_ entry: HostedEntry, to request: Request) -> Response {
+        Self.document(entry, ifNoneMatch: request.headers[.ifNoneMatch]).response
+    }
+
+    static func document(_ entry: HostedEntry, ifNoneMatch: String?, status: HTTPResponse.Status = .ok) -> Document {
+        if status == .ok, let tags = ifNoneMatch, Self.matches(tags, entry.etag) {
+            return Document(status: .notModified, headers: entry.notModifiedHeaders, body: nil)
         }
-        headers[.contentType] = entry.contentType
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: entry.body))
+        return Document(status: status, headers: entry.headers, body: entry.body)
     }
 
     /// Whether an `If-None-Match` value names `etag` (or is `*`); weak tags compare by their opaque part.

@@ -72,17 +72,26 @@ struct PublicDocumentsTests {
         #expect(throws: CoreError.self) { try world.service.seedDemo(examples: [], by: "test") }
     }
 
-    @Test("every document `merkisto publish` writes is served at its URL with the same bytes, type and a validator")
-    func sameBytesAsPublish() async throws {
+    /// Each test runs against the router alone and against the running server, where public documents are
+    /// answered before the router (HostedFastPath): both must answer alike.
+    static let setups = [false, true]
+
+    @Test("every document `merkisto publish` writes is served at its URL with the same bytes, type and a validator", arguments: setups)
+    func sameBytesAsPublish(live: Bool) async throws {
         let world = try DemoWorld(base: "https://badges.example.org/merkisto/")
         defer { world.cleanup() }
         let published = try world.published()
         #expect(published.keys.contains { $0.hasPrefix("ob2/assertions/") })
-        try await world.application().test(.router) { client in
+        try await world.application().test(live ? .live : .router) { client in
             for (path, bytes) in published {
                 try await client.execute(uri: "/merkisto/" + path, method: .get) { response in
                     #expect(response.status == .ok, "\(path)")
                     #expect(Data(response.body.readableBytesView) == bytes, "\(path)")
+                    if live {
+                        #expect(response.headers[.contentLength] == String(bytes.count))
+                        #expect(response.headers[.server] == "merkisto")
+                        #expect(response.headers[.date].flatMap(HTTPDateFormat.parse) != nil, "\(response.headers)")
+                    }
                     let type = path.hasSuffix(".json") ? "application/json" : path.hasSuffix(".png") ? "image/png" : "image/svg+xml"
                     #expect(response.headers[.contentType] == type, "\(path)")
                     #expect(response.headers[.eTag]?.hasPrefix("\"") == true)
@@ -95,11 +104,11 @@ struct PublicDocumentsTests {
         }
     }
 
-    @Test("a validator the client already has gets 304 Not Modified, without a body")
-    func conditionalRequests() async throws {
+    @Test("a validator the client already has gets 304 Not Modified, without a body", arguments: setups)
+    func conditionalRequests(live: Bool) async throws {
         let world = try DemoWorld()
         defer { world.cleanup() }
-        try await world.application().test(.router) { client in
+        try await world.application().test(live ? .live : .router) { client in
             let path = "/keys/jwks.json"
             let etag = try await client.execute(uri: path, method: .get) { response in try #require(response.headers[.eTag]) }
             try await client.execute(uri: path, method: .get, headers: [.ifNoneMatch: "\"other\", " + etag]) { response in
@@ -119,15 +128,15 @@ struct PublicDocumentsTests {
         }
     }
 
-    @Test("after a revocation, the hosted assertion answers 410 Gone and both lists name it, as the published files do")
-    func revocation() async throws {
+    @Test("after a revocation, the hosted assertion answers 410 Gone and both lists name it, as the published files do", arguments: setups)
+    func revocation(live: Bool) async throws {
         let world = try DemoWorld()
         defer { world.cleanup() }
         let hosted = try #require(world.seed.credentials.first { $0.format == .ob2Hosted })
         let signed = try #require(world.seed.credentials.first { $0.format == .ob2Signed })
         let path = String(hosted.id.dropFirst(world.base.count))
         let application = try world.application()
-        try await application.test(.router) { client in
+        try await application.test(live ? .live : .router) { client in
             try await client.execute(uri: "/" + path, method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(Data(response.body.readableBytesView) == Data(hosted.bytes))
@@ -150,13 +159,13 @@ struct PublicDocumentsTests {
         }
     }
 
-    @Test("an OB 3.0 credential is served by its id as text/plain; unknown ids and addresses are problem documents")
-    func credentialsByID() async throws {
+    @Test("an OB 3.0 credential is served by its id as text/plain; unknown ids and addresses are problem documents", arguments: setups)
+    func credentialsByID(live: Bool) async throws {
         let world = try DemoWorld()
         defer { world.cleanup() }
         let token = try #require(world.seed.credentials.first { $0.format == .ob3JWT })
         let uuid = String(token.id.dropFirst("urn:uuid:".count))
-        try await world.application().test(.router) { client in
+        try await world.application().test(live ? .live : .router) { client in
             try await client.execute(uri: "/credentials/" + uuid, method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
