@@ -1,3 +1,5 @@
+public import Foundation
+
 // The byte-level JSON writer for documents Merkisto signs, publishes or exports: compact for signing,
 // pretty for files people read. Keys are always sorted by their UTF-8 bytes, so the same value always
 // gives the same bytes.
@@ -73,6 +75,9 @@ extension JSONValue {
         output.append(0x0A)
         return output
     }
+
+    /// ``prettyJSONBytes()`` as `Data`: the form of every JSON file Merkisto publishes.
+    public func prettyJSONData() -> Data { Data(prettyJSONBytes()) }
 
     private func writePretty(into output: inout [UInt8], indent: Int) {
         func newline(_ depth: Int) {

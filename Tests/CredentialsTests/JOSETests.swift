@@ -50,6 +50,9 @@ struct JOSETests {
             "", "{", "{\"a\":}", "{\"a\":1,}", "[1,]", "[1 2]", "{\"a\" 1}", "\"unterminated", "\"bad \\x escape\"",
             "\"raw \u{1} control\"", "01", "1.", "-", "tru", "{\"a\":1}{", "{\"kept\":1,\"kept\":2}", "\"\\ud800\"",
             "{\"skipped\":[1,2,{\"x\":\"\\q\"}]}", "{\"skipped\":{\"x\" 1}}",
+            // Lone surrogates, kept or skipped, as values and as keys.
+            "{\"kept\":\"\\udc00\"}", "{\"skipped\":\"\\ud800\"}", "{\"skipped\":\"\\udc00x\"}", "{\"skipped\":\"\\ud800x\\udc00\"}",
+            "{\"skipped\":\"\\ud800\\u0041\"}", "{\"skipped\":\"\\ud800\\n\"}", "{\"skipped\":{\"\\ud800\":1}}", "{\"skipped\":[\"\\ud83d\\ud83d\"]}",
         ])
     func readerRefuses(text: String) {
         #expect(throws: JSONBytes.Malformed.self) { try JSONBytes.parse(Array(text.utf8), keeping: .keys(["kept": .all])) }
@@ -77,17 +80,34 @@ struct JOSETests {
             "id": .string(PayloadTemplate.marker(0)), "long": .string(String(repeating: "ä", count: 301)),
             "list": [.string(PayloadTemplate.marker(1)), "fixed", .string(PayloadTemplate.marker(2))], "n": .string(PayloadTemplate.marker(3)),
         ]
-        let template = PayloadTemplate(document)
+        let template = try PayloadTemplate(document)
         for values in [["urn:x", "a", "bc", "7"], ["", "é", "with \"quotes\"", "-12345"]] {
             let filled: [[UInt8]] = values.prefix(3).map { PayloadTemplate.json($0) } + [Array(values[3].utf8)]
             var encoded: [UInt8] = []
-            template.encode(filled, into: &encoded)
+            try template.encode(filled, into: &encoded)
             let json = try #require(Base64URL.decode(String(decoding: encoded, as: UTF8.self)))
             let expected: JSONValue = [
                 "id": .string(values[0]), "long": .string(String(repeating: "ä", count: 301)), "list": [.string(values[1]), "fixed", .string(values[2])],
                 "n": .int(Int(values[3])!),
             ]
             #expect(try JSONBytes.parse(json) == expected)
+        }
+    }
+
+    @Test("a payload template with a slot left unfilled, or a marker it cannot fill, is never signed")
+    func templateHoles() throws {
+        let document: JSONValue = ["id": .string(PayloadTemplate.marker(0)), "n": .string(PayloadTemplate.marker(2))]
+        let template = try PayloadTemplate(document)
+        #expect(template.slots == [0, 2])
+        var output: [UInt8] = []
+        #expect(throws: CredentialError.self) { try template.encode([Array("\"a\"".utf8), [], []], into: &output) }
+        #expect(throws: CredentialError.self) { try template.encode([Array("\"a\"".utf8)], into: &output) }
+        // Slot 1 is not in the payload: it need not be filled.
+        try template.encode([Array("\"a\"".utf8), [], Array("1".utf8)], into: &output)
+        #expect(!output.isEmpty)
+        // A marker inside other text, or without its number, would be signed as it is: refused.
+        for text in ["see " + PayloadTemplate.marker(1), PayloadTemplate.marker(1) + " and more", "\u{1}slot"] {
+            #expect(throws: CredentialError.self, "\(text)") { try PayloadTemplate(["id": .string(text)]) }
         }
     }
 
@@ -173,6 +193,22 @@ struct JSONReaderFuzzTests {
         }
     }
 
+    @Test(
+        "invalid UTF-8 is refused, also in parts the reader does not keep",
+        arguments: [[0xC3], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80]] as [[UInt8]])
+    func invalidUTF8(bytes: [UInt8]) {
+        for (before, after) in [("{\"kept\":\"", "\"}"), ("{\"skipped\":\"a", "b\"}"), ("{\"skipped\":{\"", "\":1}}"), ("{\"s\":[\"long ascii run ", " more\"]}")] {
+            let document = Array(before.utf8) + bytes + Array(after.utf8)
+            #expect(throws: JSONBytes.Malformed.self) { try JSONBytes.parse(document, keeping: .keys(["kept": .all])) }
+        }
+    }
+
+    @Test("skipped parts that are JSON are accepted: UTF-8, surrogate pairs and escapes")
+    func skippedAccepted() throws {
+        let text = #"{"kept":1,"skipped":["ä€😀 long enough to cross words","\ud83d\ude00","\u00e4\n\/",{"\ud83d\ude00":"x"}]}"#
+        #expect(try JSONBytes.parse(Array(text.utf8), keeping: .keys(["kept": .all])) == ["kept": 1])
+    }
+
     @Test("damaged documents never crash the reader, and what it accepts Foundation accepts too")
     func damaged() throws {
         var random = SplitMix(state: 42)
@@ -189,7 +225,9 @@ struct JSONReaderFuzzTests {
                 if bytes.isEmpty { break }
             }
             let ours = try? JSONBytes.parse(bytes)
-            _ = try? JSONBytes.parse(bytes, keeping: .keys(["a1": .all, "x2": .keys(["y": .all])]))
+            let selected = try? JSONBytes.parse(bytes, keeping: .keys(["a1": .all, "x2": .keys(["y": .all])]))
+            // What is skipped is checked as strictly as what is kept.
+            #expect((selected != nil) == (ours != nil), "\(String(decoding: bytes, as: UTF8.self))")
             if let ours {
                 let theirs = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
                 #expect(theirs != nil, "we accepted what Foundation refuses: \(String(decoding: bytes, as: UTF8.self))")

@@ -56,10 +56,20 @@ import Testing
             let made = try template.canonicalNQuads(values)
             #expect(made == expected, "\(values)")
             // And the JSON text is the filled document.
-            let json = template.json(values, proof: Array("[]".utf8))
+            let json = try template.json(values, proof: Array("[]".utf8))
             var withProof = filled
             withProof["proof"] = []
             #expect(try JSONDecoder().decode(JSONValue.self, from: Data(json)) == .object(withProof))
         }
+        // A slot left without a value is refused, not signed as an empty string; a marker that is not a
+        // whole string is refused when the template is made.
+        var holes: [String?] = cases[0]
+        holes[5] = nil
+        #expect(throws: CredentialError.self) { try template.canonicalNQuads(holes) }
+        #expect(throws: CredentialError.self) { try template.json(holes, proof: Array("[]".utf8)) }
+        #expect(throws: CredentialError.self) { try template.canonicalNQuads(Array(cases[0].prefix(4))) }
+        var leftover = try Self.example(narratives: 1)
+        leftover["name"] = .string("x " + SignedDocumentTemplate.marker(9))
+        #expect(throws: CredentialError.self) { try SignedDocumentTemplate(leftover, proofSlot: 5) }
     }
 }

@@ -83,11 +83,13 @@ struct SignedDocumentTemplate: Sendable {
     let constantLines: [[UInt8]?]
     /// The slot the document's `proof` goes in (JSON only: the proof is not part of what it signs).
     let proofSlot: Int
+    /// The slots the values must fill.
+    private let usedSlots: [Int]
 
     /// - Parameters:
     ///   - document: the document with markers, without `proof`.
     ///   - proofSlot: a slot number no marker in `document` uses; the JSON text gets `proof` there.
-    init(_ document: [String: JSONValue], proofSlot: Int) throws(JSONLDError) {
+    init(_ document: [String: JSONValue], proofSlot: Int) throws {
         let quads = try JSONLDProcessor(loader: .bundled).toRDF(.object(document))
         statements = quads.map { quad in
             TemplateQuad(subject: Term(quad.subject), predicate: quad.predicate, object: Term(quad.object), graph: quad.graph.map(Term.init))
@@ -146,37 +148,39 @@ struct SignedDocumentTemplate: Sendable {
         self.statementsOfBlank = statementsOfBlank
         var withProof = document
         withProof["proof"] = .string(Self.marker(proofSlot))
-        json = Self.pieces(JSONValue.object(withProof).jsonBytes())
+        json = try Self.pieces(JSONValue.object(withProof).jsonBytes())
         self.proofSlot = proofSlot
+        usedSlots = Self.usedSlots(json: json, lines: lines, proofSlot: proofSlot)
     }
 
     /// The JSON text split at each marker string (quotes included).
-    private static func pieces(_ text: [UInt8]) -> [JSONPiece] {
-        let prefix = Array("\"merkisto-slot:\\u0001".utf8)
+    private static func pieces(_ text: [UInt8]) throws -> [JSONPiece] {
+        let (fixed, slots) = try TemplateMarkers.split(text, prefix: Array("\"merkisto-slot:\\u0001".utf8))
         var pieces: [JSONPiece] = []
-        var fixed: [UInt8] = []
-        var index = 0
-        while index < text.count {
-            if text[index] == prefix[0], text[index...].starts(with: prefix) {
-                var cursor = index + prefix.count
-                var slot = 0
-                while cursor < text.count, text[cursor] >= 0x30, text[cursor] <= 0x39 {
-                    slot = slot * 10 + Int(text[cursor] - 0x30)
-                    cursor += 1
-                }
-                if cursor < text.count, cursor > index + prefix.count, text[cursor] == UInt8(ascii: "\"") {
-                    pieces.append(.fixed(fixed))
-                    fixed.removeAll(keepingCapacity: true)
-                    pieces.append(.slot(slot))
-                    index = cursor + 1
-                    continue
-                }
-            }
-            fixed.append(text[index])
-            index += 1
+        for (index, text) in fixed.enumerated() {
+            pieces.append(.fixed(text))
+            if index < slots.count { pieces.append(.slot(slots[index])) }
         }
-        pieces.append(.fixed(fixed))
         return pieces
+    }
+
+    /// Every slot the statements or the JSON text use, but the proof's.
+    private static func usedSlots(json: [JSONPiece], lines: [[LinePiece]], proofSlot: Int) -> [Int] {
+        var used = Set<Int>()
+        for piece in json { if case .slot(let slot) = piece, slot != proofSlot { used.insert(slot) } }
+        for pieces in lines { for piece in pieces { if case .slot(let slot, _) = piece { used.insert(slot) } } }
+        return used.sorted()
+    }
+
+    /// The values by slot, every slot the document uses filled (others may be nil).
+    ///
+    /// - Throws: ``CredentialError`` when a slot the document uses has no value: nothing is signed with a
+    ///   hole in it.
+    private func filled(_ values: [String?]) throws -> [String] {
+        if let slot = TemplateMarkers.unfilled(usedSlots, values.count, isEmpty: { values[$0] == nil }) {
+            throw CredentialError.invalidInput("the document template's slot \(slot) has no value")
+        }
+        return values.map { $0 ?? "" }
     }
 
     /// The canonical N-Quads (RDFC-1.0) of the statements with each slot's value filled in.
@@ -185,7 +189,8 @@ struct SignedDocumentTemplate: Sendable {
     /// differs from every other's, the canonical labels follow from those hashes alone. Otherwise (blank
     /// nodes that only their neighbours tell apart, or statements a value made equal) the general
     /// canonicalizer does it.
-    func canonicalNQuads(_ values: [String]) throws(CanonicalizationError) -> [UInt8] {
+    func canonicalNQuads(_ values: [String?]) throws -> [UInt8] {
+        let values = try filled(values)
         // Each slot's value as it appears in a line: an IRI as it is, a literal escaped.
         var rendered = [[UInt8]?](repeating: nil, count: values.count)
         func value(_ slot: Int, literal: Bool) -> [UInt8] {
@@ -248,7 +253,8 @@ struct SignedDocumentTemplate: Sendable {
     }
 
     /// The JSON text with each slot's value as a JSON string, and `proof` (JSON text) in its slot.
-    func json(_ values: [String], proof: [UInt8]) -> [UInt8] {
+    func json(_ values: [String?], proof: [UInt8]) throws -> [UInt8] {
+        let values = try filled(values)
         var output: [UInt8] = []
         output.reserveCapacity(8192)
         for piece in json {

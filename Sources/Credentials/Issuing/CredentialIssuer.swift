@@ -129,7 +129,7 @@ public struct CredentialIssuer: Sendable {
             let id = "urn:uuid:" + uuid
             let shape = TemplateShape(hashedEmail: { if case .email = recipient { true } else { false } }(), hasStatus: status != nil)
             let template = try cache.template(TemplateKey(badge: badgeID, shape: shape)) {
-                ob3Template(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), shape: shape)
+                try ob3Template(try cache.facts(for: try badge(badgeID), compiled: compiled, language: language), shape: shape)
             }
             let validUntil = template.validityMonths.map { issuedAt.addingMonths($0) }
             let (subjectID, recipientValue, email) = ob3Subject(recipient, random: random)
@@ -173,7 +173,7 @@ public struct CredentialIssuer: Sendable {
                 HashedPrefix(encodedHeader + [UInt8(ascii: ".")] + template.payload.encodedStart)
             }
             let token = try JWS.compact(encodedHeader: encodedHeader, key: signer.material, hashedPrefix: prefix) {
-                template.payload.encode(values, into: &$0)
+                try template.payload.encode(values, into: &$0)
             }
             return IssuedDocument(
                 id: id, format: format, badge: badgeID, bytes: token, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
@@ -192,7 +192,7 @@ public struct CredentialIssuer: Sendable {
             }
             let validUntil = template.validityMonths.map { issuedAt.addingMonths($0) }
             let (subjectID, recipientValue, email) = ob3Subject(recipient, random: random)
-            var values = [String](repeating: "", count: OB3Slot.firstLevel + template.levels.count)
+            var values = [String?](repeating: nil, count: OB3Slot.firstLevel + template.levels.count)
             values[OB3Slot.id] = id
             values[OB3Slot.subject] = subjectID
             values[OB3Slot.validFrom] = issuedAt.utcDescription
@@ -230,7 +230,7 @@ public struct CredentialIssuer: Sendable {
             }
             var proof = DataIntegrity.configuration(verificationMethod: method, created: created)
             proof["proofValue"] = .string(proofValue)
-            let bytes = template.document.json(values, proof: JSONValue.array([.object(proof)]).jsonBytes())
+            let bytes = try template.document.json(values, proof: JSONValue.array([.object(proof)]).jsonBytes())
             return IssuedDocument(
                 id: id, format: format, badge: badgeID, bytes: bytes, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
                 recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil, status: status)
@@ -262,7 +262,7 @@ public struct CredentialIssuer: Sendable {
                 let assertion = builder.assertion(
                     id: id, recipient: recipientObject, facts: facts, issuedOn: issuedAt, expires: validUntil, signedBy: nil)
                 return IssuedDocument(
-                    id: id, format: format, badge: badgeID, bytes: Array(try assertion.encoded()), keyID: nil, issuedAt: issuedAt,
+                    id: id, format: format, badge: badgeID, bytes: assertion.prettyJSONBytes(), keyID: nil, issuedAt: issuedAt,
                     validUntil: validUntil, recipient: hash, definitionsDigest: compiled.digest, hostedPath: layout.hostedAssertionPath(uuid))
             }
             guard let signer, signer.key.algorithm == .rs256 else {
@@ -360,7 +360,7 @@ public struct CredentialIssuer: Sendable {
 
     /// The OB 3.0 credential with its VC-JWT claims, markers in every per-credential place, and the JSON
     /// of every rubric level id each competence's `achievedLevel` can take.
-    private func ob3Template(_ facts: BadgeFacts, shape: TemplateShape) -> OB3Template {
+    private func ob3Template(_ facts: BadgeFacts, shape: TemplateShape) throws -> OB3Template {
         func marker(_ slot: Int) -> String { PayloadTemplate.marker(slot) }
         var (payload, builder) = markedCredential(facts, shape: shape, securing: .jwt, marker: marker)
         payload["iss"] = .string(layout.issuerProfile)
@@ -369,7 +369,7 @@ public struct CredentialIssuer: Sendable {
         payload["nbf"] = .string(marker(OB3Slot.notBefore))
         if facts.badge.validityMonths != nil { payload["exp"] = .string(marker(OB3Slot.expires)) }
         return OB3Template(
-            payload: PayloadTemplate(.object(payload)), levels: levelIDs(facts, builder: builder).map { $0.map(PayloadTemplate.json) },
+            payload: try PayloadTemplate(.object(payload)), levels: levelIDs(facts, builder: builder).map { $0.map(PayloadTemplate.json) },
             narrative: facts.narrative, validityMonths: facts.badge.validityMonths)
     }
 }

@@ -285,25 +285,35 @@ enum JSONBytes {
             }
         }
 
-        /// Moves past a string, checking its escapes and that it has no raw control characters.
+        /// Moves past a string, checking it as reading it would: escapes (a `\u` surrogate only as a pair),
+        /// no raw control characters, and valid UTF-8. A string the reader does not keep is still checked:
+        /// the signed bytes must be JSON that every other reader takes the same way.
         mutating func skipString() throws(Malformed) {
+            let start = index
             index += 1
+            var pendingHighSurrogate = false
             while index < bytes.count {
                 skipPlain()
                 guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
+                    try checkUTF8(from: start + 1, to: index - 1)
                     return
                 }
                 if byte < 0x20 { throw fail("control character in a string") }
                 if byte == UInt8(ascii: "\\") {
                     guard index + 1 < bytes.count else { break }
                     if bytes[index + 1] == UInt8(ascii: "u") {
-                        guard index + 6 <= bytes.count, (2..<6).allSatisfy({ Self.hexValue(bytes[index + $0]) != nil }) else {
-                            throw fail("bad \\u escape")
-                        }
+                        let unit = try hex4(at: index + 2)
+                        let high = (0xD800..<0xDC00).contains(unit), low = (0xDC00..<0xE000).contains(unit)
+                        guard pendingHighSurrogate == low else { throw fail("lone surrogate") }
+                        pendingHighSurrogate = high
                         index += 6
+                        // A high surrogate's low half must follow at once.
+                        if high, !(index + 1 < bytes.count && bytes[index] == UInt8(ascii: "\\") && bytes[index + 1] == UInt8(ascii: "u")) {
+                            throw fail("lone surrogate")
+                        }
                         continue
                     }
                     guard Self.simpleEscape(bytes[index + 1]) != nil else { throw fail("bad escape") }
@@ -313,6 +323,25 @@ enum JSONBytes {
                 index += 1
             }
             throw fail("unterminated string")
+        }
+
+        /// Checks that `bytes[start..<end]` is UTF-8 (ASCII runs, the usual case, 8 bytes at a time).
+        func checkUTF8(from start: Int, to end: Int) throws(Malformed) {
+            guard let base = bytes.baseAddress else { return }
+            var scan = start
+            var high: UInt64 = 0
+            while scan + 8 <= end {
+                high |= UnsafeRawPointer(base + scan).loadUnaligned(as: UInt64.self)
+                scan += 8
+            }
+            while scan < end {
+                high |= UInt64(bytes[scan])
+                scan += 1
+            }
+            guard high & 0x8080_8080_8080_8080 != 0 else { return }
+            guard String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) != nil else {
+                throw Malformed(offset: start, reason: "invalid UTF-8")
+            }
         }
 
         mutating func string() throws(Malformed) -> String {

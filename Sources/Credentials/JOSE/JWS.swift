@@ -17,11 +17,11 @@ enum JWS {
     ///
     /// - Parameter hashedPrefix: the hash state of the token's first bytes when they are known in advance.
     static func compact(
-        encodedHeader: [UInt8], key: KeyMaterial, hashedPrefix: HashedPrefix? = nil, writePayload: (inout [UInt8]) -> Void
+        encodedHeader: [UInt8], key: KeyMaterial, hashedPrefix: HashedPrefix? = nil, writePayload: (inout [UInt8]) throws -> Void
     ) throws -> [UInt8] {
         var token = encodedHeader
         token.append(UInt8(ascii: "."))
-        writePayload(&token)
+        try writePayload(&token)
         let signature = try key.signature(for: token, hashedPrefix: hashedPrefix)
         token.append(UInt8(ascii: "."))
         Base64URL.append(signature, to: &token)

@@ -27,48 +27,37 @@ struct PayloadTemplate: Sendable {
     /// The marker for slot `index`; XML text cannot contain U+0001, so no definition text collides with it.
     static func marker(_ index: Int) -> String { "\u{1}slot\(index)" }
 
-    init(_ document: JSONValue) {
-        let json = document.jsonBytes()
-        let prefix = Array("\"\\u0001slot".utf8)
+    /// The slots the payload has, in order of appearance (each once).
+    let slots: [Int]
+
+    /// - Throws: ``CredentialError`` when the JSON text keeps a marker it cannot fill.
+    init(_ document: JSONValue) throws {
+        let (fixed, slots) = try TemplateMarkers.split(document.jsonBytes(), prefix: Array("\"\\u0001slot".utf8))
         var pieces: [Piece] = []
         var fixedLength = 0
-        var segment: [UInt8] = []
-        var index = 0
-
-        func flush(last: Bool) {
+        for (index, text) in fixed.enumerated() {
+            var segment = text
+            let last = index == fixed.count - 1
             if !last { while segment.count % 3 != 0 { segment.append(0x20) } }
             var encoded: [UInt8] = []
             Base64URL.append(segment, to: &encoded)
             fixedLength += encoded.count
             pieces.append(.fixed(encoded))
-            segment.removeAll(keepingCapacity: true)
+            if !last { pieces.append(.slot(slots[index])) }
         }
-
-        while index < json.count {
-            if json[index] == prefix[0], json[index...].starts(with: prefix) {
-                var cursor = index + prefix.count
-                var slot = 0
-                while cursor < json.count, json[cursor] >= 0x30, json[cursor] <= 0x39 {
-                    slot = slot * 10 + Int(json[cursor] - 0x30)
-                    cursor += 1
-                }
-                if cursor < json.count, json[cursor] == UInt8(ascii: "\"") {
-                    flush(last: false)
-                    pieces.append(.slot(slot))
-                    index = cursor + 1
-                    continue
-                }
-            }
-            segment.append(json[index])
-            index += 1
-        }
-        flush(last: true)
         self.pieces = pieces
         self.fixedLength = fixedLength
+        var seen = Set<Int>()
+        self.slots = slots.filter { seen.insert($0).inserted }
     }
 
     /// The base64url payload with each slot filled by `values[slot]`, which must be JSON text.
-    func encode(_ values: [[UInt8]], into output: inout [UInt8]) {
+    ///
+    /// - Throws: ``CredentialError`` when a slot has no value: nothing is signed with a hole in it.
+    func encode(_ values: [[UInt8]], into output: inout [UInt8]) throws {
+        if let slot = TemplateMarkers.unfilled(slots, values.count, isEmpty: { values[$0].isEmpty }) {
+            throw CredentialError.invalidInput("the payload template's slot \(slot) has no value")
+        }
         var slotLength = 0
         for value in values { slotLength += value.count }
         // Room for the signature too, so the token's buffer is allocated once.
@@ -97,4 +86,48 @@ struct PayloadTemplate: Sendable {
 
     /// JSON text of an integer.
     static func json(_ int: Int) -> [UInt8] { Array(String(int).utf8) }
+}
+
+/// Template markers in JSON text: each a whole JSON string, `"<prefix><slot number>"`.
+enum TemplateMarkers {
+    /// The text between markers (one piece more than markers) and each marker's slot, in order.
+    ///
+    /// - Throws: ``CredentialError`` when a marker's start is left in the text (not a whole string with a
+    ///   slot number): a template must not be signed with a marker in place of a value.
+    static func split(_ text: [UInt8], prefix: [UInt8]) throws -> (fixed: [[UInt8]], slots: [Int]) {
+        var fixed: [[UInt8]] = []
+        var slots: [Int] = []
+        var segment: [UInt8] = []
+        var index = 0
+        while index < text.count {
+            if text[index] == prefix[0], text[index...].starts(with: prefix) {
+                var cursor = index + prefix.count
+                var slot = 0
+                while cursor < text.count, cursor - index - prefix.count < 6, text[cursor] >= 0x30, text[cursor] <= 0x39 {
+                    slot = slot * 10 + Int(text[cursor] - 0x30)
+                    cursor += 1
+                }
+                if cursor < text.count, cursor > index + prefix.count, text[cursor] == UInt8(ascii: "\"") {
+                    fixed.append(segment)
+                    segment.removeAll(keepingCapacity: true)
+                    slots.append(slot)
+                    index = cursor + 1
+                    continue
+                }
+            }
+            segment.append(text[index])
+            index += 1
+        }
+        fixed.append(segment)
+        let start = Array(prefix.dropFirst())
+        for piece in fixed where piece.count >= start.count && piece.indices.dropLast(start.count - 1).contains(where: { piece[$0...].starts(with: start) }) {
+            throw CredentialError.invalidInput("the template keeps a marker it cannot fill")
+        }
+        return (fixed, slots)
+    }
+
+    /// The first of `slots` that `count` values do not fill (out of range, or empty); nil when all are filled.
+    static func unfilled(_ slots: [Int], _ count: Int, isEmpty: (Int) -> Bool) -> Int? {
+        slots.first { $0 >= count || isEmpty($0) }
+    }
 }

@@ -66,7 +66,7 @@ public struct KeyStore: Sendable {
         try Self.writeSecret(material.privatePEM, to: privatePath(kid))
         let jwk = try material.publicJWK(kid: kid)
         try Self.writeAtomically(Data(material.publicPEM.utf8), to: publicPEMPath(kid))
-        try Self.writeAtomically(try jwk.encoded(), to: jwkPath(kid))
+        try Self.writeAtomically(jwk.prettyJSONData(), to: jwkPath(kid))
         let entry = StoredKey(kid: kid, algorithm: algorithm, created: now, retired: nil, publicJWK: jwk, publicPEM: material.publicPEM)
         manifest.append(entry)
         try writeManifest(manifest)

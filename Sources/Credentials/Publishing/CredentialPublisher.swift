@@ -71,7 +71,7 @@ public struct CredentialPublisher: Sendable {
     public func lastingDocuments() throws -> [Document] {
         var written: [Document] = []
         func write(_ path: String, _ data: Data) throws { written.append(Document(path: path, bytes: data)) }
-        func write(_ path: String, _ document: JSONValue) throws { try write(path, try document.encoded()) }
+        func write(_ path: String, _ document: JSONValue) throws { try write(path, document.prettyJSONData()) }
 
         let ob3 = OpenBadgeCredentialBuilder(layout: layout, issuer: issuer, language: language)
         let ob2 = OB2DocumentBuilder(layout: layout, issuer: issuer, language: language)
@@ -146,8 +146,8 @@ public struct CredentialPublisher: Sendable {
                 revoked.map { .object(["id": .string($0.id), "revoked": true, "revocationReason": .string($0.reason)]) }),
         ])
         return [
-            Document(path: layout.revocationListPath, bytes: try list.encoded()),
-            Document(path: layout.ob2RevocationListPath, bytes: try ob2.revocationList(revoked.map { ($0.id, $0.reason) }).encoded()),
+            Document(path: layout.revocationListPath, bytes: list.prettyJSONData()),
+            Document(path: layout.ob2RevocationListPath, bytes: ob2.revocationList(revoked.map { ($0.id, $0.reason) }).prettyJSONData()),
         ]
     }
 
@@ -165,8 +165,8 @@ public struct CredentialPublisher: Sendable {
     /// What a revoked hosted OB 2.0 assertion's URL answers with (beside `410 Gone` when served): the
     /// assertion's id, `revoked` and the reason, as a JSON-LD document (OB 2.0, "Revocation").
     public static func revokedAssertion(id: String, reason: String) throws -> Data {
-        try JSONValue.object([
+        JSONValue.object([
             "@context": OB2DocumentBuilder.context, "type": "Assertion", "id": .string(id), "revoked": true, "revocationReason": .string(reason),
-        ]).encoded()
+        ]).prettyJSONData()
     }
 }

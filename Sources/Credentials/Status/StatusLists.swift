@@ -99,7 +99,7 @@ extension CredentialPublisher {
                 ]
                 let signed = try DataIntegrity.sign(
                     credential, key: signingKey, verificationMethod: layout.verificationMethod(key.kid), created: state.changedAt.utcDescription)
-                documents.append(Document(path: layout.statusListPath(purpose, list), bytes: try JSONValue.object(signed).encoded()))
+                documents.append(Document(path: layout.statusListPath(purpose, list), bytes: JSONValue.object(signed).prettyJSONData()))
             }
         }
         return documents
