@@ -132,23 +132,6 @@ struct JOSETests {
             #expect(text == strings.text("credential.evidence.narrative", language, ["list": items.joined(separator: "; ")]), "\(badge.id)")
         }
     }
-
-    @Test("a verifier's remembered prefixes give the same digest as hashing everything")
-    func prefixHashes() {
-        let hashes = PrefixHashes()
-        let common = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        for tail in 0..<6 {
-            let input = common + Array("tail \(tail) \(String(repeating: "x", count: tail * 50))".utf8)
-            #expect(hashes.digest(of: input[...]) == SHA256Digestible.digest(input))
-            // A different input of the same length that shares nothing must not reuse anything.
-            let other = input.map { $0 ^ 0xFF }
-            #expect(hashes.digest(of: other[...]) == SHA256Digestible.digest(other))
-        }
-    }
-}
-
-private enum SHA256Digestible {
-    static func digest(_ bytes: [UInt8]) -> SHA256.Digest { SHA256.hash(data: bytes) }
 }
 
 @Suite("JSON reader against Foundation on generated input")
@@ -200,6 +183,27 @@ struct JSONReaderFuzzTests {
         for (before, after) in [("{\"kept\":\"", "\"}"), ("{\"skipped\":\"a", "b\"}"), ("{\"skipped\":{\"", "\":1}}"), ("{\"s\":[\"long ascii run ", " more\"]}")] {
             let document = Array(before.utf8) + bytes + Array(after.utf8)
             #expect(throws: JSONBytes.Malformed.self) { try JSONBytes.parse(document, keeping: .keys(["kept": .all])) }
+        }
+    }
+
+    @Test("the UTF-8 check agrees with the standard library on random and edge-case byte strings")
+    func utf8Check() {
+        var random = JSONReaderFuzzTests.SplitMix(state: 7)
+        let edges: [[UInt8]] = [
+            [0xC2, 0x80], [0xC1, 0xBF], [0xE0, 0x9F, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xEF, 0xBF, 0xBF],
+            [0xF0, 0x8F, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80],
+            [0xE2, 0x82], [0x80], [0xFF], [],
+        ]
+        var cases = edges
+        for _ in 0..<20_000 {
+            // Mostly bytes from the interesting ranges, so that valid sequences come up too.
+            cases.append((0..<Int.random(in: 1...6, using: &random)).map { _ in
+                Bool.random(using: &random) ? UInt8.random(in: 0x80...0xBF, using: &random) : UInt8.random(in: 0...0xFF, using: &random)
+            })
+        }
+        for bytes in cases {
+            let ours = bytes.withUnsafeBufferPointer { UTF8Check.isValid($0) }
+            #expect(ours == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
         }
     }
 

@@ -329,17 +329,8 @@ enum JSONBytes {
         func checkUTF8(from start: Int, to end: Int) throws(Malformed) {
             guard let base = bytes.baseAddress else { return }
             var scan = start
-            var high: UInt64 = 0
-            while scan + 8 <= end {
-                high |= UnsafeRawPointer(base + scan).loadUnaligned(as: UInt64.self)
-                scan += 8
-            }
-            while scan < end {
-                high |= UInt64(bytes[scan])
-                scan += 1
-            }
-            guard high & 0x8080_8080_8080_8080 != 0 else { return }
-            guard String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) != nil else {
+            while scan + 8 <= end, UnsafeRawPointer(base + scan).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { scan += 8 }
+            guard UTF8Check.isValid(UnsafeBufferPointer(start: base + scan, count: end - scan)) else {
                 throw Malformed(offset: start, reason: "invalid UTF-8")
             }
         }
@@ -479,5 +470,43 @@ enum JSONBytes {
             guard let value = Double(text) else { throw fail("bad number") }
             return .double(value)
         }
+    }
+}
+
+/// UTF-8 validation without making a string (RFC 3629: no overlong forms, no surrogates, nothing above
+/// U+10FFFF). Checked against the standard library's `String(validating:)` in the tests.
+enum UTF8Check {
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            func continuation(_ offset: Int) -> UInt8? {
+                guard index + offset < count, bytes[index + offset] & 0xC0 == 0x80 else { return nil }
+                return bytes[index + offset]
+            }
+            switch lead {
+            case 0xC2...0xDF:
+                guard continuation(1) != nil else { return false }
+                index += 2
+            case 0xE0...0xEF:
+                guard let second = continuation(1), continuation(2) != nil else { return false }
+                if lead == 0xE0, second < 0xA0 { return false }  // overlong
+                if lead == 0xED, second >= 0xA0 { return false }  // a surrogate
+                index += 3
+            case 0xF0...0xF4:
+                guard let second = continuation(1), continuation(2) != nil, continuation(3) != nil else { return false }
+                if lead == 0xF0, second < 0x90 { return false }  // overlong
+                if lead == 0xF4, second >= 0x90 { return false }  // above U+10FFFF
+                index += 4
+            default:
+                return false
+            }
+        }
+        return true
     }
 }

@@ -82,89 +82,17 @@ struct VerificationKey: Sendable {
         }
     }
 
-    /// Whether `signature` is this key's JWS signature over `input`; `hashes` may hold the SHA-256 state of
-    /// a prefix of `input` hashed before.
-    func isValidSignature(_ signature: [UInt8], for input: ArraySlice<UInt8>, hashes: PrefixHashes? = nil) -> Bool {
+    /// Whether `signature` is this key's JWS signature over `input`.
+    func isValidSignature(_ signature: [UInt8], for input: ArraySlice<UInt8>) -> Bool {
         switch backing {
         case .es256(let key):
             guard signature.count == 64, let value = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
-            return key.isValidSignature(value, for: hashes?.digest(of: input) ?? SHA256.hash(data: input))
+            return key.isValidSignature(value, for: SHA256.hash(data: input))
         case .rs256(let key):
             let value = _RSA.Signing.RSASignature(rawRepresentation: signature)
-            return key.isValidSignature(value, for: hashes?.digest(of: input) ?? SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
+            return key.isValidSignature(value, for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
         case .edDSA(let key):
             return signature.count == 64 && key.isValidSignature(signature, for: input)
-        }
-    }
-}
-
-/// SHA-256 states after signing-input prefixes a verifier has already hashed.
-///
-/// Credentials of one badge from one issuer share most of their bytes: the header and, in the payload,
-/// everything up to the first per-credential value (the whole achievement). When a signing input starts with
-/// a prefix hashed before (compared byte for byte), hashing continues from the saved state instead of from
-/// the start; the digest is the same, only the repeated work is skipped. New prefixes come from the bytes an
-/// input shares with one of the last few inputs, cut to whole 64-byte blocks. At most `capacity` prefixes
-/// are kept.
-final class PrefixHashes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [(prefix: [UInt8], state: SHA256)] = []
-    private var recent: [[UInt8]] = []
-    private let capacity = 32
-    private let recentCount = 8
-    /// Shorter shared prefixes are not worth an entry.
-    private let minimum = 1024
-
-    func digest(of input: ArraySlice<UInt8>) -> SHA256.Digest {
-        var hasher = SHA256()
-        var hashed = 0
-        let (known, recent) = lock.withLock { () -> ((prefix: [UInt8], state: SHA256)?, [[UInt8]]) in
-            for index in entries.indices.reversed() where Self.starts(input, with: entries[index].prefix) {
-                // Most recently used last.
-                let entry = entries.remove(at: index)
-                entries.append(entry)
-                return (entry, [])
-            }
-            return (nil, self.recent)
-        }
-        if let known {
-            hasher = known.state
-            hasher.update(data: input.dropFirst(known.prefix.count))
-            return hasher.finalize()
-        }
-        let shared = recent.map { Self.sharedLength(input, $0) }.max().map { $0 / 64 * 64 } ?? 0
-        if shared >= minimum {
-            hasher.update(data: input.prefix(shared))
-            hashed = shared
-            let entry = (prefix: Array(input.prefix(shared)), state: hasher)
-            lock.withLock {
-                entries.append(entry)
-                if entries.count > capacity { entries.removeFirst() }
-            }
-        }
-        hasher.update(data: input.dropFirst(hashed))
-        lock.withLock {
-            self.recent.append(Array(input))
-            if self.recent.count > recentCount { self.recent.removeFirst() }
-        }
-        return hasher.finalize()
-    }
-
-    private static func starts(_ input: ArraySlice<UInt8>, with prefix: [UInt8]) -> Bool {
-        guard input.count >= prefix.count else { return false }
-        return input.withUnsafeBufferPointer { bytes in
-            prefix.withUnsafeBufferPointer { memcmp(bytes.baseAddress!, $0.baseAddress!, prefix.count) == 0 }
-        }
-    }
-
-    private static func sharedLength(_ a: ArraySlice<UInt8>, _ b: [UInt8]) -> Int {
-        let count = min(a.count, b.count)
-        return a.withUnsafeBufferPointer { left in
-            b.withUnsafeBufferPointer { right in
-                var index = 0
-                while index < count, left[index] == right[index] { index += 1 }
-                return index
-            }
         }
     }
 }

@@ -12,8 +12,6 @@ public struct CredentialVerifier: Sendable {
     let revoked: [String: String]
     /// Published documents by path relative to the base URL, for hosted assertions; nil: none known.
     let document: (@Sendable (String) -> [UInt8]?)?
-    /// Hash states of token prefixes seen before (see ``PrefixHashes``).
-    private let prefixHashes = PrefixHashes()
 
     /// Trusts the keys and revocation lists in a folder written by `merkisto publish`.
     public init(publishedDirectory directory: String) throws {
@@ -179,7 +177,7 @@ public struct CredentialVerifier: Sendable {
         }
         // The header's alg must be the key's own; a key is never used with another algorithm.
         guard alg == key.algorithm.rawValue, keyAlg.map({ $0 == alg }) ?? true,
-            key.isValidSignature(decoded[2], for: token[0..<last], hashes: prefixHashes)
+            key.isValidSignature(decoded[2], for: token[0..<last])
         else {
             report.failures.append(.badSignature)
             return report
