@@ -27,12 +27,36 @@ extension Merkisto {
         @Option(help: "Stored clients for the dry-run figure.")
         var clients: Int = 100_000
 
+        @Option(help: "Only sign and verify this unsigned OB 3.0 credential (JSON) with a Data Integrity proof, as benchmarks/compare.sh has a peer do.")
+        var document: String?
+
+        @Option(help: "With --document: the VC-JWT payload (JSON) to sign and verify.")
+        var payload: String?
+
         @OptionGroup var definitions: DefinitionOptions
 
         func run() throws {
             guard seconds > 0, seconds <= 600 else {
                 printError("merkisto bench: --seconds must be between 0 and 600")
                 throw ExitCode(2)
+            }
+            if document != nil || payload != nil {
+                guard let document, let payload else {
+                    printError("merkisto bench: --document and --payload go together")
+                    throw ExitCode(2)
+                }
+                let figures = try MerkistoCLI.run("bench") { () throws -> [BenchmarkFigure] in
+                    func object(_ path: String) throws -> [String: JSONValue] {
+                        guard let data = FileManager.default.contents(atPath: path) else { throw CredentialError.io("cannot read \(path)") }
+                        guard case .object(let fields) = try JSONDecoder().decode(JSONValue.self, from: data) else {
+                            throw CredentialError.invalidInput("\(path) is not a JSON object")
+                        }
+                        return fields
+                    }
+                    return try CredentialBenchmark.sameDocument(try object(document), payload: try object(payload), now: .now, seconds: seconds)
+                }
+                try show(figures)
+                return
             }
             let compiled = CompiledDefinitions(try definitions.load())
             var figures = EvaluationBenchmark.run(compiled: compiled, seconds: seconds)
@@ -45,6 +69,10 @@ extension Merkisto {
                 printError("merkisto bench: \(error)")
                 throw ExitCode(1)
             }
+            try show(figures)
+        }
+
+        private func show(_ figures: [BenchmarkFigure]) throws {
             switch format {
             case .json:
                 var object: [String: JSONValue] = [:]
