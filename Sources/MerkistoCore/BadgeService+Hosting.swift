@@ -42,12 +42,35 @@ extension BadgeService {
         try stored { () throws(StoreError) in try store.revocationCount() }
     }
 
-    /// The revocation lists and the status lists as they stand now (the same bytes `publish` writes).
+    /// The revocation lists and the status lists as they stand now (the same bytes `publish` writes), made
+    /// and signed once per status version.
     public func revocationLists() throws -> [CredentialPublisher.Document] {
-        let publisher = try publisher()
-        // Without an active Ed25519 key the status lists cannot be signed: they are not served then, and a
-        // verifier says of a credential that names one that its status is unknown (`publish` names the cause).
-        return try publisher.revocationLists(try revokedEntries()) + ((try? publisher.statusLists(try statusListState())) ?? [])
+        try hostedState().lists
+    }
+
+    /// The lists, and a verifier over them and the published keys, for the current status version.
+    private func hostedState() throws -> HostedState {
+        try hosting.value(for: try statusVersion()) {
+            let publisher = try publisher()
+            // Without an active Ed25519 key the status lists cannot be signed: they are not served then, and a
+            // verifier says of a credential that names one that its status is unknown (`publish` names the cause).
+            let lists = try publisher.revocationLists(try revokedEntries()) + ((try? publisher.statusLists(try statusListState())) ?? [])
+            let layout = publisher.layout
+            let jwks = try publisher.lastingDocuments().first { $0.path == layout.jwksPath }?.bytes
+            let byPath = Dictionary(lists.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+            // The store, not the service: the verifier is kept in the service's cache.
+            let store = store
+            let verifier = try CredentialVerifier { path in
+                if path == layout.jwksPath { return jwks.map(Array.init) }
+                if let list = byPath[path] { return Array(list) }
+                guard path.hasPrefix("ob2/assertions/") else { return nil }
+                switch try? Self.hostedCredential(atPath: path, layout: layout, store: store) {
+                case .assertion(let bytes), .revokedAssertion(let bytes): return Array(bytes)
+                default: return nil
+                }
+            }
+            return HostedState(lists: lists, verifier: verifier)
+        }
     }
 
     /// A number that changes whenever a revocation, suspension or lifting changes what the lists say.
@@ -63,6 +86,10 @@ extension BadgeService {
     /// assertion (`ob2/assertions/UUID.json`) or an OB 3.0 credential (`credentials/UUID`); nil when there
     /// is no such credential.
     public func hostedCredential(atPath path: String, layout: PublishLayout) throws(CoreError) -> HostedCredential? {
+        try Self.hostedCredential(atPath: path, layout: layout, store: store)
+    }
+
+    private static func hostedCredential(atPath path: String, layout: PublishLayout, store: any Store) throws(CoreError) -> HostedCredential? {
         if path.hasPrefix("ob2/assertions/") {
             let id = layout.base + path
             guard let credential = try stored({ () throws(StoreError) in try store.credential(id: id) }), credential.format == .ob2Hosted else {
@@ -105,20 +132,7 @@ extension BadgeService {
             guard let baked else { return VerificationReport(kind: "image", failures: [.malformed("the image holds no credential")]) }
             text = Array(baked.utf8)
         }
-        let publisher = try publisher()
-        let layout = publisher.layout
-        let jwks = try publisher.lastingDocuments().first { $0.path == layout.jwksPath }?.bytes
-        let lists = Dictionary(try revocationLists().map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
-        let service = self
-        let verifier = try CredentialVerifier { path in
-            if path == layout.jwksPath { return jwks.map(Array.init) }
-            if let list = lists[path] { return Array(list) }
-            guard path.hasPrefix("ob2/assertions/") else { return nil }
-            switch try? service.hostedCredential(atPath: path, layout: layout) {
-            case .assertion(let bytes), .revokedAssertion(let bytes): return Array(bytes)
-            default: return nil
-            }
-        }
+        let verifier = try hostedState().verifier
         return verifier.verify(text, recipientEmail: recipientEmail, now: now)
     }
 
@@ -127,4 +141,10 @@ extension BadgeService {
             CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason)
         }
     }
+}
+
+/// What the public lists say for one status version, signed, and a verifier that reads them.
+struct HostedState: Sendable {
+    var lists: [CredentialPublisher.Document]
+    var verifier: CredentialVerifier
 }

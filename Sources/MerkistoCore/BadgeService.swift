@@ -19,6 +19,8 @@ public struct BadgeService: Sendable {
     private let clock: @Sendable () -> Timestamp
     /// Issuers per language, kept for the service's life: each remembers its badges' payload templates.
     private var issuers = IssuerCache()
+    /// The signed status and revocation lists, and a verifier over them, for one status version.
+    var hosting = VersionedCache<HostedState>()
     /// Failed sign-ins, for throttling.
     let throttle = SignInThrottle()
     /// bcrypt's cost for new password hashes (2^cost rounds).
@@ -44,6 +46,7 @@ public struct BadgeService: Sendable {
         var copy = self
         if let compiled { copy.compiled = compiled }
         copy.issuers = IssuerCache()
+        copy.hosting = VersionedCache()
         return copy
     }
 
@@ -413,5 +416,20 @@ public struct ClientSummary: Sendable, Hashable {
         overdue = file.openPeriod?.isOverdue(at: time) ?? false
         assessments = file.assessments.count
         credentials = file.credentials.count
+    }
+}
+
+/// One value kept for the version it was made for (say, the store's status version): asked again for the
+/// same version it is given back, for another it is made again. Shared by copies of a service.
+final class VersionedCache<Value>: @unchecked Sendable {
+    // Every access goes through `lock`; `make` runs outside it (two callers may both make a value).
+    private let lock = NSLock()
+    private var kept: (version: Int, value: Value)?
+
+    func value(for version: Int, make: () throws -> Value) rethrows -> Value {
+        if let kept = lock.withLock({ kept }), kept.version == version { return kept.value }
+        let value = try make()
+        lock.withLock { kept = (version, value) }
+        return value
     }
 }

@@ -12,6 +12,9 @@ public struct CredentialVerifier: Sendable {
     let revoked: [String: String]
     /// Published documents by path relative to the base URL, for hosted assertions; nil: none known.
     let document: (@Sendable (String) -> [UInt8]?)?
+    /// Status lists read and checked (signature, purpose, length), by URL and purpose: a verifier reads
+    /// each list once. Make a new verifier to see later changes to the lists.
+    private let checkedLists = CheckedLists()
 
     /// Trusts the keys and revocation lists in a folder written by `merkisto publish`.
     public init(publishedDirectory directory: String) throws {
@@ -290,6 +293,10 @@ public struct CredentialVerifier: Sendable {
 
     /// A status list credential read from the published documents (its last three path segments), checked.
     private func statusList(_ url: String, purpose: StatusPurpose) -> Result<BitstringStatusList, VerificationFailure> {
+        checkedLists.result(url + " " + purpose.rawValue) { readStatusList(url, purpose: purpose) }
+    }
+
+    private func readStatusList(_ url: String, purpose: StatusPurpose) -> Result<BitstringStatusList, VerificationFailure> {
         let path = url.split(separator: "/").suffix(3).joined(separator: "/")
         guard let document, let bytes = document(path) else { return .failure(.statusUnknown("the status list \(url) is not published")) }
         // The list is the issuer's when a published key signed it (its `issuer` is the did:web of those
@@ -393,5 +400,19 @@ public struct CredentialVerifier: Sendable {
         }
         checkOB2(assertion, recipientEmail: recipientEmail, now: now, into: &report)
         return report
+    }
+}
+
+/// Status lists a verifier has read, with what reading each gave.
+private final class CheckedLists: @unchecked Sendable {
+    // Every access goes through `lock`; a list is read outside it (two threads may both read one).
+    private let lock = NSLock()
+    private var results: [String: Result<BitstringStatusList, VerificationFailure>] = [:]
+
+    func result(_ key: String, read: () -> Result<BitstringStatusList, VerificationFailure>) -> Result<BitstringStatusList, VerificationFailure> {
+        if let known = lock.withLock({ results[key] }) { return known }
+        let result = read()
+        lock.withLock { results[key] = result }
+        return result
     }
 }
