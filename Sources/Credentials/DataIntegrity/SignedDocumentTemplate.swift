@@ -3,6 +3,10 @@ import Crypto
 import JSONLD
 import RDF
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A JSON-LD document with a marker in each place that changes per credential (a slot), turned once into
 /// its JSON text and its RDF statements, so that each credential only fills in values: the JSON-LD
 /// processing that the values cannot change is done once per badge, not once per credential.
@@ -79,8 +83,9 @@ struct SignedDocumentTemplate: Sendable {
     /// The blank nodes' labels as the JSON-LD processor gave them, and for each the statements it is in.
     let blankLabels: [String]
     let statementsOfBlank: [[Int]]
-    /// The lines that no value and no blank node label changes, written once.
-    let constantLines: [[UInt8]?]
+    /// The lines again, flat, for writing them without reference counting: every fixed text in one
+    /// buffer, each piece a plain value, each line a range of pieces.
+    private let flat: FlatLines
     /// The slot the document's `proof` goes in (JSON only: the proof is not part of what it signs).
     let proofSlot: Int
     /// The slots the values must fill.
@@ -141,9 +146,7 @@ struct SignedDocumentTemplate: Sendable {
             lines.append(pieces)
         }
         self.lines = lines
-        constantLines = lines.map { pieces in
-            if pieces.count == 1, case .text(let text) = pieces[0] { text } else { nil }
-        }
+        flat = FlatLines(lines)
         self.blankLabels = blankLabels
         self.statementsOfBlank = statementsOfBlank
         var withProof = document
@@ -191,58 +194,72 @@ struct SignedDocumentTemplate: Sendable {
     /// canonicalizer does it.
     func canonicalNQuads(_ values: [String?]) throws -> [UInt8] {
         let values = try filled(values)
-        // Each slot's value as it appears in a line: an IRI as it is, a literal escaped.
-        var rendered = [[UInt8]?](repeating: nil, count: values.count)
-        func value(_ slot: Int, literal: Bool) -> [UInt8] {
-            if let known = rendered[slot] { return known }
-            var bytes: [UInt8] = []
-            if literal {
+        // Each slot's value as it appears in a line (an IRI as it is, a literal escaped), in one buffer.
+        var valueBytes: [UInt8] = []
+        var valueRanges = [Range<Int>?](repeating: nil, count: values.count)
+        for piece in flat.pieces where piece.kind == FlatLines.slot && valueRanges[Int(piece.first)] == nil {
+            let slot = Int(piece.first)
+            let start = valueBytes.count
+            if piece.second != 0 {
+                var bytes: [UInt8] = []
                 NQuads.write(.literal(values[slot], datatype: RDFTerm.xsdString, language: nil), into: &bytes)
-                bytes = Array(bytes.dropFirst().dropLast())
+                valueBytes.append(contentsOf: bytes.dropFirst().dropLast())
             } else {
-                bytes = Array(values[slot].utf8)
+                valueBytes.append(contentsOf: values[slot].utf8)
             }
-            rendered[slot] = bytes
-            return bytes
+            valueRanges[slot] = start..<valueBytes.count
         }
-        func line(_ index: Int, label: (Int) -> [UInt8]) -> [UInt8] {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(160)
-            for piece in lines[index] {
-                switch piece {
-                case .text(let text): bytes.append(contentsOf: text)
-                case .slot(let slot, let literal): bytes.append(contentsOf: value(slot, literal: literal))
-                case .blank(let number): bytes.append(contentsOf: label(number))
+        let blanks = blankLabels.count
+        // Labels: "_:a" and "_:z" for the first-degree hashes, then one per node once they are known.
+        var labelBytes: [UInt8] = Array("_:a_:z".utf8)
+        var labelRanges = [Range<Int>](repeating: 0..<0, count: blanks)
+        return try valueBytes.withUnsafeBufferPointer { valueBuffer throws -> [UInt8] in
+            // Hash First Degree Quads for each blank node: its lines with itself as _:a, others as _:z.
+            var hashes: [(digest: [UInt8], node: Int)] = []
+            hashes.reserveCapacity(blanks)
+            var scratch = LineBuffer()
+            for (node, indexes) in statementsOfBlank.enumerated() {
+                scratch.removeAll()
+                labelBytes.withUnsafeBufferPointer { labels in
+                    for index in indexes {
+                        flat.write(line: index, into: &scratch, values: valueBuffer, valueRanges: valueRanges) { blank in
+                            UnsafeBufferPointer(rebasing: labels[blank == node ? 0..<3 : 3..<6])
+                        }
+                    }
+                }
+                var hasher = SHA256()
+                scratch.sortedLines { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+                // The hex of the digest orders as the digest does.
+                hashes.append((Array(hasher.finalize()), node))
+            }
+            hashes.sort { NQuads.precedes($0.digest, $1.digest) }
+            for index in hashes.indices.dropFirst() where hashes[index].digest == hashes[index - 1].digest {
+                return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values))
+            }
+            for (order, entry) in hashes.enumerated() {
+                let start = labelBytes.count
+                labelBytes.append(contentsOf: "_:c14n\(order)".utf8)
+                labelRanges[entry.node] = start..<labelBytes.count
+            }
+            var all = LineBuffer()
+            labelBytes.withUnsafeBufferPointer { labels in
+                for index in 0..<flat.lineCount {
+                    flat.write(line: index, into: &all, values: valueBuffer, valueRanges: valueRanges) { UnsafeBufferPointer(rebasing: labels[labelRanges[$0]]) }
                 }
             }
-            return bytes
+            var document: [UInt8] = []
+            document.reserveCapacity(all.bytes.count)
+            var previous: UnsafeBufferPointer<UInt8>?
+            var repeated = false
+            all.sortedLines { line in
+                // Two statements the values made equal: the dataset is a set, and the general path knows how.
+                if let previous, previous.count == line.count, memcmp(previous.baseAddress!, line.baseAddress!, line.count) == 0 { repeated = true }
+                document.append(contentsOf: line)
+                previous = line
+            }
+            if repeated { return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values)) }
+            return document
         }
-        let a: [UInt8] = Array("_:a".utf8), z: [UInt8] = Array("_:z".utf8)
-        // Hash First Degree Quads for each blank node.
-        var hashes: [(digest: [UInt8], node: Int)] = []
-        hashes.reserveCapacity(blankLabels.count)
-        for (node, indexes) in statementsOfBlank.enumerated() {
-            let nodeLines = indexes.map { index in line(index) { $0 == node ? a : z } }.sorted(by: NQuads.precedes)
-            var hasher = SHA256()
-            for nodeLine in nodeLines { hasher.update(data: nodeLine) }
-            // The hex of the digest orders as the digest does.
-            hashes.append((Array(hasher.finalize()), node))
-        }
-        hashes.sort { NQuads.precedes($0.digest, $1.digest) }
-        for index in hashes.indices.dropFirst() where hashes[index].digest == hashes[index - 1].digest {
-            return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values))
-        }
-        var labels = [[UInt8]](repeating: [], count: blankLabels.count)
-        for (order, entry) in hashes.enumerated() { labels[entry.node] = Array("_:c14n\(order)".utf8) }
-        let canonical = lines.indices.map { index in constantLines[index] ?? line(index) { labels[$0] } }.sorted(by: NQuads.precedes)
-        var document: [UInt8] = []
-        document.reserveCapacity(canonical.reduce(0) { $0 + $1.count })
-        for (index, text) in canonical.enumerated() {
-            // Two statements the values made equal: the dataset is a set, and the general path knows how.
-            if index > 0, text == canonical[index - 1] { return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values)) }
-            document.append(contentsOf: text)
-        }
-        return document
     }
 
     /// The statements with each slot's value filled in (values by slot; the proof slot is not read).
@@ -265,5 +282,91 @@ struct SignedDocumentTemplate: Sendable {
             }
         }
         return output
+    }
+}
+
+/// A template's N-Quads lines as plain values: the pieces of all lines in one array, their fixed text in
+/// one buffer.
+struct FlatLines: Sendable {
+    static let text: UInt8 = 0, slot: UInt8 = 1, blank: UInt8 = 2
+
+    /// Text: `first..<second` of `text`; slot: slot `first`, a literal when `second` is 1; blank: node `first`.
+    struct Piece: Sendable {
+        var kind: UInt8
+        var first: Int32
+        var second: Int32
+    }
+
+    let pieces: [Piece]
+    /// Each line's pieces, as a range of `pieces`.
+    let lineRanges: [Range<Int>]
+    let text: [UInt8]
+
+    var lineCount: Int { lineRanges.count }
+
+    init(_ lines: [[SignedDocumentTemplate.LinePiece]]) {
+        var pieces: [Piece] = []
+        var ranges: [Range<Int>] = []
+        var text: [UInt8] = []
+        for line in lines {
+            let start = pieces.count
+            for piece in line {
+                switch piece {
+                case .text(let bytes):
+                    pieces.append(Piece(kind: Self.text, first: Int32(text.count), second: Int32(text.count + bytes.count)))
+                    text.append(contentsOf: bytes)
+                case .slot(let slot, let literal): pieces.append(Piece(kind: Self.slot, first: Int32(slot), second: literal ? 1 : 0))
+                case .blank(let number): pieces.append(Piece(kind: Self.blank, first: Int32(number), second: 0))
+                }
+            }
+            ranges.append(start..<pieces.count)
+        }
+        self.pieces = pieces
+        self.lineRanges = ranges
+        self.text = text
+    }
+
+    /// Appends line `index` to `buffer`, with the slots' values and each blank node's label.
+    func write(
+        line index: Int, into buffer: inout LineBuffer, values: UnsafeBufferPointer<UInt8>, valueRanges: [Range<Int>?],
+        label: (Int) -> UnsafeBufferPointer<UInt8>
+    ) {
+        let start = buffer.bytes.count
+        text.withUnsafeBufferPointer { text in
+            pieces.withUnsafeBufferPointer { pieces in
+                for position in lineRanges[index] {
+                    let piece = pieces[position]
+                    switch piece.kind {
+                    case Self.text: buffer.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[Int(piece.first)..<Int(piece.second)]))
+                    case Self.slot: buffer.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: values[valueRanges[Int(piece.first)]!]))
+                    default: buffer.bytes.append(contentsOf: label(Int(piece.first)))
+                    }
+                }
+            }
+        }
+        buffer.lines.append(start..<buffer.bytes.count)
+    }
+}
+
+/// Lines written one after another into one buffer, each a range of it.
+struct LineBuffer {
+    var bytes: [UInt8] = []
+    var lines: [Range<Int>] = []
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
+    }
+
+    /// Calls `body` with each line in code point (byte) order.
+    mutating func sortedLines(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { bytes in
+            lines.sort { a, b in
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, common)
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+            for line in lines { body(UnsafeBufferPointer(rebasing: bytes[line])) }
+        }
     }
 }
