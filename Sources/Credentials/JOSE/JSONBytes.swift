@@ -483,6 +483,10 @@ enum UTF8Check {
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1
+                // ASCII runs, 8 bytes at a time.
+                while index + 8 <= count, UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    index += 8
+                }
                 continue
             }
             func continuation(_ offset: Int) -> UInt8? {
