@@ -28,7 +28,7 @@ final class HostedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request being passed on part by part (its head went to the router).
     private var passing = false
     /// The answer to the request whose head was taken here, written when its end arrives.
-    private var answer: (response: HTTPResponse, body: ByteBuffer?, started: ContinuousClock.Instant?)?
+    private var answer: Answer?
     private var needsFlush = false
     private var date = HTTPDate()
 
@@ -55,13 +55,13 @@ final class HostedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             if passing {
                 passing = false
                 context.fireChannelRead(data)
-            } else if let (response, body, started) = answer {
-                answer = nil
-                context.write(wrapOutboundOut(.head(response)), promise: nil)
-                if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+            } else if let answer {
+                self.answer = nil
+                context.write(wrapOutboundOut(.head(answer.response)), promise: nil)
+                if let body = answer.body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
                 context.write(wrapOutboundOut(.end(nil)), promise: nil)
                 needsFlush = true
-                if let started { log(response, started: started) }
+                if let started = answer.started { log(answer, started: started) }
             }
         }
     }
@@ -75,12 +75,23 @@ final class HostedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { passedOn -= 1 }
+        // (An answer the router writes to a request it never got, such as 400 for one that could not be
+        // read, does not count.)
+        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
         context.write(data, promise: promise)
     }
 
+    /// An answer made here: the response head, the body (none for 304), and for the debug log the path
+    /// and when it was asked.
+    private struct Answer {
+        var response: HTTPResponse
+        var body: ByteBuffer?
+        var path: String
+        var started: ContinuousClock.Instant?
+    }
+
     /// The answer to `head` if it is a GET of a public document this server has; nil: pass it on.
-    private func take(_ head: HTTPRequest) -> (response: HTTPResponse, body: ByteBuffer?, started: ContinuousClock.Instant?)? {
+    private func take(_ head: HTTPRequest) -> Answer? {
         guard head.method == .get, let path = head.path, !path.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "%") }),
             !Self.asksToClose(head.headerFields)
         else { return nil }
@@ -90,7 +101,7 @@ final class HostedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         var fields = found.headers
         fields.append(date.now())
         fields.append(server)
-        return (HTTPResponse(status: found.status, headerFields: fields), found.body, started)
+        return Answer(response: HTTPResponse(status: found.status, headerFields: fields), body: found.body, path: path, started: started)
     }
 
     static func asksToClose(_ fields: HTTPFields) -> Bool {
@@ -98,11 +109,11 @@ final class HostedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return connection.lowercased().contains("close")
     }
 
-    /// The line the access log middleware writes for the router's answers.
-    private func log(_ response: HTTPResponse, started: ContinuousClock.Instant) {
+    /// The line the access log middleware writes for the router's answers (the path has no query here).
+    private func log(_ answer: Answer, started: ContinuousClock.Instant) {
         let taken = ContinuousClock.now - started
         let milliseconds = Double(taken.components.seconds) * 1000 + Double(taken.components.attoseconds) / 1e15
-        logger.debug("GET \(response.status.code) \(String(format: "%.1f", milliseconds)) ms (public document)")
+        logger.debug("GET \(answer.path) \(answer.response.status.code) \(String(format: "%.1f", milliseconds)) ms")
     }
 }
 
