@@ -268,9 +268,18 @@ enum JSONBytes {
         /// Moves `index` to the next quote, backslash or control character (or the end), 8 bytes at a time.
         @inline(__always)
         mutating func skipPlain() {
+            var high: UInt64 = 0
+            skipPlain(high: &high)
+        }
+
+        /// The same, OR-ing into `high` every byte passed (and maybe a few after): no bit 7 in it means
+        /// the run was ASCII.
+        @inline(__always)
+        mutating func skipPlain(high: inout UInt64) {
             guard let base = bytes.baseAddress else { return }
             while index + 8 <= bytes.count {
                 let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                high |= word
                 let mask = Self.specialMask(word)
                 if mask != 0 {
                     index += mask.trailingZeroBitCount >> 3
@@ -281,6 +290,7 @@ enum JSONBytes {
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return }
+                high |= UInt64(byte)
                 index += 1
             }
         }
@@ -292,13 +302,15 @@ enum JSONBytes {
             let start = index
             index += 1
             var pendingHighSurrogate = false
+            var high: UInt64 = 0
             while index < bytes.count {
-                skipPlain()
+                skipPlain(high: &high)
                 guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    try checkUTF8(from: start + 1, to: index - 1)
+                    // Only a string with a byte above 0x7F needs the UTF-8 check.
+                    if high & 0x8080_8080_8080_8080 != 0 { try checkUTF8(from: start + 1, to: index - 1) }
                     return
                 }
                 if byte < 0x20 { throw fail("control character in a string") }
