@@ -223,8 +223,34 @@ struct ModelBuilder {
         URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
     }
 
-    private func normalized(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    private func normalized(_ text: String) -> String { Self.collapsingWhitespace(text) }
+
+    /// The text with each run of whitespace made one space, none at the ends. Texts of Latin letters
+    /// (every scalar below U+0300 but U+0085 and U+00A0), the usual case, are done on their UTF-8 bytes,
+    /// where only ASCII whitespace can occur; others by characters (Unicode whitespace, combining marks).
+    static func collapsingWhitespace(_ text: String) -> String {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte >= 0xCC || (previous == 0xC2 && (byte == 0x85 || byte == 0xA0)) {
+                return text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            }
+            previous = byte
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count)
+        var space = false
+        for byte in text.utf8 {
+            if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                space = !output.isEmpty
+                continue
+            }
+            if space {
+                output.append(0x20)
+                space = false
+            }
+            output.append(byte)
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// A required localised text: Finnish must be there; Swedish and English should be.
