@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Definitions
@@ -21,5 +22,23 @@ struct TextNormalizationTests {
             let expected = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
             #expect(ModelBuilder.collapsingWhitespace(text) == expected, "\(Array(text.unicodeScalars))")
         }
+    }
+}
+
+@Suite("Lint's text matching")
+struct LintTextMatchingTests {
+    @Test("lower case in NFC, byte path or not, equals lowercased() then Foundation's NFC")
+    func lowered() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["KUNTOUTTAVA", "Työtoiminta", "ÄÖÅ", "äöå", "×", "÷", "ß", "É", "A\u{308}", "İ", "Σ", "Ω", "日本", "😀", " ", "Social Welfare"]
+        var cases = ["", "A", "Ä", "\u{C0}\u{DE}\u{DF}\u{D7}"]
+        for _ in 0..<3_000 {
+            cases.append((0..<Int.random(in: 1...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
+        }
+        for text in cases {
+            #expect(Linter.lowercasedNFC(text) == Array(text.lowercased().precomposedStringWithCanonicalMapping.utf8), "\(text)")
+        }
+        #expect(Linter.bytes(Linter.lowercasedNFC("Kuntouttavan TYÖTOIMINNAN asiakas"), contain: Array("työtoimin".utf8)))
+        #expect(!Linter.bytes(Array("työ".utf8), contain: Array("työtoimin".utf8)))
     }
 }

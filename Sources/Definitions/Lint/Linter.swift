@@ -349,6 +349,30 @@ struct Linter {
 
     static let revealingBytes = revealingWords.map { Array($0.utf8) }
 
+    /// The UTF-8 bytes of the text in lower case and composed form (NFC). ASCII and Latin-1 letters, the
+    /// usual case, are lowered byte by byte (such a text has no combining marks, so it is already NFC);
+    /// other texts go through `lowercased()` and Foundation's normalization.
+    static func lowercasedNFC(_ text: String) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count)
+        var afterC3 = false
+        for byte in text.utf8 {
+            if afterC3 {
+                // U+00C0-U+00DE but U+00D7 (×) lower to U+00E0-U+00FE.
+                output.append((0x80...0x9E).contains(byte) && byte != 0x97 ? byte + 0x20 : byte)
+                afterC3 = false
+            } else if byte < 0x80 {
+                output.append((0x41...0x5A).contains(byte) ? byte + 0x20 : byte)
+            } else if byte == 0xC3 {
+                output.append(byte)
+                afterC3 = true
+            } else {
+                return Array(text.lowercased().precomposedStringWithCanonicalMapping.utf8)
+            }
+        }
+        return output
+    }
+
     /// Whether `word` occurs in `text`, byte for byte.
     static func bytes(_ text: [UInt8], contain word: [UInt8]) -> Bool {
         guard let first = word.first, text.count >= word.count else { return false }
@@ -365,7 +389,7 @@ struct Linter {
         for language in Language.allCases where text.has(language) {
             // Lower case in composed form (NFC, as the words are), then compared as UTF-8 bytes: Foundation's
             // `contains` took half of linting 2,000 badges.
-            let lowered = Array(text.text(in: language).lowercased().precomposedStringWithCanonicalMapping.utf8)
+            let lowered = Self.lowercasedNFC(text.text(in: language))
             if let index = Self.revealingBytes.firstIndex(where: { Self.bytes(lowered, contain: $0) }) {
                 let word = Self.revealingWords[index]
                 diagnostics.warning(
