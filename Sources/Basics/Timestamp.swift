@@ -200,7 +200,8 @@ private func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
     return era * 146_097 + doe - 719_468
 }
 
-private func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+public func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
     let z = days + 719_468
     let era = (z >= 0 ? z : z - 146_096) / 146_097
     let doe = z - era * 146_097
