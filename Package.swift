@@ -1,12 +1,18 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+/// Fuzz/run.sh builds with MERKISTO_LIBFUZZER=1: our modules get libFuzzer's coverage and AddressSanitizer,
+/// and merkisto-fuzz becomes the libFuzzer binary. (Not `-Xswiftc`: that would also build the OpenAPI
+/// generator, a build tool, with libFuzzer's `main`.)
+let libFuzzer = ProcessInfo.processInfo.environment["MERKISTO_LIBFUZZER"] == "1"
 
 /// Upcoming-feature settings applied to every Swift target (STYLE.md §12).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
-]
+] + (libFuzzer ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : [])
 
 let package = Package(
     name: "Merkisto",
@@ -19,6 +25,8 @@ let package = Package(
         .library(name: "Credentials", targets: ["Credentials"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "MerkistoCore", targets: ["MerkistoCore"]),
+        // The fuzz targets' inputs and checks, for the libFuzzer binary in Fuzz/ and the replay tests.
+        .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Only the tests use MultipartKit (its 4.7.1 parser traps on some bytes; see docs/decisions/0005).
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         // Only the tests use jwt-kit: an independent JOSE implementation that must accept what we sign
         // and sign what we accept.
@@ -146,9 +155,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                // The web pages: Mustache templates, and file uploads (a baked badge to verify).
+                // The web pages' Mustache templates.
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             // openapi.json is the API's contract: the server's interface is generated from it, and it is
@@ -156,6 +164,27 @@ let package = Package(
             resources: [.copy("openapi.json"), .copy("Pages/Templates"), .copy("Pages/pages.json"), .copy("Pages/Assets")],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // What each fuzz target does with an input (Fuzz/ builds it with libFuzzer; the tests replay the
+        // corpus and the regressions through it).
+        .target(
+            name: "FuzzHarness",
+            dependencies: [
+                "Basics", "Credentials", "Definitions", "Evaluation", "JSONLD", "RDF", "MerkistoCore", "Server", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The fuzz binary (with -DMERKISTO_LIBFUZZER and libFuzzer, see Fuzz/run.sh), or a replayer of inputs.
+        .executableTarget(
+            name: "merkisto-fuzz",
+            dependencies: ["FuzzHarness"],
+            swiftSettings: swiftSettings + (libFuzzer ? [.define("MERKISTO_LIBFUZZER")] : []),
+            linkerSettings: libFuzzer ? [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])] : []
         ),
         .executableTarget(
             name: "merkisto",
@@ -219,14 +248,20 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                // swift-mustache's own escaping checks ours.
+                // swift-mustache's own escaping checks ours; MultipartKit's parser checks our multipart reader.
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MerkistoCoreTests",
             dependencies: ["Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Storage"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzHarness"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,7 +29,11 @@ public struct RDFCanonicalizer: Sendable {
     }
 
     /// The canonical dataset and the issued identifiers map (input blank node label → canonical label).
+    /// A dataset is a set: a quad given twice counts once (as when the reference implementations read
+    /// N-Quads), so that the same dataset always has the same canonical form.
     public func canonicalize(_ quads: [Quad]) throws(CanonicalizationError) -> (quads: [Quad], issued: [String: String]) {
+        var seen = Set<Quad>()
+        let quads = quads.filter { seen.insert($0).inserted }
         var state = State(quads: quads, workLimit: workLimit, hashAlgorithm: hashAlgorithm)
         try state.run()
         let relabeled = quads.map { quad in
@@ -246,35 +250,40 @@ public struct RDFCanonicalizer: Sendable {
         }
     }
 
-    /// Every order of some items, one at a time (Heap's algorithm), so that a long list costs only as
-    /// many orders as are tried.
+    /// Every order of some items, one at a time, in the order the reference implementations (rdf-canonize,
+    /// pyld) try them: from the sorted list, by the Steinhaus–Johnson–Trotter algorithm, each distinct
+    /// label with one direction. When two orders give the same path, the first one's identifiers are kept:
+    /// trying them in the same order keeps even such ties the same as theirs.
     struct Permutations: Sequence, IteratorProtocol {
         var items: [String]
-        var counters: [Int]
-        var index = 1
-        var started = false
+        /// Whether each label looks to its left.
+        var left: [String: Bool]
+        var done = false
 
         init(_ items: [String]) {
-            self.items = items
-            counters = [Int](repeating: 0, count: items.count)
+            self.items = items.sorted(by: State.codePointOrder)
+            left = Dictionary(items.map { ($0, true) }, uniquingKeysWith: { first, _ in first })
         }
 
         mutating func next() -> [String]? {
-            if !started {
-                started = true
-                return items
+            guard !done else { return nil }
+            let current = items
+            // The largest mobile label: greater than the neighbour it looks at.
+            var mobile: (label: String, position: Int)?
+            for (index, label) in items.enumerated() {
+                let looksLeft = left[label] ?? true
+                let neighbour = looksLeft ? index - 1 : index + 1
+                guard neighbour >= 0, neighbour < items.count, State.codePointOrder(items[neighbour], label) else { continue }
+                if let found = mobile, !State.codePointOrder(found.label, label) { continue }
+                mobile = (label, index)
             }
-            while index < items.count {
-                if counters[index] < index {
-                    items.swapAt(index % 2 == 0 ? 0 : counters[index], index)
-                    counters[index] += 1
-                    index = 1
-                    return items
-                }
-                counters[index] = 0
-                index += 1
+            if let (label, position) = mobile {
+                items.swapAt(position, (left[label] ?? true) ? position - 1 : position + 1)
+                for other in left.keys where State.codePointOrder(label, other) { left[other]?.toggle() }
+            } else {
+                done = true
             }
-            return nil
+            return current
         }
     }
 }

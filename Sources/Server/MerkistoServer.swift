@@ -42,6 +42,10 @@ public struct ServerConfiguration: Sendable {
 public enum MerkistoServer {
     public typealias App = Application<RouterResponder<MerkistoRequestContext>>
 
+    /// The largest request body the server reads (a client record, a definitions dry run or a baked image
+    /// to verify); a longer one is refused with 413.
+    public static let bodyLimit = 8 << 20
+
     /// The application for `service` (not yet running): run it with `runService()`, which ends, after letting
     /// the requests in flight finish, on SIGTERM or SIGINT.
     ///
@@ -59,6 +63,7 @@ public enum MerkistoServer {
         router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: RequestFactsMiddleware(behindProxy: configuration.behindProxy))
         router.add(middleware: ProblemMiddleware(logger: logger))
+        router.add(middleware: BodyLimitMiddleware(limit: MerkistoServer.bodyLimit))
         let health: @Sendable (Request, MerkistoRequestContext) -> Response = { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],

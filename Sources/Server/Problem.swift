@@ -28,6 +28,12 @@ struct Problem: Sendable {
         Problem(status: .internalServerError, title: text("problem.failure", language), detail: text("problem.failure.detail", language))
     }
 
+    static func tooLarge(_ limit: Int, _ language: Language) -> Problem {
+        Problem(
+            status: .contentTooLarge, title: text("problem.tooLarge", language),
+            detail: text("problem.tooLarge.detail", language, ["megabytes": String(limit >> 20)]))
+    }
+
     /// A request the API could not read: its status, and the runtime's (English) words for why.
     static func unreadable(_ status: HTTPResponse.Status, cause: String, _ language: Language) -> Problem {
         Problem(status: status, title: status.reasonPhrase, detail: text("problem.request", language, ["cause": cause]))
@@ -123,12 +129,62 @@ enum AcceptLanguage {
     }
 }
 
+/// A request body longer than the server takes (see ``BodyLimitMiddleware``).
+struct BodyTooLarge: Error {
+    var limit: Int
+}
+
+/// Refuses a request body over `limit` bytes with a 413 problem document before any route reads it: at
+/// once when `Content-Length` says so, otherwise as soon as that many bytes have come. Below the limit,
+/// the body is collected for the route.
+struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limit: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw BodyTooLarge(limit: limit) }
+        guard request.method == .post || request.method == .put || request.method == .patch else { return try await next(request, context) }
+        var request = request
+        do {
+            _ = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw BodyTooLarge(limit: limit)
+        }
+        return try await next(request, context)
+    }
+}
+
 /// Turns what a route throws into a problem document: a request the API's generated layer could not read
 /// (no body, another content type, JSON that does not fit) is the client's mistake (400, or the status the
 /// runtime names); anything else is a 500 that says nothing more. Hummingbird alone would answer an
 /// unknown error with an empty 500.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+
+    /// Why the API's generated layer could not read a request: for JSON that does not fit, the JSON path
+    /// and what was wrong there; otherwise the runtime's words.
+    static func cause(of error: ServerError) -> String {
+        guard let decoding = error.underlyingError as? DecodingError else { return error.causeDescription }
+        let (path, what): ([any CodingKey], String) =
+            switch decoding {
+            case .dataCorrupted(let context): (context.codingPath, context.codingPath.isEmpty ? "the body is not valid JSON" : context.debugDescription)
+            case .keyNotFound(let key, let context): (context.codingPath + [key], "this field is missing")
+            case .typeMismatch(let type, let context): (context.codingPath, "expected \(Self.kind(of: type))")
+            case .valueNotFound(let type, let context): (context.codingPath, "expected \(Self.kind(of: type)), found null")
+            @unknown default: ([], "\(decoding)")
+            }
+        let jsonPath = path.reduce("$") { path, key in key.intValue.map { "\(path)[\($0)]" } ?? "\(path).\(key.stringValue)" }
+        return "\(jsonPath): \(what)"
+    }
+
+    private static func kind(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
+        case is Double.Type, is Float.Type: "a number"
+        default: String(describing: type).contains("Array") ? "an array" : "an object or value of another type"
+        }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let language = RequestCredentials.language ?? .en
@@ -141,7 +197,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 logger.error("API operation \(error.operationID) failed: \(error.causeDescription)")
                 return Problem.failure(language).response
             }
-            return Problem.unreadable(status, cause: error.causeDescription, language).response
+            return Problem.unreadable(status, cause: Self.cause(of: error), language).response
+        } catch let error as BodyTooLarge {
+            return Problem.tooLarge(error.limit, language).response
         } catch let error as any HTTPResponseError {
             return Problem(status: error.status, title: error.status.reasonPhrase, detail: nil).response
         } catch {

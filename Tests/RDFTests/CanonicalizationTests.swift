@@ -83,4 +83,17 @@ struct CanonicalizationTests {
             }
         }
     }
+
+    @Test("a dataset is a set: quads given twice canonicalize as given once, and the canonical form is its own")
+    func duplicates() throws {
+        // A cycle of blank nodes with a loop and a second predicate (from what the fuzzer found).
+        let cycle = (0..<8).map { "_:n\($0) <http://example.org/p> _:n\(($0 + 1) % 8) ." } + ["_:n3 <http://example.org/q> _:n3 .", "_:n5 <http://example.org/q> _:n0 ."]
+        let once = try NQuads.parse(cycle.joined(separator: "\n") + "\n")
+        let twice = try NQuads.parse((cycle + cycle.shuffled() + cycle.prefix(3)).joined(separator: "\n") + "\n")
+        let canonicalizer = RDFCanonicalizer()
+        let canonical = try canonicalizer.canonicalNQuads(once)
+        #expect(try canonicalizer.canonicalNQuads(twice) == canonical)
+        #expect(try canonicalizer.canonicalNQuads(try NQuads.parse(canonical)) == canonical)
+        #expect(try canonicalizer.canonicalize(twice).quads.count == once.count)
+    }
 }

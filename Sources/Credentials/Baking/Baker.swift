@@ -165,12 +165,14 @@ public enum Baker {
         return nil
     }
 
-    /// The index of the `>` ending a start tag, skipping quoted attribute values.
+    /// The index of the `>` ending a start tag, skipping quoted attribute values; nil when the tag does not
+    /// end, or holds a `<` (which XML allows nowhere in a tag, not even in a value: such a tag is broken).
     private static func startTagEnd(in text: String, from start: String.Index) -> String.Index? {
         var quote: Character?
         var index = start
         while index < text.endIndex {
             let character = text[index]
+            if character == "<" { return nil }
             if let open = quote {
                 if character == open { quote = nil }
             } else if character == "\"" || character == "'" {

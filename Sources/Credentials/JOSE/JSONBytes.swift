@@ -1,4 +1,4 @@
-import Basics
+public import Basics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +42,12 @@ indirect enum JSONSelection: Sendable {
 
         func index(of name: String) -> Int? { names.firstIndex(of: name) }
     }
+}
+
+/// The JSON reader the verifier uses, for tools and fuzzing: one document, strictly (RFC 8259, UTF-8, no
+/// duplicate keys, no lone surrogates, at most 64 levels deep).
+public enum StrictJSON {
+    public static func read(_ bytes: [UInt8]) throws -> JSONValue { try JSONBytes.parse(bytes) }
 }
 
 enum JSONBytes {

@@ -62,12 +62,23 @@ public enum DefinitionLoader {
     /// Loads the given files.
     public static func load(files: [(path: String, display: String)]) -> LoadResult {
         let outputs = parseAll(files)
+        return build(files.map { (display: $0.display, directory: URL(fileURLWithPath: $0.path).deletingLastPathComponent().path) }, outputs)
+    }
+
+    /// Loads documents already in memory, each shown as `display` in diagnostics; files they name (badge
+    /// images) are looked for in `directory`.
+    public static func load(documents: [(bytes: [UInt8], display: String)], directory: String) -> LoadResult {
+        let outputs = documents.map { SafeXMLParser.parse(bytes: $0.bytes, displayPath: $0.display) }
+        return build(documents.map { (display: $0.display, directory: directory) }, outputs)
+    }
+
+    private static func build(_ files: [(display: String, directory: String)], _ outputs: [SafeXMLParser.Output]) -> LoadResult {
         var definitions = DefinitionSet(files: files.map(\.display))
         var diagnostics: [Diagnostic] = []
         for (file, output) in zip(files, outputs) {
             diagnostics.append(contentsOf: output.diagnostics)
             guard let root = output.root, let kind = output.kind else { continue }
-            var builder = ModelBuilder(directory: URL(fileURLWithPath: file.path).deletingLastPathComponent().path)
+            var builder = ModelBuilder(directory: file.directory)
             switch kind {
             case .framework: definitions.frameworks.append(builder.framework(root))
             case .instrument: definitions.instruments.append(builder.instrument(root))
