@@ -268,6 +268,34 @@ struct APITests {
         }
     }
 
+    @Test("a body over 8 MB is refused with 413 whether declared or not; JSON that does not fit is named by its JSON path")
+    func bodyLimitAndPaths() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let uri = "/api/v1/clients/\(api.own)/credentials"
+        let big = ByteBuffer(repeating: UInt8(ascii: " "), count: MerkistoServer.bodyLimit + 1)
+        var declaring = api.headers(.admin, json: true)
+        declaring[.contentLength] = String(MerkistoServer.bodyLimit + 1)
+        let declared = declaring
+        try await api.world.application().test(.router) { client in
+            for headers in [api.headers(.admin, json: true), declared] {
+                try await client.execute(uri: uri, method: .post, headers: headers, body: big) { response throws in
+                    #expect(response.status == .contentTooLarge)
+                    #expect(try json(response)["detail"] as? String == "The body of a request may be at most 8 MB.")
+                }
+            }
+            // Just under the limit, the body reaches the API (and is not JSON).
+            let under = ByteBuffer(repeating: UInt8(ascii: " "), count: MerkistoServer.bodyLimit - 1)
+            try await client.execute(uri: uri, method: .post, headers: api.headers(.admin, json: true), body: under) { response throws in
+                #expect(response.status == .badRequest)
+                #expect((try json(response)["detail"] as? String)?.contains("$: the body is not valid JSON") == true)
+            }
+            try await client.execute(uri: uri, method: .post, headers: api.headers(.admin, json: true), body: body(["badge": 7])) { response throws in
+                #expect((try json(response)["detail"] as? String)?.contains("$.badge: expected a string") == true)
+            }
+        }
+    }
+
     @Test("the evaluation and the report are the documents `merkisto evaluate` and `merkisto report` write, in the language asked")
     func documents() async throws {
         let api = try APIWorld()
