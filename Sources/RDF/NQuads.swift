@@ -182,6 +182,8 @@ public enum NQuads {
                     if scalar == ".", index + 1 >= scalars.count || scalars[index + 1] == " " || scalars[index + 1] == "\t" { break }
                     index += 1
                 }
+                // "_:a.." is the label "a" and a dot too many, not the label "a.".
+                while index > start, scalars[index - 1] == "." { index -= 1 }
                 guard index > start else { throw error("an empty blank node label") }
                 return .blank(String(String.UnicodeScalarView(scalars[start..<index])))
             case "\"":

@@ -144,9 +144,14 @@ public enum Baker {
         return String(svg[..<open.lowerBound]) + tag + ">" + element + remainder
     }
 
+    /// The baked credential: the first `openbadges:credential` or `openbadges:assertion` element inside the
+    /// `<svg>` root (where baking puts it; anything before the root is not part of the image).
     static func unbakeSVG(_ svg: String) -> String? {
+        guard let root = svg.range(of: "<svg"), let rootEnd = startTagEnd(in: svg, from: root.upperBound) else { return nil }
         for name in ["openbadges:credential", "openbadges:assertion"] {
-            guard let open = svg.range(of: "<\(name)"), let end = startTagEnd(in: svg, from: open.upperBound) else { continue }
+            guard let open = svg.range(of: "<\(name)", range: rootEnd..<svg.endIndex), let end = startTagEnd(in: svg, from: open.upperBound) else {
+                continue
+            }
             let tag = String(svg[open.upperBound..<end])
             if let close = svg.range(of: "</\(name)>", range: end..<svg.endIndex) {
                 // The body is one or more CDATA sections (a "]]>" in the text splits it); join their contents.

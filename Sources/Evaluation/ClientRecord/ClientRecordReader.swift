@@ -25,10 +25,13 @@ public struct ClientRecordReader: Sendable {
             throw ClientRecordErrors(errors: [ClientRecordError(path: "", message: "the file is larger than \(Self.maximumBytes / 1024 / 1024) MB")])
         }
         let value: JSONValue
+        let bytes = [UInt8](data)
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
+            // The strict reader: duplicate keys, invalid UTF-8, numbers out of range and nesting deeper than
+            // 64 levels are refused, each with its place.
+            value = try JSONBytes.parse(bytes)
         } catch {
-            throw ClientRecordErrors(errors: [ClientRecordError(path: "", message: "not valid JSON (\(Self.describe(error)))")])
+            throw ClientRecordErrors(errors: [ClientRecordError(path: "", message: "not valid JSON: \(Self.place(error.offset, in: bytes)): \(error.reason)")])
         }
         var context = Context(definitions: definitions)
         let record = context.record(value)
@@ -36,12 +39,13 @@ public struct ClientRecordReader: Sendable {
         return record
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return "\(error)"
+    /// "line L, column C" of a byte offset (columns count characters).
+    static func place(_ offset: Int, in bytes: [UInt8]) -> String {
+        let before = bytes[..<min(offset, bytes.count)]
+        let line = before.count(where: { $0 == 0x0A }) + 1
+        let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        let column = String(decoding: bytes[lineStart..<min(offset, bytes.count)], as: UTF8.self).count + 1
+        return "line \(line), column \(column)"
     }
 }
 

@@ -1,4 +1,3 @@
-public import Basics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,21 +7,21 @@ import Glibc
 
 /// Which parts of a document to keep when reading it: everything, or some keys of an object (each with
 /// its own selection). Whatever is not kept is still checked to be well-formed JSON, then dropped.
-indirect enum JSONSelection: Sendable {
+package indirect enum JSONSelection: Sendable {
     case all
     case fields(FieldTable)
 
-    static func keys(_ wanted: [String: JSONSelection]) -> JSONSelection { .fields(FieldTable(wanted)) }
+    package static func keys(_ wanted: [String: JSONSelection]) -> JSONSelection { .fields(FieldTable(wanted)) }
 
     /// The wanted keys of one object, laid out for matching raw key bytes without building strings.
-    final class FieldTable: Sendable {
-        let names: [String]
-        let selections: [JSONSelection]
+    package final class FieldTable: Sendable {
+        package let names: [String]
+        package let selections: [JSONSelection]
         private let bytes: [[UInt8]]
         private let lengths: [Int]
         private let firsts: [UInt8]
 
-        init(_ wanted: [String: JSONSelection]) {
+        package init(_ wanted: [String: JSONSelection]) {
             let sorted = wanted.sorted { $0.key < $1.key }
             names = sorted.map(\.key)
             selections = sorted.map(\.value)
@@ -32,7 +31,7 @@ indirect enum JSONSelection: Sendable {
         }
 
         /// The index of the field named exactly `key` (raw bytes of a non-empty key without escapes).
-        func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+        package func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
             guard let start = key.baseAddress, !key.isEmpty else { return nil }
             for index in lengths.indices where lengths[index] == key.count && firsts[index] == start.pointee {
                 if bytes[index].withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, key.count) == 0 }) { return index }
@@ -40,7 +39,7 @@ indirect enum JSONSelection: Sendable {
             return nil
         }
 
-        func index(of name: String) -> Int? { names.firstIndex(of: name) }
+        package func index(of name: String) -> Int? { names.firstIndex(of: name) }
     }
 }
 
@@ -50,21 +49,21 @@ public enum StrictJSON {
     public static func read(_ bytes: [UInt8]) throws -> JSONValue { try JSONBytes.parse(bytes) }
 }
 
-enum JSONBytes {
-    static func writeString(_ value: String, into output: inout [UInt8]) {
+package enum JSONBytes {
+    package static func writeString(_ value: String, into output: inout [UInt8]) {
         JSONValue.writeString(value, into: &output)
     }
 
     /// Where and why a document is not JSON. Kept to a few bytes: the reader passes it through every level.
-    struct Malformed: Error, CustomStringConvertible {
-        var offset: Int
-        var reason: StaticString
+    package struct Malformed: Error, CustomStringConvertible {
+        package var offset: Int
+        package var reason: StaticString
 
-        var description: String { "byte \(offset): \(reason)" }
+        package var description: String { "byte \(offset): \(reason)" }
     }
 
     /// Reads one JSON document (RFC 8259, UTF-8, duplicate keys refused in what is kept).
-    static func parse(_ bytes: [UInt8], keeping selection: JSONSelection = .all) throws(Malformed) -> JSONValue {
+    package static func parse(_ bytes: [UInt8], keeping selection: JSONSelection = .all) throws(Malformed) -> JSONValue {
         try bytes.withUnsafeBufferPointer { buffer throws(Malformed) -> JSONValue in
             var reader = Reader(bytes: buffer)
             reader.skipSpace()
@@ -486,6 +485,8 @@ enum JSONBytes {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if integral, let value = Int(text) { return .int(value) }
             guard let value = Double(text) else { throw fail("bad number") }
+            // 1e400 would be infinity, which JSON cannot hold (nor write back).
+            guard value.isFinite else { throw fail("a number out of range") }
             return .double(value)
         }
     }
@@ -493,8 +494,8 @@ enum JSONBytes {
 
 /// UTF-8 validation without making a string (RFC 3629: no overlong forms, no surrogates, nothing above
 /// U+10FFFF). Checked against the standard library's `String(validating:)` in the tests.
-enum UTF8Check {
-    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+package enum UTF8Check {
+    package static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {
