@@ -120,20 +120,7 @@ extension BadgeService {
     /// stand now; the report names every failure. Anyone may ask: it reveals nothing the public documents
     /// do not.
     public func verify(_ input: [UInt8], recipientEmail: String? = nil) throws -> VerificationReport {
-        var text = input
-        // A PNG, or an SVG (XML): the credential baked into it.
-        if input.starts(with: [0x89, 0x50, 0x4E, 0x47]) || input.first(where: { $0 > 0x20 }) == UInt8(ascii: "<") {
-            let baked: String?
-            do {
-                baked = try Baker.unbake(Data(input))
-            } catch {
-                return VerificationReport(kind: "image", failures: [.malformed((error as? CredentialError)?.message ?? "the image cannot be read")])
-            }
-            guard let baked else { return VerificationReport(kind: "image", failures: [.malformed("the image holds no credential")]) }
-            text = Array(baked.utf8)
-        }
-        let verifier = try hostedState().verifier
-        return verifier.verify(text, recipientEmail: recipientEmail, now: now)
+        try hostedState().verifier.verify(input: input, recipientEmail: recipientEmail, now: now)
     }
 
     private func revokedEntries() throws(CoreError) -> [CredentialPublisher.RevokedEntry] {

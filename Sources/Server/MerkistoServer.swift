@@ -29,12 +29,19 @@ public struct ServerConfiguration: Sendable {
     /// sign-in throttling counts by that address (the header's last entry, the one the proxy wrote)
     /// instead of the proxy's own.
     public var behindProxy: Bool
+    /// A connection that sends nothing for this long while its request is being read, or between requests,
+    /// is closed: a slow client cannot hold a connection open (a request being answered is not cut).
+    public var idleTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, revocationCheck: Duration = .milliseconds(200), behindProxy: Bool = false) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, revocationCheck: Duration = .milliseconds(200), behindProxy: Bool = false,
+        idleTimeout: Duration = .seconds(20)
+    ) {
         self.host = host
         self.port = port
         self.revocationCheck = revocationCheck
         self.behindProxy = behindProxy
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -86,7 +93,11 @@ public enum MerkistoServer {
         let serverName = "merkisto"
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [HostedFastPath(documents: documents, serverName: serverName, logger: logger)])),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [HostedFastPath(documents: documents, serverName: serverName, logger: logger)],
+                    idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
+                        + configuration.idleTimeout.components.attoseconds / 1_000_000_000))),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -39,11 +39,18 @@ extension Merkisto {
         @Flag(help: "The server is behind a reverse proxy that appends the client's address to X-Forwarded-For: throttle sign-ins by that address.")
         var behindProxy = false
 
+        @Option(name: .customLong("idle-timeout"), help: "Close a connection that sends nothing for this many seconds while its request is read, or between requests (1-3600).")
+        var idleTimeout: Int = 20
+
         @Flag(help: "Start with a demonstration database: example clients with pathways and assessments, keys, users, issued badges.")
         var demo = false
 
         @Option(help: "With --demo: the folder of example client records.")
         var examples: String = "examples/clients"
+
+        func validate() throws {
+            guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 3600 seconds") }
+        }
 
         func run() async throws {
             LoggingSystem.bootstrap { label in
@@ -100,7 +107,7 @@ extension Merkisto {
 
             let application = try MerkistoCLI.run("serve") {
                 try MerkistoServer.application(
-                    service: service, definitions: definitions.directory, configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy), logger: logger,
+                    service: service, definitions: definitions.directory, configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout)), logger: logger,
                     onServerRunning: { port in
                         logger.info("Merkisto is serving on http://\(host):\(port)/")
                     })

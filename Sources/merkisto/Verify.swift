@@ -45,20 +45,17 @@ extension Merkisto {
                 printError("merkisto verify: \(error.message)")
                 throw ExitCode(2)
             }
-            var text = input
-            if let data = FileManager.default.contents(atPath: input) {
-                if let baked = (try? Baker.unbake(data)) ?? nil {
-                    text = baked
-                } else if let string = String(data: data, encoding: .utf8) {
-                    text = string
-                } else {
-                    let failure = VerificationFailure.malformed("the file is neither text nor a baked image")
-                    print(Localizer.shared.text("verify.invalid", lang, ["what": input]))
-                    print("  - \(failure.text(in: lang))")
-                    throw ExitCode(1)
-                }
+            // A file (not read when it is larger than a verifier takes), or the token itself.
+            let report: VerificationReport
+            if FileManager.default.fileExists(atPath: input) {
+                let size = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
+                report =
+                    size > CredentialVerifier.maximumInputBytes
+                    ? CredentialVerifier.tooLarge
+                    : verifier.verify(input: FileManager.default.contents(atPath: input).map(Array.init) ?? [], recipientEmail: recipientEmail, now: time)
+            } else {
+                report = verifier.verify(input: Array(input.utf8), recipientEmail: recipientEmail, now: time)
             }
-            let report = verifier.verify(text, recipientEmail: recipientEmail, now: time)
             let strings = Localizer.shared
             let what = [
                 report.kind, report.id, report.badgeName.map { "“\($0)”" }, report.keyID.map { strings.text("verify.key", lang, ["kid": $0]) },

@@ -105,6 +105,31 @@ public struct CredentialVerifier: Sendable {
     ])
     private static let claimsWithoutRecipient = claimSelection(subject: ["id": .all, "achievement": .keys(["name": .all])])
 
+    /// The most bytes of input ``verify(input:recipientEmail:now:)`` takes (a credential, or an image with
+    /// one baked in).
+    public static let maximumInputBytes = 8 << 20
+
+    /// The report on input larger than ``maximumInputBytes`` (which need not be read to say so).
+    public static let tooLarge = VerificationReport(kind: "input", failures: [.malformed("larger than \(maximumInputBytes >> 20) MB")])
+
+    /// Verifies what a person gives: a compact JWS, a JSON document, or a PNG or SVG image with a credential
+    /// baked in (which is taken out first). Input over ``maximumInputBytes`` is refused unread.
+    public func verify(input: [UInt8], recipientEmail: String? = nil, now: Timestamp) -> VerificationReport {
+        guard input.count <= Self.maximumInputBytes else { return Self.tooLarge }
+        // A PNG, or an SVG (XML): the credential baked into it.
+        guard input.starts(with: [0x89, 0x50, 0x4E, 0x47]) || input.first(where: { $0 > 0x20 }) == UInt8(ascii: "<") else {
+            return verify(input, recipientEmail: recipientEmail, now: now)
+        }
+        let baked: String?
+        do {
+            baked = try Baker.unbake(Data(input))
+        } catch {
+            return VerificationReport(kind: "image", failures: [.malformed((error as? CredentialError)?.message ?? "the image cannot be read")])
+        }
+        guard let baked else { return VerificationReport(kind: "image", failures: [.malformed("the image holds no credential")]) }
+        return verify(Array(baked.utf8), recipientEmail: recipientEmail, now: now)
+    }
+
     /// Verifies a credential given as text: a compact JWS (OB 3.0 VC-JWT or OB 2.0 signed) or JSON (OB 2.0 hosted).
     public func verify(_ text: String, recipientEmail: String? = nil, now: Timestamp) -> VerificationReport {
         verify(Array(text.utf8), recipientEmail: recipientEmail, now: now)
@@ -119,8 +144,14 @@ public struct CredentialVerifier: Sendable {
         while end > start, isSpace(bytes[end - 1]) { end -= 1 }
         let trimmed = start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end])
         if trimmed.first == UInt8(ascii: "{") {
-            guard case .object(let document)? = try? JSONBytes.parse(trimmed) else {
-                return VerificationReport(kind: "JSON", failures: [.malformed("not a JSON object")])
+            let document: [String: JSONValue]
+            do {
+                guard case .object(let fields) = try JSONBytes.parse(trimmed) else {
+                    return VerificationReport(kind: "JSON", failures: [.malformed("not a JSON object")])
+                }
+                document = fields
+            } catch {
+                return VerificationReport(kind: "JSON", failures: [.malformed("not JSON: \(error)")])
             }
             if document["proof"] != nil { return verifyDataIntegrity(document, recipientEmail: recipientEmail, now: now) }
             return verifyHosted(document, recipientEmail: recipientEmail, now: now)
