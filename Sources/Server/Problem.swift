@@ -134,13 +134,15 @@ struct BodyTooLarge: Error {
     var limit: Int
 }
 
-/// Refuses a request body over `limit` bytes with a 413 problem document before any route reads it: at
+/// Refuses an API request body over `limit` bytes with a 413 problem document before the API reads it: at
 /// once when `Content-Length` says so, otherwise as soon as that many bytes have come. Below the limit,
-/// the body is collected for the route.
+/// the body is collected for the route. (The pages read their forms with limits of their own and answer
+/// with pages.)
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw BodyTooLarge(limit: limit) }
         guard request.method == .post || request.method == .put || request.method == .patch else { return try await next(request, context) }
         var request = request

@@ -264,6 +264,8 @@ struct WebPages: Sendable {
         let form: SubmittedForm
         do {
             form = try await SubmittedForm.read(request, limit: 8 << 20)
+        } catch let refusal as PageRefusal where refusal.status != .contentTooLarge {
+            return verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.unreadable", visitor))]), status: refusal.status)
         } catch {
             return verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.tooLarge", visitor))]), status: .contentTooLarge)
         }
