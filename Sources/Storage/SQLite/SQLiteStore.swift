@@ -33,7 +33,7 @@ public final class SQLiteStore: Store {
             try Self.migrator.migrate(pool)
             writer = pool
         } catch {
-            throw StoreError(.database, "cannot open the database \(path): \(Self.describe(error))")
+            throw StoreError(.database, "cannot open the database \(path): \(Self.describe(error, path: path))")
         }
     }
 
@@ -645,8 +645,21 @@ public final class SQLiteStore: Store {
     }
 
     /// GRDB errors hide statement arguments by default; keep only SQLite's message.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? DatabaseError { return error.message ?? "SQLite error \(error.resultCode)" }
-        return "\(error)"
+    /// What went wrong, in words that say what to do about a full or read-only disk.
+    static func describe(_ error: any Error, path: String? = nil) -> String {
+        guard let error = error as? DatabaseError else { return "\(error)" }
+        let message = error.message ?? "SQLite error \(error.resultCode)"
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return "the disk is full (\(message)); nothing was written. Free some space and try again."
+        case .SQLITE_READONLY:
+            return "the database is read-only (\(message)); nothing was written."
+        default:
+            // A database on a read-only disk cannot even be opened (SQLite needs its log files beside it).
+            if let path, access(URL(fileURLWithPath: path).deletingLastPathComponent().path, W_OK) != 0, errno == EROFS {
+                return "the disk is read-only (\(message)); nothing was written."
+            }
+            return message
+        }
     }
 }
