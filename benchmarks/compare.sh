@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# One unsigned Merkisto credential signed and verified by openbadgeslib (the peers' Data Integrity and
-# VC-JWT code, ../shared/tools/peers) and by Merkisto, in one run on this machine, with the ratios.
+# Every speed figure of DESIGN.md §7 in one run on this machine, each beside its baseline or peer from the
+# same run, printed as one table (the README's performance table is this output):
 #
-# The credential is what `merkisto issue --format ob3-ldp` makes for an example client, its proof (and
-# status entry: no lists are published here) taken off; the VC-JWT payload is that credential with its JWT claims (iss, jti, sub, nbf, exp). Both sides
-# use a new Ed25519 key, measure each operation on one core, twice in turn, and keep the best run:
-# - Data Integrity: an eddsa-rdfc-2022 proof made for the document and checked, JSON-LD and RDFC-1.0 each
-#   time (Merkisto's generic path, not its per-badge issuing template: see `merkisto bench`).
-# - VC-JWT (EdDSA): the payload signed, and the token verified (Merkisto: signature, claims, dates;
-#   openbadgeslib: signature, dates, structure).
+# - `merkisto bench --format json`: issuing and verifying VC-JWTs beside bare P-256 signing and verifying,
+#   bulk issuing beside bare signing, eddsa-rdfc-2022 issuing on one core, evaluations, the dry run;
+# - openbadgeslib 4.6.3 and pyld (../shared/tools/peers) on the same credential as Merkisto: the unsigned
+#   credential `merkisto issue --format ob3-ldp` makes for an example client (proof and status entry taken
+#   off; benchmarks/peer_sign_verify.py): Data Integrity and VC-JWT signing and verifying, and the
+#   canonical N-Quads alone (JSON-LD + RDFC-1.0). Merkisto issues with its per-badge template (the
+#   `issue_ob3_ldp_per_s` figure); its generic path (full JSON-LD each time) is shown too;
+# - `merkisto lint` beside `xmllint --noout --schema` on 2,000 badges (benchmarks/lint_set.py), wall and
+#   CPU time, interleaved, best of 3;
+# - `merkisto serve` beside nginx serving the published files (benchmarks/serve.sh), and the instructor's
+#   client page with 50 signed-in sessions (benchmarks/pages.sh).
 #
-# Usage: bash benchmarks/compare.sh [SECONDS]   (default 4 per figure; needs ../shared/tools/peers)
+# Usage: bash benchmarks/compare.sh [SECONDS]   (default 4 per figure; needs ../shared/tools/peers, nginx, wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_FIGURE="${1:-4}"
@@ -23,6 +27,9 @@ swift build -c release --product merkisto >/dev/null 2>&1
 MERKISTO="$(swift build -c release --show-bin-path)/merkisto"
 WORK="$(mktemp -d /tmp/merkisto-compare-XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
+
+echo "compare.sh: merkisto bench" >&2
+"$MERKISTO" bench --seconds "$SECONDS_PER_FIGURE" --format json >"$WORK/bench.json"
 
 # One earned badge of an example client, issued with a Data Integrity proof.
 CLIENT="examples/clients/edistyja.json"
@@ -51,29 +58,76 @@ with open(work + "/payload.json", "w") as f:
     json.dump(payload, f)
 PY
 
+echo "compare.sh: openbadgeslib and pyld, and Merkisto, on the same credential" >&2
 "$PEER_PYTHON" benchmarks/peer_sign_verify.py "$WORK/unsigned.json" "$WORK/payload.json" --seconds "$SECONDS_PER_FIGURE" >"$WORK/peer.json"
 "$MERKISTO" bench --document "$WORK/unsigned.json" --payload "$WORK/payload.json" --seconds "$SECONDS_PER_FIGURE" --format json >"$WORK/ours.json"
 
-python3 - "$WORK" "$BADGE" "$(wc -c <"$WORK/unsigned.json")" "${COMPARE_JSON:-}" <<'PY'
+echo "compare.sh: merkisto lint and xmllint --schema on 2,000 badges" >&2
+python3 benchmarks/lint_set.py "$WORK/lint" --count 2000
+python3 - "$MERKISTO" "$WORK/lint" "$PWD/Schemas/xsd/badge.xsd" >"$WORK/lint.json" <<'PY'
+import glob, json, os, resource, subprocess, sys, time
+merkisto, folder, schema = sys.argv[1:4]
+badges = sorted(glob.glob(os.path.join(folder, "badges", "*.xml")))
+commands = {"merkisto": [merkisto, "lint", folder], "xmllint": ["xmllint", "--noout", "--schema", schema, *badges]}
+best = {name: {"wall": float("inf"), "cpu": float("inf")} for name in commands}
+for _ in range(3):
+    for name, command in commands.items():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        run = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if run.returncode not in (0, 1) or (name == "xmllint" and run.returncode != 0):
+            sys.exit(f"{name} failed: {run.stderr.decode()[-500:]}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        best[name] = {"wall": min(best[name]["wall"], wall), "cpu": min(best[name]["cpu"], cpu)}
+print(json.dumps({"badges": len(badges), **best}))
+PY
+
+echo "compare.sh: merkisto serve and nginx; the instructor's client page" >&2
+SERVE_BENCH_JSON="$WORK/serve.json" bash benchmarks/serve.sh 10 >/dev/null
+PAGES_BENCH_JSON="$WORK/pages.json" bash benchmarks/pages.sh 10 >/dev/null
+
+python3 - "$WORK" "$BADGE" "${COMPARE_JSON:-}" <<'PY'
 import json, sys
-work, badge, size, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-peer = json.load(open(work + "/peer.json"))
-ours = json.load(open(work + "/ours.json"))
-rows = [
-    ("Data Integrity eddsa-rdfc-2022: sign", "sign_ldp_per_s"),
-    ("Data Integrity eddsa-rdfc-2022: verify", "verify_ldp_per_s"),
-    ("VC-JWT EdDSA: sign", "sign_jwt_per_s"),
-    ("VC-JWT EdDSA: verify", "verify_jwt_per_s"),
-    ("bare Ed25519 signature, 64 bytes", "raw_ed25519_sign_per_s"),
-]
-print(f"one OB 3.0 credential ({badge}, {size:,} bytes unsigned), one core, operations per second:")
-print(f"| operation | openbadgeslib 4.6.3 | Merkisto | Merkisto ÷ openbadgeslib |")
-print(f"|---|---|---|---|")
-result = {}
-for label, key in rows:
-    ratio = ours[key] / peer[key]
-    result[key] = {"openbadgeslib": peer[key], "merkisto": ours[key], "ratio": round(ratio, 1)}
-    print(f"| {label} | {peer[key]:,.0f} | {ours[key]:,.0f} | {ratio:,.1f} |")
+work, badge, out = sys.argv[1], sys.argv[2], sys.argv[3]
+load = lambda name: json.load(open(f"{work}/{name}.json"))
+bench, peer, ours, lint, serve, pages = load("bench"), load("peer"), load("ours"), load("lint"), load("serve"), load("pages")
+# (figure, Merkisto, what it is compared with, that value, ratio, the bar as text, met)
+rows = []
+def row(figure, value, unit, against, base, bar, goal, lower_is_better=False):
+    ratio = value / base if base else None
+    if lower_is_better:
+        met = ratio is not None and ratio <= goal if against else value <= goal
+    else:
+        met = (ratio >= goal) if against else value >= goal
+    rows.append((figure, f"{value:,.0f} {unit}".strip() if value >= 100 else f"{value:,.2f} {unit}".strip(),
+                 against, (f"{base:,.0f}" if base >= 100 else f"{base:,.2f}") if against else "",
+                 f"{ratio:,.2f}" if against else "", bar, ("yes" if met else "**no**") if bar else ""))
+f = bench
+row("OB 3.0 VC-JWT issued (build + sign), ES256", f["issue_ob3_jwt_per_s"], "/s", "bare P-256 signing", f["raw_p256_sign_per_s"], "≥ 0.8×", 0.8)
+row("OB 3.0 VC-JWT verified, from scratch", f["verify_ob3_jwt_per_s"], "/s", "bare P-256 verifying", f["raw_p256_verify_per_s"], "≥ 0.75×", 0.75)
+row("bulk issuing, durable group commits", f["bulk_issue_per_s"], "/s", "bare P-256 signing", f["raw_p256_sign_per_s"], "≥ 0.7×", 0.7)
+row("eddsa-rdfc-2022 issued, one core", f["issue_ob3_ldp_per_s"], "/s", "", 0, "≥ 5,000/s", 5000)
+row("eddsa-rdfc-2022 issued, same credential (template)", f["issue_ob3_ldp_per_s"], "/s", "openbadgeslib add_data_integrity_proof", peer["sign_ldp_per_s"], "≥ 100×", 100)
+row("eddsa-rdfc-2022 signed, same credential (full JSON-LD each time)", ours["sign_ldp_per_s"], "/s", "openbadgeslib add_data_integrity_proof", peer["sign_ldp_per_s"], "", 0)
+row("eddsa-rdfc-2022 verified, same credential", ours["verify_ldp_per_s"], "/s", "openbadgeslib verify_data_integrity_proof", peer["verify_ldp_per_s"], "", 0)
+row("canonical N-Quads (JSON-LD + RDFC-1.0 + SHA-256), same credential", ours["canonize_per_s"], "/s", "pyld normalize (URDNA2015)", peer["canonize_per_s"], "", 0)
+row("VC-JWT EdDSA signed, same payload", ours["sign_jwt_per_s"], "/s", "openbadgeslib OB3Signer", peer["sign_jwt_per_s"], "", 0)
+row("VC-JWT EdDSA verified, same token", ours["verify_jwt_per_s"], "/s", "openbadgeslib OB3Verifier", peer["verify_jwt_per_s"], "", 0)
+row("badge evaluations, one core, no explanations", f["evaluations_per_s"], "/s", "", 0, "≥ 10,000,000/s", 10_000_000)
+row("dry run over 100,000 stored clients", f["dry_run_clients_per_s"], "clients/s", "", 0, "≥ 50,000/s", 50_000)
+row(f"lint {lint['badges']:,} badges: wall time", lint["merkisto"]["wall"], "s", "xmllint --noout --schema", lint["xmllint"]["wall"], "≤ 1.5×", 1.5, lower_is_better=True)
+row(f"lint {lint['badges']:,} badges: CPU time", lint["merkisto"]["cpu"], "s", "xmllint --noout --schema", lint["xmllint"]["cpu"], "≤ 1.5×", 1.5, lower_is_better=True)
+row("hosted OB 2.0 assertion, 64 connections", serve["merkisto_rps"], "req/s", "nginx, the published file", serve["nginx_rps"], "≥ 0.5×", 0.5)
+row("hosted OB 2.0 assertion: p99", serve["merkisto_p99_ms"], "ms", "", 0, "< 10 ms", 10, lower_is_better=True)
+row("the instructor's client page, 50 sessions: p99", pages["paced_p99_ms"], "ms", "", 0, "< 25 ms", 25, lower_is_better=True)
+print(f"One run on this machine ({badge} for the same-credential rows); rates per second, times in seconds or ms:")
+print()
+print("| figure | Merkisto | compared with | its figure | ratio | bar | met |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    print("| " + " | ".join(r) + " |")
 if out:
-    json.dump(result, open(out, "w"), indent=2)
+    json.dump({"bench": bench, "peer": peer, "ours": ours, "lint": lint, "serve": serve, "pages": pages}, open(out, "w"), indent=2)
 PY

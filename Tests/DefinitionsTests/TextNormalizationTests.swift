@@ -40,5 +40,12 @@ struct LintTextMatchingTests {
         }
         #expect(Linter.bytes(Linter.lowercasedNFC("Kuntouttavan TYÖTOIMINNAN asiakas"), contain: Array("työtoimin".utf8)))
         #expect(!Linter.bytes(Array("työ".utf8), contain: Array("työtoimin".utf8)))
+        // One pass finds the first word in the list's order, as asking word by word does.
+        var random = SystemRandomNumberGenerator()
+        let words = Linter.revealingWords + ["työ", "social ", "sosiaali", "long-term", " ", "x", "ä", "aktivointi"]
+        for _ in 0..<2_000 {
+            let text = Array((0..<Int.random(in: 0...6, using: &random)).map { _ in words.randomElement(using: &random)! }.joined().utf8)
+            #expect(Linter.firstRevealingWord(in: text) == Linter.revealingBytes.firstIndex { Linter.bytes(text, contain: $0) }, "\(String(decoding: text, as: UTF8.self))")
+        }
     }
 }

@@ -28,35 +28,59 @@ public enum DefinitionLoader {
         return load(files: files)
     }
 
-    /// The `*.xml` files below the given paths, sorted, each with the path to show in diagnostics.
+    /// The `*.xml` files below the given paths, sorted, each with the path to show in diagnostics. A file
+    /// named twice (directly, or inside a folder also named) counts once.
     public static func discover(paths: [String]) throws -> [(path: String, display: String)] {
         var found: [(path: String, display: String)] = []
-        let manager = FileManager.default
+        var seen = Set<String>()
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw DefinitionPathError(path: path)
-            }
-            if !isDirectory.boolValue {
-                found.append((path, path))
+            var status = stat()
+            guard stat(path, &status) == 0 else { throw DefinitionPathError(path: path) }
+            // The path with its dot segments resolved, once: what is below it only adds plain names.
+            let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+            if status.st_mode & S_IFMT != S_IFDIR {
+                if seen.insert(standardized).inserted { found.append((path, path)) }
                 continue
             }
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-            guard let enumerator = manager.enumerator(atPath: path) else { continue }
-            var relatives: [String] = []
-            while let relative = enumerator.nextObject() as? String {
-                if relative.hasSuffix(".xml") { relatives.append(relative) }
+            for relative in xmlFiles(below: base).sorted() where seen.insert(standardized + "/" + relative).inserted {
+                found.append((base + "/" + relative, base + "/" + relative))
             }
-            for relative in relatives.sorted() {
-                let full = base + "/" + relative
-                var isSubdirectory: ObjCBool = false
-                if manager.fileExists(atPath: full, isDirectory: &isSubdirectory), !isSubdirectory.boolValue {
-                    found.append((full, full))
+        }
+        return found
+    }
+
+    /// The regular `*.xml` files below a folder (through symbolic links to files, not to folders), by path
+    /// relative to it: one `readdir` per folder, no `stat` but for links.
+    private static func xmlFiles(below folder: String) -> [String] {
+        var files: [String] = []
+        var pending: [String] = [""]
+        while let relative = pending.popLast() {
+            let directory = relative.isEmpty ? folder : folder + "/" + relative
+            guard let handle = opendir(directory) else { continue }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name == "." || name == ".." { continue }
+                let path = relative.isEmpty ? name : relative + "/" + name
+                switch Int32(entry.pointee.d_type) {
+                case Int32(DT_DIR):
+                    pending.append(path)
+                case Int32(DT_REG):
+                    if name.hasSuffix(".xml") { files.append(path) }
+                default:
+                    // A link or an entry of unknown type: what it is, followed.
+                    var status = stat()
+                    guard name.hasSuffix(".xml") || Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN), stat(folder + "/" + path, &status) == 0 else { continue }
+                    if status.st_mode & S_IFMT == S_IFREG, name.hasSuffix(".xml") {
+                        files.append(path)
+                    } else if status.st_mode & S_IFMT == S_IFDIR, Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
+                        pending.append(path)
+                    }
                 }
             }
         }
-        var seen = Set<String>()
-        return found.filter { seen.insert(URL(fileURLWithPath: $0.path).standardizedFileURL.path).inserted }
+        return files
     }
 
     /// Loads the given files.
