@@ -4,6 +4,8 @@
 #
 #   Fuzz/run.sh [-t SECONDS] [TARGET...]     targets: definitions client-record jws jsonld nquads unbaker request
 #
+# The mutations start from seed 1 (MERKISTO_FUZZ_SEED=0 for a random one), so that CI's runs repeat.
+#
 # The corpus grows in .build-fuzz/work/corpus/TARGET and is reused by the next run. When a target finds an
 # input that crashes, trips the sanitizer or breaks one of the target's checks, the run stops with the
 # input saved in .build-fuzz/work/findings/TARGET/; see Fuzz/README.md for making it a regression test.
@@ -32,7 +34,7 @@ for target in "${targets[@]}"; do
     echo "== fuzz $target for $seconds s"
     if MERKISTO_FUZZ_TARGET="$target" MERKISTO_FUZZ_SEEDS="$corpus" "$binary" "$corpus" \
         -max_total_time="$seconds" -timeout=30 -rss_limit_mb=6144 -max_len=131072 -detect_leaks=0 \
-        -artifact_prefix="$findings/" -print_final_stats=1 2>"$work/$target.log"; then
+        -seed="${MERKISTO_FUZZ_SEED:-1}" -artifact_prefix="$findings/" -print_final_stats=1 2>"$work/$target.log"; then
         grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)" "$work/$target.log" || true
     else
         failed+=("$target")

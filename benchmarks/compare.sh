@@ -101,9 +101,9 @@ def row(figure, value, unit, against, base, bar, goal, lower_is_better=False):
         met = ratio is not None and ratio <= goal if against else value <= goal
     else:
         met = (ratio >= goal) if against else value >= goal
-    rows.append((figure, f"{value:,.0f} {unit}".strip() if value >= 100 else f"{value:,.2f} {unit}".strip(),
-                 against, (f"{base:,.0f}" if base >= 100 else f"{base:,.2f}") if against else "",
-                 f"{ratio:,.2f}" if against else "", bar, ("yes" if met else "**no**") if bar else ""))
+    number = lambda x: f"{x:,.0f}" if x >= 10 else f"{x:,.2f}"
+    rows.append((figure, f"{number(value)} {unit}".strip(), against, number(base) if against else "",
+                 (f"{ratio:,.1f}" if ratio >= 10 else f"{ratio:,.2f}") if against else "", bar, ("yes" if met else "**no**") if bar else ""))
 f = bench
 row("OB 3.0 VC-JWT issued (build + sign), ES256", f["issue_ob3_jwt_per_s"], "/s", "bare P-256 signing", f["raw_p256_sign_per_s"], "≥ 0.8×", 0.8)
 row("OB 3.0 VC-JWT verified, from scratch", f["verify_ob3_jwt_per_s"], "/s", "bare P-256 verifying", f["raw_p256_verify_per_s"], "≥ 0.75×", 0.75)
