@@ -226,17 +226,18 @@ public enum NQuads {
                 guard let scalar = peek else { throw error("an unterminated IRI") }
                 index += 1
                 if scalar == ">" { break }
-                if scalar == "\\" {
-                    value.append(try escape(inIRI: true))
-                } else if scalar == " " || scalar == "<" || scalar == "\"" || scalar == "{" || scalar == "}" || scalar == "|" || scalar == "^"
-                    || scalar == "`" || scalar.value <= 0x20
-                {
-                    throw error("a character an IRI cannot hold")
-                } else {
-                    value.append(scalar)
-                }
+                // An escape may not stand for what the IRI could not hold as it is (so that what is read
+                // can be written back as it is, as canonical N-Quads are).
+                let character = scalar == "\\" ? try escape(inIRI: true) : scalar
+                guard Self.allowedInIRI(character) else { throw error("a character an IRI cannot hold") }
+                value.append(character)
             }
             return String(value)
+        }
+
+        /// Whether an IRI may hold a character (N-Quads' IRIREF: no controls, space, <>"{}|^`\\).
+        static func allowedInIRI(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value > 0x20 && !"<>\"{}|^`\\".unicodeScalars.contains(scalar)
         }
 
         /// The scalar an escape (after its backslash) stands for.

@@ -74,7 +74,7 @@ struct CanonicalizationTests {
 
     @Test("N-Quads: bad lines are refused with their line number")
     func badInput() {
-        for (text, line) in [("<a> <b> .", 1), ("<s> <p> <o> .\n\"lit\" <p> <o> .", 2), ("<s> _:p <o> .", 1), ("<s> <p> \"open .", 1), ("<s> <p> <o> . x", 1), ("<s> <p> _:b1.. ", 1), ("_:. <p> <o> .", 1)] {
+        for (text, line) in [("<a> <b> .", 1), ("<s> <p> <o> .\n\"lit\" <p> <o> .", 2), ("<s> _:p <o> .", 1), ("<s> <p> \"open .", 1), ("<s> <p> <o> . x", 1), ("<s> <p> _:b1.. ", 1), ("_:. <p> <o> .", 1), ("<s> <p\\u0012> <o> .", 1), ("<s> <p\\u003E> <o> .", 1), ("<s\\u0020> <p> <o> .", 1)] {
             #expect(throws: NQuadsError.self) { try NQuads.parse(text) }
             do {
                 _ = try NQuads.parse(text)
