@@ -11,7 +11,7 @@ public struct FuzzFinding: Error, CustomStringConvertible {
     public var description: String { "\(target.rawValue): \(message)" }
 }
 
-/// The readers fuzzed with libFuzzer (`Fuzz/`), and replayed from `Fuzz/corpus/` and `Fuzz/regressions/`
+/// The readers fuzzed with libFuzzer (`Fuzz/`), and replayed from `Fuzz/seeds/` and `Fuzz/regressions/`
 /// by the tests. Each takes any bytes: it may refuse them with an error, never crash, and what it accepts
 /// must hold together (see each case).
 public enum FuzzTarget: String, CaseIterable, Sendable {
