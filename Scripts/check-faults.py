@@ -205,8 +205,7 @@ def kill_under_load(merkisto, work, port, expect):
                 time.sleep(0.2)
         expect("SIGKILL under load: the server starts again on the same database and answers", answered)
     finally:
-        restarted.terminate()
-        restarted.wait(timeout=20)
+        demo_server.stop(restarted)
     assessments, credentials = checked_database(database, expect, "SIGKILL under load")
     missing_assessments = [a for a in acknowledged_assessments if a not in assessments]
     missing_credentials = [c for c in acknowledged_credentials if c not in credentials]

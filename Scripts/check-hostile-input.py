@@ -234,11 +234,7 @@ def main():
 
         expect("the server is still running and answering", server.poll() is None and raw(port, request_head("GET", "/healthz", [])).status == 200)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        demo_server.stop(server)
     if failures:
         print(f"check-hostile-input: {len(failures)} failed", file=sys.stderr)
         return 1

@@ -40,6 +40,15 @@ def start(merkisto, port, database, cwd, extra=()):
         time.sleep(0.2)
 
 
+def stop(server, timeout=20):
+    """Ends a server with SIGTERM (it lets requests in flight finish), or SIGKILL after `timeout` seconds."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def token(merkisto, database, user, *scopes):
     """A new API token for a user of the demo database (made by the CLI while the server runs)."""
     arguments = [merkisto, "token", "create", user, "--name", "check", "--db", database,
