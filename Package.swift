@@ -88,7 +88,7 @@ let package = Package(
         ),
         .target(
             name: "Definitions",
-            dependencies: ["CLibXML2", "MerkistoSchemas"],
+            dependencies: ["Basics", "CLibXML2", "MerkistoSchemas"],
             resources: [.copy("Resources/strings.json")],
             swiftSettings: swiftSettings
         ),
@@ -208,7 +208,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DefinitionsTests",
-            dependencies: ["Definitions"],
+            dependencies: ["Basics", "Definitions"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -496,6 +496,11 @@ package enum JSONBytes {
 /// U+10FFFF). Checked against the standard library's `String(validating:)` in the tests.
 package enum UTF8Check {
     package static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        firstInvalidOffset(bytes) == nil
+    }
+
+    /// The offset of the first byte that does not start a valid UTF-8 sequence, or nil when all are valid.
+    package static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var index = 0
         let count = bytes.count
         while index < count {
@@ -514,22 +519,22 @@ package enum UTF8Check {
             }
             switch lead {
             case 0xC2...0xDF:
-                guard continuation(1) != nil else { return false }
+                guard continuation(1) != nil else { return index }
                 index += 2
             case 0xE0...0xEF:
-                guard let second = continuation(1), continuation(2) != nil else { return false }
-                if lead == 0xE0, second < 0xA0 { return false }  // overlong
-                if lead == 0xED, second >= 0xA0 { return false }  // a surrogate
+                guard let second = continuation(1), continuation(2) != nil else { return index }
+                if lead == 0xE0, second < 0xA0 { return index }  // overlong
+                if lead == 0xED, second >= 0xA0 { return index }  // a surrogate
                 index += 3
             case 0xF0...0xF4:
-                guard let second = continuation(1), continuation(2) != nil, continuation(3) != nil else { return false }
-                if lead == 0xF0, second < 0x90 { return false }  // overlong
-                if lead == 0xF4, second >= 0x90 { return false }  // above U+10FFFF
+                guard let second = continuation(1), continuation(2) != nil, continuation(3) != nil else { return index }
+                if lead == 0xF0, second < 0x90 { return index }  // overlong
+                if lead == 0xF4, second >= 0x90 { return index }  // above U+10FFFF
                 index += 4
             default:
-                return false
+                return index
             }
         }
-        return true
+        return nil
     }
 }

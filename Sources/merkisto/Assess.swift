@@ -11,6 +11,7 @@ extension Criterion.Role: ExpressibleByArgument {}
 extension Merkisto {
     struct Assess: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "assess",
             abstract: "Record an assessment for a stored client: from a file, or levels given directly.",
             discussion: """
                 --from reads one assessment written as an entry of a client record's "assessments" list \
@@ -90,6 +91,7 @@ extension Merkisto {
 
     struct Attest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "attest",
             abstract: "Record that you confirm a badge's attestation requirement for a client (<attestation role=…/> in its criteria).")
 
         @Argument(help: "The client id.")
@@ -112,10 +114,12 @@ extension Merkisto {
 
     struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "audit",
             abstract: "Check or show the audit log.", subcommands: [Verify.self, Show.self])
 
         struct Verify: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "verify",
                 abstract: "Check that the audit log's hash chain is unbroken (exit 1 when it is not).")
 
             @OptionGroup var store: StoreOptions
@@ -130,7 +134,7 @@ extension Merkisto {
         }
 
         struct Show: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Print the audit log, oldest first.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the audit log, oldest first.")
 
             @OptionGroup var store: StoreOptions
 

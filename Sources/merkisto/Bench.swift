@@ -11,6 +11,7 @@ extension Merkisto {
     /// `merkisto bench`: speed figures measured in this run (use a release build).
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Measure evaluation, issuing, verifying and ledger speed on this machine (build with -c release for real figures).",
             discussion: """
                 Every figure is measured in this run. Each credential figure has a bare-cryptography figure \

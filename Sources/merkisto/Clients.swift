@@ -9,12 +9,14 @@ import Storage
 extension Merkisto {
     struct Client: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "client",
             abstract: "Register, list, show, export and erase clients.",
             subcommands: [Add.self, List.self, Show.self, ExportRecord.self, Erase.self])
     }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Read client-record files (JSON) into the database; a folder means every *.json in it.",
             discussion: "Each file goes in whole or not at all. Exit status 1 when any file was refused (the others still go in).")
 
@@ -70,7 +72,7 @@ extension Merkisto {
 
 extension Merkisto.Client {
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a client under a pseudonymous id.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a client under a pseudonymous id.")
 
         @Argument(help: "The pseudonymous id (letters a–z, digits, - or _), never a name or a personal identity code.")
         var id: String
@@ -100,6 +102,7 @@ extension Merkisto.Client {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List clients with their unit, pathway phase and decision end; a period past its decision's end is flagged.")
 
         @Option(help: "Only the clients of this unit.")
@@ -130,7 +133,7 @@ extension Merkisto.Client {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show what is stored about a client: pathway periods, assessments, credentials.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show what is stored about a client: pathway periods, assessments, credentials.")
 
         @Argument(help: "The client id.")
         var id: String
@@ -185,6 +188,7 @@ extension Merkisto.Client {
 
     struct Erase: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "erase",
             abstract: "Erase a client's personal data: name, contact, assessments, attestations, pathway periods.",
             discussion: "The pseudonymous id, the credentials issued and their revocations stay, so verifiers can still check them.")
 

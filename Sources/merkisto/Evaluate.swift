@@ -11,6 +11,7 @@ extension Merkisto {
     /// `merkisto evaluate`: where a client stands, which badges are earned and why, what next.
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "evaluate",
             abstract: "Evaluate a client record: badges earned and why, gaps to the baselines, what to practise next.",
             discussion: "Exit status: 0 on success, 1 when the client record or the definitions have errors, 2 for usage problems."
         )

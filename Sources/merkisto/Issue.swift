@@ -10,6 +10,7 @@ extension Merkisto {
     /// `merkisto issue`: evaluate, refuse what is not earned, sign, record durably, then hand out.
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "issue",
             abstract: "Issue a signed Open Badges credential for a badge the client has earned.",
             discussion: """
                 The client is evaluated first; a badge that is not earned is refused with exit status 3 and the \

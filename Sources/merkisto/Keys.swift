@@ -19,12 +19,13 @@ struct KeyOptions: ParsableArguments {
 extension Merkisto {
     struct Keys: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "keys",
             abstract: "Manage signing keys (private keys are stored with mode 0600 and never printed).",
             subcommands: [Generate.self, List.self, Retire.self]
         )
 
         struct Generate: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Generate a signing key.")
+            static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a signing key.")
 
             @Option(help: "ES256 (default, OB 3.0), RS256 (needed for OB 2.0 signed badges) or EdDSA.")
             var alg: SigningAlgorithm = .es256
@@ -42,7 +43,7 @@ extension Merkisto {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List keys: id, algorithm, created, retired.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys: id, algorithm, created, retired.")
 
             @Option(name: .customLong("dir"), help: "The key folder.")
             var directory: String = "keys"
@@ -59,6 +60,7 @@ extension Merkisto {
 
         struct Retire: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "retire",
                 abstract: "Retire a key: it signs nothing new but stays published, so old credentials still verify.")
 
             @Argument(help: "The key id.")

@@ -6,6 +6,7 @@ extension Merkisto {
     /// `merkisto lint`: check definition files and print located diagnostics.
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Check definition files (XML) and report every problem with its file, line and column.",
             discussion: """
                 Exit status: 0 when there are no errors (warnings are allowed unless --strict), 1 when there \

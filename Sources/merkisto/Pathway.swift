@@ -13,7 +13,7 @@ extension Merkisto {
 
 extension Merkisto.PathwayCommand {
     struct Start: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start a pathway period (a fixed-term decision) in the model's first phase.")
+        static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a pathway period (a fixed-term decision) in the model's first phase.")
 
         @Argument(help: "The client id.")
         var client: String
@@ -45,7 +45,7 @@ extension Merkisto.PathwayCommand {
     }
 
     struct Advance: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move the client's open period to a phase the model allows next.")
+        static let configuration = CommandConfiguration(commandName: "advance", abstract: "Move the client's open period to a phase the model allows next.")
 
         @Argument(help: "The client id.")
         var client: String
@@ -67,7 +67,7 @@ extension Merkisto.PathwayCommand {
     }
 
     struct Close: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Close the client's open period with an outcome of the model.")
+        static let configuration = CommandConfiguration(commandName: "close", abstract: "Close the client's open period with an outcome of the model.")
 
         @Argument(help: "The client id.")
         var client: String

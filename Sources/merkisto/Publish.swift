@@ -6,6 +6,7 @@ import MerkistoCore
 extension Merkisto {
     struct Publish: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "publish",
             abstract: "Write every public document a verifier needs (profiles, achievements, badge classes, keys, revocation lists, hosted assertions)."
         )
 
@@ -23,6 +24,7 @@ extension Merkisto {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke an issued credential with a reason (run `merkisto publish` afterwards to update the revocation lists).")
 
         @Argument(help: "The credential id (urn:uuid:… or the hosted assertion URL).")
@@ -46,6 +48,7 @@ extension Merkisto {
 
     struct Suspend: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "suspend",
             abstract: "Suspend an OB 3.0 credential, or lift its suspension with --lift (run `merkisto publish` afterwards to update the status lists).",
             discussion: """
                 A suspended credential fails verification, named as suspended, until the suspension is lifted; a \
@@ -83,6 +86,7 @@ extension Merkisto {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write an issued credential again, byte for byte as it was issued, from the database.")
 
         @Argument(help: "The credential id (urn:uuid:… or the hosted assertion URL).")

@@ -7,6 +7,7 @@ import MerkistoCore
 extension Merkisto {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "A client's progress for the interim review and the continuation plan: levels at each checkpoint, the gap to the baselines, badges by phase, next steps.",
             discussion: "--format html writes one self-contained page (no script, no external request) that prints on A4.")
 

@@ -12,6 +12,7 @@ import Storage
 extension Merkisto {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Run the Merkisto server: the public Open Badges documents at the URLs credentials name.",
             discussion: """
                 SIGTERM or SIGINT (Ctrl-C) stops taking new connections, lets the requests in flight finish, then \

@@ -5,6 +5,7 @@ extension Merkisto {
     /// `merkisto show`: a definition as an administrator reads it.
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a definition as an administrator reads it.",
             subcommands: [ShowBadge.self]
         )

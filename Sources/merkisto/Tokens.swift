@@ -14,6 +14,7 @@ extension Merkisto {
 
         struct Create: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "create",
                 abstract: "Make a token for a user and print it once (only a hash of its secret is stored).")
 
             @Argument(help: "The user the token acts as.")
@@ -42,7 +43,7 @@ extension Merkisto {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the tokens (never their secrets).")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the tokens (never their secrets).")
 
             @OptionGroup var options: ServiceOptions
 
@@ -56,7 +57,7 @@ extension Merkisto {
         }
 
         struct Revoke: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Revoke a token: it stops working at once.")
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token: it stops working at once.")
 
             @Argument(help: "The token's id (the part after mrk_).")
             var id: String

@@ -12,7 +12,7 @@ extension Merkisto {
             subcommands: [Add.self, List.self])
 
         struct Add: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Add a unit.")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a unit.")
 
             @Argument(help: "The unit's id (letters a–z, digits, - or _).")
             var id: String
@@ -30,7 +30,7 @@ extension Merkisto {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the units.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the units.")
 
             @OptionGroup var options: ServiceOptions
 
@@ -49,6 +49,7 @@ extension Merkisto {
 
         struct Code: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "code",
                 abstract: "Make a one-time sign-in code for a client user: a code to type, a link, and the link as a QR code (SVG).")
 
             @Argument(help: "The client user's id.")
@@ -70,6 +71,7 @@ extension Merkisto {
 
         struct Password: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "password",
                 abstract: "Set a user's password, read from standard input (at least 10 characters); the user's sessions end.")
 
             @Argument(help: "The user's id.")
@@ -89,7 +91,7 @@ extension Merkisto {
         }
 
         struct Add: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Add a user.")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user.")
 
             @Argument(help: "The user's id (letters a–z, digits, - or _).")
             var id: String
@@ -118,7 +120,7 @@ extension Merkisto {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the users.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the users.")
 
             @OptionGroup var options: ServiceOptions
 

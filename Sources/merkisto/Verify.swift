@@ -7,6 +7,7 @@ import Foundation
 extension Merkisto {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Verify a credential: signature, structure, dates, revocation and optionally the recipient.",
             discussion: "INPUT is a JWT/JWS, a JSON document or a baked PNG/SVG (a file, or the token itself). Exit 0 valid, 1 not valid, 2 usage."
         )
@@ -72,7 +73,7 @@ extension Merkisto {
     }
 
     struct Bake: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Bake a credential into a PNG or SVG badge image.")
+        static let configuration = CommandConfiguration(commandName: "bake", abstract: "Bake a credential into a PNG or SVG badge image.")
 
         @Option(help: "The credential (JWT/JWS or JSON file).")
         var credential: String
@@ -102,7 +103,7 @@ extension Merkisto {
     }
 
     struct Unbake: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the credential baked into a PNG or SVG.")
+        static let configuration = CommandConfiguration(commandName: "unbake", abstract: "Print the credential baked into a PNG or SVG.")
 
         @Argument(help: "The baked image.")
         var file: String

@@ -13,9 +13,13 @@ struct TextNormalizationTests {
         let pieces = [
             "Osaat", "ä", "ö", "Å", "é", "ß", "word", "x", " ", "  ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{A0}", "\u{85}", "\u{2003}",
             "\u{3000}", "\u{2028}", "\u{301}", " \u{301}", "e\u{301}", "日本", "😀", "-",
+            // Near misses and other neighbours of the byte path: dashes and quotes (E2 80 …), a prepended
+            // sign (U+0600), joiners, every other Unicode space, and scalars that are not whitespace.
+            "–", "“", "…", "\u{600}", "\u{200D}", "\u{1680}", "\u{2009}", "\u{200A}", "\u{202F}", "\u{205F}", "\u{2029}",
+            "\u{180E}", "\u{200B}", "\u{FEFF}", "\u{2060}", "Ä\u{300}", "\u{E000}",
         ]
-        var cases = ["", " ", "a", " a ", "\u{A0}a\u{A0}", "a\r\nb"]
-        for _ in 0..<5_000 {
+        var cases = ["", " ", "a", " a ", "\u{A0}a\u{A0}", "a\r\nb", "a b", "a  b", "a\tb", "a ", " a"]
+        for _ in 0..<20_000 {
             cases.append((0..<Int.random(in: 1...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
         }
         for text in cases {

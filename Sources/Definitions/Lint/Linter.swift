@@ -7,13 +7,18 @@ struct Linter {
     private var diagnostics = DiagnosticCollector()
     private let frameworks: [String: Framework]
     private let instruments: [String: Instrument]
-    private let badges: [String: Badge]
+    /// Each badge id's first place in `definitions.badges`.
+    private let badges: [String: Int]
+    /// The badges each badge depends on through `<badge ref>` criteria, by place, with where each is named.
+    private var dependencies: [Int: [(target: Int, location: SourceLocation)]] = [:]
+    /// The best instrument for a competence at an evidence level, once worked out.
+    private var bestInstruments: [InstrumentQuestion: (id: String, maximumLevel: Int)?] = [:]
 
     init(_ definitions: DefinitionSet) {
         self.definitions = definitions
         frameworks = Dictionary(definitions.frameworks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         instruments = Dictionary(definitions.instruments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        badges = Dictionary(definitions.badges.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        badges = Dictionary(definitions.badges.indices.map { (definitions.badges[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     consuming func run() -> [Diagnostic] {
@@ -24,7 +29,7 @@ struct Linter {
         checkUnique(definitions.pathways, "pathway", id: \.id, location: \.location)
         for framework in definitions.frameworks { check(framework) }
         for instrument in definitions.instruments { check(instrument) }
-        for badge in definitions.badges { check(badge) }
+        for index in definitions.badges.indices { check(definitions.badges[index], at: index) }
         checkBadgeCycles()
         for issuer in definitions.issuers { check(issuer) }
         for pathway in definitions.pathways { check(pathway) }
@@ -143,16 +148,35 @@ struct Linter {
 
     // MARK: Badge
 
-    private mutating func check(_ badge: Badge) {
-        if !FileManager.default.fileExists(atPath: badge.imagePath) {
+    /// The checks of a badge that need no other definition (its image, its words), made while its file is
+    /// built, on the loader's worker threads.
+    /// `images` remembers which image files exist.
+    static func checkOnItsOwn(_ badge: Badge, images: inout [String: Bool], into diagnostics: inout DiagnosticCollector) {
+        let exists = images[badge.imagePath] ?? (access(badge.imagePath, F_OK) == 0)
+        images[badge.imagePath] = exists
+        if !exists {
             diagnostics.error(
                 .missingImage,
                 "image \"\(badge.imageSource)\" does not exist (looked for \(badge.imagePath)); add the file or fix src (it is relative to the badge file).",
                 at: badge.imageLocation)
         }
-        checkNeutral(badge.name, "name", of: "badge \"\(badge.id)\"", at: badge.location)
-        checkNeutral(badge.description, "description", of: "badge \"\(badge.id)\"", at: badge.location)
-        if let narrative = badge.narrative { checkNeutral(narrative, "narrative", of: "badge \"\(badge.id)\"", at: badge.location) }
+        checkNeutral(badge.name, "name", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
+        checkNeutral(badge.description, "description", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
+        if let narrative = badge.narrative {
+            checkNeutral(narrative, "narrative", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
+        }
+    }
+
+    private mutating func check(_ badge: Badge, at index: Int) {
+        let nodes = badge.criteria.allNodes
+        // The badges it depends on, for the cycle check (once per id: the first badge with it counts).
+        if badges[badge.id] == index {
+            for node in nodes {
+                if case .badge(let id) = node.expression, let target = badges[id] {
+                    dependencies[index, default: []].append((target, node.location))
+                }
+            }
+        }
         guard let framework = frameworks[badge.framework] else {
             diagnostics.error(
                 .unknownFramework,
@@ -160,7 +184,7 @@ struct Linter {
                 at: badge.location)
             return
         }
-        for node in badge.criteria.allNodes {
+        for node in nodes {
             check(node, of: badge, in: framework)
         }
     }
@@ -270,13 +294,30 @@ struct Linter {
     }
 
     /// Warns when instruments giving the required evidence assess a competence but none can reach the level.
+    private struct InstrumentQuestion: Hashable {
+        var framework: String
+        var competence: String
+        var evidence: Evidence
+    }
+
     private mutating func checkInstrumentsReach(
         competence: String, level: Int, evidence: Evidence, framework: Framework, at location: SourceLocation
     ) {
-        let candidates = definitions.instruments.filter {
-            $0.framework == framework.id && $0.evidence >= evidence && $0.items.contains { $0.competence == competence }
+        let question = InstrumentQuestion(framework: framework.id, competence: competence, evidence: evidence)
+        let best: (id: String, maximumLevel: Int)?
+        if let known = bestInstruments[question] {
+            best = known
+        } else {
+            var found: (id: String, maximumLevel: Int)?
+            for instrument in definitions.instruments
+            where instrument.framework == framework.id && instrument.evidence >= evidence && instrument.items.contains(where: { $0.competence == competence }) {
+                // The first of the highest, as `max(by:)` would pick.
+                if found == nil || instrument.maximumLevel > found!.maximumLevel { found = (instrument.id, instrument.maximumLevel) }
+            }
+            bestInstruments[question] = .some(found)
+            best = found
         }
-        guard let best = candidates.max(by: { $0.maximumLevel < $1.maximumLevel }), best.maximumLevel < level else { return }
+        guard let best, best.maximumLevel < level else { return }
         diagnostics.warning(
             .unreachableByInstrument,
             "no instrument can give level \(level) in \(competence) with \(evidence.rawValue) evidence (the highest is \(best.maximumLevel), from \"\(best.id)\"); only a level recorded directly by an assessor can meet this. Lower the level or add a level cut.",
@@ -284,51 +325,51 @@ struct Linter {
     }
 
     private mutating func checkBadgeCycles() {
-        // Depth-first search with three colours; a grey target is a back edge, i.e. a cycle.
+        // Depth-first search with three colours over the badges' dependencies (by index); a grey target is
+        // a back edge, i.e. a cycle.
         enum Colour { case white, grey, black }
-        var colour: [String: Colour] = [:]
-        var path: [String] = []
+        var colour: [Int: Colour] = [:]
+        var path: [Int] = []
         var reported = Set<String>()
 
-        func visit(_ id: String, _ linter: inout Linter) {
-            guard let badge = linter.badges[id] else { return }
-            colour[id] = .grey
-            path.append(id)
-            for node in badge.criteria.allNodes {
-                guard case .badge(let target) = node.expression, linter.badges[target] != nil else { continue }
+        func visit(_ index: Int, _ linter: inout Linter) {
+            colour[index] = .grey
+            path.append(index)
+            for (target, location) in linter.dependencies[index] ?? [] {
                 switch colour[target] ?? .white {
                 case .white:
                     visit(target, &linter)
                 case .grey:
                     let start = path.lastIndex(of: target) ?? 0
-                    let cycle = Array(path[start...]) + [target]
+                    let cycle = (path[start...] + [target]).map { linter.definitions.badges[$0].id }
                     if reported.insert(cycle.sorted().joined(separator: ",")).inserted {
                         linter.diagnostics.error(
                             .badgeCycle,
                             "badges depend on each other in a circle (\(cycle.joined(separator: " → "))), so none of them can ever be earned; remove one of the <badge ref> criteria.",
-                            at: node.location)
+                            at: location)
                     }
                 case .black:
                     break
                 }
             }
             path.removeLast()
-            colour[id] = .black
+            colour[index] = .black
         }
 
-        for badge in definitions.badges where colour[badge.id] == nil {
-            visit(badge.id, &self)
+        // A badge that depends on none cannot be in a circle; the others are visited in file order.
+        for index in dependencies.keys.sorted() where colour[index] == nil {
+            visit(index, &self)
         }
     }
-
-    // MARK: Issuer and pathway
 
     private mutating func check(_ issuer: Issuer) {
         if let path = issuer.imagePath, !FileManager.default.fileExists(atPath: path) {
             diagnostics.error(.missingImage, "issuer image \(path) does not exist; add the file or fix src.", at: issuer.location)
         }
-        checkNeutral(issuer.name, "name", of: "the issuer", at: issuer.location)
-        if let description = issuer.description { checkNeutral(description, "description", of: "the issuer", at: issuer.location) }
+        Self.checkNeutral(issuer.name, "name", of: "the issuer", at: issuer.location, into: &diagnostics)
+        if let description = issuer.description {
+            Self.checkNeutral(description, "description", of: "the issuer", at: issuer.location, into: &diagnostics)
+        }
     }
 
     // MARK: Privacy
@@ -353,24 +394,31 @@ struct Linter {
     /// usual case, are lowered byte by byte (such a text has no combining marks, so it is already NFC);
     /// other texts go through `lowercased()` and Foundation's normalization.
     static func lowercasedNFC(_ text: String) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count)
-        var afterC3 = false
-        for byte in text.utf8 {
-            if afterC3 {
-                // U+00C0-U+00DE but U+00D7 (×) lower to U+00E0-U+00FE.
-                output.append((0x80...0x9E).contains(byte) && byte != 0x97 ? byte + 0x20 : byte)
-                afterC3 = false
-            } else if byte < 0x80 {
-                output.append((0x41...0x5A).contains(byte) ? byte + 0x20 : byte)
-            } else if byte == 0xC3 {
-                output.append(byte)
-                afterC3 = true
-            } else {
-                return Array(text.lowercased().precomposedStringWithCanonicalMapping.utf8)
+        var text = text
+        let lowered: [UInt8]? = text.withUTF8 { input in
+            var latin = true
+            let output = [UInt8](unsafeUninitializedCapacity: input.count) { output, count in
+                var afterC3 = false
+                for byte in input {
+                    if afterC3 {
+                        // U+00C0-U+00DE but U+00D7 (×) lower to U+00E0-U+00FE.
+                        output[count] = (0x80...0x9E).contains(byte) && byte != 0x97 ? byte + 0x20 : byte
+                        afterC3 = false
+                    } else if byte < 0x80 {
+                        output[count] = (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
+                    } else if byte == 0xC3 {
+                        output[count] = byte
+                        afterC3 = true
+                    } else {
+                        latin = false
+                        return
+                    }
+                    count += 1
+                }
             }
+            return latin ? output : nil
         }
-        return output
+        return lowered ?? Array(text.lowercased().precomposedStringWithCanonicalMapping.utf8)
     }
 
     /// Whether `word` occurs in `text`, byte for byte.
@@ -384,33 +432,68 @@ struct Linter {
         return false
     }
 
-    /// The revealing words by their first byte, for finding all of them in one pass over a text.
-    static let revealingByFirstByte: [[Int]] = {
-        var table = [[Int]](repeating: [], count: 256)
-        for (index, word) in revealingBytes.enumerated() { table[Int(word[0])].append(index) }
-        return table
-    }()
+    /// The revealing words laid out for one pass over a text: their bytes end to end, where each starts
+    /// and ends, their indexes grouped by first byte (`byFirst[b]..<byFirst[b + 1]` in `indexes`), and a
+    /// bit for every pair of bytes a word starts with, so that most places are passed over at one look.
+    private struct WordTable {
+        var bytes: [UInt8] = []
+        var starts: [Int] = []
+        var ends: [Int] = []
+        var byFirst = [Int](repeating: 0, count: 257)
+        var indexes: [Int] = []
+        var pairs = [UInt64](repeating: 0, count: 65_536 / 64)
+
+        init(_ words: [[UInt8]]) {
+            for word in words {
+                starts.append(bytes.count)
+                bytes += word
+                ends.append(bytes.count)
+                let pair = Int(word[0]) << 8 | Int(word[1])
+                pairs[pair >> 6] |= 1 << UInt64(pair & 63)
+            }
+            for first in 0..<256 {
+                byFirst[first] = indexes.count
+                indexes += words.indices.filter { Int(words[$0][0]) == first }
+            }
+            byFirst[256] = indexes.count
+        }
+    }
+
+    private static let wordTable = WordTable(revealingBytes)
 
     /// The first of ``revealingWords`` (in their order) that `text` contains, found in one pass over the
-    /// text (the same answer as asking ``bytes(_:contain:)`` word by word, 23 times faster).
+    /// text (the same answer as asking ``bytes(_:contain:)`` word by word, many times faster).
     static func firstRevealingWord(in text: [UInt8]) -> Int? {
-        var found: Int?
-        text.withUnsafeBufferPointer { text in
-            for start in 0..<text.count {
-                for index in revealingByFirstByte[Int(text[start])] where found.map({ index < $0 }) ?? true {
-                    let word = revealingBytes[index]
-                    guard start + word.count <= text.count else { continue }
-                    var matched = 1
-                    while matched < word.count, text[start + matched] == word[matched] { matched += 1 }
-                    if matched == word.count { found = index }
+        let table = wordTable
+        var found = Int.max
+        guard text.count >= 2 else { return nil }  // every word is longer
+        table.pairs.withUnsafeBufferPointer { pairs in
+            table.bytes.withUnsafeBufferPointer { words in
+                text.withUnsafeBufferPointer { text in
+                    for start in 0..<(text.count - 1) {
+                        let pair = Int(text[start]) << 8 | Int(text[start + 1])
+                        guard pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { continue }
+                        let first = Int(text[start])
+                        for slot in table.byFirst[first]..<table.byFirst[first + 1] {
+                            let index = table.indexes[slot]
+                            let (wordStart, wordEnd) = (table.starts[index], table.ends[index])
+                            guard index < found, start + wordEnd - wordStart <= text.count else { continue }
+                            var matched = 1
+                            while wordStart + matched < wordEnd, text[start + matched] == words[wordStart + matched] { matched += 1 }
+                            if wordStart + matched == wordEnd { found = index }
+                        }
+                    }
                 }
             }
         }
-        return found
+        return found == .max ? nil : found
     }
 
     /// Warns when a text that ends up in credentials names the service or social-welfare status.
-    private mutating func checkNeutral(_ text: LocalizedText, _ field: String, of owner: String, at location: SourceLocation) {
+    private static func checkNeutral(
+        _ text: LocalizedText, _ field: String, of owner: @autoclosure () -> String, at location: SourceLocation,
+        into diagnostics: inout DiagnosticCollector
+    ) {
         for language in Language.allCases where text.has(language) {
             // Lower case in composed form (NFC, as the words are), then compared as UTF-8 bytes: Foundation's
             // `contains` took half of linting 2,000 badges.
@@ -419,7 +502,7 @@ struct Linter {
                 let word = Self.revealingWords[index]
                 diagnostics.warning(
                     .revealsService,
-                    "the \(language.rawValue) \(field) of \(owner) says \"\(word)…\": credentials carry it to employers and schools, and must not reveal that their holder has been a client of social services; name the badge service or the skill instead.",
+                    "the \(language.rawValue) \(field) of \(owner()) says \"\(word)…\": credentials carry it to employers and schools, and must not reveal that their holder has been a client of social services; name the badge service or the skill instead.",
                     at: location)
                 return
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The result of loading a definition set: the checked model and every diagnostic found on the way.
 public struct LoadResult: Sendable {
@@ -83,64 +84,152 @@ public enum DefinitionLoader {
         return files
     }
 
-    /// Loads the given files.
+    /// Loads the given files: each is read, checked against its schema and built into the model on one of
+    /// the worker threads; the checks across files follow on the calling thread.
     public static func load(files: [(path: String, display: String)]) -> LoadResult {
-        let outputs = parseAll(files)
-        return build(files.map { (display: $0.display, directory: URL(fileURLWithPath: $0.path).deletingLastPathComponent().path) }, outputs)
+        let workingDirectory = FileManager.default.currentDirectoryPath
+        let results = Slots<FileResult>(count: files.count)
+        // One parser per worker, each taking the next file until none is left.
+        let workers = min(files.count, ProcessInfo.processInfo.activeProcessorCount)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let parser = SafeXMLParser()
+            var images: [String: Bool] = [:]
+            var done: [(Int, FileResult)] = []
+            while let index = results.claim() {
+                let file = files[index]
+                let output = parser.parseFile(atPath: file.path, displayPath: file.display)
+                done.append((index, build(output, directory: FilePaths.directory(of: file.path, in: workingDirectory), images: &images)))
+            }
+            results.set(done)
+        }
+        return link(results.values, files: files.map(\.display))
     }
 
     /// Loads documents already in memory, each shown as `display` in diagnostics; files they name (badge
     /// images) are looked for in `directory`.
     public static func load(documents: [(bytes: [UInt8], display: String)], directory: String) -> LoadResult {
-        let outputs = documents.map { SafeXMLParser.parse(bytes: $0.bytes, displayPath: $0.display) }
-        return build(documents.map { (display: $0.display, directory: directory) }, outputs)
+        let absolute = FilePaths.standardized(directory, in: FileManager.default.currentDirectoryPath)
+        let parser = SafeXMLParser()
+        var images: [String: Bool] = [:]
+        let results = documents.map { build(parser.parse(bytes: $0.bytes, displayPath: $0.display), directory: absolute, images: &images) }
+        return link(results, files: documents.map(\.display))
     }
 
-    private static func build(_ files: [(display: String, directory: String)], _ outputs: [SafeXMLParser.Output]) -> LoadResult {
-        var definitions = DefinitionSet(files: files.map(\.display))
+    /// What one file gave: its definition when it could be built, and its own diagnostics.
+    private struct FileResult: Sendable {
+        var definition: Definition?
+        var diagnostics: [Diagnostic]
+    }
+
+    private enum Definition: Sendable {
+        case framework(Framework), instrument(Instrument), badge(Badge), issuer(Issuer), pathway(Pathway)
+    }
+
+    /// The model of one parsed file, with the checks that need no other file; `images` remembers which
+    /// image files exist (many badges share one).
+    private static func build(_ output: SafeXMLParser.Output, directory: String, images: inout [String: Bool]) -> FileResult {
+        guard let root = output.root, let kind = output.kind else { return FileResult(diagnostics: output.diagnostics) }
+        var builder = ModelBuilder(directory: directory)
+        let definition: Definition
+        switch kind {
+        case .framework: definition = .framework(builder.framework(root))
+        case .instrument: definition = .instrument(builder.instrument(root))
+        case .badge:
+            let badge = builder.badge(root)
+            Linter.checkOnItsOwn(badge, images: &images, into: &builder.diagnostics)
+            definition = .badge(badge)
+        case .issuer: definition = .issuer(builder.issuer(root))
+        case .pathway: definition = .pathway(builder.pathway(root))
+        }
+        return FileResult(definition: definition, diagnostics: output.diagnostics + builder.diagnostics.diagnostics)
+    }
+
+    /// The definition set from every file's model, checked across files.
+    private static func link(_ results: consuming [FileResult], files: [String]) -> LoadResult {
+        var definitions = DefinitionSet(files: files)
         var diagnostics: [Diagnostic] = []
-        for (file, output) in zip(files, outputs) {
-            diagnostics.append(contentsOf: output.diagnostics)
-            guard let root = output.root, let kind = output.kind else { continue }
-            var builder = ModelBuilder(directory: file.directory)
-            switch kind {
-            case .framework: definitions.frameworks.append(builder.framework(root))
-            case .instrument: definitions.instruments.append(builder.instrument(root))
-            case .badge: definitions.badges.append(builder.badge(root))
-            case .issuer: definitions.issuers.append(builder.issuer(root))
-            case .pathway: definitions.pathways.append(builder.pathway(root))
+        results.reverse()
+        // Taken out one by one (not copied): a model can be large.
+        while let result = results.popLast() {
+            diagnostics.append(contentsOf: result.diagnostics)
+            switch result.definition {
+            case .framework(let framework): definitions.frameworks.append(framework)
+            case .instrument(let instrument): definitions.instruments.append(instrument)
+            case .badge(let badge): definitions.badges.append(badge)
+            case .issuer(let issuer): definitions.issuers.append(issuer)
+            case .pathway(let pathway): definitions.pathways.append(pathway)
+            case nil: break
             }
-            diagnostics.append(contentsOf: builder.diagnostics.diagnostics)
         }
         diagnostics.append(contentsOf: Linter(definitions).run())
         return LoadResult(definitions: definitions, diagnostics: diagnostics.sortedByLocation())
     }
-
-    private static func parseAll(_ files: [(path: String, display: String)]) -> [SafeXMLParser.Output] {
-        let results = ParseResults(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            results.set(index, SafeXMLParser.parseFile(atPath: files[index].path, displayPath: files[index].display))
-        }
-        return results.values
-    }
 }
 
-/// Slots for parallel parse results; each index is written by exactly one iteration.
-private final class ParseResults: @unchecked Sendable {
+/// Slots for results made in parallel: workers claim indexes one by one, and each index is written once.
+private final class Slots<Value: Sendable>: @unchecked Sendable {
+    private let next = Atomic<Int>(0)
     private let lock = NSLock()
-    private var slots: [SafeXMLParser.Output?]
+    private var slots: [Value?]
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ output: SafeXMLParser.Output) {
+    /// The next index no worker has taken, or nil when all are taken.
+    func claim() -> Int? {
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return index < slots.count ? index : nil
+    }
+
+    /// Stores the values a worker made, by index.
+    func set(_ values: consuming [(Int, Value)]) {
         lock.lock()
-        slots[index] = output
+        while let (index, value) = values.popLast() { slots[index] = value }
         lock.unlock()
     }
 
-    var values: [SafeXMLParser.Output] {
+    var values: [Value] {
         lock.lock()
         defer { lock.unlock() }
-        return slots.map { $0 ?? SafeXMLParser.Output(diagnostics: []) }
+        return slots.map { $0! }
+    }
+}
+
+/// File paths made absolute and free of `.` and `..` by their text alone, as `URL.standardizedFileURL`
+/// makes them (the tests compare the two) but without Foundation's URL machinery, which took a tenth of
+/// linting 2,000 badges.
+enum FilePaths {
+    /// The path made absolute against `workingDirectory`, with `.`, `..` and repeated slashes resolved.
+    static func standardized(_ path: String, in workingDirectory: String) -> String {
+        var input: [UInt8] = []
+        if !path.hasPrefix("/") { input += workingDirectory.utf8 + [UInt8(ascii: "/")] }
+        input += path.utf8
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            while index < input.count, input[index] == slash { index += 1 }
+            let start = index
+            while index < input.count, input[index] != slash { index += 1 }
+            switch index - start {
+            case 0:
+                continue
+            case 1 where input[start] == dot:
+                continue
+            case 2 where input[start] == dot && input[start + 1] == dot:
+                // Up one: drop the last name and its slash (nothing above the root).
+                while let last = output.popLast(), last != slash {}
+            default:
+                output.append(slash)
+                output += input[start..<index]
+            }
+        }
+        return output.isEmpty ? "/" : String(decoding: output, as: UTF8.self)
+    }
+
+    /// The standardized folder a file is in.
+    static func directory(of path: String, in workingDirectory: String) -> String {
+        standardized(path + "/..", in: workingDirectory)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// The schema has already guaranteed structure and value syntax, so this stage reads attributes without
 /// re-checking them; it still never traps, falling back to neutral values if something is missing.
 struct ModelBuilder {
-    /// The folder of the file being built, for resolving image paths.
+    /// The folder of the file being built (absolute and standardized), for resolving image paths.
     let directory: String
     var diagnostics = DiagnosticCollector()
 
@@ -212,30 +212,58 @@ struct ModelBuilder {
     // MARK: Values
 
     private func int(_ element: RawElement, _ attribute: String) -> Int {
-        element[attribute: attribute].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        // The schema's integer types allow spaces around the digits.
+        element[attribute: attribute].flatMap { Int(normalized($0)) } ?? 0
     }
 
     private func evidence(_ element: RawElement) -> Evidence? {
         element[attribute: "evidence"].flatMap(Evidence.init(rawValue:))
     }
 
+    /// A path in the file relative to its folder (which is absolute), standardized.
     private func resolve(_ path: String) -> String {
-        URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+        FilePaths.standardized(directory + "/" + path, in: "/")
     }
 
     private func normalized(_ text: String) -> String { Self.collapsingWhitespace(text) }
 
-    /// The text with each run of whitespace made one space, none at the ends. Texts of Latin letters
-    /// (every scalar below U+0300 but U+0085 and U+00A0), the usual case, are done on their UTF-8 bytes,
-    /// where only ASCII whitespace can occur; others by characters (Unicode whitespace, combining marks).
+    /// The text with each run of whitespace made one space, none at the ends, as splitting it on
+    /// `Character.isWhitespace` does. Most texts are done on their UTF-8 bytes, where only ASCII whitespace
+    /// then occurs; a text goes by characters when it holds Unicode whitespace (U+0085, U+00A0, U+1680,
+    /// U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) or a scalar from U+0300 up next to ASCII
+    /// whitespace (a combining mark or a prepended sign joins the space into a character that is not
+    /// whitespace). A text with nothing to change is returned as it is.
     static func collapsingWhitespace(_ text: String) -> String {
+        var unchanged = true
+        var afterWhitespace = true  // at the start, whitespace would be leading
+        var lastLead: UInt8 = 0  // the first byte of the last scalar
         var previous: UInt8 = 0
+        var beforePrevious: UInt8 = 0
         for byte in text.utf8 {
-            if byte >= 0xCC || (previous == 0xC2 && (byte == 0x85 || byte == 0xA0)) {
-                return text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                if afterWhitespace || byte != 0x20 { unchanged = false }
+                if lastLead >= 0xCC { return collapsingByCharacters(text) }
+                afterWhitespace = true
+                lastLead = byte
+            } else {
+                if byte & 0xC0 != 0x80 {
+                    if byte >= 0xCC, afterWhitespace, lastLead != 0 { return collapsingByCharacters(text) }
+                    lastLead = byte
+                    afterWhitespace = false
+                } else if (previous == 0xC2 && (byte == 0x85 || byte == 0xA0))
+                    || (beforePrevious == 0xE1 && previous == 0x9A && byte == 0x80)
+                    || (beforePrevious == 0xE2 && previous == 0x80 && ((0x80...0x8A).contains(byte) || byte == 0xA8 || byte == 0xA9 || byte == 0xAF))
+                    || (beforePrevious == 0xE2 && previous == 0x81 && byte == 0x9F)
+                    || (beforePrevious == 0xE3 && previous == 0x80 && byte == 0x80)
+                {
+                    return collapsingByCharacters(text)
+                }
             }
+            beforePrevious = previous
             previous = byte
         }
+        if afterWhitespace, lastLead != 0 { unchanged = false }  // trailing whitespace
+        if unchanged { return text }
         var output: [UInt8] = []
         output.reserveCapacity(text.utf8.count)
         var space = false
@@ -253,45 +281,45 @@ struct ModelBuilder {
         return String(decoding: output, as: UTF8.self)
     }
 
+    private static func collapsingByCharacters(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
     /// A required localised text: Finnish must be there; Swedish and English should be.
     private mutating func localized(_ name: String, in parent: RawElement) -> LocalizedText {
-        let elements = parent.children(named: name)
-        let values = translations(elements)
-        if values[.fi] == nil {
-            diagnostics.error(
-                .missingFinnish, "<\(parent.name)> has no Finnish <\(name) xml:lang=\"fi\">; Finnish text is required.",
-                at: elements.first?.location ?? parent.location)
-        }
-        for language in [Language.sv, .en] where values[language] == nil {
-            diagnostics.warning(
-                .missingTranslation,
-                "<\(name)> of <\(parent.name)> has no \(language == .sv ? "Swedish" : "English") translation; add <\(name) xml:lang=\"\(language.rawValue)\">.",
-                at: elements.first?.location ?? parent.location)
-        }
-        return LocalizedText(values: values)
-    }
-
-    /// An optional localised text: absent is fine, but once written it follows the same rules.
-    private mutating func optionalLocalized(_ name: String, in parent: RawElement) -> LocalizedText? {
-        parent.child(named: name) == nil ? nil : localized(name, in: parent)
-    }
-
-    private mutating func translations(_ elements: [RawElement]) -> [Language: String] {
-        var values: [Language: String] = [:]
-        for element in elements {
+        var text = LocalizedText(values: [:])
+        var first: RawElement?
+        for element in parent.children where element.name == name {
+            if first == nil { first = element }
             let code = element[attribute: "xml:lang"] ?? ""
             guard let language = Language(rawValue: code) else {
                 diagnostics.error(
                     .unsupportedLanguage, "xml:lang=\"\(code)\" is not supported; use fi, sv or en.", at: element.location)
                 continue
             }
-            if values[language] != nil {
+            if text[language] != nil {
                 diagnostics.error(
                     .duplicateTranslation, "<\(element.name)> has two \(code) texts; keep one.", at: element.location)
                 continue
             }
-            values[language] = normalized(element.text)
+            text[language] = normalized(element.text)
         }
-        return values
+        if text[.fi] == nil {
+            diagnostics.error(
+                .missingFinnish, "<\(parent.name)> has no Finnish <\(name) xml:lang=\"fi\">; Finnish text is required.",
+                at: first?.location ?? parent.location)
+        }
+        for language in Language.allCases where language != .fi && text[language] == nil {
+            diagnostics.warning(
+                .missingTranslation,
+                "<\(name)> of <\(parent.name)> has no \(language == .sv ? "Swedish" : "English") translation; add <\(name) xml:lang=\"\(language.rawValue)\">.",
+                at: first?.location ?? parent.location)
+        }
+        return text
+    }
+
+    /// An optional localised text: absent is fine, but once written it follows the same rules.
+    private mutating func optionalLocalized(_ name: String, in parent: RawElement) -> LocalizedText? {
+        parent.child(named: name) == nil ? nil : localized(name, in: parent)
     }
 }

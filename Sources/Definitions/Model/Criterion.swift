@@ -49,7 +49,14 @@ public struct Criterion: Sendable, Hashable {
 
     /// This node and all its descendants, depth first.
     public var allNodes: [Criterion] {
-        [self] + children.flatMap(\.allNodes)
+        var nodes: [Criterion] = []
+        appendNodes(to: &nodes)
+        return nodes
+    }
+
+    private func appendNodes(to nodes: inout [Criterion]) {
+        nodes.append(self)
+        for child in children { child.appendNodes(to: &nodes) }
     }
 
     /// The ids of the badges this criterion depends on.

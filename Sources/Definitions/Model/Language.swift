@@ -4,9 +4,20 @@ public enum Language: String, Sendable, Hashable, CaseIterable, Codable, Compara
     case sv
     case en
 
-    public static func < (lhs: Language, rhs: Language) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    /// The language's place in ``allCases``.
+    private var order: Int {
+        switch self {
+        case .fi: 0
+        case .sv: 1
+        case .en: 2
+        }
     }
+
+    public static func < (lhs: Language, rhs: Language) -> Bool { lhs.order < rhs.order }
+
+    /// By case rather than by the raw value's text (what `RawRepresentable` would hash): the texts of every
+    /// definition are kept by language, and hashing strings was a visible part of linting.
+    public func hash(into hasher: inout Hasher) { hasher.combine(order) }
 }
 
 /// A text in Finnish and, usually, Swedish and English.
@@ -14,25 +25,56 @@ public enum Language: String, Sendable, Hashable, CaseIterable, Codable, Compara
 /// Finnish is always present (the loader reports `missing-finnish` otherwise); a missing translation
 /// falls back to Finnish, so a reader always sees something.
 public struct LocalizedText: Sendable, Hashable {
-    public private(set) var values: [Language: String]
+    // One slot per language rather than a dictionary: every definition holds several of these, and
+    // building and reading dictionaries showed in linting's profile.
+    private var finnish: String?
+    private var swedish: String?
+    private var english: String?
 
     public init(fi: String, sv: String? = nil, en: String? = nil) {
-        var values: [Language: String] = [.fi: fi]
-        values[.sv] = sv
-        values[.en] = en
-        self.values = values
+        finnish = fi
+        swedish = sv
+        english = en
     }
 
     init(values: [Language: String]) {
-        self.values = values
+        finnish = values[.fi]
+        swedish = values[.sv]
+        english = values[.en]
     }
 
-    public var fi: String { values[.fi] ?? values.values.first ?? "" }
+    /// The texts there are, by language.
+    public var values: [Language: String] {
+        var values: [Language: String] = [:]
+        for language in Language.allCases { values[language] = self[language] }
+        return values
+    }
+
+    /// The text written in a language, if any.
+    subscript(language: Language) -> String? {
+        get {
+            switch language {
+            case .fi: finnish
+            case .sv: swedish
+            case .en: english
+            }
+        }
+        set {
+            switch language {
+            case .fi: finnish = newValue
+            case .sv: swedish = newValue
+            case .en: english = newValue
+            }
+        }
+    }
+
+    /// The Finnish text (or, were it missing, the first other there is).
+    public var fi: String { finnish ?? swedish ?? english ?? "" }
 
     /// The text in a language, or in Finnish when that translation is missing.
     public func text(in language: Language) -> String {
-        values[language] ?? fi
+        self[language] ?? fi
     }
 
-    public func has(_ language: Language) -> Bool { values[language] != nil }
+    public func has(_ language: Language) -> Bool { self[language] != nil }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The bytes of a file with a line index, turning byte offsets into line and column.
 struct SourceText {
     let bytes: [UInt8]
@@ -8,8 +10,13 @@ struct SourceText {
         self.bytes = bytes
         self.path = path
         var starts = [0]
-        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            starts.append(offset + 1)
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count, let found = memchr(base + offset, Int32(UInt8(ascii: "\n")), buffer.count - offset) {
+                offset = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
+                starts.append(offset)
+            }
         }
         self.lineStarts = starts
     }
@@ -31,36 +38,5 @@ struct SourceText {
             index += 1
         }
         return SourceLocation(file: path, line: low + 1, column: column)
-    }
-
-    /// The offset of the first byte that is not valid UTF-8, or nil when the whole text is valid.
-    func firstInvalidUTF8Offset() -> Int? {
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            if byte < 0x80 {
-                index += 1
-                continue
-            }
-            let length: Int
-            var minimum: UInt32
-            var scalar: UInt32
-            switch byte {
-            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(byte & 0x1F)
-            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(byte & 0x0F)
-            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(byte & 0x07)
-            default: return index
-            }
-            guard index + length <= count else { return index }
-            for next in 1..<length {
-                let continuation = bytes[index + next]
-                guard continuation & 0xC0 == 0x80 else { return index }
-                scalar = scalar << 6 | UInt32(continuation & 0x3F)
-            }
-            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return index }
-            index += length
-        }
-        return nil
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds the byte offset of every start tag of a well-formed XML text, in document order.
 ///
 /// libxml2 2.9 records only the line of each node; Merkisto promises line *and* column, so the loader pairs
@@ -6,45 +8,48 @@
 /// a start tag.
 enum StartTagScanner {
     static func startTagOffsets(in bytes: [UInt8]) -> [Int] {
-        var offsets: [Int] = []
-        var index = 0
-        let count = bytes.count
-        let lt = UInt8(ascii: "<")
+        bytes.withUnsafeBufferPointer { bytes in
+            var offsets: [Int] = []
+            let count = bytes.count
+            guard let base = bytes.baseAddress else { return offsets }
 
-        func skip(past terminator: [UInt8], from start: Int) -> Int {
-            var position = start
-            while position + terminator.count <= count {
-                if bytes[position] == terminator[0], Array(bytes[position..<position + terminator.count]) == terminator {
-                    return position + terminator.count
+            /// The offset just past the next `terminator` at or after `start`, or the end.
+            func skip(past terminator: StaticString, from start: Int) -> Int {
+                let length = terminator.utf8CodeUnitCount
+                let pattern = terminator.utf8Start
+                var position = start
+                while position + length <= count {
+                    if memcmp(base + position, pattern, length) == 0 { return position + length }
+                    position += 1
                 }
-                position += 1
+                return count
             }
-            return count
-        }
 
-        while index < count {
-            guard bytes[index] == lt, index + 1 < count else {
-                index += 1
-                continue
-            }
-            let next = bytes[index + 1]
-            if next == UInt8(ascii: "!") {
-                if index + 3 < count, bytes[index + 2] == UInt8(ascii: "-"), bytes[index + 3] == UInt8(ascii: "-") {
-                    index = skip(past: Array("-->".utf8), from: index + 4)
-                } else if index + 8 < count, Array(bytes[index + 2..<index + 9]) == Array("[CDATA[".utf8) {
-                    index = skip(past: Array("]]>".utf8), from: index + 9)
+            var index = 0
+            while index < count {
+                // The next `<`, found by memchr.
+                guard let found = memchr(base + index, Int32(UInt8(ascii: "<")), count - index) else { break }
+                index = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                guard index + 1 < count else { break }
+                let next = bytes[index + 1]
+                if next == UInt8(ascii: "!") {
+                    if index + 3 < count, bytes[index + 2] == UInt8(ascii: "-"), bytes[index + 3] == UInt8(ascii: "-") {
+                        index = skip(past: "-->", from: index + 4)
+                    } else if index + 8 < count, memcmp(base + index + 2, ("[CDATA[" as StaticString).utf8Start, 7) == 0 {
+                        index = skip(past: "]]>", from: index + 9)
+                    } else {
+                        index = skip(past: ">", from: index + 2)
+                    }
+                } else if next == UInt8(ascii: "?") {
+                    index = skip(past: "?>", from: index + 2)
+                } else if next == UInt8(ascii: "/") {
+                    index = skip(past: ">", from: index + 2)
                 } else {
-                    index = skip(past: [UInt8(ascii: ">")], from: index + 2)
+                    offsets.append(index)
+                    index += 1
                 }
-            } else if next == UInt8(ascii: "?") {
-                index = skip(past: Array("?>".utf8), from: index + 2)
-            } else if next == UInt8(ascii: "/") {
-                index = skip(past: [UInt8(ascii: ">")], from: index + 2)
-            } else {
-                offsets.append(index)
-                index += 1
             }
+            return offsets
         }
-        return offsets
     }
 }
