@@ -138,7 +138,7 @@ struct HostileInputTests {
             }
             let output = SafeXMLParser.parse(bytes: bytes, displayPath: "mutated.xml")
             // Either it is still a valid element tree or at least one diagnostic says why not.
-            #expect(output.root != nil || !output.diagnostics.isEmpty)
+            #expect(output.isValid || !output.diagnostics.isEmpty)
         }
     }
 }

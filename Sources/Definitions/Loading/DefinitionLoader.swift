@@ -97,8 +97,13 @@ public enum DefinitionLoader {
             var done: [(Int, FileResult)] = []
             while let index = results.claim() {
                 let file = files[index]
-                let output = parser.parseFile(atPath: file.path, displayPath: file.display)
-                done.append((index, build(output, directory: FilePaths.directory(of: file.path, in: workingDirectory), images: &images)))
+                let directory = FilePaths.directory(of: file.path, in: workingDirectory)
+                var result = FileResult(diagnostics: [])
+                let output = parser.parseFile(atPath: file.path, displayPath: file.display) { kind, root in
+                    result = build(kind, root, directory: directory, images: &images)
+                }
+                result.diagnostics = output.diagnostics + result.diagnostics
+                done.append((index, result))
             }
             results.set(done)
         }
@@ -111,7 +116,14 @@ public enum DefinitionLoader {
         let absolute = FilePaths.standardized(directory, in: FileManager.default.currentDirectoryPath)
         let parser = SafeXMLParser()
         var images: [String: Bool] = [:]
-        let results = documents.map { build(parser.parse(bytes: $0.bytes, displayPath: $0.display), directory: absolute, images: &images) }
+        let results = documents.map { document in
+            var result = FileResult(diagnostics: [])
+            let output = parser.parse(bytes: document.bytes, displayPath: document.display) { kind, root in
+                result = build(kind, root, directory: absolute, images: &images)
+            }
+            result.diagnostics = output.diagnostics + result.diagnostics
+            return result
+        }
         return link(results, files: documents.map(\.display))
     }
 
@@ -127,8 +139,7 @@ public enum DefinitionLoader {
 
     /// The model of one parsed file, with the checks that need no other file; `images` remembers which
     /// image files exist (many badges share one).
-    private static func build(_ output: SafeXMLParser.Output, directory: String, images: inout [String: Bool]) -> FileResult {
-        guard let root = output.root, let kind = output.kind else { return FileResult(diagnostics: output.diagnostics) }
+    private static func build(_ kind: DefinitionKind, _ root: RawElement, directory: String, images: inout [String: Bool]) -> FileResult {
         var builder = ModelBuilder(directory: directory)
         let definition: Definition
         switch kind {
@@ -141,7 +152,7 @@ public enum DefinitionLoader {
         case .issuer: definition = .issuer(builder.issuer(root))
         case .pathway: definition = .pathway(builder.pathway(root))
         }
-        return FileResult(definition: definition, diagnostics: output.diagnostics + builder.diagnostics.diagnostics)
+        return FileResult(definition: definition, diagnostics: builder.diagnostics.diagnostics)
     }
 
     /// The definition set from every file's model, checked across files.

@@ -289,7 +289,7 @@ struct ModelBuilder {
     private mutating func localized(_ name: String, in parent: RawElement) -> LocalizedText {
         var text = LocalizedText(values: [:])
         var first: RawElement?
-        for element in parent.children where element.name == name {
+        for element in parent.children(named: name) {
             if first == nil { first = element }
             let code = element[attribute: "xml:lang"] ?? ""
             guard let language = Language(rawValue: code) else {

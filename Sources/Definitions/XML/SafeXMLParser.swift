@@ -18,12 +18,16 @@ final class SafeXMLParser {
     static let maximumBytes = 4 * 1024 * 1024
     static let maximumDepth = 40
 
-    /// The outcome of reading one file: its kind and element tree when it is valid, and what went wrong.
+    /// The outcome of reading one file: its kind, whether it is valid (its root was handed on), and what
+    /// went wrong.
     struct Output {
         var kind: DefinitionKind?
-        var root: RawElement?
+        var isValid = false
         var diagnostics: [Diagnostic]
     }
+
+    /// What is done with the root element of a valid file, while its document is alive.
+    typealias RootHandler = (DefinitionKind, RawElement) -> Void
 
     private var parser: xmlParserCtxtPtr?
     private var validators: [(kind: DefinitionKind, context: OpaquePointer)] = []
@@ -36,18 +40,18 @@ final class SafeXMLParser {
     }
 
     /// Reads and parses one file with a parser of its own.
-    static func parseFile(atPath path: String, displayPath: String) -> Output {
-        SafeXMLParser().parseFile(atPath: path, displayPath: displayPath)
+    static func parseFile(atPath path: String, displayPath: String, root handler: RootHandler = { _, _ in }) -> Output {
+        SafeXMLParser().parseFile(atPath: path, displayPath: displayPath, root: handler)
     }
 
     /// Parses bytes already in memory with a parser of their own (used directly by tests and fuzzing).
-    static func parse(bytes: [UInt8], displayPath: String) -> Output {
-        SafeXMLParser().parse(bytes: bytes, displayPath: displayPath)
+    static func parse(bytes: [UInt8], displayPath: String, root handler: RootHandler = { _, _ in }) -> Output {
+        SafeXMLParser().parse(bytes: bytes, displayPath: displayPath, root: handler)
     }
 
     /// Reads and parses a file, refusing oversized files without reading them (one `open`, `fstat` and
     /// `read` each: linting 2,000 badges spent a tenth of its time in Foundation's file calls).
-    func parseFile(atPath path: String, displayPath: String) -> Output {
+    func parseFile(atPath path: String, displayPath: String, root handler: RootHandler = { _, _ in }) -> Output {
         let start = SourceLocation.start(of: displayPath)
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -74,7 +78,7 @@ final class SafeXMLParser {
         if bytes.count > Self.maximumBytes {
             return Output(diagnostics: [Self.tooLarge(size: bytes.count, at: start)])
         }
-        return parse(bytes: bytes, displayPath: displayPath)
+        return parse(bytes: bytes, displayPath: displayPath, root: handler)
     }
 
     /// Up to `limit` bytes read from a file; `ended` when the end came first.
@@ -105,8 +109,8 @@ final class SafeXMLParser {
             at: location)
     }
 
-    /// Parses bytes already in memory.
-    func parse(bytes: [UInt8], displayPath: String) -> Output {
+    /// Parses bytes already in memory; when they are a valid definition file, `handler` gets its root.
+    func parse(bytes: [UInt8], displayPath: String, root handler: RootHandler = { _, _ in }) -> Output {
         _ = LibXML2.initialized
         let source = SourceText(bytes: bytes, path: displayPath)
         if bytes.count > Self.maximumBytes {
@@ -195,8 +199,10 @@ final class SafeXMLParser {
         if !problems.isEmpty {
             return Output(kind: kind, diagnostics: problems)
         }
-        var next = 0
-        return Output(kind: kind, root: Self.rawElement(rootNode, locations: locations, next: &next), diagnostics: [])
+        // Each element's place in `locations`, for its view (libxml2 leaves `_private` to applications).
+        for (index, element) in elements.enumerated() { element.pointee._private = UnsafeMutableRawPointer(bitPattern: index + 1) }
+        handler(kind, RawElement(rootNode, locations: ElementLocations(locations)))
+        return Output(kind: kind, isValid: true, diagnostics: [])
     }
 
     /// A DOCTYPE stops the parser at once: nothing in an internal or external subset is read.
@@ -317,52 +323,5 @@ final class SafeXMLParser {
             let location = address.flatMap { byAddress[$0] } ?? fallback
             return .error(.schemaViolation, SchemaMessage.readable(error.message, schemaFile: kind.schemaFileName), at: location)
         }
-    }
-
-    /// The element tree from libxml2's, in document order: `next` is the index of `node` in `locations`.
-    private static func rawElement(_ node: xmlNodePtr, locations: [SourceLocation], next: inout Int) -> RawElement {
-        let location = locations[next]
-        next += 1
-        var attributes: [(name: String, value: String)] = []
-        var property = node.pointee.properties
-        while let attribute = property {
-            var name = String(cString: attribute.pointee.name)
-            if let prefix = attribute.pointee.ns?.pointee.prefix {
-                name = String(cString: prefix) + ":" + name
-            }
-            attributes.append((name, textContent(of: attribute.pointee.children)))
-            property = attribute.pointee.next
-        }
-        // An element holds either elements or text (the schemas allow no mixed content), so the text of an
-        // element with elements in it is only the whitespace between them, and is not kept.
-        var children: [RawElement] = []
-        var text = ""
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE {
-                children.append(rawElement(current, locations: locations, next: &next))
-            }
-            child = current.pointee.next
-        }
-        if children.isEmpty {
-            child = node.pointee.children
-            while let current = child {
-                if current.pointee.type == XML_TEXT_NODE || current.pointee.type == XML_CDATA_SECTION_NODE, let content = current.pointee.content {
-                    text += String(cString: content)
-                }
-                child = current.pointee.next
-            }
-        }
-        return RawElement(name: String(cString: node.pointee.name), location: location, attributes: attributes, children: children, text: text)
-    }
-
-    private static func textContent(of first: xmlNodePtr?) -> String {
-        var text = ""
-        var node = first
-        while let current = node {
-            if let content = current.pointee.content { text += String(cString: content) }
-            node = current.pointee.next
-        }
-        return text
     }
 }
