@@ -64,25 +64,7 @@ echo "compare.sh: openbadgeslib and pyld, and Merkisto, on the same credential" 
 
 echo "compare.sh: merkisto lint and xmllint --schema on 2,000 badges" >&2
 python3 benchmarks/lint_set.py "$WORK/lint" --count 2000
-python3 - "$MERKISTO" "$WORK/lint" "$PWD/Schemas/xsd/badge.xsd" >"$WORK/lint.json" <<'PY'
-import glob, json, os, resource, subprocess, sys, time
-merkisto, folder, schema = sys.argv[1:4]
-badges = sorted(glob.glob(os.path.join(folder, "badges", "*.xml")))
-commands = {"merkisto": [merkisto, "lint", folder], "xmllint": ["xmllint", "--noout", "--schema", schema, *badges]}
-best = {name: {"wall": float("inf"), "cpu": float("inf")} for name in commands}
-for _ in range(3):
-    for name, command in commands.items():
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        run = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if run.returncode not in (0, 1) or (name == "xmllint" and run.returncode != 0):
-            sys.exit(f"{name} failed: {run.stderr.decode()[-500:]}")
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        best[name] = {"wall": min(best[name]["wall"], wall), "cpu": min(best[name]["cpu"], cpu)}
-print(json.dumps({"badges": len(badges), **best}))
-PY
+python3 benchmarks/lint_time.py "$MERKISTO" "$WORK/lint" "$PWD/Schemas/xsd/badge.xsd" >"$WORK/lint.json"
 
 echo "compare.sh: merkisto serve and nginx; the instructor's client page" >&2
 SERVE_BENCH_JSON="$WORK/serve.json" bash benchmarks/serve.sh 10 >/dev/null

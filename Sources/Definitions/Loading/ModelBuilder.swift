@@ -234,20 +234,25 @@ struct ModelBuilder {
     /// whitespace (a combining mark or a prepended sign joins the space into a character that is not
     /// whitespace). A text with nothing to change is returned as it is.
     static func collapsingWhitespace(_ text: String) -> String {
-        var unchanged = true
-        var afterWhitespace = true  // at the start, whitespace would be leading
-        var lastLead: UInt8 = 0  // the first byte of the last scalar
-        var previous: UInt8 = 0
-        var beforePrevious: UInt8 = 0
-        for byte in text.utf8 {
-            if byte == 0x20 || (0x09...0x0D).contains(byte) {
-                if afterWhitespace || byte != 0x20 { unchanged = false }
-                if lastLead >= 0xCC { return collapsingByCharacters(text) }
-                afterWhitespace = true
-                lastLead = byte
-            } else {
-                if byte & 0xC0 != 0x80 {
-                    if byte >= 0xCC, afterWhitespace, lastLead != 0 { return collapsingByCharacters(text) }
+        enum Path { case unchanged, bytes, characters }
+        var text = text
+        let path: Path = text.withUTF8 { bytes in
+            var unchanged = true
+            var afterWhitespace = true  // at the start, whitespace would be leading
+            var lastLead: UInt8 = 0  // the first byte of the last scalar
+            var previous: UInt8 = 0
+            var beforePrevious: UInt8 = 0
+            for byte in bytes {
+                if byte <= 0x20 && (byte == 0x20 || (0x09...0x0D).contains(byte)) {
+                    if afterWhitespace || byte != 0x20 { unchanged = false }
+                    if lastLead >= 0xCC { return .characters }
+                    afterWhitespace = true
+                    lastLead = byte
+                } else if byte < 0x80 {
+                    lastLead = byte
+                    afterWhitespace = false
+                } else if byte & 0xC0 != 0x80 {
+                    if byte >= 0xCC, afterWhitespace, lastLead != 0 { return .characters }
                     lastLead = byte
                     afterWhitespace = false
                 } else if (previous == 0xC2 && (byte == 0x85 || byte == 0xA0))
@@ -256,29 +261,41 @@ struct ModelBuilder {
                     || (beforePrevious == 0xE2 && previous == 0x81 && byte == 0x9F)
                     || (beforePrevious == 0xE3 && previous == 0x80 && byte == 0x80)
                 {
-                    return collapsingByCharacters(text)
+                    return .characters
+                }
+                beforePrevious = previous
+                previous = byte
+            }
+            if afterWhitespace, lastLead != 0 { unchanged = false }  // trailing whitespace
+            return unchanged ? .unchanged : .bytes
+        }
+        switch path {
+        case .unchanged:
+            return text
+        case .characters:
+            return collapsingByCharacters(text)
+        case .bytes:
+            return text.withUTF8 { bytes in
+                String(unsafeUninitializedCapacity: bytes.count) { output in
+                    var count = 0
+                    var space = false
+                    for byte in bytes {
+                        if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                            space = count > 0
+                            continue
+                        }
+                        if space {
+                            output[count] = 0x20
+                            count += 1
+                            space = false
+                        }
+                        output[count] = byte
+                        count += 1
+                    }
+                    return count
                 }
             }
-            beforePrevious = previous
-            previous = byte
         }
-        if afterWhitespace, lastLead != 0 { unchanged = false }  // trailing whitespace
-        if unchanged { return text }
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count)
-        var space = false
-        for byte in text.utf8 {
-            if byte == 0x20 || (0x09...0x0D).contains(byte) {
-                space = !output.isEmpty
-                continue
-            }
-            if space {
-                output.append(0x20)
-                space = false
-            }
-            output.append(byte)
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 
     private static func collapsingByCharacters(_ text: String) -> String {
