@@ -14,13 +14,15 @@
 # - `merkisto serve` beside nginx serving the published files (benchmarks/serve.sh), and the instructor's
 #   client page with 50 signed-in sessions (benchmarks/pages.sh).
 #
-# Usage: bash benchmarks/compare.sh [SECONDS]   (default 4 per figure; needs ../shared/tools/peers, nginx, wrk)
+# Usage: bash benchmarks/compare.sh [SECONDS]   (default 4 per figure; needs ../shared/tools/peers; installs
+# xmllint, nginx and wrk when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_FIGURE="${1:-4}"
 PEERS="$(cd .. && pwd)/shared/tools/peers"
 [ -d "$PEERS" ] || { echo "compare.sh: ../shared/tools/peers is missing" >&2; exit 2; }
 bash "$PEERS/setup.sh" >/dev/null
+command -v xmllint >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null; }
 PEER_PYTHON="${PEERS_HOME:-$HOME/.cache/badge-peers}/ob3/bin/python"
 
 swift build -c release --product merkisto >/dev/null 2>&1
