@@ -132,10 +132,13 @@ extension BadgeService {
                         // Not evaluable now either: nothing it holds today could change.
                         continue
                     }
-                    let before = Set(current.earnedBadges(record, at: time))
+                    let earned = current.earnedBadges(record, at: time)
                     do {
                         let rebound = try record.rebound(to: other) ?? next.record(of: file)
-                        let after = Set(proposed.earnedBadges(rebound, at: time))
+                        let earnedNext = proposed.earnedBadges(rebound, at: time)
+                        // Each list is in its own set's badge order: the same list is the same badges.
+                        guard earned != earnedNext else { continue }
+                        let (before, after) = (Set(earned), Set(earnedNext))
                         if before != after {
                             changes.append(
                                 DryRunChange(
@@ -143,7 +146,7 @@ extension BadgeService {
                                     unbindable: []))
                         }
                     } catch {
-                        changes.append(DryRunChange(client: file.client.id, gained: [], lost: before.sorted(), unbindable: (error as? CoreError)?.problems ?? ["\(error)"]))
+                        changes.append(DryRunChange(client: file.client.id, gained: [], lost: earned.sorted(), unbindable: (error as? CoreError)?.problems ?? ["\(error)"]))
                     }
                 }
                 return (changes, clients)

@@ -367,11 +367,11 @@ public struct BadgeService: Sendable {
         try checkID(id, "id.client")
     }
 
-    private func add(_ assessment: StoredAssessment, path: String, to builder: inout ClientRecordBuilder) {
+    private func add(_ assessment: StoredAssessment, path: @autoclosure () -> String, to builder: inout ClientRecordBuilder) {
         builder.addAssessment(
             id: assessment.id, assessedAt: assessment.assessedAt, assessor: assessment.assessor, evidence: assessment.evidence,
             instrument: assessment.instrument, checkpoint: assessment.checkpoint, responses: assessment.responses.map { ($0.item, $0.value) },
-            levels: assessment.levels.map { ($0.competence, $0.level) }, path: path)
+            levels: assessment.levels.map { ($0.competence, $0.level) }, path: path())
     }
 }
 

@@ -28,6 +28,17 @@ public struct ClientRecord: Sendable {
         self.flat = FlatRecord(assessments: assessments, attestations: attestations, awards: awards)
     }
 
+    private init(
+        compiled: CompiledDefinitions, client: String, assessments: [Assessment], attestations: [Attestation], awards: [Award], flat: FlatRecord
+    ) {
+        self.compiled = compiled
+        self.client = client
+        self.assessments = assessments
+        self.attestations = attestations
+        self.awards = awards
+        self.flat = flat
+    }
+
     /// The same record bound to another definition set, mapping only badges by id, when the two sets'
     /// ``CompiledDefinitions/bindingFingerprint``s are equal (every other index means the same in both);
     /// nil otherwise, or when a badge of the record is not in `other` — bind the record from its ids then.
@@ -44,7 +55,9 @@ public struct ClientRecord: Sendable {
             guard let badge = other.badge(compiled.badges[awards[index].badge].id) else { return nil }
             awards[index].badge = badge
         }
-        return ClientRecord(compiled: other, client: client, assessments: assessments, attestations: attestations, awards: awards)
+        // Only badge indices changed: the flat form is this one's with them replaced.
+        let flat = flat.withBadges(attestations: attestations.map(\.badge), awards: awards.map(\.badge))
+        return ClientRecord(compiled: other, client: client, assessments: assessments, attestations: attestations, awards: awards, flat: flat)
     }
 
     public struct Assessment: Sendable {

@@ -12,7 +12,11 @@ public struct ClientRecordBuilder: Sendable {
     public private(set) var errors: [ClientRecordError] = []
     private let client: String
     private var assessments: [ClientRecord.Assessment] = []
-    private var assessmentIDs: Set<String> = []
+    /// The assessment ids so far: a list while short (a client has a handful), a set past 32.
+    private var assessmentIDs: [String] = []
+    private var manyAssessmentIDs: Set<String> = []
+    /// The last assessor found valid: most records name one or two, and each is checked once in a row.
+    private var validAssessor: String?
     private var attestations: [ClientRecord.Attestation] = []
     private var awards: [ClientRecord.Award] = []
 
@@ -27,26 +31,27 @@ public struct ClientRecordBuilder: Sendable {
     /// Adds an assessment; `path` names it in errors (`assessments[2]`).
     public mutating func addAssessment(
         id: String, assessedAt: Timestamp, assessor: String, evidence: Evidence, instrument: String?, checkpoint: String?,
-        responses: [(item: String, value: Int)], levels: [(competence: String, level: Int)], path: String
+        responses: [(item: String, value: Int)], levels: [(competence: String, level: Int)], path: @autoclosure () -> String
     ) {
         let before = errors.count
-        if !assessmentIDs.insert(id).inserted {
-            errors.append(ClientRecordError(path: path + ".id", message: "\"\(id)\" is already the id of another assessment; every assessment needs its own id"))
+        if !insertAssessmentID(id) {
+            errors.append(ClientRecordError(path: path() + ".id", message: "\"\(id)\" is already the id of another assessment; every assessment needs its own id"))
         }
         var binder = ReferenceBinder(compiled: compiled)
-        let instrumentIndex = instrument.flatMap { binder.instrument($0, path: path + ".instrument") }
-        if let checkpoint { binder.checkpoint(checkpoint, path: path + ".checkpoint") }
+        let instrumentIndex = instrument.flatMap { binder.instrument($0, path: path() + ".instrument") }
+        if let checkpoint { binder.checkpoint(checkpoint, path: path() + ".checkpoint") }
         if !responses.isEmpty, instrument == nil {
-            binder.fail(path + ".responses", "responses need the \"instrument\" they answer")
+            binder.fail(path() + ".responses", "responses need the \"instrument\" they answer")
         }
         var bound: [ClientRecord.Response] = []
         if let instrumentIndex {
-            let compiledInstrument = compiled.instruments[instrumentIndex]
-            var answered = [Int](repeating: -1, count: compiledInstrument.items.count)
+            // The items alone (not a copy of the whole compiled instrument) for each response.
+            let items = compiled.instruments[instrumentIndex].items
+            var answered = [Int](repeating: -1, count: items.count)
             bound.reserveCapacity(responses.count)
             for (index, response) in responses.enumerated() {
                 if let item = binder.response(
-                    instrument: compiledInstrument, item: response.item, value: response.value, path: { "\(path).responses[\(index)]" },
+                    instrument: instrumentIndex, items: items, item: response.item, value: response.value, path: { "\(path()).responses[\(index)]" },
                     answered: &answered, index: index)
                 {
                     bound.append(item)
@@ -56,15 +61,19 @@ public struct ClientRecordBuilder: Sendable {
         var rated: [Int: Int] = [:]
         var direct: [ClientRecord.DirectLevel] = []
         for (index, level) in levels.enumerated() {
-            if let entry = binder.level(level.competence, level.level, path: "\(path).levels[\(index)]", rated: &rated, index: index) {
+            if let entry = binder.level(level.competence, level.level, path: "\(path()).levels[\(index)]", rated: &rated, index: index) {
                 direct.append(entry)
             }
         }
         if responses.isEmpty && levels.isEmpty {
-            binder.fail(path, "an assessment needs responses, levels or both")
+            binder.fail(path(), "an assessment needs responses, levels or both")
         }
-        if !IDPattern.pseudonym.matches(assessor) {
-            binder.fail(path + ".assessor", "\"\(assessor)\" is not a valid pseudonymous id; \(IDPattern.pseudonym.rule)")
+        if assessor != validAssessor {
+            if IDPattern.pseudonym.matches(assessor) {
+                validAssessor = assessor
+            } else {
+                binder.fail(path() + ".assessor", "\"\(assessor)\" is not a valid pseudonymous id; \(IDPattern.pseudonym.rule)")
+            }
         }
         errors += binder.errors
         guard errors.count == before else { return }
@@ -74,20 +83,31 @@ public struct ClientRecordBuilder: Sendable {
                 responses: bound, levels: direct))
     }
 
-    public mutating func addAttestation(badge: String, by: String, role: Criterion.Role, at: Timestamp, path: String) {
+    /// Records an assessment id; false when it was there already.
+    private mutating func insertAssessmentID(_ id: String) -> Bool {
+        if assessmentIDs.count < 32 {
+            if assessmentIDs.contains(id) { return false }
+            assessmentIDs.append(id)
+            return true
+        }
+        if manyAssessmentIDs.isEmpty { manyAssessmentIDs = Set(assessmentIDs) }
+        return manyAssessmentIDs.insert(id).inserted
+    }
+
+    public mutating func addAttestation(badge: String, by: String, role: Criterion.Role, at: Timestamp, path: @autoclosure () -> String) {
         var binder = ReferenceBinder(compiled: compiled)
-        if let index = binder.badge(badge, path: path + ".badge") {
+        if let index = binder.badge(badge, path: path() + ".badge") {
             attestations.append(ClientRecord.Attestation(badge: index, by: by, role: role, at: at))
         }
         errors += binder.errors
     }
 
-    public mutating func addAward(badge: String, issuedAt: Timestamp, validUntil: Timestamp?, revoked: Bool, path: String) {
+    public mutating func addAward(badge: String, issuedAt: Timestamp, validUntil: Timestamp?, revoked: Bool, path: @autoclosure () -> String) {
         var binder = ReferenceBinder(compiled: compiled)
         if let validUntil, validUntil <= issuedAt {
-            binder.fail(path + ".validUntil", "\(validUntil) is not after issuedAt \(issuedAt)")
+            binder.fail(path() + ".validUntil", "\(validUntil) is not after issuedAt \(issuedAt)")
         }
-        if let index = binder.badge(badge, path: path + ".badge"), binder.errors.isEmpty {
+        if let index = binder.badge(badge, path: path() + ".badge"), binder.errors.isEmpty {
             awards.append(ClientRecord.Award(badge: index, issuedAt: issuedAt, validUntil: validUntil, revoked: revoked))
         }
         errors += binder.errors
@@ -111,39 +131,39 @@ struct ReferenceBinder {
         errors.append(ClientRecordError(path: path, message: message))
     }
 
-    mutating func badge(_ id: String, path: String) -> Int? {
+    mutating func badge(_ id: String, path: @autoclosure () -> String) -> Int? {
         guard let index = compiled.badge(id) else {
-            fail(path, "there is no badge \"\(id)\" in the definitions")
+            fail(path(), "there is no badge \"\(id)\" in the definitions")
             return nil
         }
         return index
     }
 
-    mutating func instrument(_ id: String, path: String) -> Int? {
+    mutating func instrument(_ id: String, path: @autoclosure () -> String) -> Int? {
         guard let index = compiled.instrument(id) else {
-            fail(path, "there is no instrument \"\(id)\" in the definitions")
+            fail(path(), "there is no instrument \"\(id)\" in the definitions")
             return nil
         }
         return index
     }
 
-    mutating func checkpoint(_ id: String, path: String) {
+    mutating func checkpoint(_ id: String, path: @autoclosure () -> String) {
         let pathways = compiled.definitions.pathways
         guard !pathways.contains(where: { $0.checkpoints.contains { $0.id == id } }) else { return }
         let known = pathways.flatMap { $0.checkpoints.map(\.id) }
-        fail(path, "there is no checkpoint \"\(id)\"; known checkpoints: \(known.joined(separator: ", "))")
+        fail(path(), "there is no checkpoint \"\(id)\"; known checkpoints: \(known.joined(separator: ", "))")
     }
 
     /// An answer to an item; `value` nil when it was already reported as malformed. `answered` holds,
     /// per item of the instrument, the index of the response that answered it (or -1).
     mutating func response(
-        instrument: CompiledDefinitions.CompiledInstrument, item itemID: String, value: Int?, path: () -> String, answered: inout [Int],
+        instrument: Int, items: [CompiledDefinitions.CompiledItem], item itemID: String, value: Int?, path: () -> String, answered: inout [Int],
         index: Int
     ) -> ClientRecord.Response? {
         // Responses usually come in the instrument's own order: try that position before the table.
-        let guess = index < instrument.items.count && instrument.items[index].id == itemID ? index : nil
-        guard let itemIndex = guess ?? instrument.item(itemID) else {
-            fail(path() + ".item", "instrument \"\(instrument.id)\" has no item \"\(itemID)\"")
+        let guess = index < items.count && items[index].id == itemID ? index : nil
+        guard let itemIndex = guess ?? compiled.instruments[instrument].item(itemID) else {
+            fail(path() + ".item", "instrument \"\(compiled.instruments[instrument].id)\" has no item \"\(itemID)\"")
             return nil
         }
         if answered[itemIndex] >= 0 {
@@ -152,8 +172,8 @@ struct ReferenceBinder {
         }
         answered[itemIndex] = index
         guard let value else { return nil }
-        let item = instrument.items[itemIndex]
-        guard item.options.contains(value) else {
+        guard items[itemIndex].options.contains(value) else {
+            let item = items[itemIndex]
             fail(path() + ".value", "\(value) is not an option of scale \(item.scaleID); use one of \(item.options.map(String.init).joined(separator: ", "))")
             return nil
         }
@@ -161,22 +181,22 @@ struct ReferenceBinder {
     }
 
     /// A directly recorded level; `level` nil when it was already reported as malformed.
-    mutating func level(_ code: String, _ level: Int?, path: String, rated: inout [Int: Int], index: Int) -> ClientRecord.DirectLevel? {
+    mutating func level(_ code: String, _ level: Int?, path: @autoclosure () -> String, rated: inout [Int: Int], index: Int) -> ClientRecord.DirectLevel? {
         guard let competence = compiled.competence(code) else {
-            fail(path + ".competence", "there is no competence \"\(code)\" in the framework")
+            fail(path() + ".competence", "there is no competence \"\(code)\" in the framework")
             return nil
         }
         if let first = rated[competence] {
-            fail(path + ".competence", "competence \(code) already has a level in levels[\(first)]")
+            fail(path() + ".competence", "competence \(code) already has a level in levels[\(first)]")
             return nil
         }
         rated[competence] = index
         guard let level else { return nil }
-        let framework = compiled.definitions.frameworks[compiled.competenceFramework[competence]]
-        guard framework.level(level) != nil else {
-            fail(path + ".level", "\(level) is not a level of \(framework.id); use 0–\(framework.maximumLevel)")
-            return nil
+        guard !compiled.frameworkLevels[compiled.competenceFramework[competence]].contains(level) else {
+            return ClientRecord.DirectLevel(competence: competence, level: level)
         }
-        return ClientRecord.DirectLevel(competence: competence, level: level)
+        let framework = compiled.definitions.frameworks[compiled.competenceFramework[competence]]
+        fail(path() + ".level", "\(level) is not a level of \(framework.id); use 0–\(framework.maximumLevel)")
+        return nil
     }
 }

@@ -247,8 +247,10 @@ private struct Context {
             let itemID = string(entry["item"], responsePath + ".item")
             let value = int(entry["value"], responsePath + ".value")
             guard let instrument, let itemID else { continue }
-            let compiledInstrument = definitions.instruments[instrument]
-            if let response = bind({ $0.response(instrument: compiledInstrument, item: itemID, value: value, path: { responsePath }, answered: &answered, index: index) }) {
+            let items = definitions.instruments[instrument].items
+            if let response = bind({
+                $0.response(instrument: instrument, items: items, item: itemID, value: value, path: { responsePath }, answered: &answered, index: index)
+            }) {
                 responses.append(response)
             }
         }
@@ -281,7 +283,14 @@ private struct Context {
 struct IDPattern: Sendable {
     let name: String
     let rule: String
-    let allowed: @Sendable (UInt8) -> Bool
+    /// Whether each byte may occur, by value (a table rather than a closure: ids are checked often).
+    private let allowed: [Bool]
+
+    init(name: String, rule: String, allowed: (UInt8) -> Bool) {
+        self.name = name
+        self.rule = rule
+        self.allowed = (0...255).map { allowed(UInt8($0)) }
+    }
 
     /// A pseudonymous id for a client or an assessor: letters, digits, `-` and `_`, at most 64.
     static let pseudonym = IDPattern(name: "pseudonymous id", rule: "use 1–64 letters a–z, digits, - or _ (never a name or a personal identity code)") {
@@ -292,7 +301,7 @@ struct IDPattern: Sendable {
     }
 
     func matches(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        return !bytes.isEmpty && bytes.count <= 64 && bytes.allSatisfy(allowed)
+        let count = text.utf8.count
+        return count > 0 && count <= 64 && allowed.withUnsafeBufferPointer { allowed in text.utf8.allSatisfy { allowed[Int($0)] } }
     }
 }

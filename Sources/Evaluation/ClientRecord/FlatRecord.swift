@@ -31,26 +31,34 @@ struct FlatRecord: Sendable {
             assessments.count * Self.assessmentFields + 2 * responseCount + 2 * levelCount + 2 * attestations.count + 2 * awards.count)
         var responseCursor = assessments.count * Self.assessmentFields
         var levelCursor = responseCursor + 2 * responseCount
-        for assessment in assessments {
-            ints.append(Int32(assessment.evidence.rank))
-            ints.append(Int32(assessment.instrument ?? -1))
+        // By index, not `for … in`: a loop variable would be a copy of each assessment (a retain and a
+        // release of each of its strings and arrays), and records are built for every stored client.
+        for index in assessments.indices {
+            let responses = assessments[index].responses.count
+            let levels = assessments[index].levels.count
+            ints.append(Int32(assessments[index].evidence.rank))
+            ints.append(Int32(assessments[index].instrument ?? -1))
             ints.append(Int32(responseCursor))
-            ints.append(Int32(assessment.responses.count))
+            ints.append(Int32(responses))
             ints.append(Int32(levelCursor))
-            ints.append(Int32(assessment.levels.count))
-            responseCursor += 2 * assessment.responses.count
-            levelCursor += 2 * assessment.levels.count
+            ints.append(Int32(levels))
+            responseCursor += 2 * responses
+            levelCursor += 2 * levels
         }
-        for assessment in assessments {
-            for response in assessment.responses {
-                ints.append(Int32(response.item))
-                ints.append(Int32(clamping: response.value))
+        for index in assessments.indices {
+            assessments[index].responses.withUnsafeBufferPointer { responses in
+                for response in responses {
+                    ints.append(Int32(response.item))
+                    ints.append(Int32(clamping: response.value))
+                }
             }
         }
-        for assessment in assessments {
-            for level in assessment.levels {
-                ints.append(Int32(level.competence))
-                ints.append(Int32(level.level))
+        for index in assessments.indices {
+            assessments[index].levels.withUnsafeBufferPointer { levels in
+                for level in levels {
+                    ints.append(Int32(level.competence))
+                    ints.append(Int32(level.level))
+                }
             }
         }
         attestationBase = ints.count
@@ -69,5 +77,24 @@ struct FlatRecord: Sendable {
         longs.append(contentsOf: awards.map { $0.validUntil?.microseconds ?? .max })
         self.ints = ints
         self.longs = longs
+    }
+
+    private init(_ other: FlatRecord, ints: [Int32]) {
+        assessmentCount = other.assessmentCount
+        attestationCount = other.attestationCount
+        awardCount = other.awardCount
+        self.ints = ints
+        longs = other.longs
+        attestationBase = other.attestationBase
+        awardBase = other.awardBase
+    }
+
+    /// The same record with its attestations' and awards' badges replaced (in the same order), as when a
+    /// record is bound to another definition set in which only badge indices differ.
+    func withBadges(attestations: [Int], awards: [Int]) -> FlatRecord {
+        var ints = self.ints
+        for (index, badge) in attestations.enumerated() { ints[attestationBase + 2 * index] = Int32(badge) }
+        for (index, badge) in awards.enumerated() { ints[awardBase + 2 * index] = Int32(badge) }
+        return FlatRecord(self, ints: ints)
     }
 }

@@ -14,6 +14,8 @@ public final class CompiledDefinitions: Sendable {
     let competenceIndex: [String: Int]
     /// For each competence, the framework it belongs to (index into `definitions.frameworks`).
     let competenceFramework: [Int]
+    /// The level values of each framework (by its place in `definitions.frameworks`).
+    let frameworkLevels: [[Int]]
 
     public let instruments: [CompiledInstrument]
     let instrumentIndex: [String: Int]
@@ -136,6 +138,7 @@ public final class CompiledDefinitions: Sendable {
         competenceCodes = codes
         competenceIndex = codeIndex
         competenceFramework = codeFramework
+        frameworkLevels = definitions.frameworks.map { $0.levels.map(\.value) }
 
         // Badges in dependency order (depth-first post-order; lint has ruled out cycles).
         var ordered: [Badge] = []
