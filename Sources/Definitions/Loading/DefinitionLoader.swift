@@ -97,12 +97,9 @@ public enum DefinitionLoader {
             var done: [(Int, FileResult)] = []
             while let index = results.claim() {
                 let file = files[index]
-                let directory = FilePaths.directory(of: file.path, in: workingDirectory)
-                var result = FileResult(diagnostics: [])
-                let output = parser.parseFile(atPath: file.path, displayPath: file.display) { kind, root in
-                    result = build(kind, root, directory: directory, images: &images)
+                let result = read(directory: FilePaths.directory(of: file.path, in: workingDirectory), images: &images) {
+                    parser.parseFile(atPath: file.path, displayPath: file.display, root: $0)
                 }
-                result.diagnostics = output.diagnostics + result.diagnostics
                 done.append((index, result))
             }
             results.set(done)
@@ -117,12 +114,7 @@ public enum DefinitionLoader {
         let parser = SafeXMLParser()
         var images: [String: Bool] = [:]
         let results = documents.map { document in
-            var result = FileResult(diagnostics: [])
-            let output = parser.parse(bytes: document.bytes, displayPath: document.display) { kind, root in
-                result = build(kind, root, directory: absolute, images: &images)
-            }
-            result.diagnostics = output.diagnostics + result.diagnostics
-            return result
+            read(directory: absolute, images: &images) { parser.parse(bytes: document.bytes, displayPath: document.display, root: $0) }
         }
         return link(results, files: documents.map(\.display))
     }
@@ -135,6 +127,16 @@ public enum DefinitionLoader {
 
     private enum Definition: Sendable {
         case framework(Framework), instrument(Instrument), badge(Badge), issuer(Issuer), pathway(Pathway)
+    }
+
+    /// One file read by `parse` and, when it is valid, built while its document is alive.
+    private static func read(
+        directory: String, images: inout [String: Bool], parse: (SafeXMLParser.RootHandler) -> SafeXMLParser.Output
+    ) -> FileResult {
+        var result = FileResult(diagnostics: [])
+        let output = parse { kind, root in result = build(kind, root, directory: directory, images: &images) }
+        result.diagnostics = output.diagnostics + result.diagnostics
+        return result
     }
 
     /// The model of one parsed file, with the checks that need no other file; `images` remembers which
