@@ -149,8 +149,7 @@ struct Linter {
     // MARK: Badge
 
     /// The checks of a badge that need no other definition (its image, its words), made while its file is
-    /// built, on the loader's worker threads.
-    /// `images` remembers which image files exist.
+    /// built, on the loader's worker threads; `images` remembers which image files exist.
     static func checkOnItsOwn(_ badge: Badge, images: inout [String: Bool], into diagnostics: inout DiagnosticCollector) {
         let exists = images[badge.imagePath] ?? (access(badge.imagePath, F_OK) == 0)
         images[badge.imagePath] = exists
@@ -293,13 +292,14 @@ struct Linter {
         }
     }
 
-    /// Warns when instruments giving the required evidence assess a competence but none can reach the level.
+    /// A question `checkInstrumentsReach` answers once per definition set.
     private struct InstrumentQuestion: Hashable {
         var framework: String
         var competence: String
         var evidence: Evidence
     }
 
+    /// Warns when instruments giving the required evidence assess a competence but none can reach the level.
     private mutating func checkInstrumentsReach(
         competence: String, level: Int, evidence: Evidence, framework: Framework, at location: SourceLocation
     ) {
@@ -312,7 +312,7 @@ struct Linter {
             for instrument in definitions.instruments
             where instrument.framework == framework.id && instrument.evidence >= evidence && instrument.items.contains(where: { $0.competence == competence }) {
                 // The first of the highest, as `max(by:)` would pick.
-                if found == nil || instrument.maximumLevel > found!.maximumLevel { found = (instrument.id, instrument.maximumLevel) }
+                if found.map({ instrument.maximumLevel > $0.maximumLevel }) ?? true { found = (instrument.id, instrument.maximumLevel) }
             }
             bestInstruments[question] = .some(found)
             best = found
