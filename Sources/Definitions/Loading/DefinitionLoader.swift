@@ -34,11 +34,12 @@ public enum DefinitionLoader {
     public static func discover(paths: [String]) throws -> [(path: String, display: String)] {
         var found: [(path: String, display: String)] = []
         var seen = Set<String>()
+        let workingDirectory = FileManager.default.currentDirectoryPath
         for path in paths {
             var status = stat()
             guard stat(path, &status) == 0 else { throw DefinitionPathError(path: path) }
             // The path with its dot segments resolved, once: what is below it only adds plain names.
-            let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+            let standardized = FilePaths.standardized(path, in: workingDirectory)
             if status.st_mode & S_IFMT != S_IFDIR {
                 if seen.insert(standardized).inserted { found.append((path, path)) }
                 continue

@@ -12,7 +12,7 @@ enum LibXML2 {
         xmlInitParser()
         merkisto_silence_generic_errors()
         xmlSetStructuredErrorFunc(nil, nil)
-        allowedEntityDirectory = SchemaFiles.xsdDirectory.standardizedFileURL.path + "/"
+        allowedEntityDirectory = FilePaths.standardized(SchemaFiles.xsdDirectory.path, in: FileManager.default.currentDirectoryPath) + "/"
         xmlSetExternalEntityLoader(restrictedEntityLoader)
     }()
 
@@ -24,7 +24,7 @@ enum LibXML2 {
         guard let url else { return nil }
         var path = String(cString: url)
         if path.hasPrefix("file://") { path.removeFirst("file://".count) }
-        let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+        let standardized = FilePaths.standardized(path, in: FileManager.default.currentDirectoryPath)
         guard !LibXML2.allowedEntityDirectory.isEmpty, standardized.hasPrefix(LibXML2.allowedEntityDirectory),
             standardized.hasSuffix(".xsd")
         else { return nil }

@@ -38,44 +38,45 @@ struct RawElement {
     }
 
     /// The element children, in document order.
-    var children: [RawElement] {
-        var children: [RawElement] = []
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { children.append(RawElement(current, locations: locations)) }
-            child = current.pointee.next
-        }
-        return children
-    }
+    var children: [RawElement] { elements(named: nil) }
 
     /// Children with a given local name, in document order.
-    func children(named name: String) -> [RawElement] {
-        var name = name
-        return name.withUTF8 { wanted in
-            var children: [RawElement] = []
-            var child = node.pointee.children
-            while let current = child {
-                if current.pointee.type == XML_ELEMENT_NODE, Self.equal(current.pointee.name, wanted) {
-                    children.append(RawElement(current, locations: locations))
-                }
-                child = current.pointee.next
-            }
-            return children
-        }
-    }
+    func children(named name: String) -> [RawElement] { elements(named: name) }
 
     func child(named name: String) -> RawElement? {
-        var name = name
-        return name.withUTF8 { wanted in
+        var found: RawElement?
+        forEachElement(named: name) { element in
+            found = element
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with each element child (with the given local name, when one is given) in document
+    /// order, until it returns false.
+    private func forEachElement(named name: String?, _ body: (RawElement) -> Bool) {
+        func visit(_ wanted: UnsafeBufferPointer<UInt8>?) {
             var child = node.pointee.children
             while let current = child {
-                if current.pointee.type == XML_ELEMENT_NODE, Self.equal(current.pointee.name, wanted) {
-                    return RawElement(current, locations: locations)
+                if current.pointee.type == XML_ELEMENT_NODE, wanted.map({ Self.equal(current.pointee.name, $0) }) ?? true,
+                    !body(RawElement(current, locations: locations))
+                {
+                    return
                 }
                 child = current.pointee.next
             }
-            return nil
         }
+        guard var name else { return visit(nil) }
+        name.withUTF8 { visit($0) }
+    }
+
+    private func elements(named name: String?) -> [RawElement] {
+        var elements: [RawElement] = []
+        forEachElement(named: name) {
+            elements.append($0)
+            return true
+        }
+        return elements
     }
 
     /// The element's text (its text and CDATA children, concatenated) when it has no element children;
