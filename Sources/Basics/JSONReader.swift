@@ -64,20 +64,42 @@ package enum JSONBytes {
 
     /// Reads one JSON document (RFC 8259, UTF-8, duplicate keys refused in what is kept).
     package static func parse(_ bytes: [UInt8], keeping selection: JSONSelection = .all) throws(Malformed) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(Malformed) -> JSONValue in
+        try parseNotingKeys(bytes, keeping: selection).value
+    }
+
+    /// Reads one JSON document as ``parse(_:keeping:)`` does, and says whether every key of every object in
+    /// it, kept or skipped, is a plain JSON-LD term: not a keyword or keyword alias spelled with `@` (other
+    /// than the top object's `@context`), not a compact or absolute IRI (no `:`), not empty and not written
+    /// with escapes. A document whose keys are all plain terms of fixed contexts says each statement in one
+    /// way only; anything else may say it in another way, and must be read by its statements.
+    package static func parseNotingKeys(
+        _ bytes: [UInt8], keeping selection: JSONSelection = .all
+    ) throws(Malformed) -> (value: JSONValue, onlyPlainTerms: Bool) {
+        try bytes.withUnsafeBufferPointer { buffer throws(Malformed) -> (value: JSONValue, onlyPlainTerms: Bool) in
             var reader = Reader(bytes: buffer)
             reader.skipSpace()
             let value = try reader.value(selection, depth: 0)
             reader.skipSpace()
             guard reader.index == buffer.count else { throw Malformed(offset: reader.index, reason: "text after the JSON value") }
-            return value ?? .null
+            return (value ?? .null, reader.onlyPlainTerms)
         }
     }
 
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// Whether every key so far is a plain term (see ``JSONBytes/parseNotingKeys(_:keeping:)``).
+        var onlyPlainTerms = true
         static let maxDepth = 64
+
+        /// Notes a key given by its raw bytes between the quotes, in an object `depth` levels down.
+        mutating func note(rawKey key: UnsafeBufferPointer<UInt8>, depth: Int) {
+            guard onlyPlainTerms else { return }
+            let keyword = key.first == UInt8(ascii: "@") && !(depth == 0 && key.elementsEqual("@context".utf8))
+            if key.isEmpty || keyword || key.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "\\") }) {
+                onlyPlainTerms = false
+            }
+        }
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -141,12 +163,15 @@ package enum JSONBytes {
                 var key = ""
                 switch keep {
                 case .all:
+                    let start = index + 1
                     key = try string()
+                    note(rawKey: UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), depth: depth)
                     child = .all
                 case .fields(let table):
                     let start = index + 1
                     try skipString()
                     let raw = UnsafeBufferPointer(rebasing: bytes[start..<index - 1])
+                    note(rawKey: raw, depth: depth)
                     if raw.contains(UInt8(ascii: "\\")) {
                         // An escaped key: compare its decoded form.
                         index = start - 1
@@ -216,7 +241,9 @@ package enum JSONBytes {
                 while true {
                     skipSpace()
                     guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                    let start = index + 1
                     try skipString()
+                    note(rawKey: UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), depth: depth)
                     skipSpace()
                     guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     index += 1

@@ -66,7 +66,6 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// of the target's kind, and ``generatedSeeds()``.
     public func seeds() throws -> [(name: String, bytes: [UInt8])] {
         let repository = Fixtures.repository
-        let shared = URL(fileURLWithPath: repository).deletingLastPathComponent().path + "/shared/reference/test-vectors"
         var folders = [repository + "/Fuzz/seeds/" + rawValue]
         let kinds: Set<String>
         switch self {
@@ -77,10 +76,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             folders += [repository + "/examples/clients"]
             kinds = ["json"]
         case .jws, .jsonld:
-            folders += [repository + "/Tests/CredentialsTests/Fixtures", shared]
+            folders += [repository + "/Tests/CredentialsTests/Fixtures", repository + "/Tests/RDFTests/rdf-canon/rdfc10"]
             kinds = ["json"]
         case .nquads:
-            folders += [repository + "/Tests/CredentialsTests/Fixtures", shared + "/rdf-canon/rdfc10"]
+            folders += [repository + "/Tests/CredentialsTests/Fixtures", repository + "/Tests/RDFTests/rdf-canon/rdfc10"]
             kinds = ["nq", "txt"]
         case .unbaker:
             folders += [repository + "/BadgeDefinitions/images"]

@@ -1,5 +1,6 @@
 import Basics
 import Credentials
+import Crypto
 import Definitions
 import Evaluation
 import Foundation
@@ -80,7 +81,14 @@ struct IssueVerifyTests {
         #expect(verifier.verify(JSONValue.object(renamed).jsonBytes(), now: Setup.now).failures == [.badSignature])
         var otherIssuer = credential
         otherIssuer["issuer"] = .object(["id": "did:web:elsewhere.example", "type": ["Profile"], "name": "X"])
-        #expect(verifier.verify(JSONValue.object(otherIssuer).jsonBytes(), now: Setup.now).failures.first.map {
+        #expect(verifier.verify(JSONValue.object(otherIssuer).jsonBytes(), now: Setup.now).failures == [.badSignature])
+        // Signed by our key, but naming another issuer: the key is not that issuer's.
+        let pem = try String(contentsOfFile: world.directory + "/keys/eddsa-test.private.pem", encoding: .utf8)
+        let der = try #require(Data(base64Encoded: pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()))
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
+        otherIssuer["proof"] = nil
+        let resigned = try DataIntegrity.sign(otherIssuer, key: key, verificationMethod: did + "#eddsa-test", created: "2026-11-22T10:00:00Z")
+        #expect(verifier.verify(JSONValue.object(resigned).jsonBytes(), now: Setup.now).failures.first.map {
             if case .claimsMismatch = $0 { true } else { false }
         } == true)
     }

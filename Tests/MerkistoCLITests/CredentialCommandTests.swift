@@ -143,4 +143,43 @@ struct CredentialCommandTests {
         #expect(try work.run(["revoke", String(id), "--reason", "test", "--db", work.file("missing.sqlite")]).status == 2)
         #expect(!FileManager.default.fileExists(atPath: work.file("missing.sqlite")))
     }
+
+    @Test("verify judges what was signed: a suspended or expired ob3-ldp credential stays so whatever the JSON's shape")
+    func reshapedDataIntegrity() throws {
+        let work = try Workspace()
+        let keys = work.file("keys")
+        #expect(try work.run(["keys", "generate", "--alg", "EdDSA", "--dir", keys]).status == 0)
+        let common = ["--keys", keys, "--db", work.file("ledger.sqlite")]
+        let out = work.file("credential.json")
+        let issued = try work.run(["issue", Self.earner, "--badge", "tietoturvan-perusteet", "--format", "ob3-ldp", "--out", out] + common)
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let id = try #require(issued.stderr.split(separator: " ").first { $0.hasPrefix("urn:uuid:") })
+        let credential = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        func write(_ name: String, _ change: (inout [String: Any]) -> Void) throws -> String {
+            var changed = credential
+            change(&changed)
+            let path = work.file(name)
+            try JSONSerialization.data(withJSONObject: changed).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let wrappedStatus = try write("status-in-array.json") { $0["credentialStatus"] = [$0["credentialStatus"]!] }
+        let wrappedUntil = try write("until-in-array.json") { $0["validUntil"] = [$0["validUntil"]!] }
+        let untilValue = try write("until-value-object.json") {
+            $0["validUntil"] = ["@value": $0["validUntil"]!, "@type": "http://www.w3.org/2001/XMLSchema#dateTime"]
+        }
+        let published = work.file("published")
+        #expect(try work.run(["publish", "--out", published] + common).status == 0)
+        for file in [out, wrappedStatus, wrappedUntil, untilValue] {
+            let now = try work.run(["verify", file, "--published", published, "--lang", "en"])
+            #expect(now.status == 0, "\(file): \(now.stdout) \(now.stderr)")
+            let later = try work.run(["verify", file, "--published", published, "--at", "2040-01-01T00:00:00Z", "--lang", "en"])
+            #expect(later.status == 1 && later.stdout.lowercased().contains("expired"), "\(file): \(later.stdout)")
+        }
+        #expect(try work.run(["suspend", String(id), "--reason", "checking", "--db", work.file("ledger.sqlite")]).status == 0)
+        #expect(try work.run(["publish", "--out", published] + common).status == 0)
+        for file in [out, wrappedStatus, wrappedUntil, untilValue] {
+            let suspended = try work.run(["verify", file, "--published", published, "--lang", "en"])
+            #expect(suspended.status == 1 && suspended.stdout.lowercased().contains("suspended"), "\(file): \(suspended.stdout)")
+        }
+    }
 }

@@ -2,7 +2,7 @@ public import Basics
 public import Crypto
 import Foundation
 import JSONLD
-import RDF
+public import RDF
 
 /// Data Integrity proofs with the cryptosuite `eddsa-rdfc-2022` (W3C Data Integrity EdDSA Cryptosuites v1.0):
 /// the document and the proof configuration are each expanded against the bundled contexts, canonicalized
@@ -46,12 +46,23 @@ public enum DataIntegrity {
 
     /// `hash(configuration with the document's @context) ‖ hash(document without proof)`.
     static func hashData(document: [String: JSONValue], configuration: [String: JSONValue]) throws(ProofError) -> [UInt8] {
+        try hashDataAndStatements(document: document, configuration: configuration).data
+    }
+
+    /// ``hashData(document:configuration:)`` and the statements of the document without its proof: what
+    /// the proof covers.
+    static func hashDataAndStatements(
+        document: [String: JSONValue], configuration: [String: JSONValue]
+    ) throws(ProofError) -> (data: [UInt8], statements: [Quad]) {
         var unsecured = document
         unsecured["proof"] = nil
         var options = configuration
         options["@context"] = document["@context"]
-        return try canonicalHash(.object(options), what: "proof configuration")
-            + canonicalHash(.object(unsecured), what: "document")
+        let statements: [Quad]
+        do { statements = try JSONLDProcessor(loader: .bundled).toRDF(.object(unsecured)) } catch {
+            throw ProofError(message: "the document is not JSON-LD the bundled contexts define: \(error)")
+        }
+        return (try canonicalHash(.object(options), what: "proof configuration") + canonicalHash(statements, what: "document"), statements)
     }
 
     /// The document with a proof by `key` appended to its `proof` array (made an array when it was one object).
@@ -129,7 +140,16 @@ public enum DataIntegrity {
 
     /// Whether `proof` is a valid signature by `key` over the document (all of it but `proof`).
     public static func isValid(_ proof: Proof, of document: [String: JSONValue], key: Curve25519.Signing.PublicKey) throws(ProofError) -> Bool {
-        let data = try hashData(document: document, configuration: proof.configuration)
-        return key.isValidSignature(proof.signature, for: data)
+        try signedStatements(proof, of: document, key: key) != nil
+    }
+
+    /// The statements `proof` covers (the document without its proof, as RDF) when it is a valid signature
+    /// by `key`; nil when it is not. Policy checks read these, not the JSON: JSON-LD lets the same statements
+    /// be written in many shapes, and the proof holds for all of them.
+    public static func signedStatements(
+        _ proof: Proof, of document: [String: JSONValue], key: Curve25519.Signing.PublicKey
+    ) throws(ProofError) -> [Quad]? {
+        let (data, statements) = try hashDataAndStatements(document: document, configuration: proof.configuration)
+        return key.isValidSignature(proof.signature, for: data) ? statements : nil
     }
 }

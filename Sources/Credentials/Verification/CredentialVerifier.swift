@@ -145,16 +145,19 @@ public struct CredentialVerifier: Sendable {
         let trimmed = start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end])
         if trimmed.first == UInt8(ascii: "{") {
             let document: [String: JSONValue]
+            let onlyPlainTerms: Bool
             do {
-                guard case .object(let fields) = try JSONBytes.parse(trimmed) else {
+                let parsed = try JSONBytes.parseNotingKeys(trimmed)
+                guard case .object(let fields) = parsed.value else {
                     return VerificationReport(kind: "JSON", failures: [.malformed("not a JSON object")])
                 }
                 document = fields
+                onlyPlainTerms = parsed.onlyPlainTerms
             } catch {
                 return VerificationReport(kind: "JSON", failures: [.malformed("not JSON: \(error)")])
             }
             if document["proof"] != nil { return verifyDataIntegrity(document, recipientEmail: recipientEmail, now: now) }
-            return verifyHosted(document, recipientEmail: recipientEmail, now: now)
+            return verifyHosted(document, onlyPlainTerms: onlyPlainTerms, recipientEmail: recipientEmail, now: now)
         }
         return verifyJWS(trimmed, recipientEmail: recipientEmail, now: now)
     }
@@ -179,7 +182,8 @@ public struct CredentialVerifier: Sendable {
             decoded.append(bytes)
         }
         guard case .object(let header)? = try? JSONBytes.parse(decoded[0]), case .string(let alg)? = header["alg"],
-            case .object(let payload)? = try? JSONBytes.parse(decoded[1], keeping: Self.claims(withRecipient: recipientEmail != nil))
+            let (payloadValue, onlyPlainTerms) = try? JSONBytes.parseNotingKeys(decoded[1], keeping: Self.claims(withRecipient: recipientEmail != nil)),
+            case .object(let payload) = payloadValue
         else {
             report.failures.append(.malformed("the JWS header or payload is not a JSON object"))
             return report
@@ -217,60 +221,74 @@ public struct CredentialVerifier: Sendable {
             return report
         }
         if isOB2 {
-            checkOB2(payload, recipientEmail: recipientEmail, now: now, into: &report)
-        } else {
-            checkOB3(payload, jwtClaims: true, recipientEmail: recipientEmail, now: now, into: &report)
+            checkOB2(payload, onlyPlainTerms: onlyPlainTerms, recipientEmail: recipientEmail, now: now, into: &report)
+            return report
         }
+        // The claims from the JSON when it is in the shape Merkisto issues; otherwise from its statements.
+        let claims: OB3Claims
+        if let plain = OB3Claims(plain: payload, onlyPlainTerms: onlyPlainTerms) {
+            claims = plain
+        } else {
+            do {
+                // The registered JWT claims are not JSON-LD terms (they are checked against the claims below), and
+                // `credentialSchema` names a JSON Schema by a type the bundled contexts do not define; the checks
+                // read neither.
+                guard case .object(var credential) = try JSONBytes.parse(decoded[1]) else { throw OB3Claims.Unreadable(reason: "not a JSON object") }
+                for claim in ["iss", "jti", "sub", "nbf", "exp", "iat", "credentialSchema"] { credential[claim] = nil }
+                claims = try OB3Claims(anyShape: .object(credential))
+            } catch let error as OB3Claims.Unreadable {
+                report.failures.append(.malformed("not an OB 3.0 credential that can be read: \(error.reason)"))
+                return report
+            } catch {
+                report.failures.append(.malformed("the JWS payload is not a JSON object"))
+                return report
+            }
+        }
+        checkOB3(claims, jwtPayload: payload, recipientEmail: recipientEmail, now: now, into: &report)
         return report
     }
 
-    /// The OB 3.0 checks; `jwtClaims`: the VC-JWT claims (iss, jti, sub, nbf, exp) must repeat the credential's.
+    /// The OB 3.0 checks on what the proof covers; `jwtPayload`: the VC-JWT claims (iss, jti, sub, nbf, exp)
+    /// must repeat the credential's.
     private func checkOB3(
-        _ payload: [String: JSONValue], jwtClaims: Bool, recipientEmail: String?, now: Timestamp, into report: inout VerificationReport
+        _ claims: OB3Claims, jwtPayload payload: [String: JSONValue]?, recipientEmail: String?, now: Timestamp, into report: inout VerificationReport
     ) {
-        guard case .array(let contexts)? = payload["@context"], contexts.first == .string("https://www.w3.org/ns/credentials/v2"),
-            case .array(let types)? = payload["type"], types.contains(.string("OpenBadgeCredential")) || types.contains(.string("AchievementCredential")),
-            case .string(let id)? = payload["id"], case .object(let issuer)? = payload["issuer"], case .string(let issuerID)? = issuer["id"],
-            case .object(let subject)? = payload["credentialSubject"], case .object(let achievement)? = subject["achievement"],
-            case .string(let validFromText)? = payload["validFrom"], case .success(let validFrom) = Timestamp.parse(validFromText)
-        else {
-            report.failures.append(.malformed("not an OB 3.0 OpenBadgeCredential (context, type, id, issuer, credentialSubject or validFrom)"))
-            return
+        report.id = claims.id
+        report.issuer = claims.issuer
+        report.badgeName = claims.achievementName
+        if let payload {
+            if payload["iss"] != .string(claims.issuer) { report.failures.append(.claimsMismatch("iss is not the issuer id")) }
+            if payload["jti"] != .string(claims.id) { report.failures.append(.claimsMismatch("jti is not the credential id")) }
+            if payload["sub"] != claims.subjectID.map(JSONValue.string) { report.failures.append(.claimsMismatch("sub is not the subject id")) }
+            if payload["nbf"] != .int(Int(claims.validFrom.time.seconds)) { report.failures.append(.claimsMismatch("nbf is not validFrom")) }
+            if payload["exp"] != claims.validUntil.map({ JSONValue.int(Int($0.time.seconds)) }) {
+                report.failures.append(.claimsMismatch("exp is not validUntil"))
+            }
         }
-        report.issuer = issuerID
-        if case .string(let name)? = achievement["name"] { report.badgeName = name }
-        if jwtClaims {
-            if payload["iss"] != .string(issuerID) { report.failures.append(.claimsMismatch("iss is not the issuer id")) }
-            if payload["jti"] != .string(id) { report.failures.append(.claimsMismatch("jti is not the credential id")) }
-            if let subjectID = subject["id"], payload["sub"] != subjectID { report.failures.append(.claimsMismatch("sub is not the subject id")) }
-            if payload["nbf"] != .int(Int(validFrom.seconds)) { report.failures.append(.claimsMismatch("nbf is not validFrom")) }
-        }
-        if now < validFrom { report.failures.append(.notYetValid(validFromText)) }
-        if case .string(let untilText)? = payload["validUntil"], case .success(let until) = Timestamp.parse(untilText) {
-            if jwtClaims, payload["exp"] != .int(Int(until.seconds)) { report.failures.append(.claimsMismatch("exp is not validUntil")) }
-            if now >= until { report.failures.append(.expired(untilText)) }
-        }
-        if let reason = revoked[id] {
+        if now < claims.validFrom.time { report.failures.append(.notYetValid(claims.validFrom.text)) }
+        if let until = claims.validUntil, now >= until.time { report.failures.append(.expired(until.text)) }
+        if let reason = revoked[claims.id] {
             report.failures.append(.revoked(reason))
-        } else if case .object(let status)? = payload["credentialStatus"], status["type"] == "BitstringStatusListEntry" {
-            report.failures += statusFailures(status)
+        } else {
+            for entry in claims.status { report.failures += statusFailures(entry) }
         }
         if let recipientEmail {
-            var matched = false
-            if case .array(let identifiers)? = subject["identifier"] {
-                for identifier in identifiers {
-                    guard case .object(let object) = identifier, object["identityType"] == .string("emailAddress"),
-                        case .string(let hash)? = object["identityHash"]
-                    else { continue }
-                    let salt: String = if case .string(let value)? = object["salt"] { value } else { "" }
-                    if Recipient.identityHash(Recipient.normalize(email: recipientEmail), salt: salt) == hash.lowercased() { matched = true }
-                }
-            }
+            let normalized = Recipient.normalize(email: recipientEmail)
+            let matched = claims.emailIdentities.contains { Recipient.identityHash(normalized, salt: $0.salt) == $0.hash.lowercased() }
             if !matched { report.failures.append(.recipientMismatch) }
         }
     }
 
-    private func checkOB2(_ assertion: [String: JSONValue], recipientEmail: String?, now: Timestamp, into report: inout VerificationReport) {
+    /// The OB 2.0 checks. They read the assertion's JSON only in the shape Merkisto issues (`onlyPlainTerms`,
+    /// one value of the expected kind per field); any other shape could state the same in a way the checks
+    /// would not see, so it is refused (fail closed).
+    private func checkOB2(
+        _ assertion: [String: JSONValue], onlyPlainTerms: Bool, recipientEmail: String?, now: Timestamp, into report: inout VerificationReport
+    ) {
+        guard onlyPlainTerms else {
+            report.failures.append(.malformed("the assertion is not written in the plain form of OB 2.0 (JSON-LD keywords or IRIs as keys), so it cannot be read safely"))
+            return
+        }
         guard case .string(let id)? = assertion["id"], assertion["type"] == .string("Assertion"),
             case .object(let recipient)? = assertion["recipient"], case .string? = assertion["badge"],
             case .string(let issuedText)? = assertion["issuedOn"], case .success(let issuedOn) = Timestamp.parse(issuedText)
@@ -279,10 +297,24 @@ public struct CredentialVerifier: Sendable {
             return
         }
         report.id = id
-        if now < issuedOn { report.failures.append(.notYetValid(issuedText)) }
-        if case .string(let expiresText)? = assertion["expires"], case .success(let expires) = Timestamp.parse(expiresText), now >= expires {
-            report.failures.append(.expired(expiresText))
+        var expires: (text: String, time: Timestamp)?
+        switch assertion["expires"] {
+        case nil: expires = nil
+        case .string(let text)?:
+            guard case .success(let time) = Timestamp.parse(text) else { fallthrough }
+            expires = (text, time)
+        default:
+            report.failures.append(.malformed("the assertion's expires is not one date and time"))
+            return
         }
+        switch assertion["revoked"] {
+        case nil, .bool?: break
+        default:
+            report.failures.append(.malformed("the assertion's revoked is not true or false"))
+            return
+        }
+        if now < issuedOn { report.failures.append(.notYetValid(issuedText)) }
+        if let expires, now >= expires.time { report.failures.append(.expired(expires.text)) }
         if case .bool(true)? = assertion["revoked"] {
             let reason: String = if case .string(let text)? = assertion["revocationReason"] { text } else { "no reason given" }
             report.failures.append(.revoked(reason))
@@ -303,17 +335,22 @@ public struct CredentialVerifier: Sendable {
     /// What the issuer's status lists say of a `BitstringStatusListEntry`: its revocation bit, and the bit
     /// at the same place of the suspension list of the same number. A list must be published, signed by
     /// the issuer (an `eddsa-rdfc-2022` proof by one of the published keys) and say what it is for.
-    private func statusFailures(_ entry: [String: JSONValue]) -> [VerificationFailure] {
-        guard case .string(let url)? = entry["statusListCredential"], case .string(let indexText)? = entry["statusListIndex"],
-            let index = Int(indexText), index >= 0, entry["statusPurpose"] == "revocation"
-        else { return [.statusUnknown("the credentialStatus entry is incomplete")] }
+    /// An entry for suspension is checked against its own list; one for revocation against its list and the
+    /// suspension list of the same number. An entry of another purpose cannot be checked (fail closed).
+    private func statusFailures(_ entry: OB3Claims.StatusEntry) -> [VerificationFailure] {
+        guard let given = StatusPurpose(rawValue: entry.purpose) else {
+            return [.statusUnknown("the credential's status entry has a purpose that cannot be checked (\(entry.purpose))")]
+        }
         var failures: [VerificationFailure] = []
-        for purpose in StatusPurpose.allCases {
-            let listURL = purpose == .revocation ? url : url.replacingOccurrences(of: "/status/revocation/", with: "/status/suspension/")
+        for purpose in given == .revocation ? StatusPurpose.allCases : [given] {
+            let listURL =
+                purpose == given ? entry.listURL : entry.listURL.replacingOccurrences(of: "/status/revocation/", with: "/status/suspension/")
             switch statusList(listURL, purpose: purpose) {
             case .failure(let failure):
                 failures.append(failure)
-            case .success(let bits) where bits.isSet(index):
+            case .success(let bits) where entry.index >= bits.length:
+                failures.append(.statusUnknown("the credential's place \(entry.index) is not in the status list \(listURL)"))
+            case .success(let bits) where bits.isSet(entry.index):
                 failures.append(purpose == .revocation ? .revoked("the issuer's status list marks it revoked") : .suspended)
             case .success:
                 break
@@ -374,10 +411,6 @@ public struct CredentialVerifier: Sendable {
         }
         let kid = String(method[1])
         report.keyID = kid
-        guard case .object(let issuer)? = document["issuer"], issuer["id"] == .string(String(method[0])) else {
-            report.failures.append(.claimsMismatch("the proof's verification method does not belong to the credential's issuer"))
-            return report
-        }
         guard let (key, _) = keys[kid] else {
             report.failures.append(.unknownKey(unusable[kid].map { "key \(kid) cannot be used: \($0)" } ?? "key \(kid) is not among the published keys"))
             return report
@@ -386,22 +419,31 @@ public struct CredentialVerifier: Sendable {
             report.failures.append(.badSignature)
             return report
         }
+        let claims: OB3Claims
         do {
-            guard try DataIntegrity.isValid(proof, of: document, key: publicKey) else {
+            guard let statements = try DataIntegrity.signedStatements(proof, of: document, key: publicKey) else {
                 report.failures.append(.badSignature)
                 return report
             }
-        } catch {
+            claims = try OB3Claims(statements: statements)
+        } catch let error as DataIntegrity.ProofError {
             report.failures.append(.malformed(error.message))
             return report
+        } catch {
+            report.failures.append(.malformed("not an OB 3.0 credential that can be read: \((error as? OB3Claims.Unreadable)?.reason ?? "\(error)")"))
+            return report
         }
-        checkOB3(document, jwtClaims: false, recipientEmail: recipientEmail, now: now, into: &report)
+        guard claims.issuer == String(method[0]) else {
+            report.failures.append(.claimsMismatch("the proof's verification method does not belong to the credential's issuer"))
+            return report
+        }
+        checkOB3(claims, jwtPayload: nil, recipientEmail: recipientEmail, now: now, into: &report)
         return report
     }
 
     // MARK: Hosted
 
-    private func verifyHosted(_ assertion: [String: JSONValue], recipientEmail: String?, now: Timestamp) -> VerificationReport {
+    private func verifyHosted(_ assertion: [String: JSONValue], onlyPlainTerms: Bool, recipientEmail: String?, now: Timestamp) -> VerificationReport {
         var report = VerificationReport(kind: "OB 2.0 hosted", failures: [])
         guard case .string(let id)? = assertion["id"] else {
             report.failures.append(.malformed("not a JSON object with an id"))
@@ -429,7 +471,7 @@ public struct CredentialVerifier: Sendable {
             report.failures.append(.unknownKey("a hosted assertion can only be checked against the published folder (--published)"))
             return report
         }
-        checkOB2(assertion, recipientEmail: recipientEmail, now: now, into: &report)
+        checkOB2(assertion, onlyPlainTerms: onlyPlainTerms, recipientEmail: recipientEmail, now: now, into: &report)
         return report
     }
 }
