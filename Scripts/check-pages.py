@@ -188,9 +188,19 @@ def main():
             follow(By.CSS_SELECTOR, "a[href*='assessment?instrument=']")
             expect("a questionnaire shows its questions as choices", len(driver.find_elements(By.CSS_SELECTOR, "fieldset.question input[type=radio]")) > 10)
             shoot("questionnaire")
-        # Record an assessment: level 4 in every competence, observed.
+        # The levels form starts empty (the current levels only as hints) and, saved unchanged, records
+        # nothing and says why: a self-assessment is never saved again as an observation.
         go(f"/clients/{beginner}/assessment")
         shoot("assessment")
+        chosen = driver.execute_script("return [...document.querySelectorAll('select[id^=level-]')].filter(s => s.value !== '').length")
+        checked = driver.execute_script("return document.querySelectorAll('input[name=evidence]:checked').length")
+        expect("the levels form starts with no level and no evidence chosen", chosen == 0 and checked == 0, f"{chosen} levels, {checked} evidence")
+        submit()
+        expect("the levels form saved unchanged records nothing and says why",
+               "Mitään ei tallennettu" in main_text() and "Arviointi on tallennettu" not in main_text(), main_text()[:800])
+        shoot("assessment-unchanged")
+        # Record an assessment: level 4 in every competence, observed.
+        go(f"/clients/{beginner}/assessment")
         def choose_levels():
             for select in driver.find_elements(By.CSS_SELECTOR, "select[id^=level-]"):
                 select.find_element(By.CSS_SELECTOR, "option[value='4']").click()

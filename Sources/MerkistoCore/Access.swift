@@ -317,8 +317,13 @@ extension BadgeService {
         } catch {
             throw CoreError(.invalid, key: "assessment.notJSON")
         }
-        if case .object(var fields) = entry, fields["assessor"] == nil {
-            fields["assessor"] = .string(actor.user.id)
+        // The assessor is the acting user; only an administrator may record in another assessor's name.
+        if case .object(var fields) = entry {
+            switch fields["assessor"] {
+            case nil: fields["assessor"] = .string(actor.user.id)
+            case .string(actor.user.id)?: break
+            default: guard actor.user.role == .admin else { throw CoreError(.forbidden, key: "assessment.otherAssessor") }
+            }
             entry = .object(fields)
         }
         let assessment = try ClientRecordFormat.readAssessment(Data(entry.jsonBytes()), client: id, compiled: compiled, now: now)

@@ -60,6 +60,12 @@ public struct ClientRecord: Sendable {
         return ClientRecord(compiled: other, client: client, assessments: assessments, attestations: attestations, awards: awards, flat: flat)
     }
 
+    /// The same client with only the assessments of one kind of evidence (no attestations or awards):
+    /// what that evidence alone shows.
+    public func only(_ evidence: Evidence) -> ClientRecord {
+        ClientRecord(compiled: compiled, client: client, assessments: assessments.filter { $0.evidence == evidence })
+    }
+
     public struct Assessment: Sendable {
         public internal(set) var id: String
         public internal(set) var assessedAt: Timestamp

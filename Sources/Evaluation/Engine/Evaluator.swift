@@ -1,5 +1,5 @@
 public import Basics
-import Definitions
+public import Definitions
 
 /// Evaluates client records against compiled definitions.
 ///
@@ -290,6 +290,16 @@ public final class Evaluator {
         return EvaluationResult(
             client: record.client, evaluatedAt: time, definitionsDigest: compiled.digest, competences: competences, badges: badges,
             baselines: baselines, next: next)
+    }
+
+    /// Each competence's latest level as one kind of evidence alone shows it, as of `time` (level 0 and no
+    /// source where that kind shows nothing): self-assessed, tested and observed levels are never merged.
+    public func levels(_ record: ClientRecord, by evidence: Evidence, at time: Timestamp) -> [CompetenceStanding] {
+        let only = record.only(evidence)
+        prepare(only, at: time)
+        return compiled.competenceCodes.indices.map { index in
+            CompetenceStanding(code: compiled.competenceCodes[index], level: level(index, evidence: 0), source: levelSource(index, evidence: 0, only))
+        }
     }
 
     private static func evidence(_ rank: Int) -> Evidence {

@@ -199,29 +199,36 @@ extension WebPages {
             return questionnaire(instrument, file: file, request, visitor, form: form, problems: problems, status: status)
         }
         guard let framework = compiled.definitions.frameworks.first else { throw PageRefusal(status: .conflict, message: text("error.noFramework", visitor)) }
-        // The client's current levels, as the starting values.
-        var current: [String: Int] = [:]
+        // Every field starts empty, and the evidence unchosen: only what the instructor sets is recorded. The
+        // client's current levels, each kind of evidence apart, are shown beside the fields as hints.
+        let writer = words(visitor).writer
+        var current: [String: String] = [:]
         if file.client.erasedAt == nil {
-            for standing in try service.evaluate(client: id, as: actor).competences { current[standing.code] = standing.level }
+            for row in try service.levelsByEvidence(of: file) {
+                let parts = Evidence.allCases.compactMap { kind in
+                    row.level(kind).map { text("assessment.currentLevel", visitor, ["evidence": writer.evidence(kind), "level": String($0.level)]) }
+                }
+                current[row.code] = text("assessment.current", visitor, ["levels": parts.joined(separator: " · ")])
+            }
         }
-        let levels = framework.levels.map { ($0.value, $0.label.text(in: visitor.language)) }
+        let levels = framework.levels.filter { $0.value > 0 }.map { ($0.value, $0.label.text(in: visitor.language)) }
         let areas = framework.areas.map { area -> [String: Any] in
             [
                 "title": "\(area.code) \(area.title.text(in: visitor.language))",
                 "competences": area.competences.map { competence -> [String: Any] in
-                    let chosen = form?["level-\(competence.code)"].flatMap { Int($0) } ?? current[competence.code] ?? 0
+                    let chosen = form?["level-\(competence.code)"].flatMap { Int($0) }
+                    let options = [["value": "", "label": text("assessment.notSet", visitor), "selected": chosen == nil] as [String: Any]]
+                        + levels.map { value, label in ["value": String(value), "label": "\(value) – \(label)", "selected": value == chosen] as [String: Any] }
                     return [
                         "code": competence.code, "field": "level-\(competence.code)", "title": "\(competence.code) \(competence.title.text(in: visitor.language))",
-                        "options": ([(0, text("assessment.level0", visitor))] + levels.filter { $0.0 > 0 }).map { value, label in
-                            ["value": value, "label": value == 0 ? label : "\(value) – \(label)", "selected": value == chosen] as [String: Any]
-                        },
+                        "options": options, "current": current[competence.code] ?? text("assessment.currentNone", visitor),
                     ]
                 },
             ]
         }
         let checkpoints = checkpointChoices(file, visitor, form)
         let evidence = [Evidence.observed, .test, .self].map { kind -> [String: Any] in
-            ["value": kind.rawValue, "label": words(visitor).writer.evidence(kind), "selected": (form?["evidence"] ?? Evidence.observed.rawValue) == kind.rawValue]
+            ["value": kind.rawValue, "label": writer.evidence(kind), "selected": form?["evidence"] == kind.rawValue]
         }
         let (year, month, day) = service.now.localDate
         let today = String(format: "%04d-%02d-%02d", year, month, day)
@@ -317,6 +324,7 @@ extension WebPages {
                     form["item-" + item.id].flatMap { Int($0) }.map { ["item": .string(item.id), "value": .int($0)] }
                 })
         } else {
+            // Only the levels the instructor set, with the evidence they chose: nothing is filled in for them.
             var levels: [JSONValue] = []
             for area in framework.areas {
                 for competence in area.competences {
@@ -324,7 +332,12 @@ extension WebPages {
                     levels.append(["competence": .string(competence.code), "level": .int(value)])
                 }
             }
-            entry["evidence"] = .string(form.value("evidence") ?? Evidence.observed.rawValue)
+            let evidence = form.value("evidence").flatMap(Evidence.init(rawValue:))
+            let problems = (evidence == nil ? [text("assessment.chooseEvidence", visitor)] : []) + (levels.isEmpty ? [text("assessment.nothingSet", visitor)] : [])
+            guard let evidence, problems.isEmpty else {
+                return try assessmentForm(id, request, visitor, actor, form: form, problems: problems, status: .badRequest)
+            }
+            entry["evidence"] = .string(evidence.rawValue)
             entry["levels"] = .array(levels)
         }
         if let checkpoint = form.value("checkpoint") { entry["checkpoint"] = .string(checkpoint) }
