@@ -126,12 +126,17 @@ struct StoreCommandTests {
         let text = try work.run(["report", "asiakas-3f9d", "--lang", "en"] + at + db)
         #expect(text.status == 0)
         #expect(text.stdout.contains("[1] Start assessment 2026-02-02"))
-        #expect(text.stdout.contains("+3   2.1 Interacting through digital technologies"))
+        // Each kind of evidence on its own row: the self-assessments rose by 2; the test came only at the end.
+        #expect(text.stdout.contains("1   3   3    +2   2.1 Interacting through digital technologies (self-assessment)"))
+        #expect(text.stdout.contains("–   –   4         2.1 Interacting through digital technologies (test)"))
+        #expect(text.stdout.contains("–   2   2    ±0   2.1 Interacting through digital technologies (instructor's observation)"))
         #expect(text.stdout.contains("Work activity period\n    ✓ Device basics (2026-04-20)"))
         let json = try work.run(["report", "asiakas-3f9d", "--format", "json"] + at + db)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect((document["checkpoints"] as? [Any])?.count == 3)
         #expect(document["language"] as? String == "fi")
+        let rows = try #require(document["competences"] as? [[String: Any]]).filter { $0["code"] as? String == "2.1" }
+        #expect(rows.compactMap { $0["evidence"] as? String } == ["self", "test", "observed"])
         let html = try work.run(["report", "asiakas-3f9d", "--format", "html", "--lang", "sv"] + at + db).stdout
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"sv\">"))
         #expect(html.contains("<svg") && html.contains("Mellanutvärdering"))

@@ -1,8 +1,9 @@
 public import Basics
+public import Definitions
 public import Evaluation
 public import Storage
 
-/// Material for the interim review and the continuation plan: per competence the level at each
+/// Material for the interim review and the continuation plan: per competence and kind of evidence the level at each
 /// checkpoint and the change, the gap to each baseline now, the badges awarded in each pathway phase,
 /// and the next steps. Language-neutral; ``ProgressReportText``, ``ProgressReportJSON`` and
 /// ``ProgressReportHTML`` render it.
@@ -36,10 +37,16 @@ public struct ProgressReport: Sendable {
 
     public struct CompetenceRow: Sendable, Hashable {
         public var code: String
-        /// The level at each checkpoint (0: not assessed by then).
-        public var levels: [Int]
-        /// Last checkpoint minus first; nil with fewer than two checkpoints.
-        public var change: Int? { levels.count >= 2 ? levels[levels.count - 1] - levels[0] : nil }
+        /// The kind of evidence the levels of this row come from (and only from).
+        public var evidence: Evidence
+        /// The level this kind of evidence shows at each checkpoint (nil: it showed nothing by then).
+        public var levels: [Int?]
+        /// The last level shown minus the first; nil unless this kind of evidence showed a level at two
+        /// checkpoints or more.
+        public var change: Int? {
+            let shown = levels.compactMap { $0 }
+            return levels.filter { $0 != nil }.count >= 2 ? shown[shown.count - 1] - shown[0] : nil
+        }
     }
 
     public struct PhaseAwards: Sendable, Hashable {
@@ -75,11 +82,17 @@ extension BadgeService {
                 points.append(ProgressReport.Checkpoint(id: assessment.checkpoint, at: assessment.assessedAt, assessments: [assessment.id]))
             }
         }
-        let standings = points.map { evaluator.evaluate(record, at: $0.at).competences }
-        let competences = compiled.competenceCodes.indices.compactMap { index -> ProgressReport.CompetenceRow? in
-            let levels = standings.map { $0[index].level }
-            guard standings.contains(where: { $0[index].source != nil }) else { return nil }
-            return ProgressReport.CompetenceRow(code: compiled.competenceCodes[index], levels: levels)
+        // Each competence's levels at each point, one row per kind of evidence: a self-assessment and an
+        // observation at the same checkpoint are two results, never one.
+        var competences: [ProgressReport.CompetenceRow] = []
+        let standings = Evidence.allCases.map { evidence in points.map { evaluator.levels(record, by: evidence, at: $0.at) } }
+        for index in compiled.competenceCodes.indices {
+            for (kind, evidence) in Evidence.allCases.enumerated() where standings[kind].contains(where: { $0[index].source != nil }) {
+                competences.append(
+                    ProgressReport.CompetenceRow(
+                        code: compiled.competenceCodes[index], evidence: evidence,
+                        levels: standings[kind].map { $0[index].source == nil ? nil : $0[index].level }))
+            }
         }
         let result = evaluator.evaluate(record, at: time)
 

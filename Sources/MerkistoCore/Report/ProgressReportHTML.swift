@@ -44,12 +44,13 @@ public struct ProgressReportHTML: Sendable {
         } else {
             add(chart(report))
             add("<table><caption>\(escape(words.text("progress.levels")))</caption><thead><tr><th scope=\"col\">\(escape(words.text("progress.competence")))</th>")
+            add("<th scope=\"col\">\(escape(words.text("progress.evidence")))</th>")
             for checkpoint in report.checkpoints { add("<th scope=\"col\">\(escape(words.checkpointTitle(checkpoint)))</th>") }
             if report.checkpoints.count > 1 { add("<th scope=\"col\">\(escape(words.text("progress.change")))</th>") }
             add("</tr></thead><tbody>")
             for row in report.competences {
-                var cells = "<th scope=\"row\">\(escape(writer.competenceName(row.code)))</th>"
-                for level in row.levels { cells += "<td>\(level)</td>" }
+                var cells = "<th scope=\"row\">\(escape(writer.competenceName(row.code)))</th><td class=\"evidence\">\(escape(writer.evidence(row.evidence)))</td>"
+                for level in row.levels { cells += "<td>\(level.map(String.init) ?? "–")</td>" }
                 if report.checkpoints.count > 1 { cells += "<td>\(escape(words.change(row.change)))</td>" }
                 add("<tr>\(cells)</tr>")
             }
@@ -116,7 +117,7 @@ public struct ProgressReportHTML: Sendable {
             """
     }
 
-    /// A grouped bar chart: one row per competence, one bar per checkpoint, levels 0–8.
+    /// A grouped bar chart: one row per competence and kind of evidence, one bar per checkpoint, levels 0–8.
     private func chart(_ report: ProgressReport) -> String {
         let maximum = 8
         let labelWidth = 250.0
@@ -149,9 +150,12 @@ public struct ProgressReportHTML: Sendable {
         for (row, competence) in report.competences.enumerated() {
             let y = top + Double(row) * group
             let name = words.writer.competenceName(competence.code)
-            let label = name.count > 40 ? String(name.prefix(39)) + "…" : name
+            let evidence = " · " + words.writer.evidence(competence.evidence)
+            let room = 44 - evidence.count
+            let label = (name.count > room ? String(name.prefix(room - 1)) + "…" : name) + evidence
             svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + Double(report.checkpoints.count) * bar / 2 + 3)\" class=\"label\">\(escape(label))</text>\n"
-            for (index, level) in competence.levels.enumerated() {
+            for (index, shown) in competence.levels.enumerated() {
+                guard let level = shown else { continue }
                 let length = max(1.5, Double(level) * unit)
                 svg += "<rect x=\"\(labelWidth)\" y=\"\(y + Double(index) * bar)\" width=\"\(length)\" height=\"\(bar - 1)\" fill=\"\(colour(index))\"/>"
             }
@@ -172,6 +176,7 @@ public struct ProgressReportHTML: Sendable {
         caption { text-align: left; font-weight: bold; padding: .25rem 0; }
         th, td { border: 1px solid #767676; padding: .2rem .4rem; text-align: left; }
         td { text-align: center; }
+        td.evidence { text-align: left; }
         thead th { background: #e8eef5; }
         figure { margin: .5rem 0; }
         svg text { font-family: inherit; fill: #1a1a1a; }

@@ -42,7 +42,8 @@ public struct ProgressReportJSON: Sendable {
             }),
             "competences": .array(report.competences.map { row in
                 .object([
-                    "code": .string(row.code), "title": .string(writer.competenceName(row.code)), "levels": .array(row.levels.map(JSONValue.int)),
+                    "code": .string(row.code), "title": .string(writer.competenceName(row.code)), "evidence": .string(row.evidence.rawValue),
+                    "levels": .array(row.levels.map { $0.map(JSONValue.int) ?? .null }),
                     "change": row.change.map(JSONValue.int) ?? .null,
                 ])
             }),

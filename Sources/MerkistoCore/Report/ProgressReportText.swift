@@ -39,10 +39,10 @@ public struct ProgressReportText: Sendable {
             lines.append("  \(header)  \(report.checkpoints.count > 1 ? words.text("progress.change") : "")")
             for row in report.competences {
                 let levels = row.levels.enumerated().map { index, level in
-                    String(level).padding(toLength: "[\(index + 1)]".count, withPad: " ", startingAt: 0)
+                    (level.map(String.init) ?? "–").padding(toLength: "[\(index + 1)]".count, withPad: " ", startingAt: 0)
                 }.joined(separator: " ")
                 let change = words.change(row.change).padding(toLength: 3, withPad: " ", startingAt: 0)
-                lines.append("  \(levels)  \(change)  \(writer.competenceName(row.code))")
+                lines.append("  \(levels)  \(change)  \(writer.competenceName(row.code)) (\(writer.evidence(row.evidence)))")
             }
         }
         lines.append("")

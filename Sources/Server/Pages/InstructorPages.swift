@@ -88,6 +88,13 @@ extension WebPages {
         // The evaluation: what can be awarded, what is held, the reason trees, the gaps and the next steps.
         if let result {
             values["evaluation"] = evaluation(result, writer: writer, visitor: visitor, base: "/clients/" + id)
+            // The current levels with each kind of evidence apart.
+            let levels = try service.levelsByEvidence(of: file).map { row -> [String: Any] in
+                ["competence": writer.competenceName(row.code), "cells": Evidence.allCases.map { row.level($0).map { String($0.level) } ?? "–" }]
+            }
+            values["levels"] = levels
+            values["hasLevels"] = !levels.isEmpty
+            values["evidenceKinds"] = Evidence.allCases.map { writer.evidence($0) }
         } else {
             values["erased"] = true
         }
