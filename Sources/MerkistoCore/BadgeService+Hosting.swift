@@ -95,9 +95,9 @@ extension BadgeService {
             guard let credential = try stored({ () throws(StoreError) in try store.credential(id: id) }), credential.format == .ob2Hosted else {
                 return nil
             }
-            if let revocation = try stored({ () throws(StoreError) in try store.revocation(of: id) }) {
+            if try stored({ () throws(StoreError) in try store.revocation(of: id) }) != nil {
                 do {
-                    return .revokedAssertion(try CredentialPublisher.revokedAssertion(id: id, reason: revocation.reason))
+                    return .revokedAssertion(try CredentialPublisher.revokedAssertion(id: id))
                 } catch {
                     throw CoreError(.failure, "cannot write the revoked assertion \(id): \(error)")
                 }
@@ -125,7 +125,7 @@ extension BadgeService {
 
     private func revokedEntries() throws(CoreError) -> [CredentialPublisher.RevokedEntry] {
         try stored { () throws(StoreError) in try store.revocations() }.map {
-            CredentialPublisher.RevokedEntry(id: $0.credentialID, reason: $0.reason)
+            CredentialPublisher.RevokedEntry(id: $0.credentialID)
         }
     }
 }

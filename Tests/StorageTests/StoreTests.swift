@@ -277,3 +277,22 @@ struct StoreTests {
         #expect(check.isIntact && check.entries == 3)
     }
 }
+
+@Suite("The database file")
+struct DatabaseFileTests {
+    @Test("a new database and its -wal and -shm files are readable by their owner only (0600)")
+    func ownerOnly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-mode-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/merkisto.sqlite"
+        let store = try SQLiteStore(path: path)
+        try store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
+        for file in [path, path + "-wal", path + "-shm"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            let mode = try #require(attributes[.posixPermissions] as? NSNumber).intValue
+            #expect(mode & 0o777 == 0o600, "\(file) has mode \(String(mode, radix: 8))")
+        }
+        _ = store
+    }
+}

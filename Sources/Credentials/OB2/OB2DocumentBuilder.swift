@@ -66,17 +66,15 @@ struct OB2DocumentBuilder: Sendable {
     /// The reference validator compacts the list as JSON-LD, which turns a one-element array into a bare
     /// object, and then finds no match. A list with exactly one entry therefore gets a second entry naming
     /// a nil UUID that no credential ever has, so the list stays an array for such verifiers.
-    func revocationList(_ revoked: [(id: String, reason: String)]) -> JSONValue {
+    func revocationList(_ revoked: [String]) -> JSONValue {
         var entries = revoked
-        if entries.count == 1 {
-            entries.append((id: Self.placeholderRevocation, reason: "placeholder entry: no credential has this id"))
-        }
+        if entries.count == 1 { entries.append(Self.placeholderRevocation) }
         return .object([
             "@context": Self.context,
             "type": "RevocationList",
             "id": .string(layout.ob2RevocationList),
             "issuer": .string(layout.ob2Issuer),
-            "revokedAssertions": .array(entries.map { .object(["id": .string($0.id), "revocationReason": .string($0.reason)]) }),
+            "revokedAssertions": .array(entries.map { .object(["id": .string($0)]) }),
         ])
     }
 

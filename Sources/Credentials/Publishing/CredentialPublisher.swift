@@ -21,13 +21,12 @@ public struct CredentialPublisher: Sendable {
         self.layout = PublishLayout(baseURL: baseURL ?? issuer.baseURL, issuerID: issuer.id)
     }
 
-    /// A revoked credential as the publisher needs it.
+    /// A revoked credential as the publisher needs it: its id only. Public documents never carry the
+    /// reason, which is free text staff wrote and may describe the client; it stays with the staff.
     public struct RevokedEntry: Sendable {
         public var id: String
-        public var reason: String
-        public init(id: String, reason: String) {
+        public init(id: String) {
             self.id = id
-            self.reason = reason
         }
     }
 
@@ -143,30 +142,30 @@ public struct CredentialPublisher: Sendable {
             "id": .string(layout.revocationList),
             "issuer": .string(layout.issuerProfile),
             "revokedCredential": .array(
-                revoked.map { .object(["id": .string($0.id), "revoked": true, "revocationReason": .string($0.reason)]) }),
+                revoked.map { .object(["id": .string($0.id), "revoked": true]) }),
         ])
         return [
             Document(path: layout.revocationListPath, bytes: list.prettyJSONData()),
-            Document(path: layout.ob2RevocationListPath, bytes: ob2.revocationList(revoked.map { ($0.id, $0.reason) }).prettyJSONData()),
+            Document(path: layout.ob2RevocationListPath, bytes: ob2.revocationList(revoked.map(\.id)).prettyJSONData()),
         ]
     }
 
     /// Hosted OB 2.0 assertions: each as issued, or, once revoked, what its URL then answers with.
     public func hostedAssertions(_ hosted: [HostedAssertion], revoked: [RevokedEntry]) throws -> [Document] {
-        let revokedIDs = Dictionary(revoked.map { ($0.id, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        let revokedIDs = Set(revoked.map(\.id))
         return try hosted.map { assertion in
-            if let reason = revokedIDs[assertion.id] {
-                return Document(path: assertion.path, bytes: try Self.revokedAssertion(id: assertion.id, reason: reason))
+            if revokedIDs.contains(assertion.id) {
+                return Document(path: assertion.path, bytes: try Self.revokedAssertion(id: assertion.id))
             }
             return Document(path: assertion.path, bytes: Data(assertion.bytes))
         }
     }
 
     /// What a revoked hosted OB 2.0 assertion's URL answers with (beside `410 Gone` when served): the
-    /// assertion's id, `revoked` and the reason, as a JSON-LD document (OB 2.0, "Revocation").
-    public static func revokedAssertion(id: String, reason: String) throws -> Data {
+    /// assertion's id and `revoked`, as a JSON-LD document (OB 2.0, "Revocation"); never the reason.
+    public static func revokedAssertion(id: String) throws -> Data {
         JSONValue.object([
-            "@context": OB2DocumentBuilder.context, "type": "Assertion", "id": .string(id), "revoked": true, "revocationReason": .string(reason),
+            "@context": OB2DocumentBuilder.context, "type": "Assertion", "id": .string(id), "revoked": true,
         ]).prettyJSONData()
     }
 }

@@ -39,9 +39,9 @@ public struct CredentialVerifier: Sendable {
                 for entry in entries {
                     if case .object(let fields) = entry, case .string(let id)? = fields["id"] {
                         if case .bool(false)? = fields["revoked"] { continue }
-                        if case .string(let reason)? = fields["revocationReason"] { revoked[id] = reason } else { revoked[id] = "no reason given" }
+                        if case .string(let reason)? = fields["revocationReason"] { revoked[id] = reason } else { revoked[id] = Self.revokedByList }
                     } else if case .string(let id) = entry {
-                        revoked[id] = "no reason given"
+                        revoked[id] = Self.revokedByList
                     }
                 }
             }
@@ -86,6 +86,10 @@ public struct CredentialVerifier: Sendable {
             throw CredentialError.invalidInput("\(what) is not valid JSON")
         }
     }
+
+    /// Said of a credential the issuer's revocation list names without a reason (Merkisto's lists never
+    /// give one: a reason is staff's free text and stays with them).
+    static let revokedByList = "the issuer's revocation list names it"
 
     /// What the checks read from a payload; the rest is only checked to be well-formed. The OB 3.0
     /// recipient identifiers are read only when a recipient is to be checked.
@@ -316,7 +320,7 @@ public struct CredentialVerifier: Sendable {
         if now < issuedOn { report.failures.append(.notYetValid(issuedText)) }
         if let expires, now >= expires.time { report.failures.append(.expired(expires.text)) }
         if case .bool(true)? = assertion["revoked"] {
-            let reason: String = if case .string(let text)? = assertion["revocationReason"] { text } else { "no reason given" }
+            let reason: String = if case .string(let text)? = assertion["revocationReason"] { text } else { "the assertion says it is revoked" }
             report.failures.append(.revoked(reason))
         } else if let reason = revoked[id] {
             report.failures.append(.revoked(reason))
@@ -459,7 +463,7 @@ public struct CredentialVerifier: Sendable {
                 return report
             }
             if case .bool(true)? = hosted["revoked"] {
-                let reason: String = if case .string(let value)? = hosted["revocationReason"] { value } else { "no reason given" }
+                let reason: String = if case .string(let value)? = hosted["revocationReason"] { value } else { "the issuer's copy says it is revoked" }
                 report.failures.append(.revoked(reason))
                 return report
             }

@@ -29,6 +29,10 @@ public final class SQLiteStore: Store {
                     sql: "PRAGMA page_size = 16384; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA journal_size_limit = 67108864")
                 checkpointer.install(on: db)
             }
+            // A new database is made readable by its owner only (SQLite gives its -wal and -shm files the
+            // database file's mode): it holds everything about the clients.
+            let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { close(descriptor) }
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
             writer = pool
