@@ -74,7 +74,7 @@ def main():
     merkisto, peers = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as work:
         r = Run(merkisto, peers, work)
-        for alg in ("ES256", "RS256", "EdDSA"):
+        for alg in ("EdDSA", "ES256", "RS256"):
             res = r.m("keys", "generate", "--alg", alg, "--dir", "keys")
             r.expect(f"keys generate {alg}", res.returncode == 0, res.stderr)
         for alg in ("ES256", "RS256"):

@@ -34,9 +34,10 @@ extension BadgeService {
         }
         let time = now
         let existing = try keys.list()
+        // The Ed25519 key first: made any later, the folder would get one of its own for the status lists.
+        if !existing.contains(where: { $0.algorithm == .edDSA && $0.isActive }) { _ = try keys.generate(.edDSA, kid: "demo-ed25519", now: time) }
         if !existing.contains(where: { $0.algorithm == .es256 && $0.isActive }) { _ = try keys.generate(.es256, kid: "demo-es256", now: time) }
         if !existing.contains(where: { $0.algorithm == .rs256 && $0.isActive }) { _ = try keys.generate(.rs256, kid: "demo-rs256", now: time) }
-        if !existing.contains(where: { $0.algorithm == .edDSA && $0.isActive }) { _ = try keys.generate(.edDSA, kid: "demo-ed25519", now: time) }
 
         let unit = "demo-paja"
         try addUnit(id: unit, name: "Demo work activity", by: actor)

@@ -283,6 +283,8 @@ public struct BadgeService: Sendable {
         let language = credentialLanguage(for: file.client, requested: language)
         let issuer = try self.issuer(language)
         let time = now
+        // Not earned: refused before anything, places in the status lists included, is written.
+        _ = try issuer.requireEarned(record, badge: badge, now: time)
         var places = try statusPlaces(formats.filter(\.hasStatus).count, at: time)
         let credentials = try formats.map { format in
             IssuedCredential(
@@ -303,6 +305,8 @@ public struct BadgeService: Sendable {
         try checkBadge(badge)
         let issuer = try self.issuer(language)
         let time = now
+        // Not earned: refused before anything, places in the status lists included, is written.
+        _ = try issuer.requireEarned(record, badge: badge, now: time)
         let status = format.hasStatus ? try statusPlaces(1, at: time).first : nil
         let document = try issuer.issue(
             record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, status: status, now: time)
@@ -311,11 +315,14 @@ public struct BadgeService: Sendable {
         return credential
     }
 
-    /// `count` new places in the status lists, durable before any credential that uses one is signed;
-    /// none when the issuer has no active Ed25519 key, which the lists are signed with (the credentials
-    /// then carry no `credentialStatus`, and only Merkisto's own revocation list names their revocation).
+    /// `count` new places in the status lists, durable before any credential that uses one is signed. The
+    /// lists are signed with an active Ed25519 key; without one nothing is issued (a credential without a
+    /// status entry could never be known to be revoked), and the error says how to make one.
     func statusPlaces(_ count: Int, at time: Timestamp) throws -> ArraySlice<StatusListEntry> {
-        guard count > 0, try keys.list().contains(where: { $0.algorithm == .edDSA && $0.isActive }) else { return [] }
+        guard count > 0 else { return [] }
+        guard try keys.list().contains(where: { $0.algorithm == .edDSA && $0.isActive }) else {
+            throw CoreError(.conflict, key: "keys.noStatusKey")
+        }
         return try stored { () throws(StoreError) in try store.reserveStatusEntries(count: count, at: time) }[...]
     }
 

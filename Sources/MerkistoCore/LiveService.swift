@@ -133,9 +133,15 @@ public final class LiveService: @unchecked Sendable {
         try current.authorize(actor, .administer)
         return try changeLock.withLock {
             let service = current
+            let before = Set(try Self.keyStore { try service.keys.list() }.map(\.kid))
             let key = try Self.keyStore { try service.keys.generate(algorithm, kid: kid, now: service.now) }
-            try stored { () throws(StoreError) in
-                try service.store.recordEvent(action: "key.generate", subject: key.kid, detail: key.algorithm.rawValue, by: actor.auditName, at: service.now)
+            // With it, perhaps, the Ed25519 key the status lists need (see KeyStore.generate): each is audited.
+            let made = try Self.keyStore { try service.keys.list() }.filter { !before.contains($0.kid) }
+            for added in made {
+                try stored { () throws(StoreError) in
+                    try service.store.recordEvent(
+                        action: "key.generate", subject: added.kid, detail: added.algorithm.rawValue, by: actor.auditName, at: service.now)
+                }
             }
             try replace(service.renewed())
             return key

@@ -37,8 +37,13 @@ extension Merkisto {
             var directory: String = "keys"
 
             func run() throws {
-                let key = try withCredentialErrors { try KeyStore(directory: directory).generate(alg, kid: kid, now: .now) }
+                let store = KeyStore(directory: directory)
+                let before = Set(try withCredentialErrors { try store.list() }.map(\.kid))
+                let key = try withCredentialErrors { try store.generate(alg, kid: kid, now: .now) }
                 print("generated \(key.algorithm.rawValue) key \(key.kid) in \(directory) (private key file mode 0600)")
+                for added in try withCredentialErrors({ try store.list() }) where added.kid != key.kid && !before.contains(added.kid) {
+                    print("generated \(added.algorithm.rawValue) key \(added.kid) as well: the status lists are signed with it")
+                }
             }
         }
 

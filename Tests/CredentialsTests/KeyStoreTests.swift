@@ -38,7 +38,9 @@ struct KeyStoreTests {
         try store.retire("new", now: Setup.now)
         #expect(try store.signingKey(kid: nil, algorithm: .es256).kid == "old")
         #expect(throws: CredentialError.self) { try store.signingKey(kid: "new", algorithm: nil) }
-        #expect(try store.list().map(\.kid) == ["old", "new"])
+        // The first key brought the Ed25519 key the status lists are signed with.
+        #expect(try store.list().map(\.kid).filter { !$0.hasPrefix("eddsa-") } == ["old", "new"])
+        #expect(try store.list().filter { $0.algorithm == .edDSA }.count == 1)
         #expect(try store.list().last?.retired != nil)
     }
 
@@ -50,7 +52,23 @@ struct KeyStoreTests {
         #expect(throws: CredentialError.self) { try store.generate(.es256, kid: "Not Valid/../x", now: Setup.now) }
         try store.generate(.es256, kid: "k1", now: Setup.now)
         #expect(throws: CredentialError.self) { try store.generate(.rs256, kid: "k1", now: Setup.now) }
-        #expect(throws: CredentialError.self) { try store.signingKey(kid: nil, algorithm: .edDSA) }
         #expect(throws: CredentialError.self) { try store.signingKey(kid: "k1", algorithm: .rs256) }
+    }
+
+    @Test("a folder always has an active Ed25519 key for the status lists: made with the first key, never retired last")
+    func statusKey() throws {
+        let directory = try Setup.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = KeyStore(directory: directory)
+        try store.generate(.es256, kid: "k1", now: Setup.now)
+        let ed25519 = try #require(try store.list().first { $0.algorithm == .edDSA })
+        #expect(try store.signingKey(kid: nil, algorithm: .edDSA).kid == ed25519.kid)
+        try store.generate(.rs256, kid: "k2", now: Setup.now)
+        #expect(try store.list().filter { $0.algorithm == .edDSA }.count == 1)
+        // The last active Ed25519 key is not retired; once there is another, it can be.
+        #expect(throws: CredentialError.self) { try store.retire(ed25519.kid, now: Setup.now) }
+        try store.generate(.edDSA, kid: "ed2", now: Setup.now)
+        try store.retire(ed25519.kid, now: Setup.now)
+        #expect(try store.signingKey(kid: nil, algorithm: .edDSA).kid == "ed2")
     }
 }

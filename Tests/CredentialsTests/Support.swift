@@ -44,7 +44,10 @@ enum Setup {
     /// A folder with one key of each algorithm.
     static func keyStore(in directory: String) throws -> KeyStore {
         let store = KeyStore(directory: directory + "/keys")
-        for algorithm in SigningAlgorithm.allCases { try store.generate(algorithm, kid: algorithm.rawValue.lowercased() + "-test", now: now) }
+        // Ed25519 first: otherwise the first key would bring one of its own for the status lists.
+        for algorithm in SigningAlgorithm.allCases.sorted(by: { ($0 == .edDSA ? 0 : 1) < ($1 == .edDSA ? 0 : 1) }) {
+            try store.generate(algorithm, kid: algorithm.rawValue.lowercased() + "-test", now: now)
+        }
         return store
     }
 

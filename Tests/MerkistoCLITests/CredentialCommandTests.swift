@@ -33,7 +33,7 @@ struct CredentialCommandTests {
     func noPrivateKeys() throws {
         let work = try Workspace()
         let keys = work.file("keys")
-        for alg in ["ES256", "RS256", "EdDSA"] {
+        for alg in ["EdDSA", "ES256", "RS256"] {
             #expect(try work.run(["keys", "generate", "--alg", alg, "--dir", keys]).status == 0)
         }
         #expect(try work.run(["keys", "list", "--dir", keys]).status == 0)

@@ -168,6 +168,26 @@ struct BadgeServiceTests {
         }
     }
 
+    @Test("every OB 3.0 credential can be revoked verifiably: keys bring the Ed25519 key the status lists need; without one nothing is issued")
+    func statusAlways() throws {
+        let (service, cleanup) = try World.service(keys: true)
+        defer { cleanup() }
+        // ES256 alone was asked for; the folder has an Ed25519 key too, and the credential a status entry.
+        #expect(try service.keys.list().contains { $0.algorithm == .edDSA && $0.isActive })
+        let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
+        let id = try service.importRecord(bytes, by: "test").client.id
+        #expect(try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o").status != nil)
+        // A folder from before, with no Ed25519 key: nothing is issued, and the error says what to do.
+        let manifest = service.keys.directory + "/keys.json"
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [[String: Any]])
+        try JSONSerialization.data(withJSONObject: entries.filter { $0["alg"] as? String != "EdDSA" }).write(to: URL(fileURLWithPath: manifest))
+        let held = try service.store.credentials().count
+        #expect { try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") } throws: {
+            ($0 as? CoreError)?.message(in: .en).contains("merkisto keys generate --alg EdDSA") == true
+        }
+        #expect(try service.store.credentials().count == held)
+    }
+
     @Test("a badge not earned is refused and nothing is written")
     func notEarned() throws {
         let (service, cleanup) = try World.service(keys: true)

@@ -97,13 +97,21 @@ public struct CredentialIssuer: Sendable {
         _ record: ClientRecord, badge badgeID: String, format: CredentialFormat, recipient: Recipient, kid: String? = nil,
         algorithm: SigningAlgorithm? = nil, status: StatusListEntry? = nil, now: Timestamp
     ) throws -> IssuedDocument {
+        let result = try requireEarned(record, badge: badgeID, now: now)
+        let signer = try keys.signer(for: format, kid: kid, algorithm: algorithm)
+        return try issue(earned: result, badge: badgeID, format: format, recipient: recipient, signer: signer, status: status, now: now)
+    }
+
+    /// The explained evaluation of `record` at `now` when the badge is earned in it.
+    ///
+    /// - Throws: ``NotEarned`` when it is not; ``CredentialError`` for an unknown badge.
+    public func requireEarned(_ record: ClientRecord, badge badgeID: String, now: Timestamp) throws -> EvaluationResult {
         let result = Evaluator(compiled).evaluate(record, at: now)
         _ = try badge(badgeID)
         guard result.badges.first(where: { $0.id == badgeID })?.earned == true else {
             throw NotEarned(badge: badgeID, result: result)
         }
-        let signer = try keys.signer(for: format, kid: kid, algorithm: algorithm)
-        return try issue(earned: result, badge: badgeID, format: format, recipient: recipient, signer: signer, status: status, now: now)
+        return result
     }
 
     /// Builds and signs a credential from an evaluation in which the badge is earned (checked by the caller).

@@ -47,11 +47,22 @@ public struct KeyStore: Sendable {
         !kid.isEmpty && kid.count <= 64 && kid.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
     }
 
-    /// Generates a key, writes it and records it in the manifest.
+    /// Generates a key, writes it and records it in the manifest. The status lists every OB 3.0 credential
+    /// names are signed with an Ed25519 key, so when the folder has no active one, one is made as well
+    /// (``list()`` shows it): no credential is ever issued that cannot be revoked verifiably.
     ///
     /// - Throws: ``CredentialError`` when the kid is taken or invalid, or a file cannot be written.
     @discardableResult
     public func generate(_ algorithm: SigningAlgorithm, kid requested: String? = nil, now: Timestamp) throws -> StoredKey {
+        let key = try generateOne(algorithm, kid: requested, now: now)
+        if algorithm != .edDSA, try !readManifest().contains(where: { $0.algorithm == .edDSA && $0.isActive }) {
+            try generateOne(.edDSA, kid: nil, now: now)
+        }
+        return key
+    }
+
+    @discardableResult
+    private func generateOne(_ algorithm: SigningAlgorithm, kid requested: String?, now: Timestamp) throws -> StoredKey {
         var manifest = try readManifest()
         let (year, month, day) = now.localDate
         let kid = requested ?? "\(algorithm.rawValue.lowercased())-\(year)\(month < 10 ? "0" : "")\(month)\(day < 10 ? "0" : "")\(day)-\(Self.randomSuffix())"
@@ -83,6 +94,12 @@ public struct KeyStore: Sendable {
             throw CredentialError.unknownKey("there is no key \"\(kid)\" in \(directory)")
         }
         guard manifest[index].retired == nil else { return }
+        // The status lists are signed with an active Ed25519 key; the last one is not retired before another is made.
+        if manifest[index].algorithm == .edDSA, !manifest.contains(where: { $0.kid != kid && $0.algorithm == .edDSA && $0.isActive }) {
+            throw CredentialError(
+                code: .retiredKey,
+                message: "key \"\(kid)\" signs the status lists and is the last active EdDSA key; make another first (`merkisto keys generate --alg EdDSA`), then retire this one")
+        }
         manifest[index].retired = now
         try writeManifest(manifest)
     }
