@@ -122,7 +122,9 @@ public struct BadgeService: Sendable {
         return ClientRecordFormat.write(file)
     }
 
-    /// Erases the client's personal data; credentials issued and their revocations stay (verifiers need them).
+    /// Erases the client's personal data, the reasons their credentials were revoked or suspended and the audit
+    /// details that describe them (docs/decisions/0007); the credentials, their revocations and status bits
+    /// stay (verifiers need them).
     public func eraseClient(_ id: String, by actor: String) throws(CoreError) {
         try stored { () throws(StoreError) in try store.eraseClient(id, by: actor, at: now) }
     }

@@ -88,7 +88,7 @@ struct StoreCommandTests {
         let issued = try work.run(["issue", "asiakas-erase", "--badge", "sahkoposti-ja-liitteet", "--out", work.file("c.jwt")] + db + keys)
         #expect(issued.status == 0)
         let credential = try #require(issued.stderr.firstMatch(of: /urn:uuid:[0-9a-f-]{36}/)).output
-        #expect(try work.run(["revoke", String(credential), "--reason", "test"] + db).status == 0)
+        #expect(try work.run(["revoke", String(credential), "--reason", "Asiakas siirtyi päihdekuntoutukseen"] + db).status == 0)
 
         func databaseBytes() throws -> Data {
             var bytes = Data()
@@ -97,7 +97,11 @@ struct StoreCommandTests {
             }
             return bytes
         }
-        let secrets = ["Ainomaija Personal", "040-7777-1234", "Zyxwvu-muistiinpano", "qwerty-arvio"]
+        // The revocation reason (staff's free text) and the audit details that describe the client, too.
+        let secrets = [
+            "Ainomaija Personal", "040-7777-1234", "Zyxwvu-muistiinpano", "qwerty-arvio", "Asiakas siirtyi päihdekuntoutukseen",
+            "sahkoposti-ja-liitteet ob3-jwt for asiakas-erase", "period asiakas-erase-1 in",
+        ]
         let before = try databaseBytes()
         for secret in secrets { #expect(before.range(of: Data(secret.utf8)) != nil, "\(secret) should be stored before erasure") }
 

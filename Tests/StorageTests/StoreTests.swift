@@ -274,7 +274,35 @@ struct StoreTests {
         #expect(try store.revocations().map(\.reason) == ["mistake"])
         try store.recordCredential(credential("urn:uuid:new"), by: "test", at: t0)
         let check = try store.verifyAudit()
-        #expect(check.isIntact && check.entries == 3)
+        // Two old entries, chained again by detail digests (an entry says so, naming the old head), and the new one.
+        #expect(check.isIntact && check.entries == 4)
+        #expect(try store.auditLog().map(\.action) == ["issue", "revoke", "audit.rechain", "credential.issue"])
+        #expect(try store.auditLog().allSatisfy { $0.detailDigest != nil })
+    }
+
+    @Test("erasure removes the reasons and the audit details that describe the client; the chain still verifies", arguments: StoreKind.allCases)
+    func erasureRedacts(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "ohjaaja", at: t0)
+        try store.addClient(StoredClient(id: "asiakas-2", registeredAt: t0), by: "ohjaaja", at: t0)
+        try store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2", client: "asiakas-2"), credential("urn:uuid:3")], by: "ohjaaja", at: t0)
+        _ = try store.revoke(credential: "urn:uuid:1", reason: "Asiakas siirtyi päihdekuntoutukseen", by: "ohjaaja", at: t0)
+        _ = try store.revoke(credential: "urn:uuid:2", reason: "väärä merkki", by: "ohjaaja", at: t0)
+        try store.eraseClient("asiakas-1", by: "admin", at: t0)
+        #expect(try store.revocations().map(\.reason).sorted() == ["", "väärä merkki"])
+        let log = try store.auditLog()
+        #expect(try store.verifyAudit().isIntact)
+        // Nothing left that says what happened to asiakas-1, except that they were added and erased.
+        for entry in log where entry.subject == "asiakas-1" && entry.action != "audit.redact" { #expect(entry.detail.isEmpty) }
+        let bulk = try #require(log.first { $0.action == "credential.issue" })
+        #expect(bulk.redacted && !bulk.detail.contains("asiakas-1") && bulk.detail.contains("for asiakas-2"))
+        #expect(log.last?.action == "audit.redact")
+        // The log cannot be changed otherwise: a detail that does not match its digest is named.
+        var changed = log
+        changed[0].detail = "muutettu"
+        changed[0].redacted = false
+        #expect(!AuditVerification(checking: changed).isIntact)
     }
 }
 

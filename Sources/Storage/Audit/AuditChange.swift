@@ -1,3 +1,4 @@
+import Foundation
 import Credentials
 import Definitions
 
@@ -28,6 +29,13 @@ struct AuditChange {
     }
 
     static func clientErased(_ id: String) -> AuditChange { AuditChange(action: "client.erase", subject: id) }
+
+    /// The entry that says which entries' details an erasure removed (their digests still chain them).
+    static func detailsRedacted(client: String, sequences: [Int64]) -> AuditChange {
+        AuditChange(
+            action: "audit.redact", subject: client,
+            detail: "details of \(sequences.count) entries removed on erasure: " + sequences.map(String.init).joined(separator: " "))
+    }
 
     static func periodStarted(_ period: PathwayPeriod) -> AuditChange {
         AuditChange(action: "pathway.start", subject: period.client, detail: "period \(period.id) in \(period.currentPhase ?? "?")")
@@ -84,4 +92,26 @@ struct AuditChange {
     }
 
     static func signedInWithCode(_ user: String) -> AuditChange { AuditChange(action: "user.signin", subject: user, detail: "one-time code") }
+}
+
+extension AuditEntry {
+    /// What this entry's detail becomes when a client (and the users who sign in as them) is erased: empty
+    /// for an entry about them, the other credentials' lines of a bulk issue that named them; nil when the
+    /// entry says nothing about them. The subject (a pseudonymous id, kept as the erased client's stub is)
+    /// and the digest stay, so the chain still verifies.
+    func redactedDetail(client: String, users: Set<String>) -> String? {
+        guard !redacted, detailDigest != nil, !detail.isEmpty else { return nil }
+        if subject == client || users.contains(subject) { return "" }
+        let suffix = " for \(client)"
+        switch action {
+        case "credential.issue":
+            let lines = detail.components(separatedBy: "; ")
+            let kept = lines.filter { !$0.hasSuffix(suffix) }
+            return kept.count == lines.count ? nil : kept.joined(separator: "; ")
+        case "token.add":
+            return users.contains(where: { detail.hasPrefix("for \($0): ") }) ? "" : nil
+        default:
+            return nil
+        }
+    }
 }

@@ -14,6 +14,12 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var action: String
     public var subject: String
     public var detail: String
+    /// SHA-256 (hex) of `detail` as written. The hash covers this digest, not the detail itself, so that a
+    /// detail about a client can be removed when the client is erased and the chain still verifies
+    /// (docs/decisions/0007). nil for an entry chained before digests (its hash covers the detail).
+    public var detailDigest: String?
+    /// The detail was removed or shortened when a client was erased; the digest stands for what it was.
+    public var redacted: Bool
     /// The ``hash`` of the entry before (64 zeros for the first).
     public var previous: String
     /// SHA-256 (hex) of this entry's fields and `previous`.
@@ -30,27 +36,47 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.action = action
         self.subject = subject
         self.detail = detail
+        self.detailDigest = Self.digest(detail)
+        self.redacted = false
         self.previous = previous
         self.hash = ""
         self.hash = computedHash
     }
 
+    /// An entry chained the first way, its hash over the detail itself (only for migrating old logs).
+    static func withoutDigest(sequence: Int64, at: Timestamp, actor: String, action: String, subject: String, detail: String, previous: String) -> AuditEntry {
+        var entry = AuditEntry(
+            stored: sequence, at: at, actor: actor, action: action, subject: subject, detail: detail, detailDigest: nil, redacted: false,
+            previous: previous, hash: "")
+        entry.hash = entry.computedHash
+        return entry
+    }
+
     /// An entry as stored, with the hashes it was stored with (which ``AuditVerification`` checks).
-    public init(stored sequence: Int64, at: Timestamp, actor: String, action: String, subject: String, detail: String, previous: String, hash: String) {
+    public init(
+        stored sequence: Int64, at: Timestamp, actor: String, action: String, subject: String, detail: String, detailDigest: String?,
+        redacted: Bool, previous: String, hash: String
+    ) {
         self.sequence = sequence
         self.at = at
         self.actor = actor
         self.action = action
         self.subject = subject
         self.detail = detail
+        self.detailDigest = detailDigest
+        self.redacted = redacted
         self.previous = previous
         self.hash = hash
     }
 
-    /// The hash the entry's fields give now: length-prefixed fields, so no two entries share an input.
+    /// SHA-256 (hex) of a detail.
+    static func digest(_ detail: String) -> String { Hex.encode(SHA256.hash(data: Array(detail.utf8))) }
+
+    /// The hash the entry's fields give now: length-prefixed fields, so no two entries share an input; the
+    /// detail's digest stands in for the detail (marked, so that no entry of either kind shares an input).
     public var computedHash: String {
         var input: [UInt8] = []
-        for field in [String(sequence), at.description, actor, action, subject, detail, previous] {
+        for field in [String(sequence), at.description, actor, action, subject, detailDigest.map { "sha256:" + $0 } ?? detail, previous] {
             let bytes = Array(field.utf8)
             input.append(contentsOf: String(bytes.count).utf8)
             input.append(UInt8(ascii: ":"))
@@ -85,6 +111,8 @@ public struct AuditVerification: Sendable, Hashable {
             }
             if entry.computedHash != entry.hash {
                 problems.append("entry \(entry.sequence): its contents do not match its hash; the entry was changed")
+            } else if !entry.redacted, let digest = entry.detailDigest, AuditEntry.digest(entry.detail) != digest {
+                problems.append("entry \(entry.sequence): its detail does not match its digest; the detail was changed")
             }
             previous = entry.hash
         }

@@ -260,7 +260,19 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.codes = state.codes.filter { !erasedUsers.contains($0.value.user) }
             for user in erasedUsers { state.passwords[user] = nil }
             state.users = state.users.filter { $0.value.client != id }
+            // Why the client's credentials were revoked or suspended is staff's free text about the client.
+            let credentials = Set(state.credentials.filter { $0.client == id }.map(\.id))
+            for index in state.revocations.indices where credentials.contains(state.revocations[index].credentialID) { state.revocations[index].reason = "" }
+            for index in state.suspensions.indices where credentials.contains(state.suspensions[index].credentialID) { state.suspensions[index].reason = "" }
             state.audit(time, actor, .clientErased(id))
+            var redacted: [Int64] = []
+            for index in state.audit.indices {
+                guard let detail = state.audit[index].redactedDetail(client: id, users: erasedUsers) else { continue }
+                state.audit[index].detail = detail
+                state.audit[index].redacted = true
+                redacted.append(state.audit[index].sequence)
+            }
+            if !redacted.isEmpty { state.audit(time, actor, .detailsRedacted(client: id, sequences: redacted)) }
         }
     }
 

@@ -63,13 +63,15 @@ extension AuditEntry: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "audit"
 
     public init(row: Row) {
-        self.init(stored: row[0], at: row[1], actor: row[2], action: row[3], subject: row[4], detail: row[5], previous: row[6], hash: row[7])
+        self.init(
+            stored: row["sequence"], at: row["at"], actor: row["actor"], action: row["action"], subject: row["subject"], detail: row["detail"],
+            detailDigest: row["detailDigest"], redacted: row["redacted"], previous: row["previous"], hash: row["hash"])
     }
 
     func insertCached(_ db: Database) throws {
         try db.cachedStatement(
-            sql: "INSERT INTO audit (sequence, at, actor, action, subject, detail, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [sequence, at, actor, action, subject, detail, previous, hash])
+            sql: "INSERT INTO audit (sequence, at, actor, action, subject, detail, detailDigest, redacted, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [sequence, at, actor, action, subject, detail, detailDigest, redacted, previous, hash])
     }
 }
 

@@ -134,7 +134,7 @@ extension SQLiteStore {
                 guard case .success(let time) = Timestamp.parse(at) else {
                     throw StoreError(.database, "audit entry \(row["sequence"] as Int64) has no valid time; the ledger cannot be migrated")
                 }
-                let entry = AuditEntry(
+                let entry = AuditEntry.withoutDigest(
                     sequence: row["sequence"], at: time, actor: row["actor"], action: row["action"], subject: row["subject"],
                     detail: row["detail"], previous: previous)
                 try db.execute(
@@ -216,6 +216,43 @@ extension SQLiteStore {
                 table.autoIncrementedPrimaryKey("sequence")
                 table.column("at", .text).notNull()
             }
+        }
+        // Audit details by digest (docs/decisions/0007): an entry's hash covers the SHA-256 of its detail, so
+        // that erasing a client can remove the details that describe them and the chain still verifies. The
+        // log is chained again that way when it verifies as it stands (an entry names the old head, so an
+        // anchor written down elsewhere still leads here); a log that does not verify is left as it is, for
+        // `merkisto audit verify` to show. Only a detail may change afterwards, and only to be redacted.
+        migrator.registerMigration("v8: audit details by digest, redactable") { db in
+            try db.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete")
+            try db.alter(table: "audit") { table in
+                table.add(column: "detailDigest", .text)
+                table.add(column: "redacted", .boolean).notNull().defaults(to: false)
+            }
+            let old = try AuditEntry.order(Column("sequence")).fetchAll(db)
+            if !old.isEmpty, AuditVerification(checking: old).isIntact {
+                var previous = AuditEntry.genesis
+                for entry in old {
+                    let chained = AuditEntry(
+                        sequence: entry.sequence, at: entry.at, actor: entry.actor, action: entry.action, subject: entry.subject,
+                        detail: entry.detail, previous: previous)
+                    try db.execute(
+                        sql: "UPDATE audit SET detailDigest = ?, previous = ?, hash = ? WHERE sequence = ?",
+                        arguments: [chained.detailDigest, chained.previous, chained.hash, chained.sequence])
+                    previous = chained.hash
+                }
+                try SQLiteStore.audit(
+                    db, at: old[old.count - 1].at, actor: "merkisto",
+                    AuditChange(action: "audit.rechain", subject: "audit", detail: "\(old.count) entries chained by detail digests; the head was \(old[old.count - 1].hash)"))
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    WHEN NEW.sequence IS NOT OLD.sequence OR NEW.at IS NOT OLD.at OR NEW.actor IS NOT OLD.actor OR NEW.action IS NOT OLD.action
+                      OR NEW.subject IS NOT OLD.subject OR NEW.previous IS NOT OLD.previous OR NEW.hash IS NOT OLD.hash
+                      OR NEW.detailDigest IS NOT OLD.detailDigest OR OLD.detailDigest IS NULL OR NEW.redacted IS NOT 1
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: only a detail may be redacted'); END;
+                    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """)
         }
         return migrator
     }

@@ -317,10 +317,24 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM apiToken WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM session WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM signInCode WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
+            let users = Set(try String.fetchAll(db, sql: "SELECT id FROM user WHERE client = ?", arguments: [id]))
             try db.execute(sql: "DELETE FROM user WHERE client = ?", arguments: [id])
+            // Why the client's credentials were revoked or suspended is staff's free text about the client.
+            for table in ["revocation", "suspension"] {
+                try db.execute(
+                    sql: "UPDATE \(table) SET reason = '' WHERE credentialID IN (SELECT id FROM credential WHERE client = ?)", arguments: [id])
+            }
             client = StoredClient(id: id, unit: client.unit, registeredAt: client.registeredAt, erasedAt: time)
             try client.update(db)
             try Self.audit(db, at: time, actor: actor, .clientErased(id))
+            // The audit details that describe the client: removed, their digests left to chain the log.
+            var redacted: [Int64] = []
+            for entry in try AuditEntry.order(Column("sequence")).fetchAll(db) {
+                guard let detail = entry.redactedDetail(client: id, users: users) else { continue }
+                try db.execute(sql: "UPDATE audit SET detail = ?, redacted = 1 WHERE sequence = ?", arguments: [detail, entry.sequence])
+                redacted.append(entry.sequence)
+            }
+            if !redacted.isEmpty { try Self.audit(db, at: time, actor: actor, .detailsRedacted(client: id, sequences: redacted)) }
         }
         // The erased rows may still sit in the write-ahead log: copy it into the database (where
         // secure_delete has zeroed them) and empty it.
