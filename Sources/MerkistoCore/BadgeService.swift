@@ -22,7 +22,7 @@ public struct BadgeService: Sendable {
     /// The signed status and revocation lists, and a verifier over them, for one status version.
     var hosting = VersionedCache<HostedState>()
     /// Failed sign-ins, for throttling.
-    let throttle = SignInThrottle()
+    let throttle: any SignInThrottling = MemorySignInThrottle()
     /// bcrypt's cost for new password hashes (2^cost rounds).
     public let passwordCost: UInt8
 

@@ -5,54 +5,6 @@ import Foundation
 import HummingbirdBcrypt
 public import Storage
 
-/// Counts failed sign-ins per account and per address in a sliding window, and says when either has had
-/// too many: then every attempt (right or wrong) is refused until the window has moved on.
-final class SignInThrottle: @unchecked Sendable {
-    static let window: Int64 = 15 * 60 * 1_000_000
-    static let perAccount = 5
-    static let perAddress = 20
-    // `lock` guards `failures`: keys are "user:ID" and "address:IP".
-    private let lock = NSLock()
-    private var failures: [String: [Int64]] = [:]
-
-    /// Seconds until `user` (nil: any account) from `address` may try again; nil: now.
-    func wait(user: String?, address: String?, now: Timestamp) -> Int64? {
-        lock.withLock {
-            var longest: Int64?
-            for (key, limit) in keys(user, address) {
-                let recent = (failures[key] ?? []).filter { $0 > now.microseconds - Self.window }
-                failures[key] = recent.isEmpty ? nil : recent
-                if recent.count >= limit, let oldest = recent.first {
-                    let seconds = (oldest + Self.window - now.microseconds + 999_999) / 1_000_000
-                    longest = max(longest ?? 0, seconds)
-                }
-            }
-            return longest
-        }
-    }
-
-    func failed(user: String?, address: String?, now: Timestamp) {
-        lock.withLock {
-            for (key, _) in keys(user, address) { failures[key, default: []].append(now.microseconds) }
-            // Failures for ever new names must not grow without end: forget whatever is out of the window.
-            if failures.count > 10_000 {
-                failures = failures.compactMapValues { times in
-                    let recent = times.filter { $0 > now.microseconds - Self.window }
-                    return recent.isEmpty ? nil : recent
-                }
-            }
-        }
-    }
-
-    func succeeded(user: String) {
-        lock.withLock { failures["user:" + user] = nil }
-    }
-
-    private func keys(_ user: String?, _ address: String?) -> [(String, Int)] {
-        (user.map { [("user:" + $0, Self.perAccount)] } ?? []) + (address.map { [("address:" + $0, Self.perAddress)] } ?? [])
-    }
-}
-
 /// A one-time sign-in code just made: shown once (and printed as a QR code of its link).
 public struct OneTimeCode: Sendable {
     /// The code to type: `ABCD-EFGH`.
@@ -86,24 +38,32 @@ extension BadgeService {
     }
 
     /// Signs a person in with their user id and password, from `address` (for throttling). Every failure
-    /// says the same, whether the user exists or not; too many failures for the account or the address
-    /// refuse all attempts for a while (`.throttled`, with the seconds to wait).
+    /// says the same, whether the user exists or not. A name that cannot be a user id is refused before
+    /// anything is kept or checked. Wrong passwords slow down the (account, address) pair that typed them
+    /// and an address that fails against many accounts (`.throttled`, with the seconds to wait); the right
+    /// password from an address without failures always gets through (see ``SignInThrottling``).
     public func signIn(user id: String, password: String, address: String?) throws(CoreError) -> SignedIn {
         let time = now
-        if let wait = throttle.wait(user: id, address: address, now: time) {
+        let refused = CoreError(.unauthenticated, key: "signIn.wrong")
+        guard Self.isUserID(id), password.utf8.count <= 1024 else { throw refused }
+        if let wait = throttle.passwordWait(user: id, address: address, now: time) {
             throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
-        let refused = CoreError(.unauthenticated, key: "signIn.wrong")
         let user = try stored { () throws(StoreError) in try store.user(id: id) }
         let hash = try stored { () throws(StoreError) in try store.passwordHash(user: id) }
         // An unknown user costs a bcrypt check too, so that the time taken does not tell who exists.
         let right = Bcrypt.verify(password, hash: hash ?? Self.unknownUserHash)
         guard right, hash != nil, let user else {
-            throttle.failed(user: id, address: address, now: time)
+            throttle.passwordFailed(user: id, address: address, now: time)
             throw refused
         }
-        throttle.succeeded(user: id)
+        throttle.passwordSucceeded(user: id, address: address)
         return try startSession(for: user, at: time)
+    }
+
+    /// Whether a name can be a user id (what ``addUser(id:role:displayName:client:units:by:)`` accepts).
+    static func isUserID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64 && id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
     }
 
     /// The actor and the session a session token stands for; refused when unknown or expired.
@@ -176,7 +136,7 @@ extension BadgeService {
         let plain = String(decoding: (0..<8).map { _ in Self.codeAlphabet[Int(UInt8.random(in: 0...31, using: &generator))] }, as: UTF8.self)
         let time = now
         let code = SignInCode(
-            id: Self.sessionID(plain), user: user, createdBy: actor, createdAt: time,
+            id: try codeID(plain), user: user, createdBy: actor, createdAt: time,
             expiresAt: Timestamp(microseconds: time.microseconds + Self.codeLifetime, offsetSeconds: time.offsetSeconds))
         try stored { () throws(StoreError) in try store.addSignInCode(code, at: time) }
         let base: String
@@ -201,29 +161,44 @@ extension BadgeService {
     /// Failures are throttled per address.
     public func signIn(code text: String, address: String?) throws(CoreError) -> SignedIn {
         let time = now
-        if let wait = throttle.wait(user: nil, address: address, now: time) {
+        if let wait = throttle.codeWait(address: address, now: time) {
             throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
-        let plain = String(text.uppercased().filter { $0 != "-" && $0 != " " })
         let refused = CoreError(.unauthenticated, key: "code.invalid")
+        guard text.utf8.count <= 64 else {
+            throttle.codeFailed(address: address, now: time)
+            throw refused
+        }
+        let plain = String(text.uppercased().filter { $0 != "-" && $0 != " " })
         guard plain.utf8.count == 8, plain.utf8.allSatisfy(Self.codeAlphabet.contains) else {
-            throttle.failed(user: nil, address: address, now: time)
+            throttle.codeFailed(address: address, now: time)
             throw refused
         }
         let token = Self.randomHex(32)
+        let id = try codeID(plain)
         guard
             let session = try stored({ () throws(StoreError) in
-                try store.redeemSignInCode(id: Self.sessionID(plain), session: { Self.newSession(token: token, user: $0, at: time) }, at: time)
+                try store.redeemSignInCode(id: id, session: { Self.newSession(token: token, user: $0, at: time) }, at: time)
             }),
             let user = try stored({ () throws(StoreError) in try store.user(id: session.user) })
         else {
-            throttle.failed(user: nil, address: address, now: time)
+            throttle.codeFailed(address: address, now: time)
             throw refused
         }
         return SignedIn(session: session, token: token, user: user)
     }
 
     static func sessionID(_ token: String) -> String { hexString(Array(SHA256.hash(data: Array(token.utf8)))) }
+
+    /// What is stored of a one-time code: its HMAC-SHA256 under the server's secret (a code has 40 bits, so
+    /// a plain hash in a copied database could be reversed by trying them all).
+    func codeID(_ plain: String) throws(CoreError) -> String {
+        let secret: [UInt8]
+        do { secret = try keys.secret(named: "sign-in-codes") } catch {
+            throw CoreError(.failure, "the server's secret for sign-in codes cannot be read or made in \(keys.directory)")
+        }
+        return Self.hexString(Array(HMAC<SHA256>.authenticationCode(for: Array(plain.utf8), using: SymmetricKey(data: secret))))
+    }
 
     /// A bcrypt hash of a random password no one knows: checked against when the user has no password.
     private static let unknownUserHash = Bcrypt.hash(randomHex(16), cost: 12)

@@ -70,7 +70,7 @@ struct SignInTests {
         }
     }
 
-    @Test("a wrong password and an unknown user are refused alike; too many failures lock the account for a while")
+    @Test("a wrong password and an unknown user are refused alike; repeated failures slow down the address that made them")
     func refusalsAndThrottling() async throws {
         let world = try DemoWorld()
         defer { world.cleanup() }
@@ -86,8 +86,9 @@ struct SignInTests {
                 }
             }
             #expect(details.count == 1)
-            // Four more failures make five for the account: then even the right password waits.
-            for _ in 0..<4 {
+            // Three more failures from the same address: the fourth one after the free three; then this address
+            // waits before it may try the account again, even with the right password.
+            for _ in 0..<3 {
                 try await client.execute(uri: "/api/v1/session", method: .post, headers: Self.jsonHeaders, body: Self.signIn(world.seed.admin, "wrong-again")) {
                     response in #expect(response.status == .unauthorized)
                 }
@@ -167,6 +168,11 @@ struct SignInTests {
                 response in #expect(response.status == .unauthorized)
             }
         }
+        // A new code cancels the older unused one.
+        let older = try service.createSignInCode(for: world.seed.clientUser, by: "test")
+        let newer = try service.createSignInCode(for: world.seed.clientUser, by: "test")
+        #expect(throws: CoreError.self) { try service.signIn(code: older.code, address: nil) }
+        #expect(try service.signIn(code: newer.code, address: nil).user.id == world.seed.clientUser)
         // A code not used within a day works no more.
         let late = try service.createSignInCode(for: world.seed.clientUser, by: "test")
         let dayLater = BadgeService(
@@ -192,8 +198,8 @@ struct SignInTests {
                     $0.status
                 }
             }
-            // Twenty failures from one address, each with a different forged first entry.
-            for index in 0..<20 {
+            // Ten wrong codes from one address, each with a different forged first entry.
+            for index in 0..<MemorySignInThrottle.codesPerAddress {
                 let status = try await attempt("10.0.0.\(index), 192.0.2.7")
                 #expect(status == .unauthorized)
             }
@@ -202,6 +208,54 @@ struct SignInTests {
             let other = try await attempt("192.0.2.7, 198.51.100.1")
             #expect(other == .unauthorized)
         }
+    }
+
+    @Test("no one is locked out: six wrong passwords from one address, then the right one from another signs in at once")
+    func noLockout() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let application = try MerkistoServer.application(
+            service: world.service, configuration: ServerConfiguration(behindProxy: true), logger: Logger(label: "test"))
+        let password = try #require(world.seed.passwords[world.seed.instructor])
+        try await application.test(.router) { client in
+            func attempt(_ secret: String, from address: String) async throws -> HTTPResponse.Status {
+                var headers = Self.jsonHeaders
+                headers[HTTPField.Name("X-Forwarded-For")!] = address
+                return try await client.execute(uri: "/api/v1/session", method: .post, headers: headers, body: Self.signIn(world.seed.instructor, secret)) {
+                    $0.status
+                }
+            }
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<6 { statuses.append(try await attempt("wrong-password", from: "203.0.113.9")) }
+            #expect(statuses.prefix(4).allSatisfy { $0 == .unauthorized } && statuses.suffix(2).allSatisfy { $0 == .tooManyRequests })
+            #expect(try await attempt(password, from: "203.0.113.9") == .tooManyRequests)
+            #expect(try await attempt(password, from: "198.51.100.20") == .created)
+            // Past the account's budget (failures from many addresses), a new address still gets the right password through.
+            for index in 0..<12 { _ = try await attempt("wrong-password", from: "192.0.2.\(index)") }
+            #expect(try await attempt(password, from: "2001:db8:1:2:3:4:5:6") == .created)
+            // An IPv6 /64 is one place: its other addresses share its count.
+            for index in 0..<5 { _ = try await attempt("wrong-password", from: "2001:db8:aa:bb::\(index + 1)") }
+            #expect(try await attempt(password, from: "2001:db8:aa:bb::99") == .tooManyRequests)
+        }
+    }
+
+    @Test("names that cannot be user ids are refused before anything is kept; the throttle's memory is bounded")
+    func throttleMemory() throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let huge = String(repeating: "a", count: 1 << 20)
+        for index in 0..<50 {
+            #expect(throws: CoreError.self) { try world.service.signIn(user: huge + "\(index)", password: "x", address: "10.0.0.\(index)") }
+        }
+        let throttle = MemorySignInThrottle()
+        let now = DemoWorld.now
+        for index in 0..<(MemorySignInThrottle.maximumKeys * 2) {
+            throttle.passwordFailed(user: "u\(index)", address: "10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)", now: now)
+        }
+        #expect(throttle.keyCount <= MemorySignInThrottle.maximumKeys)
+        #expect(MemorySignInThrottle.place("2001:db8:aa:bb:1:2:3:4") == MemorySignInThrottle.place("2001:db8:aa:bb::ffff"))
+        #expect(MemorySignInThrottle.place("::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(MemorySignInThrottle.place(String(repeating: "x", count: 1000)) == "?")
     }
 
     @Test("the QR code has the link's modules, as libqrencode makes them, drawn one rectangle per run")

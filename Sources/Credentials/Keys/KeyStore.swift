@@ -127,6 +127,25 @@ public struct KeyStore: Sendable {
         return key
     }
 
+    /// A secret of the server's own (32 random bytes), kept in the key folder like the private keys (mode
+    /// 0600, never printed) and made on first use: what one-time codes are keyed with, so that a copy of the
+    /// database alone gives no code back.
+    public func secret(named name: String) throws -> [UInt8] {
+        let path = directory + "/" + name + ".secret"
+        if let data = FileManager.default.contents(atPath: path), let bytes = Data(base64Encoded: data), bytes.count == 32 { return Array(bytes) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        do {
+            try Self.writeSecret(Data(bytes).base64EncodedString(), to: path)
+        } catch {
+            // Another process made it first: use theirs.
+            if let data = FileManager.default.contents(atPath: path), let existing = Data(base64Encoded: data), existing.count == 32 { return Array(existing) }
+            throw error
+        }
+        return bytes
+    }
+
     /// Loads the private key of a stored key (internal: only signers use it).
     func material(for key: StoredKey) throws -> KeyMaterial {
         let path = privatePath(key.kid)

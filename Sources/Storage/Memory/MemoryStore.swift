@@ -147,6 +147,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try locked { state throws(StoreError) in
             guard state.users[code.user] != nil else { throw StoreError(.notFound, "there is no user \(code.user)", key: "user.notFound", ["user": "\(code.user)"]) }
             guard state.codes[code.id] == nil else { throw StoreError(.duplicate, "the code already exists") }
+            // A new code cancels the user's older unused ones.
+            state.codes = state.codes.filter { $0.value.user != code.user || $0.value.usedAt != nil }
             state.codes[code.id] = code
             state.audit(time, code.createdBy, .signInCodeMade(code))
         }

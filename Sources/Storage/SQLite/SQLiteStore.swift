@@ -141,6 +141,8 @@ public final class SQLiteStore: Store {
     public func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError) {
         try write { db in
             guard try UserRow.fetchOne(db, key: code.user) != nil else { throw StoreError(.notFound, "there is no user \(code.user)", key: "user.notFound", ["user": "\(code.user)"]) }
+            // A new code cancels the user's older unused ones.
+            try db.execute(sql: "DELETE FROM signInCode WHERE user = ? AND usedAt IS NULL", arguments: [code.user])
             try code.insert(db)
             try Self.audit(db, at: time, actor: code.createdBy, .signInCodeMade(code))
         }
