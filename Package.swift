@@ -261,6 +261,7 @@ let package = Package(
                 "Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings
         ),

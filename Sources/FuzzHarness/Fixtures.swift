@@ -58,8 +58,8 @@ enum Fixtures {
                 credentials.append(try service.issue(client: first.client, badge: first.badge, format: .ob3LDP, by: "fuzz"))
             }
             self.credentials = credentials
-            let instructor = try service.signIn(user: seed.instructor, password: seed.passwords[seed.instructor] ?? "", address: nil)
-            let client = try service.signIn(user: seed.clientUser, password: seed.passwords[seed.clientUser] ?? "", address: nil)
+            let instructor = try service.signInNow(user: seed.instructor, password: seed.passwords[seed.instructor] ?? "", address: nil)
+            let client = try service.signInNow(user: seed.clientUser, password: seed.passwords[seed.clientUser] ?? "", address: nil)
             let token = try service.createToken(for: seed.admin, name: "fuzz", scopes: APIToken.Scope.allCases, by: "fuzz").text
             placeholders = [
                 "{{session}}": instructor.token, "{{csrf}}": instructor.session.csrf,

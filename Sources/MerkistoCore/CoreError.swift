@@ -25,6 +25,8 @@ public struct CoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let forbidden = Code("forbidden")
         /// Too many attempts (sign-in): wait, then try again.
         public static let throttled = Code("throttled")
+        /// Busy for now (a full queue): try again in a moment.
+        public static let unavailable = Code("unavailable")
         public var description: String { name }
     }
 

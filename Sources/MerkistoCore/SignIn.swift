@@ -42,20 +42,40 @@ extension BadgeService {
     /// anything is kept or checked. Wrong passwords slow down the (account, address) pair that typed them
     /// and an address that fails against many accounts (`.throttled`, with the seconds to wait); the right
     /// password from an address without failures always gets through (see ``SignInThrottling``).
-    public func signIn(user id: String, password: String, address: String?) throws(CoreError) -> SignedIn {
+    ///
+    /// bcrypt runs on a small pool of its own threads (``PasswordChecks``), never on the threads that answer
+    /// pages; when its queue is full the sign-in is refused at once (`.unavailable`, with a time to retry).
+    public func signIn(user id: String, password: String, address: String?) async throws(CoreError) -> SignedIn {
+        let (user, hash, time) = try passwordSignInStart(user: id, password: password, address: address)
+        // An unknown user costs a bcrypt check too, so that the time taken does not tell who exists.
+        let right = try await PasswordChecks.shared.verify(password, hash: hash ?? Self.unknownUserHash)
+        return try passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
+    }
+
+    /// The same, checking the password on the calling thread (for tools and tests, not for servers).
+    package func signInNow(user id: String, password: String, address: String?) throws(CoreError) -> SignedIn {
+        let (user, hash, time) = try passwordSignInStart(user: id, password: password, address: address)
+        let right = Bcrypt.verify(password, hash: hash ?? Self.unknownUserHash)
+        return try passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
+    }
+
+    private func passwordSignInStart(
+        user id: String, password: String, address: String?
+    ) throws(CoreError) -> (user: User?, hash: String?, time: Timestamp) {
         let time = now
-        let refused = CoreError(.unauthenticated, key: "signIn.wrong")
-        guard Self.isUserID(id), password.utf8.count <= 1024 else { throw refused }
+        guard Self.isUserID(id), password.utf8.count <= 1024 else { throw CoreError(.unauthenticated, key: "signIn.wrong") }
         if let wait = throttle.passwordWait(user: id, address: address, now: time) {
             throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
         let user = try stored { () throws(StoreError) in try store.user(id: id) }
         let hash = try stored { () throws(StoreError) in try store.passwordHash(user: id) }
-        // An unknown user costs a bcrypt check too, so that the time taken does not tell who exists.
-        let right = Bcrypt.verify(password, hash: hash ?? Self.unknownUserHash)
-        guard right, hash != nil, let user else {
+        return (user, hash, time)
+    }
+
+    private func passwordSignInEnd(user: User?, right: Bool, id: String, address: String?, at time: Timestamp) throws(CoreError) -> SignedIn {
+        guard right, let user else {
             throttle.passwordFailed(user: id, address: address, now: time)
-            throw refused
+            throw CoreError(.unauthenticated, key: "signIn.wrong")
         }
         throttle.passwordSucceeded(user: id, address: address)
         return try startSession(for: user, at: time)
@@ -210,4 +230,43 @@ extension BadgeService {
     }
 
     static func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
+}
+
+/// bcrypt checks on a small pool of threads of their own: a password check takes a quarter of a second of
+/// one core by design, and on the threads that answer requests a stream of sign-ins would stall every page.
+/// At most `workers` checks run at once and `capacity` wait; beyond that a sign-in is refused at once with
+/// a time to retry (503), so a flood costs the server no more than the pool.
+package final class PasswordChecks: @unchecked Sendable {
+    static let shared = PasswordChecks(workers: max(1, ProcessInfo.processInfo.activeProcessorCount / 2), capacity: 32)
+
+    private let queue: OperationQueue
+    private let capacity: Int
+    // `lock` guards `pending`.
+    private let lock = NSLock()
+    private var pending = 0
+
+    package init(workers: Int, capacity: Int) {
+        queue = OperationQueue()
+        queue.name = "merkisto.bcrypt"
+        queue.maxConcurrentOperationCount = workers
+        queue.qualityOfService = .userInitiated
+        self.capacity = capacity
+    }
+
+    /// Whether `password` matches `hash`, checked on the pool; `.unavailable` when the pool is full.
+    package func verify(_ password: String, hash: String) async throws(CoreError) -> Bool {
+        let admitted = lock.withLock {
+            guard pending < capacity else { return false }
+            pending += 1
+            return true
+        }
+        guard admitted else { throw CoreError(.unavailable, key: "signIn.busy", problems: ["retry-after: 2"]) }
+        return await withCheckedContinuation { continuation in
+            queue.addOperation {
+                let right = Bcrypt.verify(password, hash: hash)
+                self.lock.withLock { self.pending -= 1 }
+                continuation.resume(returning: right)
+            }
+        }
+    }
 }

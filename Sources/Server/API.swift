@@ -140,7 +140,7 @@ struct MerkistoAPI: APIProtocol {
     func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let signedIn = try service.signIn(user: request.user, password: request.password, address: RequestCredentials.address)
+            let signedIn = try await service.signIn(user: request.user, password: request.password, address: RequestCredentials.address)
             RequestCredentials.cookie?.value = SessionCookie.header(
                 token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: secureCookies)
             return .created(.init(body: .json(Self.sessionInfo(signedIn))))

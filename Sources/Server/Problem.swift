@@ -31,7 +31,13 @@ struct Problem: Sendable {
     static func tooLarge(_ limit: Int, _ language: Language) -> Problem {
         Problem(
             status: .contentTooLarge, title: text("problem.tooLarge", language),
-            detail: text("problem.tooLarge.detail", language, ["megabytes": String(limit >> 20)]))
+            detail: text("problem.tooLarge.detail", language, ["size": size(limit, language)]))
+    }
+
+    /// A size for people: whole megabytes, or kilobytes below one (Finnish writes Mt and kt).
+    static func size(_ bytes: Int, _ language: Language) -> String {
+        let finnish = language == .fi
+        return bytes >= 1 << 20 ? "\(bytes >> 20) \(finnish ? "Mt" : "MB")" : "\(bytes >> 10) \(finnish ? "kt" : "kB")"
     }
 
     /// A request the API could not read: its status, and the runtime's (English) words for why.
@@ -87,6 +93,7 @@ extension Problem {
             case .unauthenticated: (.unauthorized, "problem.unauthenticated")
             case .forbidden: (.forbidden, "problem.forbidden")
             case .throttled: (.tooManyRequests, "problem.throttled")
+            case .unavailable: (.serviceUnavailable, "problem.unavailable")
             default: (.internalServerError, "problem.failure")
             }
         guard status != .internalServerError else {
@@ -134,15 +141,18 @@ struct BodyTooLarge: Error {
     var limit: Int
 }
 
-/// Refuses an API request body over `limit` bytes with a 413 problem document before the API reads it: at
-/// once when `Content-Length` says so, otherwise as soon as that many bytes have come. Below the limit,
-/// the body is collected for the route. (The pages read their forms with limits of their own and answer
-/// with pages.)
+/// Refuses an API request body over its route's limit with a 413 problem document before the API reads it:
+/// at once when `Content-Length` says so, otherwise as soon as that many bytes have come. Below the limit,
+/// the body is collected for the route. Signing in takes a few kilobytes; everything else `limit` (client
+/// records are imported whole). (The pages read their forms with limits of their own and answer with pages.)
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
+    /// What a sign-in body may hold: a user id, a password or a code, with room to spare.
+    static var signInLimit: Int { 4 << 10 }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        let limit = request.uri.path.hasPrefix("/api/v1/session") ? Self.signInLimit : limit
         if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw BodyTooLarge(limit: limit) }
         guard request.method == .post || request.method == .put || request.method == .patch else { return try await next(request, context) }
         var request = request
@@ -191,7 +201,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let language = RequestCredentials.language ?? .en
         do {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            // Busy for now (a full queue of password checks): say when to come back.
+            if response.status == .serviceUnavailable, response.headers[.retryAfter] == nil { response.headers[.retryAfter] = "2" }
+            return response
         } catch let error as ServerError {
             // Input that could not be made is the request's fault, whatever the runtime's status says.
             let status = error.operationInput == nil && error.httpStatus.code >= 500 ? .badRequest : error.httpStatus

@@ -19,7 +19,7 @@ struct PageSession {
 
     init(_ world: DemoWorld, _ user: String) throws {
         let password = try #require(world.seed.passwords[user])
-        let signedIn = try world.service.signIn(user: user, password: password, address: nil)
+        let signedIn = try world.service.signInNow(user: user, password: password, address: nil)
         cookie = "merkisto_session=" + signedIn.token
         csrf = signedIn.session.csrf
     }

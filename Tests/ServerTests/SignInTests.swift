@@ -245,7 +245,7 @@ struct SignInTests {
         defer { world.cleanup() }
         let huge = String(repeating: "a", count: 1 << 20)
         for index in 0..<50 {
-            #expect(throws: CoreError.self) { try world.service.signIn(user: huge + "\(index)", password: "x", address: "10.0.0.\(index)") }
+            #expect(throws: CoreError.self) { try world.service.signInNow(user: huge + "\(index)", password: "x", address: "10.0.0.\(index)") }
         }
         let throttle = MemorySignInThrottle()
         let now = DemoWorld.now

@@ -260,6 +260,10 @@ struct PageRenderer: Sendable {
 extension SubmittedForm {
     /// Reads a form body of at most `limit` bytes.
     static func read(_ request: Request, limit: Int = 1 << 20) async throws -> SubmittedForm {
+        // Too large by its own word: refused before a byte of it is read.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw PageRefusal(status: .contentTooLarge, message: "")
+        }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)

@@ -180,12 +180,12 @@ struct WebPages: Sendable {
     }
 
     func signIn(_ request: Request) async throws -> Response {
-        let form = try? await SubmittedForm.read(request, limit: 16 << 10)
+        let form = try? await SubmittedForm.read(request, limit: 4 << 10)
         let visitor = Visitor.of(request, service: service)
         let user = form?.value("user") ?? ""
         guard formTokenHolds(form, request) else { return signInPage(request, error: text("error.csrf", visitor), user: user, status: .forbidden) }
         do {
-            let signedIn = try service.signIn(user: user, password: form?["password"] ?? "", address: RequestCredentials.address)
+            let signedIn = try await service.signIn(user: user, password: form?["password"] ?? "", address: RequestCredentials.address)
             return started(signedIn)
         } catch {
             let refusal = renderer.refusal(error, visitor: visitor)
@@ -194,7 +194,7 @@ struct WebPages: Sendable {
     }
 
     func signInWithCode(_ request: Request) async throws -> Response {
-        let form = try? await SubmittedForm.read(request, limit: 16 << 10)
+        let form = try? await SubmittedForm.read(request, limit: 4 << 10)
         let visitor = Visitor.of(request, service: service)
         let refusal: PageRefusal
         if formTokenHolds(form, request) {
@@ -259,11 +259,16 @@ struct WebPages: Sendable {
         return "verify.invalid"
     }
 
+    /// The most the verification form takes: a credential, or a badge image with one baked in. What Merkisto
+    /// issues is a few kilobytes to a few tens of kilobytes; 256 KB leaves a wide margin and keeps an
+    /// anonymous post from costing the server more than a moment.
+    static let verifyFormLimit = 256 << 10
+
     func verify(_ request: Request) async throws -> Response {
         let visitor = Visitor.of(request, service: service)
         let form: SubmittedForm
         do {
-            form = try await SubmittedForm.read(request, limit: 8 << 20)
+            form = try await SubmittedForm.read(request, limit: Self.verifyFormLimit)
         } catch let refusal as PageRefusal where refusal.status != .contentTooLarge {
             return verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.unreadable", visitor))]), status: refusal.status)
         } catch {
