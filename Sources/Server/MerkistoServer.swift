@@ -70,6 +70,7 @@ public enum MerkistoServer {
         router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: RequestFactsMiddleware(behindProxy: configuration.behindProxy))
         router.add(middleware: ProblemMiddleware(logger: logger))
+        router.add(middleware: ProblemAcceptMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: MerkistoServer.bodyLimit))
         let health: @Sendable (Request, MerkistoRequestContext) -> Response = { _, _ in
             Response(

@@ -223,3 +223,18 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+/// Lets every API refusal reach its client as a problem document, whatever the request's `Accept` says:
+/// the generated layer checks a response's media type against `Accept`, so a client that asks for
+/// `application/json` (many do) would get a bare 406 instead of the real status and its problem document
+/// (`application/problem+json`). An API request whose `Accept` names neither it nor `*/*` gets it added.
+struct ProblemAcceptMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api/"), let accept = request.headers[.accept],
+            !accept.lowercased().contains("application/problem+json"), !accept.contains("*/*")
+        else { return try await next(request, context) }
+        var head = request.head
+        head.headerFields[.accept] = accept + ", application/problem+json"
+        return try await next(Request(head: head, body: request.body), context)
+    }
+}

@@ -268,6 +268,31 @@ struct APITests {
         }
     }
 
+    @Test("a refusal reaches a client that accepts only application/json with its real status and problem document, never 406")
+    func refusalsWithAcceptJSON() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        try await api.world.application().test(.router) { client in
+            let cases: [(String, HTTPRequest.Method, HTTPFields, ByteBuffer?, HTTPResponse.Status)] = [
+                ("/api/v1/clients", .get, [:], nil, .unauthorized),
+                ("/api/v1/clients/asiakas-404", .get, api.headers(.admin), nil, .notFound),
+                ("/api/v1/session", .post, [.contentType: "application/json"], ByteBuffer(string: "{\"user\":\"ei-ketaan\",\"password\":\"x\"}"), .unauthorized),
+                ("/api/v1/clients", .post, api.headers(.admin, json: true), ByteBuffer(string: "{"), .badRequest),
+            ]
+            for (uri, method, headers, body, status) in cases {
+                for accept in ["application/json", "application/json; charset=utf-8", "text/html"] {
+                    var fields = headers
+                    fields[.accept] = accept
+                    try await client.execute(uri: uri, method: method, headers: fields, body: body) { response throws in
+                        #expect(response.status == status, "\(method) \(uri) Accept: \(accept)")
+                        #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                        #expect(try json(response)["status"] as? Int == Int(status.code))
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a body over 8 MB is refused with 413 whether declared or not; JSON that does not fit is named by its JSON path")
     func bodyLimitAndPaths() async throws {
         let api = try APIWorld()

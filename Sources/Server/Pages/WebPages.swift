@@ -260,9 +260,9 @@ struct WebPages: Sendable {
     }
 
     /// The most the verification form takes: a credential, or a badge image with one baked in. What Merkisto
-    /// issues is a few kilobytes to a few tens of kilobytes; 256 KB leaves a wide margin and keeps an
+    /// issues is a few kilobytes to a few tens of kilobytes; 128 KB leaves a wide margin and keeps an
     /// anonymous post from costing the server more than a moment.
-    static let verifyFormLimit = 256 << 10
+    static let verifyFormLimit = 128 << 10
 
     func verify(_ request: Request) async throws -> Response {
         let visitor = Visitor.of(request, service: service)
