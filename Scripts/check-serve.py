@@ -121,11 +121,10 @@ def main():
         expect("ob2_verify.py fails the revoked signed assertion (the served revocation list names it)",
                result.returncode == 1 and "revoked" in (result.stdout + result.stderr).lower(), result.stdout + result.stderr)
 
-        # A client's one-time sign-in code, made through the API by the instructor: its QR code, read by zbar
-        # (not by us), is the link; the code signs in once.
-        staff = demo_server.token(args.merkisto, database, "demo-ohjaaja", "read", "record")
-        request = urllib.request.Request(f"{base}api/v1/users/demo-asiakas/signin-codes", method="POST",
-                                         headers={"Authorization": "Bearer " + staff})
+        # A client's one-time sign-in code, made through the API by the instructor signed in (a token makes
+        # none): its QR code, read by zbar (not by us), is the link; the code signs in once.
+        staff = demo_server.staff_session(args.merkisto, database, args.port, "demo-ohjaaja")
+        request = urllib.request.Request(f"{base}api/v1/users/demo-asiakas/signin-codes", method="POST", headers=staff)
         with urllib.request.urlopen(request, timeout=30) as response:
             made = json.loads(response.read())
         with open(os.path.join(work, "qr.svg"), "w") as file:

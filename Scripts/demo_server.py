@@ -59,6 +59,21 @@ def token(merkisto, database, user, *scopes):
     return result.stdout.strip()
 
 
+def staff_session(merkisto, database, port, user):
+    """Headers of a session of `user` signed in through the API (a new password set for them by the CLI):
+    what staff have when they act themselves, as one-time codes need."""
+    import json
+    password = "check-" + os.urandom(8).hex()
+    subprocess.run([merkisto, "user", "password", user, "--db", database, "--keys", os.path.join(os.path.dirname(database), "keys"),
+                    "--definitions", os.path.join(ROOT, "BadgeDefinitions")], input=password, text=True, capture_output=True, check=True)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/session", data=json.dumps({"user": user, "password": password}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.loads(response.read())
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+    return {"Cookie": cookie, "X-CSRF-Token": body["csrfToken"]}
+
+
 def expecter(failures, limit=2000):
     """A check reporter for the scripts: prints ok/FAIL with the detail of a failure, and keeps the names
     of failed checks in `failures`."""

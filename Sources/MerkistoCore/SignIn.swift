@@ -126,14 +126,27 @@ extension BadgeService {
     /// type (`ABCD-EFGH`), a link that carries it, and the link as a printable QR code. Only the code's
     /// SHA-256 is stored; it works once, within 24 hours.
     public func createSignInCode(for user: String, as actor: Actor) throws(CoreError) -> OneTimeCode {
+        try requireStaffSession(actor)
         let client = try clientOfUser(user)
-        try authorize(actor, .record(client: client))
+        do {
+            try authorize(actor, .record(client: client))
+        } catch where error.code == .notFound {
+            // A client user of another unit is as unknown as no user at all: the answer names neither the client nor that they exist.
+            throw CoreError(.notFound, key: "user.notClientUser", ["user": user])
+        }
         return try createSignInCode(for: user, by: actor.auditName)
+    }
+
+    /// A one-time code lets whoever holds it act as the client, so only staff signed in themselves make one,
+    /// never an API token (a token with `record` scope could otherwise become any client it may record for).
+    private func requireStaffSession(_ actor: Actor) throws(CoreError) {
+        guard actor.scopes == nil else { throw CoreError(.forbidden, key: "forbidden.codeByToken") }
     }
 
     /// Makes a one-time sign-in code for a client (by staff who may record for them): for the client's
     /// user, which is made first when the client has none (a client user named by the client's pseudonym).
     public func createSignInCode(forClient client: String, as actor: Actor) throws(CoreError) -> OneTimeCode {
+        try requireStaffSession(actor)
         try authorize(actor, .record(client: client))
         let users = try stored { () throws(StoreError) in try store.users() }
         if let user = users.first(where: { $0.role == .client && $0.client == client }) {

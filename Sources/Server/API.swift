@@ -75,7 +75,7 @@ struct APIAuthentication: ServerMiddleware {
                 credentials.sessionToken = token
                 let (actor, session) = try service.actor(session: token)
                 let changes = request.method != .get && request.method != .head
-                if changes, operationID != "signIn", operationID != "signInWithCode", request.headerFields[Self.csrfHeader] != session.csrf {
+                if changes, operationID != "signIn", operationID != "signInWithCode", !WebPages.sameToken(request.headerFields[Self.csrfHeader], session.csrf) {
                     throw CoreError(.forbidden, key: "auth.csrf")
                 }
                 credentials.actor = .success(actor)

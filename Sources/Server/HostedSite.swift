@@ -26,8 +26,13 @@ struct HostedEntry: Sendable {
         var headers = notModifiedHeaders
         headers[.contentType] = self.contentType
         headers[.contentLength] = String(body.readableBytes)
+        if self.contentType == "image/svg+xml" { headers[.contentSecurityPolicy] = Self.imagePolicy }
         self.headers = headers
     }
+
+    /// An SVG is a document that can hold scripts: a badge image opened on its own runs none, loads nothing
+    /// and is sandboxed.
+    static let imagePolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
     /// A strong validator: the first 16 bytes of the SHA-256 of the body, in hex.
     static func etag(of bytes: some Collection<UInt8>) -> String {

@@ -16,7 +16,7 @@ struct Problem: Sendable {
     var problems: [String] = []
 
     /// The text of a key of the error table (``CoreError/table``).
-    private static func text(_ key: String, _ language: Language, _ arguments: [String: String] = [:]) -> String {
+    static func text(_ key: String, _ language: Language, _ arguments: [String: String] = [:]) -> String {
         CoreError.table.text(key, language, arguments)
     }
 
@@ -40,6 +40,33 @@ struct Problem: Sendable {
         return bytes >= 1 << 20 ? "\(bytes >> 20) \(finnish ? "Mt" : "MB")" : "\(bytes >> 10) \(finnish ? "kt" : "kB")"
     }
 
+    /// A text with every absolute path of the server's files (two segments or more, such as the key folder
+    /// a key store names) cut to its last segment: `…/keys`. A problem document never shows where the
+    /// server keeps its files. URLs and JSON paths are left as they are.
+    static func withoutServerPaths(_ text: String) -> String {
+        guard text.contains("/") else { return text }
+        let ends: Set<Character> = [" ", "\n", "\t", ";", ",", ")", "\"", "'", "`"]
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let before = index == text.startIndex ? " " : text[text.index(before: index)]
+            if character == "/", [" ", "(", "\"", "'", "`", "\n"].contains(before) {
+                let end = text[index...].firstIndex(where: ends.contains) ?? text.endIndex
+                let path = text[index..<end]
+                let segments = path.split(separator: "/")
+                if segments.count >= 2 {
+                    result += "…/" + segments[segments.count - 1]
+                    index = end
+                    continue
+                }
+            }
+            result.append(character)
+            index = text.index(after: index)
+        }
+        return result
+    }
+
     /// A request the API could not read: its status, and the runtime's (English) words for why.
     static func unreadable(_ status: HTTPResponse.Status, cause: String, _ language: Language) -> Problem {
         Problem(status: status, title: status.reasonPhrase, detail: text("problem.request", language, ["cause": cause]))
@@ -47,13 +74,15 @@ struct Problem: Sendable {
 
     /// As the API's generated type.
     var schema: Components.Schemas.Problem {
-        .init(_type: "about:blank", title: title, status: Int(status.code), detail: detail, problems: problems.isEmpty ? nil : problems)
+        .init(
+            _type: "about:blank", title: title, status: Int(status.code), detail: detail.map(Self.withoutServerPaths),
+            problems: problems.isEmpty ? nil : problems.map(Self.withoutServerPaths))
     }
 
     var response: Response {
         var fields: [String: JSONValue] = ["type": "about:blank", "title": .string(title), "status": .int(Int(status.code))]
-        if let detail { fields["detail"] = .string(detail) }
-        if !problems.isEmpty { fields["problems"] = .array(problems.map { .string($0) }) }
+        if let detail { fields["detail"] = .string(Self.withoutServerPaths(detail)) }
+        if !problems.isEmpty { fields["problems"] = .array(problems.map { .string(Self.withoutServerPaths($0)) }) }
         return Response(
             status: status, headers: [.contentType: "application/problem+json", .cacheControl: "no-store", .xContentTypeOptions: "nosniff"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONValue.object(fields).jsonBytes())))
@@ -141,6 +170,9 @@ struct BodyTooLarge: Error {
     var limit: Int
 }
 
+/// An API request with a body that does not say it is JSON (see ``BodyLimitMiddleware``).
+struct BodyNotJSON: Error {}
+
 /// Refuses an API request body over its route's limit with a 413 problem document before the API reads it:
 /// at once when `Content-Length` says so, otherwise as soon as that many bytes have come. Below the limit,
 /// the body is collected for the route. Signing in takes a few kilobytes; everything else `limit` (client
@@ -155,6 +187,10 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         let limit = request.uri.path.hasPrefix("/api/v1/session") ? Self.signInLimit : limit
         if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw BodyTooLarge(limit: limit) }
         guard request.method == .post || request.method == .put || request.method == .patch else { return try await next(request, context) }
+        // Every API body is JSON and must say so: a body without a type (which a page of another site can
+        // send without asking) is not read.
+        let hasBody = request.headers[.transferEncoding] != nil || (request.headers[.contentLength].map { Int($0) ?? 1 } ?? 0) > 0
+        if hasBody, request.headers[.contentType].map({ !$0.lowercased().hasPrefix("application/json") }) ?? true { throw BodyNotJSON() }
         var request = request
         do {
             _ = try await request.collectBody(upTo: limit)
@@ -215,6 +251,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem.unreadable(status, cause: Self.cause(of: error), language).response
         } catch let error as BodyTooLarge {
             return Problem.tooLarge(error.limit, language).response
+        } catch is BodyNotJSON {
+            return Problem(
+                status: .unsupportedMediaType, title: Problem.text("problem.notJSON", language), detail: Problem.text("problem.notJSON.detail", language)
+            ).response
         } catch let error as any HTTPResponseError {
             return Problem(status: error.status, title: error.status.reasonPhrase, detail: nil).response
         } catch {

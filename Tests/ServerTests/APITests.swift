@@ -116,8 +116,9 @@ struct APITests {
             (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.post, "/api/v1/users", ["id": "uusi-ohjaaja", "role": "instructor", "units": ["demo-paja"]],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
+            // A one-time code acts as the client: staff make one signed in themselves, never with a token.
             (.post, "/api/v1/users/\(api.world.seed.clientUser)/signin-codes", nil,
-             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .forbidden]),
             (.post, "/api/v1/session", ["user": "demo-admin", "password": "not-the-password"],
              [.anonymous: .unauthorized, .client: .unauthorized, .otherClient: .unauthorized, .instructor: .unauthorized, .admin: .unauthorized]),
             (.post, "/api/v1/session/code", ["code": "ABCD-EFGH"],
@@ -289,6 +290,53 @@ struct APITests {
                         #expect(try json(response)["status"] as? Int == Int(status.code))
                     }
                 }
+            }
+        }
+    }
+
+    @Test("an API body must say it is JSON (a sign-in without Content-Type is not read); badge SVGs are served with a policy that runs no script")
+    func bodyTypeAndImagePolicy() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let password = try #require(api.world.seed.passwords[api.world.seed.instructor])
+        let signIn = ByteBuffer(string: "{\"user\":\"\(api.world.seed.instructor)\",\"password\":\"\(password)\"}")
+        try await api.world.application().test(.router) { client in
+            for type in [nil, "text/plain"] as [String?] {
+                var headers: HTTPFields = [.contentLength: String(signIn.readableBytes)]
+                if let type { headers[.contentType] = type }
+                try await client.execute(uri: "/api/v1/session", method: .post, headers: headers, body: signIn) { response in
+                    #expect(response.status == .unsupportedMediaType, "\(type ?? "no type")")
+                    #expect(response.headers[.setCookie] == nil)
+                }
+            }
+            try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"], body: signIn) { response in
+                #expect(response.status == .created)
+            }
+            try await client.execute(uri: "/images/asiointi-verkossa.svg", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                #expect(response.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
+            }
+        }
+    }
+
+    @Test("a problem document never shows where the server keeps its files (the key folder, the database)")
+    func noServerPaths() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        try await api.world.application().test(.router) { client in
+            try await client.execute(uri: "/api/v1/keys/demo-rs256/retire", method: .post, headers: api.headers(.admin)) { response in
+                #expect(response.status == .ok)
+            }
+            // No active RS256 key for an OB 2.0 signed assertion: refused, naming the folder only as "…/keys".
+            try await client.execute(
+                uri: "/api/v1/clients/\(api.own)/credentials", method: .post, headers: api.headers(.admin, json: true),
+                body: body(["badge": "digihyvinvointi-ja-netiketti", "format": "ob2-signed"])
+            ) { response throws in
+                #expect(response.status.code >= 400)
+                let detail = try #require(try json(response)["detail"] as? String)
+                #expect(!detail.contains(api.world.directory) && !detail.contains("/tmp/"), "\(detail)")
+                #expect(detail.contains("…/keys"), "\(detail)")
             }
         }
     }

@@ -136,17 +136,23 @@ struct SignInTests {
         let world = try DemoWorld()
         defer { world.cleanup() }
         let service = world.service
-        let instructor = try service.createToken(for: world.seed.instructor, name: "t", scopes: [.read, .record], by: "test").text
+        let token = try service.createToken(for: world.seed.instructor, name: "t", scopes: [.read, .record], by: "test").text
         let client = try service.createToken(for: world.seed.clientUser, name: "t", scopes: [.read], by: "test").text
+        let session = try service.signInNow(user: world.seed.instructor, password: try #require(world.seed.passwords[world.seed.instructor]), address: nil)
+        let instructor: HTTPFields = [.cookie: "merkisto_session=" + session.token, HTTPField.Name("X-CSRF-Token")!: session.session.csrf]
         try await world.application().test(.router) { http in
             let uri = "/api/v1/users/\(world.seed.clientUser)/signin-codes"
             try await http.execute(uri: uri, method: .post, headers: [.authorization: "Bearer " + client]) { response in
                 #expect(response.status == .forbidden)
             }
-            try await http.execute(uri: "/api/v1/users/\(world.seed.instructor)/signin-codes", method: .post, headers: [.authorization: "Bearer " + instructor]) {
+            // A token, even with the record scope, makes no code: a code acts as the client.
+            try await http.execute(uri: uri, method: .post, headers: [.authorization: "Bearer " + token]) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await http.execute(uri: "/api/v1/users/\(world.seed.instructor)/signin-codes", method: .post, headers: instructor) {
                 response in #expect(response.status == .notFound, "codes are for client users only")
             }
-            let code = try await http.execute(uri: uri, method: .post, headers: [.authorization: "Bearer " + instructor]) { response throws in
+            let code = try await http.execute(uri: uri, method: .post, headers: instructor) { response throws in
                 #expect(response.status == .created)
                 let body = try json(response)
                 #expect((body["qrSvg"] as? String)?.hasPrefix("<svg") == true)

@@ -135,7 +135,7 @@ extension WebPages {
             status: .ok,
             headers: [
                 .contentType: type, .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "private, no-store",
-                .xContentTypeOptions: "nosniff",
+                .xContentTypeOptions: "nosniff", .contentSecurityPolicy: HostedEntry.imagePolicy,
             ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
