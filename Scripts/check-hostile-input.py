@@ -9,6 +9,7 @@ Usage: python3 Scripts/check-hostile-input.py PATH/TO/merkisto [--port 8795]
 import argparse
 import json
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -140,7 +141,7 @@ def main():
     with open(os.path.join(work, "secret.txt"), "w") as file:
         file.write(SECRET)
     database = os.path.join(work, "merkisto.sqlite")
-    server = demo_server.start(merkisto, args.port, database, work, extra=["--idle-timeout", "2"])
+    server = demo_server.start(merkisto, args.port, database, work, extra=["--idle-timeout", "2", "--behind-proxy"])
     if server is None:
         print("check-hostile-input: the server did not start", file=sys.stderr)
         return 1
@@ -174,6 +175,11 @@ def main():
             for _ in range(100):
                 yield b"%x\r\n" % len(block) + block + b"\r\n"
             yield b"0\r\n\r\n"
+
+        memory_before = resident_megabytes(server.pid)
+        floods(port, merkisto, database, password, expect)
+        grown = resident_megabytes(server.pid) - memory_before
+        expect(f"the server's memory grew by {grown:.0f} MB over the sign-in and verification floods (under 64 MB)", grown < 64)
 
         requests = {
             "api-big-declared": lambda: raw(port, request_head("POST", "/api/v1/clients", [bearer, ("Content-Type", "application/json"), ("Content-Length", 100 << 20)]),
@@ -240,6 +246,132 @@ def main():
         return 1
     print("check-hostile-input: every hostile input got its clear error")
     return 0
+
+
+def resident_megabytes(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+FAST = 0.1  # a request refused before any work is answered within 100 ms
+
+
+def floods(port, merkisto, database, password, expect):
+    """Issue 19: sign-in and verification cannot be flooded, locked or guessed. Each request refused before
+    any work is answered within 100 ms; a wrong password costs one bcrypt check (on its own pool), no more."""
+    def timed(head, body=b"", chunks=None):
+        """The answer and the seconds until its first byte came: the body is sent only while the server
+        has not answered (a server that refuses a body unread stops reading it)."""
+        start = time.time()
+        answered = None
+        with socket.create_connection(("127.0.0.1", port), timeout=LIMIT_SECONDS) as connection:
+            pieces = [body] if body else []
+            pieces = iter(pieces) if chunks is None else chunks
+            try:
+                connection.sendall(head)
+                for piece in pieces:
+                    readable, _, _ = select.select([connection], [], [], 0)
+                    if readable:
+                        break
+                    connection.settimeout(0.05)
+                    try:
+                        connection.sendall(piece)
+                    except socket.timeout:
+                        break  # the server reads no more of it: it has answered, or is about to
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            connection.settimeout(LIMIT_SECONDS)
+            data = b""
+            try:
+                while True:
+                    piece = connection.recv(65536)
+                    if not piece:
+                        break
+                    if answered is None:
+                        answered = time.time() - start
+                    data += piece
+                    if b"\r\n\r\n" in data:
+                        head_end = data.index(b"\r\n\r\n")
+                        lines = data[:head_end].decode("latin-1").split("\r\n")
+                        fields = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
+                        if "content-length" in fields and len(data) >= head_end + 4 + int(fields["content-length"]):
+                            break
+            except (ConnectionResetError, socket.timeout):
+                pass
+        if not data.startswith(b"HTTP/1.1 "):
+            return None, time.time() - start
+        head_end = data.find(b"\r\n\r\n")
+        lines = data[:head_end].decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
+        return Response(int(lines[0].split()[1]), headers, data[head_end + 4:]), answered
+
+    def huge(prefix, suffix, size=8 << 20):
+        yield prefix
+        block = b"a" * (1 << 20)
+        for _ in range(size >> 20):
+            yield block
+        yield suffix
+
+    # 20 sign-ins with 8 MB names from 20 addresses: refused unread, nothing kept.
+    slow = []
+    for index in range(20):
+        length = (8 << 20) + 40
+        head = request_head("POST", "/api/v1/session", [("Content-Type", "application/json"), ("Content-Length", length), ("X-Forwarded-For", f"10.19.0.{index}")])
+        answer, elapsed = timed(head, chunks=huge(b'{"user":"', b'","password":"x"}'))
+        if answer is None or answer.status != 413 or elapsed > FAST:
+            slow.append((index, answer.status if answer else None, round(elapsed, 3)))
+    expect("20 sign-ins with 8 MB names from 20 addresses: each refused (413) within 100 ms", not slow, slow)
+    # The same through the sign-in page's form.
+    head = request_head("POST", "/signin", [("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", (8 << 20) + 5), ("X-Forwarded-For", "10.19.1.1")])
+    answer, elapsed = timed(head, chunks=huge(b"user=", b""))
+    expect(f"a sign-in form with an 8 MB name: refused within 100 ms ({elapsed * 1000:.0f} ms)", answer is not None and answer.status in (403, 413) and elapsed < FAST)
+
+    # An 8 MB form to /verify, and five of them at once.
+    def verify_flood():
+        head = request_head("POST", "/verify", [("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", (8 << 20) + 11)])
+        return timed(head, chunks=huge(b"credential=", b""))
+    answer, elapsed = verify_flood()
+    expect(f"an 8 MB form to /verify: 413 within 100 ms ({elapsed * 1000:.0f} ms)", answer is not None and answer.status == 413 and elapsed < FAST)
+    results = [None] * 5
+    def worker(slot):
+        results[slot] = verify_flood()
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expect("five 8 MB forms to /verify at once: each 413 within 100 ms",
+           all(r and r[0] is not None and r[0].status == 413 and r[1] < FAST for r in results), [(r[0].status if r and r[0] else None, round(r[1], 3) if r else None) for r in results])
+
+    # Six wrong passwords from one address, then the right one from another: no lockout.
+    def sign_in(secret, address):
+        body = json.dumps({"user": "demo-ohjaaja", "password": secret}).encode()
+        return timed(request_head("POST", "/api/v1/session", [("Content-Type", "application/json"), ("Content-Length", len(body)), ("X-Forwarded-For", address)]), body)
+    wrong = [sign_in("wrong-password", "203.0.113.50") for _ in range(6)]
+    expect("six wrong passwords from one address: refused (401, then 429 at once)",
+           all(a is not None and a.status in (401, 429) for a, _ in wrong) and wrong[-1][0].status == 429 and wrong[-1][1] < FAST,
+           [(a.status if a else None, round(t, 3)) for a, t in wrong])
+    right, elapsed = sign_in(password, "198.51.100.50")
+    expect(f"then the right password from another address signs in ({elapsed * 1000:.0f} ms)", right is not None and right.status == 201, right.body[:300] if right else None)
+
+    # An old one-time code after a new one: the new one cancels it.
+    if right is not None and right.status == 201:
+        cookie = right.headers.get("set-cookie", "").split(";")[0]
+        csrf = json.loads(right.body)["csrfToken"]
+        codes = []
+        for _ in range(2):
+            made = raw(port, request_head("POST", "/api/v1/users/demo-asiakas/signin-codes", [("Cookie", cookie), ("X-CSRF-Token", csrf), ("Content-Length", 0)]))
+            codes.append(json.loads(made.body)["code"] if made is not None and made.status == 201 else None)
+        def with_code(code):
+            body = json.dumps({"code": code}).encode()
+            return timed(request_head("POST", "/api/v1/session/code", [("Content-Type", "application/json"), ("Content-Length", len(body)), ("X-Forwarded-For", "192.0.2.77")]), body)
+        old, elapsed = with_code(codes[0] or "")
+        expect(f"an old one-time code after a new one: refused within 100 ms ({elapsed * 1000:.0f} ms)", old is not None and old.status == 401 and elapsed < FAST)
+        new, _ = with_code(codes[1] or "")
+        expect("the new one-time code signs in", new is not None and new.status == 201)
 
 
 def slow_client(port, expect):
