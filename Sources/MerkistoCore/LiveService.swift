@@ -174,6 +174,8 @@ public final class LiveService: @unchecked Sendable {
             switch error.code {
             case .invalidInput: throw CoreError(.invalid, error.message)
             case .unknownKey: throw CoreError(.notFound, error.message)
+            // A key that cannot be retired now (the last one the status lists are signed with).
+            case .retiredKey: throw CoreError(.conflict, error.message)
             default: throw CoreError(.failure, error.message)
             }
         } catch {

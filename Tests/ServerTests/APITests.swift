@@ -325,6 +325,10 @@ struct APITests {
         let api = try APIWorld()
         defer { api.world.cleanup() }
         try await api.world.application().test(.router) { client in
+            // The last active Ed25519 key signs the status lists: not retired before another is made (409, not a failure).
+            try await client.execute(uri: "/api/v1/keys/demo-ed25519/retire", method: .post, headers: api.headers(.admin)) { response in
+                #expect(response.status == .conflict)
+            }
             try await client.execute(uri: "/api/v1/keys/demo-rs256/retire", method: .post, headers: api.headers(.admin)) { response in
                 #expect(response.status == .ok)
             }
