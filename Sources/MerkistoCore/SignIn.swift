@@ -247,39 +247,58 @@ extension BadgeService {
 
 /// bcrypt checks on a small pool of threads of their own: a password check takes a quarter of a second of
 /// one core by design, and on the threads that answer requests a stream of sign-ins would stall every page.
-/// At most `workers` checks run at once and `capacity` wait; beyond that a sign-in is refused at once with
-/// a time to retry (503), so a flood costs the server no more than the pool.
+/// At most `workers` checks run at once, on threads that yield to the rest of the server (nice 10), and
+/// `capacity` wait; beyond that a sign-in is refused at once with a time to retry (503), so a flood costs the
+/// server no more than the pool.
 package final class PasswordChecks: @unchecked Sendable {
     static let shared = PasswordChecks(workers: max(1, ProcessInfo.processInfo.activeProcessorCount / 2), capacity: 32)
 
-    private let queue: OperationQueue
     private let capacity: Int
-    // `lock` guards `pending`.
-    private let lock = NSLock()
+    // `condition` guards `jobs` and `pending` (the checks waiting or running).
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
     private var pending = 0
 
     package init(workers: Int, capacity: Int) {
-        queue = OperationQueue()
-        queue.name = "merkisto.bcrypt"
-        queue.maxConcurrentOperationCount = workers
-        queue.qualityOfService = .userInitiated
         self.capacity = capacity
+        for index in 0..<workers {
+            let thread = Thread { [self] in work() }
+            thread.name = "merkisto-bcrypt-\(index)"
+            thread.start()
+        }
     }
 
     /// Whether `password` matches `hash`, checked on the pool; `.unavailable` when the pool is full.
     package func verify(_ password: String, hash: String) async throws(CoreError) -> Bool {
-        let admitted = lock.withLock {
+        let admitted = condition.withLock {
             guard pending < capacity else { return false }
             pending += 1
             return true
         }
         guard admitted else { throw CoreError(.unavailable, key: "signIn.busy", problems: ["retry-after: 2"]) }
         return await withCheckedContinuation { continuation in
-            queue.addOperation {
-                let right = Bcrypt.verify(password, hash: hash)
-                self.lock.withLock { self.pending -= 1 }
-                continuation.resume(returning: right)
+            condition.withLock {
+                jobs.append {
+                    let right = Bcrypt.verify(password, hash: hash)
+                    self.condition.withLock { self.pending -= 1 }
+                    continuation.resume(returning: right)
+                }
+                condition.signal()
             }
+        }
+    }
+
+    private func work() {
+        // Linux keeps a nice value per thread: this one gives way to the threads that answer pages.
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
         }
     }
 }
