@@ -247,7 +247,7 @@ extension BadgeService {
 
 /// bcrypt checks on a small pool of threads of their own: a password check takes a quarter of a second of
 /// one core by design, and on the threads that answer requests a stream of sign-ins would stall every page.
-/// At most `workers` checks run at once, on threads that yield to the rest of the server (nice 10), and
+/// At most `workers` checks run at once, on threads that yield to the rest of the server (nice 19), and
 /// `capacity` wait; beyond that a sign-in is refused at once with a time to retry (503), so a flood costs the
 /// server no more than the pool.
 package final class PasswordChecks: @unchecked Sendable {
@@ -291,7 +291,7 @@ package final class PasswordChecks: @unchecked Sendable {
     private func work() {
         // Linux keeps a nice value per thread: this one gives way to the threads that answer pages.
         #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         #endif
         while true {
             condition.lock()
