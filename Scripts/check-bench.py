@@ -41,7 +41,11 @@ BARS = [
     # figures: on 2026-12-02 a host gave evaluations_per_s 10.9-11.9 M (15.2 M before) and the dry run
     # 32-37 k with unchanged code (57.5 k before). Their floors sit at half the goal: they still catch a
     # regression that halves them, not a slower host.
-    ratio("issue_all_earned_per_s", "raw_p256_sign_per_s", 0.6, floor=0.3),
+    # Since issue 19 every OB 3.0 credential has a place in the status lists (the key folder always has the
+    # Ed25519 key they are signed with), reserved durably per chunk before signing; the benchmark's key
+    # folder used to have none, so it issued without. With places: 0.226-0.233 on 2026-12-04 (0.66-0.74
+    # without). The floor sits under today's figure until that cost is brought down (issue 23).
+    ratio("issue_all_earned_per_s", "raw_p256_sign_per_s", 0.6, floor=0.15),
     rate("dry_run_clients_per_s", 50_000, floor=25_000),
     # eddsa-rdfc-2022 on one core: goal 5,000 (DESIGN.md §7); about 8,300 on this kind of machine.
     rate("issue_ob3_ldp_per_s", 5_000),
