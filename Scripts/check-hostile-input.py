@@ -89,14 +89,25 @@ def raw(port, head, body=b"", chunks=None, timeout=LIMIT_SECONDS):
                 if not piece:
                     break
                 data += piece
-                if b"\r\n\r\n" in data:
-                    head_end = data.index(b"\r\n\r\n")
-                    lines = data[:head_end].decode("latin-1").split("\r\n")
-                    fields = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
-                    if "content-length" in fields and len(data) >= head_end + 4 + int(fields["content-length"]):
-                        break
+                if answer_complete(data):
+                    break
         except (ConnectionResetError, socket.timeout):
             pass
+    return parse_response(data)
+
+
+def answer_complete(data):
+    """Whether `data` holds a whole answer whose length its head gives."""
+    if b"\r\n\r\n" not in data:
+        return False
+    head_end = data.index(b"\r\n\r\n")
+    lines = data[:head_end].decode("latin-1").split("\r\n")
+    fields = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
+    return "content-length" in fields and len(data) >= head_end + 4 + int(fields["content-length"])
+
+
+def parse_response(data):
+    """An answer read as bytes; None when it is not an HTTP/1.1 answer."""
     if not data.startswith(b"HTTP/1.1 "):
         return None
     head_end = data.find(b"\r\n\r\n")
@@ -293,20 +304,12 @@ def floods(port, merkisto, database, password, expect):
                     if answered is None:
                         answered = time.time() - start
                     data += piece
-                    if b"\r\n\r\n" in data:
-                        head_end = data.index(b"\r\n\r\n")
-                        lines = data[:head_end].decode("latin-1").split("\r\n")
-                        fields = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
-                        if "content-length" in fields and len(data) >= head_end + 4 + int(fields["content-length"]):
-                            break
+                    if answer_complete(data):
+                        break
             except (ConnectionResetError, socket.timeout):
                 pass
-        if not data.startswith(b"HTTP/1.1 "):
-            return None, time.time() - start
-        head_end = data.find(b"\r\n\r\n")
-        lines = data[:head_end].decode("latin-1").split("\r\n")
-        headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
-        return Response(int(lines[0].split()[1]), headers, data[head_end + 4:]), answered
+        answer = parse_response(data)
+        return answer, answered if answer is not None else time.time() - start
 
     def huge(prefix, suffix, size=8 << 20):
         yield prefix
