@@ -82,18 +82,27 @@ def raw(port, head, body=b"", chunks=None, timeout=LIMIT_SECONDS):
                 connection.sendall(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        data = b""
-        try:
-            while True:
-                piece = connection.recv(65536)
-                if not piece:
-                    break
-                data += piece
-                if answer_complete(data):
-                    break
-        except (ConnectionResetError, socket.timeout):
-            pass
+        data, _ = read_answer(connection)
     return parse_response(data)
+
+
+def read_answer(connection):
+    """The bytes of an answer, read until its length is complete or the connection ends, and the time
+    (time.time()) its first byte came (None when none came)."""
+    data, first = b"", None
+    try:
+        while True:
+            piece = connection.recv(65536)
+            if not piece:
+                break
+            if first is None:
+                first = time.time()
+            data += piece
+            if answer_complete(data):
+                break
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return data, first
 
 
 def answer_complete(data):
@@ -277,10 +286,8 @@ def floods(port, merkisto, database, password, expect):
         """The answer and the seconds until its first byte came: the body is sent only while the server
         has not answered (a server that refuses a body unread stops reading it)."""
         start = time.time()
-        answered = None
         with socket.create_connection(("127.0.0.1", port), timeout=LIMIT_SECONDS) as connection:
-            pieces = [body] if body else []
-            pieces = iter(pieces) if chunks is None else chunks
+            pieces = iter([body] if body else []) if chunks is None else chunks
             try:
                 connection.sendall(head)
                 for piece in pieces:
@@ -295,19 +302,8 @@ def floods(port, merkisto, database, password, expect):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             connection.settimeout(LIMIT_SECONDS)
-            data = b""
-            try:
-                while True:
-                    piece = connection.recv(65536)
-                    if not piece:
-                        break
-                    if answered is None:
-                        answered = time.time() - start
-                    data += piece
-                    if answer_complete(data):
-                        break
-            except (ConnectionResetError, socket.timeout):
-                pass
+            data, first = read_answer(connection)
+            answered = None if first is None else first - start
         answer = parse_response(data)
         return answer, answered if answer is not None else time.time() - start
 
