@@ -47,15 +47,15 @@ extension BadgeService {
     /// pages; when its queue is full the sign-in is refused at once (`.unavailable`, with a time to retry).
     public func signIn(user id: String, password: String, address: String?) async throws(CoreError) -> SignedIn {
         let (user, hash, time) = try passwordSignInStart(user: id, password: password, address: address)
-        // An unknown user costs a bcrypt check too, so that the time taken does not tell who exists.
-        let right = try await PasswordChecks.shared.verify(password, hash: hash ?? Self.unknownUserHash)
+        // An unknown user costs a bcrypt check too (on the pool), so that the time taken does not tell who exists.
+        let right = try await PasswordChecks.shared.verify(password, hash: hash)
         return try passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
     }
 
     /// The same, checking the password on the calling thread (for tools and tests, not for servers).
     package func signInNow(user id: String, password: String, address: String?) throws(CoreError) -> SignedIn {
         let (user, hash, time) = try passwordSignInStart(user: id, password: password, address: address)
-        let right = Bcrypt.verify(password, hash: hash ?? Self.unknownUserHash)
+        let right = Bcrypt.verify(password, hash: hash ?? PasswordChecks.unknownUserHash)
         return try passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
     }
 
@@ -233,8 +233,6 @@ extension BadgeService {
         return Self.hexString(Array(HMAC<SHA256>.authenticationCode(for: Array(plain.utf8), using: SymmetricKey(data: secret))))
     }
 
-    /// A bcrypt hash of a random password no one knows: checked against when the user has no password.
-    private static let unknownUserHash = Bcrypt.hash(randomHex(16), cost: 12)
 
     /// `count` random bytes (from the system's generator) in lower-case hex.
     public static func randomHex(_ count: Int) -> String {
@@ -247,11 +245,12 @@ extension BadgeService {
 
 /// bcrypt checks on a small pool of threads of their own: a password check takes a quarter of a second of
 /// one core by design, and on the threads that answer requests a stream of sign-ins would stall every page.
-/// At most `workers` checks run at once, on threads that yield to the rest of the server (nice 19), and
+/// At most `workers` checks run at once, on threads that run only when the rest of the server leaves a core
+/// idle (SCHED_IDLE; nice 19 where that is refused), and
 /// `capacity` wait; beyond that a sign-in is refused at once with a time to retry (503), so a flood costs the
 /// server no more than the pool.
 package final class PasswordChecks: @unchecked Sendable {
-    static let shared = PasswordChecks(workers: max(1, ProcessInfo.processInfo.activeProcessorCount / 2), capacity: 32)
+    package static let shared = PasswordChecks(workers: max(1, ProcessInfo.processInfo.activeProcessorCount / 2), capacity: 32)
 
     private let capacity: Int
     // `condition` guards `jobs` and `pending` (the checks waiting or running).
@@ -263,13 +262,18 @@ package final class PasswordChecks: @unchecked Sendable {
         self.capacity = capacity
         for index in 0..<workers {
             let thread = Thread { [self] in work() }
-            thread.name = "merkisto-bcrypt-\(index)"
+            thread.name = "bcrypt-\(index)"  // Linux keeps 15 characters
             thread.start()
         }
     }
 
-    /// Whether `password` matches `hash`, checked on the pool; `.unavailable` when the pool is full.
-    package func verify(_ password: String, hash: String) async throws(CoreError) -> Bool {
+    /// A bcrypt hash of a random password no one knows: checked against when the user has no password.
+    /// Made once, on first use — by a pool thread when the server asks, never on a thread that answers pages.
+    static let unknownUserHash = Bcrypt.hash(BadgeService.randomHex(16), cost: 12)
+
+    /// Whether `password` matches `hash` (no hash: checked against ``unknownUserHash``, and so never right),
+    /// checked on the pool; `.unavailable` when the pool is full.
+    package func verify(_ password: String, hash: String?) async throws(CoreError) -> Bool {
         let admitted = condition.withLock {
             guard pending < capacity else { return false }
             pending += 1
@@ -279,7 +283,7 @@ package final class PasswordChecks: @unchecked Sendable {
         return await withCheckedContinuation { continuation in
             condition.withLock {
                 jobs.append {
-                    let right = Bcrypt.verify(password, hash: hash)
+                    let right = Bcrypt.verify(password, hash: hash ?? Self.unknownUserHash) && hash != nil
                     self.condition.withLock { self.pending -= 1 }
                     continuation.resume(returning: right)
                 }
@@ -289,10 +293,15 @@ package final class PasswordChecks: @unchecked Sendable {
     }
 
     private func work() {
-        // Linux keeps a nice value per thread: this one gives way to the threads that answer pages.
+        // Linux schedules each thread by its own policy: SCHED_IDLE (5 in <sched.h>) runs this one only when
+        // no thread that answers pages wants the core, and any of them that wakes takes the core at once.
         #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        var parameters = sched_param(sched_priority: 0)
+        if pthread_setschedparam(pthread_self(), 5, &parameters) != 0 {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        }
         #endif
+        _ = Self.unknownUserHash  // made here, before any sign-in waits for it
         while true {
             condition.lock()
             while jobs.isEmpty { condition.wait() }

@@ -63,6 +63,8 @@ public enum MerkistoServer {
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) throws -> App {
         let site = try HostedSite(service: service)
+        // The password-check threads start now and make the unknown user's hash before the first sign-in.
+        _ = PasswordChecks.shared
         let live = LiveService(service, definitionsDirectory: definitions)
         // The documents that come from the definitions and keys follow their changes.
         live.observe { try site.reload(service: $0) }

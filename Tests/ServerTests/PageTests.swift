@@ -235,7 +235,7 @@ struct PageTests {
         }
     }
 
-    @Test("the sign-in forms repeat the token of their own cookie: a post without it signs no one in")
+    @Test("the sign-in forms repeat the token of their own cookie: a post without it signs no one in; an over-large one is said to be too large")
     func signInFormToken() async throws {
         let world = try DemoWorld()
         defer { world.cleanup() }
@@ -255,6 +255,8 @@ struct PageTests {
                 ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body, .forbidden),
                 // One character changed (always to another one: a token may start with "0").
                 ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=\(token.first == "0" ? "1" : "0")\(token.dropFirst())", .forbidden),
+                // Over the form's 4 kB, with the right token: refused as too large, said as such.
+                ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=\(token)&pad=" + String(repeating: "a", count: 5000), .contentTooLarge),
                 ([.contentType: "application/x-www-form-urlencoded", .cookie: cookie], body + "&form_token=\(token)", .seeOther),
             ]
             for (headers, body, status) in attempts {
@@ -262,6 +264,7 @@ struct PageTests {
                     #expect(response.status == status)
                     let session = response.headers[values: .setCookie].contains { $0.hasPrefix("merkisto_session=") }
                     #expect(session == (status == .seeOther))
+                    if status == .contentTooLarge { #expect(String(buffer: response.body).contains("Nimi tai salasana on liian pitkä.")) }
                 }
             }
         }

@@ -173,19 +173,33 @@ struct WebPages: Sendable {
         return response
     }
 
-    /// Whether a sign-in form repeats the token of its cookie.
-    func formTokenHolds(_ form: SubmittedForm?, _ request: Request) -> Bool {
-        guard let cookie = request.cookies[Self.formCookie]?.value, !cookie.isEmpty else { return false }
-        return Self.sameToken(form?["form_token"], cookie)
+    /// A sign-in form of at most 4 kB that repeats the token of its cookie, or why not: too large (413, said
+    /// as such) or a token that does not hold (403).
+    func submittedSignIn(_ request: Request, visitor: Visitor) async -> Result<SubmittedForm, PageRefusal> {
+        let form: SubmittedForm?
+        do {
+            form = try await SubmittedForm.read(request, limit: 4 << 10)
+        } catch let refusal as PageRefusal where refusal.status == .contentTooLarge {
+            return .failure(PageRefusal(status: .contentTooLarge, message: text("signin.tooLarge", visitor)))
+        } catch {
+            form = nil
+        }
+        guard let form, let cookie = request.cookies[Self.formCookie]?.value, !cookie.isEmpty, Self.sameToken(form["form_token"], cookie) else {
+            return .failure(PageRefusal(status: .forbidden, message: text("error.csrf", visitor)))
+        }
+        return .success(form)
     }
 
     func signIn(_ request: Request) async throws -> Response {
-        let form = try? await SubmittedForm.read(request, limit: 4 << 10)
         let visitor = Visitor.of(request, service: service)
-        let user = form?.value("user") ?? ""
-        guard formTokenHolds(form, request) else { return signInPage(request, error: text("error.csrf", visitor), user: user, status: .forbidden) }
+        let form: SubmittedForm
+        switch await submittedSignIn(request, visitor: visitor) {
+        case .success(let submitted): form = submitted
+        case .failure(let refusal): return signInPage(request, error: refusal.message, user: "", status: refusal.status)
+        }
+        let user = form.value("user") ?? ""
         do {
-            let signedIn = try await service.signIn(user: user, password: form?["password"] ?? "", address: RequestCredentials.address)
+            let signedIn = try await service.signIn(user: user, password: form["password"] ?? "", address: RequestCredentials.address)
             return started(signedIn)
         } catch {
             let refusal = renderer.refusal(error, visitor: visitor)
@@ -194,20 +208,21 @@ struct WebPages: Sendable {
     }
 
     func signInWithCode(_ request: Request) async throws -> Response {
-        let form = try? await SubmittedForm.read(request, limit: 4 << 10)
         let visitor = Visitor.of(request, service: service)
         let refusal: PageRefusal
-        if formTokenHolds(form, request) {
+        var code = ""
+        switch await submittedSignIn(request, visitor: visitor) {
+        case .success(let form):
+            code = form.value("code") ?? ""
             do {
-                return started(try service.signIn(code: form?.value("code") ?? "", address: RequestCredentials.address))
+                return started(try service.signIn(code: code, address: RequestCredentials.address))
             } catch {
                 refusal = renderer.refusal(error, visitor: visitor)
             }
-        } else {
-            refusal = PageRefusal(status: .forbidden, message: text("error.csrf", visitor))
+        case .failure(let failure): refusal = failure
         }
         return signInForm(
-            title: text("signin.code.title", visitor), ["codeForm": true, "codeValue": form?["code"] ?? "", "codeError": refusal.message], visitor: visitor,
+            title: text("signin.code.title", visitor), ["codeForm": true, "codeValue": code, "codeError": refusal.message], visitor: visitor,
             request: request, status: refusal.status)
     }
 
