@@ -215,14 +215,6 @@ public struct BadgeService: Sendable {
         try stored { () throws(StoreError) in try store.addAssessment(assessment, client: id, by: actor, at: now) }
     }
 
-    /// Records that an instructor or administrator confirms a badge's attestation requirement.
-    public func recordAttestation(client id: String, badge: String, role: Criterion.Role, by actor: String) throws(CoreError) {
-        _ = try liveFile(id)
-        try checkBadge(badge)
-        let attestation = StoredAttestation(badge: badge, by: actor, role: role, at: now)
-        try stored { () throws(StoreError) in try store.addAttestation(attestation, client: id, by: actor, at: attestation.at) }
-    }
-
     // MARK: Evaluation
 
     /// The client's stored record bound to the definitions.
@@ -338,7 +330,7 @@ public struct BadgeService: Sendable {
 
     // MARK: Helpers
 
-    private func liveFile(_ id: String) throws(CoreError) -> ClientFile {
+    func liveFile(_ id: String) throws(CoreError) -> ClientFile {
         let file = try clientFile(id)
         guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erased", ["client": id]) }
         return file
@@ -362,7 +354,7 @@ public struct BadgeService: Sendable {
         return time
     }
 
-    private func checkBadge(_ id: String) throws(CoreError) {
+    func checkBadge(_ id: String) throws(CoreError) {
         guard compiled.badge(id) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": id]) }
     }
 

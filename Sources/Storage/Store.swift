@@ -1,5 +1,6 @@
 public import Basics
 public import Credentials
+public import Definitions
 
 /// Where Merkisto keeps everything it remembers: units, users, clients, pathway periods, assessments,
 /// attestations, issued credentials, revocations and the audit log.
@@ -82,6 +83,8 @@ public protocol Store: Sendable {
     /// Records an assessment; its id must be new for the client.
     func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) throws(StoreError)
     func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError)
+    /// Removes the client's attestations of `badge` in any of `roles` (audited); returns those removed.
+    func withdrawAttestations(client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp) throws(StoreError) -> [StoredAttestation]
 
     // MARK: Credentials
 

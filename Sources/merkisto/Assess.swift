@@ -92,7 +92,7 @@ extension Merkisto {
     struct Attest: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "attest",
-            abstract: "Record that you confirm a badge's attestation requirement for a client (<attestation role=…/> in its criteria).")
+            abstract: "Confirm a badge's attestation requirement for a client (<attestation role=…/> in its criteria), or withdraw it.")
 
         @Argument(help: "The client id.")
         var client: String
@@ -100,15 +100,23 @@ extension Merkisto {
         @Option(help: "The badge id.")
         var badge: String
 
-        @Option(help: "The role you confirm in: instructor or admin.")
-        var role: Criterion.Role = .instructor
+        @Option(help: "The role you confirm in: instructor or admin (default: the first the badge asks that is not given yet).")
+        var role: Criterion.Role?
+
+        @Flag(help: "Withdraw the badge's confirmations instead.")
+        var withdraw = false
 
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
             let service = try options.service("attest", existing: true)
-            try MerkistoCLI.run("attest") { try service.recordAttestation(client: client, badge: badge, role: role, by: cliActor) }
-            print("recorded: \(role.rawValue) confirms \(badge) for \(client)")
+            if withdraw {
+                let withdrawn = try MerkistoCLI.run("attest") { try service.withdrawAttestation(client: client, badge: badge, as: .console) }
+                for attestation in withdrawn { print("withdrawn: \(attestation.role.rawValue) confirmation of \(badge) for \(client), given by \(attestation.by)") }
+            } else {
+                let attestation = try MerkistoCLI.run("attest") { try service.attest(client: client, badge: badge, role: role, as: .console) }
+                print("recorded: \(attestation.role.rawValue) confirms \(badge) for \(client)")
+            }
         }
     }
 

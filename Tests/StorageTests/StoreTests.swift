@@ -167,6 +167,26 @@ struct StoreTests {
         #expect(!(try store.auditLog()).contains { "\($0)".contains("Maija") || "\($0)".contains("hyvin meni") })
     }
 
+    @Test("attestations: recorded, withdrawn by badge and role, recorded again after a withdrawal; audited", arguments: StoreKind.allCases)
+    func attestations(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0)
+        let first = StoredAttestation(badge: "b", by: "ohjaaja-1", role: .instructor, at: t0)
+        let other = StoredAttestation(badge: "c", by: "ohjaaja-1", role: .instructor, at: t0)
+        let admins = StoredAttestation(badge: "b", by: "paakayttaja", role: .admin, at: t0)
+        for attestation in [first, other, admins] { try store.addAttestation(attestation, client: "asiakas-1", by: attestation.by, at: t0) }
+        #expect(try store.withdrawAttestations(client: "asiakas-1", badge: "b", roles: [.instructor], by: "ohjaaja-2", at: t0) == [first])
+        #expect(try store.withdrawAttestations(client: "asiakas-1", badge: "b", roles: [.instructor], by: "ohjaaja-2", at: t0) == [])
+        #expect(throws: StoreError.self) { try store.withdrawAttestations(client: "asiakas-404", badge: "b", roles: [.instructor], by: "a", at: t0) }
+        // The first place is free now; the next one still goes after the last.
+        try store.addAttestation(first, client: "asiakas-1", by: "ohjaaja-1", at: t0)
+        #expect(try store.clientFile("asiakas-1")?.attestations == [other, admins, first])
+        let log = try store.auditLog()
+        #expect(log.map(\.action) == ["client.add", "attestation.record", "attestation.record", "attestation.record", "attestation.withdraw", "attestation.record"])
+        #expect(log[4].actor == "ohjaaja-2" && log[4].detail.contains("confirmed by ohjaaja-1"))
+    }
+
     @Test("erasure keeps the id, credentials and revocations and nothing personal", arguments: StoreKind.allCases)
     func erasure(kind: StoreKind) throws {
         let (store, cleanup) = try kind.make()

@@ -59,6 +59,12 @@ struct AuditChange {
         AuditChange(action: "attestation.record", subject: client, detail: "badge \(attestation.badge), role \(attestation.role.rawValue)")
     }
 
+    static func attestationWithdrawn(_ attestation: StoredAttestation, client: String) -> AuditChange {
+        AuditChange(
+            action: "attestation.withdraw", subject: client,
+            detail: "badge \(attestation.badge), role \(attestation.role.rawValue), confirmed by \(attestation.by)")
+    }
+
     /// Issuing credentials together: one entry naming every credential (with its badge, format and
     /// pseudonymous client), so that a bulk run costs one entry per transaction rather than one per credential.
     static func credentialsIssued(_ credentials: [IssuedCredential]) -> AuditChange {

@@ -1,4 +1,4 @@
-import Definitions
+public import Definitions
 public import Credentials
 public import Basics
 import Foundation
@@ -325,6 +325,18 @@ public final class MemoryStore: Store, @unchecked Sendable {
             _ = try state.liveFile(client)
             state.files[client]!.attestations.append(attestation)
             state.audit(time, actor, .attestationRecorded(attestation, client: client))
+        }
+    }
+
+    public func withdrawAttestations(
+        client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp
+    ) throws(StoreError) -> [StoredAttestation] {
+        try locked { state throws(StoreError) in
+            let file = try state.liveFile(client)
+            let withdrawn = file.attestations.filter { $0.badge == badge && roles.contains($0.role) }
+            state.files[client]!.attestations.removeAll { $0.badge == badge && roles.contains($0.role) }
+            for attestation in withdrawn { state.audit(time, actor, .attestationWithdrawn(attestation, client: client)) }
+            return withdrawn
         }
     }
 

@@ -1,6 +1,6 @@
 public import Basics
 public import Credentials
-import Definitions
+public import Definitions
 import Foundation
 import GRDB
 
@@ -398,9 +398,26 @@ public final class SQLiteStore: Store {
     public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
         try write { db in
             _ = try Self.liveClient(client, db)
-            let position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attestation WHERE client = ?", arguments: [client]) ?? 0
+            // After the last one: a withdrawal leaves gaps, so the count is not the next position.
+            let position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM attestation WHERE client = ?", arguments: [client]) ?? 0
             try AttestationRow(attestation, client: client, position: position).insertCached(db)
             try Self.audit(db, at: time, actor: actor, .attestationRecorded(attestation, client: client))
+        }
+    }
+
+    public func withdrawAttestations(
+        client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp
+    ) throws(StoreError) -> [StoredAttestation] {
+        try write { db in
+            _ = try Self.liveClient(client, db)
+            let rows = try AttestationRow.fetchAll(
+                db, sql: "SELECT * FROM attestation WHERE client = ? AND badge = ? ORDER BY position", arguments: [client, badge]
+            ).filter { roles.contains($0.role) }
+            for row in rows {
+                try db.execute(sql: "DELETE FROM attestation WHERE client = ? AND position = ?", arguments: [client, row.position])
+                try Self.audit(db, at: time, actor: actor, .attestationWithdrawn(row.attestation, client: client))
+            }
+            return rows.map(\.attestation)
         }
     }
 
