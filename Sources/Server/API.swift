@@ -335,6 +335,29 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func recordAttestation(_ input: Operations.RecordAttestation.Input) async throws -> Operations.RecordAttestation.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
+            let attestation = try service.attest(
+                client: input.path.client, badge: request.badge, role: request.role.flatMap { Criterion.Role(rawValue: $0.rawValue) }, as: try actor())
+            return .created(
+                .init(
+                    body: .json(
+                        .init(badge: attestation.badge, role: .init(rawValue: attestation.role.rawValue)!, by: attestation.by, at: Self.date(attestation.at)))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func withdrawAttestation(_ input: Operations.WithdrawAttestation.Input) async throws -> Operations.WithdrawAttestation.Output {
+        do {
+            try service.withdrawAttestation(client: input.path.client, badge: input.path.badge, as: try actor())
+            return .noContent(.init())
+        } catch {
+            return .refused(error)
+        }
+    }
+
     func startPathway(_ input: Operations.StartPathway.Input) async throws -> Operations.StartPathway.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
@@ -595,6 +618,12 @@ extension Operations.GetReport.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.RecordAssessment.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.RecordAttestation.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.WithdrawAttestation.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.StartPathway.Output: ProblemOutput {
