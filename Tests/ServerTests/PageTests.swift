@@ -58,7 +58,7 @@ struct PageTests {
         for headline in ["valid", "revoked", "suspended", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
-            "unitAdded",
+            "unitAdded", "attested", "attestationWithdrawn",
         ] { keys.insert("notice.\(notice)") }
         return keys
     }
@@ -100,7 +100,7 @@ struct PageTests {
         let pages: [(uri: String, session: PageSession?)] = [
             ("/signin", nil), ("/signin?code=ABCD-EFGH", nil), ("/verify", nil),
             ("/clients", instructor), ("/clients/\(client)", instructor), ("/clients/\(client)/assessment", instructor),
-            ("/clients/\(client)/award?badge=\(other.badge)", instructor),
+            ("/clients/\(client)/award?badge=\(other.badge)", instructor), ("/clients/\(client)/attest?badge=tyonhaku-verkossa", instructor),
             ("/clients/\(client)/revoke?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
             ("/clients/\(client)/suspend?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
             ("/clients/\(client)/report", instructor),
@@ -117,7 +117,7 @@ struct PageTests {
                     #expect(html.contains("<html lang=\"\(language)\""), "\(page.uri) in \(language)")
                     #expect(!html.contains("{{") && !html.contains("}}"), "\(page.uri) in \(language)")
                     // A key that had no text would show as the key itself (the audit log shows its action codes).
-                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit."] {
+                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest."] {
                         if let range = html.range(of: ">" + key) {
                             Issue.record("\(page.uri) in \(language) shows a key: \(html[range.lowerBound...].prefix(60))")
                         }
@@ -191,6 +191,57 @@ struct PageTests {
                 let html = String(buffer: response.body)
                 #expect(html.contains("/credential.jwt") && html.contains("/assertion.json"))
             }
+        }
+    }
+
+    @Test("an instructor confirms on the client page after a confirmation step, sees who and when, and withdraws it; a client cannot")
+    func attestOnClientPage() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let instructor = try PageSession(world, world.seed.instructor)
+        let own = try PageSession(world, world.seed.clientUser)
+        let badge = "tyonhaku-verkossa"
+        #expect(try world.service.clientFile(client).attestations.filter { $0.badge == badge }.isEmpty)
+        let before = try world.service.clientFile(client).attestations
+        try await world.application().test(.router) { http in
+            try await http.execute(uri: "/clients/\(client)", method: .get, headers: instructor.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("href=\"/clients/\(client)/attest?badge=\(badge)\""))
+                #expect(html.contains("ei vielä vahvistettu"))
+            }
+            try await http.execute(uri: "/clients/\(client)/attest?badge=\(badge)", method: .get, headers: instructor.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(html.contains("action=\"/clients/\(client)/attest\"") && html.contains("Vahvista vain, jos olet nähnyt sen itse"))
+            }
+            // A client cannot confirm, not even with their own session's token.
+            try await http.execute(
+                uri: "/clients/\(client)/attest", method: .post, headers: own.headers(form: true), body: ByteBuffer(string: "badge=\(badge)&csrf=\(own.csrf)")
+            ) { response in #expect(response.status == .forbidden) }
+            #expect(try world.service.clientFile(client).attestations == before)
+            try await http.execute(
+                uri: "/clients/\(client)/attest", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "badge=\(badge)&role=instructor&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=attested") }
+            #expect(try world.service.clientFile(client).attestations.filter { $0.badge == badge }.map(\.by) == [world.seed.instructor])
+            try await http.execute(uri: "/clients/\(client)?notice=attested", method: .get, headers: instructor.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Vahvistus tallennettu.") && html.contains("vahvistanut \(world.seed.instructor)"))
+                #expect(html.contains("href=\"/clients/\(client)/attest?badge=\(badge)&amp;withdraw=yes\""))
+            }
+            // Confirming twice is refused with the page's words; withdrawing has its own step.
+            try await http.execute(uri: "/clients/\(client)/attest?badge=\(badge)", method: .get, headers: instructor.headers("fi")) { response in
+                #expect(response.status == .conflict)
+            }
+            try await http.execute(uri: "/clients/\(client)/attest?badge=\(badge)&withdraw=yes", method: .get, headers: instructor.headers("fi")) { response in
+                #expect(String(buffer: response.body).contains("action=\"/clients/\(client)/withdraw-attestation\""))
+            }
+            try await http.execute(
+                uri: "/clients/\(client)/withdraw-attestation", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "badge=\(badge)&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=attestationWithdrawn") }
+            #expect(try world.service.clientFile(client).attestations == before)
         }
     }
 

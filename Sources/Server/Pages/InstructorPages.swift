@@ -85,6 +85,12 @@ extension WebPages {
             ]
         }
         values["hasAssessments"] = !file.assessments.isEmpty
+        // The confirmations the badges ask staff for: who gave them and when, or a button to give one.
+        if file.client.erasedAt == nil {
+            let attestations = attestationRows(service.attestations(of: file), client: id, writer: writer, words: words, visitor: visitor, actor: actor)
+            values["attestations"] = attestations
+            values["hasAttestations"] = !attestations.isEmpty
+        }
         // The evaluation: what can be awarded, what is held, the reason trees, the gaps and the next steps.
         if let result {
             values["evaluation"] = evaluation(result, writer: writer, visitor: visitor, base: "/clients/" + id)
@@ -360,6 +366,69 @@ extension WebPages {
         guard refusal.code == .invalid else { throw refusal }
         return try assessmentForm(
             id, request, visitor, actor, form: form, problems: [refusal.message(in: visitor.language)] + refusal.problems, status: .badRequest)
+    }
+
+    // MARK: Confirming (attestation)
+
+    /// One row per confirmation a badge asks for; the buttons only where the actor can give it.
+    private func attestationRows(
+        _ standings: [AttestationStanding], client id: String, writer: ReasonWriter, words: ProgressReportWords, visitor: Visitor, actor: Actor
+    ) -> [[String: Any]] {
+        let mine = actor.user.role == .admin ? Set(Criterion.Role.allCases) : [.instructor]
+        return standings.map { standing -> [String: Any] in
+            let name = writer.badgeName(standing.badge)
+            var row: [String: Any] = ["name": name, "role": text("client.attestationBy", visitor, ["role": text("role.\(standing.role.rawValue)", visitor)])]
+            let href = "/clients/\(id)/attest?badge=" + standing.badge + (standing.role == .admin ? "&role=admin" : "")
+            if let given = standing.given {
+                row["state"] = text("client.attestationGiven", visitor, ["by": given.by, "date": words.date(given.at)])
+                if mine.contains(standing.role) { row["withdrawHref"] = href + "&withdraw=yes" }
+            } else {
+                row["state"] = text("client.attestationMissing", visitor)
+                if mine.contains(standing.role) { row["attestHref"] = href }
+            }
+            return row
+        }
+    }
+
+    /// The confirmation step: what is confirmed (or withdrawn), for whom, and what follows.
+    func attestForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        let file = try service.clientFile(id, as: actor)
+        let query = request.uri.queryParameters
+        guard let badge = query["badge"].map(String.init), service.compiled.definitions.badge(badge) != nil else {
+            throw CoreError(.notFound, key: "badge.notFound", ["badge": query["badge"].map(String.init) ?? ""])
+        }
+        let role = query["role"].flatMap { Criterion.Role(rawValue: String($0)) } ?? .instructor
+        let withdrawing = query["withdraw"] == "yes"
+        let standing = service.attestations(of: file).first { $0.badge == badge && $0.role == role }
+        guard let standing, (standing.given != nil) == withdrawing else {
+            throw PageRefusal(status: .conflict, message: withdrawing ? text("attest.nothingToWithdraw", visitor) : text("attest.notNeeded", visitor))
+        }
+        let name = words(visitor).writer.badgeName(badge)
+        let said =
+            withdrawing
+            ? (title: text("attest.withdrawTitle", visitor, ["badge": name]), confirm: text("attest.withdrawConfirm", visitor),
+               submit: text("client.withdrawAttestation", visitor), action: "withdraw-attestation")
+            : (title: text("attest.title", visitor, ["badge": name]), confirm: text("attest.confirm", visitor), submit: text("client.attest", visitor),
+               action: "attest")
+        var values: [String: Any] = [
+            "client": id, "badge": badge, "role": role.rawValue, "badgeName": name, "back": "/clients/\(id)", "who": text("role.\(role.rawValue)", visitor),
+            "action": "/clients/\(id)/" + said.action, "confirm": said.confirm, "submit": said.submit, "danger": withdrawing,
+        ]
+        if let given = standing.given { values["given"] = text("client.attestationGiven", visitor, ["by": given.by, "date": words(visitor).date(given.at)]) }
+        return renderer.page("attest", title: said.title, values, visitor: visitor, request: request)
+    }
+
+    func attest(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
+        try service.attest(client: id, badge: badge, role: form.value("role").flatMap(Criterion.Role.init(rawValue:)), as: actor)
+        return PageRenderer.redirect("/clients/\(id)?notice=attested")
+    }
+
+    func withdrawAttestation(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
+        try service.withdrawAttestation(client: id, badge: badge, as: actor)
+        return PageRenderer.redirect("/clients/\(id)?notice=attestationWithdrawn")
     }
 
     // MARK: Awarding and revoking

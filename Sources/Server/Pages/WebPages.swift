@@ -55,6 +55,17 @@ struct WebPages: Sendable {
         router.post("/clients/:client/award") { request, context in
             try await change(request) { visitor, actor, form in try award(try context.parameters.require("client"), form, visitor, actor) }
         }
+        router.get("/clients/:client/attest") { request, context in
+            page(request) { visitor, actor in try attestForm(try context.parameters.require("client"), request, visitor, actor) }
+        }
+        router.post("/clients/:client/attest") { request, context in
+            try await change(request) { visitor, actor, form in try attest(try context.parameters.require("client"), form, visitor, actor) }
+        }
+        router.post("/clients/:client/withdraw-attestation") { request, context in
+            try await change(request) { visitor, actor, form in
+                try withdrawAttestation(try context.parameters.require("client"), form, visitor, actor)
+            }
+        }
         router.get("/clients/:client/revoke") { request, context in
             page(request) { visitor, actor in try revokeForm(try context.parameters.require("client"), request, visitor, actor) }
         }
