@@ -307,6 +307,25 @@ def main():
         expect("the verification page then says it is revoked", "Merkki on peruttu" in result_text() and "aito ja voimassa" not in result_text(), main_text()[:600])
         shoot("verify-revoked")
 
+        # A badge that asks the instructor to confirm (työnhaku verkossa): the levels recorded above meet the
+        # rest of it; the instructor confirms after a confirmation step, and the badge becomes awardable.
+        driver.add_cookie({"name": "merkisto_session", "value": staff_cookie["value"], "path": "/"})
+        go(f"/clients/{beginner}")
+        expect("the client page lists the confirmation the badge asks for", "ei vielä vahvistettu" in main_text(), main_text()[:1200])
+        expect("the badge asking for confirmation is not awardable yet",
+               not driver.find_elements(By.CSS_SELECTOR, "a[href$='award?badge=tyonhaku-verkossa']"))
+        follow(By.CSS_SELECTOR, "a[href$='attest?badge=tyonhaku-verkossa']")
+        expect("confirming has its own step that says what it means", "Vahvista vain, jos olet nähnyt sen itse" in main_text(), main_text()[:600])
+        shoot("attest")
+        submit()
+        expect("the confirmation is saved, with who and when", "Vahvistus tallennettu" in main_text() and "vahvistanut demo-ohjaaja" in main_text(),
+               main_text()[:1200])
+        shoot("client-attested")
+        follow(By.CSS_SELECTOR, "a[href$='award?badge=tyonhaku-verkossa']")
+        submit()
+        expect("the confirmed badge is awarded", "Merkki on myönnetty" in main_text(), main_text()[:500])
+        driver.delete_all_cookies()
+
         # Other languages: the switch, remembered.
         go("/verify?lang=sv")
         expect("the language switch shows the page in Swedish", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv", driver.title)
