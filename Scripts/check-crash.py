@@ -71,7 +71,7 @@ def main():
         else:
             client = rng.choice(issuers)
             out = os.path.join(work, f"credential-{number}.jwt")
-            command = ["issue", client, "--badge", rng.choice(earned[client]), "--out", out, *common]
+            command = ["issue", client, "--badge", rng.choice(earned[client]), "--replace", "--out", out, *common]
         process = subprocess.Popen([merkisto, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work)
         kill = rng.random() < 0.7
         if kill:

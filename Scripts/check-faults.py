@@ -88,7 +88,7 @@ def disk_faults(merkisto, work, expect):
                     recorded.append((client, ident))
             else:
                 out = os.path.join(work, f"full-{number}.jwt")
-                result = run("issue", client, "--badge", badge, "--out", out, *common)
+                result = run("issue", client, "--badge", badge, "--replace", "--out", out, *common)
                 if result.returncode == 0:
                     issued.append(open(out, "rb").read())
             if result.returncode != 0:
@@ -100,7 +100,7 @@ def disk_faults(merkisto, work, expect):
                and len(recorded) + len(issued) > 0,
                (failure.stderr + failure.stdout) if failure else "no write failed")
         # The other kind of write fails as clearly on the full disk.
-        other = (run("issue", client, "--badge", badge, "--out", os.path.join(work, "full-other.jwt"), *common) if failure and failure.args[1] == "assess"
+        other = (run("issue", client, "--badge", badge, "--replace", "--out", os.path.join(work, "full-other.jwt"), *common) if failure and failure.args[1] == "assess"
                  else run("assess", client, "--level", "1.1=2", "--evidence", "self", "--id", "full-other", *common))
         expect(f"disk full: {other.args[1]} fails as clearly (exit 1, says the disk is full)",
                other.returncode == 1 and "disk is full" in (other.stderr + other.stdout).lower(), other.stderr + other.stdout)
@@ -122,7 +122,7 @@ def disk_faults(merkisto, work, expect):
         remount = subprocess.run(["mount", "-o", "remount,ro", mount], capture_output=True, text=True)
         expect("read-only: the tmpfs is remounted read-only", remount.returncode == 0, remount.stderr)
         assess = run("assess", client, "--level", "1.1=3", "--evidence", "self", "--id", "read-only", *common)
-        issue = run("issue", client, "--badge", badge, "--out", os.path.join(work, "read-only.jwt"), *common)
+        issue = run("issue", client, "--badge", badge, "--replace", "--out", os.path.join(work, "read-only.jwt"), *common)
         for name, result in (("recording", assess), ("issuing", issue)):
             said = (result.stderr + result.stdout).lower()
             expect(f"read-only: {name} fails with a clear error (exit 1, says read-only)", result.returncode == 1 and "read-only" in said, said)
@@ -164,7 +164,9 @@ def kill_under_load(merkisto, work, port, expect):
             try:
                 if count % 2 == 0 and earned:
                     client, badge = earned[(number + count) % len(earned)]
-                    status, body = call("POST", f"/clients/{client}/credentials", {"badge": badge})
+                    # Replacing the one held (a client holds one valid credential per badge and format); two
+                    # writers on the same badge at once: the later one is refused (409) and not counted.
+                    status, body = call("POST", f"/clients/{client}/credentials", {"badge": badge, "replace": True})
                     if status == 201:
                         with lock:
                             acknowledged_credentials.append(body["id"])

@@ -149,14 +149,16 @@ def main():
         # database afterwards, requests in flight finish, and the audit chain is intact.
         token = demo_server.token(args.merkisto, database, "demo-admin", "read", "award")
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-            pairs = db.execute("SELECT client, badge FROM credential WHERE format = 'ob3-jwt'").fetchall()
+            pairs = db.execute("SELECT DISTINCT client, badge FROM credential WHERE format = 'ob3-jwt' ORDER BY client, badge").fetchall()
         acknowledged, answers, stop = [], [], threading.Event()
 
+        # Each worker on a (client, badge) of its own, replacing the credential the client holds each time
+        # (a client holds one valid credential per badge and format).
         def load(number):
             client, badge = pairs[number % len(pairs)]
             while not stop.is_set():
                 request = urllib.request.Request(
-                    f"{base}api/v1/clients/{client}/credentials", data=json.dumps({"badge": badge}).encode(), method="POST",
+                    f"{base}api/v1/clients/{client}/credentials", data=json.dumps({"badge": badge, "replace": True}).encode(), method="POST",
                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
@@ -168,7 +170,7 @@ def main():
                 except OSError:
                     return  # the server has stopped taking connections
 
-        workers = [threading.Thread(target=load, args=(number,)) for number in range(8)]
+        workers = [threading.Thread(target=load, args=(number,)) for number in range(min(8, len(pairs)))]
         for worker in workers:
             worker.start()
         deadline = time.time() + 30

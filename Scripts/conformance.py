@@ -103,13 +103,14 @@ def main():
                     issued.append((fmt, out, client, badge))
         # The other OB 3.0 algorithms, once each.
         path = os.path.join(ROOT, "examples", "clients", "tyoelaman-perustaso.json")
-        for alg in ("RS256", "EdDSA"):
+        # Each on a badge of its own: a client holds one valid award per badge and format.
+        for alg, badge in (("RS256", "tyoelaman-digitaidot"), ("EdDSA", "turvallinen-tunnistautuminen")):
             out = f"alg-{alg}.jwt"
-            res = r.m("issue", path, "--badge", "tyoelaman-digitaidot", "--alg", alg, "--base-url", BASE,
+            res = r.m("issue", path, "--badge", badge, "--alg", alg, "--base-url", BASE,
                       "--recipient-email", "asiakas@example.org",
                       "--db", "ledger.sqlite", "--keys", "keys", "--out", out)
             r.expect(f"issue ob3-jwt {alg}", res.returncode == 0, res.stderr)
-            issued.append(("ob3-jwt", out, "tyoelaman-perustaso.json", "tyoelaman-digitaidot"))
+            issued.append(("ob3-jwt", out, "tyoelaman-perustaso.json", badge))
         # Signed by keys that are never published.
         for fmt, alg in (("ob3-jwt", "ES256"), ("ob2-signed", "RS256")):
             res = r.m("issue", path, "--badge", "etatapaaminen", "--format", fmt, "--key", rogue[alg], "--base-url", BASE,

@@ -180,17 +180,19 @@ extension BadgeService {
 
     /// Issues an earned badge to a client the actor may award (see ``issue(client:badge:format:recipient:language:kid:algorithm:by:)``).
     public func issue(
-        client id: String, badge: String, format: CredentialFormat = .ob3JWT, language: Language? = nil, as actor: Actor
+        client id: String, badge: String, format: CredentialFormat = .ob3JWT, language: Language? = nil, replacing: Bool = false, as actor: Actor
     ) throws -> IssuedCredential {
         try authorize(actor, .award(client: id))
-        return try issue(client: id, badge: badge, format: format, language: language, by: actor.auditName)
+        return try issue(client: id, badge: badge, format: format, language: language, replacing: replacing, by: actor.auditName)
     }
 
     /// Issues an earned badge in several formats at once to a client the actor may award (see
     /// ``issue(client:badge:formats:language:by:)``).
-    public func issue(client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, as actor: Actor) throws -> [IssuedCredential] {
+    public func issue(
+        client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, replacing: Bool = false, as actor: Actor
+    ) throws -> [IssuedCredential] {
         try authorize(actor, .award(client: id))
-        return try issue(client: id, badge: badge, formats: formats, language: language, by: actor.auditName)
+        return try issue(client: id, badge: badge, formats: formats, language: language, replacing: replacing, by: actor.auditName)
     }
 
     /// Revokes a credential of a client the actor may award; a credential the actor may not see is "not found".

@@ -254,29 +254,33 @@ public struct BadgeService: Sendable {
     }
 
     /// Evaluates, builds, signs and records a credential durably, then returns it; a badge that is not
-    /// earned is refused with ``NotEarned`` and nothing is written.
+    /// earned is refused with ``NotEarned`` and nothing is written. A badge the client holds in this format
+    /// is refused (`.conflict`, naming the credential held) unless `replacing`: then the one held is revoked
+    /// (reason "replaced") in the transaction that records the new one, whose audit entry names it.
     public func issue(
         client id: String, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language? = nil,
-        kid: String? = nil, algorithm: SigningAlgorithm? = nil, by actor: String
+        kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing: Bool = false, by actor: String
     ) throws -> IssuedCredential {
         let file = try liveFile(id)
+        let replaced = try held(file, badge: badge, formats: [format], at: now, replacing: replacing)
         return try issue(
             record: try record(of: file), badge: badge, format: format, recipient: recipient,
-            language: credentialLanguage(for: file.client, requested: language), kid: kid, algorithm: algorithm, by: actor)
+            language: credentialLanguage(for: file.client, requested: language), kid: kid, algorithm: algorithm, replacing: replaced, by: actor)
     }
 
     /// Issues one badge to a stored client in several formats at once (an OB 3.0 credential and its OB 2.0
     /// twin for services that read only OB 2.0): every document is built and signed first, then all are
     /// committed in one transaction, so that either all are issued or none.
     public func issue(
-        client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, by actor: String
+        client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, replacing: Bool = false, by actor: String
     ) throws -> [IssuedCredential] {
         try checkBadge(badge)
         let file = try liveFile(id)
+        let time = now
+        let replaced = try held(file, badge: badge, formats: formats, at: time, replacing: replacing)
         let record = try record(of: file)
         let language = credentialLanguage(for: file.client, requested: language)
         let issuer = try self.issuer(language)
-        let time = now
         // Not earned: refused before anything, places in the status lists included, is written.
         _ = try issuer.requireEarned(record, badge: badge, now: time)
         var places = try statusPlaces(formats.filter(\.hasStatus).count, at: time)
@@ -287,14 +291,14 @@ public struct BadgeService: Sendable {
                     status: format.hasStatus ? places.popFirst() : nil, now: time),
                 client: record.client, language: language)
         }
-        try stored { () throws(StoreError) in try store.recordCredentials(credentials, by: actor, at: time) }
+        try stored { () throws(StoreError) in try store.recordCredentials(credentials, replacing: replaced, by: actor, at: time) }
         return credentials
     }
 
     /// The same for a record that is not stored (read from a file): evaluate, build, sign, commit, return.
     public func issue(
         record: ClientRecord, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language = .fi,
-        kid: String? = nil, algorithm: SigningAlgorithm? = nil, by actor: String
+        kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing replaced: [String] = [], by actor: String
     ) throws -> IssuedCredential {
         try checkBadge(badge)
         let issuer = try self.issuer(language)
@@ -305,8 +309,23 @@ public struct BadgeService: Sendable {
         let document = try issuer.issue(
             record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, status: status, now: time)
         let credential = IssuedCredential(document, client: record.client, language: language)
-        try stored { () throws(StoreError) in try store.recordCredential(credential, by: actor, at: time) }
+        try stored { () throws(StoreError) in try store.recordCredentials([credential], replacing: replaced, by: actor, at: time) }
         return credential
+    }
+
+    /// One award per client, badge and format: the credentials the client holds validly (not revoked, not
+    /// past their `validUntil`; a suspended one is still held) of the badge in these formats. Any refuses a
+    /// new one (`.conflict`, naming it) unless `replacing`: then they are returned, to be revoked as replaced.
+    func held(_ file: ClientFile, badge: String, formats: [CredentialFormat], at time: Timestamp, replacing: Bool) throws(CoreError) -> [String] {
+        let held = file.credentials.filter { credential in
+            credential.badge == badge && formats.contains(credential.format) && !file.isRevoked(credential.id)
+                && (credential.validUntil.map { $0 > time } ?? true)
+        }
+        if let first = held.first, !replacing {
+            throw CoreError(
+                .conflict, key: "credential.held", ["client": file.client.id, "badge": badge, "format": first.format.rawValue, "credential": first.id])
+        }
+        return held.map(\.id)
     }
 
     /// `count` new places in the status lists, durable before any credential that uses one is signed. The

@@ -224,7 +224,7 @@ struct MerkistoAPI: APIProtocol {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             let issued = try service.issue(
                 client: input.path.client, badge: request.badge, format: Self.format(request.format),
-                language: Self.language(request.language), as: try actor())
+                language: Self.language(request.language), replacing: request.replace ?? false, as: try actor())
             return .created(.init(body: .json(credential(issued, revoked: false))))
         } catch {
             return .refused(error)

@@ -88,8 +88,11 @@ public protocol Store: Sendable {
 
     // MARK: Credentials
 
-    /// Records issued credentials in one transaction (a group commit); all or none.
-    func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError)
+    /// Records issued credentials in one transaction (a group commit); all or none. A client holds one valid
+    /// credential per badge and format (not revoked, not past its `validUntil` at `time`): another is refused
+    /// (`credential.held`, naming the one held) unless it is in `replacing`, the credentials revoked (reason
+    /// "replaced") in the same transaction; the audit entry names them.
+    func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError)
     func credential(id: String) throws(StoreError) -> IssuedCredential?
     /// Every credential, oldest first.
     func credentials() throws(StoreError) -> [IssuedCredential]
@@ -128,7 +131,12 @@ public protocol Store: Sendable {
 extension Store {
     /// Records one issued credential durably.
     public func recordCredential(_ credential: IssuedCredential, by actor: String, at time: Timestamp) throws(StoreError) {
-        try recordCredentials([credential], by: actor, at: time)
+        try recordCredentials([credential], replacing: [], by: actor, at: time)
+    }
+
+    /// Records issued credentials in one transaction, replacing none.
+    public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
+        try recordCredentials(credentials, replacing: [], by: actor, at: time)
     }
 
     /// Stores one whole client file (import); the client must not exist yet.
@@ -179,6 +187,13 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// A credential refused because the client holds `existing`, a valid one of the same badge and format.
+    static func held(_ credential: IssuedCredential, by existing: String) -> StoreError {
+        StoreError(
+            .conflict, "client \(credential.client) already holds a valid badge \(credential.badge) in format \(credential.format.rawValue): \(existing)",
+            key: "credential.held", ["client": credential.client, "badge": credential.badge, "format": credential.format.rawValue, "credential": existing])
+    }
 }
 
 extension StoreError.Code {

@@ -53,9 +53,15 @@ extension Merkisto {
         @Option(help: "Language of the credential's texts: fi, sv or en; default: the client's own language (Finnish when not set).")
         var lang: Language?
 
+        @Flag(help: "Replace the credential of this badge and format the client holds: it is revoked (reason \"replaced\") in the transaction that records the new one.")
+        var replace = false
+
         @OptionGroup var options: ServiceOptions
 
         func validate() throws {
+            if replace, allEarned || clients.first.map({ ClientArgument($0).isFile }) == true {
+                throw ValidationError("--replace replaces a stored client's credential: give a client id, not a record file or --all-earned")
+            }
             if allEarned {
                 if out != nil || recipientEmail != nil || recipientID != nil || lang != nil {
                     throw ValidationError("--all-earned issues to stored clients in their own language; --out, --recipient-email, --recipient-id and --lang do not apply")
@@ -81,15 +87,25 @@ extension Merkisto {
                 throw ExitCode(2)
             }
             let service = try options.service("issue")
-            let stored = try ClientArgument(client).resolve(service, command: "issue")
-            let language = stored.client.map { service.credentialLanguage(for: $0, requested: lang) } ?? lang ?? .fi
+            let argument = ClientArgument(client)
+            // A record file is issued from as it is; a stored client through the core's use case, which refuses
+            // an erased client and a badge already held, and chooses the language.
+            let record = argument.isFile ? try readClientRecord(client, compiled: service.compiled) : nil
+            let language =
+                try record.map { _ in lang ?? .fi }
+                ?? MerkistoCLI.run("issue") { service.credentialLanguage(for: try service.clientFile(client).client, requested: lang) }
             let document: IssuedCredential
             do {
-                document = try service.issue(
-                    record: stored.record, badge: badge, format: format.format, recipient: recipient, language: language, kid: key, algorithm: alg,
-                    by: cliActor)
+                if let record {
+                    document = try service.issue(
+                        record: record, badge: badge, format: format.format, recipient: recipient, language: language, kid: key, algorithm: alg, by: cliActor)
+                } else {
+                    document = try service.issue(
+                        client: client, badge: badge, format: format.format, recipient: recipient, language: lang, kid: key, algorithm: alg,
+                        replacing: replace, by: cliActor)
+                }
             } catch let refused as NotEarned {
-                printError(Localizer.shared.text("issue.notEarned", language, ["badge": badge, "client": stored.record.client]))
+                printError(Localizer.shared.text("issue.notEarned", language, ["badge": badge, "client": record?.client ?? client]))
                 printError(EvaluationReport(compiled: service.compiled, language: language).renderBadge(badge, in: refused.result), terminator: "")
                 throw ExitCode(3)
             } catch let error as CredentialError {

@@ -39,10 +39,14 @@ struct CredentialCommandTests {
         #expect(try work.run(["keys", "list", "--dir", keys]).status == 0)
         let common = ["--keys", keys, "--db", work.file("ledger.sqlite")]
         var issued: [String] = []
-        for (format, alg) in [("ob3-jwt", "ES256"), ("ob3-jwt", "RS256"), ("ob3-jwt", "EdDSA"), ("ob2-signed", "RS256"), ("ob2-hosted", "ES256")] {
+        // Each algorithm on a badge of its own: the client holds one valid award per badge and format.
+        for (format, alg, badge) in [
+            ("ob3-jwt", "ES256", "tietoturvan-perusteet"), ("ob3-jwt", "RS256", "sahkoposti-ja-liitteet"), ("ob3-jwt", "EdDSA", "asiointi-verkossa"),
+            ("ob2-signed", "RS256", "tietoturvan-perusteet"), ("ob2-hosted", "ES256", "tietoturvan-perusteet"),
+        ] {
             let out = work.file("\(format)-\(alg).txt")
             let result = try work.run(
-                ["issue", Self.earner, "--badge", "tietoturvan-perusteet", "--format", format, "--alg", alg, "--recipient-email", "a@example.org", "--out", out] + common)
+                ["issue", Self.earner, "--badge", badge, "--format", format, "--alg", alg, "--recipient-email", "a@example.org", "--out", out] + common)
             #expect(result.status == 0, "\(result.stderr)")
             issued.append(out)
         }

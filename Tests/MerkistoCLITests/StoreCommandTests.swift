@@ -67,6 +67,35 @@ struct StoreCommandTests {
         #expect(try work.run(["audit", "verify"] + db).status == 0)
     }
 
+    @Test("issue to a stored client goes through the core: a badge held is refused naming it, --replace replaces it, an erased client gets nothing; attest gives and withdraws")
+    func issueStoredClient() throws {
+        let work = try Workspace()
+        let common = ["--db", work.file("merkisto.sqlite"), "--keys", work.file("keys")]
+        #expect(try work.run(["keys", "generate", "--alg", "ES256", "--dir", work.file("keys")]).status == 0)
+        #expect(try work.run(["import", "examples/clients/tyoelaman-perustaso.json", "--db", work.file("merkisto.sqlite")]).status == 0)
+        let client = "asiakas-9e4b"
+        let first = try work.run(["issue", client, "--badge", "sahkoposti-ja-liitteet", "--out", work.file("1.jwt")] + common)
+        #expect(first.status == 0, "\(first.stderr)")
+        let firstID = try #require(first.stderr.split(separator: " ").first { $0.hasPrefix("urn:uuid:") })
+        let again = try work.run(["issue", client, "--badge", "sahkoposti-ja-liitteet", "--out", work.file("2.jwt")] + common)
+        #expect(again.status == 1 && again.stderr.contains("already holds") && again.stderr.contains(firstID), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work.file("2.jwt")))
+        let replaced = try work.run(["issue", client, "--badge", "sahkoposti-ja-liitteet", "--replace", "--out", work.file("3.jwt")] + common)
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try work.run(["audit", "show"] + common.prefix(2)).stdout.contains("replaces \(firstID)"))
+        #expect(try work.run(["issue", "examples/clients/tyoelaman-perustaso.json", "--badge", "kuvat-ja-tiedostot", "--replace"] + common).status == 2)
+        // The confirmation työnhaku verkossa asks an instructor for, given and withdrawn from the command line.
+        let attest = try work.run(["attest", client, "--badge", "tyonhaku-verkossa"] + common.prefix(2))
+        #expect(attest.status == 1 && attest.stderr.contains("already given"), "\(attest.stderr)")  // the example record holds one
+        #expect(try work.run(["attest", client, "--badge", "tyonhaku-verkossa", "--withdraw"] + common.prefix(2)).stdout.contains("withdrawn: instructor"))
+        #expect(try work.run(["attest", client, "--badge", "tyonhaku-verkossa"] + common.prefix(2)).stdout.contains("recorded: instructor confirms"))
+        #expect(try work.run(["attest", client, "--badge", "sahkoposti-ja-liitteet"] + common.prefix(2)).stderr.contains("asks for no confirmation"))
+        // An erased client gets nothing.
+        #expect(try work.run(["client", "erase", client] + common.prefix(2)).status == 0)
+        let erased = try work.run(["issue", client, "--badge", "kuvat-ja-tiedostot"] + common)
+        #expect(erased.status == 1 && erased.stderr.contains("was erased"), "\(erased.stderr)")
+    }
+
     @Test("after client erase no personal data is left in the database files, WAL included; credentials still verify")
     func erasure() throws {
         let work = try Workspace()

@@ -115,13 +115,51 @@ struct BadgeServiceTests {
 
         let swedish = try service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
         let finnish = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
-        let english = try service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", language: .en, by: "ohjaaja-1")
+        // Another language is another credential of the same award: refused while the first is held.
+        #expect { try service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", language: .en, by: "ohjaaja-1") } throws: {
+            ($0 as? CoreError)?.code == .conflict && ($0 as? CoreError)?.arguments["credential"] == swedish.id
+        }
+        let english = try service.issue(client: "asiakas-sv", badge: "tietoturvan-perusteet", language: .en, by: "ohjaaja-1")
         #expect(swedish.language == .sv && finnish.language == .fi && english.language == .en)
         let names = World.compiled.definitions.badges.first { $0.id == "sahkoposti-ja-liitteet" }!.name
         #expect(payload(swedish).contains(names.text(in: .sv)))
         #expect(payload(finnish).contains(names.text(in: .fi)))
-        #expect(payload(english).contains(names.text(in: .en)))
+        #expect(payload(english).contains(World.compiled.definitions.badges.first { $0.id == "tietoturvan-perusteet" }!.name.text(in: .en)))
         #expect(try service.store.credential(id: swedish.id) == swedish)
+    }
+
+    @Test("one award per client, badge and format: a second is refused naming the first; replacing revokes it in the same transaction")
+    func oneAwardPerBadgeAndFormat() throws {
+        let (service, cleanup) = try World.service(keys: true)
+        defer { cleanup() }
+        _ = try service.keys.generate(.rs256, kid: "rs256-test", now: World.now)
+        let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
+        let id = try service.importRecord(bytes, by: "test").client.id
+        let first = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o")
+        let audited = try service.store.auditLog().count
+        for attempt in [{ try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") }, {
+            try service.issue(client: id, badge: "sahkoposti-ja-liitteet", formats: [.ob2Signed, .ob3JWT], by: "o")[1]
+        }] {
+            #expect { _ = try attempt() } throws: { error in
+                let error = error as? CoreError
+                return error?.code == .conflict && error?.arguments["credential"] == first.id && error?.message.contains(first.id) == true
+            }
+        }
+        #expect(try service.store.auditLog().count == audited)
+        // Another format is another award.
+        let twin = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", format: .ob2Signed, by: "o")
+        // Replacing: the one held is revoked as replaced, in the transaction that records the new one.
+        let second = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", replacing: true, by: "o")
+        let file = try service.clientFile(id)
+        #expect(file.isRevoked(first.id) && !file.isRevoked(second.id) && !file.isRevoked(twin.id))
+        #expect(file.revocations.first { $0.credentialID == first.id }?.reason == "replaced")
+        let log = try service.store.auditLog().suffix(2)
+        #expect(log.map(\.action) == ["credential.revoke", "credential.issue"])
+        #expect(log.last?.subject == second.id && log.last?.detail.contains("replaces \(first.id)") == true)
+        #expect(try service.verify(first.bytes).failures.contains { if case .revoked = $0 { true } else { false } })
+        // Revoked, or past its validUntil: held no more, and a new one needs no replacing.
+        _ = try service.ledger.revoke(credential: second.id, reason: "withdrawn", by: "o")
+        #expect(try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o").id != second.id)
     }
 
     @Test("status lists: OB 3.0 credentials name their place; suspension set and lifted, revocation, each named by verify")
@@ -134,7 +172,7 @@ struct BadgeServiceTests {
         let id = try service.importRecord(bytes, by: "test").client.id
         let token = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
         let signed = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", format: .ob3LDP, by: "ohjaaja-1")
-        let twins = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", formats: [.ob3LDP, .ob2Signed], by: "ohjaaja-1")
+        let twins = try service.issue(client: id, badge: "tietoturvan-perusteet", formats: [.ob3LDP, .ob2Signed], by: "ohjaaja-1")
         #expect(token.status != nil && signed.status != nil && token.status != signed.status)
         #expect(twins[0].status != nil && twins[1].status == nil)
         #expect(payload(token).filter { $0 != " " }.contains("\"statusListIndex\":\"\(token.status!.index)\""))
@@ -177,6 +215,8 @@ struct BadgeServiceTests {
         let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
         let id = try service.importRecord(bytes, by: "test").client.id
         #expect(try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o").status != nil)
+        let first = try #require(try service.store.credentials().last)
+        _ = try service.ledger.revoke(credential: first.id, reason: "replaced", by: "o")
         // A folder from before, with no Ed25519 key: nothing is issued, and the error says what to do.
         let manifest = service.keys.directory + "/keys.json"
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [[String: Any]])

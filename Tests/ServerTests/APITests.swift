@@ -73,7 +73,11 @@ struct APITests {
         let earned = token.badge
         // A credential of the client's for each asker to try to revoke (one each, so that a success does not
         // turn the next asker's attempt into a conflict).
-        let mine = try api.world.service.issue(client: own, badge: earned, by: "test")
+        // Earned and held no more (one valid award per badge and format), so that staff may award it again.
+        for credential in try api.world.service.clientFile(own).credentials where credential.badge == earned && credential.format.hasStatus {
+            _ = try api.world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
+        }
+        let mine = try api.world.service.issue(client: own, badge: earned, format: .ob3LDP, by: "test")
         let uuid = String(token.id.dropFirst("urn:uuid:".count))
         let hosted = try #require(api.world.seed.credentials.first { $0.format == .ob2Hosted })
         let expected: [(method: HTTPRequest.Method, uri: String, body: JSONValue?, status: [Asker: HTTPResponse.Status])] = [
@@ -83,6 +87,9 @@ struct APITests {
             (.get, "/api/v1/clients/ei-ketaan", nil, [.anonymous: .unauthorized, .client: .notFound, .otherClient: .notFound, .instructor: .notFound, .admin: .notFound]),
             (.post, "/api/v1/clients/\(own)/credentials", ["badge": .string(earned)],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            // The same badge and format again: the client holds it.
+            (.post, "/api/v1/clients/\(own)/credentials", ["badge": .string(earned)],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .conflict, .admin: .conflict]),
             (.post, "/api/v1/suspensions", ["credential": .string(mine.id), "reason": "checking"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
             (.post, "/api/v1/suspensions/lift", ["credential": .string(mine.id)],

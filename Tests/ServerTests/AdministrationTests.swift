@@ -117,7 +117,11 @@ struct AdministrationTests {
             }
         }
         // What is signed now is signed with the new key.
-        let issued = try api.world.service.issue(client: api.own, badge: try #require(api.world.seed.credentials.first).badge, by: "test")
+        let badge = try #require(api.world.seed.credentials.first { $0.client == api.own }).badge
+        for credential in try api.world.service.clientFile(api.own).credentials where credential.badge == badge {
+            _ = try api.world.service.ledger.revoke(credential: credential.id, reason: "replaced", by: "test")
+        }
+        let issued = try api.world.service.issue(client: api.own, badge: badge, by: "test")
         let header = try #require(String(decoding: issued.bytes, as: UTF8.self).split(separator: ".").first)
         let decoded = try #require(Data(base64Encoded: Self.padded(String(header))))
         #expect(String(decoding: decoded, as: UTF8.self).contains("uusi-es256"))

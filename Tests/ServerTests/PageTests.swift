@@ -139,6 +139,10 @@ struct PageTests {
         let instructor = try PageSession(world, world.seed.instructor)
         let admin = try PageSession(world, world.seed.admin)
         let earned = try #require(world.seed.credentials.first { $0.client == client }).badge
+        // Earned and held no more (one valid award per badge and format): revoke what the demo issued of it.
+        for credential in try world.service.clientFile(client).credentials where credential.badge == earned {
+            _ = try world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
+        }
         let before = try world.service.clientFile(client).credentials.count
         try await world.application().test(.router) { http in
             for token in [nil, "", admin.csrf] as [String?] {

@@ -29,7 +29,7 @@ let t0 = try! Timestamp.parse("2026-03-02T10:00:00+02:00").get()
 
 func credential(_ id: String, client: String = "asiakas-1") -> IssuedCredential {
     IssuedCredential(
-        id: id, badge: "b", client: client, recipient: "sha256$00", format: .ob3JWT, keyID: "k", issuedAt: t0, validUntil: nil,
+        id: id, badge: "b-" + id, client: client, recipient: "sha256$00", format: .ob3JWT, keyID: "k", issuedAt: t0, validUntil: nil,
         definitionsDigest: "d", language: .sv, bytes: Array("header.payload.signature".utf8))
 }
 
@@ -127,8 +127,36 @@ struct StoreTests {
         let entries = try store.auditLog()
         #expect(entries.count == 1)
         #expect(entries[0].subject == "3 credentials" && entries[0].actor == "bulk")
-        for item in group { #expect(entries[0].detail.contains("\(item.id) b ob3-jwt for \(item.client)")) }
+        for item in group { #expect(entries[0].detail.contains("\(item.id) \(item.badge) ob3-jwt for \(item.client)")) }
         #expect(try store.credentials().map(\.id) == group.map(\.id))
+    }
+
+    @Test("one valid award per client, badge and format: another is refused until the first is revoked or past its validUntil", arguments: StoreKind.allCases)
+    func oneValidAward(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        func award(_ id: String, format: CredentialFormat = .ob3JWT, validUntil: Timestamp? = nil) -> IssuedCredential {
+            var award = credential(id)
+            award.badge = "b"
+            award.format = format
+            award.validUntil = validUntil
+            return award
+        }
+        try store.recordCredentials([award("urn:uuid:1")], by: "a", at: t0)
+        #expect { try store.recordCredentials([award("urn:uuid:2")], by: "a", at: t0) } throws: {
+            ($0 as? StoreError)?.key == "credential.held" && ($0 as? StoreError)?.arguments["credential"] == "urn:uuid:1"
+        }
+        // Two in one group commit: the second is refused, and so is the whole commit.
+        #expect(throws: StoreError.self) { try store.recordCredentials([award("urn:uuid:3", format: .ob2Signed), award("urn:uuid:4", format: .ob2Signed)], by: "a", at: t0) }
+        #expect(try store.credential(id: "urn:uuid:3") == nil)
+        // Another format is another award.
+        try store.recordCredentials([award("urn:uuid:5", format: .ob2Signed)], by: "a", at: t0)
+        _ = try store.revoke(credential: "urn:uuid:1", reason: "replaced", by: "a", at: t0)
+        let later = Timestamp(microseconds: t0.microseconds + 1_000_000, offsetSeconds: t0.offsetSeconds)
+        try store.recordCredentials([award("urn:uuid:6", validUntil: later)], by: "a", at: t0)
+        #expect(throws: StoreError.self) { try store.recordCredentials([award("urn:uuid:7")], by: "a", at: t0) }
+        // Past its validUntil, it is held no more.
+        try store.recordCredentials([award("urn:uuid:8")], by: "a", at: later)
     }
 
     @Test("clients, periods, assessments: checks and the audit trail", arguments: StoreKind.allCases)

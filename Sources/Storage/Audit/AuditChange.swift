@@ -67,14 +67,17 @@ struct AuditChange {
 
     /// Issuing credentials together: one entry naming every credential (with its badge, format and
     /// pseudonymous client), so that a bulk run costs one entry per transaction rather than one per credential.
-    static func credentialsIssued(_ credentials: [IssuedCredential]) -> AuditChange {
+    static func credentialsIssued(_ credentials: [IssuedCredential], replacing: [String] = []) -> AuditChange {
         func line(_ credential: IssuedCredential) -> String {
             "\(credential.badge) \(credential.format.rawValue) for \(credential.client)"
         }
-        if credentials.count == 1 { return AuditChange(action: "credential.issue", subject: credentials[0].id, detail: line(credentials[0])) }
+        let replaced = replacing.isEmpty ? "" : "; replaces " + replacing.joined(separator: ", ")
+        if credentials.count == 1 {
+            return AuditChange(action: "credential.issue", subject: credentials[0].id, detail: line(credentials[0]) + replaced)
+        }
         return AuditChange(
             action: "credential.issue", subject: "\(credentials.count) credentials",
-            detail: credentials.map { "\($0.id) \(line($0))" }.joined(separator: "; "))
+            detail: credentials.map { "\($0.id) \(line($0))" }.joined(separator: "; ") + replaced)
     }
 
     static func credentialRevoked(_ id: String) -> AuditChange { AuditChange(action: "credential.revoke", subject: id) }

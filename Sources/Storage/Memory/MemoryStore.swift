@@ -33,6 +33,20 @@ public final class MemoryStore: Store, @unchecked Sendable {
                     previous: audit.last?.hash ?? AuditEntry.genesis))
         }
 
+        mutating func revoke(_ id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
+            guard credentialIndex[id] != nil else { throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"]) }
+            guard !revocations.contains(where: { $0.credentialID == id }) else {
+                throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"])
+            }
+            let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
+            revocations.append(revocation)
+            // A revoked credential is not also suspended.
+            suspensions.removeAll { $0.credentialID == id }
+            statusChanges.append(time)
+            audit(time, actor, .credentialRevoked(id))
+            return revocation
+        }
+
         func liveFile(_ id: String) throws(StoreError) -> ClientFile {
             guard let file = files[id] else { throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"]) }
             guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased", key: "client.erased", ["client": "\(id)"]) }
@@ -340,12 +354,18 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
+    public func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError) {
         try locked { state throws(StoreError) in
+            for id in replacing { _ = try state.revoke(id, reason: "replaced", by: actor, at: time) }
             for credential in credentials {
                 guard state.credentialIndex[credential.id] == nil else {
                     throw StoreError(.duplicate, "credential \(credential.id) is already recorded", key: "credential.exists", ["credential": "\(credential.id)"])
                 }
+                let held = state.credentials.last { other in
+                    other.client == credential.client && other.badge == credential.badge && other.format == credential.format
+                        && !state.revocations.contains { $0.credentialID == other.id } && (other.validUntil.map { $0 > time } ?? true)
+                }
+                if let held { throw StoreError.held(credential, by: held.id) }
                 if let place = credential.status {
                     guard let reserved = state.places[place], reserved.credential == nil else {
                         throw StoreError(
@@ -358,7 +378,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 state.credentials.append(credential)
             }
             guard !credentials.isEmpty else { return }
-            state.audit(time, actor, .credentialsIssued(credentials))
+            state.audit(time, actor, .credentialsIssued(credentials, replacing: replacing))
         }
     }
 
@@ -371,19 +391,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
     }
 
     public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
-        try locked { state throws(StoreError) in
-            guard state.credentialIndex[id] != nil else { throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"]) }
-            guard !state.revocations.contains(where: { $0.credentialID == id }) else {
-                throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"])
-            }
-            let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
-            state.revocations.append(revocation)
-            // A revoked credential is not also suspended.
-            state.suspensions.removeAll { $0.credentialID == id }
-            state.statusChanges.append(time)
-            state.audit(time, actor, .credentialRevoked(id))
-            return revocation
-        }
+        try locked { state throws(StoreError) in try state.revoke(id, reason: reason, by: actor, at: time) }
     }
 
     public func revocations() throws(StoreError) -> [Revocation] {

@@ -423,9 +423,10 @@ public final class SQLiteStore: Store {
 
     // MARK: Credentials
 
-    public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
+    public func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError) {
         guard !credentials.isEmpty else { return }
         try write { db in
+            for id in replacing { _ = try Self.revoke(id, reason: "replaced", by: actor, at: time, db) }
             // Prefixes looked up in this transaction, by group (nil: the group has none yet).
             var prefixes: [String: SharedPrefix?] = [:]
             for credential in credentials {
@@ -435,13 +436,20 @@ public final class SQLiteStore: Store {
                     prefix = try SharedPrefix.make(group, for: credential, current: prefix, db) ?? prefix
                 }
                 prefixes[group] = .some(prefix)
+                // One valid award per client, badge and format, checked in the transaction that writes it.
+                let held = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT id, validUntil FROM credential WHERE client = ? AND badge = ? AND format = ? AND id NOT IN (SELECT credentialID FROM revocation)"),
+                    arguments: [credential.client, credential.badge, credential.format.rawValue]
+                ).first { row in (row["validUntil"] as Timestamp?).map { $0 > time } ?? true }
+                if let held { throw StoreError.held(credential, by: held["id"]) }
                 do {
                     try CredentialRow.insert(credential, prefix: prefix, db)
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError(.duplicate, "credential \(credential.id) is already recorded", key: "credential.exists", ["credential": "\(credential.id)"])
                 }
             }
-            try Self.audit(db, at: time, actor: actor, .credentialsIssued(credentials))
+            try Self.audit(db, at: time, actor: actor, .credentialsIssued(credentials, replacing: replacing))
         }
     }
 
@@ -454,19 +462,22 @@ public final class SQLiteStore: Store {
     }
 
     public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
-        try write { db in
-            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM credential WHERE id = ?"), arguments: [id]) != nil else {
-                throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
-            }
-            guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"]) }
-            let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
-            try revocation.insert(db)
-            // A revoked credential is not also suspended.
-            try db.execute(sql: "DELETE FROM suspension WHERE credentialID = ?", arguments: [id])
-            try db.execute(sql: "INSERT INTO statusChange (at) VALUES (?)", arguments: [time])
-            try Self.audit(db, at: time, actor: actor, .credentialRevoked(id))
-            return revocation
+        try write { db in try Self.revoke(id, reason: reason, by: actor, at: time, db) }
+    }
+
+    /// Revokes a credential within a write transaction (audited).
+    private static func revoke(_ id: String, reason: String, by actor: String, at time: Timestamp, _ db: Database) throws -> Revocation {
+        guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM credential WHERE id = ?"), arguments: [id]) != nil else {
+            throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
         }
+        guard try Revocation.fetchOne(db, key: id) == nil else { throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"]) }
+        let revocation = Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
+        try revocation.insert(db)
+        // A revoked credential is not also suspended.
+        try db.execute(sql: "DELETE FROM suspension WHERE credentialID = ?", arguments: [id])
+        try db.execute(sql: "INSERT INTO statusChange (at) VALUES (?)", arguments: [time])
+        try Self.audit(db, at: time, actor: actor, .credentialRevoked(id))
+        return revocation
     }
 
     public func revocations() throws(StoreError) -> [Revocation] {
