@@ -186,9 +186,17 @@ let package = Package(
             swiftSettings: swiftSettings + (libFuzzer ? [.define("MERKISTO_LIBFUZZER")] : []),
             linkerSettings: libFuzzer ? [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])] : []
         ),
+        // The shipped definitions and example clients, carried with the program so that `serve --demo`
+        // runs from any folder (BadgeDefinitions/ and examples/clients/ at the top are links to these).
+        .target(
+            name: "DemoContent",
+            resources: [.copy("BadgeDefinitions"), .copy("clients")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "merkisto",
             dependencies: [
+                "DemoContent",
                 "Basics",
                 "Definitions",
                 "Evaluation",

@@ -72,12 +72,14 @@ def main():
     def peer(script, *more):
         return subprocess.run([sys.executable, os.path.join(args.peers, script), *more], capture_output=True, text=True, cwd=work)
 
-    server = demo_server.start(args.merkisto, args.port, database, work)
+    # From a folder with nothing in it: the demo uses the definitions and examples the program carries.
+    server = demo_server.start(args.merkisto, args.port, database, work, carried=True)
     if server is None:
         print("check-serve: the server did not start", file=sys.stderr)
         return 1
     try:
-        expect("the server answers /healthz", True)
+        expect("merkisto serve --demo starts in an empty folder (the program carries the definitions and examples) and answers /healthz",
+               not os.path.exists(os.path.join(work, "BadgeDefinitions")))
 
         stored = credentials(database)
         hosted = next(ident for ident, (kind, _) in stored.items() if kind == "ob2-hosted")

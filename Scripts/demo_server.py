@@ -9,9 +9,10 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def start(merkisto, port, database, cwd, extra=()):
+def start(merkisto, port, database, cwd, extra=(), carried=False):
     """The server process once it answers /healthz; None (having printed why) when it does not start in 120 s.
-    `extra`: more arguments for `merkisto serve`."""
+    `extra`: more arguments for `merkisto serve`. `carried`: name no definitions or examples, so that the
+    demo uses the copies the program carries (`cwd` being a folder without them)."""
     # Another server on the port would answer for ours.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -19,7 +20,7 @@ def start(merkisto, port, database, cwd, extra=()):
             return None
     server = subprocess.Popen(
         [merkisto, "serve", "--demo", "--port", str(port), "--db", database,
-         "--definitions", os.path.join(ROOT, "BadgeDefinitions"), "--examples", os.path.join(ROOT, "examples", "clients"), *extra],
+         *([] if carried else ["--definitions", os.path.join(ROOT, "BadgeDefinitions"), "--examples", os.path.join(ROOT, "examples", "clients")]), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
     deadline = time.time() + 120
     while True:

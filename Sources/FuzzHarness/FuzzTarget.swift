@@ -102,6 +102,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// The regular files below `folder` (of the given extensions, or all), by path relative to it.
     static func files(in folder: String, kinds: Set<String>?) -> [(name: String, bytes: [UInt8])] {
+        // The enumerator does not go into a folder given as a link (BadgeDefinitions is one): go where it points.
+        let folder = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
         var found: [(name: String, bytes: [UInt8])] = []
         while let relative = enumerator.nextObject() as? String {

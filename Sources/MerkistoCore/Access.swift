@@ -45,9 +45,28 @@ public enum Action: Sendable, Hashable {
 extension BadgeService {
     // MARK: API tokens
 
-    /// Makes an API token for a user; returns it with the whole token text, which is shown this once
-    /// (only the SHA-256 of its secret is kept).
+    /// Makes an API token for a user (administrators); returns it with the whole token text, which is shown
+    /// this once (only the SHA-256 of its secret is kept). Audited.
     public func createToken(
+        for user: String, name: String, scopes: [APIToken.Scope], expiresAt: Timestamp? = nil, as actor: Actor
+    ) throws(CoreError) -> (token: APIToken, text: String) {
+        try authorize(actor, .administer)
+        return try createToken(for: user, name: name, scopes: scopes, expiresAt: expiresAt, by: actor.auditName)
+    }
+
+    /// Every API token (administrators): ids, users, names, scopes and times, never secrets.
+    public func tokens(as actor: Actor) throws(CoreError) -> [APIToken] {
+        try authorize(actor, .administer)
+        return try tokens()
+    }
+
+    /// Revokes an API token (administrators): it works no more at once. Audited.
+    public func revokeToken(_ id: String, as actor: Actor) throws(CoreError) {
+        try authorize(actor, .administer)
+        try revokeToken(id, by: actor.auditName)
+    }
+
+    package func createToken(
         for user: String, name: String, scopes: [APIToken.Scope], expiresAt: Timestamp? = nil, by actor: String
     ) throws(CoreError) -> (token: APIToken, text: String) {
         guard !scopes.isEmpty else { throw CoreError(.invalid, key: "token.noScope") }
@@ -65,11 +84,11 @@ extension BadgeService {
         return (token, "mrk_\(id)_\(secret)")
     }
 
-    public func tokens() throws(CoreError) -> [APIToken] {
+    package func tokens() throws(CoreError) -> [APIToken] {
         try stored { () throws(StoreError) in try store.tokens() }
     }
 
-    public func revokeToken(_ id: String, by actor: String) throws(CoreError) {
+    package func revokeToken(_ id: String, by actor: String) throws(CoreError) {
         try stored { () throws(StoreError) in try store.revokeToken(id: id, by: actor, at: now) }
     }
 

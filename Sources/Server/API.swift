@@ -408,6 +408,41 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
+        do {
+            return .ok(.init(body: .json(.init(tokens: try service.tokens(as: try actor()).map(Self.token)))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
+            let made = try service.createToken(
+                for: request.user, name: request.name, scopes: request.scopes.compactMap { APIToken.Scope(rawValue: $0.rawValue) },
+                expiresAt: request.expires.map(Self.timestamp), as: try actor())
+            return .created(.init(body: .json(.init(token: Self.token(made.token), secret: made.text))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
+        do {
+            try service.revokeToken(input.path.token, as: try actor())
+            return .noContent(.init())
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    static func token(_ token: APIToken) -> Components.Schemas.Token {
+        .init(
+            id: token.id, user: token.user, name: token.name, scopes: token.scopes.compactMap { .init(rawValue: $0.rawValue) },
+            createdAt: date(token.createdAt), expiresAt: token.expiresAt.map(date), revokedAt: token.revokedAt.map(date))
+    }
+
     func issueEarned(_ input: Operations.IssueEarned.Input) async throws -> Operations.IssueEarned.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
@@ -624,6 +659,15 @@ extension Operations.RecordAttestation.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.WithdrawAttestation.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ListTokens.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.CreateToken.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.RevokeToken.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.StartPathway.Output: ProblemOutput {

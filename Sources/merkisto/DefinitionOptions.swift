@@ -3,8 +3,10 @@ import Definitions
 
 /// `--definitions DIR`, shared by every command that works on a loaded definition set.
 struct DefinitionOptions: ParsableArguments {
+    static let defaultDirectory = "BadgeDefinitions"
+
     @Option(name: .customLong("definitions"), help: "The definition folder to load.")
-    var directory: String = "BadgeDefinitions"
+    var directory: String = Self.defaultDirectory
 
     /// Loads and checks the definitions; errors are printed and end the command with exit status 1.
     func load() throws -> DefinitionSet { try Self.load(directory) }

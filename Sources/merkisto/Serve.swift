@@ -1,4 +1,5 @@
 import ArgumentParser
+import DemoContent
 import Basics
 import Credentials
 import Definitions
@@ -46,8 +47,10 @@ extension Merkisto {
         @Flag(help: "Start with a demonstration database: example clients with pathways and assessments, keys, users, issued badges.")
         var demo = false
 
-        @Option(help: "With --demo: the folder of example client records.")
-        var examples: String = "examples/clients"
+        static let defaultExamples = "examples/clients"
+
+        @Option(help: "With --demo: the folder of example client records (default: examples/clients, else the copy the program carries).")
+        var examples: String = Self.defaultExamples
 
         func validate() throws {
             guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 3600 seconds") }
@@ -79,12 +82,15 @@ extension Merkisto {
                 throw ExitCode(2)
             }
             let base = baseURL ?? (demo ? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/" : nil)
-            let compiled = CompiledDefinitions(try definitions.load())
+            // The demo runs from any folder: without the shipped folders here, it uses the copies the program carries.
+            let definitionsFolder = demo ? DemoContent.fallback(definitions.directory, default: DefinitionOptions.defaultDirectory, carried: DemoContent.definitions) : definitions.directory
+            let examplesFolder = DemoContent.fallback(examples, default: Self.defaultExamples, carried: DemoContent.clients)
+            let compiled = CompiledDefinitions(try DefinitionOptions.load(definitionsFolder))
             let store = try StoreOptions.open(databasePath, "serve")
             let service = BadgeService(store: store, compiled: compiled, keys: KeyStore(directory: keyFolder), baseURL: base)
 
             if demo {
-                let seed = try MerkistoCLI.run("serve") { try service.seedDemo(examples: try Self.readExamples(examples), by: cliActor) }
+                let seed = try MerkistoCLI.run("serve") { try service.seedDemo(examples: try Self.readExamples(examplesFolder), by: cliActor) }
                 say("Demo data in \(databasePath) (keys in \(keyFolder)): \(seed.clients.count) clients in unit \(seed.unit), \(seed.credentials.count) credentials issued.")
                 say("Open \(base ?? "the server") and sign in (or POST /api/v1/session) as:")
                 for (user, role) in [(seed.admin, "admin"), (seed.instructor, "instructor"), (seed.clientUser, "client")] {
@@ -108,7 +114,7 @@ extension Merkisto {
 
             let application = try MerkistoCLI.run("serve") {
                 try MerkistoServer.application(
-                    service: service, definitions: definitions.directory, configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout)), logger: logger,
+                    service: service, definitions: definitionsFolder, configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout)), logger: logger,
                     onServerRunning: { port in
                         logger.info("Merkisto is serving on http://\(host):\(port)/")
                     })

@@ -35,7 +35,7 @@ extension Merkisto {
                 let expiresAt = try parseDate(expires, option: "--expires")
                 let service = try options.service("token create", existing: true)
                 let (token, text) = try MerkistoCLI.run("token create") {
-                    try service.createToken(for: user, name: name, scopes: scope, expiresAt: expiresAt, by: cliActor)
+                    try service.createToken(for: user, name: name, scopes: scope, expiresAt: expiresAt, as: .console)
                 }
                 printError("token \(token.id) for \(token.user) (\(token.scopes.map(\.rawValue).joined(separator: " "))); it is shown only now:")
                 print(text)
@@ -49,7 +49,7 @@ extension Merkisto {
 
             func run() throws {
                 let service = try options.service("token list", existing: true)
-                for token in try MerkistoCLI.run("token list", { try service.tokens() }) {
+                for token in try MerkistoCLI.run("token list", { try service.tokens(as: .console) }) {
                     let state = token.revokedAt.map { "revoked \($0)" } ?? token.expiresAt.map { "expires \($0)" } ?? "active"
                     print([token.id, token.user, token.scopes.map(\.rawValue).joined(separator: ","), state, token.name].joined(separator: "\t"))
                 }
@@ -66,7 +66,7 @@ extension Merkisto {
 
             func run() throws {
                 let service = try options.service("token revoke", existing: true)
-                try MerkistoCLI.run("token revoke") { try service.revokeToken(id, by: cliActor) }
+                try MerkistoCLI.run("token revoke") { try service.revokeToken(id, as: .console) }
                 print("revoked token \(id)")
             }
         }

@@ -296,7 +296,7 @@ struct BulkTests {
     /// The shipped definitions with one badge made harder: competence levels raised from 2 to 3.
     static func harder(_ badge: String) throws -> CompiledDefinitions {
         let folder = NSTemporaryDirectory() + "merkisto-defs-" + UUID().uuidString
-        try FileManager.default.copyItem(atPath: World.repository + "/BadgeDefinitions", toPath: folder)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: World.repository + "/BadgeDefinitions").resolvingSymlinksInPath().path, toPath: folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/badges/\(badge).xml"
         let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "min-level=\"2\"", with: "min-level=\"3\"")

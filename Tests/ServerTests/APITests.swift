@@ -78,6 +78,7 @@ struct APITests {
             _ = try api.world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
         }
         let mine = try api.world.service.issue(client: own, badge: earned, format: .ob3LDP, by: "test")
+        let spare = try api.world.service.createToken(for: api.world.seed.instructor, name: "spare", scopes: [.read], by: "test").token
         let uuid = String(token.id.dropFirst("urn:uuid:".count))
         let hosted = try #require(api.world.seed.credentials.first { $0.format == .ob2Hosted })
         let expected: [(method: HTTPRequest.Method, uri: String, body: JSONValue?, status: [Asker: HTTPResponse.Status])] = [
@@ -130,6 +131,11 @@ struct APITests {
             (.post, "/api/v1/keys", ["algorithm": "EdDSA"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
             (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.get, "/api/v1/tokens", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.post, "/api/v1/tokens", ["user": .string(api.world.seed.instructor), "name": "portaali", "scopes": ["read"]],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
+            (.delete, "/api/v1/tokens/\(spare.id)", nil,
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .noContent]),
             (.post, "/api/v1/users", ["id": "uusi-ohjaaja", "role": "instructor", "units": ["demo-paja"]],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
             // A one-time code acts as the client: staff make one signed in themselves, never with a token.
@@ -252,6 +258,50 @@ struct APITests {
         #expect(!readOnly.text.contains(stored.secretHash))
         #expect(stored.secretHash.utf8.count == 64)
         #expect(throws: CoreError.self) { try service.createToken(for: api.world.seed.instructor, name: "x", scopes: [.admin], by: "test") }
+    }
+
+    @Test("an admin makes a token through the API: its secret is shown once and works; listed without secrets; revoked, it works no more")
+    func tokensThroughTheAPI() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        try await api.world.application().test(.router) { client in
+            let made = try await client.execute(
+                uri: "/api/v1/tokens", method: .post, headers: api.headers(.admin, json: true),
+                body: body(["user": .string(api.world.seed.instructor), "name": "asiakastietojärjestelmä", "scopes": ["read", "record"], "expires": "2099-01-01T00:00:00Z"])
+            ) { response throws in
+                #expect(response.status == .created)
+                return try json(response)
+            }
+            let secret = try #require(made["secret"] as? String)
+            let id = try #require((made["token"] as? [String: Any])?["id"] as? String)
+            #expect(secret.hasPrefix("mrk_\(id)_"))
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer " + secret]) { response throws in
+                #expect(try json(response)["scopes"] as? [String] == ["read", "record"])
+            }
+            try await client.execute(uri: "/api/v1/tokens", method: .get, headers: api.headers(.admin)) { response throws in
+                let listed = String(buffer: response.body)
+                #expect(listed.contains(id) && listed.contains("asiakastietojärjestelmä") && !listed.contains(String(secret.suffix(64))))
+                #expect(!listed.contains("secretHash"))
+            }
+            // Refused alike: an admin scope for an instructor, no scope, an unknown user.
+            for bad: JSONValue in [
+                ["user": .string(api.world.seed.instructor), "name": "x", "scopes": ["admin"]],
+                ["user": "ei-ketaan", "name": "x", "scopes": ["read"]],
+                ["user": .string(api.world.seed.instructor), "name": "x", "scopes": ["read"], "expires": "2001-01-01T00:00:00Z"],
+            ] {
+                try await client.execute(uri: "/api/v1/tokens", method: .post, headers: api.headers(.admin, json: true), body: body(bad)) { response in
+                    #expect(response.status.code >= 400 && response.status.code < 500)
+                }
+            }
+            try await client.execute(uri: "/api/v1/tokens/\(id)", method: .delete, headers: api.headers(.admin)) { response in
+                #expect(response.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer " + secret]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+        let actions = try api.world.service.store.auditLog().map(\.action)
+        #expect(actions.contains("token.add") && actions.contains("token.revoke"))
     }
 
     @Test("requests that do not fit the API, or ask for what cannot be done, get problem documents, never a bare 500")

@@ -16,7 +16,7 @@ struct AdministrationTests {
     /// A copy of the shipped definitions that a test may change.
     static func definitionsCopy(in directory: String) throws -> String {
         let copy = directory + "/definitions"
-        try FileManager.default.copyItem(atPath: DemoWorld.repository + "/BadgeDefinitions", toPath: copy)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: DemoWorld.repository + "/BadgeDefinitions").resolvingSymlinksInPath().path, toPath: copy)
         return copy
     }
 

@@ -101,6 +101,7 @@ struct PageTests {
             ("/signin", nil), ("/signin?code=ABCD-EFGH", nil), ("/verify", nil),
             ("/clients", instructor), ("/clients/\(client)", instructor), ("/clients/\(client)/assessment", instructor),
             ("/clients/\(client)/award?badge=\(other.badge)", instructor), ("/clients/\(client)/attest?badge=tyonhaku-verkossa", instructor),
+            ("/clients/\(client)/award", instructor),
             ("/clients/\(client)/revoke?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
             ("/clients/\(client)/suspend?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
             ("/clients/\(client)/report", instructor),

@@ -436,9 +436,18 @@ extension WebPages {
     func awardForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
         try requireStaff(actor, visitor)
         let (file, result) = try service.clientOverview(id, as: actor)
-        guard let badge = request.uri.queryParameters["badge"].map(String.init), service.compiled.definitions.badge(badge) != nil else {
-            throw CoreError(.notFound, key: "badge.notFound", ["badge": request.uri.queryParameters["badge"].map(String.init) ?? ""])
+        // No badge named: the badges that can be awarded now, to choose from.
+        guard let named = request.uri.queryParameters["badge"], !named.isEmpty else {
+            let writer = words(visitor).writer
+            let awardable = (result?.badges ?? []).filter { $0.earned && $0.held == nil }.map { badge -> [String: Any] in
+                ["name": writer.badgeName(badge.id), "awardHref": "/clients/\(id)/award?badge=" + badge.id]
+            }
+            return renderer.page(
+                "award-choose", title: text("client.awardable", visitor),
+                ["client": id, "awardable": awardable, "hasAwardable": !awardable.isEmpty, "back": "/clients/\(id)"], visitor: visitor, request: request)
         }
+        let badge = String(named)
+        guard service.compiled.definitions.badge(badge) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": badge]) }
         // Only an earned badge the client does not hold yet is offered.
         guard let standing = result?.badges.first(where: { $0.id == badge }), standing.earned, standing.held == nil else {
             throw PageRefusal(status: .conflict, message: text("award.notEarned", visitor))
