@@ -341,7 +341,7 @@ def main():
         fill("user", "demo-admin")
         fill("password", passwords.get("demo-admin", ""))
         submit()
-        for path, name in (("/admin/definitions", "admin-definitions"), ("/admin/keys", "admin-keys"), ("/admin/users", "admin-users"), ("/admin/audit", "admin-audit")):
+        for path, name in (("/admin/definitions", "admin-definitions"), ("/admin/keys", "admin-keys"), ("/admin/users", "admin-users"), ("/admin/audit", "admin-audit"), ("/admin/tokens", "admin-tokens")):
             go(path)
             expect(f"{path} opens for the admin", driver.find_elements(By.TAG_NAME, "h1") and "error" not in driver.title.lower(), driver.title)
             shoot(name)

@@ -31,6 +31,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a timestamp without an offset is refused.
+    /// An RFC 3339 time, or a calendar date (`2027-06-30`) read as the start of that day in Finnish
+    /// standard time (+02:00); nil for anything else.
+    public static func dateOrTime(_ text: String) -> Timestamp? {
+        if case .success(let time) = parse(text) { return time }
+        if text.utf8.count == 10, case .success(let time) = parse(text + "T00:00:00+02:00") { return time }
+        return nil
+    }
+
     public static func parse(_ text: String) -> Result<Timestamp, ParseError> {
         let bytes = Array(text.utf8)
         func digits(_ start: Int, _ count: Int) -> Int? {

@@ -79,8 +79,7 @@ enum MerkistoCLI {
 /// standard time); a bad value is a usage error.
 func parseDate(_ text: String?, option: String) throws -> Timestamp? {
     guard let text else { return nil }
-    if case .success(let time) = Timestamp.parse(text) { return time }
-    if text.utf8.count == 10, case .success(let time) = Timestamp.parse(text + "T00:00:00+02:00") { return time }
+    if let time = Timestamp.dateOrTime(text) { return time }
     printError("merkisto: \(option) \"\(text)\" is not a date (2026-03-31) or an RFC 3339 time with an offset")
     throw ExitCode(2)
 }

@@ -55,10 +55,11 @@ struct PageTests {
         for language in Language.allCases { keys.insert("language.\(language.rawValue)") }
         for role in ["admin", "instructor", "client"] { keys.insert("role.\(role)") }
         for severity in ["error", "warning"] { keys.insert("definitions.\(severity)") }
+        for scope in ["read", "record", "award", "admin"] { keys.insert("tokens.scope.\(scope)") }
         for headline in ["valid", "revoked", "suspended", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
-            "unitAdded", "attested", "attestationWithdrawn",
+            "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked",
         ] { keys.insert("notice.\(notice)") }
         return keys
     }
@@ -106,7 +107,7 @@ struct PageTests {
             ("/clients/\(client)/suspend?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
             ("/clients/\(client)/report", instructor),
             ("/my", own), ("/my/progress", own), ("/my/badges/\(uuid)", own),
-            ("/admin/definitions", admin), ("/admin/keys", admin), ("/admin/users", admin), ("/admin/audit", admin),
+            ("/admin/definitions", admin), ("/admin/keys", admin), ("/admin/users", admin), ("/admin/audit", admin), ("/admin/tokens", admin),
         ]
         try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
             for page in pages {
@@ -118,7 +119,7 @@ struct PageTests {
                     #expect(html.contains("<html lang=\"\(language)\""), "\(page.uri) in \(language)")
                     #expect(!html.contains("{{") && !html.contains("}}"), "\(page.uri) in \(language)")
                     // A key that had no text would show as the key itself (the audit log shows its action codes).
-                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest."] {
+                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest.", "tokens."] {
                         if let range = html.range(of: ">" + key) {
                             Issue.record("\(page.uri) in \(language) shows a key: \(html[range.lowerBound...].prefix(60))")
                         }
@@ -247,6 +248,45 @@ struct PageTests {
                 body: ByteBuffer(string: "badge=\(badge)&csrf=\(instructor.csrf)")
             ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=attestationWithdrawn") }
             #expect(try world.service.clientFile(client).attestations == before)
+        }
+    }
+
+    @Test("the admin makes an API token on its page, sees the secret once (it works), and revokes it there; refused forms say why")
+    func tokensPage() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let admin = try PageSession(world, world.seed.admin)
+        let instructor = try PageSession(world, world.seed.instructor)
+        try await world.application().test(.router) { http in
+            try await http.execute(
+                uri: "/admin/tokens", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "user=\(world.seed.instructor)&name=x&scope-read=yes&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .forbidden) }
+            try await http.execute(
+                uri: "/admin/tokens", method: .post, headers: admin.headers("fi", form: true),
+                body: ByteBuffer(string: "user=\(world.seed.instructor)&name=portaali&expires=30.6.2027&scope-read=yes&csrf=\(admin.csrf)")
+            ) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("Päivämäärä ei kelpaa"))
+            }
+            let secret = try await http.execute(
+                uri: "/admin/tokens", method: .post, headers: admin.headers("fi", form: true),
+                body: ByteBuffer(string: "user=\(world.seed.instructor)&name=portaali&expires=2099-06-30&scope-read=yes&scope-record=yes&csrf=\(admin.csrf)")
+            ) { response throws in
+                let html = String(buffer: response.body)
+                #expect(response.status == .created && html.contains("Sitä ei näytetä uudelleen"))
+                return try #require(html.firstRange(of: "id=\"made-token\" type=\"text\" class=\"wide\" readonly value=\"").map { String(html[$0.upperBound...].prefix { $0 != "\"" }) })
+            }
+            let actor = try world.service.authenticate(token: secret)
+            #expect(actor.user.id == world.seed.instructor && actor.scopes == [.read, .record])
+            let id = String(secret.split(separator: "_")[1])
+            try await http.execute(uri: "/admin/tokens", method: .get, headers: admin.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<code>\(id)</code>") && !html.contains(String(secret.suffix(64))))
+            }
+            try await http.execute(
+                uri: "/admin/tokens/revoke", method: .post, headers: admin.headers(form: true), body: ByteBuffer(string: "token=\(id)&csrf=\(admin.csrf)")
+            ) { response in #expect(response.headers[.location] == "/admin/tokens?notice=tokenRevoked") }
+            #expect(throws: CoreError.self) { try world.service.authenticate(token: secret) }
         }
     }
 

@@ -73,6 +73,66 @@ struct AdminPages: Sendable {
             }
         }
         router.get("/admin/audit") { request, _ in pages.page(request) { visitor, actor in try audit(request, visitor, actor) } }
+        router.get("/admin/tokens") { request, _ in pages.page(request) { visitor, actor in try tokens(request, visitor, actor) } }
+        router.post("/admin/tokens") { request, _ in
+            try await pages.change(request) { visitor, actor, form in try createToken(request, form, visitor, actor) }
+        }
+        router.post("/admin/tokens/revoke") { request, _ in
+            try await pages.change(request) { visitor, actor, form in
+                guard let id = form.value("token") else { throw PageRefusal(status: .badRequest, message: pages.text("error.form", visitor)) }
+                try service.revokeToken(id, as: actor)
+                return PageRenderer.redirect("/admin/tokens?notice=tokenRevoked")
+            }
+        }
+    }
+
+    /// The API tokens (never their secrets) and the form that makes one; `made`: the whole text of the one
+    /// just made, shown this once.
+    func tokens(
+        _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, made: String? = nil, error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        let words = pages.words(visitor)
+        let tokens = try service.tokens(as: actor).reversed().map { token -> [String: Any] in
+            let state =
+                token.revokedAt.map { pages.text("tokens.revoked", visitor, ["date": words.date($0)]) }
+                ?? token.expiresAt.map { $0 <= service.now ? pages.text("tokens.expired", visitor, ["date": words.date($0)]) : pages.text("tokens.until", visitor, ["date": words.date($0)]) }
+                ?? pages.text("tokens.active", visitor)
+            return [
+                "id": token.id, "user": token.user, "name": token.name, "scopes": token.scopes.map(\.rawValue).joined(separator: ", "),
+                "created": words.date(token.createdAt), "state": state, "active": token.revokedAt == nil && (token.expiresAt.map { $0 > service.now } ?? true),
+            ]
+        }
+        let users = try service.users(as: actor).map { user -> [String: Any] in
+            ["value": user.id, "label": "\(user.id) (\(pages.text("role.\(user.role.rawValue)", visitor)))", "selected": form?["user"] == user.id]
+        }
+        let scopes = APIToken.Scope.allCases.map { scope -> [String: Any] in
+            ["value": scope.rawValue, "label": pages.text("tokens.scope.\(scope.rawValue)", visitor), "checked": form?["scope-\(scope.rawValue)"] != nil]
+        }
+        var values: [String: Any] = [
+            "tokens": tokens, "hasTokens": !tokens.isEmpty, "users": users, "scopes": scopes, "nameValue": form?["name"] ?? "",
+            "expiresValue": form?["expires"] ?? "",
+        ]
+        if let made { values["made"] = made }
+        if let error { values["formError"] = error }
+        return pages.renderer.page("tokens", title: pages.text("tokens.title", visitor), values, visitor: visitor, request: request, status: status)
+    }
+
+    func createToken(_ request: Request, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let scopes = APIToken.Scope.allCases.filter { form.value("scope-\($0.rawValue)") != nil }
+        var expiresAt: Timestamp?
+        if let expires = form.value("expires") {
+            guard let time = Timestamp.dateOrTime(expires) else {
+                return try tokens(request, visitor, actor, form: form, error: pages.text("tokens.badDate", visitor), status: .badRequest)
+            }
+            expiresAt = time
+        }
+        do {
+            let made = try service.createToken(for: form.value("user") ?? "", name: form.value("name") ?? "", scopes: scopes, expiresAt: expiresAt, as: actor)
+            return try tokens(request, visitor, actor, made: made.text, status: .created)
+        } catch let error as CoreError where error.code != .forbidden {
+            return try tokens(request, visitor, actor, form: form, error: error.message(in: visitor.language), status: .badRequest)
+        }
     }
 
     func definitions(_ request: Request, _ visitor: Visitor, _ actor: Actor, dryRun: Bool = false) throws -> Response {

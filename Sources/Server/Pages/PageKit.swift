@@ -209,7 +209,7 @@ struct PageRenderer: Sendable {
         case .admin:
             [
                 ("/clients", text("nav.clients", visitor)), ("/admin/definitions", text("nav.definitions", visitor)),
-                ("/admin/keys", text("nav.keys", visitor)), ("/admin/users", text("nav.users", visitor)),
+                ("/admin/keys", text("nav.keys", visitor)), ("/admin/users", text("nav.users", visitor)), ("/admin/tokens", text("nav.tokens", visitor)),
                 ("/admin/audit", text("nav.audit", visitor)), ("/verify", text("nav.verify", visitor)),
             ]
         }
