@@ -350,6 +350,18 @@ def main():
         expect("the dry run answers on the definitions page", "asiakasta tarkistettu" in main_text(), main_text()[:600])
         shoot("admin-dry-run")
 
+        # The admin erases a client after typing the id (a wrong id erases nothing and says why).
+        go(f"/clients/{beginner}")
+        follow(By.CSS_SELECTOR, f"a[href='/clients/{beginner}/erase']")
+        shoot("erase")
+        fill("confirm", beginner + "x")
+        submit()
+        expect("erasing with a wrong id is refused on its form", driver.find_element(By.ID, "confirm").get_attribute("aria-invalid") == "true",
+               main_text()[:400])
+        fill("confirm", beginner)
+        submit()
+        expect("the admin erases the client after typing the id", "Asiakkaan tiedot on poistettu" in main_text(), main_text()[:400])
+
         # No request leaves the server's origin.
         foreign = []
         for entry in driver.get_log("performance"):

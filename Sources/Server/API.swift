@@ -408,6 +408,31 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func exportClient(_ input: Operations.ExportClient.Input) async throws -> Operations.ExportClient.Output {
+        do {
+            let export = try service.exportClient(input.path.client, as: try actor())
+            let credentials = export.credentials.map { credential in
+                Components.Schemas.ExportedCredential(
+                    id: credential.id, badge: credential.badge, format: .init(rawValue: credential.format.rawValue)!, issuedAt: Self.date(credential.issuedAt),
+                    revoked: export.revoked.contains(credential.id), document: String(decoding: credential.bytes, as: UTF8.self))
+            }
+            let record: OpenAPIObjectContainer = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(export.record))
+            return .ok(.init(body: .json(.init(record: .init(additionalProperties: record), credentials: credentials))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func eraseClient(_ input: Operations.EraseClient.Input) async throws -> Operations.EraseClient.Output {
+        do {
+            guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
+            try service.eraseClient(input.path.client, confirm: request.confirm, as: try actor())
+            return .noContent(.init())
+        } catch {
+            return .refused(error)
+        }
+    }
+
     func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
         do {
             return .ok(.init(body: .json(.init(tokens: try service.tokens(as: try actor()).map(Self.token)))))
@@ -668,6 +693,12 @@ extension Operations.CreateToken.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.RevokeToken.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ExportClient.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.EraseClient.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.StartPathway.Output: ProblemOutput {

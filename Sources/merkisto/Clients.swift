@@ -182,7 +182,7 @@ extension Merkisto.Client {
 
         func run() throws {
             let service = try options.service("client export", existing: true)
-            try writeOutput(try MerkistoCLI.run("client export") { try service.exportRecord(id) }, to: out, command: "client export")
+            try writeOutput(try MerkistoCLI.run("client export") { try service.exportClient(id, as: .console).record }, to: out, command: "client export")
         }
     }
 
@@ -199,7 +199,7 @@ extension Merkisto.Client {
 
         func run() throws {
             let service = try options.service("client erase", existing: true)
-            try MerkistoCLI.run("client erase") { try service.eraseClient(id, by: cliActor) }
+            try MerkistoCLI.run("client erase") { try service.eraseClient(id, confirm: id, as: .console) }
             print("erased the personal data of \(id)")
         }
     }

@@ -131,6 +131,9 @@ struct APITests {
             (.post, "/api/v1/keys", ["algorithm": "EdDSA"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
             (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.get, "/api/v1/clients/\(own)/export", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.post, "/api/v1/clients/\(api.other)/erase", ["confirm": "not-the-id"],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .badRequest]),
             (.get, "/api/v1/tokens", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.post, "/api/v1/tokens", ["user": .string(api.world.seed.instructor), "name": "portaali", "scopes": ["read"]],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
@@ -302,6 +305,40 @@ struct APITests {
         }
         let actions = try api.world.service.store.auditLog().map(\.action)
         #expect(actions.contains("token.add") && actions.contains("token.revoke"))
+    }
+
+    @Test("an admin exports a client's whole record with every credential as issued, then erases the client after typing the id")
+    func exportAndErase() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let client = api.own
+        let issued = try api.world.service.clientFile(client).credentials
+        #expect(!issued.isEmpty)
+        try await api.world.application().test(.router) { http in
+            try await http.execute(uri: "/api/v1/clients/\(client)/export", method: .get, headers: api.headers(.admin)) { response throws in
+                #expect(response.status == .ok)
+                let document = try json(response)
+                #expect((document["record"] as? [String: Any])?["client"] as? String == client)
+                let credentials = try #require(document["credentials"] as? [[String: Any]])
+                #expect(credentials.compactMap { $0["id"] as? String } == issued.map(\.id))
+                #expect(credentials.compactMap { $0["document"] as? String } == issued.map { String(decoding: $0.bytes, as: UTF8.self) })
+            }
+            try await http.execute(
+                uri: "/api/v1/clients/\(client)/erase", method: .post, headers: api.headers(.admin, json: true), body: body(["confirm": .string(client + "x")])
+            ) { response throws in
+                #expect(response.status == .badRequest)
+                #expect((try json(response)["detail"] as? String)?.contains("type the client's id") == true)
+            }
+            #expect(try api.world.service.clientFile(client).client.erasedAt == nil)
+            try await http.execute(
+                uri: "/api/v1/clients/\(client)/erase", method: .post, headers: api.headers(.admin, json: true), body: body(["confirm": .string(client)])
+            ) { response in #expect(response.status == .noContent) }
+            #expect(try api.world.service.clientFile(client).client.erasedAt != nil)
+            try await http.execute(uri: "/api/v1/clients/\(client)/export", method: .get, headers: api.headers(.admin)) { response in
+                #expect(response.status == .conflict)
+            }
+        }
+        #expect(try api.world.service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
     }
 
     @Test("requests that do not fit the API, or ask for what cannot be done, get problem documents, never a bare 500")

@@ -59,7 +59,7 @@ struct PageTests {
         for headline in ["valid", "revoked", "suspended", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
-            "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked",
+            "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked", "erased",
         ] { keys.insert("notice.\(notice)") }
         return keys
     }
@@ -108,6 +108,7 @@ struct PageTests {
             ("/clients/\(client)/report", instructor),
             ("/my", own), ("/my/progress", own), ("/my/badges/\(uuid)", own),
             ("/admin/definitions", admin), ("/admin/keys", admin), ("/admin/users", admin), ("/admin/audit", admin), ("/admin/tokens", admin),
+            ("/clients/\(client)/erase", admin),
         ]
         try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
             for page in pages {
@@ -119,7 +120,7 @@ struct PageTests {
                     #expect(html.contains("<html lang=\"\(language)\""), "\(page.uri) in \(language)")
                     #expect(!html.contains("{{") && !html.contains("}}"), "\(page.uri) in \(language)")
                     // A key that had no text would show as the key itself (the audit log shows its action codes).
-                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest.", "tokens."] {
+                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest.", "tokens.", "erase."] {
                         if let range = html.range(of: ">" + key) {
                             Issue.record("\(page.uri) in \(language) shows a key: \(html[range.lowerBound...].prefix(60))")
                         }
@@ -287,6 +288,39 @@ struct PageTests {
                 uri: "/admin/tokens/revoke", method: .post, headers: admin.headers(form: true), body: ByteBuffer(string: "token=\(id)&csrf=\(admin.csrf)")
             ) { response in #expect(response.headers[.location] == "/admin/tokens?notice=tokenRevoked") }
             #expect(throws: CoreError.self) { try world.service.authenticate(token: secret) }
+        }
+    }
+
+    @Test("the admin erases a client after typing the id; a wrong id erases nothing and says why; instructors cannot")
+    func erasePage() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let admin = try PageSession(world, world.seed.admin)
+        let instructor = try PageSession(world, world.seed.instructor)
+        try await world.application().test(.router) { http in
+            try await http.execute(uri: "/clients/\(client)", method: .get, headers: admin.headers("fi")) { response in
+                #expect(String(buffer: response.body).contains("href=\"/clients/\(client)/erase\""))
+            }
+            try await http.execute(uri: "/clients/\(client)", method: .get, headers: instructor.headers("fi")) { response in
+                #expect(!String(buffer: response.body).contains("/erase\""))
+            }
+            try await http.execute(
+                uri: "/clients/\(client)/erase", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "confirm=\(client)&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .forbidden) }
+            try await http.execute(
+                uri: "/clients/\(client)/erase", method: .post, headers: admin.headers("fi", form: true),
+                body: ByteBuffer(string: "confirm=\(client)-x&csrf=\(admin.csrf)")
+            ) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("aria-invalid=\"true\""))
+            }
+            #expect(try world.service.clientFile(client).client.erasedAt == nil)
+            try await http.execute(
+                uri: "/clients/\(client)/erase", method: .post, headers: admin.headers(form: true),
+                body: ByteBuffer(string: "confirm=\(client)&csrf=\(admin.csrf)")
+            ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=erased") }
+            #expect(try world.service.clientFile(client).client.erasedAt != nil)
         }
     }
 

@@ -132,6 +132,7 @@ extension WebPages {
             return row
         }
         values["hasCredentials"] = !file.credentials.isEmpty
+        if actor.user.role == .admin, file.client.erasedAt == nil { values["eraseHref"] = "/clients/\(id)/erase" }
         return renderer.page("client", title: text("client.title", visitor, ["client": id]), values, visitor: visitor, request: request)
     }
 
@@ -429,6 +430,31 @@ extension WebPages {
         guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
         try service.withdrawAttestation(client: id, badge: badge, as: actor)
         return PageRenderer.redirect("/clients/\(id)?notice=attestationWithdrawn")
+    }
+
+    // MARK: Erasing (administrators)
+
+    /// The erase form: what erasure removes and keeps, and a field where the admin types the client's id.
+    func eraseForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, error: String? = nil) throws -> Response {
+        try service.authorize(actor, .administer)
+        let file = try service.clientFile(id, as: actor)
+        guard file.client.erasedAt == nil else { throw PageRefusal(status: .conflict, message: text("client.erased", visitor)) }
+        var values: [String: Any] = ["client": id, "action": "/clients/\(id)/erase", "back": "/clients/\(id)"]
+        if let error { values["confirmError"] = error }
+        return renderer.page(
+            "erase", title: text("erase.title", visitor, ["client": id]), values, visitor: visitor, request: request, status: error == nil ? .ok : .badRequest)
+    }
+
+    func erase(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        do {
+            try service.eraseClient(id, confirm: form.value("confirm") ?? "", as: actor)
+        } catch {
+            // Not the id typed: the form again, saying so.
+            guard error.key == "erase.confirm" else { throw error }
+            return try eraseForm(id, request, visitor, actor, error: error.message(in: visitor.language))
+        }
+        revoked()
+        return PageRenderer.redirect("/clients/\(id)?notice=erased")
     }
 
     // MARK: Awarding and revoking

@@ -66,6 +66,12 @@ struct WebPages: Sendable {
                 try withdrawAttestation(try context.parameters.require("client"), form, visitor, actor)
             }
         }
+        router.get("/clients/:client/erase") { request, context in
+            page(request) { visitor, actor in try eraseForm(try context.parameters.require("client"), request, visitor, actor) }
+        }
+        router.post("/clients/:client/erase") { request, context in
+            try await change(request) { visitor, actor, form in try erase(try context.parameters.require("client"), form, request, visitor, actor) }
+        }
         router.get("/clients/:client/revoke") { request, context in
             page(request) { visitor, actor in try revokeForm(try context.parameters.require("client"), request, visitor, actor) }
         }
