@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What `merkisto serve --demo` shows when it runs outside the project's folder: the shipped definition set
 /// and the example client records, carried with the program as resources (copies of `BadgeDefinitions/`
