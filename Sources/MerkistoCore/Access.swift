@@ -300,10 +300,33 @@ extension BadgeService {
 
 extension BadgeService {
     /// Registers a client in a unit (an instructor: one of their own units).
-    public func registerClient(id: String, unit: String?, language: Language?, as actor: Actor) throws(CoreError) -> ClientFile {
+    /// Registers a client in a unit the actor works in, under `id`, or (nil) under a pseudonym Merkisto
+    /// makes: `asiakas-` and four random letters and digits. A made pseudonym never collides with one in
+    /// another unit, so no one learns from a refusal that it exists (docs/decisions/0008); a chosen id that is
+    /// taken is refused as taken, since ids are unique.
+    public func registerClient(id: String?, unit: String?, language: Language?, as actor: Actor) throws(CoreError) -> ClientFile {
         try authorize(actor, .registerClient(unit: unit))
+        guard let id else {
+            for _ in 0..<20 {
+                let made = Self.pseudonym()
+                do {
+                    try registerClient(id: made, unit: unit, language: language, by: actor.auditName)
+                    return try clientFile(made)
+                } catch where error.code == .duplicate {
+                    continue
+                }
+            }
+            throw CoreError(.conflict, key: "client.noPseudonym")
+        }
         try registerClient(id: id, unit: unit, language: language, by: actor.auditName)
         return try clientFile(id)
+    }
+
+    /// `asiakas-` and four characters from letters and digits that are not mistaken for one another.
+    static func pseudonym() -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        return "asiakas-" + String((0..<4).map { _ in alphabet.randomElement(using: &generator)! })
     }
 
     /// Everything stored about a client the actor may read and their explained evaluation as of now (nil

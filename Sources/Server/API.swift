@@ -225,6 +225,8 @@ struct MerkistoAPI: APIProtocol {
             let issued = try service.issue(
                 client: input.path.client, badge: request.badge, format: Self.format(request.format),
                 language: Self.language(request.language), replacing: request.replace ?? false, as: try actor())
+            // A replaced credential is revoked: the public documents show it at once.
+            if request.replace == true { revoked() }
             return .created(.init(body: .json(credential(issued, revoked: false))))
         } catch {
             return .refused(error)

@@ -120,6 +120,9 @@ struct APITests {
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
             (.post, "/api/v1/clients", ["id": "uusi-asiakas", "unit": "demo-paja"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
+            // No id: Merkisto makes the pseudonym.
+            (.post, "/api/v1/clients", ["unit": "demo-paja"],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
             (.post, "/api/v1/credentials/bulk", ["badge": .string(earned)],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
             (.get, "/api/v1/definitions", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
@@ -339,6 +342,27 @@ struct APITests {
             }
         }
         #expect(try api.world.service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
+    }
+
+    @Test("a client registered without an id gets a pseudonym Merkisto makes: asiakas- and four letters and digits, a new one each time")
+    func madePseudonyms() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let made = try await api.world.application().test(.router) { http in
+            var made: Set<String> = []
+            for _ in 0..<5 {
+                made.insert(
+                    try await http.execute(
+                        uri: "/api/v1/clients", method: .post, headers: api.headers(.instructor, json: true), body: body(["unit": "demo-paja"])
+                    ) { response throws in
+                        #expect(response.status == .created)
+                        return try #require((try json(response)["client"] as? [String: Any])?["id"] as? String)
+                    })
+            }
+            return made
+        }
+        #expect(made.count == 5)
+        #expect(made.allSatisfy { $0.wholeMatch(of: /asiakas-[a-hj-km-np-z2-9]{4}/) != nil }, "\(made)")
     }
 
     @Test("requests that do not fit the API, or ask for what cannot be done, get problem documents, never a bare 500")
