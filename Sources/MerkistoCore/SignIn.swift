@@ -245,8 +245,7 @@ extension BadgeService {
 
 /// bcrypt checks on a small pool of threads of their own: a password check takes a quarter of a second of
 /// one core by design, and on the threads that answer requests a stream of sign-ins would stall every page.
-/// At most `workers` checks run at once, on threads that run only when the rest of the server leaves a core
-/// idle (SCHED_IDLE; nice 19 where that is refused), and
+/// At most `workers` checks run at once, on threads that yield to the rest of the server (nice 19), and
 /// `capacity` wait; beyond that a sign-in is refused at once with a time to retry (503), so a flood costs the
 /// server no more than the pool.
 package final class PasswordChecks: @unchecked Sendable {
@@ -293,13 +292,11 @@ package final class PasswordChecks: @unchecked Sendable {
     }
 
     private func work() {
-        // Linux schedules each thread by its own policy: SCHED_IDLE (5 in <sched.h>) runs this one only when
-        // no thread that answers pages wants the core, and any of them that wakes takes the core at once.
+        // Linux keeps a nice value per thread: this one gives way to the threads that answer pages, yet still
+        // gets a share of a busy core (SCHED_IDLE would give it almost none, and a sign-in could wait for
+        // minutes while the server is busy: staff must always be able to sign in).
         #if os(Linux)
-        var parameters = sched_param(sched_priority: 0)
-        if pthread_setschedparam(pthread_self(), 5, &parameters) != 0 {
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-        }
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         #endif
         _ = Self.unknownUserHash  // made here, before any sign-in waits for it
         while true {
