@@ -41,7 +41,7 @@ extension BadgeService {
     }
 
     /// The roles an actor confirms in: an administrator in either, an instructor as an instructor, a client never.
-    static func attestingRoles(of actor: Actor) -> Set<Criterion.Role> {
+    public static func attestingRoles(of actor: Actor) -> Set<Criterion.Role> {
         switch actor.user.role {
         case .admin: [.admin, .instructor]
         case .instructor: [.instructor]

@@ -375,7 +375,7 @@ extension WebPages {
     private func attestationRows(
         _ standings: [AttestationStanding], client id: String, writer: ReasonWriter, words: ProgressReportWords, visitor: Visitor, actor: Actor
     ) -> [[String: Any]] {
-        let mine = actor.user.role == .admin ? Set(Criterion.Role.allCases) : [.instructor]
+        let mine = BadgeService.attestingRoles(of: actor)
         return standings.map { standing -> [String: Any] in
             let name = writer.badgeName(standing.badge)
             var row: [String: Any] = ["name": name, "role": text("client.attestationBy", visitor, ["role": text("role.\(standing.role.rawValue)", visitor)])]
