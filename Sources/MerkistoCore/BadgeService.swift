@@ -108,7 +108,7 @@ public struct BadgeService: Sendable {
 
     /// Reads client-record files into the store, each in one transaction; a file with any error is
     /// refused whole, and the others still go in.
-    public func importRecord(_ data: [UInt8], unit: String? = nil, by actor: String) throws(CoreError) -> ClientFile {
+    package func importRecord(_ data: [UInt8], unit: String? = nil, by actor: String) throws(CoreError) -> ClientFile {
         var file = try ClientRecordFormat.read(Data(data), compiled: compiled, registeredAt: now)
         if let unit { file.client.unit = unit }
         try stored { () throws(StoreError) in try store.importClient(file, by: actor, at: now) }

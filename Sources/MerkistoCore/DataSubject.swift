@@ -28,3 +28,22 @@ extension BadgeService {
         try eraseClient(id, by: actor.auditName)
     }
 }
+
+/// One file of an import: the client it brought in, or why it was refused (nothing of it was stored).
+public struct ImportedFile: Sendable {
+    /// The file's name as given (an upload's file name, a path, or the place in a JSON array: `[2]`).
+    public var name: String
+    public var result: Result<ClientFile, CoreError>
+}
+
+extension BadgeService {
+    /// Reads client-record files into the store (administrators). Each file goes in whole or not at all:
+    /// a refused file (with every problem and its JSON path) leaves nothing behind, and the files around it
+    /// still go in. Each imported client is audited.
+    public func importRecords(_ files: [(name: String, bytes: [UInt8])], as actor: Actor) throws(CoreError) -> [ImportedFile] {
+        try authorize(actor, .administer)
+        return files.map { file in
+            ImportedFile(name: file.name, result: Result { () throws(CoreError) in try importRecord(file.bytes, by: actor.auditName) })
+        }
+    }
+}

@@ -299,6 +299,61 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    /// At most this many records in one import request, and bytes in one record file.
+    static let importLimits = (files: 1000, fileBytes: 4 << 20)
+
+    func importClients(_ input: Operations.ImportClients.Input) async throws -> Operations.ImportClients.Output {
+        do {
+            let actor = try actor()
+            var files: [(name: String, bytes: [UInt8])] = []
+            switch input.body {
+            case .json(let records):
+                // The generated decoder has read the array; each record is written back out for the record reader,
+                // which reports problems by their JSON paths in the record.
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                for (index, record) in records.prefix(Self.importLimits.files).enumerated() {
+                    files.append(("[\(index)]", Array(try encoder.encode(record.additionalProperties))))
+                }
+            case .multipartForm(let parts):
+                var iterator = parts.makeAsyncIterator()
+                while true {
+                    let next: Operations.ImportClients.Input.Body.MultipartFormPayload?
+                    do {
+                        next = try await iterator.next()
+                    } catch {
+                        // The form itself is malformed (the runtime's multipart reader says how).
+                        throw CoreError(.invalid, key: "import.form", problems: [String(describing: error)])
+                    }
+                    guard let part = next else { break }
+                    guard case .file(let file) = part else { continue }
+                    guard files.count < Self.importLimits.files else { throw CoreError(.invalid, key: "import.tooMany", ["limit": String(Self.importLimits.files)]) }
+                    let bytes: [UInt8]
+                    do {
+                        bytes = try await [UInt8](collecting: file.payload.body, upTo: Self.importLimits.fileBytes)
+                    } catch {
+                        throw CoreError(.invalid, key: "import.tooLarge", ["file": file.filename ?? "", "limit": "4 MB"])
+                    }
+                    files.append((file.filename ?? "[\(files.count)]", bytes))
+                }
+            }
+            guard !files.isEmpty else { throw CoreError(.invalid, key: "import.empty") }
+            let language = RequestCredentials.language ?? .en
+            var result = Components.Schemas.ImportResult(imported: [], refused: [])
+            for file in try service.importRecords(files, as: actor) {
+                switch file.result {
+                case .success(let client):
+                    result.imported.append(.init(file: file.name, client: client.client.id, assessments: client.assessments.count))
+                case .failure(let error):
+                    result.refused.append(.init(file: file.name, detail: error.message(in: language), problems: error.problems))
+                }
+            }
+            return .ok(.init(body: .json(result)))
+        } catch {
+            return .refused(error)
+        }
+    }
+
     func getEvaluation(_ input: Operations.GetEvaluation.Input) async throws -> Operations.GetEvaluation.Output {
         do {
             let result = try service.evaluate(client: input.path.client, as: try actor())
@@ -743,5 +798,8 @@ extension Operations.GenerateKey.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.RetireKey.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ImportClients.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }

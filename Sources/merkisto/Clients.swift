@@ -18,7 +18,10 @@ extension Merkisto {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Read client-record files (JSON) into the database; a folder means every *.json in it.",
-            discussion: "Each file goes in whole or not at all. Exit status 1 when any file was refused (the others still go in).")
+            discussion: """
+                Each file goes in whole or not at all: a refused file stores nothing, and the files around it still \
+                go in. Exit status 1 when any file was refused.
+                """)
 
         @Argument(help: "Client-record files or folders.")
         var paths: [String]
@@ -35,17 +38,20 @@ extension Merkisto {
                     refused += 1
                     continue
                 }
-                do {
-                    let file = try service.importRecord([UInt8](data), by: cliActor)
-                    print("imported \(file.client.id) from \(path): \(file.assessments.count) assessments")
-                } catch {
-                    printError("\(path): \(error.message)")
-                    for problem in error.problems { printError("\(path): \(problem)") }
-                    refused += 1
+                let imported = try MerkistoCLI.run("import") { try service.importRecords([(path, [UInt8](data))], as: .console) }
+                for file in imported {
+                    switch file.result {
+                    case .success(let client):
+                        print("imported \(client.client.id) from \(path): \(client.assessments.count) assessments")
+                    case .failure(let error):
+                        printError("\(path): \(error.message)")
+                        for problem in error.problems { printError("\(path): \(problem)") }
+                        refused += 1
+                    }
                 }
             }
             if refused > 0 {
-                printError("merkisto import: \(refused) of \(files.count) files refused; nothing of them was stored")
+                printError("merkisto import: \(refused) of \(files.count) files refused (nothing of them was stored); the other \(files.count - refused) went in")
                 throw ExitCode(1)
             }
         }

@@ -8,8 +8,8 @@ import Testing
 @Suite("Attestation: a staff member confirms what a badge asks them to confirm")
 struct AttestationTests {
     /// A client of unit `paja` whose levels meet everything `tyonhaku-verkossa` asks but the instructor's confirmation.
-    static func world() throws -> (service: BadgeService, cleanup: () -> Void, instructor: Actor, other: Actor, admin: Actor, client: Actor) {
-        let (service, cleanup) = try World.service()
+    static func world(keys: Bool = false) throws -> (service: BadgeService, cleanup: () -> Void, instructor: Actor, other: Actor, admin: Actor, client: Actor) {
+        let (service, cleanup) = try World.service(keys: keys)
         try service.addUnit(id: "paja", name: "Paja", by: "test")
         try service.addUnit(id: "kahvila", name: "Kahvila", by: "test")
         try service.registerClient(id: "asiakas-1", unit: "paja", by: "test")

@@ -135,6 +135,8 @@ struct APITests {
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
             (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.get, "/api/v1/clients/\(own)/export", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            (.post, "/api/v1/clients/import", [["client": "tuotu-matriisi"]],
+             [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.post, "/api/v1/clients/\(api.other)/erase", ["confirm": "not-the-id"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .badRequest]),
             (.get, "/api/v1/tokens", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
@@ -342,6 +344,54 @@ struct APITests {
             }
         }
         #expect(try api.world.service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
+    }
+
+    @Test("an admin imports records as a JSON array and as uploaded files: each whole or not at all, refusals with their JSON paths")
+    func importRecords() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let good: JSONValue = ["client": "tuotu-1", "assessments": [["id": "a-1", "assessedAt": "2026-11-02T10:00:00+02:00", "assessor": "ohjaaja", "evidence": "observed", "levels": [["competence": "1.1", "level": 3]]]]]
+        let bad: JSONValue = ["client": "tuotu-2", "assessments": [["id": "b-1", "assessedAt": "2026-11-02T10:00:00+02:00", "assessor": "itse", "evidence": "self", "levels": [["competence": "9.9", "level": 2]]]]]
+        try await api.world.application().test(.router) { http in
+            try await http.execute(uri: "/api/v1/clients/import", method: .post, headers: api.headers(.admin, json: true), body: body([good, bad])) { response throws in
+                #expect(response.status == .ok)
+                let result = try json(response)
+                #expect((result["imported"] as? [[String: Any]])?.map { $0["client"] as? String } == ["tuotu-1"])
+                let refused = try #require((result["refused"] as? [[String: Any]])?.first)
+                #expect(refused["file"] as? String == "[1]")
+                #expect((refused["problems"] as? [String])?.contains { $0.contains("assessments[0]") } == true)
+            }
+            // Two files in one form: the good one goes in, the broken one is named by its file name.
+            let boundary = "merkisto-raja"
+            var form = ""
+            for (name, content) in [("kolmas.json", #"{"client": "tuotu-3"}"#), ("rikki.json", #"{"client": "#)] {
+                form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/json\r\n\r\n\(content)\r\n"
+            }
+            form += "--\(boundary)--\r\n"
+            var headers = api.headers(.admin)
+            headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+            try await http.execute(uri: "/api/v1/clients/import", method: .post, headers: headers, body: ByteBuffer(string: form)) { response throws in
+                #expect(response.status == .ok)
+                let result = try json(response)
+                #expect((result["imported"] as? [[String: Any]])?.map { $0["file"] as? String } == ["kolmas.json"])
+                #expect((result["refused"] as? [[String: Any]])?.map { $0["file"] as? String } == ["rikki.json"])
+            }
+            try await http.execute(uri: "/api/v1/clients/import", method: .post, headers: api.headers(.admin, json: true), body: body([])) { response in
+                #expect(response.status == .badRequest)
+            }
+            // A file part that ends before its boundary: a 400 problem document, nothing stored.
+            try await http.execute(
+                uri: "/api/v1/clients/import", method: .post, headers: headers,
+                body: ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.json\"\r\n\r\n{\"client\": \"tuotu-4\"}")
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            }
+        }
+        #expect(try api.world.service.clientFile("tuotu-1").assessments.count == 1)
+        #expect(try api.world.service.clientFile("tuotu-3").client.id == "tuotu-3")
+        #expect(throws: CoreError.self) { try api.world.service.clientFile("tuotu-4") }
+        #expect(throws: CoreError.self) { try api.world.service.clientFile("tuotu-2") }
     }
 
     @Test("a client registered without an id gets a pseudonym Merkisto makes: asiakas- and four letters and digits, a new one each time")

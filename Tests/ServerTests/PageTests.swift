@@ -108,7 +108,7 @@ struct PageTests {
             ("/clients/\(client)/report", instructor),
             ("/my", own), ("/my/progress", own), ("/my/badges/\(uuid)", own),
             ("/admin/definitions", admin), ("/admin/keys", admin), ("/admin/users", admin), ("/admin/audit", admin), ("/admin/tokens", admin),
-            ("/clients/\(client)/erase", admin),
+            ("/clients/\(client)/erase", admin), ("/admin/import", admin),
         ]
         try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
             for page in pages {
@@ -120,7 +120,7 @@ struct PageTests {
                     #expect(html.contains("<html lang=\"\(language)\""), "\(page.uri) in \(language)")
                     #expect(!html.contains("{{") && !html.contains("}}"), "\(page.uri) in \(language)")
                     // A key that had no text would show as the key itself (the audit log shows its action codes).
-                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest.", "tokens.", "erase."] {
+                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest.", "tokens.", "erase.", "import."] {
                         if let range = html.range(of: ">" + key) {
                             Issue.record("\(page.uri) in \(language) shows a key: \(html[range.lowerBound...].prefix(60))")
                         }
@@ -291,6 +291,48 @@ struct PageTests {
         }
     }
 
+    @Test("the admin imports record files on a page: each whole or not at all, refusals located; instructors cannot")
+    func importPage() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let admin = try PageSession(world, world.seed.admin)
+        let instructor = try PageSession(world, world.seed.instructor)
+        @Sendable func form(_ session: PageSession, _ files: [(String, String)]) -> (HTTPFields, ByteBuffer) {
+            let boundary = "----merkisto"
+            var text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(session.csrf)\r\n"
+            for (name, content) in files {
+                text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\(name)\"\r\nContent-Type: application/json\r\n\r\n\(content)\r\n"
+            }
+            text += "--\(boundary)--\r\n"
+            var headers = session.headers("fi")
+            headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+            return (headers, ByteBuffer(string: text))
+        }
+        let good = #"{"client": "tuotu-sivulta"}"#
+        let bad = #"{"client": "rikki-sivulta", "assessments": [{"id": "x"}]}"#
+        try await world.application().test(.router) { http in
+            let (refusedHeaders, refusedBody) = form(instructor, [("hyva.json", good)])
+            try await http.execute(uri: "/admin/import", method: .post, headers: refusedHeaders, body: refusedBody) { response in
+                #expect(response.status == .forbidden)
+            }
+            #expect(throws: CoreError.self) { try world.service.clientFile("tuotu-sivulta") }
+            let (headers, body) = form(admin, [("hyva.json", good), ("rikki.json", bad)])
+            try await http.execute(uri: "/admin/import", method: .post, headers: headers, body: body) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(html.contains("Tuotu: 1. Ei tuotu: 1."))
+                #expect(html.contains("<a href=\"/clients/tuotu-sivulta\">tuotu-sivulta</a>"))
+                #expect(html.contains("<strong>rikki.json</strong>") && html.contains("<code>assessments[0]"))
+            }
+            let (emptyHeaders, emptyBody) = form(admin, [])
+            try await http.execute(uri: "/admin/import", method: .post, headers: emptyHeaders, body: emptyBody) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("Valitse ainakin yksi tiedosto."))
+            }
+        }
+        #expect(try world.service.clientFile("tuotu-sivulta").client.id == "tuotu-sivulta")
+        #expect(throws: CoreError.self) { try world.service.clientFile("rikki-sivulta") }
+    }
+
     @Test("the admin erases a client after typing the id; a wrong id erases nothing and says why; instructors cannot")
     func erasePage() async throws {
         let world = try DemoWorld()
@@ -420,6 +462,11 @@ struct PageTests {
             ("/admin/keys", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/admin/users", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/admin/audit", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/admin/tokens", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/admin/import", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/clients/\(client)/erase", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
+            ("/clients/\(client)/attest?badge=tyonhaku-verkossa", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
+            ("/clients/\(client)/award", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/clients/\(client)/award?badge=\(otherCredential.badge)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .conflict, "admin": .conflict]),
             ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
             ("/signin", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),

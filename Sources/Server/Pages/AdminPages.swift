@@ -72,6 +72,10 @@ struct AdminPages: Sendable {
                 return PageRenderer.redirect("/admin/users?notice=unitAdded")
             }
         }
+        router.get("/admin/import") { request, _ in pages.page(request) { visitor, actor in try importPage(request, visitor, actor) } }
+        router.post("/admin/import") { request, _ in
+            try await pages.change(request, limit: Self.importFormLimit) { visitor, actor, form in try importRecords(request, form, visitor, actor) }
+        }
         router.get("/admin/audit") { request, _ in pages.page(request) { visitor, actor in try audit(request, visitor, actor) } }
         router.get("/admin/tokens") { request, _ in pages.page(request) { visitor, actor in try tokens(request, visitor, actor) } }
         router.post("/admin/tokens") { request, _ in
@@ -84,6 +88,48 @@ struct AdminPages: Sendable {
                 return PageRenderer.redirect("/admin/tokens?notice=tokenRevoked")
             }
         }
+    }
+
+    /// The most a page's import form may hold, and the most files in it (the multipart reader reads at most
+    /// 64 parts).
+    static let importFormLimit = 16 << 20
+    static let importFormFiles = 50
+
+    /// The form that imports client-record files; after an import, what became of each file.
+    func importPage(
+        _ request: Request, _ visitor: Visitor, _ actor: Actor, results: [ImportedFile]? = nil, error: String? = nil, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        // Only administrators import: the form is not shown to anyone else.
+        try service.authorize(actor, .administer)
+        var values: [String: Any] = ["filesHint": pages.text("import.filesHint", visitor, ["limit": String(Self.importFormFiles)])]
+        if let error { values["formError"] = error }
+        if let results {
+            let imported = results.compactMap { file -> [String: Any]? in
+                guard case .success(let client) = file.result else { return nil }
+                return [
+                    "file": file.name, "client": client.client.id, "href": "/clients/" + client.client.id,
+                    "assessments": pages.text("import.assessments", visitor, ["count": String(client.assessments.count)]),
+                ]
+            }
+            let refused = results.compactMap { file -> [String: Any]? in
+                guard case .failure(let error) = file.result else { return nil }
+                return ["file": file.name, "message": error.message(in: visitor.language), "problems": error.problems, "hasProblems": !error.problems.isEmpty]
+            }
+            values["done"] = [
+                "summary": pages.text("import.summary", visitor, ["imported": String(imported.count), "refused": String(refused.count)]),
+                "imported": imported, "hasImported": !imported.isEmpty, "refused": refused, "hasRefused": !refused.isEmpty,
+            ] as [String: Any]
+        }
+        return pages.renderer.page("import", title: pages.text("import.title", visitor), values, visitor: visitor, request: request, status: status)
+    }
+
+    func importRecords(_ request: Request, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        let files = form.uploads.filter { $0.field == "files" && !($0.name.isEmpty && $0.bytes.isEmpty) }
+        guard !files.isEmpty else { return try importPage(request, visitor, actor, error: pages.text("import.none", visitor), status: .badRequest) }
+        guard files.count <= Self.importFormFiles else {
+            return try importPage(request, visitor, actor, error: pages.text("import.tooMany", visitor, ["limit": String(Self.importFormFiles)]), status: .badRequest)
+        }
+        return try importPage(request, visitor, actor, results: try service.importRecords(files.map { ($0.name, $0.bytes) }, as: actor))
     }
 
     /// The API tokens (never their secrets) and the form that makes one; `made`: the whole text of the one

@@ -169,8 +169,9 @@ extension SubmittedForm {
         var form = SubmittedForm()
         for part in parts {
             guard let name = part.disposition("name") else { continue }
-            if part.disposition("filename") != nil {
+            if let filename = part.disposition("filename") {
                 if form.files[name] == nil { form.files[name] = Array(part.body) }
+                form.uploads.append((name, filename, Array(part.body)))
             } else if form.fields[name] == nil {
                 form.fields[name] = String(decoding: part.body, as: UTF8.self)
             }

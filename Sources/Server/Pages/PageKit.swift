@@ -103,8 +103,10 @@ struct Visitor: Sendable {
 /// A submitted form (`application/x-www-form-urlencoded`, or `multipart/form-data` with a file).
 struct SubmittedForm: Sendable {
     var fields: [String: String] = [:]
-    /// Files of a multipart form by field name.
+    /// Files of a multipart form by field name (the first of each name).
     var files: [String: [UInt8]] = [:]
+    /// Every file of a multipart form, in order, with the name it was uploaded under.
+    var uploads: [(field: String, name: String, bytes: [UInt8])] = []
 
     subscript(_ name: String) -> String? { fields[name] }
 
@@ -209,7 +211,8 @@ struct PageRenderer: Sendable {
         case .admin:
             [
                 ("/clients", text("nav.clients", visitor)), ("/admin/definitions", text("nav.definitions", visitor)),
-                ("/admin/keys", text("nav.keys", visitor)), ("/admin/users", text("nav.users", visitor)), ("/admin/tokens", text("nav.tokens", visitor)),
+                ("/admin/keys", text("nav.keys", visitor)), ("/admin/users", text("nav.users", visitor)), ("/admin/import", text("nav.import", visitor)),
+                ("/admin/tokens", text("nav.tokens", visitor)),
                 ("/admin/audit", text("nav.audit", visitor)), ("/verify", text("nav.verify", visitor)),
             ]
         }

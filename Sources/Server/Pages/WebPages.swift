@@ -129,12 +129,15 @@ struct WebPages: Sendable {
         }
     }
 
-    /// A form post that changes something: it needs a session and must repeat its CSRF token.
-    func change(_ request: Request, _ body: (Visitor, Actor, SubmittedForm) async throws -> Response) async throws -> Response {
+    /// A form post that changes something: it needs a session and must repeat its CSRF token. The form may
+    /// be `limit` bytes long.
+    func change(
+        _ request: Request, limit: Int = 1 << 20, _ body: (Visitor, Actor, SubmittedForm) async throws -> Response
+    ) async throws -> Response {
         let visitor = Visitor.of(request, service: service)
         guard let actor = visitor.actor, let session = visitor.session else { return PageRenderer.redirect("/signin") }
         do {
-            let form = try await SubmittedForm.read(request)
+            let form = try await SubmittedForm.read(request, limit: limit)
             guard Self.sameToken(form["csrf"], session.csrf) else {
                 throw PageRefusal(status: .forbidden, message: renderer.text("error.csrf", visitor))
             }

@@ -1,0 +1,58 @@
+import Basics
+import Credentials
+import Definitions
+import MerkistoCore
+import Storage
+import Testing
+
+@Suite("Data-subject rights: an administrator imports, exports and erases client records")
+struct DataSubjectTests {
+    @Test("an import takes each file whole or not at all: a refused file stores nothing, with its problems located, and the others go in")
+    func importEachFileWhole() throws {
+        let world = try AttestationTests.world()
+        defer { world.cleanup() }
+        let service = world.service
+        let good = #"{"client": "tuotu-1", "assessments": [{"id": "a-1", "assessedAt": "2026-11-02T10:00:00+02:00", "assessor": "ohjaaja-1", "evidence": "observed", "levels": [{"competence": "1.1", "level": 3}]}]}"#
+        // The second assessment names a competence the definitions do not have: the whole file is refused.
+        let bad = #"{"client": "tuotu-2", "assessments": [{"id": "b-1", "assessedAt": "2026-11-02T10:00:00+02:00", "assessor": "itse", "evidence": "self", "levels": [{"competence": "1.1", "level": 2}]}, {"id": "b-2", "assessedAt": "2026-11-02T10:00:00+02:00", "assessor": "itse", "evidence": "self", "levels": [{"competence": "9.9", "level": 2}]}]}"#
+        let audited = try service.store.auditLog().count
+        let files = try service.importRecords([("hyva.json", Array(good.utf8)), ("huono.json", Array(bad.utf8))], as: world.admin)
+        #expect(files.map(\.name) == ["hyva.json", "huono.json"])
+        let imported = try files[0].result.get()
+        #expect(imported.client.id == "tuotu-1" && imported.assessments.count == 1)
+        guard case .failure(let error) = files[1].result else { Issue.record("the bad file went in"); return }
+        #expect(error.problems.contains { $0.contains("assessments[1]") })
+        #expect(try service.clientFile("tuotu-1").assessments.map(\.id) == ["a-1"])
+        #expect(throws: CoreError.self) { try service.clientFile("tuotu-2") }
+        // One audit entry: the imported client.
+        #expect(try service.store.auditLog().count == audited + 1)
+        // Only administrators import.
+        for actor in [world.instructor, world.client] {
+            #expect { try service.importRecords([("toinen.json", Array(good.utf8))], as: actor) } throws: { ($0 as? CoreError)?.code == .forbidden }
+        }
+        // The same client again is refused as a duplicate, and the first import stands.
+        guard case .failure(let duplicate) = try service.importRecords([("hyva.json", Array(good.utf8))], as: world.admin)[0].result else {
+            Issue.record("a second import of the same client went in"); return
+        }
+        #expect(duplicate.code == .duplicate)
+    }
+
+    @Test("an export holds the record and every credential as issued; erasing asks for the id typed, then leaves nothing to export")
+    func exportThenErase() throws {
+        let world = try AttestationTests.world(keys: true)
+        defer { world.cleanup() }
+        let service = world.service
+        try service.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
+        let credential = try service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+        #expect { try service.exportClient("asiakas-1", as: world.instructor) } throws: { ($0 as? CoreError)?.code == .forbidden }
+        let export = try service.exportClient("asiakas-1", as: world.admin)
+        #expect(export.credentials.map(\.bytes) == [credential.bytes])
+        #expect(export.record == (try service.exportRecord("asiakas-1")))
+        #expect { try service.eraseClient("asiakas-1", confirm: "asiakas-2", as: world.admin) } throws: { ($0 as? CoreError)?.key == "erase.confirm" }
+        #expect(try service.clientFile("asiakas-1").client.erasedAt == nil)
+        try service.eraseClient("asiakas-1", confirm: "asiakas-1", as: world.admin)
+        #expect(try service.clientFile("asiakas-1").client.erasedAt != nil)
+        #expect { try service.exportClient("asiakas-1", as: world.admin) } throws: { ($0 as? CoreError)?.key == "client.erasedExport" }
+        #expect(try service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
+    }
+}
