@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Zip archives: a client's download of everything about them.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Only the tests use MultipartKit (its 4.7.1 parser traps on some bytes; see docs/decisions/0005).
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         // Only the tests use jwt-kit: an independent JOSE implementation that must accept what we sign
@@ -138,8 +140,9 @@ let package = Package(
                 // Passwords are hashed with bcrypt.
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 "CQREncode",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
-            resources: [.copy("Resources/errors.json")],
+            resources: [.copy("Resources/errors.json"), .copy("Resources/archive.json")],
             swiftSettings: swiftSettings
         ),
         // The HTTP front end: hosted documents, the JSON API, sign-in (Hummingbird 2).
@@ -270,6 +273,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -251,12 +251,27 @@ def main():
         with open(downloaded, "w") as file:
             file.write(token)
         expect("the credential downloads as a compact JWS", token.count(".") == 2, token[:80])
-        ob2_links = driver.find_elements(By.CSS_SELECTOR, "a[href$='/assertion.json']")
+        ob2_links = driver.find_elements(By.CSS_SELECTOR, "a[href*='/assertion.']")
         expect("the badge page also offers the OB 2.0 assertion", len(ob2_links) == 1)
         assertion = fetch(ob2_links[0].get_attribute("href"), client_cookie).decode() if ob2_links else ""
         image_link = driver.find_element(By.CSS_SELECTOR, "a[href*='/badge.']").get_attribute("href")
         image = fetch(image_link, client_cookie)
         expect("the baked badge image downloads", image[:4] == b"\x89PNG" or b"<svg" in image[:2000], image[:16])
+        # Everything to take: the zip from "my badges", its README in Finnish, each file named in it.
+        go("/my")
+        export_link = driver.find_element(By.CSS_SELECTOR, "a[href='/my/export']").get_attribute("href")
+        archive_bytes = fetch(export_link, client_cookie)
+        import zipfile, io
+        archive = zipfile.ZipFile(io.BytesIO(archive_bytes))
+        names = archive.namelist()
+        expect("the zip holds a README, the record and the badge's files", any(n.endswith("/README.txt") for n in names)
+               and any(n.endswith("/record.json") for n in names) and any(n.endswith("/credential.jwt") for n in names), names)
+        readme = archive.read(next(n for n in names if n.endswith("/README.txt"))).decode() if names else ""
+        expect("the README is in Finnish and names every file", "kaikki tiedot, jotka Merkistossa on sinusta" in readme
+               and all(n.rsplit("/", 1)[-1] in readme for n in names if not n.endswith("README.txt")), readme[:400])
+        archive_dir = os.path.join(work, "archive")
+        archive.extractall(archive_dir)
+        archived = [os.path.join(archive_dir, n) for n in names]
         go("/my/progress")
         shoot("my-progress")
 
@@ -275,6 +290,21 @@ def main():
             result = subprocess.run(
                 [sys.executable, os.path.join(os.path.abspath(args.peers), "ob2_verify.py"), assertion], capture_output=True, text=True, cwd=work)
             expect("ob2_verify.py verifies the downloaded OB 2.0 assertion", result.returncode == 0, result.stdout + result.stderr)
+            # Every credential in the zip passes the peers.
+            for path in archived:
+                name = os.path.basename(path)
+                if name == "credential.jwt" and jwk is not None:
+                    command = ["ob3_verify.py", open(path).read().strip(), "--key", os.path.join(work, "jwk.json")]
+                elif name in ("assertion.json", "assertion.jws"):
+                    command = ["ob2_verify.py", path]
+                elif name == "credential-ldp.json":
+                    did_doc = save(work, "did.json", fetch(base + "/issuers/esimerkkialue/did.json"))
+                    command = ["ob3_ldp_verify.py", path, "--did-doc", did_doc]
+                else:
+                    continue
+                result = subprocess.run([sys.executable, os.path.join(os.path.abspath(args.peers), command[0])] + command[1:],
+                                        capture_output=True, text=True, cwd=work)
+                expect(f"{command[0]} verifies {os.path.relpath(path, archive_dir)} from the zip", result.returncode == 0, result.stdout + result.stderr)
 
         # The public verification page: valid.
         driver.delete_all_cookies()

@@ -256,7 +256,10 @@ extension BadgeService {
     /// A credential the actor may read, baked into its badge's image (PNG or SVG, as the badge has it):
     /// the image a holder shows and any Open Badges verifier reads. Returns the image and its extension.
     public func bakedCredential(_ id: String, as actor: Actor) throws -> (image: Data, fileExtension: String) {
-        let credential = try credential(id, as: actor)
+        try baked(try credential(id, as: actor))
+    }
+
+    func baked(_ credential: IssuedCredential) throws -> (image: Data, fileExtension: String) {
         guard let badge = compiled.definitions.badge(credential.badge),
             let image = FileManager.default.contents(atPath: badge.imagePath)
         else { throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge]) }

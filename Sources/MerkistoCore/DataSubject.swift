@@ -1,4 +1,10 @@
+public import Basics
+import Credentials
+public import Definitions
+import Evaluation
+import Foundation
 public import Storage
+import ZIPFoundation
 
 /// Everything Merkisto keeps about a client, for an administrator answering a data-subject request: the
 /// record in the client-record format and every credential issued, exactly as issued.
@@ -46,4 +52,81 @@ extension BadgeService {
             ImportedFile(name: file.name, result: Result { () throws(CoreError) in try importRecord(file.bytes, by: actor.auditName) })
         }
     }
+}
+
+/// Everything about a client for them to take: a zip archive.
+public struct HolderArchive: Sendable {
+    /// The name to save it under (`merkisto-<client>.zip`).
+    public var fileName: String
+    public var bytes: [UInt8]
+    /// The paths inside, in order.
+    public var paths: [String]
+}
+
+extension BadgeService {
+    /// Everything Merkisto keeps about the signed-in client, for them to take: a zip with their record
+    /// (the client-record JSON), every credential they hold validly in every format it was issued in (each
+    /// file as issued, the VC-JWT's credential also as JSON, and the badge image with the credential baked
+    /// in), and a README in their language (`language`, else the client's own) saying what each file is.
+    /// Only the client themselves (a client user, or a token of theirs with the read scope).
+    public func holderArchive(language: Language? = nil, as actor: Actor) throws -> HolderArchive {
+        guard actor.user.role == .client, let client = actor.user.client else { throw CoreError(.forbidden, key: "holder.clientOnly") }
+        let file = try clientFile(client, as: actor)
+        guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erasedExport", ["client": client]) }
+        let language = language ?? file.client.language ?? .fi
+        let words = ArchiveWords(language: language)
+        let time = now
+        let folder = "merkisto-\(client)/"
+        var entries: [(path: String, bytes: [UInt8])] = [("record.json", ClientRecordFormat.write(file))]
+        var readme = [words.text("archive.intro"), "", "record.json", "  " + words.text("archive.record"), ""]
+        // The valid ones, newest first; each badge in its own folder, its formats side by side.
+        let held = file.credentials.reversed().filter { credential in
+            !file.isRevoked(credential.id) && !file.isSuspended(credential.id) && (credential.validUntil.map { $0 > time } ?? true)
+        }
+        var badges: [String] = []
+        for credential in held where !badges.contains(credential.badge) { badges.append(credential.badge) }
+        for badge in badges {
+            let name = compiled.definitions.badge(badge)?.name.text(in: language) ?? badge
+            readme.append("badges/\(badge)/ — \(name)")
+            var taken = Set<CredentialFormat>()
+            var files: [CredentialFile] = []
+            for credential in held where credential.badge == badge && taken.insert(credential.format).inserted {
+                files += CredentialFile.files(of: credential)
+            }
+            if let first = held.first(where: { $0.badge == badge }), let image = try? baked(first) {
+                files.append(CredentialFile(kind: .bakedImage, name: "badge." + image.fileExtension, mediaType: "", bytes: Array(image.image)))
+            }
+            for credentialFile in files {
+                entries.append(("badges/\(badge)/\(credentialFile.name)", credentialFile.bytes))
+                readme.append("  \(credentialFile.name): " + words.text("archive.\(credentialFile.kind.rawValue)"))
+            }
+            readme.append("")
+        }
+        if badges.isEmpty { readme += [words.text("archive.noBadges"), ""] }
+        readme.append(words.text("archive.check"))
+        entries.insert(("README.txt", Array((readme.joined(separator: "\n") + "\n").utf8)), at: 0)
+        let archive: Archive
+        do {
+            archive = try Archive(accessMode: .create)
+            let date = Date(timeIntervalSince1970: Double(time.microseconds) / 1_000_000)
+            for entry in entries {
+                let data = Data(entry.bytes)
+                try archive.addEntry(with: folder + entry.path, type: .file, uncompressedSize: Int64(data.count), modificationDate: date, compressionMethod: .deflate) {
+                    position, size in data.subdata(in: Int(position)..<Int(position) + size)
+                }
+            }
+        } catch {
+            throw CoreError(.failure, key: "archive.failed")
+        }
+        guard let data = archive.data else { throw CoreError(.failure, key: "archive.failed") }
+        return HolderArchive(fileName: "merkisto-\(client).zip", bytes: Array(data), paths: entries.map { folder + $0.path })
+    }
+}
+
+/// The README's words in Finnish, Swedish and English (`Resources/archive.json`).
+struct ArchiveWords {
+    static let table = Localizer(table: Bundle.module.url(forResource: "archive", withExtension: "json"))
+    let language: Language
+
+    func text(_ key: String) -> String { Self.table.text(key, language, [:]) }
 }

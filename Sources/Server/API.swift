@@ -299,6 +299,15 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func exportMine(_ input: Operations.ExportMine.Input) async throws -> Operations.ExportMine.Output {
+        do {
+            let archive = try service.holderArchive(language: input.query.lang.flatMap { Self.language($0) }, as: try actor())
+            return .ok(.init(headers: .init(contentDisposition: "attachment; filename=\"\(archive.fileName)\""), body: .applicationZip(HTTPBody(archive.bytes))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
     /// At most this many records in one import request, and bytes in one record file.
     static let importLimits = (files: 1000, fileBytes: 4 << 20)
 
@@ -801,5 +810,8 @@ extension Operations.RetireKey.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.ImportClients.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ExportMine.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }

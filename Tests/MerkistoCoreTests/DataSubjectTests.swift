@@ -1,9 +1,12 @@
 import Basics
 import Credentials
 import Definitions
+import Evaluation
 import MerkistoCore
 import Storage
 import Testing
+import Foundation
+import ZIPFoundation
 
 @Suite("Data-subject rights: an administrator imports, exports and erases client records")
 struct DataSubjectTests {
@@ -54,5 +57,50 @@ struct DataSubjectTests {
         #expect(try service.clientFile("asiakas-1").client.erasedAt != nil)
         #expect { try service.exportClient("asiakas-1", as: world.admin) } throws: { ($0 as? CoreError)?.key == "client.erasedExport" }
         #expect(try service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
+    }
+
+    /// The files of a zip by path (read back with ZIPFoundation's reader).
+    static func unzip(_ bytes: [UInt8]) throws -> [String: [UInt8]] {
+        let archive = try Archive(data: Data(bytes), accessMode: .read)
+        var files: [String: [UInt8]] = [:]
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            files[entry.path] = Array(data)
+        }
+        return files
+    }
+
+    @Test("the client takes everything: a zip with the record, each valid credential's files as issued, baked images and a README in their language")
+    func holderArchive() throws {
+        let world = try AttestationTests.world(keys: true)
+        defer { world.cleanup() }
+        let service = world.service
+        try service.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
+        // A revoked one stays out: the archive holds what passes a check.
+        let revoked = try service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+        _ = try service.ledger.revoke(credential: revoked.id, reason: "test", by: "test")
+        let jwt = try service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+        let hosted = try service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob2Hosted, by: "test")
+        for actor in [world.instructor, world.admin] {
+            #expect { try service.holderArchive(as: actor) } throws: { ($0 as? CoreError)?.key == "holder.clientOnly" }
+        }
+        let archive = try service.holderArchive(language: .sv, as: world.client)
+        #expect(archive.fileName == "merkisto-asiakas-1.zip")
+        let files = try Self.unzip(archive.bytes)
+        let folder = "merkisto-asiakas-1/"
+        #expect(Set(files.keys) == Set(archive.paths))
+        #expect(files[folder + "record.json"] == (try service.exportRecord("asiakas-1")))
+        #expect(files[folder + "badges/tyonhaku-verkossa/credential.jwt"] == jwt.bytes)
+        #expect(files[folder + "badges/tyonhaku-verkossa/assertion.json"] == hosted.bytes)
+        let payload = try #require(files[folder + "badges/tyonhaku-verkossa/credential.json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])?["id"] as? String == jwt.id)
+        #expect(files.keys.contains { $0.hasPrefix(folder + "badges/tyonhaku-verkossa/badge.") })
+        #expect(!files.values.contains(revoked.bytes))
+        let readme = String(decoding: try #require(files[folder + "README.txt"]), as: UTF8.self)
+        #expect(readme.contains("alla uppgifter som Merkisto har om dig"))
+        for path in archive.paths where path != folder + "README.txt" {
+            #expect(readme.contains(String(path.split(separator: "/").last!)), "\(path) is not in the README")
+        }
     }
 }

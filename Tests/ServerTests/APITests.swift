@@ -83,6 +83,7 @@ struct APITests {
         let hosted = try #require(api.world.seed.credentials.first { $0.format == .ob2Hosted })
         let expected: [(method: HTTPRequest.Method, uri: String, body: JSONValue?, status: [Asker: HTTPResponse.Status])] = [
             (.get, "/api/v1/me", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/api/v1/me/export?lang=sv", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .ok, .instructor: .forbidden, .admin: .forbidden]),
             (.get, "/api/v1/clients", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/api/v1/clients/\(own)", nil, [.anonymous: .unauthorized, .client: .ok, .otherClient: .notFound, .instructor: .ok, .admin: .ok]),
             (.get, "/api/v1/clients/ei-ketaan", nil, [.anonymous: .unauthorized, .client: .notFound, .otherClient: .notFound, .instructor: .notFound, .admin: .notFound]),

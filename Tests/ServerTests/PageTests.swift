@@ -56,6 +56,7 @@ struct PageTests {
         for role in ["admin", "instructor", "client"] { keys.insert("role.\(role)") }
         for severity in ["error", "warning"] { keys.insert("definitions.\(severity)") }
         for scope in ["read", "record", "award", "admin"] { keys.insert("tokens.scope.\(scope)") }
+        for kind in [CredentialFile.Kind.jwt, .jwtPayload, .dataIntegrity, .hostedAssertion, .signedAssertion, .bakedImage] { keys.insert(WebPages.downloadLabel(kind)) }
         for headline in ["valid", "revoked", "suspended", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
@@ -196,7 +197,7 @@ struct PageTests {
             let page = "/my/badges/" + WebPages.uuid(of: try #require(fresh.first { $0.format == .ob3JWT }).id)
             try await http.execute(uri: page, method: .get, headers: own.headers()) { response in
                 let html = String(buffer: response.body)
-                #expect(html.contains("/credential.jwt") && html.contains("/assertion.json"))
+                #expect(html.contains("/credential.jwt") && html.contains("/assertion.jws"))
             }
         }
     }
@@ -457,6 +458,7 @@ struct PageTests {
             ("/clients/\(client)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/clients/ei-ketaan", ["anonymous": .seeOther, "client": .forbidden, "instructor": .notFound, "admin": .notFound]),
             ("/my", ["anonymous": .seeOther, "client": .ok, "instructor": .forbidden, "admin": .forbidden]),
+            ("/my/export", ["anonymous": .seeOther, "client": .ok, "instructor": .forbidden, "admin": .forbidden]),
             ("/my/badges/\(WebPages.uuid(of: otherCredential.id))", ["anonymous": .seeOther, "client": .notFound, "instructor": .forbidden, "admin": .forbidden]),
             ("/admin/definitions", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/admin/keys", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),

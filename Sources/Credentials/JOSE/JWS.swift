@@ -96,3 +96,13 @@ struct VerificationKey: Sendable {
         }
     }
 }
+
+/// A compact JWS as a holder takes it apart (nothing here checks a signature).
+public enum CompactJWS {
+    /// The decoded payload of a compact JWS (`header.payload.signature`); nil when it is not one.
+    public static func payload(of token: [UInt8]) -> [UInt8]? {
+        let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        return Base64URL.decode(String(decoding: parts[1], as: UTF8.self))
+    }
+}

@@ -72,15 +72,8 @@ extension WebPages {
         var formats = Set<CredentialFormat>()
         let twins = [credential] + file.credentials.reversed().filter { $0.badge == credential.badge && $0.id != credential.id && !file.isRevoked($0.id) }
         for twin in twins where formats.insert(twin.format).inserted {
-            let base = "/my/badges/" + Self.uuid(of: twin.id)
-            switch twin.format {
-            case .ob3JWT:
-                downloads.append(["href": base + "/credential.jwt", "label": text("badge.download.jwt", visitor)])
-                downloads.append(["href": base + "/credential.json", "label": text("badge.download.json", visitor)])
-            case .ob3LDP:
-                downloads.append(["href": base + "/credential.json", "label": text("badge.download.ldp", visitor)])
-            case .ob2Signed, .ob2Hosted:
-                downloads.append(["href": base + "/assertion.json", "label": text("badge.download.ob2", visitor)])
+            for download in CredentialFile.files(of: twin) {
+                downloads.append(["href": "/my/badges/\(Self.uuid(of: twin.id))/\(download.name)", "label": text(Self.downloadLabel(download.kind), visitor)])
             }
         }
         let imageExtension = URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased()
@@ -101,33 +94,15 @@ extension WebPages {
         let (credential, _) = try ownCredential(uuid, actor, visitor)
         let bytes: [UInt8]
         let type: String
-        switch (name, credential.format) {
-        case ("credential.jwt", .ob3JWT):
-            bytes = credential.bytes
-            type = "application/vc+jwt"
-        case ("credential.json", .ob3JWT):
-            // The credential the token carries (its payload), as JSON.
-            let parts = credential.bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-            var base64 = String(decoding: parts.count == 3 ? Array(parts[1]) : [], as: UTF8.self)
-                .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-            guard let payload = Data(base64Encoded: base64).map(Array.init) else {
-                throw PageRefusal(status: .internalServerError, message: text("error.form", visitor))
-            }
-            bytes = payload
-            type = "application/json"
-        case ("credential.json", .ob3LDP):
-            bytes = credential.bytes
-            type = "application/json"
-        case ("assertion.json", .ob2Signed), ("assertion.json", .ob2Hosted):
-            bytes = credential.bytes
-            type = credential.format == .ob2Signed ? "text/plain; charset=utf-8" : "application/json"
-        case (let file, _) where file.hasPrefix("badge."):
+        if let download = CredentialFile.files(of: credential).first(where: { $0.name == name }) {
+            bytes = download.bytes
+            type = download.mediaType
+        } else if name.hasPrefix("badge.") {
             let baked = try service.bakedCredential(credential.id, as: actor)
-            guard file == "badge." + baked.fileExtension else { throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid]) }
+            guard name == "badge." + baked.fileExtension else { throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid]) }
             bytes = Array(baked.image)
             type = baked.fileExtension == "svg" ? "image/svg+xml" : "image/png"
-        default:
+        } else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid])
         }
         let filename = "\(credential.badge)-\(name)"
@@ -137,6 +112,30 @@ extension WebPages {
                 .contentType: type, .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "private, no-store",
                 .xContentTypeOptions: "nosniff", .contentSecurityPolicy: HostedEntry.imagePolicy,
             ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Everything about the client as a zip (their record, their credentials, a README in the page's language).
+    func holderArchive(_ visitor: Visitor, _ actor: Actor) throws -> Response {
+        _ = try ownRecord(actor, visitor)
+        let archive = try service.holderArchive(language: visitor.language, as: actor)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(archive.fileName)\"", .cacheControl: "private, no-store",
+                .xContentTypeOptions: "nosniff",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive.bytes)))
+    }
+
+    /// The words for a file of a credential on its badge page.
+    static func downloadLabel(_ kind: CredentialFile.Kind) -> String {
+        switch kind {
+        case .jwt: "badge.download.jwt"
+        case .jwtPayload: "badge.download.json"
+        case .dataIntegrity: "badge.download.ldp"
+        case .hostedAssertion: "badge.download.ob2"
+        case .signedAssertion: "badge.download.ob2Signed"
+        case .bakedImage: "badge.download.image"
+        }
     }
 
     func myProgress(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {

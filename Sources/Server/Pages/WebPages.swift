@@ -100,6 +100,7 @@ struct WebPages: Sendable {
         }
 
         router.get("/my") { request, _ in page(request) { visitor, actor in try myBadges(request, visitor, actor) } }
+        router.get("/my/export") { request, _ in page(request) { visitor, actor in try holderArchive(visitor, actor) } }
         router.get("/my/progress") { request, _ in page(request) { visitor, actor in try myProgress(request, visitor, actor) } }
         router.get("/my/badges/:credential") { request, context in
             page(request) { visitor, actor in try badgePage(try context.parameters.require("credential"), request, visitor, actor) }
