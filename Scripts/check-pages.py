@@ -371,7 +371,7 @@ def main():
         fill("user", "demo-admin")
         fill("password", passwords.get("demo-admin", ""))
         submit()
-        for path, name in (("/admin/definitions", "admin-definitions"), ("/admin/keys", "admin-keys"), ("/admin/users", "admin-users"), ("/admin/audit", "admin-audit"), ("/admin/tokens", "admin-tokens")):
+        for path, name in (("/admin/definitions", "admin-definitions"), ("/admin/keys", "admin-keys"), ("/admin/users", "admin-users"), ("/admin/audit", "admin-audit"), ("/admin/tokens", "admin-tokens"), ("/admin/import", "admin-import")):
             go(path)
             expect(f"{path} opens for the admin", driver.find_elements(By.TAG_NAME, "h1") and "error" not in driver.title.lower(), driver.title)
             shoot(name)
@@ -379,6 +379,15 @@ def main():
         follow(By.XPATH, "//form[contains(@action, 'dry-run')]//button")
         expect("the dry run answers on the definitions page", "asiakasta tarkistettu" in main_text(), main_text()[:600])
         shoot("admin-dry-run")
+
+        # The admin imports two record files: one goes in, the broken one is refused with its JSON path.
+        good = save(work, "tuotu-selaimella.json", json.dumps({"client": "tuotu-selaimella"}).encode())
+        broken = save(work, "rikki.json", json.dumps({"client": "rikki-selaimella", "assessments": [{"id": "x"}]}).encode())
+        go("/admin/import")
+        driver.find_element(By.ID, "files").send_keys(good + "\n" + broken)
+        submit()
+        expect("the import page says what became of each file", "Tuotu: 1. Ei tuotu: 1." in main_text() and "assessments[0]" in main_text(), main_text()[:600])
+        shoot("admin-import-done")
 
         # The admin erases a client after typing the id (a wrong id erases nothing and says why).
         go(f"/clients/{beginner}")
