@@ -308,6 +308,24 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func shareCredential(_ input: Operations.ShareCredential.Input) async throws -> Operations.ShareCredential.Output {
+        do {
+            let share = try service.shareCredential(input.path.credential, as: try actor())
+            return .created(.init(body: .json(.init(url: service.shareURL(share), credential: share.credential, createdAt: Self.date(share.createdAt)))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func stopSharing(_ input: Operations.StopSharing.Input) async throws -> Operations.StopSharing.Output {
+        do {
+            try service.stopSharing(input.path.credential, as: try actor())
+            return .noContent(.init())
+        } catch {
+            return .refused(error)
+        }
+    }
+
     /// At most this many records in one import request, and bytes in one record file.
     static let importLimits = (files: 1000, fileBytes: 4 << 20)
 
@@ -813,5 +831,11 @@ extension Operations.ImportClients.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.ExportMine.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ShareCredential.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.StopSharing.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }

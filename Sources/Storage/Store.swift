@@ -93,6 +93,15 @@ public protocol Store: Sendable {
     /// (`credential.held`, naming the one held) unless it is in `replacing`, the credentials revoked (reason
     /// "replaced") in the same transaction; the audit entry names them.
     func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError)
+
+    /// Turns a share link on (one per credential: a second is `.duplicate`). Audited.
+    func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError)
+    /// Turns a credential's share link off (`.notFound` when it is off). Audited.
+    func removeShare(credential: String, by actor: String, at time: Timestamp) throws(StoreError)
+    /// The share link with this token, if it is on.
+    func share(token: String) throws(StoreError) -> CredentialShare?
+    /// The client's share links that are on.
+    func shares(client: String) throws(StoreError) -> [CredentialShare]
     func credential(id: String) throws(StoreError) -> IssuedCredential?
     /// Every credential, oldest first.
     func credentials() throws(StoreError) -> [IssuedCredential]

@@ -92,6 +92,11 @@ struct APITests {
             // The same badge and format again: the client holds it.
             (.post, "/api/v1/clients/\(own)/credentials", ["badge": .string(earned)],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .conflict, .admin: .conflict]),
+            // The client's own share link, on and off (before the credential is revoked below).
+            (.post, "/api/v1/me/credentials/\(mine.pageID)/share", nil,
+             [.anonymous: .unauthorized, .client: .created, .otherClient: .notFound, .instructor: .forbidden, .admin: .forbidden]),
+            (.delete, "/api/v1/me/credentials/\(mine.pageID)/share", nil,
+             [.anonymous: .unauthorized, .client: .noContent, .otherClient: .notFound, .instructor: .forbidden, .admin: .forbidden]),
             (.post, "/api/v1/suspensions", ["credential": .string(mine.id), "reason": "checking"],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .created, .admin: .created]),
             (.post, "/api/v1/suspensions/lift", ["credential": .string(mine.id)],

@@ -1,6 +1,7 @@
 import Basics
 import Credentials
 import Definitions
+import Evaluation
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -60,7 +61,7 @@ struct PageTests {
         for headline in ["valid", "revoked", "suspended", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
-            "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked", "erased",
+            "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked", "erased", "shareOn", "shareOff",
         ] { keys.insert("notice.\(notice)") }
         return keys
     }
@@ -95,7 +96,7 @@ struct PageTests {
         let admin = try PageSession(world, world.seed.admin)
         let own = try PageSession(world, world.seed.clientUser)
         let credential = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
-        let uuid = WebPages.uuid(of: credential.id)
+        let uuid = credential.pageID
         // A badge the client earned and no longer holds (its credential revoked): the award page offers it.
         let other = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT && $0.badge != credential.badge })
         _ = try world.service.ledger.revoke(credential: other.id, reason: "test", by: "test")
@@ -194,10 +195,50 @@ struct PageTests {
                 let html = String(buffer: response.body)
                 #expect(html.components(separatedBy: "/my/badges/").count - 1 == Set(file.credentials.filter { !file.isRevoked($0.id) }.map(\.badge)).count)
             }
-            let page = "/my/badges/" + WebPages.uuid(of: try #require(fresh.first { $0.format == .ob3JWT }).id)
+            let page = "/my/badges/" + (try #require(fresh.first { $0.format == .ob3JWT })).pageID
             try await http.execute(uri: page, method: .get, headers: own.headers()) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("/credential.jwt") && html.contains("/assertion.jws"))
+            }
+        }
+    }
+
+    @Test("the badge page says what the badge asks in a list without DigComp codes; the client turns a share link on, it opens signed out without the client's id, and off")
+    func shareLinkPages() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let own = try PageSession(world, world.seed.clientUser)
+        let file = try world.service.clientFile(client)
+        let credential = try #require(file.credentials.first { $0.format == .ob3JWT && !file.isRevoked($0.id) })
+        let page = "/my/badges/" + credential.pageID
+        try await world.application().test(.router) { http in
+            try await http.execute(uri: page, method: .get, headers: own.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<ul class=\"criteria\"><li>"))
+                #expect(html.firstMatch(of: /<li>[0-9]\.[0-9]/) == nil, "a DigComp code in the list")
+                #expect(html.contains("Tee jakolinkki") && !html.contains("id=\"share-url\""))
+            }
+            try await http.execute(
+                uri: page + "/share", method: .post, headers: own.headers(form: true), body: ByteBuffer(string: "csrf=\(own.csrf)")
+            ) { response in #expect(response.headers[.location] == page + "?notice=shareOn#share") }
+            let share = try #require(try world.service.store.shares(client: client).first)
+            let link = "/shared/" + share.token
+            try await http.execute(uri: page, method: .get, headers: own.headers("fi")) { response in
+                #expect(String(buffer: response.body).contains(world.service.shareURL(share)))
+            }
+            try await http.execute(uri: link, method: .get, headers: [.acceptLanguage: "sv"]) { response in
+                let html = String(buffer: response.body)
+                let name = try #require(world.service.compiled.definitions.badge(credential.badge)).name.text(in: .sv)
+                #expect(response.status == .ok && html.contains(name) && html.contains("Märket är äkta"))
+                #expect(!html.contains(client), "the public page shows the client's id")
+                #expect(response.headers[HTTPField.Name("X-Robots-Tag")!] == "noindex, nofollow")
+            }
+            try await http.execute(
+                uri: page + "/unshare", method: .post, headers: own.headers(form: true), body: ByteBuffer(string: "csrf=\(own.csrf)")
+            ) { response in #expect(response.headers[.location] == page + "?notice=shareOff#share") }
+            try await http.execute(uri: link, method: .get) { response in
+                #expect(response.status == .notFound && String(buffer: response.body).contains("not in use") || String(buffer: response.body).contains("ei ole käytössä"))
             }
         }
     }
@@ -459,7 +500,7 @@ struct PageTests {
             ("/clients/ei-ketaan", ["anonymous": .seeOther, "client": .forbidden, "instructor": .notFound, "admin": .notFound]),
             ("/my", ["anonymous": .seeOther, "client": .ok, "instructor": .forbidden, "admin": .forbidden]),
             ("/my/export", ["anonymous": .seeOther, "client": .ok, "instructor": .forbidden, "admin": .forbidden]),
-            ("/my/badges/\(WebPages.uuid(of: otherCredential.id))", ["anonymous": .seeOther, "client": .notFound, "instructor": .forbidden, "admin": .forbidden]),
+            ("/my/badges/\(otherCredential.pageID)", ["anonymous": .seeOther, "client": .notFound, "instructor": .forbidden, "admin": .forbidden]),
             ("/admin/definitions", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/admin/keys", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/admin/users", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
@@ -471,6 +512,7 @@ struct PageTests {
             ("/clients/\(client)/award", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/clients/\(client)/award?badge=\(otherCredential.badge)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .conflict, "admin": .conflict]),
             ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
+            ("/shared/\(String(repeating: "0", count: 32))", ["anonymous": .notFound, "client": .notFound, "instructor": .notFound, "admin": .notFound]),
             ("/signin", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
         ]
         try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in

@@ -56,6 +56,31 @@ struct StoreTests {
         #expect(try store.verifyAudit().isIntact)
     }
 
+    @Test("share links: one per credential of its own client, found by token, removed when off and when the client is erased", arguments: StoreKind.allCases)
+    func shareLinks(kind: StoreKind) throws {
+        let (store, cleanup) = try kind.make()
+        defer { cleanup() }
+        try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "test", at: t0)
+        try store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2")], by: "test", at: t0)
+        let share = CredentialShare(token: String(repeating: "a", count: 32), credential: "urn:uuid:1", client: "asiakas-1", createdAt: t0)
+        // Another client's credential, and one that does not exist, cannot be shared.
+        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: "b", credential: "urn:uuid:1", client: "asiakas-2", createdAt: t0), by: "test", at: t0) }
+        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: "c", credential: "urn:uuid:404", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
+        try store.addShare(share, by: "test", at: t0)
+        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: "d", credential: "urn:uuid:1", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
+        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: share.token, credential: "urn:uuid:2", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
+        #expect(try store.share(token: share.token) == share)
+        #expect(try store.shares(client: "asiakas-1") == [share])
+        try store.removeShare(credential: "urn:uuid:1", by: "test", at: t0)
+        #expect(try store.share(token: share.token) == nil)
+        #expect(throws: StoreError.self) { try store.removeShare(credential: "urn:uuid:1", by: "test", at: t0) }
+        try store.addShare(share, by: "test", at: t0)
+        try store.eraseClient("asiakas-1", by: "test", at: t0)
+        #expect(try store.shares(client: "asiakas-1").isEmpty)
+        #expect(try store.auditLog().map(\.action).filter { $0.hasPrefix("share.") } == ["share.on", "share.off", "share.on"])
+        #expect(try store.verifyAudit().isIntact)
+    }
+
     @Test("status lists: places handed out at random and never twice, bound once, suspended and lifted, revoked for good", arguments: StoreKind.allCases)
     func statusLists(kind: StoreKind) throws {
         let (store, cleanup) = try kind.make()

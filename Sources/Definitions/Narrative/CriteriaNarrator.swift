@@ -5,11 +5,30 @@
 public struct CriteriaNarrator: Sendable {
     public let definitions: DefinitionSet
     public let language: Language
+    /// Whether competences and areas are named with their DigComp codes (`2.3 …`); a page for the client
+    /// names them by title only.
+    public let codes: Bool
     private let strings = Localizer.shared
 
-    public init(definitions: DefinitionSet, language: Language) {
+    public init(definitions: DefinitionSet, language: Language, codes: Bool = true) {
         self.definitions = definitions
         self.language = language
+        self.codes = codes
+    }
+
+    /// One criterion as a sentence, with the criteria under it.
+    public struct Outline: Sendable, Hashable {
+        public var sentence: String
+        public var children: [Outline]
+    }
+
+    /// A badge's criteria as a tree of sentences, for a list in a page.
+    public func outline(for badge: Badge) -> Outline {
+        outline(badge.criteria, framework: definitions.framework(badge.framework))
+    }
+
+    private func outline(_ criterion: Criterion, framework: Framework?) -> Outline {
+        Outline(sentence: sentence(for: criterion, framework: framework), children: criterion.children.map { outline($0, framework: framework) })
     }
 
     /// The narrative for a badge's criteria.
@@ -31,7 +50,7 @@ public struct CriteriaNarrator: Sendable {
                 "criteria.competence", language, ["competence": competenceName(code, framework), "level": String(minLevel)])
             return text + evidenceNote(evidence)
         case .area(let code, let minLevel, let count, let evidence):
-            let area = framework?.area(code).map { "\(code) \($0.title.text(in: language))" } ?? code
+            let area = areaName(code, framework)
             let text =
                 count.map {
                     strings.text("criteria.area.count", language, ["area": area, "count": String($0), "level": String(minLevel)])
@@ -41,7 +60,7 @@ public struct CriteriaNarrator: Sendable {
             let name = framework?.baseline(id)?.title.text(in: language) ?? id
             let text =
                 areaCode.map { code in
-                    let area = framework?.area(code).map { "\(code) \($0.title.text(in: language))" } ?? code
+                    let area = areaName(code, framework)
                     return strings.text("criteria.baseline.area", language, ["baseline": name, "area": area])
                 } ?? strings.text("criteria.baseline", language, ["baseline": name])
             return text + (evidence.map(evidenceNote) ?? "")
@@ -71,7 +90,11 @@ public struct CriteriaNarrator: Sendable {
     }
 
     private func competenceName(_ code: String, _ framework: Framework?) -> String {
-        framework?.competence(code).map { "\(code) \($0.title.text(in: language))" } ?? code
+        framework?.competence(code).map { codes ? "\(code) \($0.title.text(in: language))" : $0.title.text(in: language) } ?? code
+    }
+
+    private func areaName(_ code: String, _ framework: Framework?) -> String {
+        framework?.area(code).map { codes ? "\(code) \($0.title.text(in: language))" : $0.title.text(in: language) } ?? code
     }
 
     /// " (watched by an instructor)" for stronger-than-self evidence; nothing for self.

@@ -19,13 +19,6 @@ extension WebPages {
         return try service.clientFile(client, as: actor)
     }
 
-    /// The uuid of an issued credential's id (`urn:uuid:…` or a hosted assertion's URL), for page addresses.
-    static func uuid(of id: String) -> String {
-        if id.hasPrefix("urn:uuid:") { return String(id.dropFirst("urn:uuid:".count)) }
-        let last = id.split(separator: "/").last.map(String.init) ?? id
-        return last.hasSuffix(".json") ? String(last.dropLast(".json".count)) : last
-    }
-
     /// The image of a badge as the site serves it.
     func imageURL(_ badge: String) -> String? {
         guard let definition = service.compiled.definitions.badge(badge) else { return nil }
@@ -42,7 +35,7 @@ extension WebPages {
         let badges = newest.map { credential -> [String: Any] in
             var row: [String: Any] = [
                 "name": words.writer.badgeName(credential.badge), "date": words.date(credential.issuedAt),
-                "href": "/my/badges/" + Self.uuid(of: credential.id),
+                "href": "/my/badges/" + credential.pageID,
             ]
             if let image = imageURL(credential.badge) { row["image"] = image }
             return row
@@ -54,7 +47,7 @@ extension WebPages {
     /// The client's own credential by the uuid in its page address.
     func ownCredential(_ uuid: String, _ actor: Actor, _ visitor: Visitor) throws -> (IssuedCredential, ClientFile) {
         let file = try ownRecord(actor, visitor)
-        guard let credential = file.credentials.first(where: { Self.uuid(of: $0.id) == uuid }) else {
+        guard let credential = file.credentials.first(where: { $0.pageID == uuid }) else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid])
         }
         return (credential, file)
@@ -66,24 +59,33 @@ extension WebPages {
         guard let badge = service.compiled.definitions.badge(credential.badge) else {
             throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge])
         }
-        let narrative = badge.narrative?.text(in: visitor.language) ?? CriteriaNarrator(definitions: service.compiled.definitions, language: visitor.language).narrative(for: badge)
+        // What the badge asks, in sentences without DigComp codes: a single "all of these" at the top is the
+        // list itself.
+        let outline = CriteriaNarrator(definitions: service.compiled.definitions, language: visitor.language, codes: false).outline(for: badge)
+        let top = if case .allOf = badge.criteria.expression { outline.children } else { [outline] }
         // This credential's downloads, and those of its valid twins in other formats (issued with it).
         var downloads: [[String: String]] = []
         var formats = Set<CredentialFormat>()
         let twins = [credential] + file.credentials.reversed().filter { $0.badge == credential.badge && $0.id != credential.id && !file.isRevoked($0.id) }
         for twin in twins where formats.insert(twin.format).inserted {
             for download in CredentialFile.files(of: twin) {
-                downloads.append(["href": "/my/badges/\(Self.uuid(of: twin.id))/\(download.name)", "label": text(Self.downloadLabel(download.kind), visitor)])
+                downloads.append(["href": "/my/badges/\(twin.pageID)/\(download.name)", "label": text(Self.downloadLabel(download.kind), visitor)])
             }
         }
         let imageExtension = URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased()
         downloads.append(["href": "/my/badges/\(uuid)/badge.\(imageExtension)", "label": text("badge.download.image", visitor, ["type": imageExtension.uppercased()])])
         var values: [String: Any] = [
-            "name": badge.name.text(in: visitor.language), "description": badge.description.text(in: visitor.language), "narrative": narrative,
+            "name": badge.name.text(in: visitor.language), "description": badge.description.text(in: visitor.language),
+            "narrative": badge.narrative?.text(in: visitor.language) ?? "", "criteria": top.map(Self.outlineItem),
             "date": words.date(credential.issuedAt), "downloads": downloads,
         ]
         if let until = credential.validUntil { values["until"] = text("badge.until", visitor, ["date": words.date(until)]) }
-        if file.isRevoked(credential.id) { values["revoked"] = true }
+        if file.isRevoked(credential.id) {
+            values["revoked"] = true
+        } else {
+            let share = try service.shares(as: actor).first { $0.credential == credential.id }
+            values["share"] = ["on": share != nil, "url": share.map(service.shareURL) ?? "", "action": "/my/badges/\(uuid)/" + (share == nil ? "share" : "unshare")] as [String: Any]
+        }
         if let image = imageURL(credential.badge) { values["image"] = image }
         return renderer.page("badge", title: badge.name.text(in: visitor.language), values, visitor: visitor, request: request)
     }
@@ -124,6 +126,37 @@ extension WebPages {
                 .contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(archive.fileName)\"", .cacheControl: "private, no-store",
                 .xContentTypeOptions: "nosniff",
             ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive.bytes)))
+    }
+
+    /// A share link's public page: the badge, its issuer and date and whether it is valid now; never who
+    /// holds it. A link that is off, revoked or erased is "not found", as one that never was.
+    func sharedPage(_ token: String, _ request: Request) -> Response {
+        let visitor = Visitor.of(request, service: service)
+        let shared: SharedBadge
+        do {
+            shared = try service.sharedBadge(token: token)
+        } catch {
+            return renderer.refusal(PageRefusal(status: .notFound, message: text("shared.gone", visitor)), visitor: visitor, request: request)
+        }
+        let language = visitor.language
+        let headline = shared.report.isValid ? "verify.valid" : Self.headline(shared.report)
+        var values: [String: Any] = [
+            "name": shared.badge.name.text(in: language), "description": shared.badge.description.text(in: language),
+            "issuer": shared.issuer?.name.text(in: language) ?? "", "date": words(visitor).date(shared.issuedAt),
+            "valid": shared.report.isValid, "status": text(headline, visitor),
+        ]
+        if let until = shared.validUntil { values["until"] = text("badge.until", visitor, ["date": words(visitor).date(until)]) }
+        if let image = imageURL(shared.badge.id) { values["image"] = image }
+        var response = renderer.page("shared", title: shared.badge.name.text(in: language), values, visitor: visitor, request: request)
+        // The page is live (no copy kept anywhere), not for search engines, and its address is not passed on.
+        response.headers[.cacheControl] = "no-store"
+        response.headers[HTTPField.Name("X-Robots-Tag")!] = "noindex, nofollow"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return response
+    }
+
+    static func outlineItem(_ outline: CriteriaNarrator.Outline) -> [String: Any] {
+        ["sentence": outline.sentence, "hasChildren": !outline.children.isEmpty, "children": outline.children.map(outlineItem)]
     }
 
     /// The words for a file of a credential on its badge page.

@@ -101,6 +101,21 @@ struct WebPages: Sendable {
 
         router.get("/my") { request, _ in page(request) { visitor, actor in try myBadges(request, visitor, actor) } }
         router.get("/my/export") { request, _ in page(request) { visitor, actor in try holderArchive(visitor, actor) } }
+        router.post("/my/badges/:credential/share") { request, context in
+            try await change(request) { _, actor, _ in
+                let credential = try context.parameters.require("credential")
+                _ = try service.shareCredential(credential, as: actor)
+                return PageRenderer.redirect("/my/badges/\(credential)?notice=shareOn#share")
+            }
+        }
+        router.post("/my/badges/:credential/unshare") { request, context in
+            try await change(request) { _, actor, _ in
+                let credential = try context.parameters.require("credential")
+                try service.stopSharing(credential, as: actor)
+                return PageRenderer.redirect("/my/badges/\(credential)?notice=shareOff#share")
+            }
+        }
+        router.get("/shared/:token") { request, context in sharedPage(try context.parameters.require("token"), request) }
         router.get("/my/progress") { request, _ in page(request) { visitor, actor in try myProgress(request, visitor, actor) } }
         router.get("/my/badges/:credential") { request, context in
             page(request) { visitor, actor in try badgePage(try context.parameters.require("credential"), request, visitor, actor) }

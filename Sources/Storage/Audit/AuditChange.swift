@@ -90,6 +90,9 @@ struct AuditChange {
 
     static func tokenRevoked(_ id: String) -> AuditChange { AuditChange(action: "token.revoke", subject: id) }
 
+    static func shareOn(_ share: CredentialShare) -> AuditChange { AuditChange(action: "share.on", subject: share.credential, detail: "for \(share.client)") }
+    static func shareOff(_ share: CredentialShare) -> AuditChange { AuditChange(action: "share.off", subject: share.credential, detail: "for \(share.client)") }
+
     static func passwordSet(_ user: String) -> AuditChange { AuditChange(action: "user.password", subject: user) }
 
     static func signedIn(_ user: String) -> AuditChange { AuditChange(action: "user.signin", subject: user) }

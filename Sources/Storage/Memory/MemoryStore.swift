@@ -20,6 +20,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var places: [StatusListEntry: (reservedAt: Timestamp, credential: String?)] = [:]
         var statusChanges: [Timestamp] = []
         var tokens: [APIToken] = []
+        var shares: [String: CredentialShare] = [:]
         var passwords: [String: String] = [:]
         var sessions: [String: StoredSession] = [:]
         var codes: [String: SignInCode] = [:]
@@ -189,6 +190,37 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
+    public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard let index = state.credentialIndex[share.credential], state.credentials[index].client == share.client else {
+                throw StoreError(.notFound, "there is no credential \(share.credential)", key: "credential.notFound", ["credential": "\(share.credential)"])
+            }
+            guard !state.shares.values.contains(where: { $0.credential == share.credential }), state.shares[share.token] == nil else {
+                throw StoreError(.duplicate, "credential \(share.credential) is shared already", key: "share.on", ["credential": "\(share.credential)"])
+            }
+            state.shares[share.token] = share
+            state.audit(time, actor, .shareOn(share))
+        }
+    }
+
+    public func removeShare(credential: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard let share = state.shares.values.first(where: { $0.credential == credential }) else {
+                throw StoreError(.notFound, "credential \(credential) is not shared", key: "share.off", ["credential": "\(credential)"])
+            }
+            state.shares[share.token] = nil
+            state.audit(time, actor, .shareOff(share))
+        }
+    }
+
+    public func share(token: String) throws(StoreError) -> CredentialShare? {
+        try locked { state in state.shares[token] }
+    }
+
+    public func shares(client: String) throws(StoreError) -> [CredentialShare] {
+        try locked { state in state.shares.values.filter { $0.client == client }.sorted { $0.createdAt < $1.createdAt } }
+    }
+
     public func token(id: String) throws(StoreError) -> APIToken? {
         try locked { state in state.tokens.first { $0.id == id } }
     }
@@ -272,6 +304,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.files[id] = ClientFile(client: StoredClient(id: id, unit: file.client.unit, registeredAt: file.client.registeredAt, erasedAt: time))
             let erasedUsers = Set(state.users.values.filter { $0.client == id }.map(\.id))
             state.tokens.removeAll { erasedUsers.contains($0.user) }
+            state.shares = state.shares.filter { $0.value.client != id }
             state.sessions = state.sessions.filter { !erasedUsers.contains($0.value.user) }
             state.codes = state.codes.filter { !erasedUsers.contains($0.value.user) }
             for user in erasedUsers { state.passwords[user] = nil }

@@ -134,6 +134,29 @@ struct TokenRow: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
+struct ShareRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "share"
+    enum Columns {
+        static let token = Column(CodingKeys.token)
+        static let credential = Column(CodingKeys.credential)
+        static let client = Column(CodingKeys.client)
+        static let createdAt = Column(CodingKeys.createdAt)
+    }
+    var token: String
+    var credential: String
+    var client: String
+    var createdAt: Timestamp
+
+    init(_ share: CredentialShare) {
+        token = share.token
+        credential = share.credential
+        client = share.client
+        createdAt = share.createdAt
+    }
+
+    var share: CredentialShare { CredentialShare(token: token, credential: credential, client: client, createdAt: createdAt) }
+}
+
 struct UnitMember: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "unitMember"
     var unit: String

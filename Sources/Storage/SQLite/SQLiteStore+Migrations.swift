@@ -254,6 +254,15 @@ extension SQLiteStore {
                     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     """)
         }
+        // Share links clients turn on for their credentials.
+        migrator.registerMigration("v9: share links") { db in
+            try db.create(table: "share") { table in
+                table.primaryKey("token", .text)
+                table.column("credential", .text).notNull().unique().references("credential", onDelete: .cascade)
+                table.column("client", .text).notNull().indexed()
+                table.column("createdAt", .text).notNull()
+            }
+        }
         return migrator
     }
 }

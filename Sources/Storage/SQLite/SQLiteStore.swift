@@ -173,6 +173,39 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: Share links
+
+    public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard let owner = try String.fetchOne(db, sql: "SELECT client FROM credential WHERE id = ?", arguments: [share.credential]), owner == share.client else {
+                throw StoreError(.notFound, "there is no credential \(share.credential)", key: "credential.notFound", ["credential": "\(share.credential)"])
+            }
+            guard try ShareRow.filter(ShareRow.Columns.credential == share.credential || ShareRow.Columns.token == share.token).fetchCount(db) == 0 else {
+                throw StoreError(.duplicate, "credential \(share.credential) is shared already", key: "share.on", ["credential": "\(share.credential)"])
+            }
+            try ShareRow(share).insert(db)
+            try Self.audit(db, at: time, actor: actor, .shareOn(share))
+        }
+    }
+
+    public func removeShare(credential: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard let row = try ShareRow.filter(ShareRow.Columns.credential == credential).fetchOne(db) else {
+                throw StoreError(.notFound, "credential \(credential) is not shared", key: "share.off", ["credential": "\(credential)"])
+            }
+            try row.delete(db)
+            try Self.audit(db, at: time, actor: actor, .shareOff(row.share))
+        }
+    }
+
+    public func share(token: String) throws(StoreError) -> CredentialShare? {
+        try read { db in try ShareRow.fetchOne(db, key: token)?.share }
+    }
+
+    public func shares(client: String) throws(StoreError) -> [CredentialShare] {
+        try read { db in try ShareRow.filter(ShareRow.Columns.client == client).order(ShareRow.Columns.createdAt).fetchAll(db).map(\.share) }
+    }
+
     public func token(id: String) throws(StoreError) -> APIToken? {
         try read { db in try TokenRow.fetchOne(db, key: id)?.token }
     }
@@ -317,6 +350,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM period WHERE client = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM unitMember WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM apiToken WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM share WHERE client = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM session WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM signInCode WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             let users = Set(try String.fetchAll(db, sql: "SELECT id FROM user WHERE client = ?", arguments: [id]))
