@@ -243,6 +243,7 @@ def main():
         badge_links = driver.find_elements(By.CSS_SELECTOR, ".badge-list a")
         expect("the client sees the badge awarded to them", len(badge_links) == 1, main_text())
         follow(By.CSS_SELECTOR, ".badge-list a")
+        badge_page = driver.current_url[len(base):]
         shoot("badge")
         jwt_link = driver.find_element(By.CSS_SELECTOR, "a[href$='/credential.jwt']").get_attribute("href")
         client_cookie = driver.get_cookie("merkisto_session")
@@ -272,6 +273,25 @@ def main():
         archive_dir = os.path.join(work, "archive")
         archive.extractall(archive_dir)
         archived = [os.path.join(archive_dir, n) for n in names]
+        # A share link: on, opened signed out (no pseudonym on it), off (then gone).
+        go(badge_page)
+        follow(By.CSS_SELECTOR, "form[action$='/share'] button")
+        expect("the share link is on", driver.find_elements(By.ID, "share-url"), main_text()[:400])
+        shoot("badge-shared")
+        share_url = driver.find_element(By.ID, "share-url").get_attribute("value")
+        driver.delete_all_cookies()
+        driver.get(share_url)
+        expect("the share link opens signed out and says the badge is valid", "aito ja voimassa" in main_text(), main_text()[:400])
+        expect("the shared page does not show the client's id", beginner not in driver.page_source)
+        shoot("shared")
+        driver.add_cookie({"name": "merkisto_session", "value": client_cookie["value"], "path": "/"})
+        go(badge_page)
+        follow(By.CSS_SELECTOR, "form[action$='/unshare'] button")
+        expect("the share link is off", not driver.find_elements(By.ID, "share-url"), main_text()[:400])
+        driver.delete_all_cookies()
+        driver.get(share_url)
+        expect("a link turned off no longer works", "ei ole käytössä" in main_text(), main_text()[:400])
+        driver.add_cookie({"name": "merkisto_session", "value": client_cookie["value"], "path": "/"})
         go("/my/progress")
         shoot("my-progress")
 
