@@ -317,6 +317,14 @@ def main():
                     command = ["ob3_verify.py", open(path).read().strip(), "--key", os.path.join(work, "jwk.json")]
                 elif name in ("assertion.json", "assertion.jws"):
                     command = ["ob2_verify.py", path]
+                elif name in ("badge.png", "badge.svg"):
+                    # openbadges-bakery reads the credential back out of the picture: one of the badge's files.
+                    result = subprocess.run([sys.executable, os.path.join(os.path.abspath(args.peers), "unbake.py"), path], capture_output=True, text=True, cwd=work)
+                    siblings = [open(os.path.join(os.path.dirname(path), other)).read().strip() for other in os.listdir(os.path.dirname(path))
+                                if other.startswith(("credential", "assertion"))]
+                    expect(f"unbake.py reads {os.path.relpath(path, archive_dir)} from the zip: the badge's credential",
+                           result.returncode == 0 and any(sibling and sibling in result.stdout for sibling in siblings), result.stdout[:200] + result.stderr)
+                    continue
                 elif name == "credential-ldp.json":
                     did_doc = save(work, "did.json", fetch(base + "/issuers/esimerkkialue/did.json"))
                     command = ["ob3_ldp_verify.py", path, "--did-doc", did_doc]

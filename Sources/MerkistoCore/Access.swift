@@ -253,18 +253,28 @@ extension BadgeService {
         return credential
     }
 
-    /// A credential the actor may read, baked into its badge's image (PNG or SVG, as the badge has it):
-    /// the image a holder shows and any Open Badges verifier reads. Returns the image and its extension.
-    public func bakedCredential(_ id: String, as actor: Actor) throws -> (image: Data, fileExtension: String) {
-        try baked(try credential(id, as: actor))
+    /// A credential the actor may read, baked into its badge's image (PNG or SVG, as the badge has it), or
+    /// into its PNG (`fileExtension` "png", when the badge has one too): the image a holder shows and any
+    /// Open Badges verifier reads. Returns the image and its extension.
+    public func bakedCredential(_ id: String, fileExtension: String? = nil, as actor: Actor) throws -> (image: Data, fileExtension: String) {
+        let credential = try credential(id, as: actor)
+        guard let baked = try bakedImages(credential).first(where: { fileExtension == nil || $0.fileExtension == fileExtension }) else {
+            throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
+        }
+        return baked
     }
 
-    func baked(_ credential: IssuedCredential) throws -> (image: Data, fileExtension: String) {
-        guard let badge = compiled.definitions.badge(credential.badge),
-            let image = FileManager.default.contents(atPath: badge.imagePath)
-        else { throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge]) }
+    /// The credential baked into each picture of its badge: the image, then the PNG when the badge has one.
+    func bakedImages(_ credential: IssuedCredential) throws -> [(image: Data, fileExtension: String)] {
+        guard let badge = compiled.definitions.badge(credential.badge) else { throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge]) }
         let text = String(decoding: credential.bytes, as: UTF8.self)
-        return (try Baker.bake(text, into: image), URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased())
+        var baked: [(image: Data, fileExtension: String)] = []
+        for path in [badge.imagePath] + (badge.pngPath.map { [$0] } ?? []) {
+            guard let image = FileManager.default.contents(atPath: path) else { throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge]) }
+            let fileExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
+            if !baked.contains(where: { $0.fileExtension == fileExtension }) { baked.append((try Baker.bake(text, into: image), fileExtension)) }
+        }
+        return baked
     }
 
     /// Issues every badge earned and not yet held (or only `badge`) to the clients the actor may award:

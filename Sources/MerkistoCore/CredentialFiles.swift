@@ -36,7 +36,7 @@ public struct CredentialFile: Sendable, Hashable {
 }
 
 extension CredentialFile {
-    /// The files of a credential as issued (the baked image is ``BadgeService/bakedCredential(_:as:)``).
+    /// The files of a credential as issued (the baked images are ``BadgeService/bakedCredential(_:fileExtension:as:)``).
     public static func files(of credential: IssuedCredential) -> [CredentialFile] {
         switch credential.format {
         case .ob3JWT:

@@ -93,8 +93,10 @@ extension BadgeService {
             for credential in held where credential.badge == badge && taken.insert(credential.format).inserted {
                 files += CredentialFile.files(of: credential)
             }
-            if let first = held.first(where: { $0.badge == badge }), let image = try? baked(first) {
-                files.append(CredentialFile(kind: .bakedImage, name: "badge." + image.fileExtension, mediaType: "", bytes: Array(image.image)))
+            if let first = held.first(where: { $0.badge == badge }) {
+                for image in (try? bakedImages(first)) ?? [] {
+                    files.append(CredentialFile(kind: .bakedImage, name: "badge." + image.fileExtension, mediaType: "", bytes: Array(image.image)))
+                }
             }
             for credentialFile in files {
                 entries.append(("badges/\(badge)/\(credentialFile.name)", credentialFile.bytes))

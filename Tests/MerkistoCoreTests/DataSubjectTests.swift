@@ -95,7 +95,11 @@ struct DataSubjectTests {
         #expect(files[folder + "badges/tyonhaku-verkossa/assertion.json"] == hosted.bytes)
         let payload = try #require(files[folder + "badges/tyonhaku-verkossa/credential.json"])
         #expect((try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])?["id"] as? String == jwt.id)
-        #expect(files.keys.contains { $0.hasPrefix(folder + "badges/tyonhaku-verkossa/badge.") })
+        // The badge's picture baked in both forms it has: the SVG and the PNG beside it.
+        let png = try #require(files[folder + "badges/tyonhaku-verkossa/badge.png"])
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && String(decoding: png, as: UTF8.self).contains("openbadges"))
+        let svg = String(decoding: try #require(files[folder + "badges/tyonhaku-verkossa/badge.svg"]), as: UTF8.self)
+        #expect(svg.contains("openbadges:credential") || svg.contains("openbadges:assertion"))
         #expect(!files.values.contains(revoked.bytes))
         let readme = String(decoding: try #require(files[folder + "README.txt"]), as: UTF8.self)
         #expect(readme.contains("alla uppgifter som Merkisto har om dig"))

@@ -159,6 +159,22 @@ struct Linter {
                 "image \"\(badge.imageSource)\" does not exist (looked for \(badge.imagePath)); add the file or fix src (it is relative to the badge file).",
                 at: badge.imageLocation)
         }
+        if let png = badge.pngPath, let source = badge.pngSource {
+            // A PNG starts with its eight-byte signature.
+            let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+            let head = FileHandle(forReadingAtPath: png).map { handle in
+                defer { try? handle.close() }
+                return [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+            }
+            if head != signature {
+                diagnostics.error(
+                    .missingImage,
+                    head == nil
+                        ? "png image \"\(source)\" does not exist (looked for \(png)); add the file or fix png (it is relative to the badge file)."
+                        : "png image \"\(source)\" is not a PNG file; make it one or remove png.",
+                    at: badge.imageLocation)
+            }
+        }
         checkNeutral(badge.name, "name", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
         checkNeutral(badge.description, "description", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
         if let narrative = badge.narrative {

@@ -110,6 +110,8 @@ struct ModelBuilder {
             description: localized("description", in: root),
             imageSource: source,
             imagePath: resolve(source),
+            pngSource: image?[attribute: "png"],
+            pngPath: image?[attribute: "png"].map(resolve),
             narrative: optionalLocalized("narrative", in: root),
             validityMonths: root.child(named: "validity").map { int($0, "months") },
             tags: root.children(named: "tag").map { normalized($0.text) },

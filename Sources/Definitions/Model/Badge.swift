@@ -8,6 +8,9 @@ public struct Badge: Sendable, Hashable {
     /// The image path as written (relative to the badge file) and resolved to an absolute path.
     public var imageSource: String
     public var imagePath: String
+    /// The same picture as a PNG (`png` of `image`), as written and resolved; nil when the badge has none.
+    public var pngSource: String?
+    public var pngPath: String?
     /// Written criteria text; when nil, the narrative is generated from ``criteria``.
     public var narrative: LocalizedText?
     public var validityMonths: Int?

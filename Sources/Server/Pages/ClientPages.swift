@@ -72,8 +72,10 @@ extension WebPages {
                 downloads.append(["href": "/my/badges/\(twin.pageID)/\(download.name)", "label": text(Self.downloadLabel(download.kind), visitor)])
             }
         }
-        let imageExtension = URL(fileURLWithPath: badge.imagePath).pathExtension.lowercased()
-        downloads.append(["href": "/my/badges/\(uuid)/badge.\(imageExtension)", "label": text("badge.download.image", visitor, ["type": imageExtension.uppercased()])])
+        for path in [badge.imagePath] + (badge.pngPath.map { [$0] } ?? []) {
+            let imageExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
+            downloads.append(["href": "/my/badges/\(uuid)/badge.\(imageExtension)", "label": text("badge.download.image", visitor, ["type": imageExtension.uppercased()])])
+        }
         var values: [String: Any] = [
             "name": badge.name.text(in: visitor.language), "description": badge.description.text(in: visitor.language),
             "narrative": badge.narrative?.text(in: visitor.language) ?? "", "criteria": top.map(Self.outlineItem),
@@ -100,8 +102,7 @@ extension WebPages {
             bytes = download.bytes
             type = download.mediaType
         } else if name.hasPrefix("badge.") {
-            let baked = try service.bakedCredential(credential.id, as: actor)
-            guard name == "badge." + baked.fileExtension else { throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid]) }
+            let baked = try service.bakedCredential(credential.id, fileExtension: String(name.dropFirst("badge.".count)), as: actor)
             bytes = Array(baked.image)
             type = baked.fileExtension == "svg" ? "image/svg+xml" : "image/png"
         } else {
