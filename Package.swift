@@ -141,6 +141,9 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 "CQREncode",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                // Uploaded definition sets may be gzip'd tar archives.
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Resources/errors.json"), .copy("Resources/archive.json")],
             swiftSettings: swiftSettings

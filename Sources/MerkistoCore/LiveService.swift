@@ -29,15 +29,19 @@ public struct DefinitionsState: Sendable {
 public final class LiveService: @unchecked Sendable {
     // `lock` guards `service` and `observers`; `changeLock` keeps changes one at a time.
     private let lock = NSLock()
-    private let changeLock = NSLock()
+    let changeLock = NSLock()
     private var service: BadgeService
     private var observers: [@Sendable (BadgeService) throws -> Void] = []
     /// Where the definitions are reloaded from; nil: they cannot be.
     public let definitionsDirectory: String?
+    /// Where the definition sets kept in the database are unpacked to be read, each in a folder named by its
+    /// digest (a cache: made again when missing).
+    public let versionsFolder: String
 
-    public init(_ service: BadgeService, definitionsDirectory: String?) {
+    public init(_ service: BadgeService, definitionsDirectory: String?, versionsFolder: String? = nil) {
         self.service = service
         self.definitionsDirectory = definitionsDirectory
+        self.versionsFolder = versionsFolder ?? FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-definitions").path
     }
 
     /// The service as it is now.
@@ -49,7 +53,7 @@ public final class LiveService: @unchecked Sendable {
         lock.withLock { observers.append(observer) }
     }
 
-    private func replace(_ next: BadgeService) throws {
+    func replace(_ next: BadgeService) throws {
         let observers = lock.withLock {
             service = next
             return self.observers
@@ -76,9 +80,9 @@ public final class LiveService: @unchecked Sendable {
         return (state, changes, clients)
     }
 
-    /// Puts the definitions on disk in use (admins); refused, changing nothing, while they have errors.
-    /// Returns the state after the reload and whether anything changed (the same definitions are not
-    /// reloaded, nor audited).
+    /// Puts the definitions on disk in use (admins): kept as a version and activated; refused, changing
+    /// nothing, while they have errors. Returns the state after the reload and whether anything changed (the
+    /// same definitions are not reloaded, nor audited).
     public func reloadDefinitions(as actor: Actor) throws -> (state: DefinitionsState, reloaded: Bool) {
         try current.authorize(actor, .administer)
         return try changeLock.withLock {
@@ -86,12 +90,12 @@ public final class LiveService: @unchecked Sendable {
             var (state, definitions) = try diskDefinitions()
             guard let definitions else { throw Self.refused(state) }
             guard state.changed else { return (state, false) }
-            let compiled = CompiledDefinitions(definitions)
-            try stored { () throws(StoreError) in
-                try service.store.recordEvent(
-                    action: "definitions.reload", subject: String(compiled.digest.prefix(16)),
-                    detail: "\(definitions.files.count) files, before \(service.compiled.digest.prefix(16))", by: actor.auditName, at: service.now)
+            // Kept as a version (audited when new), then put in use (audited).
+            guard let directory = definitionsDirectory, let digest = try keep(try DefinitionsArchive.entries(ofFolder: directory), by: actor.auditName).digest else {
+                throw Self.refused(state)
             }
+            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: digest, by: actor.auditName, at: service.now) }
+            let compiled = CompiledDefinitions(definitions)
             try replace(service.renewed(compiled: compiled))
             state.liveDigest = compiled.digest
             return (state, true)

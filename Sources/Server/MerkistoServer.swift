@@ -56,18 +56,28 @@ public enum MerkistoServer {
     /// The application for `service` (not yet running): run it with `runService()`, which ends, after letting
     /// the requests in flight finish, on SIGTERM or SIGINT.
     ///
-    /// - Parameter definitions: the folder `service`'s definitions were read from, which an admin may
-    ///   reload through the API; nil: they cannot be reloaded.
+    /// - Parameters:
+    ///   - definitions: the folder `service`'s definitions were read from, which an admin may reload through
+    ///     the API, and which becomes the first kept version when the database has none; nil: they cannot be
+    ///     reloaded.
+    ///   - versionsFolder: where kept definition sets are unpacked to be read (default: a temporary folder).
     public static func application(
-        service: BadgeService, definitions: String? = nil, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger,
+        service: BadgeService, definitions: String? = nil, versionsFolder: String? = nil, configuration: ServerConfiguration = ServerConfiguration(),
+        logger: Logger,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) throws -> App {
         let site = try HostedSite(service: service)
         // The password-check threads start now and make the unknown user's hash before the first sign-in.
         _ = PasswordChecks.shared
-        let live = LiveService(service, definitionsDirectory: definitions)
+        let live = LiveService(service, definitionsDirectory: definitions, versionsFolder: versionsFolder)
         // The documents that come from the definitions and keys follow their changes.
         live.observe { try site.reload(service: $0) }
+        // The definition set in use is the database's (the folder's is kept as the first version).
+        let start = try live.startDefinitions(by: "merkisto")
+        if start.fromDatabase {
+            logger.info("definitions: version \(start.digest.prefix(16)) from the database (activate another with merkisto definitions activate)")
+        }
+        let service = live.current
         let router = Router(context: MerkistoRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: RequestFactsMiddleware(behindProxy: configuration.behindProxy))

@@ -94,6 +94,19 @@ public protocol Store: Sendable {
     /// "replaced") in the same transaction; the audit entry names them.
     func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError)
 
+    /// Keeps a definition set (its files as a zip archive); false, changing nothing, when one with its
+    /// digest is kept already. Audited when added.
+    @discardableResult
+    func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) throws(StoreError) -> Bool
+    /// Every definition set kept, oldest first (without their files).
+    func definitionsVersions() throws(StoreError) -> [DefinitionsVersion]
+    /// The files of a kept definition set (a zip archive).
+    func definitionsArchive(digest: String) throws(StoreError) -> [UInt8]?
+    /// Makes a kept definition set the one in use (`.notFound` for one not kept). Audited.
+    func activateDefinitions(digest: String, by actor: String, at time: Timestamp) throws(StoreError)
+    /// The digest of the definition set in use; nil before one was activated.
+    func activeDefinitions() throws(StoreError) -> String?
+
     /// Turns a share link on (one per credential: a second is `.duplicate`). Audited.
     func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError)
     /// Turns a credential's share link off (`.notFound` when it is off). Audited.

@@ -90,6 +90,13 @@ struct AuditChange {
 
     static func tokenRevoked(_ id: String) -> AuditChange { AuditChange(action: "token.revoke", subject: id) }
 
+    static func definitionsAdded(_ version: DefinitionsVersion) -> AuditChange {
+        AuditChange(action: "definitions.upload", subject: String(version.digest.prefix(16)), detail: "\(version.files) files, \(version.digest)")
+    }
+    static func definitionsActivated(_ digest: String, before: String?) -> AuditChange {
+        AuditChange(action: "definitions.activate", subject: String(digest.prefix(16)), detail: "\(digest), before \(before ?? "none")")
+    }
+
     static func shareOn(_ share: CredentialShare) -> AuditChange { AuditChange(action: "share.on", subject: share.credential, detail: "for \(share.client)") }
     static func shareOff(_ share: CredentialShare) -> AuditChange { AuditChange(action: "share.off", subject: share.credential, detail: "for \(share.client)") }
 

@@ -21,6 +21,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var statusChanges: [Timestamp] = []
         var tokens: [APIToken] = []
         var shares: [String: CredentialShare] = [:]
+        var definitionsVersions: [(version: DefinitionsVersion, archive: [UInt8])] = []
+        var activeDefinitions: String?
         var passwords: [String: String] = [:]
         var sessions: [String: StoredSession] = [:]
         var codes: [String: SignInCode] = [:]
@@ -188,6 +190,38 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.tokens.append(token)
             state.audit(time, actor, .tokenAdded(token))
         }
+    }
+
+    @discardableResult
+    public func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) throws(StoreError) -> Bool {
+        try locked { state in
+            guard !state.definitionsVersions.contains(where: { $0.version.digest == version.digest }) else { return false }
+            state.definitionsVersions.append((version, archive))
+            state.audit(time, actor, .definitionsAdded(version))
+            return true
+        }
+    }
+
+    public func definitionsVersions() throws(StoreError) -> [DefinitionsVersion] {
+        try locked { state in state.definitionsVersions.map(\.version) }
+    }
+
+    public func definitionsArchive(digest: String) throws(StoreError) -> [UInt8]? {
+        try locked { state in state.definitionsVersions.first { $0.version.digest == digest }?.archive }
+    }
+
+    public func activateDefinitions(digest: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.definitionsVersions.contains(where: { $0.version.digest == digest }) else {
+                throw StoreError(.notFound, "there is no definitions version \(digest)", key: "definitions.versionNotFound", ["digest": "\(digest)"])
+            }
+            state.audit(time, actor, .definitionsActivated(digest, before: state.activeDefinitions))
+            state.activeDefinitions = digest
+        }
+    }
+
+    public func activeDefinitions() throws(StoreError) -> String? {
+        try locked { state in state.activeDefinitions }
     }
 
     public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError) {

@@ -134,6 +134,29 @@ struct TokenRow: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
+struct DefinitionsVersionRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "definitionsVersion"
+    enum Columns {
+        static let digest = Column(CodingKeys.digest)
+        static let files = Column(CodingKeys.files)
+        static let uploadedBy = Column(CodingKeys.uploadedBy)
+        static let uploadedAt = Column(CodingKeys.uploadedAt)
+    }
+    var digest: String
+    var files: Int
+    var uploadedBy: String
+    var uploadedAt: Timestamp
+    var archive: Data
+
+    init(_ version: DefinitionsVersion, archive: [UInt8]) {
+        digest = version.digest
+        files = version.files
+        uploadedBy = version.uploadedBy
+        uploadedAt = version.uploadedAt
+        self.archive = Data(archive)
+    }
+}
+
 struct ShareRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "share"
     enum Columns {

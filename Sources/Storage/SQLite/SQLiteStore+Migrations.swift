@@ -263,6 +263,20 @@ extension SQLiteStore {
                 table.column("createdAt", .text).notNull()
             }
         }
+        // Definition sets by digest (their files as a zip), and the one in use.
+        migrator.registerMigration("v10: definitions versions") { db in
+            try db.create(table: "definitionsVersion") { table in
+                table.primaryKey("digest", .text)
+                table.column("files", .integer).notNull()
+                table.column("uploadedBy", .text).notNull()
+                table.column("uploadedAt", .text).notNull()
+                table.column("archive", .blob).notNull()
+            }
+            try db.create(table: "definitionsActive") { table in
+                table.primaryKey("id", .integer).check { $0 == 1 }
+                table.column("digest", .text).notNull().references("definitionsVersion", onDelete: .restrict)
+            }
+        }
         return migrator
     }
 }

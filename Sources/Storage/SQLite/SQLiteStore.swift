@@ -173,6 +173,47 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: Definitions versions
+
+    @discardableResult
+    public func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) throws(StoreError) -> Bool {
+        try write { db in
+            guard try DefinitionsVersionRow.fetchOne(db, key: version.digest) == nil else { return false }
+            try DefinitionsVersionRow(version, archive: archive).insert(db)
+            try Self.audit(db, at: time, actor: actor, .definitionsAdded(version))
+            return true
+        }
+    }
+
+    public func definitionsVersions() throws(StoreError) -> [DefinitionsVersion] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT digest, files, uploadedBy, uploadedAt FROM definitionsVersion ORDER BY uploadedAt, rowid").map { row in
+                DefinitionsVersion(
+                    digest: row[DefinitionsVersionRow.Columns.digest.name], files: row[DefinitionsVersionRow.Columns.files.name],
+                    uploadedBy: row[DefinitionsVersionRow.Columns.uploadedBy.name], uploadedAt: row[DefinitionsVersionRow.Columns.uploadedAt.name])
+            }
+        }
+    }
+
+    public func definitionsArchive(digest: String) throws(StoreError) -> [UInt8]? {
+        try read { db in try DefinitionsVersionRow.fetchOne(db, key: digest).map { Array($0.archive) } }
+    }
+
+    public func activateDefinitions(digest: String, by actor: String, at time: Timestamp) throws(StoreError) {
+        try write { db in
+            guard try DefinitionsVersionRow.fetchOne(db, key: digest) != nil else {
+                throw StoreError(.notFound, "there is no definitions version \(digest)", key: "definitions.versionNotFound", ["digest": "\(digest)"])
+            }
+            let before = try String.fetchOne(db, sql: "SELECT digest FROM definitionsActive WHERE id = 1")
+            try db.execute(sql: "INSERT INTO definitionsActive (id, digest) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET digest = excluded.digest", arguments: [digest])
+            try Self.audit(db, at: time, actor: actor, .definitionsActivated(digest, before: before))
+        }
+    }
+
+    public func activeDefinitions() throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT digest FROM definitionsActive WHERE id = 1") }
+    }
+
     // MARK: Share links
 
     public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError) {

@@ -1,0 +1,164 @@
+public import Basics
+public import Definitions
+public import Evaluation
+import Foundation
+public import Storage
+
+/// What became of an uploaded definition set.
+public struct DefinitionsUpload: Sendable {
+    /// The set's digest; nil when lint found errors (then nothing was kept).
+    public var digest: String?
+    /// What lint says, each located in the set's own files (`badges/x.xml:12:5`).
+    public var diagnostics: [Diagnostic]
+    /// Whether the set was new (false: one with its digest was kept already).
+    public var added: Bool
+}
+
+/// A kept definition set and whether it is the one in use.
+public struct DefinitionsVersionState: Sendable {
+    public var version: DefinitionsVersion
+    public var active: Bool
+}
+
+/// A credential's award decision made again, under the definition set it was issued under.
+public struct AwardReplay: Sendable {
+    public var credential: IssuedCredential
+    /// The evaluation of the client's record as it stood when the credential was issued.
+    public var result: EvaluationResult
+    /// Whether the badge was earned then, under that set.
+    public var earned: Bool
+}
+
+extension LiveService {
+    /// Keeps an uploaded definition set (a zip, or a gzip'd tar of the folder) once lint finds no error in
+    /// it (administrators): named by its digest, listed, not yet in use (``activateDefinitions(_:as:)``).
+    /// A set with errors is refused with them and kept nowhere. Audited when kept.
+    public func uploadDefinitions(_ archive: [UInt8], as actor: Actor) throws(CoreError) -> DefinitionsUpload {
+        try current.authorize(actor, .administer)
+        return try keep(try DefinitionsArchive.entries(of: archive), by: actor.auditName)
+    }
+
+    /// Keeps the definition set in a folder, as an upload of it would (administrators; the CLI's `push`).
+    public func pushDefinitions(folder: String, as actor: Actor) throws(CoreError) -> DefinitionsUpload {
+        try current.authorize(actor, .administer)
+        return try keep(try DefinitionsArchive.entries(ofFolder: folder), by: actor.auditName)
+    }
+
+    /// Every kept definition set, oldest first, and which is in use (administrators).
+    public func definitionsVersions(as actor: Actor) throws(CoreError) -> [DefinitionsVersionState] {
+        let service = current
+        try service.authorize(actor, .administer)
+        let versions = try stored { () throws(StoreError) in try service.store.definitionsVersions() }
+        return versions.map { DefinitionsVersionState(version: $0, active: $0.digest == service.compiled.digest) }
+    }
+
+    /// Which stored clients would gain or lose which badge if a kept set went into use (administrators).
+    public func dryRunDefinitions(version digest: String, as actor: Actor) throws(CoreError) -> (changes: [DryRunChange], clients: Int) {
+        let service = current
+        try service.authorize(actor, .administer)
+        return try service.dryRun(against: try compiledVersion(digest, store: service.store))
+    }
+
+    /// Puts a kept definition set in use at once, for the pages and the API (administrators); rolling back
+    /// is activating an older one. Audited.
+    @discardableResult
+    public func activateDefinitions(_ digest: String, as actor: Actor) throws -> DefinitionsVersion {
+        try current.authorize(actor, .administer)
+        return try changeLock.withLock {
+            let service = current
+            let compiled = try compiledVersion(digest, store: service.store)
+            guard let version = try stored({ () throws(StoreError) in try service.store.definitionsVersions() }).first(where: { $0.digest == digest }) else {
+                throw CoreError(.notFound, key: "definitions.versionNotFound", ["digest": digest])
+            }
+            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: digest, by: actor.auditName, at: service.now) }
+            if compiled.digest != service.compiled.digest { try replace(service.renewed(compiled: compiled)) }
+            return version
+        }
+    }
+
+    /// At start: the definition set the database has in use, or (before any) the one this service was made
+    /// with, kept and activated as the first version. Returns the digest in use and whether it came from
+    /// the database instead of the folder.
+    @discardableResult
+    public func startDefinitions(by actor: String) throws -> (digest: String, fromDatabase: Bool) {
+        try changeLock.withLock {
+            let service = current
+            if let active = try stored({ () throws(StoreError) in try service.store.activeDefinitions() }) {
+                guard active != service.compiled.digest else { return (active, false) }
+                try replace(service.renewed(compiled: try compiledVersion(active, store: service.store)))
+                return (active, true)
+            }
+            guard let directory = definitionsDirectory else { return (service.compiled.digest, false) }
+            let upload = try keep(try DefinitionsArchive.entries(ofFolder: directory), by: actor)
+            guard let digest = upload.digest else { throw CoreError(.conflict, key: "definitions.errors", ["folder": directory, "count": "1"]) }
+            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: digest, by: actor, at: service.now) }
+            if digest != service.compiled.digest { try replace(service.renewed(compiled: try compiledVersion(digest, store: service.store))) }
+            return (digest, false)
+        }
+    }
+
+    /// A credential's award decision made again (staff who may read the client): the client's record as it
+    /// stood when the credential was issued, evaluated under the set it was issued under.
+    public func replayAward(_ credentialID: String, as actor: Actor) throws -> AwardReplay {
+        let service = current
+        let credential = try service.credential(credentialID, as: actor)
+        guard actor.user.role != .client else { throw CoreError(.forbidden, key: "forbidden.staff") }
+        let compiled = try compiledVersion(credential.definitionsDigest, store: service.store)
+        let result = try service.renewed(compiled: compiled).evaluate(client: credential.client, at: credential.issuedAt)
+        return AwardReplay(credential: credential, result: result, earned: result.badges.first { $0.id == credential.badge }?.earned == true)
+    }
+
+    // MARK: Kept sets
+
+    /// Lints the entries in a folder of their own; with no error, keeps them by their digest.
+    func keep(_ entries: [DefinitionsArchive.Entry], by actor: String) throws(CoreError) -> DefinitionsUpload {
+        let service = current
+        let staging = versionsFolder + "/staging-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        try DefinitionsArchive.write(entries, to: staging)
+        let result = try load(staging)
+        let diagnostics = result.diagnostics.map { Self.relative($0, to: staging) }
+        guard !result.hasErrors else { return DefinitionsUpload(digest: nil, diagnostics: diagnostics, added: false) }
+        let digest = DefinitionsDigest.compute(result.definitions)
+        let version = DefinitionsVersion(digest: digest, files: entries.count, uploadedBy: actor, uploadedAt: service.now)
+        let archive = try DefinitionsArchive.zip(entries)
+        let added = try stored { () throws(StoreError) in try service.store.addDefinitionsVersion(version, archive: archive, by: actor, at: version.uploadedAt) }
+        return DefinitionsUpload(digest: digest, diagnostics: diagnostics, added: added)
+    }
+
+    /// A kept set, unpacked into its folder (again, when the folder is missing) and loaded; its digest must
+    /// be the one it is kept under.
+    func compiledVersion(_ digest: String, store: any Store) throws(CoreError) -> CompiledDefinitions {
+        if digest == current.compiled.digest { return current.compiled }
+        guard digest.utf8.count == 64, Hex.decode(digest) != nil else { throw CoreError(.notFound, key: "definitions.versionNotFound", ["digest": digest]) }
+        let folder = versionsFolder + "/" + digest
+        if let result = try? load(folder), !result.hasErrors, DefinitionsDigest.compute(result.definitions) == digest {
+            return CompiledDefinitions(result.definitions)
+        }
+        guard let archive = try stored({ () throws(StoreError) in try store.definitionsArchive(digest: digest) }) else {
+            throw CoreError(.notFound, key: "definitions.versionNotFound", ["digest": digest])
+        }
+        try DefinitionsArchive.write(try DefinitionsArchive.entries(of: archive), to: folder)
+        let result = try load(folder)
+        guard !result.hasErrors, DefinitionsDigest.compute(result.definitions) == digest else {
+            throw CoreError(.failure, key: "definitions.versionDamaged", ["digest": digest])
+        }
+        return CompiledDefinitions(result.definitions)
+    }
+
+    private func load(_ folder: String) throws(CoreError) -> LoadResult {
+        do {
+            return try DefinitionLoader.load(paths: [folder])
+        } catch {
+            throw CoreError(.conflict, key: "definitions.unreadable", ["folder": (folder as NSString).lastPathComponent])
+        }
+    }
+
+    /// A diagnostic located in the set's own files, not in the folder it was unpacked to.
+    static func relative(_ diagnostic: Diagnostic, to folder: String) -> Diagnostic {
+        var diagnostic = diagnostic
+        if diagnostic.location.file.hasPrefix(folder + "/") { diagnostic.location.file = String(diagnostic.location.file.dropFirst(folder.count + 1)) }
+        diagnostic.message = diagnostic.message.replacingOccurrences(of: folder + "/", with: "")
+        return diagnostic
+    }
+}
