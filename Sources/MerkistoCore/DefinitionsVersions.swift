@@ -18,6 +18,11 @@ public struct DefinitionsUpload: Sendable {
 public struct DefinitionsVersionState: Sendable {
     public var version: DefinitionsVersion
     public var active: Bool
+
+    public init(version: DefinitionsVersion, active: Bool) {
+        self.version = version
+        self.active = active
+    }
 }
 
 /// A credential's award decision made again, under the definition set it was issued under.

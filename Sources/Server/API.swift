@@ -590,6 +590,69 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func listDefinitionsVersions(_ input: Operations.ListDefinitionsVersions.Input) async throws -> Operations.ListDefinitionsVersions.Output {
+        do {
+            return .ok(.init(body: .json(.init(versions: try live.definitionsVersions(as: try actor()).map(Self.version)))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func uploadDefinitions(_ input: Operations.UploadDefinitions.Input) async throws -> Operations.UploadDefinitions.Output {
+        do {
+            let actor = try actor()
+            let body: HTTPBody
+            switch input.body {
+            case .applicationZip(let zip): body = zip
+            case .applicationGzip(let gzip): body = gzip
+            }
+            let upload = try live.uploadDefinitions(try await [UInt8](collecting: body, upTo: MerkistoServer.bodyLimit), as: actor)
+            let diagnostics = upload.diagnostics.map(Self.diagnostic)
+            guard let digest = upload.digest else {
+                let language = RequestCredentials.language ?? .en
+                let errors = upload.diagnostics.filter { $0.severity == .error }.count
+                return .unprocessableContent(
+                    .init(
+                        body: .applicationProblemJson(
+                            .init(
+                                _type: "about:blank", title: CoreError.table.text("definitions.refused", language, [:]), status: 422,
+                                detail: CoreError.table.text("definitions.refused.detail", language, ["count": String(errors)]), diagnostics: diagnostics))))
+            }
+            return .created(.init(body: .json(.init(digest: digest, diagnostics: diagnostics))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func dryRunDefinitionsVersion(_ input: Operations.DryRunDefinitionsVersion.Input) async throws -> Operations.DryRunDefinitionsVersion.Output {
+        do {
+            let (changes, clients) = try live.dryRunDefinitions(version: input.path.digest, as: try actor())
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            digest: input.path.digest, clients: clients,
+                            changes: changes.map { .init(client: $0.client, gained: $0.gained, lost: $0.lost, unbindable: $0.unbindable) }))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func activateDefinitionsVersion(_ input: Operations.ActivateDefinitionsVersion.Input) async throws -> Operations.ActivateDefinitionsVersion.Output {
+        do {
+            let version = try live.activateDefinitions(input.path.digest, as: try actor())
+            return .ok(.init(body: .json(Self.version(DefinitionsVersionState(version: version, active: true)))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    static func version(_ state: DefinitionsVersionState) -> Components.Schemas.DefinitionsVersion {
+        .init(
+            digest: state.version.digest, files: state.version.files, uploadedBy: state.version.uploadedBy, uploadedAt: date(state.version.uploadedAt),
+            active: state.active)
+    }
+
     func reloadDefinitions(_ input: Operations.ReloadDefinitions.Input) async throws -> Operations.ReloadDefinitions.Output {
         do {
             let (state, reloaded) = try live.reloadDefinitions(as: try actor())
@@ -641,11 +704,13 @@ struct MerkistoAPI: APIProtocol {
     static func definitions(_ state: DefinitionsState) -> Components.Schemas.DefinitionsState {
         .init(
             directory: state.directory, liveDigest: state.liveDigest, diskDigest: state.diskDigest, changed: state.changed, files: state.files,
-            diagnostics: state.diagnostics.map {
-                .init(
-                    severity: $0.severity == .error ? .error : .warning, code: $0.code.rawValue, message: $0.message, file: $0.location.file,
-                    line: $0.location.line, column: $0.location.column)
-            })
+            diagnostics: state.diagnostics.map(diagnostic))
+    }
+
+    static func diagnostic(_ diagnostic: Diagnostic) -> Components.Schemas.Diagnostic {
+        .init(
+            severity: diagnostic.severity == .error ? .error : .warning, code: diagnostic.code.rawValue, message: diagnostic.message,
+            file: diagnostic.location.file, line: diagnostic.location.line, column: diagnostic.location.column)
     }
 
     static func key(_ key: StoredKey) throws -> Components.Schemas.Key {
@@ -837,5 +902,17 @@ extension Operations.ShareCredential.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.StopSharing.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ListDefinitionsVersions.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.UploadDefinitions.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.DryRunDefinitionsVersion.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.ActivateDefinitionsVersion.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }

@@ -183,17 +183,22 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     static var signInLimit: Int { 4 << 10 }
     /// The one operation that also takes files (`multipart/form-data`): importing client records.
     static var importPath: String { "/api/v1/clients/import" }
+    /// The operation that takes an archive: uploading a definition set.
+    static var definitionsPath: String { "/api/v1/definitions/versions" }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         let limit = request.uri.path.hasPrefix("/api/v1/session") ? Self.signInLimit : limit
         if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw BodyTooLarge(limit: limit) }
         guard request.method == .post || request.method == .put || request.method == .patch else { return try await next(request, context) }
-        // Every API body is JSON and must say so (an import may also be files in a multipart form): a body
-        // without a type (which a page of another site can send without asking) is not read.
+        // Every API body is JSON and must say so (an import may also be files in a multipart form, a definition
+        // set a zip or a gzip'd tar): a body without a type (which a page of another site can send without
+        // asking) is not read.
         let hasBody = request.headers[.transferEncoding] != nil || (request.headers[.contentLength].map { Int($0) ?? 1 } ?? 0) > 0
         let type = request.headers[.contentType]?.lowercased() ?? ""
-        let readable = type.hasPrefix("application/json") || (request.uri.path == Self.importPath && type.hasPrefix("multipart/form-data"))
+        let readable =
+            type.hasPrefix("application/json") || (request.uri.path == Self.importPath && type.hasPrefix("multipart/form-data"))
+            || (request.uri.path == Self.definitionsPath && (type.hasPrefix("application/zip") || type.hasPrefix("application/gzip")))
         if hasBody, !readable { throw BodyNotJSON() }
         var request = request
         do {

@@ -20,6 +20,77 @@ struct AdministrationTests {
         return copy
     }
 
+    /// A gzip'd tar of a folder, made by the system's tar.
+    static func tarGz(_ folder: String) throws -> ByteBuffer {
+        let out = folder + ".tar.gz"
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-czf", out, "-C", (folder as NSString).deletingLastPathComponent, (folder as NSString).lastPathComponent]
+        try tar.run()
+        tar.waitUntilExit()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        return ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: out)))
+    }
+
+    @Test("definitions as versions: a set with an error is refused 422 with located diagnostics, the fixed one kept, tried, activated at once, rolled back")
+    func versions() async throws {
+        let api = try APIWorld()
+        defer { api.world.cleanup() }
+        let folder = try Self.definitionsCopy(in: api.world.directory)
+        let first = api.world.service.compiled.digest
+        let badge = folder + "/badges/asiointi-verkossa.xml"
+        let original = try String(contentsOfFile: badge, encoding: .utf8)
+        var adminUpload = api.headers(.admin)
+        adminUpload[.contentType] = "application/gzip"
+        let upload = adminUpload
+        try await api.world.application(definitions: folder).test(.router) { client in
+            try original.replacingOccurrences(of: #"<competence ref="1.3""#, with: #"<competence ref="9.9""#).write(toFile: badge, atomically: true, encoding: .utf8)
+            var instructor = api.headers(.instructor)
+            instructor[.contentType] = "application/gzip"
+            try await client.execute(uri: "/api/v1/definitions/versions", method: .post, headers: instructor, body: try Self.tarGz(folder)) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/definitions/versions", method: .post, headers: upload, body: try Self.tarGz(folder)) { response throws in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                let errors = (try json(response)["diagnostics"] as? [[String: Any]] ?? []).filter { $0["severity"] as? String == "error" }
+                #expect(errors.contains { $0["file"] as? String == "badges/asiointi-verkossa.xml" && $0["line"] as? Int == 15 && $0["code"] != nil })
+            }
+            try original.replacingOccurrences(of: "Asiointi verkossa", with: "Asioi verkossa").write(toFile: badge, atomically: true, encoding: .utf8)
+            let second = try await client.execute(uri: "/api/v1/definitions/versions", method: .post, headers: upload, body: try Self.tarGz(folder)) {
+                response throws in
+                #expect(response.status == .created)
+                return try #require(try json(response)["digest"] as? String)
+            }
+            #expect(second != first)
+            try await client.execute(uri: "/api/v1/definitions/versions", method: .get, headers: api.headers(.admin)) { response throws in
+                let versions = try #require(try json(response)["versions"] as? [[String: Any]])
+                #expect(versions.compactMap { $0["digest"] as? String } == [first, second])
+                #expect(versions.compactMap { $0["active"] as? Bool } == [true, false])
+            }
+            try await client.execute(uri: "/api/v1/definitions/versions/\(second)/dry-run", method: .post, headers: api.headers(.admin)) { response throws in
+                #expect(response.status == .ok)
+                #expect(try json(response)["clients"] as? Int == api.world.seed.clients.count)
+            }
+            try await client.execute(uri: "/api/v1/definitions/versions/\(second)/activate", method: .post, headers: api.headers(.admin)) { response in
+                #expect(response.status == .ok)
+            }
+            // At once, for the public documents too.
+            try await client.execute(uri: "/achievements/asiointi-verkossa.json", method: .get) { response in
+                #expect(String(buffer: response.body).contains("Asioi verkossa"))
+            }
+            try await client.execute(uri: "/api/v1/definitions/versions/\(first)/activate", method: .post, headers: api.headers(.admin)) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/achievements/asiointi-verkossa.json", method: .get) { response in
+                #expect(String(buffer: response.body).contains("Asiointi verkossa"))
+            }
+            try await client.execute(uri: "/api/v1/definitions/versions/\(String(repeating: "0", count: 64))/activate", method: .post, headers: api.headers(.admin)) {
+                response in #expect(response.status == .notFound)
+            }
+        }
+    }
+
     @Test("definitions: lint diagnostics of the files on disk, a refused reload while they have errors, a dry run and a reload that goes live")
     func definitions() async throws {
         let api = try APIWorld()
