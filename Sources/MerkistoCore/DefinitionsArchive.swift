@@ -121,7 +121,7 @@ enum DefinitionsArchive {
     /// The regular files under a folder (hidden ones left out), as entries.
     static func entries(ofFolder given: String) throws(CoreError) -> [Entry] {
         // The folder may be a link to one (BadgeDefinitions is): its files are read through it.
-        let folder = (given as NSString).resolvingSymlinksInPath
+        let folder = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { throw CoreError(.conflict, key: "definitions.unreadable", ["folder": folder]) }
         var entries: [Entry] = []
         while let path = enumerator.nextObject() as? String {

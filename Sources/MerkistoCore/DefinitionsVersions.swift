@@ -28,6 +28,8 @@ public struct DefinitionsVersionState: Sendable {
 /// A credential's award decision made again, under the definition set it was issued under.
 public struct AwardReplay: Sendable {
     public var credential: IssuedCredential
+    /// The definition set the credential was issued under.
+    public var compiled: CompiledDefinitions
     /// The evaluation of the client's record as it stood when the credential was issued.
     public var result: EvaluationResult
     /// Whether the badge was earned then, under that set.
@@ -54,7 +56,8 @@ extension LiveService {
         let service = current
         try service.authorize(actor, .administer)
         let versions = try stored { () throws(StoreError) in try service.store.definitionsVersions() }
-        return versions.map { DefinitionsVersionState(version: $0, active: $0.digest == service.compiled.digest) }
+        let active = try stored { () throws(StoreError) in try service.store.activeDefinitions() } ?? service.compiled.digest
+        return versions.map { DefinitionsVersionState(version: $0, active: $0.digest == active) }
     }
 
     /// Which stored clients would gain or lose which badge if a kept set went into use (administrators).
@@ -110,7 +113,7 @@ extension LiveService {
         guard actor.user.role != .client else { throw CoreError(.forbidden, key: "forbidden.staff") }
         let compiled = try compiledVersion(credential.definitionsDigest, store: service.store)
         let result = try service.renewed(compiled: compiled).evaluate(client: credential.client, at: credential.issuedAt)
-        return AwardReplay(credential: credential, result: result, earned: result.badges.first { $0.id == credential.badge }?.earned == true)
+        return AwardReplay(credential: credential, compiled: compiled, result: result, earned: result.badges.first { $0.id == credential.badge }?.earned == true)
     }
 
     // MARK: Kept sets

@@ -17,7 +17,14 @@ extension Merkisto {
         )
 
         @Argument(help: "A stored client's id, or a client record file (JSON, see Schemas/json/client-record.schema.json).")
-        var client: String
+        var client: String?
+
+        @Option(
+            name: .customLong("as-of-award"),
+            help: "Replay the decision behind an issued credential (its id): the client's record as it stood when it was issued, under the definitions version it was issued under (from --db).")
+        var award: String?
+
+        @OptionGroup var keys: KeyOptions
 
         @OptionGroup var definitions: DefinitionOptions
         @OptionGroup var store: StoreOptions
@@ -31,11 +38,28 @@ extension Merkisto {
         @Option(help: "Language of the text: fi, sv or en.")
         var lang: Language = .fi
 
+        func validate() throws {
+            guard (client == nil) != (award == nil) else { throw ValidationError("give a client, or --as-of-award CREDENTIAL") }
+            if award != nil, at != nil { throw ValidationError("--at and --as-of-award do not go together: the award's own time is used") }
+        }
+
         func run() throws {
-            let time = try parseTime(at)
-            let compiled = CompiledDefinitions(try definitions.load())
-            let record = try ClientArgument(client).record(compiled: compiled, store: store)
-            let result = Evaluator(compiled).evaluate(record, at: time)
+            let compiled: CompiledDefinitions
+            let result: EvaluationResult
+            if let award {
+                try store.requireExisting("evaluate")
+                let service = BadgeService(store: try store.open("evaluate"), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
+                let live = LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
+                let replay = try MerkistoCLI.run("evaluate") { try live.replayAward(award, as: .console) }
+                printError(
+                    "the award of \(replay.credential.badge) to \(replay.credential.client) at \(replay.credential.issuedAt), under definitions "
+                        + "\(replay.credential.definitionsDigest.prefix(16)): \(replay.earned ? "earned" : "NOT earned")")
+                (compiled, result) = (replay.compiled, replay.result)
+            } else {
+                compiled = CompiledDefinitions(try definitions.load())
+                let record = try ClientArgument(client ?? "").record(compiled: compiled, store: store)
+                result = Evaluator(compiled).evaluate(record, at: try parseTime(at))
+            }
             switch format {
             case .text:
                 print(EvaluationReport(compiled: compiled, language: lang).render(result), terminator: "")

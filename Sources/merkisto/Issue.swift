@@ -116,6 +116,7 @@ extension Merkisto {
                 throw ExitCode(1)
             }
             // Durable in the database: now hand it out.
+            try options.keepDefinitions(of: service, "issue")
             let issuedArguments = ["id": document.id, "format": document.format.rawValue, "badge": badge]
             if let out {
                 do {
@@ -136,7 +137,8 @@ extension Merkisto {
 
 extension Merkisto.Issue {
     private func issueAllEarned() throws {
-        let service = try options.service("issue", existing: true)
+        try options.store.requireExisting("issue")
+        let service = try options.service("issue")
         let bar = ProgressBar(label: "issue")
         let result = try MerkistoCLI.run("issue") {
             try service.issueAllEarned(
@@ -146,6 +148,7 @@ extension Merkisto.Issue {
             }
         }
         bar.finish()
+        if !result.issued.isEmpty { try options.keepDefinitions(of: service, "issue") }
         for (client, reason) in result.skipped { printError("merkisto issue: skipped \(client): \(reason)") }
         for credential in result.issued { print("\(credential.id)\t\(credential.client)\t\(credential.badge)\t\(credential.language.rawValue)") }
         printError("issued \(result.issued.count) credentials")

@@ -114,7 +114,7 @@ extension Merkisto {
 
             let application = try MerkistoCLI.run("serve") {
                 try MerkistoServer.application(
-                    service: service, definitions: definitionsFolder, configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout)), logger: logger,
+                    service: service, definitions: definitionsFolder, versionsFolder: StoreOptions.versionsFolder(databasePath), configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout)), logger: logger,
                     onServerRunning: { port in
                         logger.info("Merkisto is serving on http://\(host):\(port)/")
                     })

@@ -28,6 +28,11 @@ struct StoreOptions: ParsableArguments {
 
     func open(_ command: String) throws -> SQLiteStore { try Self.open(path, command) }
 
+    /// Where the definition sets the database keeps are unpacked to be read: beside it.
+    var versionsFolder: String { Self.versionsFolder(path) }
+
+    static func versionsFolder(_ database: String) -> String { database + "-definitions" }
+
     /// Opens (or creates) the database at `path`; a failure is printed and ends the command with status 1.
     static func open(_ path: String, _ command: String) throws -> SQLiteStore {
         do {
@@ -53,6 +58,13 @@ struct ServiceOptions: ParsableArguments {
         if existing { try store.requireExisting(command) }
         let compiled = CompiledDefinitions(try definitions.load())
         return BadgeService(store: try store.open(command), compiled: compiled, keys: keys.store, baseURL: baseURL)
+    }
+
+    /// After issuing: the definitions the credentials were issued under are kept as a version (when they
+    /// are not yet), so that every award can be replayed under them (`evaluate --as-of-award`).
+    func keepDefinitions(of service: BadgeService, _ command: String) throws {
+        let live = LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
+        _ = try MerkistoCLI.run(command) { try live.pushDefinitions(folder: definitions.directory, as: .console) }
     }
 }
 
