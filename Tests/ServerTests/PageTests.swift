@@ -61,7 +61,7 @@ struct PageTests {
         for headline in ["valid", "revoked", "suspended", "expired", "tampered", "unknownIssuer", "otherRecipient", "invalid"] { keys.insert("verify.\(headline)") }
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
-            "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked", "erased", "shareOn", "shareOff",
+            "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked", "erased", "shareOn", "shareOff", "versionKept", "versionKnown", "versionActivated",
         ] { keys.insert("notice.\(notice)") }
         return keys
     }
@@ -111,6 +111,7 @@ struct PageTests {
             ("/my", own), ("/my/progress", own), ("/my/badges/\(uuid)", own),
             ("/admin/definitions", admin), ("/admin/keys", admin), ("/admin/users", admin), ("/admin/audit", admin), ("/admin/tokens", admin),
             ("/clients/\(client)/erase", admin), ("/admin/import", admin),
+            ("/clients/\(client)/decision?credential=\(credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", instructor),
         ]
         try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
             for page in pages {
@@ -122,7 +123,7 @@ struct PageTests {
                     #expect(html.contains("<html lang=\"\(language)\""), "\(page.uri) in \(language)")
                     #expect(!html.contains("{{") && !html.contains("}}"), "\(page.uri) in \(language)")
                     // A key that had no text would show as the key itself (the audit log shows its action codes).
-                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest.", "tokens.", "erase.", "import."] {
+                    for key in page.uri == "/admin/audit" ? [] :  ["client.", "clients.", "signin.", "verify.", "badge.", "definitions.", "keys.", "users.", "audit.", "attest.", "tokens.", "erase.", "import.", "decision."] {
                         if let range = html.range(of: ">" + key) {
                             Issue.record("\(page.uri) in \(language) shows a key: \(html[range.lowerBound...].prefix(60))")
                         }
@@ -375,6 +376,67 @@ struct PageTests {
         #expect(throws: CoreError.self) { try world.service.clientFile("rikki-sivulta") }
     }
 
+    @Test("the admin uploads a set with an error and sees it located, uploads the fixed set, tries it, puts it in use and rolls back")
+    func definitionsVersionsPage() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let admin = try PageSession(world, world.seed.admin)
+        let instructor = try PageSession(world, world.seed.instructor)
+        let folder = try AdministrationTests.definitionsCopy(in: world.directory)
+        let badge = folder + "/badges/asiointi-verkossa.xml"
+        let original = try String(contentsOfFile: badge, encoding: .utf8)
+        let first = world.service.compiled.digest
+        @Sendable func form(_ session: PageSession, _ archive: ByteBuffer) -> (HTTPFields, ByteBuffer) {
+            let boundary = "----merkisto"
+            var body = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(session.csrf)\r\n")
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"maarittelyt.tar.gz\"\r\nContent-Type: application/gzip\r\n\r\n")
+            var archive = archive
+            body.writeBuffer(&archive)
+            body.writeString("\r\n--\(boundary)--\r\n")
+            var headers = session.headers("fi")
+            headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+            return (headers, body)
+        }
+        try await world.application(definitions: folder).test(.router) { http in
+            try original.replacingOccurrences(of: #"<competence ref="1.3""#, with: #"<competence ref="9.9""#).write(toFile: badge, atomically: true, encoding: .utf8)
+            let (refusedHeaders, refusedBody) = form(instructor, try AdministrationTests.tarGz(folder))
+            try await http.execute(uri: "/admin/definitions/upload", method: .post, headers: refusedHeaders, body: refusedBody) { response in
+                #expect(response.status == .forbidden)
+            }
+            let (brokenHeaders, brokenBody) = form(admin, try AdministrationTests.tarGz(folder))
+            try await http.execute(uri: "/admin/definitions/upload", method: .post, headers: brokenHeaders, body: brokenBody) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .unprocessableContent)
+                #expect(html.contains("Versiota ei tallennettu") && html.contains("<code>badges/asiointi-verkossa.xml:15:"))
+            }
+            try original.replacingOccurrences(of: "Asiointi verkossa", with: "Asioi verkossa").write(toFile: badge, atomically: true, encoding: .utf8)
+            let (headers, body) = form(admin, try AdministrationTests.tarGz(folder))
+            try await http.execute(uri: "/admin/definitions/upload", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .seeOther && response.headers[.location]?.hasPrefix("/admin/definitions?notice=versionKept") == true)
+            }
+            let versions = try world.service.store.definitionsVersions().map(\.digest)
+            #expect(versions.count == 2 && versions.first == first)
+            let second = versions[1]
+            try await http.execute(
+                uri: "/admin/definitions/versions/\(second)/dry-run", method: .post, headers: admin.headers("fi", form: true), body: ByteBuffer(string: "csrf=\(admin.csrf)")
+            ) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("Versio \(second.prefix(12))") && html.contains("/admin/definitions/versions/\(second)/activate"))
+            }
+            for digest in [second, first] {
+                try await http.execute(
+                    uri: "/admin/definitions/versions/\(digest)/activate", method: .post, headers: admin.headers("fi", form: true),
+                    body: ByteBuffer(string: "csrf=\(admin.csrf)")
+                ) { response in #expect(response.headers[.location] == "/admin/definitions?notice=versionActivated") }
+                #expect(try world.service.store.activeDefinitions() == digest)
+            }
+            try await http.execute(uri: "/admin/definitions", method: .get, headers: admin.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("id=\"version-\(first.prefix(12))\"") && html.contains("id=\"version-\(second.prefix(12))\""))
+            }
+        }
+    }
+
     @Test("the admin erases a client after typing the id; a wrong id erases nothing and says why; instructors cannot")
     func erasePage() async throws {
         let world = try DemoWorld()
@@ -490,6 +552,7 @@ struct PageTests {
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
         let otherCredential = try #require(world.seed.credentials.first { $0.client != client })
+        let decided = try #require(world.seed.credentials.first { $0.client == client })
         let sessions: [String: PageSession?] = [
             "anonymous": nil, "client": try PageSession(world, world.seed.clientUser),
             "instructor": try PageSession(world, world.seed.instructor), "admin": try PageSession(world, world.seed.admin),
@@ -510,6 +573,8 @@ struct PageTests {
             ("/clients/\(client)/erase", ["anonymous": .seeOther, "client": .forbidden, "instructor": .forbidden, "admin": .ok]),
             ("/clients/\(client)/attest?badge=tyonhaku-verkossa", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/clients/\(client)/award", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
+            ("/clients/\(client)/decision?credential=\(decided.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+             ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/clients/\(client)/award?badge=\(otherCredential.badge)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .conflict, "admin": .conflict]),
             ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
             ("/shared/\(String(repeating: "0", count: 32))", ["anonymous": .notFound, "client": .notFound, "instructor": .notFound, "admin": .notFound]),

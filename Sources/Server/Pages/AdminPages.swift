@@ -26,6 +26,32 @@ struct AdminPages: Sendable {
                 return PageRenderer.redirect("/admin/definitions?notice=" + (reloaded ? "reloaded" : "unchanged"))
             }
         }
+        router.post("/admin/definitions/upload") { request, _ in
+            try await pages.change(request, limit: MerkistoServer.bodyLimit) { visitor, actor, form in
+                guard let archive = form.uploads.first(where: { $0.field == "archive" && !$0.bytes.isEmpty })?.bytes else {
+                    return try definitions(request, visitor, actor, uploadError: pages.text("definitions.upload.none", visitor), status: .badRequest)
+                }
+                let upload: DefinitionsUpload
+                do {
+                    upload = try pages.live.uploadDefinitions(archive, as: actor)
+                } catch let error as CoreError where error.code == .invalid {
+                    return try definitions(request, visitor, actor, uploadError: error.message(in: visitor.language), status: .badRequest)
+                }
+                guard let digest = upload.digest else { return try definitions(request, visitor, actor, refused: upload, status: .unprocessableContent) }
+                return PageRenderer.redirect("/admin/definitions?notice=" + (upload.added ? "versionKept" : "versionKnown") + "#version-\(digest.prefix(12))")
+            }
+        }
+        router.post("/admin/definitions/versions/:digest/dry-run") { request, context in
+            try await pages.change(request) { visitor, actor, _ in
+                try definitions(request, visitor, actor, versionDryRun: try context.parameters.require("digest"))
+            }
+        }
+        router.post("/admin/definitions/versions/:digest/activate") { request, context in
+            try await pages.change(request) { _, actor, _ in
+                try pages.live.activateDefinitions(try context.parameters.require("digest"), as: actor)
+                return PageRenderer.redirect("/admin/definitions?notice=versionActivated")
+            }
+        }
         router.get("/admin/keys") { request, _ in pages.page(request) { visitor, actor in try keys(request, visitor, actor) } }
         router.post("/admin/keys") { request, _ in
             try await pages.change(request) { visitor, actor, form in
@@ -181,25 +207,56 @@ struct AdminPages: Sendable {
         }
     }
 
-    func definitions(_ request: Request, _ visitor: Visitor, _ actor: Actor, dryRun: Bool = false) throws -> Response {
+    /// The definitions page: the kept versions (try one, put one in use), the upload form, and the folder on
+    /// disk with its lint diagnostics. `dryRun`: the folder's dry run; `versionDryRun`: a kept version's;
+    /// `refused`: an upload lint refused, with its diagnostics.
+    func definitions(
+        _ request: Request, _ visitor: Visitor, _ actor: Actor, dryRun: Bool = false, versionDryRun: String? = nil, refused: DefinitionsUpload? = nil,
+        uploadError: String? = nil, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
         var values: [String: Any] = [:]
+        let words = pages.words(visitor)
         let state: DefinitionsState
-        if dryRun {
-            let (checked, changes, clients) = try pages.live.dryRunDefinitions(as: actor)
-            state = checked
-            let writer = pages.words(visitor).writer
-            values["dryRun"] = [
+        func dryRunValues(_ changes: [DryRunChange], clients: Int, version: String?) -> [String: Any] {
+            [
                 "summary": pages.text("definitions.dryRun.summary", visitor, ["clients": String(clients), "changed": String(changes.count)]),
+                "version": version.map { pages.text("definitions.dryRun.version", visitor, ["digest": String($0.prefix(12))]) } ?? "",
                 "changes": changes.map { change -> [String: Any] in
                     [
-                        "client": change.client, "gained": change.gained.map(writer.badgeName).joined(separator: ", "),
-                        "lost": change.lost.map(writer.badgeName).joined(separator: ", "), "unbindable": change.unbindable.joined(separator: "; "),
+                        "client": change.client, "gained": change.gained.map(words.writer.badgeName).joined(separator: ", "),
+                        "lost": change.lost.map(words.writer.badgeName).joined(separator: ", "), "unbindable": change.unbindable.joined(separator: "; "),
                     ]
                 },
                 "hasChanges": !changes.isEmpty,
-            ] as [String: Any]
+            ]
+        }
+        if dryRun {
+            let (checked, changes, clients) = try pages.live.dryRunDefinitions(as: actor)
+            state = checked
+            values["dryRun"] = dryRunValues(changes, clients: clients, version: nil)
         } else {
             state = try pages.live.definitions(as: actor)
+        }
+        if let versionDryRun {
+            let (changes, clients) = try pages.live.dryRunDefinitions(version: versionDryRun, as: actor)
+            var result = dryRunValues(changes, clients: clients, version: versionDryRun)
+            result["activate"] = "/admin/definitions/versions/\(versionDryRun)/activate"
+            values["dryRun"] = result
+        }
+        values["versions"] = try pages.live.definitionsVersions(as: actor).reversed().map { state -> [String: Any] in
+            let digest = state.version.digest
+            return [
+                "digest": String(digest.prefix(12)), "full": digest, "at": words.date(state.version.uploadedAt) + " " + Self.time(state.version.uploadedAt),
+                "by": state.version.uploadedBy, "files": state.version.files, "active": state.active,
+                "dryRun": "/admin/definitions/versions/\(digest)/dry-run", "activate": "/admin/definitions/versions/\(digest)/activate",
+            ]
+        }
+        if let uploadError { values["uploadError"] = uploadError }
+        if let refused {
+            values["refused"] = [
+                "summary": pages.text("definitions.upload.refused", visitor, ["count": String(refused.diagnostics.filter { $0.severity == .error }.count)]),
+                "diagnostics": refused.diagnostics.map { diagnosticValues($0, visitor) },
+            ] as [String: Any]
         }
         values["directory"] = state.directory
         values["files"] = state.files.count
@@ -207,16 +264,17 @@ struct AdminPages: Sendable {
         values["disk"] = state.diskDigest.map { String($0.prefix(12)) } ?? "–"
         values["changed"] = state.changed
         values["hasErrors"] = state.errorCount > 0
-        values["diagnostics"] = state.diagnostics.map { diagnostic -> [String: Any] in
-            [
-                "error": diagnostic.severity == .error,
-                "severity": pages.text("definitions.\(diagnostic.severity.rawValue)", visitor),
-                "where": "\(diagnostic.location.file):\(diagnostic.location.line):\(diagnostic.location.column)",
-                "code": diagnostic.code.rawValue, "message": diagnostic.message,
-            ]
-        }
+        values["diagnostics"] = state.diagnostics.map { diagnosticValues($0, visitor) }
         values["hasDiagnostics"] = !state.diagnostics.isEmpty
-        return pages.renderer.page("definitions", title: pages.text("definitions.title", visitor), values, visitor: visitor, request: request)
+        return pages.renderer.page("definitions", title: pages.text("definitions.title", visitor), values, visitor: visitor, request: request, status: status)
+    }
+
+    func diagnosticValues(_ diagnostic: Diagnostic, _ visitor: Visitor) -> [String: Any] {
+        [
+            "error": diagnostic.severity == .error, "severity": pages.text("definitions.\(diagnostic.severity.rawValue)", visitor),
+            "where": "\(diagnostic.location.file):\(diagnostic.location.line):\(diagnostic.location.column)",
+            "code": diagnostic.code.rawValue, "message": diagnostic.message,
+        ]
     }
 
     func keys(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {

@@ -116,7 +116,8 @@ extension WebPages {
                 "valid": validWord, "revokeLabel": revokeWord,
                 "badge": writer.badgeName(credential.badge), "date": words.date(credential.issuedAt), "format": credential.format.rawValue,
                 "language": text("language.\(credential.language.rawValue)", visitor), "id": credential.id,
-                "revokeHref": "/clients/\(id)/revoke?credential=" + escaped,
+                "revokeHref": "/clients/\(id)/revoke?credential=" + escaped, "decisionHref": "/clients/\(id)/decision?credential=" + escaped,
+                "decisionLabel": text("client.decision", visitor),
             ]
             if let revocation {
                 row["revoked"] = text("client.revoked", visitor, ["date": words.date(revocation.revokedAt), "reason": revocation.reason])
@@ -134,6 +135,28 @@ extension WebPages {
         values["hasCredentials"] = !file.credentials.isEmpty
         if actor.user.role == .admin, file.client.erasedAt == nil { values["eraseHref"] = "/clients/\(id)/erase" }
         return renderer.page("client", title: text("client.title", visitor, ["client": id]), values, visitor: visitor, request: request)
+    }
+
+    /// An award's decision made again: the client's record as it stood when the credential was issued, under
+    /// the definitions version it was issued under.
+    func decisionPage(_ client: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+        try requireStaff(actor, visitor)
+        guard let id = request.uri.queryParameters["credential"].map(String.init) else {
+            throw PageRefusal(status: .badRequest, message: text("error.form", visitor))
+        }
+        let replay = try live.replayAward(id, as: actor)
+        guard replay.credential.client == client else { throw CoreError(.notFound, key: "credential.notFound", ["credential": id]) }
+        let writer = ProgressReportWords(compiled: replay.compiled, language: visitor.language).writer
+        var tree = HTMLText()
+        if let badge = replay.result.badges.first(where: { $0.id == replay.credential.badge }) {
+            reasonTree(badge.criteria, badge: badge.id, writer: writer, states: (text("tree.met", visitor), text("tree.unmet", visitor)), into: &tree)
+        }
+        let values: [String: Any] = [
+            "badge": writer.badgeName(replay.credential.badge), "date": words(visitor).date(replay.credential.issuedAt) + " " + AdminPages.time(replay.credential.issuedAt),
+            "version": String(replay.credential.definitionsDigest.prefix(12)), "inUse": replay.credential.definitionsDigest == service.compiled.digest,
+            "earned": replay.earned, "tree": tree.html, "back": "/clients/\(client)", "credential": replay.credential.id,
+        ]
+        return renderer.page("decision", title: text("decision.title", visitor, ["badge": writer.badgeName(replay.credential.badge)]), values, visitor: visitor, request: request)
     }
 
     /// The evaluation as the page shows it.
@@ -179,7 +202,7 @@ extension WebPages {
 
     /// A reason tree as nested list items, written here rather than by a recursive template: a client
     /// page has hundreds of nodes, and this keeps the page well inside its time (see docs/decisions/0002).
-    private func reasonTree(_ node: NodeResult, badge: String, writer: ReasonWriter, states: (met: String, unmet: String), into html: inout HTMLText) {
+    func reasonTree(_ node: NodeResult, badge: String, writer: ReasonWriter, states: (met: String, unmet: String), into html: inout HTMLText) {
         html.raw(node.met ? "<li class=\"met\"><span class=\"mark\" aria-hidden=\"true\">✓</span> <span class=\"visually-hidden\">" : "<li class=\"unmet\"><span class=\"mark\" aria-hidden=\"true\">✗</span> <span class=\"visually-hidden\">")
         html.text(node.met ? states.met : states.unmet)
         html.raw(":</span> ")

@@ -46,6 +46,9 @@ struct WebPages: Sendable {
                 try recordAssessment(try context.parameters.require("client"), form, request, visitor, actor)
             }
         }
+        router.get("/clients/:client/decision") { request, context in
+            page(request) { visitor, actor in try decisionPage(try context.parameters.require("client"), request, visitor, actor) }
+        }
         router.get("/clients/:client/award") { request, context in
             page(request) { visitor, actor in try awardForm(try context.parameters.require("client"), request, visitor, actor) }
         }
