@@ -404,9 +404,48 @@ def main():
             expect(f"{path} opens for the admin", driver.find_elements(By.TAG_NAME, "h1") and "error" not in driver.title.lower(), driver.title)
             shoot(name)
         go("/admin/definitions")
-        follow(By.XPATH, "//form[contains(@action, 'dry-run')]//button")
+        follow(By.XPATH, "//form[@action='/admin/definitions/dry-run']//button")
         expect("the dry run answers on the definitions page", "asiakasta tarkistettu" in main_text(), main_text()[:600])
         shoot("admin-dry-run")
+
+        # Definitions as versions: a set with an error (refused, located), the fixed set (kept), its dry run,
+        # put in use, two versions listed, rolled back. The archives are made by Python's zipfile.
+        import zipfile, shutil
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "DemoContent", "BadgeDefinitions")
+        def definitions_zip(name, change):
+            folder = os.path.join(work, name)
+            shutil.copytree(source, folder)
+            path = os.path.join(folder, "badges", "asiointi-verkossa.xml")
+            text = open(path, encoding="utf-8").read()
+            open(path, "w", encoding="utf-8").write(text.replace(*change))
+            archive = os.path.join(work, name + ".zip")
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+                for root, _, files in os.walk(folder):
+                    for file in files:
+                        full = os.path.join(root, file)
+                        out.write(full, os.path.join(name, os.path.relpath(full, folder)))
+            return archive
+        broken = definitions_zip("rikki", ('<competence ref="1.3"', '<competence ref="9.9"'))
+        fixed = definitions_zip("korjattu", ('min-level="2" evidence="observed"', 'min-level="3" evidence="observed"'))
+        go("/admin/definitions")
+        driver.find_element(By.ID, "archive").send_keys(broken)
+        follow(By.XPATH, "//form[@action='/admin/definitions/upload']//button")
+        expect("a set with an error is refused with its place", "Versiota ei tallennettu" in main_text() and "badges/asiointi-verkossa.xml:15:" in main_text(), main_text()[:800])
+        shoot("definitions-refused")
+        driver.find_element(By.ID, "archive").send_keys(fixed)
+        follow(By.XPATH, "//form[@action='/admin/definitions/upload']//button")
+        expect("the fixed set is kept", "Uusi versio on tallennettu" in main_text(), main_text()[:600])
+        rows = driver.find_elements(By.CSS_SELECTOR, "tr[id^='version-']")
+        expect("two versions are listed", len(rows) == 2, main_text()[:600])
+        follow(By.XPATH, "//tr[starts-with(@id, 'version-')]//form[contains(@action, '/dry-run')]//button")
+        expect("the dry run of the new version answers", "Versio " in main_text() and "asiakasta tarkistettu" in main_text(), main_text()[:600])
+        shoot("definitions-version-dry-run")
+        follow(By.XPATH, "//section[@aria-labelledby='dry-heading']//form//button")
+        expect("the new version is in use", "Versio on nyt käytössä" in main_text(), main_text()[:600])
+        shoot("definitions-versions")
+        follow(By.XPATH, "//tr[starts-with(@id, 'version-')]//form[contains(@action, '/activate')]//button")
+        expect("rolled back: the first version is in use again", "Versio on nyt käytössä" in main_text()
+               and driver.find_elements(By.XPATH, "//tr[starts-with(@id, 'version-')][last()]//strong"), main_text()[:600])
 
         # The admin imports two record files: one goes in, the broken one is refused with its JSON path.
         good = save(work, "tuotu-selaimella.json", json.dumps({"client": "tuotu-selaimella"}).encode())
