@@ -59,7 +59,7 @@ def main():
              "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
              "--max-examples", str(args.examples), "--seed", "20261202", "--workers", "1", "--phases", "examples,coverage,fuzzing",
              "--suppress-health-check", "all", "--no-color"],
-            cwd=work)
+            cwd=work, env={**os.environ, "SCHEMATHESIS_HOOKS": os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemathesis_hooks.py")})
         if run.returncode != 0:
             print("check-api: schemathesis found answers that break the document or fail", file=sys.stderr)
             return 1
