@@ -55,7 +55,7 @@ enum Fixtures {
             seed = try service.seedDemo(examples: examples, by: "fuzz")
             var credentials = seed.credentials
             if let first = seed.credentials.first {
-                credentials.append(try service.issue(client: first.client, badge: first.badge, format: .ob3LDP, by: "fuzz"))
+                credentials.append(try service.issue(client: first.client, badge: first.badge, format: .ob3LDP, as: .console))
             }
             self.credentials = credentials
             let instructor = try service.signInNow(user: seed.instructor, password: seed.passwords[seed.instructor] ?? "", address: nil)

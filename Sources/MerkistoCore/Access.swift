@@ -199,10 +199,23 @@ extension BadgeService {
 
     /// Issues an earned badge to a client the actor may award (see ``issue(client:badge:format:recipient:language:kid:algorithm:by:)``).
     public func issue(
-        client id: String, badge: String, format: CredentialFormat = .ob3JWT, language: Language? = nil, replacing: Bool = false, as actor: Actor
+        client id: String, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language? = nil,
+        kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing: Bool = false, as actor: Actor
     ) throws -> IssuedCredential {
         try authorize(actor, .award(client: id))
-        return try issue(client: id, badge: badge, format: format, language: language, replacing: replacing, by: actor.auditName)
+        return try issue(
+            client: id, badge: badge, format: format, recipient: recipient, language: language, kid: kid, algorithm: algorithm, replacing: replacing,
+            by: actor.auditName)
+    }
+
+    /// Issues an earned badge from a client record that is not stored (a file; administrators, as no unit
+    /// says who else may): evaluated, built, signed and recorded as ``issue(client:badge:format:recipient:language:kid:algorithm:replacing:as:)``.
+    public func issue(
+        record: ClientRecord, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language = .fi,
+        kid: String? = nil, algorithm: SigningAlgorithm? = nil, as actor: Actor
+    ) throws -> IssuedCredential {
+        try authorize(actor, .administer)
+        return try issue(record: record, badge: badge, format: format, recipient: recipient, language: language, kid: kid, algorithm: algorithm, by: actor.auditName)
     }
 
     /// Issues an earned badge in several formats at once to a client the actor may award (see
@@ -282,7 +295,9 @@ extension BadgeService {
     /// ``issueAllEarned(clients:badge:format:kid:algorithm:groupSize:workers:by:progress:)``). A named
     /// client the actor may not see is "not found", and nothing is issued.
     public func issueAllEarned(
-        clients ids: [String]? = nil, unit: String? = nil, badge: String? = nil, format: CredentialFormat = .ob3JWT, as actor: Actor
+        clients ids: [String]? = nil, unit: String? = nil, badge: String? = nil, format: CredentialFormat = .ob3JWT, kid: String? = nil,
+        algorithm: SigningAlgorithm? = nil, as actor: Actor,
+        progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) -> Void = { _, _, _ in }
     ) throws -> BulkIssue {
         try authorize(actor, .awardMany(unit: unit))
         if let unit, !(try units().contains { $0.id == unit }) { throw CoreError(.notFound, key: "unit.notFound", ["unit": unit]) }
@@ -299,7 +314,7 @@ extension BadgeService {
                 return actor.user.role == .admin || (summary.client.unit.map(actor.user.units.contains) ?? false)
             }.map(\.client.id)
         }
-        return try issueAllEarned(clients: chosen, badge: badge, format: format, by: actor.auditName)
+        return try issueAllEarned(clients: chosen, badge: badge, format: format, kid: kid, algorithm: algorithm, by: actor.auditName, progress: progress)
     }
 
     /// Audit entries after a sequence number (at most `limit`), and whether the whole chain is intact (admins).
@@ -317,13 +332,15 @@ extension BadgeService {
     /// makes: `asiakas-` and four random letters and digits. A made pseudonym never collides with one in
     /// another unit, so no one learns from a refusal that it exists (docs/decisions/0008); a chosen id that is
     /// taken is refused as taken, since ids are unique.
-    public func registerClient(id: String?, unit: String?, language: Language?, as actor: Actor) throws(CoreError) -> ClientFile {
+    public func registerClient(
+        id: String?, unit: String?, displayName: String? = nil, contact: String? = nil, language: Language?, as actor: Actor
+    ) throws(CoreError) -> ClientFile {
         try authorize(actor, .registerClient(unit: unit))
         guard let id else {
             for _ in 0..<20 {
                 let made = Self.pseudonym()
                 do {
-                    try registerClient(id: made, unit: unit, language: language, by: actor.auditName)
+                    try registerClient(id: made, unit: unit, displayName: displayName, contact: contact, language: language, by: actor.auditName)
                     return try clientFile(made)
                 } catch where error.code == .duplicate {
                     continue
@@ -331,7 +348,7 @@ extension BadgeService {
             }
             throw CoreError(.conflict, key: "client.noPseudonym")
         }
-        try registerClient(id: id, unit: unit, language: language, by: actor.auditName)
+        try registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: language, by: actor.auditName)
         return try clientFile(id)
     }
 
@@ -364,46 +381,24 @@ extension BadgeService {
         return try progressReport(client: id)
     }
 
-    /// Records an assessment given in the client-record format's JSON (checked as a client-record file's
-    /// assessment is, problems named by JSON path); the assessor, when not given, is the acting user.
-    public func recordAssessment(json data: Data, client id: String, as actor: Actor) throws(CoreError) -> StoredAssessment {
-        try authorize(actor, .record(client: id))
-        var entry: JSONValue
-        do {
-            entry = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw CoreError(.invalid, key: "assessment.notJSON")
-        }
-        // The assessor is the acting user; only an administrator may record in another assessor's name.
-        if case .object(var fields) = entry {
-            switch fields["assessor"] {
-            case nil: fields["assessor"] = .string(actor.user.id)
-            case .string(actor.user.id)?: break
-            default: guard actor.user.role == .admin else { throw CoreError(.forbidden, key: "assessment.otherAssessor") }
-            }
-            entry = .object(fields)
-        }
-        let assessment = try ClientRecordFormat.readAssessment(Data(entry.jsonBytes()), client: id, compiled: compiled, now: now)
-        try recordAssessment(assessment, client: id, by: actor.auditName)
-        return assessment
-    }
-
     /// Starts a pathway period for a client the actor may record for.
     public func startPathway(
-        client id: String, phase: String?, decisionStart: Timestamp?, decisionEnd: Timestamp?, as actor: Actor
+        client id: String, phase: String?, decisionStart: Timestamp?, decisionEnd: Timestamp?, at time: Timestamp? = nil, as actor: Actor
     ) throws(CoreError) -> PathwayPeriod {
         try authorize(actor, .record(client: id))
-        return try startPathway(client: id, phase: phase, decisionStart: decisionStart, decisionEnd: decisionEnd, by: actor.auditName)
+        return try startPathway(client: id, phase: phase, decisionStart: decisionStart, decisionEnd: decisionEnd, at: time, by: actor.auditName)
     }
 
-    public func advancePathway(client id: String, to phase: String, as actor: Actor) throws(CoreError) -> PathwayPeriod {
+    /// Moves the client's open pathway period to another phase, as the model allows (at `time`, default now).
+    public func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, as actor: Actor) throws(CoreError) -> PathwayPeriod {
         try authorize(actor, .record(client: id))
-        return try advancePathway(client: id, to: phase, by: actor.auditName)
+        return try advancePathway(client: id, to: phase, at: time, by: actor.auditName)
     }
 
-    public func closePathway(client id: String, outcome: String, as actor: Actor) throws(CoreError) -> PathwayPeriod {
+    /// Closes the client's open pathway period with an outcome the model names.
+    public func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, as actor: Actor) throws(CoreError) -> PathwayPeriod {
         try authorize(actor, .record(client: id))
-        return try closePathway(client: id, outcome: outcome, by: actor.auditName)
+        return try closePathway(client: id, outcome: outcome, at: time, by: actor.auditName)
     }
 
     /// The users (admins).

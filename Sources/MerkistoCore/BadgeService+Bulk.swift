@@ -51,7 +51,7 @@ extension BadgeService {
     ///     while the one before it was committed.
     ///   - workers: signing threads (default: one per core).
     ///   - progress: called as groups become durable with (credentials issued so far, clients done, clients in all).
-    public func issueAllEarned(
+    package func issueAllEarned(
         clients ids: [String]? = nil, badge: String? = nil, format: CredentialFormat = .ob3JWT, kid: String? = nil,
         algorithm: SigningAlgorithm? = nil, groupSize: Int = 4096, workers: Int? = nil,
         by actor: String, progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) -> Void = { _, _, _ in }

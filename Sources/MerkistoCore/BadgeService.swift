@@ -52,12 +52,12 @@ public struct BadgeService: Sendable {
 
     // MARK: Units, users
 
-    public func addUnit(id: String, name: String, by actor: String) throws(CoreError) {
+    package func addUnit(id: String, name: String, by actor: String) throws(CoreError) {
         try checkID(id, "id.unit")
         try stored { () throws(StoreError) in try store.addUnit(ActivityUnit(id: id, name: name), by: actor, at: now) }
     }
 
-    public func addUser(id: String, role: User.Role, displayName: String? = nil, client: String? = nil, units: [String] = [], by actor: String) throws(CoreError) {
+    package func addUser(id: String, role: User.Role, displayName: String? = nil, client: String? = nil, units: [String] = [], by actor: String) throws(CoreError) {
         try checkID(id, "id.user")
         if role == .client, client == nil { throw CoreError(.invalid, key: "user.clientNeeded") }
         if role != .client, client != nil { throw CoreError(.invalid, key: "user.clientOnly") }
@@ -80,7 +80,7 @@ public struct BadgeService: Sendable {
     // MARK: Clients
 
     /// Registers a client under a pseudonymous id.
-    public func registerClient(
+    package func registerClient(
         id: String, unit: String? = nil, displayName: String? = nil, contact: String? = nil, language: Language? = nil, by actor: String
     ) throws(CoreError) {
         try checkPseudonym(id)
@@ -125,7 +125,7 @@ public struct BadgeService: Sendable {
     /// Erases the client's personal data, the reasons their credentials were revoked or suspended and the audit
     /// details that describe them (docs/decisions/0007); the credentials, their revocations and status bits
     /// stay (verifiers need them).
-    public func eraseClient(_ id: String, by actor: String) throws(CoreError) {
+    package func eraseClient(_ id: String, by actor: String) throws(CoreError) {
         try stored { () throws(StoreError) in try store.eraseClient(id, by: actor, at: now) }
     }
 
@@ -141,7 +141,7 @@ public struct BadgeService: Sendable {
 
     /// Starts a pathway period in the model's first phase (or `phase`).
     @discardableResult
-    public func startPathway(
+    package func startPathway(
         client id: String, phase: String? = nil, decisionStart: Timestamp? = nil, decisionEnd: Timestamp? = nil, at time: Timestamp? = nil,
         by actor: String
     ) throws(CoreError) -> PathwayPeriod {
@@ -167,7 +167,7 @@ public struct BadgeService: Sendable {
 
     /// Moves the client's open period to the next phase; only transitions the model allows.
     @discardableResult
-    public func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
+    package func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
         var period = try openPeriod(of: id)
         let current = period.currentPhase ?? ""
@@ -184,7 +184,7 @@ public struct BadgeService: Sendable {
 
     /// Closes the client's open period with an outcome of the model.
     @discardableResult
-    public func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
+    package func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
         guard model.outcomes.contains(where: { $0.id == outcome }) else {
             throw CoreError(.invalid, key: "pathway.noOutcome", ["pathway": model.id, "outcome": outcome, "outcomes": model.outcomes.map(\.id).joined(separator: ", ")])
@@ -203,7 +203,7 @@ public struct BadgeService: Sendable {
 
     /// Records an assessment after checking every reference against the definitions; an assessment at a
     /// checkpoint joins the client's open pathway period.
-    public func recordAssessment(_ assessment: StoredAssessment, client id: String, by actor: String) throws(CoreError) {
+    package func recordAssessment(_ assessment: StoredAssessment, client id: String, by actor: String) throws(CoreError) {
         let file = try liveFile(id)
         var assessment = assessment
         if assessment.period == nil, assessment.checkpoint != nil { assessment.period = file.openPeriod?.id }
@@ -257,7 +257,7 @@ public struct BadgeService: Sendable {
     /// earned is refused with ``NotEarned`` and nothing is written. A badge the client holds in this format
     /// is refused (`.conflict`, naming the credential held) unless `replacing`: then the one held is revoked
     /// (reason "replaced") in the transaction that records the new one, whose audit entry names it.
-    public func issue(
+    package func issue(
         client id: String, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language? = nil,
         kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing: Bool = false, by actor: String
     ) throws -> IssuedCredential {
@@ -271,7 +271,7 @@ public struct BadgeService: Sendable {
     /// Issues one badge to a stored client in several formats at once (an OB 3.0 credential and its OB 2.0
     /// twin for services that read only OB 2.0): every document is built and signed first, then all are
     /// committed in one transaction, so that either all are issued or none.
-    public func issue(
+    package func issue(
         client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, replacing: Bool = false, by actor: String
     ) throws -> [IssuedCredential] {
         try checkBadge(badge)
@@ -296,7 +296,7 @@ public struct BadgeService: Sendable {
     }
 
     /// The same for a record that is not stored (read from a file): evaluate, build, sign, commit, return.
-    public func issue(
+    package func issue(
         record: ClientRecord, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language = .fi,
         kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing replaced: [String] = [], by actor: String
     ) throws -> IssuedCredential {

@@ -19,22 +19,22 @@ public struct Ledger: Sendable {
         return credential
     }
 
-    /// Revokes an issued credential; the reason is shown to verifiers.
+    /// Revokes an issued credential; the reason (required) is kept for staff, never published.
     @discardableResult
-    public func revoke(credential id: String, reason: String, by actor: String) throws(CoreError) -> Revocation {
+    package func revoke(credential id: String, reason: String, by actor: String) throws(CoreError) -> Revocation {
         guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, key: "revocation.reason") }
         return try stored { () throws(StoreError) in try store.revoke(credential: id, reason: reason, by: actor, at: clock()) }
     }
 
     /// Suspends an OB 3.0 credential until the suspension is lifted: its bit in the suspension list is set.
     @discardableResult
-    public func suspend(credential id: String, reason: String, by actor: String) throws(CoreError) -> Suspension {
+    package func suspend(credential id: String, reason: String, by actor: String) throws(CoreError) -> Suspension {
         guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, key: "revocation.reason") }
         return try stored { () throws(StoreError) in try store.suspend(credential: id, reason: reason, by: actor, at: clock()) }
     }
 
     /// Lifts a credential's suspension: it is valid again (unless it has expired meanwhile).
-    public func liftSuspension(credential id: String, by actor: String) throws(CoreError) {
+    package func liftSuspension(credential id: String, by actor: String) throws(CoreError) {
         try stored { () throws(StoreError) in try store.liftSuspension(credential: id, by: actor, at: clock()) }
     }
 

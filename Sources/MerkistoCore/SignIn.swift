@@ -29,8 +29,13 @@ extension BadgeService {
     /// How long a session lasts.
     public static let sessionLength: Int64 = 8 * 3600 * 1_000_000
 
-    /// Sets a user's password (at least 10 characters); the user's sessions end.
-    public func setPassword(user: String, password: String, by actor: String) throws(CoreError) {
+    /// Sets a user's password (administrators; at least 10 characters); the user's sessions end. Audited.
+    public func setPassword(user: String, password: String, as actor: Actor) throws(CoreError) {
+        try authorize(actor, .administer)
+        try setPassword(user: user, password: password, by: actor.auditName)
+    }
+
+    package func setPassword(user: String, password: String, by actor: String) throws(CoreError) {
         guard password.count >= 10 else { throw CoreError(.invalid, key: "password.short") }
         guard password.utf8.count <= 72 else { throw CoreError(.invalid, key: "password.long") }
         let hash = Bcrypt.hash(password, cost: passwordCost)
@@ -163,7 +168,7 @@ extension BadgeService {
     }
 
     /// The same, for the operator of the command-line tool (who may do everything).
-    public func createSignInCode(for user: String, by actor: String) throws(CoreError) -> OneTimeCode {
+    package func createSignInCode(for user: String, by actor: String) throws(CoreError) -> OneTimeCode {
         _ = try clientOfUser(user)
         var generator = SystemRandomNumberGenerator()
         let plain = String(decoding: (0..<8).map { _ in Self.codeAlphabet[Int(UInt8.random(in: 0...31, using: &generator))] }, as: UTF8.self)

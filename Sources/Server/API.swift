@@ -406,7 +406,18 @@ struct MerkistoAPI: APIProtocol {
     func recordAssessment(_ input: Operations.RecordAssessment.Input) async throws -> Operations.RecordAssessment.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let assessment = try service.recordAssessment(json: try JSONEncoder().encode(request), client: input.path.client, as: try actor())
+            var assessedAt: Timestamp?
+            if let text = request.assessedAt {
+                guard case .success(let time) = Timestamp.parse(text) else { throw CoreError(.invalid, key: "assessment.time", ["time": text]) }
+                assessedAt = time
+            }
+            let assessment = try service.recordAssessment(
+                AssessmentInput(
+                    id: request.id, assessedAt: assessedAt, assessor: request.assessor, evidence: request.evidence.flatMap { Evidence(rawValue: $0.rawValue) },
+                    instrument: request.instrument, checkpoint: request.checkpoint,
+                    responses: (request.responses ?? []).map { .init(item: $0.item, value: $0.value) },
+                    levels: (request.levels ?? []).map { .init(competence: $0.competence, level: $0.level) }, note: request.note),
+                client: input.path.client, as: try actor())
             return .created(
                 .init(
                     body: .json(

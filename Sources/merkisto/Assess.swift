@@ -34,11 +34,11 @@ extension Merkisto {
         @Option(help: "The pathway checkpoint (alkukartoitus, valiarviointi, loppuarviointi in the shipped model).")
         var checkpoint: String?
 
-        @Option(help: "The assessment's id; default: arvio- and the time.")
+        @Option(help: "The assessment's id; default: arvio- and eight random hex digits.")
         var id: String?
 
-        @Option(help: "Who assessed (a pseudonymous id).")
-        var assessor: String = cliActor
+        @Option(help: "Who assessed (a pseudonymous id); default: the file's, else cli.")
+        var assessor: String?
 
         @Option(help: "When (RFC 3339 or a date); default: now.")
         var at: String?
@@ -56,15 +56,14 @@ extension Merkisto {
         func run() throws {
             let time = try parseDate(at, option: "--at")
             let service = try options.service("assess", existing: true)
-            var assessment: StoredAssessment
+            var input: AssessmentInput
             if let from {
                 guard let data = FileManager.default.contents(atPath: from) else {
                     printError("merkisto assess: \(from): cannot read the file")
                     throw ExitCode(2)
                 }
-                assessment = try MerkistoCLI.run("assess") {
-                    try ClientRecordFormat.readAssessment(data, client: client, compiled: service.compiled, now: service.now)
-                }
+                input = AssessmentInput(
+                    try MerkistoCLI.run("assess") { try ClientRecordFormat.readAssessment(data, client: client, compiled: service.compiled, now: service.now) })
             } else {
                 var parsed: [StoredAssessment.Level] = []
                 for text in levels {
@@ -75,16 +74,14 @@ extension Merkisto {
                     }
                     parsed.append(StoredAssessment.Level(competence: String(parts[0]), level: level))
                 }
-                let when = time ?? service.now
-                assessment = StoredAssessment(
-                    id: id ?? "arvio-" + String(when.utcDescription.filter(\.isNumber).prefix(14)), assessedAt: when, assessor: assessor,
-                    evidence: evidence ?? .self, levels: parsed)
+                input = AssessmentInput(evidence: evidence, levels: parsed)
             }
-            if let id { assessment.id = id }
-            if let checkpoint { assessment.checkpoint = checkpoint }
-            if let time { assessment.assessedAt = time }
-            let recorded = assessment
-            try MerkistoCLI.run("assess") { try service.recordAssessment(recorded, client: client, by: cliActor) }
+            if let id { input.id = id }
+            if let checkpoint { input.checkpoint = checkpoint }
+            if let time { input.assessedAt = time }
+            if let assessor { input.assessor = assessor }
+            let given = input
+            let recorded = try MerkistoCLI.run("assess") { try service.recordAssessment(given, client: client, as: .console) }
             print("recorded assessment \(recorded.id) for \(client)")
         }
     }

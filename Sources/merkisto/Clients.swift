@@ -100,7 +100,7 @@ extension Merkisto.Client {
         func run() throws {
             let service = try options.service("client add")
             try MerkistoCLI.run("client add") {
-                try service.registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: lang, by: cliActor)
+                try service.registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: lang, as: .console)
             }
             print("registered \(id)")
         }

@@ -98,11 +98,11 @@ extension Merkisto {
             do {
                 if let record {
                     document = try service.issue(
-                        record: record, badge: badge, format: format.format, recipient: recipient, language: language, kid: key, algorithm: alg, by: cliActor)
+                        record: record, badge: badge, format: format.format, recipient: recipient, language: language, kid: key, algorithm: alg, as: .console)
                 } else {
                     document = try service.issue(
                         client: client, badge: badge, format: format.format, recipient: recipient, language: lang, kid: key, algorithm: alg,
-                        replacing: replace, by: cliActor)
+                        replacing: replace, as: .console)
                 }
             } catch let refused as NotEarned {
                 printError(Localizer.shared.text("issue.notEarned", language, ["badge": badge, "client": record?.client ?? client]))
@@ -142,7 +142,7 @@ extension Merkisto.Issue {
         let bar = ProgressBar(label: "issue")
         let result = try MerkistoCLI.run("issue") {
             try service.issueAllEarned(
-                clients: clients.isEmpty ? nil : clients, badge: badge, format: format.format, kid: key, algorithm: alg, by: cliActor
+                clients: clients.isEmpty ? nil : clients, badge: badge, format: format.format, kid: key, algorithm: alg, as: .console
             ) { issued, done, total in
                 bar.update(done: done, total: total, note: "\(issued) credentials")
             }

@@ -3,6 +3,7 @@ public import ArgumentParser
 public import Credentials
 import Evaluation
 import Foundation
+import MerkistoCore
 
 extension SigningAlgorithm: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
@@ -36,10 +37,14 @@ extension Merkisto {
             @Option(name: .customLong("dir"), help: "The key folder.")
             var directory: String = "keys"
 
+            @OptionGroup var database: StoreOptions
+
             func run() throws {
                 let store = KeyStore(directory: directory)
                 let before = Set(try withCredentialErrors { try store.list() }.map(\.kid))
-                let key = try withCredentialErrors { try store.generate(alg, kid: kid, now: .now) }
+                // Through the core, as the admin pages and the API do it: audited in the database.
+                let live = try database.keyService("keys generate", keys: store)
+                let key = try MerkistoCLI.run("keys generate") { try live.generateKey(alg, kid: kid, as: .console) }
                 print("generated \(key.algorithm.rawValue) key \(key.kid) in \(directory) (private key file mode 0600)")
                 for added in try withCredentialErrors({ try store.list() }) where added.kid != key.kid && !before.contains(added.kid) {
                     print("generated \(added.algorithm.rawValue) key \(added.kid) as well: the status lists are signed with it")
@@ -74,8 +79,11 @@ extension Merkisto {
             @Option(name: .customLong("dir"), help: "The key folder.")
             var directory: String = "keys"
 
+            @OptionGroup var database: StoreOptions
+
             func run() throws {
-                try withCredentialErrors { try KeyStore(directory: directory).retire(kid, now: .now) }
+                let live = try database.keyService("keys retire", keys: KeyStore(directory: directory))
+                _ = try MerkistoCLI.run("keys retire") { try live.retireKey(kid, as: .console) }
                 print("retired \(kid)")
             }
         }

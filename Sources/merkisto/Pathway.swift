@@ -38,7 +38,7 @@ extension Merkisto.PathwayCommand {
             let end = try parseDate(decisionEnd, option: "--decision-end")
             let service = try options.service("pathway start", existing: true)
             let period = try MerkistoCLI.run("pathway start") {
-                try service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, at: time, by: cliActor)
+                try service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, at: time, as: .console)
             }
             print("started \(period.id) for \(client) in phase \(period.currentPhase ?? "")")
         }
@@ -61,7 +61,7 @@ extension Merkisto.PathwayCommand {
         func run() throws {
             let time = try parseDate(at, option: "--at")
             let service = try options.service("pathway advance", existing: true)
-            let period = try MerkistoCLI.run("pathway advance") { try service.advancePathway(client: client, to: phase, at: time, by: cliActor) }
+            let period = try MerkistoCLI.run("pathway advance") { try service.advancePathway(client: client, to: phase, at: time, as: .console) }
             print("\(period.id): now in phase \(period.currentPhase ?? "")")
         }
     }
@@ -83,7 +83,7 @@ extension Merkisto.PathwayCommand {
         func run() throws {
             let time = try parseDate(at, option: "--at")
             let service = try options.service("pathway close", existing: true)
-            let period = try MerkistoCLI.run("pathway close") { try service.closePathway(client: client, outcome: outcome, at: time, by: cliActor) }
+            let period = try MerkistoCLI.run("pathway close") { try service.closePathway(client: client, outcome: outcome, at: time, as: .console) }
             print("closed \(period.id) with outcome \(outcome)")
         }
     }

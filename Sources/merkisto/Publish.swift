@@ -30,18 +30,14 @@ extension Merkisto {
         @Argument(help: "The credential id (urn:uuid:… or the hosted assertion URL).")
         var credential: String
 
-        @Option(help: "Why the credential is revoked (shown to verifiers).")
+        @Option(help: "Why the credential is revoked (kept for staff; verifiers see only that it is revoked).")
         var reason: String
 
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                printError("merkisto revoke: --reason must say why")
-                throw ExitCode(2)
-            }
-            let ledger = try store.ledger("revoke")
-            let revocation = try MerkistoCLI.run("revoke") { try ledger.revoke(credential: credential, reason: reason, by: cliActor) }
+            let service = try store.storeService("revoke")
+            let revocation = try MerkistoCLI.run("revoke") { try service.revoke(credential: credential, reason: reason, as: .console) }
             print("revoked \(revocation.credentialID) at \(revocation.revokedAt)")
         }
     }
@@ -69,16 +65,15 @@ extension Merkisto {
 
         func validate() throws {
             if lift, reason != nil { throw ValidationError("--lift takes no --reason") }
-            if !lift, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true { throw ValidationError("--reason must say why") }
         }
 
         func run() throws {
-            let ledger = try store.ledger("suspend")
+            let service = try store.storeService("suspend")
             if lift {
-                try MerkistoCLI.run("suspend") { try ledger.liftSuspension(credential: credential, by: cliActor) }
+                try MerkistoCLI.run("suspend") { try service.liftSuspension(credential: credential, as: .console) }
                 print("lifted the suspension of \(credential)")
             } else {
-                let suspension = try MerkistoCLI.run("suspend") { try ledger.suspend(credential: credential, reason: reason ?? "", by: cliActor) }
+                let suspension = try MerkistoCLI.run("suspend") { try service.suspend(credential: credential, reason: reason ?? "", as: .console) }
                 print("suspended \(suspension.credentialID) at \(suspension.suspendedAt)")
             }
         }

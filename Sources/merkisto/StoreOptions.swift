@@ -20,6 +20,21 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// The core over an existing database, for use cases that need no definitions (revoking, suspending):
+    /// as the console, through the same checked use cases as the API and the pages.
+    func storeService(_ command: String) throws -> BadgeService {
+        try requireExisting(command)
+        return BadgeService(store: try open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: KeyStore(directory: "keys"))
+    }
+
+    /// The live core over a key folder and the database, through which keys are made and retired as the
+    /// admin pages and the API do it: audited in the database when there is one (keys usually come before it;
+    /// a key command does not make a database), in memory otherwise.
+    func keyService(_ command: String, keys: KeyStore) throws -> LiveService {
+        let store: any Store = SQLiteStore.exists(at: path) ? try open(command) : MemoryStore()
+        return LiveService(BadgeService(store: store, compiled: CompiledDefinitions(DefinitionSet()), keys: keys), definitionsDirectory: nil)
+    }
+
     /// The ledger use cases over an existing database.
     func ledger(_ command: String) throws -> Ledger {
         try requireExisting(command)

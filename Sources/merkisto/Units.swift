@@ -24,7 +24,7 @@ extension Merkisto {
 
             func run() throws {
                 let service = try options.service("unit add")
-                try MerkistoCLI.run("unit add") { try service.addUnit(id: id, name: name, by: cliActor) }
+                try MerkistoCLI.run("unit add") { try service.addUnit(id: id, name: name, as: .console) }
                 print("added unit \(id)")
             }
         }
@@ -62,7 +62,7 @@ extension Merkisto {
 
             func run() throws {
                 let service = try options.service("user code", existing: true)
-                let code = try MerkistoCLI.run("user code") { try service.createSignInCode(for: id, by: cliActor) }
+                let code = try MerkistoCLI.run("user code") { try service.createSignInCode(for: id, as: .console) }
                 if let qr { try writeFile(Data(code.qrSVG.utf8), to: qr) }
                 print("code \(code.code) for \(code.user), once, until \(code.expiresAt)")
                 print(code.link)
@@ -85,7 +85,7 @@ extension Merkisto {
                     throw ExitCode(2)
                 }
                 let service = try options.service("user password", existing: true)
-                try MerkistoCLI.run("user password") { try service.setPassword(user: id, password: line, by: cliActor) }
+                try MerkistoCLI.run("user password") { try service.setPassword(user: id, password: line, as: .console) }
                 print("set the password of \(id)")
             }
         }
@@ -113,7 +113,7 @@ extension Merkisto {
             func run() throws {
                 let service = try options.service("user add")
                 try MerkistoCLI.run("user add") {
-                    try service.addUser(id: id, role: role, displayName: displayName, client: client, units: units, by: cliActor)
+                    try service.addUser(id: id, role: role, displayName: displayName, client: client, units: units, as: .console)
                 }
                 print("added \(role.rawValue) \(id)")
             }

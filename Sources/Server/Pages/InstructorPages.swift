@@ -348,25 +348,23 @@ extension WebPages {
         let (year, month, dayOfMonth) = now.localDate
         let isToday = String(format: "%04d-%02d-%02d", year, month, dayOfMonth) == date
         let assessedAt = isToday ? now : Timestamp(microseconds: day.microseconds - Int64(now.offsetSeconds) * 1_000_000, offsetSeconds: now.offsetSeconds)
-        var entry: [String: JSONValue] = ["id": .string("web-" + UUID().uuidString.prefix(8).lowercased()), "assessedAt": .string("\(assessedAt)")]
+        var input = AssessmentInput(assessedAt: assessedAt)
         if let instrumentID = form.value("instrument") {
-            // A questionnaire: the answers; the instrument says what evidence they are.
+            // A questionnaire: the answers (the core takes the evidence from the instrument).
             guard let instrument = service.compiled.definitions.instruments.first(where: { $0.id == instrumentID }) else {
                 throw PageRefusal(status: .notFound, message: text("error.noInstrument", visitor))
             }
-            entry["instrument"] = .string(instrument.id)
-            entry["evidence"] = .string(instrument.evidence.rawValue)
-            entry["responses"] = .array(
-                instrument.items.compactMap { item in
-                    form["item-" + item.id].flatMap { Int($0) }.map { ["item": .string(item.id), "value": .int($0)] }
-                })
+            input.instrument = instrument.id
+            input.responses = instrument.items.compactMap { item in
+                form["item-" + item.id].flatMap { Int($0) }.map { StoredAssessment.Response(item: item.id, value: $0) }
+            }
         } else {
             // Only the levels the instructor set, with the evidence they chose: nothing is filled in for them.
-            var levels: [JSONValue] = []
+            var levels: [StoredAssessment.Level] = []
             for area in framework.areas {
                 for competence in area.competences {
                     guard let value = form["level-\(competence.code)"].flatMap({ Int($0) }), value > 0 else { continue }
-                    levels.append(["competence": .string(competence.code), "level": .int(value)])
+                    levels.append(StoredAssessment.Level(competence: competence.code, level: value))
                 }
             }
             let evidence = form.value("evidence").flatMap(Evidence.init(rawValue:))
@@ -374,14 +372,14 @@ extension WebPages {
             guard let evidence, problems.isEmpty else {
                 return try assessmentForm(id, request, visitor, actor, form: form, problems: problems, status: .badRequest)
             }
-            entry["evidence"] = .string(evidence.rawValue)
-            entry["levels"] = .array(levels)
+            input.evidence = evidence
+            input.levels = levels
         }
-        if let checkpoint = form.value("checkpoint") { entry["checkpoint"] = .string(checkpoint) }
-        if let note = form.value("note") { entry["note"] = .string(note) }
+        input.checkpoint = form.value("checkpoint")
+        input.note = form.value("note")
         let refusal: CoreError
         do {
-            _ = try service.recordAssessment(json: Data(JSONValue.object(entry).jsonBytes()), client: id, as: actor)
+            _ = try service.recordAssessment(input, client: id, as: actor)
             return PageRenderer.redirect("/clients/\(id)?notice=recorded")
         } catch {
             refusal = error
