@@ -100,10 +100,7 @@ extension BadgeService {
         guard parts.count == 3, parts[0] == "mrk", parts[1].utf8.count == 16, parts[2].utf8.count == 64 else { throw refused }
         guard let token = try stored({ () throws(StoreError) in try store.token(id: String(parts[1])) }) else { throw refused }
         let presented = Array(Self.hexString(Array(SHA256.hash(data: Array(parts[2].utf8)))).utf8)
-        // Compared in constant time: the time taken says nothing about how much of the secret was right.
-        guard presented.count == token.secretHash.utf8.count,
-            zip(presented, token.secretHash.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
-        else { throw refused }
+        guard ConstantTime.equal(presented, token.secretHash.utf8) else { throw refused }
         guard token.revokedAt == nil, token.expiresAt.map({ $0 > now }) ?? true,
             let user = try stored({ () throws(StoreError) in try store.user(id: token.user) })
         else { throw refused }

@@ -69,13 +69,16 @@ extension BadgeService {
         let chunkSize = 128
         let chunks = stride(from: 0, to: all.count, by: chunkSize).map { Array(all[$0..<min($0 + chunkSize, all.count)]) }
         let committer = GroupCommitter(store: store, actor: actor, time: time, clients: all.count, maximum: groupSize, progress: progress)
-        let work = BulkWork(chunks: chunks.count)
+        // Each chunk's slot: the clients skipped in it (their records no longer fit the definitions), with why.
+        let work = WorkSlots<[(client: String, reason: String)]>(count: chunks.count)
         let threads = workers ?? ProcessInfo.processInfo.activeProcessorCount
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
             let evaluator = Evaluator(compiled)
             var pending: [IssuedCredential] = []
             pending.reserveCapacity(chunkSize * 4)
             while committer.failure == nil, let chunk = work.claim() {
+                var skipped: [(client: String, reason: String)] = []
+                defer { work.set(chunk, skipped) }
                 do {
                     let files = try stored { () throws(StoreError) in try store.clientFiles(chunks[chunk]) }
                     var due: [(client: String, language: Language, badges: [String], standings: EvaluationResult)] = []
@@ -84,7 +87,7 @@ extension BadgeService {
                         do {
                             record = try self.record(of: file)
                         } catch let error as CoreError {
-                            work.skip(file.client.id, ([error.message] + error.problems).joined(separator: "; "))
+                            skipped.append((file.client.id, ([error.message] + error.problems).joined(separator: "; ")))
                             continue
                         }
                         // Without explanations: the earned badges not held, and the standings credentials report.
@@ -111,7 +114,8 @@ extension BadgeService {
             }
         }
         let (issued, failure) = committer.finish()
-        return BulkIssue(issued: issued, skipped: work.skipped, failure: failure)
+        let skipped = work.values.compactMap { $0 }.flatMap { $0 }.sorted { $0.client < $1.client }
+        return BulkIssue(issued: issued, skipped: skipped, failure: failure)
     }
 
     /// Which stored clients would gain or lose which badge if `other` replaced the current definitions,
@@ -154,33 +158,6 @@ extension BadgeService {
         }
         return (results.flatMap { $0.0 }, results.reduce(0) { $0 + $1.1 })
     }
-}
-
-/// Hands out chunks of clients to workers and collects the clients they had to skip.
-final class BulkWork: @unchecked Sendable {
-    // `lock` guards the fields below.
-    private let lock = NSLock()
-    private let chunks: Int
-    private var next = 0
-    private var skips: [(client: String, reason: String)] = []
-
-    init(chunks: Int) {
-        self.chunks = chunks
-    }
-
-    func claim() -> Int? {
-        lock.withLock {
-            guard next < chunks else { return nil }
-            next += 1
-            return next - 1
-        }
-    }
-
-    func skip(_ client: String, _ reason: String) {
-        lock.withLock { skips.append((client, reason)) }
-    }
-
-    var skipped: [(client: String, reason: String)] { lock.withLock { skips.sorted { $0.client < $1.client } } }
 }
 
 /// Group commit: workers add credentials as they sign them; one committer thread takes everything that

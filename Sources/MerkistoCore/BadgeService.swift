@@ -18,7 +18,7 @@ public struct BadgeService: Sendable {
     public let baseURL: String?
     private let clock: @Sendable () -> Timestamp
     /// Issuers per language, kept for the service's life: each remembers its badges' payload templates.
-    private var issuers = IssuerCache()
+    private var issuers = LanguageIssuers()
     /// The signed status and revocation lists, and a verifier over them, for one status version.
     var hosting = VersionedCache<HostedState>()
     /// Failed sign-ins, for throttling.
@@ -45,7 +45,7 @@ public struct BadgeService: Sendable {
     public func renewed(compiled: CompiledDefinitions? = nil) -> BadgeService {
         var copy = self
         if let compiled { copy.compiled = compiled }
-        copy.issuers = IssuerCache()
+        copy.issuers = LanguageIssuers()
         copy.hosting = VersionedCache()
         return copy
     }
@@ -405,8 +405,9 @@ extension IssuedCredential {
     }
 }
 
-/// Issuers by language, made on first use; shared by copies of a service and safe across threads.
-final class IssuerCache: @unchecked Sendable {
+/// The credential issuer of each language, made on first use; shared by copies of a service and safe across
+/// threads. (Each issuer keeps its own memory of badge texts and templates.)
+final class LanguageIssuers: @unchecked Sendable {
     // Every access goes through `lock`.
     private let lock = NSLock()
     private var issuers: [Language: CredentialIssuer] = [:]

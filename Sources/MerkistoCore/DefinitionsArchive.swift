@@ -98,6 +98,13 @@ enum DefinitionsArchive {
 
     private struct Oversized: Error {}
 
+    /// The system's words for a file error (`No space left on device`), without the paths Foundation adds.
+    static func cause(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let underlying, underlying.domain == NSPOSIXErrorDomain, let text = strerror(Int32(underlying.code)) { return String(cString: text) }
+        return (error as NSError).localizedFailureReason ?? "error \((error as NSError).code)"
+    }
+
     /// A zip of the entries, in path order, each with the same time: the same files make the same bytes.
     static func zip(_ entries: [Entry]) throws(CoreError) -> [UInt8] {
         do {
@@ -147,12 +154,13 @@ enum DefinitionsArchive {
             for entry in entries {
                 let path = folder + "/" + (try checkedPath(entry.path))
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                guard FileManager.default.createFile(atPath: path, contents: Data(entry.bytes)) else { throw refused("\(entry.path) cannot be written") }
+                try Data(entry.bytes).write(to: URL(fileURLWithPath: path))
             }
         } catch let error as CoreError {
             throw error
         } catch {
-            throw CoreError(.failure, key: "definitions.unpack", ["folder": folder])
+            // Why, as the system says it (a full disk, a read-only one).
+            throw CoreError(.failure, key: "definitions.unpack", ["folder": (folder as NSString).lastPathComponent, "cause": Self.cause(error)])
         }
     }
 }

@@ -51,6 +51,26 @@ extension LiveService {
         return try keep(try DefinitionsArchive.entries(ofFolder: folder), by: actor.auditName)
     }
 
+    /// Keeps the definition set a service was made with (from `folder`, already loaded without errors) as a
+    /// version, when it is not kept yet: packed straight into the database, nothing written beside it. What
+    /// is kept is checked against its digest whenever it is unpacked.
+    @discardableResult
+    public func keepLoaded(folder: String, as actor: Actor) throws(CoreError) -> Bool {
+        let service = current
+        try service.authorize(actor, .administer)
+        return try keepLoaded(folder: folder, by: actor.auditName)
+    }
+
+    func keepLoaded(folder: String, by actor: String) throws(CoreError) -> Bool {
+        let service = current
+        let digest = service.compiled.digest
+        guard !(try stored { () throws(StoreError) in try service.store.definitionsVersions() }).contains(where: { $0.digest == digest }) else { return false }
+        let entries = try DefinitionsArchive.entries(ofFolder: folder)
+        let version = DefinitionsVersion(digest: digest, files: entries.count, uploadedBy: actor, uploadedAt: service.now)
+        let archive = try DefinitionsArchive.zip(entries)
+        return try stored { () throws(StoreError) in try service.store.addDefinitionsVersion(version, archive: archive, by: actor, at: version.uploadedAt) }
+    }
+
     /// Every kept definition set, oldest first, and which is in use (administrators).
     public func definitionsVersions(as actor: Actor) throws(CoreError) -> [DefinitionsVersionState] {
         let service = current
@@ -97,11 +117,10 @@ extension LiveService {
                 return (active, true)
             }
             guard let directory = definitionsDirectory else { return (service.compiled.digest, false) }
-            let upload = try keep(try DefinitionsArchive.entries(ofFolder: directory), by: actor)
-            guard let digest = upload.digest else { throw CoreError(.conflict, key: "definitions.errors", ["folder": directory, "count": "1"]) }
-            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: digest, by: actor, at: service.now) }
-            if digest != service.compiled.digest { try replace(service.renewed(compiled: try compiledVersion(digest, store: service.store))) }
-            return (digest, false)
+            // The folder the service was made from: kept as the first version and put in use.
+            try keepLoaded(folder: directory, by: actor)
+            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: service.compiled.digest, by: actor, at: service.now) }
+            return (service.compiled.digest, false)
         }
     }
 

@@ -58,7 +58,7 @@ extension Merkisto {
             } else {
                 compiled = CompiledDefinitions(try definitions.load())
                 let record = try ClientArgument(client ?? "").record(compiled: compiled, store: store)
-                result = Evaluator(compiled).evaluate(record, at: try parseTime(at))
+                result = Evaluator(compiled).evaluate(record, at: try parseDate(at, option: "--at") ?? .now)
             }
             switch format {
             case .text:
@@ -76,18 +76,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json
 }
 
-/// `--at TIME`, or now (UTC) when absent; a bad time is a usage error (exit 2).
-func parseTime(_ text: String?) throws -> Timestamp {
-    guard let text else {
-        return Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
-    }
-    switch Timestamp.parse(text) {
-    case .success(let time): return time
-    case .failure:
-        printError("merkisto: --at \"\(text)\" is not an RFC 3339 time with an offset, such as 2026-11-22T12:00:00+02:00")
-        throw ExitCode(2)
-    }
-}
 
 /// A client given on the command line: a record file when a file exists at that path, else a stored client's id.
 struct ClientArgument {

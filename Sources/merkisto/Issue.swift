@@ -116,7 +116,7 @@ extension Merkisto {
                 throw ExitCode(1)
             }
             // Durable in the database: now hand it out.
-            try options.keepDefinitions(of: service, "issue")
+            options.keepDefinitions(of: service, "issue")
             let issuedArguments = ["id": document.id, "format": document.format.rawValue, "badge": badge]
             if let out {
                 do {
@@ -148,7 +148,7 @@ extension Merkisto.Issue {
             }
         }
         bar.finish()
-        if !result.issued.isEmpty { try options.keepDefinitions(of: service, "issue") }
+        if !result.issued.isEmpty { options.keepDefinitions(of: service, "issue") }
         for (client, reason) in result.skipped { printError("merkisto issue: skipped \(client): \(reason)") }
         for credential in result.issued { print("\(credential.id)\t\(credential.client)\t\(credential.badge)\t\(credential.language.rawValue)") }
         printError("issued \(result.issued.count) credentials")

@@ -77,9 +77,14 @@ struct ServiceOptions: ParsableArguments {
 
     /// After issuing: the definitions the credentials were issued under are kept as a version (when they
     /// are not yet), so that every award can be replayed under them (`evaluate --as-of-award`).
-    func keepDefinitions(of service: BadgeService, _ command: String) throws {
+    /// The credentials are issued whatever happens here: a failure is told, not made the command's.
+    func keepDefinitions(of service: BadgeService, _ command: String) {
         let live = LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
-        _ = try MerkistoCLI.run(command) { try live.pushDefinitions(folder: definitions.directory, as: .console) }
+        do {
+            try live.keepLoaded(folder: definitions.directory, as: .console)
+        } catch {
+            printError("merkisto \(command): the definitions the credentials were issued under could not be kept as a version (\(error.message)); keep them with `merkisto definitions push \(definitions.directory)`")
+        }
     }
 }
 

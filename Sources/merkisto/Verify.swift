@@ -1,3 +1,4 @@
+import Basics
 import ArgumentParser
 import Credentials
 import Definitions
@@ -31,7 +32,7 @@ extension Merkisto {
         var lang: Language = .fi
 
         func run() throws {
-            let time = try parseTime(at)
+            let time = try parseDate(at, option: "--at") ?? .now
             let verifier: CredentialVerifier
             do {
                 if let published {

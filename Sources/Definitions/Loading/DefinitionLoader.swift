@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import Synchronization
 
 /// The result of loading a definition set: the checked model and every diagnostic found on the way.
 public struct LoadResult: Sendable {
@@ -89,7 +89,7 @@ public enum DefinitionLoader {
     /// the worker threads; the checks across files follow on the calling thread.
     public static func load(files: [(path: String, display: String)]) -> LoadResult {
         let workingDirectory = FileManager.default.currentDirectoryPath
-        let results = Slots<FileResult>(count: files.count)
+        let results = WorkSlots<FileResult>(count: files.count)
         // One parser per worker, each taking the next file until none is left.
         let workers = min(files.count, ProcessInfo.processInfo.activeProcessorCount)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -105,7 +105,7 @@ public enum DefinitionLoader {
             }
             results.set(done)
         }
-        return link(results.values, files: files.map(\.display))
+        return link(results.values.map { $0! }, files: files.map(\.display))
     }
 
     /// Loads documents already in memory, each shown as `display` in diagnostics; files they name (badge
@@ -177,34 +177,6 @@ public enum DefinitionLoader {
         }
         diagnostics.append(contentsOf: Linter(definitions).run())
         return LoadResult(definitions: definitions, diagnostics: diagnostics.sortedByLocation())
-    }
-}
-
-/// Slots for results made in parallel: workers claim indexes one by one, and each index is written once.
-private final class Slots<Value: Sendable>: @unchecked Sendable {
-    private let next = Atomic<Int>(0)
-    private let lock = NSLock()
-    private var slots: [Value?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    /// The next index no worker has taken, or nil when all are taken.
-    func claim() -> Int? {
-        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        return index < slots.count ? index : nil
-    }
-
-    /// Stores the values a worker made, by index.
-    func set(_ values: consuming [(Int, Value)]) {
-        lock.lock()
-        while let (index, value) = values.popLast() { slots[index] = value }
-        lock.unlock()
-    }
-
-    var values: [Value] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
     }
 }
 

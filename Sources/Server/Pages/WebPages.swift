@@ -171,9 +171,7 @@ struct WebPages: Sendable {
     /// Compares two tokens in constant time.
     static func sameToken(_ given: String?, _ expected: String) -> Bool {
         guard let given else { return false }
-        let a = Array(given.utf8)
-        let b = Array(expected.utf8)
-        return a.count == b.count && zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return ConstantTime.equal(given.utf8, expected.utf8)
     }
 
     func text(_ key: String, _ visitor: Visitor, _ arguments: [String: String] = [:]) -> String {

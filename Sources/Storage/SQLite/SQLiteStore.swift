@@ -313,12 +313,11 @@ public final class SQLiteStore: Store {
 
     public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
         let chunks = try clientChunks()
-        let results = ResultSlots<T>(count: chunks.count)
-        let next = ResultSlots<Int>(count: 1)
+        let results = WorkSlots<Result<T, any Error>>(count: chunks.count)
         let writer = self.writer
         // Each worker takes the next chunk and reads it in its own read transaction (WAL lets readers run side by side).
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks.count))) { _ in
-            while let chunk = next.claim(below: chunks.count) {
+            while let chunk = results.claim() {
                 let first = chunks[chunk].first!, last = chunks[chunk].last!
                 let files: [ClientFile]
                 do {
@@ -334,8 +333,8 @@ public final class SQLiteStore: Store {
                 }
             }
         }
-        return try results.values().map { result throws(StoreError) in
-            switch result {
+        return try results.values.map { result throws(StoreError) in
+            switch result ?? .failure(CancellationError()) {
             case .success(let value): return value
             case .failure(let error): throw error as? StoreError ?? StoreError(.conflict, "\(error)")
             }
