@@ -229,7 +229,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Basics", "Evaluation", "Definitions"],
+            dependencies: ["Basics", "Evaluation", "Definitions", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
