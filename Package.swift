@@ -139,7 +139,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Passwords are hashed with bcrypt.
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                "CQREncode",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 // Uploaded definition sets may be gzip'd tar archives.
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -148,11 +147,18 @@ let package = Package(
             resources: [.copy("Resources/errors.json"), .copy("Resources/archive.json")],
             swiftSettings: swiftSettings
         ),
+        // What the front ends show people, rendered from the core's results: the progress report as text, JSON
+        // and HTML, and QR codes.
+        .target(
+            name: "Rendering",
+            dependencies: ["Basics", "Definitions", "Evaluation", "Storage", "MerkistoCore", "CQREncode"],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP front end: hosted documents, the JSON API, sign-in (Hummingbird 2).
         .target(
             name: "Server",
             dependencies: [
-                "Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Storage",
+                "Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Rendering", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -209,6 +215,7 @@ let package = Package(
                 "Credentials",
                 "Storage",
                 "MerkistoCore",
+                "Rendering",
                 "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -255,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Server", "Storage",
+                "Basics", "Credentials", "Definitions", "Evaluation", "MerkistoCore", "Rendering", "Server", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,6 @@
 import Foundation
 public import Basics
-public import Credentials
+package import Credentials
 public import Definitions
 public import Evaluation
 import Storage

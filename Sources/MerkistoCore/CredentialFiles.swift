@@ -1,4 +1,4 @@
-public import Credentials
+import Credentials
 import Foundation
 public import Storage
 

@@ -1,4 +1,4 @@
-public import Basics
+import Basics
 public import Definitions
 public import Evaluation
 import Foundation
@@ -61,6 +61,7 @@ extension LiveService {
         return try keepLoaded(folder: folder, by: actor.auditName)
     }
 
+    @discardableResult
     func keepLoaded(folder: String, by actor: String) throws(CoreError) -> Bool {
         let service = current
         let digest = service.compiled.digest

@@ -13,8 +13,6 @@ public struct OneTimeCode: Sendable {
     public var link: String
     public var user: String
     public var expiresAt: Timestamp
-    /// The link as a QR code (SVG).
-    public var qrSVG: String
 }
 
 /// A session just started: what the browser keeps (`token`, in an HttpOnly cookie) and what the pages send
@@ -185,8 +183,7 @@ extension BadgeService {
         }
         let link = base + "signin?code=" + plain
         return OneTimeCode(
-            code: plain.prefix(4) + "-" + plain.suffix(4), link: link, user: user, expiresAt: code.expiresAt,
-            qrSVG: QRCode.svg(link, title: link) ?? "")
+            code: plain.prefix(4) + "-" + plain.suffix(4), link: link, user: user, expiresAt: code.expiresAt)
     }
 
     private func clientOfUser(_ user: String) throws(CoreError) -> String {

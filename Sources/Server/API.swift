@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MerkistoCore
+import Rendering
 import NIOCore
 import OpenAPIRuntime
 import Storage
@@ -169,7 +170,7 @@ struct MerkistoAPI: APIProtocol {
         do {
             let code = try service.createSignInCode(for: input.path.user, as: try actor())
             return .created(
-                .init(body: .json(.init(code: code.code, link: code.link, user: code.user, expiresAt: Self.date(code.expiresAt), qrSvg: code.qrSVG))))
+                .init(body: .json(.init(code: code.code, link: code.link, user: code.user, expiresAt: Self.date(code.expiresAt), qrSvg: QRCode.svg(code.link, title: code.link) ?? ""))))
         } catch {
             return .refused(error)
         }

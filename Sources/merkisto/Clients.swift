@@ -99,7 +99,7 @@ extension Merkisto.Client {
 
         func run() throws {
             let service = try options.service("client add")
-            try MerkistoCLI.run("client add") {
+            _ = try MerkistoCLI.run("client add") {
                 try service.registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: lang, as: .console)
             }
             print("registered \(id)")

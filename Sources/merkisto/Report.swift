@@ -3,6 +3,7 @@ import ArgumentParser
 import Basics
 import Definitions
 import MerkistoCore
+import Rendering
 
 extension Merkisto {
     struct Report: ParsableCommand {

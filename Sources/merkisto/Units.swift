@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import MerkistoCore
+import Rendering
 public import Storage
 
 extension User.Role: ExpressibleByArgument {}
@@ -24,7 +25,7 @@ extension Merkisto {
 
             func run() throws {
                 let service = try options.service("unit add")
-                try MerkistoCLI.run("unit add") { try service.addUnit(id: id, name: name, as: .console) }
+                _ = try MerkistoCLI.run("unit add") { try service.addUnit(id: id, name: name, as: .console) }
                 print("added unit \(id)")
             }
         }
@@ -63,7 +64,7 @@ extension Merkisto {
             func run() throws {
                 let service = try options.service("user code", existing: true)
                 let code = try MerkistoCLI.run("user code") { try service.createSignInCode(for: id, as: .console) }
-                if let qr { try writeFile(Data(code.qrSVG.utf8), to: qr) }
+                if let qr { try writeFile(Data((QRCode.svg(code.link, title: code.link) ?? "").utf8), to: qr) }
                 print("code \(code.code) for \(code.user), once, until \(code.expiresAt)")
                 print(code.link)
             }
@@ -112,7 +113,7 @@ extension Merkisto {
 
             func run() throws {
                 let service = try options.service("user add")
-                try MerkistoCLI.run("user add") {
+                _ = try MerkistoCLI.run("user add") {
                     try service.addUser(id: id, role: role, displayName: displayName, client: client, units: units, as: .console)
                 }
                 print("added \(role.rawValue) \(id)")

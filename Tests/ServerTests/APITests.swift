@@ -7,6 +7,7 @@ import Logging
 import Evaluation
 import HummingbirdTesting
 import MerkistoCore
+import Rendering
 import NIOCore
 import Server
 import Storage

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import MerkistoCore
+import Rendering
 import NIOCore
 import Server
 import Storage

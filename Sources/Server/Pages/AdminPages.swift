@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MerkistoCore
+import Rendering
 import Storage
 
 /// The administrator's pages: definitions with their lint diagnostics, the dry run and reload; keys;

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MerkistoCore
+import Rendering
 import NIOCore
 import Storage
 

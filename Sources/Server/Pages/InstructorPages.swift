@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MerkistoCore
+import Rendering
 import Storage
 
 /// The instructor's pages (admins see them too): the client list, the client page, recording, awarding,
@@ -608,7 +609,7 @@ extension WebPages {
         return renderer.page(
             "signin-code", title: text("code.title", visitor, ["client": id]),
             [
-                "client": id, "code": code.code, "link": code.link, "qr": code.qrSVG, "until": words(visitor).date(code.expiresAt),
+                "client": id, "code": code.code, "link": code.link, "qr": QRCode.svg(code.link, title: code.link) ?? "", "until": words(visitor).date(code.expiresAt),
                 "back": "/clients/\(id)",
             ], visitor: visitor, request: request)
     }

@@ -1,6 +1,7 @@
 import Storage
 public import Basics
 public import Definitions
+public import MerkistoCore
 public import Evaluation
 
 /// The progress report as one JSON object (`merkisto report --format json`): ids and numbers for

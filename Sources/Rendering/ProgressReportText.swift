@@ -2,6 +2,7 @@ import Storage
 import Foundation
 import Basics
 public import Definitions
+public import MerkistoCore
 public import Evaluation
 
 /// The progress report as plain text (`merkisto report --format text`).

@@ -1,6 +1,7 @@
 import Storage
 public import Basics
 public import Definitions
+public import MerkistoCore
 public import Evaluation
 
 /// The words every rendering of a progress report shares, in one language: headings from the

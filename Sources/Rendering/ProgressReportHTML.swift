@@ -1,6 +1,7 @@
 import Storage
 import Basics
 public import Definitions
+public import MerkistoCore
 public import Evaluation
 
 /// The progress report as one self-contained HTML page: inline CSS, an inline SVG chart of levels by
