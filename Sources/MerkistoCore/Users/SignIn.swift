@@ -235,7 +235,6 @@ extension BadgeService {
         return Self.hexString(Array(HMAC<SHA256>.authenticationCode(for: Array(plain.utf8), using: SymmetricKey(data: secret))))
     }
 
-
     /// `count` random bytes (from the system's generator) in lower-case hex.
     public static func randomHex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()

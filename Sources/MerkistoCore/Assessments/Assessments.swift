@@ -67,3 +67,26 @@ extension BadgeService {
         return assessment
     }
 }
+
+extension BadgeService {
+    /// Records an assessment after checking every reference against the definitions; an assessment at a
+    /// checkpoint joins the client's open pathway period.
+    package func recordAssessment(_ assessment: StoredAssessment, client id: String, by actor: String) throws(CoreError) {
+        let file = try liveFile(id)
+        var assessment = assessment
+        if assessment.period == nil, assessment.checkpoint != nil { assessment.period = file.openPeriod?.id }
+        var builder = ClientRecordBuilder(compiled: compiled, client: id)
+        add(assessment, path: "assessment \(assessment.id)", to: &builder)
+        if !builder.errors.isEmpty {
+            throw CoreError(.invalid, key: "assessment.errors", problems: builder.errors.map(\.description))
+        }
+        try stored { () throws(StoreError) in try store.addAssessment(assessment, client: id, by: actor, at: now) }
+    }
+
+    func add(_ assessment: StoredAssessment, path: @autoclosure () -> String, to builder: inout ClientRecordBuilder) {
+        builder.addAssessment(
+            id: assessment.id, assessedAt: assessment.assessedAt, assessor: assessment.assessor, evidence: assessment.evidence,
+            instrument: assessment.instrument, checkpoint: assessment.checkpoint, responses: assessment.responses.map { ($0.item, $0.value) },
+            levels: assessment.levels.map { ($0.competence, $0.level) }, path: path())
+    }
+}
