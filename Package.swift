@@ -123,7 +123,6 @@ let package = Package(
             dependencies: [
                 "Basics",
                 "Definitions",
-                "Credentials",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C interface, for the write-ahead-log hook that schedules checkpoints.

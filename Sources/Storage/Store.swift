@@ -1,5 +1,4 @@
 public import Basics
-public import Credentials
 public import Definitions
 
 /// Where Merkisto keeps everything it remembers: units, users, clients, pathway periods, assessments,

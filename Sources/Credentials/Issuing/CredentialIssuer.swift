@@ -4,22 +4,6 @@ public import Evaluation
 import Crypto
 import Foundation
 
-/// The credential formats Merkisto issues.
-public enum CredentialFormat: String, Sendable, Hashable, CaseIterable, Codable {
-    /// OB 3.0 OpenBadgeCredential secured as a VC-JWT.
-    case ob3JWT = "ob3-jwt"
-    /// OB 3.0 OpenBadgeCredential with an embedded Data Integrity proof (`eddsa-rdfc-2022`, Ed25519).
-    case ob3LDP = "ob3-ldp"
-    /// OB 2.0 assertion signed as a compact JWS (RS256).
-    case ob2Signed = "ob2-signed"
-    /// OB 2.0 hosted assertion (JSON served at its id).
-    case ob2Hosted = "ob2-hosted"
-
-    /// Whether credentials of the format have a place in the status lists (OB 3.0); OB 2.0 assertions are
-    /// revoked through the RevocationList.
-    public var hasStatus: Bool { self == .ob3JWT || self == .ob3LDP }
-}
-
 /// What `issue` produced: the exact bytes and the facts the ledger records.
 public struct IssuedDocument: Sendable {
     public var id: String

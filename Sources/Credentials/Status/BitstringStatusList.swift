@@ -1,3 +1,4 @@
+import Basics
 import CompressNIO
 import NIOCore
 
@@ -6,7 +7,7 @@ import NIOCore
 public struct BitstringStatusList: Sendable, Equatable {
     /// The least number of entries of a list (the specification's 16 KB), so that a set bit tells no one
     /// whose credential it is.
-    public static let minimumLength = 131_072
+    public static let minimumLength = StatusListEntry.listLength
 
     public private(set) var bytes: [UInt8]
 

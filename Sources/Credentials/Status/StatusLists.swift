@@ -1,42 +1,12 @@
 public import Basics
 import Foundation
 
-/// A credential's place in the issuer's status lists: the list's number and the bit's index in it. The
-/// same place serves both purposes: bit `index` of revocation list `list` and of suspension list `list`.
-public struct StatusListEntry: Sendable, Hashable, Codable {
-    public var list: Int
-    public var index: Int
-
-    public init(list: Int, index: Int) {
-        self.list = list
-        self.index = index
-    }
-}
-
 /// What a set bit means (Bitstring Status List `statusPurpose`).
 public enum StatusPurpose: String, Sendable, CaseIterable {
     /// Revoked for good.
     case revocation
     /// Suspended until an instructor lifts it.
     case suspension
-}
-
-/// The status of every credential placed in a list, as the publisher needs it.
-public struct StatusListState: Sendable, Equatable {
-    /// The numbers of the lists that have places handed out.
-    public var lists: [Int]
-    public var revoked: [StatusListEntry]
-    public var suspended: [StatusListEntry]
-    /// When a status last changed (or a list was first used): the lists' `validFrom` and their proofs'
-    /// `created`, so that the same state always gives the same bytes.
-    public var changedAt: Timestamp
-
-    public init(lists: [Int], revoked: [StatusListEntry], suspended: [StatusListEntry], changedAt: Timestamp) {
-        self.lists = lists
-        self.revoked = revoked
-        self.suspended = suspended
-        self.changedAt = changedAt
-    }
 }
 
 extension PublishLayout {

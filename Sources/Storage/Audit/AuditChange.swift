@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import Credentials
 import Definitions
 
 /// What one change says in the audit log — action, subject and detail — written once here for every

@@ -1,5 +1,4 @@
 public import Definitions
-public import Credentials
 public import Basics
 import Foundation
 

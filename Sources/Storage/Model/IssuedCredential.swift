@@ -1,5 +1,4 @@
 public import Basics
-public import Credentials
 public import Definitions
 
 /// One issued credential exactly as it left Merkisto.
@@ -75,7 +74,7 @@ public struct Suspension: Sendable, Hashable, Codable {
 /// a new list once half of a list is handed out (so that a random pick seldom meets a taken place, and a
 /// list never fills in order, which would tell when a credential was issued).
 enum StatusPlacement {
-    static let listLength = BitstringStatusList.minimumLength
+    static let listLength = StatusListEntry.listLength
     static let placesPerList = listLength / 2
 
     /// Hands out `count` places after the newest list's (`last`, with how many of its places are taken);

@@ -1,5 +1,4 @@
 public import Basics
-public import Credentials
 public import Definitions
 import Foundation
 import GRDB
