@@ -244,6 +244,32 @@ struct PageTests {
         }
     }
 
+    @Test("a badge the client holds is offered as a replacement: the award page says so, and the old credential is revoked as replaced")
+    func replaceOnAwardPage() async throws {
+        let world = try DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let instructor = try PageSession(world, world.seed.instructor)
+        let held = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
+        try await world.application().test(.router) { http in
+            try await http.execute(uri: "/clients/\(client)/award?badge=\(held.badge)", method: .get, headers: instructor.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("Asiakkaalla on jo tämä merkki") && html.contains("name=\"replace\" value=\"yes\""))
+            }
+            // Without saying so, a second one is refused; replacing it revokes the one held.
+            try await http.execute(
+                uri: "/clients/\(client)/award", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "badge=\(held.badge)&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .conflict) }
+            try await http.execute(
+                uri: "/clients/\(client)/award", method: .post, headers: instructor.headers(form: true),
+                body: ByteBuffer(string: "badge=\(held.badge)&replace=yes&csrf=\(instructor.csrf)")
+            ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=awarded") }
+        }
+        #expect(try world.service.store.revocation(of: held.id)?.reason == "replaced")
+        #expect(try world.service.clientFile(client).credentials.filter { $0.badge == held.badge && $0.format == .ob3JWT }.count == 2)
+    }
+
     @Test("an instructor confirms on the client page after a confirmation step, sees who and when, and withdraws it; a client cannot")
     func attestOnClientPage() async throws {
         let world = try DemoWorld()
@@ -553,6 +579,7 @@ struct PageTests {
         let client = try #require(world.seed.client)
         let otherCredential = try #require(world.seed.credentials.first { $0.client != client })
         let decided = try #require(world.seed.credentials.first { $0.client == client })
+        let notEarned = try #require(try world.service.evaluate(client: client).badges.first { !$0.earned }).id
         let sessions: [String: PageSession?] = [
             "anonymous": nil, "client": try PageSession(world, world.seed.clientUser),
             "instructor": try PageSession(world, world.seed.instructor), "admin": try PageSession(world, world.seed.admin),
@@ -575,7 +602,9 @@ struct PageTests {
             ("/clients/\(client)/award", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/clients/\(client)/decision?credential=\(decided.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
              ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
-            ("/clients/\(client)/award?badge=\(otherCredential.badge)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .conflict, "admin": .conflict]),
+            // A badge not earned cannot be awarded; one held is offered as a replacement.
+            ("/clients/\(client)/award?badge=\(notEarned)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .conflict, "admin": .conflict]),
+            ("/clients/\(client)/award?badge=\(decided.badge)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
             ("/shared/\(String(repeating: "0", count: 32))", ["anonymous": .notFound, "client": .notFound, "instructor": .notFound, "admin": .notFound]),
             ("/signin", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),

@@ -496,8 +496,9 @@ extension WebPages {
         }
         let badge = String(named)
         guard service.compiled.definitions.badge(badge) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": badge]) }
-        // Only an earned badge the client does not hold yet is offered.
-        guard let standing = result?.badges.first(where: { $0.id == badge }), standing.earned, standing.held == nil else {
+        // Only an earned badge is offered; one the client holds, as a replacement (the one held is revoked as
+        // "replaced" in the same transaction).
+        guard let standing = result?.badges.first(where: { $0.id == badge }), standing.earned else {
             throw PageRefusal(status: .conflict, message: text("award.notEarned", visitor))
         }
         let clientLanguage = file.client.language ?? .fi
@@ -507,7 +508,10 @@ extension WebPages {
         let name = words(visitor).writer.badgeName(badge)
         return renderer.page(
             "award", title: text("award.title", visitor, ["badge": name]),
-            ["client": id, "badge": badge, "badgeName": name, "languages": languages, "action": "/clients/\(id)/award", "back": "/clients/\(id)"],
+            [
+                "client": id, "badge": badge, "badgeName": name, "languages": languages, "action": "/clients/\(id)/award", "back": "/clients/\(id)",
+                "replacing": standing.held.map { text("award.replacing", visitor, ["date": words(visitor).date($0.issuedAt)]) } ?? "",
+            ],
             visitor: visitor, request: request)
     }
 
@@ -516,7 +520,9 @@ extension WebPages {
         guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
         // With its OB 2.0 twin when asked (for services that read only Open Badges 2.0).
         let formats: [CredentialFormat] = form.value("ob2") == nil ? [.ob3JWT] : [.ob3JWT, .ob2Signed]
-        _ = try service.issue(client: id, badge: badge, formats: formats, language: form.value("language").flatMap(Language.init(rawValue:)), as: actor)
+        _ = try service.issue(
+            client: id, badge: badge, formats: formats, language: form.value("language").flatMap(Language.init(rawValue:)),
+            replacing: form.value("replace") != nil, as: actor)
         return PageRenderer.redirect("/clients/\(id)?notice=awarded")
     }
 
