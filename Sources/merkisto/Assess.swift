@@ -40,8 +40,8 @@ extension Merkisto {
         @Option(help: "Who assessed (a pseudonymous id); default: the file's, else cli.")
         var assessor: String?
 
-        @Option(help: "When (RFC 3339 or a date); default: now.")
-        var at: String?
+        @Option(help: "When (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @OptionGroup var options: ServiceOptions
 
@@ -54,7 +54,7 @@ extension Merkisto {
         }
 
         func run() throws {
-            let time = try parseDate(at, option: "--at")
+            let time = at
             let service = try options.service("assess", existing: true)
             var input: AssessmentInput
             if let from {

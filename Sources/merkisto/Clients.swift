@@ -114,13 +114,13 @@ extension Merkisto.Client {
         @Option(help: "Only the clients of this unit.")
         var unit: String?
 
-        @Option(help: "As of this time (RFC 3339 or a date); default: now.")
-        var at: String?
+        @Option(help: "As of this time (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
-            let time = try parseDate(at, option: "--at")
+            let time = at
             let service = try options.service("client list", existing: true)
             let summaries = try MerkistoCLI.run("client list") { try service.clientSummaries(at: time) }.filter { unit == nil || $0.client.unit == unit }
             let rows = summaries.map { summary -> [String] in

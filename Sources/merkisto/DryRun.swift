@@ -1,3 +1,4 @@
+import Basics
 import ArgumentParser
 import Definitions
 import Evaluation
@@ -16,14 +17,14 @@ extension Merkisto {
         @Option(help: "The definitions in use now.")
         var current: String = "BadgeDefinitions"
 
-        @Option(help: "As of this time (RFC 3339 or a date); default: now.")
-        var at: String?
+        @Option(help: "As of this time (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @OptionGroup var store: StoreOptions
         @OptionGroup var keys: KeyOptions
 
         func run() throws {
-            let time = try parseDate(at, option: "--at")
+            let time = at
             let now = CompiledDefinitions(try DefinitionOptions.load(current))
             let next = CompiledDefinitions(try DefinitionOptions.load(proposed))
             try store.requireExisting("dry-run")

@@ -29,8 +29,8 @@ extension Merkisto {
         @OptionGroup var definitions: DefinitionOptions
         @OptionGroup var store: StoreOptions
 
-        @Option(help: "Evaluate as of this time (RFC 3339 with an offset); default: now.")
-        var at: String?
+        @Option(help: "Evaluate as of this time (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @Option(help: "Output format: text (for people) or json.")
         var format: OutputFormat = .text
@@ -58,7 +58,7 @@ extension Merkisto {
             } else {
                 compiled = CompiledDefinitions(try definitions.load())
                 let record = try ClientArgument(client ?? "").record(compiled: compiled, store: store)
-                result = Evaluator(compiled).evaluate(record, at: try parseDate(at, option: "--at") ?? .now)
+                result = Evaluator(compiled).evaluate(record, at: at ?? .now)
             }
             switch format {
             case .text:

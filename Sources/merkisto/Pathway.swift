@@ -21,21 +21,21 @@ extension Merkisto.PathwayCommand {
         @Option(help: "The phase to start in; default: the model's first phase.")
         var phase: String?
 
-        @Option(name: .customLong("decision-start"), help: "The decision's first day (2026-03-01).")
-        var decisionStart: String?
+        @Option(name: .customLong("decision-start"), help: "The decision's first day (2026-03-01).", transform: Timestamp.argument)
+        var decisionStart: Timestamp?
 
-        @Option(name: .customLong("decision-end"), help: "The decision's last day (2026-08-31).")
-        var decisionEnd: String?
+        @Option(name: .customLong("decision-end"), help: "The decision's last day (2026-08-31).", transform: Timestamp.argument)
+        var decisionEnd: Timestamp?
 
-        @Option(help: "When the period started (RFC 3339 or a date); default: now.")
-        var at: String?
+        @Option(help: "When the period started (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
-            let time = try parseDate(at, option: "--at")
-            let start = try parseDate(decisionStart, option: "--decision-start")
-            let end = try parseDate(decisionEnd, option: "--decision-end")
+            let time = at
+            let start = decisionStart
+            let end = decisionEnd
             let service = try options.service("pathway start", existing: true)
             let period = try MerkistoCLI.run("pathway start") {
                 try service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, at: time, as: .console)
@@ -53,13 +53,13 @@ extension Merkisto.PathwayCommand {
         @Argument(help: "The next phase.")
         var phase: String
 
-        @Option(help: "When the move happened (RFC 3339 or a date); default: now.")
-        var at: String?
+        @Option(help: "When the move happened (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
-            let time = try parseDate(at, option: "--at")
+            let time = at
             let service = try options.service("pathway advance", existing: true)
             let period = try MerkistoCLI.run("pathway advance") { try service.advancePathway(client: client, to: phase, at: time, as: .console) }
             print("\(period.id): now in phase \(period.currentPhase ?? "")")
@@ -75,13 +75,13 @@ extension Merkisto.PathwayCommand {
         @Option(help: "The outcome (an <outcome> id of the pathway model).")
         var outcome: String
 
-        @Option(help: "When the period ended (RFC 3339 or a date); default: now.")
-        var at: String?
+        @Option(help: "When the period ended (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
-            let time = try parseDate(at, option: "--at")
+            let time = at
             let service = try options.service("pathway close", existing: true)
             let period = try MerkistoCLI.run("pathway close") { try service.closePathway(client: client, outcome: outcome, at: time, as: .console) }
             print("closed \(period.id) with outcome \(outcome)")

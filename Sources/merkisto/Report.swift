@@ -27,8 +27,8 @@ extension Merkisto {
         @Option(help: "Language: fi, sv or en; default: the client's own language (Finnish when not set).")
         var lang: Language?
 
-        @Option(help: "As of this time (RFC 3339 or a date); default: now.")
-        var at: String?
+        @Option(help: "As of this time (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @Option(help: "Write to this file instead of standard output.")
         var out: String?
@@ -36,7 +36,7 @@ extension Merkisto {
         @OptionGroup var options: ServiceOptions
 
         func run() throws {
-            let time = try parseDate(at, option: "--at")
+            let time = at
             let service = try options.service("report", existing: true)
             let (report, language) = try MerkistoCLI.run("report") {
                 let report = try service.progressReport(client: client, at: time)

@@ -107,11 +107,13 @@ enum MerkistoCLI {
     }
 }
 
-/// A time option: RFC 3339 with an offset, or a date (YYYY-MM-DD, taken as midnight in Finland's
-/// standard time); a bad value is a usage error.
-func parseDate(_ text: String?, option: String) throws -> Timestamp? {
-    guard let text else { return nil }
-    if let time = Timestamp.dateOrTime(text) { return time }
-    printError("merkisto: \(option) \"\(text)\" is not a date (2026-03-31) or an RFC 3339 time with an offset")
-    throw ExitCode(2)
+extension Timestamp {
+    /// A time option, parsed as ArgumentParser reads it: RFC 3339 with an offset, or a date (YYYY-MM-DD,
+    /// taken as midnight in Finland's standard time); anything else is a usage error that says so.
+    static func argument(_ text: String) throws -> Timestamp {
+        guard let time = Timestamp.dateOrTime(text) else {
+            throw ValidationError("\"\(text)\" is not a date (2026-03-31) or an RFC 3339 time with an offset")
+        }
+        return time
+    }
 }

@@ -26,13 +26,13 @@ extension Merkisto {
             @Option(help: "read, record, award or admin; repeat for more.")
             var scope: [APIToken.Scope]
 
-            @Option(help: "When the token stops working (2027-06-30, or an RFC 3339 time).")
-            var expires: String?
+            @Option(help: "When the token stops working (2027-06-30, or an RFC 3339 time).", transform: Timestamp.argument)
+            var expires: Timestamp?
 
             @OptionGroup var options: ServiceOptions
 
             func run() throws {
-                let expiresAt = try parseDate(expires, option: "--expires")
+                let expiresAt = expires
                 let service = try options.service("token create", existing: true)
                 let (token, text) = try MerkistoCLI.run("token create") {
                     try service.createToken(for: user, name: name, scopes: scope, expiresAt: expiresAt, as: .console)

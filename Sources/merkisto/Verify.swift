@@ -25,14 +25,14 @@ extension Merkisto {
         @Option(name: .customLong("recipient-email"), help: "Check that the credential was issued to this e-mail address.")
         var recipientEmail: String?
 
-        @Option(help: "Verify as of this time (RFC 3339 with an offset); default: now.")
-        var at: String?
+        @Option(help: "Verify as of this time (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
+        var at: Timestamp?
 
         @Option(help: "Language of the report: fi, sv or en.")
         var lang: Language = .fi
 
         func run() throws {
-            let time = try parseDate(at, option: "--at") ?? .now
+            let time = at ?? .now
             let verifier: CredentialVerifier
             do {
                 if let published {

@@ -397,3 +397,34 @@ struct DatabaseFileTests {
         _ = store
     }
 }
+
+@Suite("SQLite records read by position, under their names")
+struct RecordColumnTests {
+    /// The names of an enum's cases, in order.
+    static func names<C: CaseIterable>(_ type: C.Type) -> [String] { C.allCases.map { "\($0)" } }
+
+    @Test("every record's Columns are the table's columns in the database's order, so `SELECT *` by position reads each by its name")
+    func columnsInTableOrder() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-columns-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStore(path: directory + "/merkisto.sqlite")
+        let tables: [(String, [String])] = [
+            ("client", Self.names(StoredClient.Columns.self)), ("revocation", Self.names(Revocation.Columns.self)),
+            ("period", Self.names(PeriodRow.Columns.self)), ("phaseChange", Self.names(PhaseRow.Columns.self)),
+            ("assessment", Self.names(AssessmentRow.Columns.self)), ("attestation", Self.names(AttestationRow.Columns.self)),
+            ("heldAward", Self.names(HeldAwardRow.Columns.self)),
+        ]
+        try store.writer.read { db in
+            for (table, columns) in tables {
+                #expect(try db.columns(in: table).map(\.name) == columns, "\(table)")
+            }
+            // The credential selection joins three tables: its columns by the statement's names.
+            let statement = try db.makeStatement(sql: CredentialRow.selection)
+            #expect(statement.columnNames.count == CredentialRow.Columns.allCases.count)
+            for (index, column) in CredentialRow.Columns.allCases.enumerated() where !["prefixBytes"].contains("\(column)") {
+                #expect(statement.columnNames[index] == "\(column)", "\(column)")
+            }
+        }
+    }
+}

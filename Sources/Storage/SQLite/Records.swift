@@ -24,11 +24,15 @@ extension User.Role: DatabaseValueConvertible {}
 extension StoredClient: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "client"
 
-    /// Columns in table order, so `SELECT *` reads by position.
+    /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
+    /// position, which the dry run over every client needs, under their names.
+    public enum Columns: Int, CaseIterable { case id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference }
+
     public init(row: Row) {
         self.init(
-            id: row[0], unit: row[1], displayName: row[2], contact: row[3], language: row[4], registeredAt: row[5], erasedAt: row[6],
-            schemaReference: row[7])
+            id: row[Columns.id.rawValue], unit: row[Columns.unit.rawValue], displayName: row[Columns.displayName.rawValue],
+            contact: row[Columns.contact.rawValue], language: row[Columns.language.rawValue], registeredAt: row[Columns.registeredAt.rawValue],
+            erasedAt: row[Columns.erasedAt.rawValue], schemaReference: row[Columns.schemaReference.rawValue])
     }
 
     func insertCached(_ db: Database) throws {
@@ -45,8 +49,13 @@ extension ActivityUnit: FetchableRecord, PersistableRecord {
 extension Revocation: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "revocation"
 
+    /// The table's columns in its order (a test holds them to the database's).
+    public enum Columns: Int, CaseIterable { case credentialID, reason, revokedAt, by }
+
     public init(row: Row) {
-        self.init(credentialID: row[0], reason: row[1], revokedAt: row[2], by: row[3])
+        self.init(
+            credentialID: row[Columns.credentialID.rawValue], reason: row[Columns.reason.rawValue], revokedAt: row[Columns.revokedAt.rawValue],
+            by: row[Columns.by.rawValue])
     }
 }
 
@@ -211,14 +220,18 @@ struct PeriodRow: Codable, FetchableRecord, PersistableRecord {
             phases: phases.map { PhaseChange(phase: $0.phase, at: $0.at, by: $0.by) }, closedAt: closedAt, outcome: outcome)
     }
 
+    /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
+    /// position, under their names.
+    enum Columns: Int, CaseIterable { case id, client, pathway, decisionStart, decisionEnd, closedAt, outcome }
+
     init(row: Row) {
-        id = row[0]
-        client = row[1]
-        pathway = row[2]
-        decisionStart = row[3]
-        decisionEnd = row[4]
-        closedAt = row[5]
-        outcome = row[6]
+        id = row[Columns.id.rawValue]
+        client = row[Columns.client.rawValue]
+        pathway = row[Columns.pathway.rawValue]
+        decisionStart = row[Columns.decisionStart.rawValue]
+        decisionEnd = row[Columns.decisionEnd.rawValue]
+        closedAt = row[Columns.closedAt.rawValue]
+        outcome = row[Columns.outcome.rawValue]
     }
 
     func insertCached(_ db: Database) throws {
@@ -242,12 +255,16 @@ struct PhaseRow: Codable, FetchableRecord, PersistableRecord {
         by = change.by
     }
 
+    /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
+    /// position, under their names.
+    enum Columns: Int, CaseIterable { case period, sequence, phase, at, by }
+
     init(row: Row) {
-        period = row[0]
-        sequence = row[1]
-        phase = row[2]
-        at = row[3]
-        by = row[4]
+        period = row[Columns.period.rawValue]
+        sequence = row[Columns.sequence.rawValue]
+        phase = row[Columns.phase.rawValue]
+        at = row[Columns.at.rawValue]
+        by = row[Columns.by.rawValue]
     }
 
     func insertCached(_ db: Database) throws {
@@ -294,19 +311,23 @@ struct AssessmentRow: Codable, FetchableRecord, PersistableRecord {
             levels: PairText.read(levels).map { .init(competence: $0.0, level: $0.1) }, note: note)
     }
 
+    /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
+    /// position, under their names.
+    enum Columns: Int, CaseIterable { case client, id, position, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note }
+
     init(row: Row) {
-        client = row[0]
-        id = row[1]
-        position = row[2]
-        assessedAt = row[3]
-        assessor = row[4]
-        evidence = row[5]
-        instrument = row[6]
-        checkpoint = row[7]
-        period = row[8]
-        responses = row[9]
-        levels = row[10]
-        note = row[11]
+        client = row[Columns.client.rawValue]
+        id = row[Columns.id.rawValue]
+        position = row[Columns.position.rawValue]
+        assessedAt = row[Columns.assessedAt.rawValue]
+        assessor = row[Columns.assessor.rawValue]
+        evidence = row[Columns.evidence.rawValue]
+        instrument = row[Columns.instrument.rawValue]
+        checkpoint = row[Columns.checkpoint.rawValue]
+        period = row[Columns.period.rawValue]
+        responses = row[Columns.responses.rawValue]
+        levels = row[Columns.levels.rawValue]
+        note = row[Columns.note.rawValue]
     }
 
     func insertCached(_ db: Database) throws {
@@ -378,13 +399,17 @@ struct AttestationRow: Codable, FetchableRecord, PersistableRecord {
 
     var attestation: StoredAttestation { StoredAttestation(badge: badge, by: by, role: role, at: at) }
 
+    /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
+    /// position, under their names.
+    enum Columns: Int, CaseIterable { case client, position, badge, by, role, at }
+
     init(row: Row) {
-        client = row[0]
-        position = row[1]
-        badge = row[2]
-        by = row[3]
-        role = row[4]
-        at = row[5]
+        client = row[Columns.client.rawValue]
+        position = row[Columns.position.rawValue]
+        badge = row[Columns.badge.rawValue]
+        by = row[Columns.by.rawValue]
+        role = row[Columns.role.rawValue]
+        at = row[Columns.at.rawValue]
     }
 
     func insertCached(_ db: Database) throws {
@@ -416,14 +441,18 @@ struct HeldAwardRow: Codable, FetchableRecord, PersistableRecord {
         HeldAward(badge: badge, issuedAt: issuedAt, validUntil: validUntil, revoked: revoked, credential: credential)
     }
 
+    /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
+    /// position, under their names.
+    enum Columns: Int, CaseIterable { case client, position, badge, issuedAt, validUntil, revoked, credential }
+
     init(row: Row) {
-        client = row[0]
-        position = row[1]
-        badge = row[2]
-        issuedAt = row[3]
-        validUntil = row[4]
-        revoked = row[5]
-        credential = row[6]
+        client = row[Columns.client.rawValue]
+        position = row[Columns.position.rawValue]
+        badge = row[Columns.badge.rawValue]
+        issuedAt = row[Columns.issuedAt.rawValue]
+        validUntil = row[Columns.validUntil.rawValue]
+        revoked = row[Columns.revoked.rawValue]
+        credential = row[Columns.credential.rawValue]
     }
 
     func insertCached(_ db: Database) throws {
@@ -437,16 +466,23 @@ struct CredentialRow: FetchableRecord {
     static let selection =
         "SELECT credential.id, badge, client, recipient, format, keyID, issuedAt, validUntil, definitionsDigest, credential.bytes, language, prefix, credentialPrefix.bytes, statusPlace.list, statusPlace.idx FROM credential LEFT JOIN credentialPrefix ON credentialPrefix.id = credential.prefix LEFT JOIN statusPlace ON statusPlace.credential = credential.id"
 
+    /// The columns of ``selection`` in its order (a test holds them to the statement's).
+    enum Columns: Int, CaseIterable {
+        case id, badge, client, recipient, format, keyID, issuedAt, validUntil, definitionsDigest, bytes, language, prefix, prefixBytes, list, idx
+    }
+
     var credential: IssuedCredential
 
     init(row: Row) {
         var bytes: [UInt8] = []
-        if let prefix = row[12] as Data? { bytes += prefix }
-        bytes += (row[9] as Data?) ?? Data()
+        if let prefix = row[Columns.prefixBytes.rawValue] as Data? { bytes += prefix }
+        bytes += (row[Columns.bytes.rawValue] as Data?) ?? Data()
         credential = IssuedCredential(
-            id: row[0], badge: row[1], client: row[2], recipient: row[3], format: row[4], keyID: row[5], issuedAt: row[6], validUntil: row[7],
-            definitionsDigest: row[8], language: row[10], bytes: bytes,
-            status: (row[13] as Int?).flatMap { list in (row[14] as Int?).map { StatusListEntry(list: list, index: $0) } })
+            id: row[Columns.id.rawValue], badge: row[Columns.badge.rawValue], client: row[Columns.client.rawValue],
+            recipient: row[Columns.recipient.rawValue], format: row[Columns.format.rawValue], keyID: row[Columns.keyID.rawValue],
+            issuedAt: row[Columns.issuedAt.rawValue], validUntil: row[Columns.validUntil.rawValue],
+            definitionsDigest: row[Columns.definitionsDigest.rawValue], language: row[Columns.language.rawValue], bytes: bytes,
+            status: (row[Columns.list.rawValue] as Int?).flatMap { list in (row[Columns.idx.rawValue] as Int?).map { StatusListEntry(list: list, index: $0) } })
     }
 
     /// The credentials that share a prefix: same badge, format, key and language.

@@ -9,7 +9,7 @@ import GRDB
 /// Created on first use. A database written by an earlier Merkisto (the award ledger: credentials,
 /// revocations, audit log) is migrated in place: its audit entries are chained, its credentials kept.
 public final class SQLiteStore: Store {
-    private let writer: DatabasePool
+    let writer: DatabasePool
     private let checkpointer: Checkpointer
     public let path: String
 
