@@ -1,3 +1,4 @@
+import MerkistoCore
 import Basics
 import ArgumentParser
 import Credentials
@@ -10,7 +11,12 @@ extension Merkisto {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Verify a credential: signature, structure, dates, revocation and optionally the recipient.",
-            discussion: "INPUT is a JWT/JWS, a JSON document or a baked PNG/SVG (a file, or the token itself). Exit 0 valid, 1 not valid, 2 usage."
+            discussion: """
+                INPUT is a JWT/JWS, a JSON document or a baked PNG/SVG (a file, or the token itself). Without \
+                --published or --jwks, it is checked as the server's verification page checks it: against the \
+                keys, status lists and hosted assertions of the database (--db) and key folder (--keys). Exit 0 \
+                valid, 1 not valid, 2 usage.
+                """
         )
 
         @Argument(help: "The credential file or token.")
@@ -28,11 +34,29 @@ extension Merkisto {
         @Option(help: "Verify as of this time (RFC 3339 or a date); default: now.", transform: Timestamp.argument)
         var at: Timestamp?
 
+        @OptionGroup var service: ServiceOptions
+
         @Option(help: "Language of the report: fi, sv or en.")
         var lang: Language = .fi
 
         func run() throws {
             let time = at ?? .now
+            // A file (not read when it is larger than a verifier takes), or the token itself.
+            let bytes: [UInt8]?
+            if FileManager.default.fileExists(atPath: input) {
+                let size = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
+                bytes = size > CredentialVerifier.maximumInputBytes ? nil : FileManager.default.contents(atPath: input).map(Array.init) ?? []
+            } else {
+                bytes = Array(input.utf8)
+            }
+            if published == nil, jwks == nil {
+                // Through the core, as the verification page does.
+                let core = try service.service("verify", existing: true)
+                let report = try bytes.map { bytes in try MerkistoCLI.run("verify") { try core.verify(bytes, recipientEmail: recipientEmail, at: time) } }
+                    ?? CredentialVerifier.tooLarge
+                try Self.say(report, lang)
+                return
+            }
             let verifier: CredentialVerifier
             do {
                 if let published {
@@ -40,24 +64,18 @@ extension Merkisto {
                 } else if let jwks, let data = FileManager.default.contents(atPath: jwks) {
                     verifier = try CredentialVerifier(jwksData: data)
                 } else {
-                    printError("merkisto verify: give --published DIR or --jwks FILE (a readable file)")
+                    printError("merkisto verify: cannot read the JWKS file \(jwks ?? "")")
                     throw ExitCode(2)
                 }
             } catch let error as CredentialError {
                 printError("merkisto verify: \(error.message)")
                 throw ExitCode(2)
             }
-            // A file (not read when it is larger than a verifier takes), or the token itself.
-            let report: VerificationReport
-            if FileManager.default.fileExists(atPath: input) {
-                let size = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
-                report =
-                    size > CredentialVerifier.maximumInputBytes
-                    ? CredentialVerifier.tooLarge
-                    : verifier.verify(input: FileManager.default.contents(atPath: input).map(Array.init) ?? [], recipientEmail: recipientEmail, now: time)
-            } else {
-                report = verifier.verify(input: Array(input.utf8), recipientEmail: recipientEmail, now: time)
-            }
+            try Self.say(bytes.map { verifier.verify(input: $0, recipientEmail: recipientEmail, now: time) } ?? CredentialVerifier.tooLarge, lang)
+        }
+
+        /// The report in plain words; not valid: exit 1.
+        static func say(_ report: VerificationReport, _ lang: Language) throws {
             let strings = Localizer.shared
             let what = [
                 report.kind, report.id, report.badgeName.map { "“\($0)”" }, report.keyID.map { strings.text("verify.key", lang, ["kid": $0]) },

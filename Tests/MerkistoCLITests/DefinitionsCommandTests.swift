@@ -38,5 +38,14 @@ struct DefinitionsCommandTests {
         #expect(replay.status == 0 && replay.stderr.contains(": earned"))
         #expect(replay.stdout.contains(String(digest.prefix(12))))
         #expect(try work.run(["evaluate", "--as-of-award", "urn:uuid:ei-ole"] + db).status == 1)
+        // Verified through the core, as the verification page does: valid, then revoked.
+        let exported = work.file("c.jwt")
+        #expect(try work.run(["export", credential, "--out", exported] + db).status == 0)
+        let keys = ["--keys", work.file("keys")]
+        let valid = try work.run(["verify", exported, "--lang", "en"] + keys + db)
+        #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
+        #expect(try work.run(["revoke", credential, "--reason", "testi"] + db).status == 0)
+        let revoked = try work.run(["verify", exported, "--lang", "en"] + keys + db)
+        #expect(revoked.status == 1 && revoked.stdout.lowercased().contains("revoked"), "\(revoked.stdout)")
     }
 }

@@ -1,4 +1,4 @@
-import Basics
+public import Basics
 public import Credentials
 public import Foundation
 import Storage
@@ -119,8 +119,8 @@ extension BadgeService {
     /// image that holds one) against this service's own keys, revocation lists and hosted assertions as they
     /// stand now; the report names every failure. Anyone may ask: it reveals nothing the public documents
     /// do not.
-    public func verify(_ input: [UInt8], recipientEmail: String? = nil) throws -> VerificationReport {
-        try hostedState().verifier.verify(input: input, recipientEmail: recipientEmail, now: now)
+    public func verify(_ input: [UInt8], recipientEmail: String? = nil, at time: Timestamp? = nil) throws -> VerificationReport {
+        try hostedState().verifier.verify(input: input, recipientEmail: recipientEmail, now: time ?? now)
     }
 
     private func revokedEntries() throws(CoreError) -> [CredentialPublisher.RevokedEntry] {
