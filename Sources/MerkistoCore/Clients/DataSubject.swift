@@ -4,7 +4,6 @@ public import Definitions
 import Evaluation
 import Foundation
 public import Storage
-import ZIPFoundation
 
 /// Everything Merkisto keeps about a client, for an administrator answering a data-subject request: the
 /// record in the client-record format and every credential issued, exactly as issued.
@@ -107,21 +106,9 @@ extension BadgeService {
         if badges.isEmpty { readme += [words.text("archive.noBadges"), ""] }
         readme.append(words.text("archive.check"))
         entries.insert(("README.txt", Array((readme.joined(separator: "\n") + "\n").utf8)), at: 0)
-        let archive: Archive
-        do {
-            archive = try Archive(accessMode: .create)
-            let date = Date(timeIntervalSince1970: Double(time.microseconds) / 1_000_000)
-            for entry in entries {
-                let data = Data(entry.bytes)
-                try archive.addEntry(with: folder + entry.path, type: .file, uncompressedSize: Int64(data.count), modificationDate: date, compressionMethod: .deflate) {
-                    position, size in data.subdata(in: Int(position)..<Int(position) + size)
-                }
-            }
-        } catch {
-            throw CoreError(.failure, key: "archive.failed")
-        }
-        guard let data = archive.data else { throw CoreError(.failure, key: "archive.failed") }
-        return HolderArchive(fileName: "merkisto-\(client).zip", bytes: Array(data), paths: entries.map { folder + $0.path })
+        let files = entries.map { (path: folder + $0.path, bytes: $0.bytes) }
+        let bytes = try Zip.make(files, modified: Date(timeIntervalSince1970: Double(time.microseconds) / 1_000_000))
+        return HolderArchive(fileName: "merkisto-\(client).zip", bytes: bytes, paths: files.map(\.path))
     }
 }
 

@@ -107,22 +107,7 @@ enum DefinitionsArchive {
 
     /// A zip of the entries, in path order, each with the same time: the same files make the same bytes.
     static func zip(_ entries: [Entry]) throws(CoreError) -> [UInt8] {
-        do {
-            let archive = try Archive(accessMode: .create)
-            let time = Date(timeIntervalSince1970: 1_577_836_800)
-            for entry in entries.sorted(by: { $0.path < $1.path }) {
-                let data = Data(entry.bytes)
-                try archive.addEntry(with: entry.path, type: .file, uncompressedSize: Int64(data.count), modificationDate: time, compressionMethod: .deflate) {
-                    position, size in data.subdata(in: Int(position)..<Int(position) + size)
-                }
-            }
-            guard let data = archive.data else { throw refused("the archive could not be made") }
-            return Array(data)
-        } catch let error as CoreError {
-            throw error
-        } catch {
-            throw refused("the archive could not be made")
-        }
+        try Zip.make(entries.sorted { $0.path < $1.path }.map { ($0.path, $0.bytes) }, modified: Date(timeIntervalSince1970: 1_577_836_800))
     }
 
     /// The regular files under a folder (hidden ones left out), as entries.
