@@ -51,3 +51,43 @@ public struct StatusListState: Sendable, Equatable {
         self.changedAt = changedAt
     }
 }
+
+/// One issued credential exactly as it left Merkisto.
+public struct IssuedCredential: Sendable, Hashable, Codable {
+    /// The credential id (`urn:uuid:…` or the hosted assertion URL).
+    public var id: String
+    public var badge: String
+    /// The client's pseudonymous id.
+    public var client: String
+    /// The recipient as it appears in the credential: a salted hash or a pseudonymous subject id.
+    public var recipient: String
+    public var format: CredentialFormat
+    public var keyID: String?
+    public var issuedAt: Timestamp
+    public var validUntil: Timestamp?
+    public var definitionsDigest: String
+    /// The language the credential's texts are in.
+    public var language: Language
+    /// The exact bytes issued (compact JWS or JSON).
+    public var bytes: [UInt8]
+    /// An OB 3.0 credential's place in the status lists (handed out by ``Store/reserveStatusEntries(count:at:)``).
+    public var status: StatusListEntry?
+
+    public init(
+        id: String, badge: String, client: String, recipient: String, format: CredentialFormat, keyID: String?, issuedAt: Timestamp,
+        validUntil: Timestamp?, definitionsDigest: String, language: Language = .fi, bytes: [UInt8], status: StatusListEntry? = nil
+    ) {
+        self.status = status
+        self.id = id
+        self.badge = badge
+        self.client = client
+        self.recipient = recipient
+        self.format = format
+        self.keyID = keyID
+        self.issuedAt = issuedAt
+        self.validUntil = validUntil
+        self.definitionsDigest = definitionsDigest
+        self.language = language
+        self.bytes = bytes
+    }
+}

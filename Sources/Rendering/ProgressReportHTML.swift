@@ -1,6 +1,6 @@
 import Storage
-import Basics
-public import Definitions
+public import Basics
+import Definitions
 public import MerkistoCore
 public import Evaluation
 

@@ -1,6 +1,6 @@
 import Storage
 public import Basics
-public import Definitions
+import Definitions
 public import MerkistoCore
 public import Evaluation
 

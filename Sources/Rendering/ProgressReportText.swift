@@ -1,7 +1,7 @@
 import Storage
 import Foundation
-import Basics
-public import Definitions
+public import Basics
+import Definitions
 public import MerkistoCore
 public import Evaluation
 

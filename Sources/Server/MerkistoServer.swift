@@ -1,3 +1,4 @@
+import Basics
 public import Hummingbird
 public import NIOCore
 public import Logging

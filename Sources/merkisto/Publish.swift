@@ -1,3 +1,4 @@
+import Basics
 import Storage
 import ArgumentParser
 import Foundation

@@ -23,7 +23,7 @@ struct IssueVerifyTests {
             ledger = try SQLiteStore(path: directory + "/merkisto.sqlite")
         }
 
-        func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") throws -> IssuedDocument {
+        func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") throws -> IssuedCredential {
             let document = try issuer.issue(
                 Setup.client, badge: "sahkoposti-ja-liitteet", format: format, recipient: .email(email), algorithm: algorithm, now: Setup.now)
             // Each document recorded under a holder of its own: the ledger here only publishes what was issued,

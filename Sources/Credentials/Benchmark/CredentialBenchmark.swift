@@ -43,14 +43,14 @@ public struct CredentialWorkload: Sendable {
     }
 
     /// Builds and signs the credential for earned badge number `index` (modulo the count).
-    public func issue(_ index: Int) throws -> IssuedDocument {
+    public func issue(_ index: Int) throws -> IssuedCredential {
         let entry = earned[index % earned.count]
         return try issuer.issue(
             earned: entry.result, badge: entry.badge, format: .ob3JWT, recipient: .email("asiakas@example.org"), signer: signer, now: time)
     }
 
     /// Builds and signs the OB 3.0 credential with a Data Integrity proof for earned badge number `index`.
-    public func issueDataIntegrity(_ index: Int) throws -> IssuedDocument {
+    public func issueDataIntegrity(_ index: Int) throws -> IssuedCredential {
         let entry = earned[index % earned.count]
         return try issuer.issue(
             earned: entry.result, badge: entry.badge, format: .ob3LDP, recipient: .email("asiakas@example.org"), signer: dataIntegritySigner,

@@ -4,25 +4,6 @@ public import Evaluation
 import Crypto
 import Foundation
 
-/// What `issue` produced: the exact bytes and the facts the ledger records.
-public struct IssuedDocument: Sendable {
-    public var id: String
-    public var format: CredentialFormat
-    public var badge: String
-    /// The exact bytes issued: a compact JWS, or JSON (a credential with a Data Integrity proof, a hosted assertion).
-    public var bytes: [UInt8]
-    public var keyID: String?
-    public var issuedAt: Timestamp
-    public var validUntil: Timestamp?
-    /// The recipient as it appears in the credential (an identity hash or a subject id).
-    public var recipient: String
-    public var definitionsDigest: String
-    /// Where a hosted assertion must be published (relative path), for hosted badges.
-    public var hostedPath: String?
-    /// The OB 3.0 credential's place in the status lists.
-    public var status: StatusListEntry? = nil
-}
-
 /// The badge was not earned: nothing is issued; the result explains why.
 public struct NotEarned: Error, Sendable {
     public var badge: String
@@ -80,7 +61,7 @@ public struct CredentialIssuer: Sendable {
     public func issue(
         _ record: ClientRecord, badge badgeID: String, format: CredentialFormat, recipient: Recipient, kid: String? = nil,
         algorithm: SigningAlgorithm? = nil, status: StatusListEntry? = nil, now: Timestamp
-    ) throws -> IssuedDocument {
+    ) throws -> IssuedCredential {
         let result = try requireEarned(record, badge: badgeID, now: now)
         let signer = try keys.signer(for: format, kid: kid, algorithm: algorithm)
         return try issue(earned: result, badge: badgeID, format: format, recipient: recipient, signer: signer, status: status, now: now)
@@ -107,7 +88,7 @@ public struct CredentialIssuer: Sendable {
     public func issue(
         earned result: EvaluationResult, badge badgeID: String, format: CredentialFormat, recipient: Recipient, signer: Signer?,
         status: StatusListEntry? = nil, now: Timestamp
-    ) throws -> IssuedDocument {
+    ) throws -> IssuedCredential {
         let issuedAt = Timestamp(microseconds: now.seconds * 1_000_000)
         // All the randomness of one credential in one call: its id, a subject id, a salt. An OB 3.0 credential's
         // id is ordered by time (version 7); OB 2.0 ids stay version 4, the only kinds (1-5) the 1EdTech OB 2.0
@@ -167,9 +148,8 @@ public struct CredentialIssuer: Sendable {
             let token = try JWS.compact(encodedHeader: encodedHeader, key: signer.material, hashedPrefix: prefix) {
                 try template.payload.encode(values, into: &$0)
             }
-            return IssuedDocument(
-                id: id, format: format, badge: badgeID, bytes: token, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
-                recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil, status: status)
+            return IssuedCredential(
+                id: id, badge: badgeID, client: result.client, recipient: recipientValue, format: format, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil, definitionsDigest: compiled.digest, language: language, bytes: token, status: status)
 
         case .ob3LDP:
             guard let signer, case .edDSA(let key) = signer.material.backing else {
@@ -223,9 +203,8 @@ public struct CredentialIssuer: Sendable {
             var proof = DataIntegrity.configuration(verificationMethod: method, created: created)
             proof["proofValue"] = .string(proofValue)
             let bytes = try template.document.json(values, proof: JSONValue.array([.object(proof)]).jsonBytes())
-            return IssuedDocument(
-                id: id, format: format, badge: badgeID, bytes: bytes, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
-                recipient: recipientValue, definitionsDigest: compiled.digest, hostedPath: nil, status: status)
+            return IssuedCredential(
+                id: id, badge: badgeID, client: result.client, recipient: recipientValue, format: format, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil, definitionsDigest: compiled.digest, language: language, bytes: bytes, status: status)
 
         case .ob2Signed, .ob2Hosted:
             let badge = try badge(badgeID)
@@ -253,9 +232,8 @@ public struct CredentialIssuer: Sendable {
                 let id = layout.hostedAssertion(uuid)
                 let assertion = builder.assertion(
                     id: id, recipient: recipientObject, facts: facts, issuedOn: issuedAt, expires: validUntil, signedBy: nil)
-                return IssuedDocument(
-                    id: id, format: format, badge: badgeID, bytes: assertion.prettyJSONBytes(), keyID: nil, issuedAt: issuedAt,
-                    validUntil: validUntil, recipient: hash, definitionsDigest: compiled.digest, hostedPath: layout.hostedAssertionPath(uuid))
+                return IssuedCredential(
+                id: id, badge: badgeID, client: result.client, recipient: hash, format: format, keyID: nil, issuedAt: issuedAt, validUntil: validUntil, definitionsDigest: compiled.digest, language: language, bytes: assertion.prettyJSONBytes(), status: nil)
             }
             guard let signer, signer.key.algorithm == .rs256 else {
                 throw CredentialError(code: .wrongAlgorithm, message: "OB 2.0 signed assertions are signed with an RS256 key")
@@ -264,9 +242,8 @@ public struct CredentialIssuer: Sendable {
             let assertion = builder.assertion(
                 id: id, recipient: recipientObject, facts: facts, issuedOn: issuedAt, expires: validUntil, signedBy: signer.key.kid)
             let token = try JWS.sign(assertion, header: JWS.header(algorithm: .rs256, kid: nil, type: nil), key: signer.material)
-            return IssuedDocument(
-                id: id, format: format, badge: badgeID, bytes: token, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil,
-                recipient: hash, definitionsDigest: compiled.digest, hostedPath: nil)
+            return IssuedCredential(
+                id: id, badge: badgeID, client: result.client, recipient: hash, format: format, keyID: signer.key.kid, issuedAt: issuedAt, validUntil: validUntil, definitionsDigest: compiled.digest, language: language, bytes: token, status: nil)
         }
     }
 

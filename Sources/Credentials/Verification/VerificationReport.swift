@@ -1,4 +1,5 @@
-public import Definitions
+public import Basics
+import Definitions
 
 /// Why a credential is not valid, named plainly.
 public enum VerificationFailure: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The checks that need the whole definition set: references, duplicates, levels, counts, cycles,

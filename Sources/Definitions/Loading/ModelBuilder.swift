@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Turns a schema-valid element tree into the typed model, checking localised text on the way.

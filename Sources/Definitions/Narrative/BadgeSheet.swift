@@ -1,3 +1,4 @@
+public import Basics
 /// A badge as an administrator reads it: names, validity, competences and the criteria in plain language.
 public struct BadgeSheet: Sendable {
     public let definitions: DefinitionSet

@@ -1,3 +1,4 @@
+public import Basics
 /// Writes a criterion expression as plain sentences in one language: the generated badge narrative.
 ///
 /// The output is a Markdown bullet list, one line per criterion, nested as the expression is, so it

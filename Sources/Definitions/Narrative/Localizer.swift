@@ -1,3 +1,4 @@
+public import Basics
 public import Foundation
 
 /// Fixed user-facing text in Finnish, Swedish and English, read from the bundled `strings.json`.

@@ -1,5 +1,5 @@
 public import Basics
-public import Definitions
+import Definitions
 
 /// An evaluation result as the JSON document `merkisto evaluate --format json` prints
 /// (schema: `Schemas/json/evaluation-result.schema.json`). Codes and numbers are language-neutral;

@@ -1,4 +1,5 @@
-public import Definitions
+public import Basics
+import Definitions
 
 /// The text an instructor reads from `merkisto evaluate`: short, most important first — badges earned,
 /// then the gaps to each baseline, then the badges nearest to completion with what is missing, and at the

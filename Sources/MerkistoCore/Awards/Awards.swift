@@ -1,6 +1,6 @@
 public import Basics
 public import Credentials
-public import Definitions
+import Definitions
 public import Evaluation
 public import Foundation
 public import Storage
@@ -165,11 +165,9 @@ extension BadgeService {
         _ = try issuer.requireEarned(record, badge: badge, now: time)
         var places = try statusPlaces(formats.filter(\.hasStatus).count, at: time)
         let credentials = try formats.map { format in
-            IssuedCredential(
-                try issuer.issue(
-                    record, badge: badge, format: format, recipient: .anonymous, kid: nil, algorithm: nil,
-                    status: format.hasStatus ? places.popFirst() : nil, now: time),
-                client: record.client, language: language)
+            try issuer.issue(
+                record, badge: badge, format: format, recipient: .anonymous, kid: nil, algorithm: nil,
+                status: format.hasStatus ? places.popFirst() : nil, now: time)
         }
         try stored { () throws(StoreError) in try store.recordCredentials(credentials, replacing: replaced, by: actor, at: time) }
         return credentials
@@ -186,9 +184,8 @@ extension BadgeService {
         // Not earned: refused before anything, places in the status lists included, is written.
         _ = try issuer.requireEarned(record, badge: badge, now: time)
         let status = format.hasStatus ? try statusPlaces(1, at: time).first : nil
-        let document = try issuer.issue(
+        let credential = try issuer.issue(
             record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, status: status, now: time)
-        let credential = IssuedCredential(document, client: record.client, language: language)
         try stored { () throws(StoreError) in try store.recordCredentials([credential], replacing: replaced, by: actor, at: time) }
         return credential
     }

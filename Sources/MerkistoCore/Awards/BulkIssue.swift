@@ -1,7 +1,7 @@
 import Foundation
 public import Basics
 package import Credentials
-public import Definitions
+import Definitions
 public import Evaluation
 import Storage
 
@@ -103,7 +103,7 @@ extension BadgeService {
                             let document = try issuer.issue(
                                 earned: entry.standings, badge: id, format: format, recipient: .anonymous, signer: signer,
                                 status: places.popFirst(), now: time)
-                            pending.append(IssuedCredential(document, client: entry.client, language: entry.language))
+                            pending.append(document)
                         }
                     }
                     committer.submit(pending, clients: chunks[chunk].count)

@@ -1,7 +1,7 @@
-import Basics
+public import Basics
 import Credentials
 import Foundation
-public import Storage
+import Storage
 
 /// One file a holder can take of a credential: the credential as issued, or a form of it that a wallet,
 /// a backpack or a person can read.

@@ -1,6 +1,6 @@
 public import Basics
 import Credentials
-public import Definitions
+import Definitions
 public import Evaluation
 import Foundation
 import Crypto

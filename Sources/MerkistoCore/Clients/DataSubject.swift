@@ -1,6 +1,6 @@
-import Basics
+public import Basics
 import Credentials
-public import Definitions
+import Definitions
 import Evaluation
 import Foundation
 public import Storage

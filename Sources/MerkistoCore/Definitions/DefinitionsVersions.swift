@@ -1,4 +1,4 @@
-import Basics
+public import Basics
 public import Definitions
 public import Evaluation
 import Foundation

@@ -1,7 +1,7 @@
-import Basics
+public import Basics
 import Credentials
 import Foundation
-public import Storage
+import Storage
 
 /// What `seedDemo` made.
 public struct DemoSeed: Sendable {

@@ -1,7 +1,7 @@
 public import Basics
 import Foundation
 public import Credentials
-public import Definitions
+import Definitions
 public import Evaluation
 public import Storage
 
@@ -64,16 +64,6 @@ public struct BadgeService: Sendable {
 
     func checkBadge(_ id: String) throws(CoreError) {
         guard compiled.badge(id) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": id]) }
-    }
-}
-
-extension IssuedCredential {
-    /// The ledger's record of a document just issued.
-    public init(_ document: IssuedDocument, client: String, language: Language) {
-        self.init(
-            id: document.id, badge: document.badge, client: client, recipient: document.recipient, format: document.format, keyID: document.keyID,
-            issuedAt: document.issuedAt, validUntil: document.validUntil, definitionsDigest: document.definitionsDigest, language: language,
-            bytes: document.bytes, status: document.status)
     }
 }
 

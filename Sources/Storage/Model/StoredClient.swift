@@ -1,5 +1,5 @@
 public import Basics
-public import Definitions
+import Definitions
 
 /// A client as the store keeps them.
 ///
