@@ -148,7 +148,7 @@ extension Merkisto.Client {
 
         func run() throws {
             let service = try options.service("client show", existing: true)
-            let file = try MerkistoCLI.run("client show") { try service.clientFile(id) }
+            let file = try MerkistoCLI.run("client show") { try service.clientFile(id, as: .console) }
             let client = file.client
             print("client \(client.id)" + (client.erasedAt.map { " (personal data erased \(dateText($0)))" } ?? ""))
             if let name = client.displayName { print("name: \(name)") }

@@ -90,7 +90,7 @@ struct ClientArgument {
     func resolve(_ service: BadgeService, command: String) throws -> (record: ClientRecord, client: StoredClient?) {
         if isFile { return (try readClientRecord(text, compiled: service.compiled), nil) }
         return try MerkistoCLI.run(command) {
-            let file = try service.clientFile(text)
+            let file = try service.clientFile(text, as: .console)
             return (try service.record(of: file), file.client)
         }
     }

@@ -127,7 +127,7 @@ extension Merkisto {
 
             func run() throws {
                 let service = try options.service("user list", existing: true)
-                for user in try MerkistoCLI.run("user list", { try service.users() }) {
+                for user in try MerkistoCLI.run("user list", { try service.users(as: .console) }) {
                     print([user.id, user.role.rawValue, user.units.joined(separator: ","), user.client ?? ""].joined(separator: "\t"))
                 }
             }
