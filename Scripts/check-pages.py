@@ -279,11 +279,22 @@ def main():
         expect("the share link is on", driver.find_elements(By.ID, "share-url"), main_text()[:400])
         shoot("badge-shared")
         share_url = driver.find_element(By.ID, "share-url").get_attribute("value")
+        # The badge page in Swedish and English too.
+        for lang in ("sv", "en"):
+            go(f"{badge_page}?lang={lang}")
+            expect(f"the badge page is in {lang}", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang)
+            shoot(f"badge-shared-{lang}")
+        go(f"{badge_page}?lang=fi")
         driver.delete_all_cookies()
         driver.get(share_url)
         expect("the share link opens signed out and says the badge is valid", "aito ja voimassa" in main_text(), main_text()[:400])
         expect("the shared page does not show the client's id", beginner not in driver.page_source)
         shoot("shared")
+        for lang in ("sv", "en"):
+            driver.get(f"{share_url}?lang={lang}")
+            expect(f"the shared page is in {lang}", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang)
+            shoot(f"shared-{lang}")
+        driver.get(f"{share_url}?lang=fi")
         driver.add_cookie({"name": "merkisto_session", "value": client_cookie["value"], "path": "/"})
         go(badge_page)
         follow(By.CSS_SELECTOR, "form[action$='/unshare'] button")
@@ -467,6 +478,14 @@ def main():
         fill("confirm", beginner)
         submit()
         expect("the admin erases the client after typing the id", "Asiakkaan tiedot on poistettu" in main_text(), main_text()[:400])
+
+        # The administrator's new pages in Swedish and English too.
+        for lang in ("sv", "en"):
+            for path, name in (("/admin/definitions", "admin-definitions"), ("/admin/import", "admin-import"), ("/admin/tokens", "admin-tokens")):
+                go(f"{path}?lang={lang}")
+                expect(f"{path} is in {lang}", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang)
+                shoot(f"{name}-{lang}")
+        go("/admin/definitions?lang=fi")
 
         # No request leaves the server's origin.
         foreign = []
