@@ -219,6 +219,10 @@ def main():
         retrying(lambda: driver.find_element(By.ID, "ob2").click())  # and its OB 2.0 twin
         submit()
         expect("the badge is awarded", "Merkki on myönnetty" in main_text(), main_text()[:500])
+        # The award's decision, made again under the definitions version it was issued under.
+        follow(By.CSS_SELECTOR, "a[href*='/decision?credential=']")
+        expect("the decision page says the badge was earned when issued", "Merkki oli ansaittu" in main_text(), main_text()[:500])
+        shoot("decision")
 
         go(f"/clients/{beginner}/report")
         expect("the printable progress report opens", "asiakas" in driver.title.lower() or beginner in driver.page_source, driver.title)
