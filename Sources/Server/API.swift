@@ -312,7 +312,7 @@ struct MerkistoAPI: APIProtocol {
     func shareCredential(_ input: Operations.ShareCredential.Input) async throws -> Operations.ShareCredential.Output {
         do {
             let share = try service.shareCredential(input.path.credential, as: try actor())
-            return .created(.init(body: .json(.init(url: service.shareURL(share), credential: share.credential, createdAt: Self.date(share.createdAt)))))
+            return .created(.init(body: .json(.init(url: try service.shareURL(share), credential: share.credential, createdAt: Self.date(share.createdAt)))))
         } catch {
             return .refused(error)
         }

@@ -181,10 +181,11 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
     /// What a sign-in body may hold: a user id, a password or a code, with room to spare.
     static var signInLimit: Int { 4 << 10 }
-    /// The one operation that also takes files (`multipart/form-data`): importing client records.
-    static var importPath: String { "/api/v1/clients/import" }
-    /// The operation that takes an archive: uploading a definition set.
-    static var definitionsPath: String { "/api/v1/definitions/versions" }
+    /// The operations that also take bodies other than JSON, and which: importing client records takes
+    /// files (`multipart/form-data`), uploading a definition set an archive.
+    static var otherBodies: [String: [String]] { [
+        "/api/v1/clients/import": ["multipart/form-data"], "/api/v1/definitions/versions": ["application/zip", "application/gzip"],
+    ] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
@@ -196,9 +197,7 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         // asking) is not read.
         let hasBody = request.headers[.transferEncoding] != nil || (request.headers[.contentLength].map { Int($0) ?? 1 } ?? 0) > 0
         let type = request.headers[.contentType]?.lowercased() ?? ""
-        let readable =
-            type.hasPrefix("application/json") || (request.uri.path == Self.importPath && type.hasPrefix("multipart/form-data"))
-            || (request.uri.path == Self.definitionsPath && (type.hasPrefix("application/zip") || type.hasPrefix("application/gzip")))
+        let readable = (["application/json"] + (Self.otherBodies[request.uri.path] ?? [])).contains { type.hasPrefix($0) }
         if hasBody, !readable { throw BodyNotJSON() }
         var request = request
         do {

@@ -25,6 +25,13 @@ struct AttestationTests {
         return (service, cleanup, try actor("ohjaaja-1"), try actor("ohjaaja-2"), try actor("paakayttaja"), try actor("asiakas-1-kayttaja"))
     }
 
+    /// The instructor confirms työnhaku verkossa for asiakas-1 and the badge is issued (a VC-JWT).
+    @discardableResult
+    static func awarded(_ world: (service: BadgeService, cleanup: () -> Void, instructor: Actor, other: Actor, admin: Actor, client: Actor)) throws -> IssuedCredential {
+        try world.service.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
+        return try world.service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+    }
+
     static func earned(_ service: BadgeService) throws -> Bool {
         try service.evaluate(client: "asiakas-1").badges.first { $0.id == "tyonhaku-verkossa" }?.earned == true
     }

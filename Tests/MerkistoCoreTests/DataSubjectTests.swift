@@ -45,8 +45,7 @@ struct DataSubjectTests {
         let world = try AttestationTests.world(keys: true)
         defer { world.cleanup() }
         let service = world.service
-        try service.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
-        let credential = try service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+        let credential = try AttestationTests.awarded(world)
         #expect { try service.exportClient("asiakas-1", as: world.instructor) } throws: { ($0 as? CoreError)?.code == .forbidden }
         let export = try service.exportClient("asiakas-1", as: world.admin)
         #expect(export.credentials.map(\.bytes) == [credential.bytes])

@@ -12,8 +12,7 @@ struct SharingTests {
         let world = try AttestationTests.world(keys: true)
         defer { world.cleanup() }
         let service = world.service
-        try service.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
-        let credential = try service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+        let credential = try AttestationTests.awarded(world)
         for actor in [world.instructor, world.admin] {
             #expect { try service.shareCredential(credential.id, as: actor) } throws: { ($0 as? CoreError)?.key == "holder.clientOnly" }
         }
@@ -22,7 +21,7 @@ struct SharingTests {
         let share = try service.shareCredential(credential.pageID, as: world.client)
         #expect(try service.shareCredential(credential.id, as: world.client) == share)
         #expect(try service.shares(as: world.client) == [share])
-        #expect(service.shareURL(share) == "https://badges.example.org/shared/" + share.token)
+        #expect(try service.shareURL(share) == "https://badges.example.org/shared/" + share.token)
         let shared = try service.sharedBadge(token: share.token)
         #expect(shared.badge.id == "tyonhaku-verkossa" && shared.report.isValid && shared.issuedAt == credential.issuedAt)
         // Unknown and malformed tokens are alike "not found".
@@ -48,8 +47,7 @@ struct SharingTests {
         let world = try AttestationTests.world(keys: true)
         defer { world.cleanup() }
         let service = world.service
-        try service.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
-        let credential = try service.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+        let credential = try AttestationTests.awarded(world)
         let share = try service.shareCredential(credential.id, as: world.client)
         try service.eraseClient("asiakas-1", confirm: "asiakas-1", as: world.admin)
         #expect(try service.store.share(token: share.token) == nil)

@@ -26,9 +26,9 @@ extension BadgeService {
         return credential
     }
 
-    /// The address of a share link's public page.
-    public func shareURL(_ share: CredentialShare) -> String {
-        (baseURL ?? "/").appendingSlash + "shared/" + share.token
+    /// The address of a share link's public page, under the base URL the public documents are served at.
+    public func shareURL(_ share: CredentialShare) throws -> String {
+        try publisher().layout.base + "shared/" + share.token
     }
 
     /// Turns on a share link for one of the client's own credentials (only the client: a client user, or
@@ -82,8 +82,4 @@ extension IssuedCredential {
         let last = id.split(separator: "/").last.map(String.init) ?? id
         return last.hasSuffix(".json") ? String(last.dropLast(".json".count)) : last
     }
-}
-
-extension String {
-    fileprivate var appendingSlash: String { hasSuffix("/") ? self : self + "/" }
 }

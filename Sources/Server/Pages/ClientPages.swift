@@ -87,7 +87,7 @@ extension WebPages {
             values["revoked"] = true
         } else {
             let share = try service.shares(as: actor).first { $0.credential == credential.id }
-            values["share"] = ["on": share != nil, "url": share.map(service.shareURL) ?? "", "action": "/my/badges/\(uuid)/" + (share == nil ? "share" : "unshare")] as [String: Any]
+            values["share"] = ["on": share != nil, "url": try share.map { try service.shareURL($0) } ?? "", "action": "/my/badges/\(uuid)/" + (share == nil ? "share" : "unshare")] as [String: Any]
         }
         if let image = imageURL(credential.badge) { values["image"] = image }
         return renderer.page("badge", title: badge.name.text(in: visitor.language), values, visitor: visitor, request: request)
