@@ -39,7 +39,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch self {
         case .definitions: try DefinitionsTarget.run(bytes)
         case .clientRecord: try ClientRecordTarget.run(bytes)
-        case .jws: try JWSTarget.run(bytes)
+        case .jws: try await JWSTarget.run(bytes)
         case .jsonld: try JSONLDTarget.run(bytes)
         case .nquads: try NQuadsTarget.run(bytes)
         case .unbaker: try UnbakerTarget.run(bytes)
@@ -57,7 +57,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public func prepare() async throws {
         switch self {
         case .clientRecord: _ = Fixtures.compiled
-        case .jws: _ = try Fixtures.world()
+        case .jws: _ = try await Fixtures.world()
         case .request: _ = try await RequestTarget.responder()
         default: break
         }
@@ -65,7 +65,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// Every input to start from: the files in `Fuzz/seeds/<target>/`, the test fixtures and shipped files
     /// of the target's kind, and ``generatedSeeds()``.
-    public func seeds() throws -> [(name: String, bytes: [UInt8])] {
+    public func seeds() async throws -> [(name: String, bytes: [UInt8])] {
         let repository = Fixtures.repository
         var folders = [repository + "/Fuzz/seeds/" + rawValue]
         let kinds: Set<String>
@@ -98,7 +98,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 seeds.append(("framework-and-badge", [UInt8](a) + [0] + [UInt8](b)))
             }
         }
-        return seeds + (try generatedSeeds())
+        return await seeds + (try generatedSeeds())
     }
 
     /// The regular files below `folder` (of the given extensions, or all), by path relative to it.
@@ -126,18 +126,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// Inputs made at run time to start the corpus from (credentials the demo world issued, baked
     /// images): they need keys and a store, so they are not files in the repository.
-    public func generatedSeeds() throws -> [(name: String, bytes: [UInt8])] {
+    public func generatedSeeds() async throws -> [(name: String, bytes: [UInt8])] {
         switch self {
         case .jws:
-            return try Fixtures.world().credentials.map { ("issued-\($0.format.rawValue)", $0.bytes) }
+            return try await Fixtures.world().credentials.map { ("issued-\($0.format.rawValue)", $0.bytes) }
         case .jsonld:
-            return try Fixtures.world().credentials.filter { $0.format == .ob3LDP }.map { ("issued-ldp", $0.bytes) }
+            return try await Fixtures.world().credentials.filter { $0.format == .ob3LDP }.map { ("issued-ldp", $0.bytes) }
         case .unbaker:
             var seeds = [("tiny.png", PNGBytes.tiny())]
             let images = Fixtures.definitionsDirectory + "/images"
             let svg = (try? FileManager.default.contentsOfDirectory(atPath: images))?.sorted().first { $0.hasSuffix(".svg") }
             if let svg, let data = FileManager.default.contents(atPath: images + "/" + svg) { seeds.append((svg, [UInt8](data))) }
-            for credential in try Fixtures.world().credentials.prefix(2) {
+            for credential in try await Fixtures.world().credentials.prefix(2) {
                 for (name, image) in seeds.prefix(2) {
                     let baked = try Baker.bake(String(decoding: credential.bytes, as: UTF8.self), into: Data(image))
                     seeds.append(("baked-\(credential.format.rawValue)-\(name)", [UInt8](baked)))

@@ -15,14 +15,14 @@ import Server
 /// a header name that is not a token) is skipped.
 enum RequestTarget {
     static func responder() async throws -> RouterResponder<MerkistoRequestContext> {
-        try responderOnce.get()
+        try await responderOnce.value
     }
 
     private static let logger = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    private static let responderOnce = Result {
-        let world = try Fixtures.world()
-        return try MerkistoServer.application(service: world.service, logger: logger).responder
+    private static let responderOnce = Once {
+        let world = try await Fixtures.world()
+        return try await MerkistoServer.application(service: world.service, logger: logger).responder
     }
 
     static func run(_ input: [UInt8]) async throws {
@@ -35,7 +35,7 @@ enum RequestTarget {
     /// The request in `input` (placeholders replaced) and the status the router answers it with; nil when
     /// it is not a request NIO would pass on.
     static func answer(_ input: [UInt8]) async throws -> (Request, HTTPResponse.Status)? {
-        let world = try Fixtures.world()
+        let world = try await Fixtures.world()
         var bytes = input
         for (placeholder, value) in world.placeholders { bytes = replacing(Array(placeholder.utf8), with: Array(value.utf8), in: bytes) }
         guard let request = parse(bytes) else { return nil }

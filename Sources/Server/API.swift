@@ -70,11 +70,11 @@ struct APIAuthentication: ServerMiddleware {
         var credentials = RequestCredentials(actor: .failure(CoreError(.unauthenticated, key: "auth.required")))
         do throws(CoreError) {
             if let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") {
-                credentials.actor = .success(
+                credentials.actor = await .success(
                     try service.authenticate(token: String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)))
             } else if let token = SessionCookie.token(in: request.headerFields[.cookie]) {
                 credentials.sessionToken = token
-                let (actor, session) = try service.actor(session: token)
+                let (actor, session) = try await service.actor(session: token)
                 let changes = request.method != .get && request.method != .head
                 if changes, operationID != "signIn", operationID != "signInWithCode", !WebPages.sameToken(request.headerFields[Self.csrfHeader], session.csrf) {
                     throw CoreError(.forbidden, key: "auth.csrf")
@@ -155,7 +155,7 @@ struct MerkistoAPI: APIProtocol {
     func signInWithCode(_ input: Operations.SignInWithCode.Input) async throws -> Operations.SignInWithCode.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let signedIn = try service.signIn(code: request.code, address: RequestCredentials.address)
+            let signedIn = try await service.signIn(code: request.code, address: RequestCredentials.address)
             RequestCredentials.cookie?.value = SessionCookie.header(
                 token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: secureCookies)
             return .created(.init(body: .json(Self.sessionInfo(signedIn))))
@@ -168,7 +168,7 @@ struct MerkistoAPI: APIProtocol {
 
     func createSignInCode(_ input: Operations.CreateSignInCode.Input) async throws -> Operations.CreateSignInCode.Output {
         do {
-            let code = try service.createSignInCode(for: input.path.user, as: try actor())
+            let code = try await service.createSignInCode(for: input.path.user, as: try actor())
             return .created(
                 .init(body: .json(.init(code: code.code, link: code.link, user: code.user, expiresAt: Self.date(code.expiresAt), qrSvg: QRCode.svg(code.link, title: code.link) ?? ""))))
         } catch {
@@ -179,7 +179,7 @@ struct MerkistoAPI: APIProtocol {
     func signOut(_ input: Operations.SignOut.Input) async throws -> Operations.SignOut.Output {
         do {
             _ = try actor()
-            if let token = RequestCredentials.current?.sessionToken { try service.signOut(session: token) }
+            if let token = RequestCredentials.current?.sessionToken { try await service.signOut(session: token) }
             RequestCredentials.cookie?.value = SessionCookie.header(token: "", maxAge: 0, secure: secureCookies)
             return .noContent(.init())
         } catch {
@@ -204,7 +204,7 @@ struct MerkistoAPI: APIProtocol {
 
     func listClients(_ input: Operations.ListClients.Input) async throws -> Operations.ListClients.Output {
         do {
-            let clients = try service.visibleClients(for: try actor())
+            let clients = try await service.visibleClients(for: try actor())
             return .ok(.init(body: .json(.init(clients: clients.map(Self.summary)))))
         } catch {
             return .refused(error)
@@ -213,7 +213,7 @@ struct MerkistoAPI: APIProtocol {
 
     func getClient(_ input: Operations.GetClient.Input) async throws -> Operations.GetClient.Output {
         do {
-            let file = try service.clientFile(input.path.client, as: try actor())
+            let file = try await service.clientFile(input.path.client, as: try actor())
             return .ok(.init(body: .json(detail(file))))
         } catch {
             return .refused(error)
@@ -223,7 +223,7 @@ struct MerkistoAPI: APIProtocol {
     func issueCredential(_ input: Operations.IssueCredential.Input) async throws -> Operations.IssueCredential.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let issued = try service.issue(
+            let issued = try await service.issue(
                 client: input.path.client, badge: request.badge, format: Self.format(request.format),
                 language: Self.language(request.language), replacing: request.replace ?? false, as: try actor())
             // A replaced credential is revoked: the public documents show it at once.
@@ -237,7 +237,7 @@ struct MerkistoAPI: APIProtocol {
     func revokeCredential(_ input: Operations.RevokeCredential.Input) async throws -> Operations.RevokeCredential.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let revocation = try service.revoke(credential: request.credential, reason: request.reason, as: try actor())
+            let revocation = try await service.revoke(credential: request.credential, reason: request.reason, as: try actor())
             revoked()
             return .created(
                 .init(
@@ -250,7 +250,7 @@ struct MerkistoAPI: APIProtocol {
     func suspendCredential(_ input: Operations.SuspendCredential.Input) async throws -> Operations.SuspendCredential.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let suspension = try service.suspend(credential: request.credential, reason: request.reason, as: try actor())
+            let suspension = try await service.suspend(credential: request.credential, reason: request.reason, as: try actor())
             revoked()
             return .created(
                 .init(
@@ -264,7 +264,7 @@ struct MerkistoAPI: APIProtocol {
     func liftSuspension(_ input: Operations.LiftSuspension.Input) async throws -> Operations.LiftSuspension.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            try service.liftSuspension(credential: request.credential, as: try actor())
+            try await service.liftSuspension(credential: request.credential, as: try actor())
             revoked()
             return .noContent(.init())
         } catch {
@@ -274,7 +274,7 @@ struct MerkistoAPI: APIProtocol {
 
     func getAuditLog(_ input: Operations.GetAuditLog.Input) async throws -> Operations.GetAuditLog.Output {
         do {
-            let (entries, intact) = try service.auditLog(after: input.query.after ?? 0, limit: input.query.limit ?? 100, as: try actor())
+            let (entries, intact) = try await service.auditLog(after: input.query.after ?? 0, limit: input.query.limit ?? 100, as: try actor())
             return .ok(
                 .init(
                     body: .json(
@@ -292,7 +292,7 @@ struct MerkistoAPI: APIProtocol {
     func registerClient(_ input: Operations.RegisterClient.Input) async throws -> Operations.RegisterClient.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let file = try service.registerClient(
+            let file = try await service.registerClient(
                 id: request.id, unit: request.unit, language: Self.language(request.language), as: try actor())
             return .created(.init(body: .json(detail(file))))
         } catch {
@@ -302,7 +302,7 @@ struct MerkistoAPI: APIProtocol {
 
     func exportMine(_ input: Operations.ExportMine.Input) async throws -> Operations.ExportMine.Output {
         do {
-            let archive = try service.holderArchive(language: input.query.lang.flatMap { Self.language($0) }, as: try actor())
+            let archive = try await service.holderArchive(language: input.query.lang.flatMap { Self.language($0) }, as: try actor())
             return .ok(.init(headers: .init(contentDisposition: "attachment; filename=\"\(archive.fileName)\""), body: .applicationZip(HTTPBody(archive.bytes))))
         } catch {
             return .refused(error)
@@ -311,7 +311,7 @@ struct MerkistoAPI: APIProtocol {
 
     func shareCredential(_ input: Operations.ShareCredential.Input) async throws -> Operations.ShareCredential.Output {
         do {
-            let share = try service.shareCredential(input.path.credential, as: try actor())
+            let share = try await service.shareCredential(input.path.credential, as: try actor())
             return .created(.init(body: .json(.init(url: try service.shareURL(share), credential: share.credential, createdAt: Self.date(share.createdAt)))))
         } catch {
             return .refused(error)
@@ -320,7 +320,7 @@ struct MerkistoAPI: APIProtocol {
 
     func stopSharing(_ input: Operations.StopSharing.Input) async throws -> Operations.StopSharing.Output {
         do {
-            try service.stopSharing(input.path.credential, as: try actor())
+            try await service.stopSharing(input.path.credential, as: try actor())
             return .noContent(.init())
         } catch {
             return .refused(error)
@@ -368,7 +368,7 @@ struct MerkistoAPI: APIProtocol {
             guard !files.isEmpty else { throw CoreError(.invalid, key: "import.empty") }
             let language = RequestCredentials.language ?? .en
             var result = Components.Schemas.ImportResult(imported: [], refused: [])
-            for file in try service.importRecords(files, as: actor) {
+            for file in try await service.importRecords(files, as: actor) {
                 switch file.result {
                 case .success(let client):
                     result.imported.append(.init(file: file.name, client: client.client.id, assessments: client.assessments.count))
@@ -384,7 +384,7 @@ struct MerkistoAPI: APIProtocol {
 
     func getEvaluation(_ input: Operations.GetEvaluation.Input) async throws -> Operations.GetEvaluation.Output {
         do {
-            let result = try service.evaluate(client: input.path.client, as: try actor())
+            let result = try await service.evaluate(client: input.path.client, as: try actor())
             let language = Self.language(input.query.lang) ?? .fi
             let document = EvaluationJSON(compiled: service.compiled, language: language).document(result)
             return .ok(.init(body: .json(try Self.container(document))))
@@ -395,7 +395,7 @@ struct MerkistoAPI: APIProtocol {
 
     func getReport(_ input: Operations.GetReport.Input) async throws -> Operations.GetReport.Output {
         do {
-            let report = try service.progressReport(client: input.path.client, as: try actor())
+            let report = try await service.progressReport(client: input.path.client, as: try actor())
             let language = Self.language(input.query.lang) ?? .fi
             let document = ProgressReportJSON(compiled: service.compiled, language: language).document(report)
             return .ok(.init(body: .json(try Self.container(document))))
@@ -412,7 +412,7 @@ struct MerkistoAPI: APIProtocol {
                 guard case .success(let time) = Timestamp.parse(text) else { throw CoreError(.invalid, key: "assessment.time", ["time": text]) }
                 assessedAt = time
             }
-            let assessment = try service.recordAssessment(
+            let assessment = try await service.recordAssessment(
                 AssessmentInput(
                     id: request.id, assessedAt: assessedAt, assessor: request.assessor, evidence: request.evidence.flatMap { Evidence(rawValue: $0.rawValue) },
                     instrument: request.instrument, checkpoint: request.checkpoint,
@@ -434,7 +434,7 @@ struct MerkistoAPI: APIProtocol {
     func recordAttestation(_ input: Operations.RecordAttestation.Input) async throws -> Operations.RecordAttestation.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let attestation = try service.attest(
+            let attestation = try await service.attest(
                 client: input.path.client, badge: request.badge, role: request.role.flatMap { Criterion.Role(rawValue: $0.rawValue) }, as: try actor())
             return .created(
                 .init(
@@ -447,7 +447,7 @@ struct MerkistoAPI: APIProtocol {
 
     func withdrawAttestation(_ input: Operations.WithdrawAttestation.Input) async throws -> Operations.WithdrawAttestation.Output {
         do {
-            try service.withdrawAttestation(client: input.path.client, badge: input.path.badge, as: try actor())
+            try await service.withdrawAttestation(client: input.path.client, badge: input.path.badge, as: try actor())
             return .noContent(.init())
         } catch {
             return .refused(error)
@@ -457,7 +457,7 @@ struct MerkistoAPI: APIProtocol {
     func startPathway(_ input: Operations.StartPathway.Input) async throws -> Operations.StartPathway.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let period = try service.startPathway(
+            let period = try await service.startPathway(
                 client: input.path.client, phase: request.phase, decisionStart: request.decisionStart.map(Self.timestamp),
                 decisionEnd: request.decisionEnd.map(Self.timestamp), as: try actor())
             return .created(.init(body: .json(Self.period(period))))
@@ -469,7 +469,7 @@ struct MerkistoAPI: APIProtocol {
     func advancePathway(_ input: Operations.AdvancePathway.Input) async throws -> Operations.AdvancePathway.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            return .ok(.init(body: .json(Self.period(try service.advancePathway(client: input.path.client, to: request.phase, as: try actor())))))
+            return await .ok(.init(body: .json(Self.period(try service.advancePathway(client: input.path.client, to: request.phase, as: try actor())))))
         } catch {
             return .refused(error)
         }
@@ -478,7 +478,7 @@ struct MerkistoAPI: APIProtocol {
     func closePathway(_ input: Operations.ClosePathway.Input) async throws -> Operations.ClosePathway.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            return .ok(.init(body: .json(Self.period(try service.closePathway(client: input.path.client, outcome: request.outcome, as: try actor())))))
+            return await .ok(.init(body: .json(Self.period(try service.closePathway(client: input.path.client, outcome: request.outcome, as: try actor())))))
         } catch {
             return .refused(error)
         }
@@ -486,7 +486,7 @@ struct MerkistoAPI: APIProtocol {
 
     func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
         do {
-            return .ok(.init(body: .json(.init(users: try service.users(as: try actor()).map(Self.user)))))
+            return await .ok(.init(body: .json(.init(users: try service.users(as: try actor()).map(Self.user)))))
         } catch {
             return .refused(error)
         }
@@ -496,7 +496,7 @@ struct MerkistoAPI: APIProtocol {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
             guard let role = User.Role(rawValue: request.role.rawValue) else { throw CoreError(.invalid, key: "request.json") }
-            let user = try service.addUser(
+            let user = try await service.addUser(
                 id: request.id, role: role, displayName: request.displayName, client: request.client, units: request.units ?? [], as: try actor())
             return .created(.init(body: .json(Self.user(user))))
         } catch {
@@ -506,7 +506,7 @@ struct MerkistoAPI: APIProtocol {
 
     func exportClient(_ input: Operations.ExportClient.Input) async throws -> Operations.ExportClient.Output {
         do {
-            let export = try service.exportClient(input.path.client, as: try actor())
+            let export = try await service.exportClient(input.path.client, as: try actor())
             let credentials = export.credentials.map { credential in
                 Components.Schemas.ExportedCredential(
                     id: credential.id, badge: credential.badge, format: .init(rawValue: credential.format.rawValue)!, issuedAt: Self.date(credential.issuedAt),
@@ -522,7 +522,7 @@ struct MerkistoAPI: APIProtocol {
     func eraseClient(_ input: Operations.EraseClient.Input) async throws -> Operations.EraseClient.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            try service.eraseClient(input.path.client, confirm: request.confirm, as: try actor())
+            try await service.eraseClient(input.path.client, confirm: request.confirm, as: try actor())
             return .noContent(.init())
         } catch {
             return .refused(error)
@@ -531,7 +531,7 @@ struct MerkistoAPI: APIProtocol {
 
     func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
         do {
-            return .ok(.init(body: .json(.init(tokens: try service.tokens(as: try actor()).map(Self.token)))))
+            return await .ok(.init(body: .json(.init(tokens: try service.tokens(as: try actor()).map(Self.token)))))
         } catch {
             return .refused(error)
         }
@@ -540,7 +540,7 @@ struct MerkistoAPI: APIProtocol {
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let made = try service.createToken(
+            let made = try await service.createToken(
                 for: request.user, name: request.name, scopes: request.scopes.compactMap { APIToken.Scope(rawValue: $0.rawValue) },
                 expiresAt: request.expires.map(Self.timestamp), as: try actor())
             return .created(.init(body: .json(.init(token: Self.token(made.token), secret: made.text))))
@@ -551,7 +551,7 @@ struct MerkistoAPI: APIProtocol {
 
     func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
         do {
-            try service.revokeToken(input.path.token, as: try actor())
+            try await service.revokeToken(input.path.token, as: try actor())
             return .noContent(.init())
         } catch {
             return .refused(error)
@@ -567,7 +567,7 @@ struct MerkistoAPI: APIProtocol {
     func issueEarned(_ input: Operations.IssueEarned.Input) async throws -> Operations.IssueEarned.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
-            let bulk = try service.issueAllEarned(
+            let bulk = try await service.issueAllEarned(
                 clients: request.clients, unit: request.unit, badge: request.badge, format: Self.format(request.format), as: try actor())
             return .created(
                 .init(
@@ -582,7 +582,7 @@ struct MerkistoAPI: APIProtocol {
 
     func getDefinitions(_ input: Operations.GetDefinitions.Input) async throws -> Operations.GetDefinitions.Output {
         do {
-            return .ok(.init(body: .json(Self.definitions(try live.definitions(as: try actor())))))
+            return await .ok(.init(body: .json(Self.definitions(try live.definitions(as: try actor())))))
         } catch {
             return .refused(error)
         }
@@ -590,7 +590,7 @@ struct MerkistoAPI: APIProtocol {
 
     func dryRunDefinitions(_ input: Operations.DryRunDefinitions.Input) async throws -> Operations.DryRunDefinitions.Output {
         do {
-            let (state, changes, clients) = try live.dryRunDefinitions(as: try actor())
+            let (state, changes, clients) = try await live.dryRunDefinitions(as: try actor())
             return .ok(
                 .init(
                     body: .json(
@@ -604,7 +604,7 @@ struct MerkistoAPI: APIProtocol {
 
     func listDefinitionsVersions(_ input: Operations.ListDefinitionsVersions.Input) async throws -> Operations.ListDefinitionsVersions.Output {
         do {
-            return .ok(.init(body: .json(.init(versions: try live.definitionsVersions(as: try actor()).map(Self.version)))))
+            return await .ok(.init(body: .json(.init(versions: try live.definitionsVersions(as: try actor()).map(Self.version)))))
         } catch {
             return .refused(error)
         }
@@ -618,7 +618,7 @@ struct MerkistoAPI: APIProtocol {
             case .applicationZip(let zip): body = zip
             case .applicationGzip(let gzip): body = gzip
             }
-            let upload = try live.uploadDefinitions(try await [UInt8](collecting: body, upTo: MerkistoServer.bodyLimit), as: actor)
+            let upload = try await live.uploadDefinitions(try await [UInt8](collecting: body, upTo: MerkistoServer.bodyLimit), as: actor)
             let diagnostics = upload.diagnostics.map(Self.diagnostic)
             guard let digest = upload.digest else {
                 let language = RequestCredentials.language ?? .en
@@ -638,7 +638,7 @@ struct MerkistoAPI: APIProtocol {
 
     func dryRunDefinitionsVersion(_ input: Operations.DryRunDefinitionsVersion.Input) async throws -> Operations.DryRunDefinitionsVersion.Output {
         do {
-            let (changes, clients) = try live.dryRunDefinitions(version: input.path.digest, as: try actor())
+            let (changes, clients) = try await live.dryRunDefinitions(version: input.path.digest, as: try actor())
             return .ok(
                 .init(
                     body: .json(
@@ -652,7 +652,7 @@ struct MerkistoAPI: APIProtocol {
 
     func activateDefinitionsVersion(_ input: Operations.ActivateDefinitionsVersion.Input) async throws -> Operations.ActivateDefinitionsVersion.Output {
         do {
-            let version = try live.activateDefinitions(input.path.digest, as: try actor())
+            let version = try await live.activateDefinitions(input.path.digest, as: try actor())
             return .ok(.init(body: .json(Self.version(DefinitionsVersionState(version: version, active: true)))))
         } catch {
             return .refused(error)
@@ -667,7 +667,7 @@ struct MerkistoAPI: APIProtocol {
 
     func reloadDefinitions(_ input: Operations.ReloadDefinitions.Input) async throws -> Operations.ReloadDefinitions.Output {
         do {
-            let (state, reloaded) = try live.reloadDefinitions(as: try actor())
+            let (state, reloaded) = try await live.reloadDefinitions(as: try actor())
             return .ok(.init(body: .json(.init(definitions: Self.definitions(state), reloaded: reloaded))))
         } catch {
             return .refused(error)
@@ -676,7 +676,7 @@ struct MerkistoAPI: APIProtocol {
 
     func listKeys(_ input: Operations.ListKeys.Input) async throws -> Operations.ListKeys.Output {
         do {
-            return .ok(.init(body: .json(.init(keys: try live.keys(as: try actor()).map(Self.key)))))
+            return await .ok(.init(body: .json(.init(keys: try live.keys(as: try actor()).map(Self.key)))))
         } catch {
             return .refused(error)
         }
@@ -687,7 +687,7 @@ struct MerkistoAPI: APIProtocol {
             guard case .json(let request) = input.body, let algorithm = SigningAlgorithm(rawValue: request.algorithm.rawValue) else {
                 throw CoreError(.invalid, key: "request.json")
             }
-            return .created(.init(body: .json(try Self.key(try live.generateKey(algorithm, kid: request.kid, as: try actor())))))
+            return await .created(.init(body: .json(try Self.key(try live.generateKey(algorithm, kid: request.kid, as: try actor())))))
         } catch {
             return .refused(error)
         }
@@ -695,7 +695,7 @@ struct MerkistoAPI: APIProtocol {
 
     func retireKey(_ input: Operations.RetireKey.Input) async throws -> Operations.RetireKey.Output {
         do {
-            return .ok(.init(body: .json(try Self.key(try live.retireKey(input.path.kid, as: try actor())))))
+            return await .ok(.init(body: .json(try Self.key(try live.retireKey(input.path.kid, as: try actor())))))
         } catch {
             return .refused(error)
         }

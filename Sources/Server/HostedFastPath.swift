@@ -8,11 +8,13 @@ import NIOHTTPTypes
 /// Answers GET requests for the public documents on the connection's I/O thread, before Hummingbird's
 /// request handling: a verifier's fetch of a hosted assertion, a credential, a key or a status list is
 /// parsed, looked up and written in one step, with the same bytes and headers as the router's `**` route
-/// gives (both call ``PublicDocuments/document(at:ifNoneMatch:)``). On two cores the hand-over to Swift
-/// concurrency and back cost about half of what answering such a request takes.
+/// gives (``PublicDocuments/cachedDocument(at:ifNoneMatch:)`` answers from what that route keeps in memory).
+/// On two cores the hand-over to Swift concurrency and back cost about half of what answering such a
+/// request takes. Nothing here reads the store: it would block the event loop.
 ///
-/// Everything else is passed on unchanged: other methods, paths that are not a public document (pages,
-/// the API, not found), requests asking to close the connection, and any request that arrives while an
+/// Everything else is passed on unchanged: other methods, paths that are not a public document kept in
+/// memory (pages, the API, not found, a credential not asked for before or whose status may have changed),
+/// requests asking to close the connection, and any request that arrives while an
 /// earlier one on the same connection is still being answered by the router (so answers keep the order
 /// of the requests when a client pipelines them).
 final class HostedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
@@ -97,8 +99,8 @@ final class HostedFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             !Self.asksToClose(head.headerFields)
         else { return nil }
         let started = logger.logLevel <= .debug ? ContinuousClock.now : nil
-        // A store that cannot be read: the router answers with its problem document.
-        guard let found = try? documents.document(at: path, ifNoneMatch: head.headerFields[.ifNoneMatch]) else { return nil }
+        // Only what is in memory; the router answers the rest (reading the store without blocking this loop).
+        guard let found = documents.cachedDocument(at: path, ifNoneMatch: head.headerFields[.ifNoneMatch]) else { return nil }
         var fields = found.headers
         fields.append(date.now())
         fields.append(server)

@@ -127,10 +127,20 @@ final class StoredDocuments: @unchecked Sendable {
         }
     }
 
-    func answer(_ path: String) throws -> Answer? {
-        try checkRevocations()
+    /// The answer kept for `path`, while the status version was checked less than `revocationCheck` ago;
+    /// nil otherwise (``answer(_:)`` reads the store). Never waits.
+    func cachedAnswer(_ path: String) -> Answer? {
+        let now = ContinuousClock.now
+        return lock.withLock {
+            guard let checked, now - checked < revocationCheck else { return nil }
+            return answers[path]
+        }
+    }
+
+    func answer(_ path: String) async throws -> Answer? {
+        try await checkRevocations()
         if let answer = lock.withLock({ answers[path] }) { return answer }
-        guard let answer = try make(path) else { return nil }
+        guard let answer = try await make(path) else { return nil }
         lock.withLock {
             if answers.count >= capacity { answers.removeAll() }
             answers[path] = answer
@@ -138,12 +148,12 @@ final class StoredDocuments: @unchecked Sendable {
         return answer
     }
 
-    private func make(_ path: String) throws -> Answer? {
+    private func make(_ path: String) async throws -> Answer? {
         if path == layout.revocationListPath || path == layout.ob2RevocationListPath || layout.statusList(atPath: path) != nil {
-            guard let list = try service.revocationLists().first(where: { $0.path == path }) else { return nil }
+            guard let list = try await service.revocationLists().first(where: { $0.path == path }) else { return nil }
             return (.ok, HostedEntry(bytes: list.bytes, path: path, cacheControl: "no-cache"))
         }
-        switch try service.hostedCredential(atPath: path, layout: layout) {
+        switch try await service.hostedCredential(atPath: path, layout: layout) {
         case .assertion(let bytes):
             return (.ok, HostedEntry(bytes: bytes, path: path, cacheControl: "no-cache"))
         case .revokedAssertion(let bytes):
@@ -162,7 +172,7 @@ final class StoredDocuments: @unchecked Sendable {
 
     /// Drops the answers when a credential's status (revoked, suspended, lifted) has changed since it was
     /// last read.
-    private func checkRevocations() throws {
+    private func checkRevocations() async throws {
         let now = ContinuousClock.now
         let due = lock.withLock {
             guard checked.map({ now - $0 >= revocationCheck }) ?? true else { return false }
@@ -170,7 +180,7 @@ final class StoredDocuments: @unchecked Sendable {
             return true
         }
         guard due else { return }
-        let count = try service.statusVersion()
+        let count = try await service.statusVersion()
         lock.withLock {
             if count != revocations {
                 answers.removeAll()

@@ -66,7 +66,7 @@ public enum MerkistoServer {
         service: BadgeService, definitions: String? = nil, versionsFolder: String? = nil, configuration: ServerConfiguration = ServerConfiguration(),
         logger: Logger,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
-    ) throws -> App {
+    ) async throws -> App {
         let site = try HostedSite(service: service)
         // The password-check threads start now and make the unknown user's hash before the first sign-in.
         _ = PasswordChecks.shared
@@ -74,7 +74,7 @@ public enum MerkistoServer {
         // The documents that come from the definitions and keys follow their changes.
         live.observe { try site.reload(service: $0) }
         // The definition set in use is the database's (the folder's is kept as the first version).
-        let start = try live.startDefinitions(by: "merkisto")
+        let start = try await live.startDefinitions(by: "merkisto")
         if start.fromDatabase {
             logger.info("definitions: version \(start.digest.prefix(16)) from the database (activate another with merkisto definitions activate)")
         }
@@ -101,8 +101,8 @@ public enum MerkistoServer {
         router.get("/openapi.json") { request, _ in PublicDocuments.send(contract, to: request) }
         router.get("/healthz", use: health)
         router.head("/healthz") { request, context in headOnly(health(request, context)) }
-        router.get("**") { request, _ in try documents.respond(to: request) }
-        router.head("**") { request, _ in headOnly(try documents.respond(to: request)) }
+        router.get("**") { request, _ in try await documents.respond(to: request) }
+        router.head("**") { request, _ in await headOnly(try documents.respond(to: request)) }
         // Public documents are answered on the I/O thread when they can be (see HostedFastPath).
         let serverName = "merkisto"
         return Application(
@@ -174,19 +174,29 @@ struct PublicDocuments: Sendable {
         }
     }
 
-    func respond(to request: Request) throws -> Response {
-        guard let document = try document(at: request.uri.path, ifNoneMatch: request.headers[.ifNoneMatch]) else {
+    func respond(to request: Request) async throws -> Response {
+        guard let document = try await document(at: request.uri.path, ifNoneMatch: request.headers[.ifNoneMatch]) else {
             return Problem.notFound(RequestCredentials.language ?? .en).response
         }
         return document.response
     }
 
     /// The document at `full` (the request's path), or nil when there is none.
-    func document(at full: String, ifNoneMatch: String?) throws -> Document? {
+    func document(at full: String, ifNoneMatch: String?) async throws -> Document? {
         guard full.hasPrefix(site.basePath) else { return nil }
         let path = String(full.dropFirst(site.basePath.count))
         if let entry = site.entry(path) { return Self.document(entry, ifNoneMatch: ifNoneMatch) }
-        guard let answer = try stored.answer(path) else { return nil }
+        guard let answer = try await stored.answer(path) else { return nil }
+        return Self.document(answer.entry, ifNoneMatch: ifNoneMatch, status: answer.status)
+    }
+
+    /// The document at `full` if it can be answered from memory alone (no store read): for the event loop's
+    /// fast path; nil: pass the request on.
+    func cachedDocument(at full: String, ifNoneMatch: String?) -> Document? {
+        guard full.hasPrefix(site.basePath) else { return nil }
+        let path = String(full.dropFirst(site.basePath.count))
+        if let entry = site.entry(path) { return Self.document(entry, ifNoneMatch: ifNoneMatch) }
+        guard let answer = stored.cachedAnswer(path) else { return nil }
         return Self.document(answer.entry, ifNoneMatch: ifNoneMatch, status: answer.status)
     }
 

@@ -13,77 +13,75 @@ public import Definitions
 public protocol Store: Sendable {
     // MARK: Units and users
 
-    func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) throws(StoreError)
-    func units() throws(StoreError) -> [ActivityUnit]
-    func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError)
-    func users() throws(StoreError) -> [User]
-    func user(id: String) throws(StoreError) -> User?
+    func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) async throws(StoreError)
+    func units() async throws(StoreError) -> [ActivityUnit]
+    func addUser(_ user: User, by actor: String, at time: Timestamp) async throws(StoreError)
+    func users() async throws(StoreError) -> [User]
+    func user(id: String) async throws(StoreError) -> User?
 
     // MARK: Sign-in
 
     /// Sets (or replaces) a user's password hash (bcrypt); every session of the user ends.
-    func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError)
-    func passwordHash(user: String) throws(StoreError) -> String?
+    func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) async throws(StoreError)
+    func passwordHash(user: String) async throws(StoreError) -> String?
     /// Starts a session (a sign-in, audited).
-    func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError)
-    func session(id: String) throws(StoreError) -> StoredSession?
+    func addSession(_ session: StoredSession, at time: Timestamp) async throws(StoreError)
+    func session(id: String) async throws(StoreError) -> StoredSession?
     /// Ends a session (a sign-out); an unknown id is not an error.
-    func removeSession(id: String, at time: Timestamp) throws(StoreError)
+    func removeSession(id: String, at time: Timestamp) async throws(StoreError)
     /// Stores a one-time sign-in code (audited: who made it for whom).
-    func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError)
+    func addSignInCode(_ code: SignInCode, at time: Timestamp) async throws(StoreError)
     /// Uses a code and starts a session for its user, in one transaction: nil when the code is unknown,
     /// used or expired (nothing changes then).
-    func redeemSignInCode(id: String, session: (String) -> StoredSession, at time: Timestamp) throws(StoreError) -> StoredSession?
+    func redeemSignInCode(id: String, session: @Sendable (String) -> StoredSession, at time: Timestamp) async throws(StoreError) -> StoredSession?
 
     // MARK: API tokens
 
     /// Stores a new token; its user must exist.
-    func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError)
-    func token(id: String) throws(StoreError) -> APIToken?
+    func addToken(_ token: APIToken, by actor: String, at time: Timestamp) async throws(StoreError)
+    func token(id: String) async throws(StoreError) -> APIToken?
     /// Every token (revoked ones included), oldest first.
-    func tokens() throws(StoreError) -> [APIToken]
+    func tokens() async throws(StoreError) -> [APIToken]
     /// Revokes a token; revoking twice is an error.
-    func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError)
 
     // MARK: Clients
 
-    func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError)
+    func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) async throws(StoreError)
     /// Every client, erased ones included (they have no personal data left), ordered by id.
-    func clients() throws(StoreError) -> [StoredClient]
+    func clients() async throws(StoreError) -> [StoredClient]
     /// Everything about one client, read in one transaction; nil when there is no such client.
-    func clientFile(_ id: String) throws(StoreError) -> ClientFile?
-    /// Every client's file, ordered by client id, in batches read in one transaction each.
-    func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError)
+    func clientFile(_ id: String) async throws(StoreError) -> ClientFile?
     /// Every client's id, in order.
-    func clientIDs() throws(StoreError) -> [String]
+    func clientIDs() async throws(StoreError) -> [String]
     /// The files of the given clients, in the order given, read in one transaction; unknown ids are left out.
-    func clientFiles(_ ids: [String]) throws(StoreError) -> [ClientFile]
+    func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile]
     /// Every client's file, ordered by id, in batches handed to `workers` threads at once; returns what
     /// the body returned for each batch, in id order. For work over every client (a dry run).
-    func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T]
+    func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T]
     /// Stores whole client files (import) in one transaction, all or none; no client may exist yet.
-    func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError)
+    func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) async throws(StoreError)
     /// Removes the client's personal data — display name, contact, language, assessments, attestations,
     /// held awards, pathway periods and client users — leaving the pseudonymous id, the credentials issued
     /// and their revocations, which verification needs.
-    func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func eraseClient(_ id: String, by actor: String, at time: Timestamp) async throws(StoreError)
 
     // MARK: Pathway periods
 
     /// Starts a period; the client must exist and have no open period.
-    func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) throws(StoreError)
+    func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) async throws(StoreError)
     /// Moves an open period into a phase, provided it is still in phase `expected`.
-    func changePhase(period: String, from expected: String, to change: PhaseChange) throws(StoreError)
+    func changePhase(period: String, from expected: String, to change: PhaseChange) async throws(StoreError)
     /// Closes an open period with an outcome, provided it is still in phase `expected`.
-    func closePeriod(period: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func closePeriod(period: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) async throws(StoreError)
 
     // MARK: Evidence
 
     /// Records an assessment; its id must be new for the client.
-    func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) throws(StoreError)
-    func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) async throws(StoreError)
+    func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) async throws(StoreError)
     /// Removes the client's attestations of `badge` in any of `roles` (audited); returns those removed.
-    func withdrawAttestations(client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp) throws(StoreError) -> [StoredAttestation]
+    func withdrawAttestations(client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp) async throws(StoreError) -> [StoredAttestation]
 
     // MARK: Credentials
 
@@ -91,83 +89,83 @@ public protocol Store: Sendable {
     /// credential per badge and format (not revoked, not past its `validUntil` at `time`): another is refused
     /// (`credential.held`, naming the one held) unless it is in `replacing`, the credentials revoked (reason
     /// "replaced") in the same transaction; the audit entry names them.
-    func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError)
+    func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) async throws(StoreError)
 
     /// Keeps a definition set (its files as a zip archive); false, changing nothing, when one with its
     /// digest is kept already. Audited when added.
     @discardableResult
-    func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) throws(StoreError) -> Bool
+    func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) async throws(StoreError) -> Bool
     /// Every definition set kept, oldest first (without their files).
-    func definitionsVersions() throws(StoreError) -> [DefinitionsVersion]
+    func definitionsVersions() async throws(StoreError) -> [DefinitionsVersion]
     /// The files of a kept definition set (a zip archive).
-    func definitionsArchive(digest: String) throws(StoreError) -> [UInt8]?
+    func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]?
     /// Makes a kept definition set the one in use (`.notFound` for one not kept). Audited.
-    func activateDefinitions(digest: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func activateDefinitions(digest: String, by actor: String, at time: Timestamp) async throws(StoreError)
     /// The digest of the definition set in use; nil before one was activated.
-    func activeDefinitions() throws(StoreError) -> String?
+    func activeDefinitions() async throws(StoreError) -> String?
 
     /// Turns a share link on (one per credential: a second is `.duplicate`). Audited.
-    func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError)
+    func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) async throws(StoreError)
     /// Turns a credential's share link off (`.notFound` when it is off). Audited.
-    func removeShare(credential: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func removeShare(credential: String, by actor: String, at time: Timestamp) async throws(StoreError)
     /// The share link with this token, if it is on.
-    func share(token: String) throws(StoreError) -> CredentialShare?
+    func share(token: String) async throws(StoreError) -> CredentialShare?
     /// The client's share links that are on.
-    func shares(client: String) throws(StoreError) -> [CredentialShare]
-    func credential(id: String) throws(StoreError) -> IssuedCredential?
+    func shares(client: String) async throws(StoreError) -> [CredentialShare]
+    func credential(id: String) async throws(StoreError) -> IssuedCredential?
     /// Every credential, oldest first.
-    func credentials() throws(StoreError) -> [IssuedCredential]
+    func credentials() async throws(StoreError) -> [IssuedCredential]
     /// Revokes a credential; revoking twice is an error.
-    func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation
-    func revocations() throws(StoreError) -> [Revocation]
+    func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Revocation
+    func revocations() async throws(StoreError) -> [Revocation]
     /// The revocation of one credential, if it is revoked.
-    func revocation(of credential: String) throws(StoreError) -> Revocation?
+    func revocation(of credential: String) async throws(StoreError) -> Revocation?
     /// How many credentials are revoked (revocations are never undone: a change in this number is a new one).
-    func revocationCount() throws(StoreError) -> Int
+    func revocationCount() async throws(StoreError) -> Int
 
     // MARK: Status lists
 
     /// Hands out `count` places in the status lists for credentials about to be issued, durably (see
     /// ``StatusPlacement``); a place is never handed out twice, whether its credential is recorded or not.
-    func reserveStatusEntries(count: Int, at time: Timestamp) throws(StoreError) -> [StatusListEntry]
+    func reserveStatusEntries(count: Int, at time: Timestamp) async throws(StoreError) -> [StatusListEntry]
     /// Suspends a credential that has a place in the status lists and is neither revoked nor suspended.
-    func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Suspension
+    func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Suspension
     /// Lifts a credential's suspension.
-    func liftSuspension(credential id: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func liftSuspension(credential id: String, by actor: String, at time: Timestamp) async throws(StoreError)
     /// The suspensions in force, oldest first.
-    func suspensions() throws(StoreError) -> [Suspension]
+    func suspensions() async throws(StoreError) -> [Suspension]
     /// The status lists as the publisher writes them.
-    func statusListState() throws(StoreError) -> StatusListState
+    func statusListState() async throws(StoreError) -> StatusListState
     /// A number that grows with every change of a credential's status (revocation, suspension, lifting).
-    func statusVersion() throws(StoreError) -> Int
+    func statusVersion() async throws(StoreError) -> Int
 
     // MARK: Audit
 
-    func auditLog() throws(StoreError) -> [AuditEntry]
+    func auditLog() async throws(StoreError) -> [AuditEntry]
     /// Writes the audit entry of a change made outside the store (signing keys, the definitions in use):
     /// an action name, the id it concerns and a detail of ids only.
-    func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) throws(StoreError)
+    func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) async throws(StoreError)
 }
 
 extension Store {
     /// Records one issued credential durably.
-    public func recordCredential(_ credential: IssuedCredential, by actor: String, at time: Timestamp) throws(StoreError) {
-        try recordCredentials([credential], replacing: [], by: actor, at: time)
+    public func recordCredential(_ credential: IssuedCredential, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await recordCredentials([credential], replacing: [], by: actor, at: time)
     }
 
     /// Records issued credentials in one transaction, replacing none.
-    public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) throws(StoreError) {
-        try recordCredentials(credentials, replacing: [], by: actor, at: time)
+    public func recordCredentials(_ credentials: [IssuedCredential], by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await recordCredentials(credentials, replacing: [], by: actor, at: time)
     }
 
     /// Stores one whole client file (import); the client must not exist yet.
-    public func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) throws(StoreError) {
-        try importClients([file], by: actor, at: time)
+    public func importClient(_ file: ClientFile, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await importClients([file], by: actor, at: time)
     }
 
     /// Checks the audit chain.
-    public func verifyAudit() throws(StoreError) -> AuditVerification {
-        AuditVerification(checking: try auditLog())
+    public func verifyAudit() async throws(StoreError) -> AuditVerification {
+        await AuditVerification(checking: try auditLog())
     }
 }
 

@@ -9,7 +9,7 @@ extension Evidence: ExpressibleByArgument {}
 extension Criterion.Role: ExpressibleByArgument {}
 
 extension Merkisto {
-    struct Assess: ParsableCommand {
+    struct Assess: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "assess",
             abstract: "Record an assessment for a stored client: from a file, or levels given directly.",
@@ -53,7 +53,7 @@ extension Merkisto {
             if from == nil, evidence == nil { throw ValidationError("--level needs --evidence self, test or observed") }
         }
 
-        func run() throws {
+        func run() async throws {
             let time = at
             let service = try options.service("assess", existing: true)
             var input: AssessmentInput
@@ -63,7 +63,7 @@ extension Merkisto {
                     throw ExitCode(2)
                 }
                 input = AssessmentInput(
-                    try MerkistoCLI.run("assess") { try ClientRecordFormat.readAssessment(data, client: client, compiled: service.compiled, now: service.now) })
+                    try await MerkistoCLI.run("assess") { try ClientRecordFormat.readAssessment(data, client: client, compiled: service.compiled, now: service.now) })
             } else {
                 var parsed: [StoredAssessment.Level] = []
                 for text in levels {
@@ -81,12 +81,12 @@ extension Merkisto {
             if let time { input.assessedAt = time }
             if let assessor { input.assessor = assessor }
             let given = input
-            let recorded = try MerkistoCLI.run("assess") { try service.recordAssessment(given, client: client, as: .console) }
+            let recorded = try await MerkistoCLI.run("assess") { try await service.recordAssessment(given, client: client, as: .console) }
             print("recorded assessment \(recorded.id) for \(client)")
         }
     }
 
-    struct Attest: ParsableCommand {
+    struct Attest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "attest",
             abstract: "Confirm a badge's attestation requirement for a client (<attestation role=…/> in its criteria), or withdraw it.")
@@ -105,47 +105,47 @@ extension Merkisto {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let service = try options.service("attest", existing: true)
             if withdraw {
-                let withdrawn = try MerkistoCLI.run("attest") { try service.withdrawAttestation(client: client, badge: badge, as: .console) }
+                let withdrawn = try await MerkistoCLI.run("attest") { try await service.withdrawAttestation(client: client, badge: badge, as: .console) }
                 for attestation in withdrawn { print("withdrawn: \(attestation.role.rawValue) confirmation of \(badge) for \(client), given by \(attestation.by)") }
             } else {
-                let attestation = try MerkistoCLI.run("attest") { try service.attest(client: client, badge: badge, role: role, as: .console) }
+                let attestation = try await MerkistoCLI.run("attest") { try await service.attest(client: client, badge: badge, role: role, as: .console) }
                 print("recorded: \(attestation.role.rawValue) confirms \(badge) for \(client)")
             }
         }
     }
 
-    struct Audit: ParsableCommand {
+    struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "audit",
             abstract: "Check or show the audit log.", subcommands: [Verify.self, Show.self])
 
-        struct Verify: ParsableCommand {
+        struct Verify: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "verify",
                 abstract: "Check that the audit log's hash chain is unbroken (exit 1 when it is not).")
 
             @OptionGroup var store: StoreOptions
 
-            func run() throws {
+            func run() async throws {
                 let ledger = try store.ledger("audit verify")
-                let check = try MerkistoCLI.run("audit verify") { try ledger.verifyAudit() }
+                let check = try await MerkistoCLI.run("audit verify") { try await ledger.verifyAudit() }
                 for problem in check.problems { printError("merkisto audit verify: \(problem)") }
                 guard check.isIntact else { throw ExitCode(1) }
                 print("audit log intact: \(check.entries) entries, head \(check.head)")
             }
         }
 
-        struct Show: ParsableCommand {
+        struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the audit log, oldest first.")
 
             @OptionGroup var store: StoreOptions
 
-            func run() throws {
+            func run() async throws {
                 let ledger = try store.ledger("audit show")
-                let entries = try MerkistoCLI.run("audit show") { try ledger.auditLog() }
+                let entries = try await MerkistoCLI.run("audit show") { try await ledger.auditLog() }
                 for entry in entries {
                     print("\(entry.sequence)  \(entry.at)  \(entry.actor)  \(entry.action)  \(entry.subject)  \(entry.detail)")
                 }

@@ -9,7 +9,7 @@ import Storage
 
 extension Merkisto {
     /// `merkisto bench`: speed figures measured in this run (use a release build).
-    struct Bench: ParsableCommand {
+    struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench",
             abstract: "Measure evaluation, issuing, verifying and ledger speed on this machine (build with -c release for real figures).",
@@ -36,7 +36,7 @@ extension Merkisto {
 
         @OptionGroup var definitions: DefinitionOptions
 
-        func run() throws {
+        func run() async throws {
             guard seconds > 0, seconds <= 600 else {
                 printError("merkisto bench: --seconds must be between 0 and 600")
                 throw ExitCode(2)
@@ -46,7 +46,7 @@ extension Merkisto {
                     printError("merkisto bench: --document and --payload go together")
                     throw ExitCode(2)
                 }
-                let figures = try MerkistoCLI.run("bench") { () throws -> [BenchmarkFigure] in
+                let figures = try await MerkistoCLI.run("bench") { () throws -> [BenchmarkFigure] in
                     func object(_ path: String) throws -> [String: JSONValue] {
                         guard let data = FileManager.default.contents(atPath: path) else { throw CredentialError.io("cannot read \(path)") }
                         guard case .object(let fields) = try JSONDecoder().decode(JSONValue.self, from: data) else {
@@ -64,7 +64,7 @@ extension Merkisto {
             do {
                 let workload = try CredentialWorkload(compiled: compiled, clients: 200)
                 figures += try CredentialBenchmark.run(workload, seconds: seconds)
-                figures += try StoreBenchmark.run(
+                await figures += try StoreBenchmark.run(
                     compiled: compiled, workload: workload, sizes: StoreBenchmark.Sizes(clients: clients), seconds: seconds)
             } catch {
                 printError("merkisto bench: \(error)")

@@ -7,14 +7,14 @@ import MerkistoCore
 import Storage
 
 extension Merkisto {
-    struct Client: ParsableCommand {
+    struct Client: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "client",
             abstract: "Register, list, show, export and erase clients.",
             subcommands: [Add.self, List.self, Show.self, ExportRecord.self, Erase.self])
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Read client-record files (JSON) into the database; a folder means every *.json in it.",
@@ -28,7 +28,7 @@ extension Merkisto {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let files = try recordFiles(paths)
             let service = try options.service("import")
             var refused = 0
@@ -38,7 +38,7 @@ extension Merkisto {
                     refused += 1
                     continue
                 }
-                let imported = try MerkistoCLI.run("import") { try service.importRecords([(path, [UInt8](data))], as: .console) }
+                let imported = try await MerkistoCLI.run("import") { try await service.importRecords([(path, [UInt8](data))], as: .console) }
                 for file in imported {
                     switch file.result {
                     case .success(let client):
@@ -77,7 +77,7 @@ extension Merkisto {
 }
 
 extension Merkisto.Client {
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a client under a pseudonymous id.")
 
         @Argument(help: "The pseudonymous id (letters a–z, digits, - or _), never a name or a personal identity code.")
@@ -97,16 +97,16 @@ extension Merkisto.Client {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let service = try options.service("client add")
-            _ = try MerkistoCLI.run("client add") {
-                try service.registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: lang, as: .console)
+            _ = try await MerkistoCLI.run("client add") {
+                try await service.registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: lang, as: .console)
             }
             print("registered \(id)")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List clients with their unit, pathway phase and decision end; a period past its decision's end is flagged.")
@@ -119,10 +119,10 @@ extension Merkisto.Client {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let time = at
             let service = try options.service("client list", existing: true)
-            let summaries = try MerkistoCLI.run("client list") { try service.clientSummaries(at: time) }.filter { unit == nil || $0.client.unit == unit }
+            let summaries = try await MerkistoCLI.run("client list") { try await service.clientSummaries(at: time) }.filter { unit == nil || $0.client.unit == unit }
             let rows = summaries.map { summary -> [String] in
                 let period = summary.period
                 let phase = summary.client.erasedAt != nil ? "(erased)" : period.map { $0.isOpen ? ($0.currentPhase ?? "") : "closed: \($0.outcome ?? "")" } ?? "-"
@@ -138,7 +138,7 @@ extension Merkisto.Client {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show what is stored about a client: pathway periods, assessments, credentials.")
 
         @Argument(help: "The client id.")
@@ -146,9 +146,9 @@ extension Merkisto.Client {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let service = try options.service("client show", existing: true)
-            let file = try MerkistoCLI.run("client show") { try service.clientFile(id, as: .console) }
+            let file = try await MerkistoCLI.run("client show") { try await service.clientFile(id, as: .console) }
             let client = file.client
             print("client \(client.id)" + (client.erasedAt.map { " (personal data erased \(dateText($0)))" } ?? ""))
             if let name = client.displayName { print("name: \(name)") }
@@ -174,7 +174,7 @@ extension Merkisto.Client {
         }
     }
 
-    struct ExportRecord: ParsableCommand {
+    struct ExportRecord: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export", abstract: "Write a stored client's record in the client-record format (JSON).")
 
@@ -186,13 +186,13 @@ extension Merkisto.Client {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let service = try options.service("client export", existing: true)
-            try writeOutput(try MerkistoCLI.run("client export") { try service.exportClient(id, as: .console).record }, to: out, command: "client export")
+            try writeOutput(try await MerkistoCLI.run("client export") { try await service.exportClient(id, as: .console).record }, to: out, command: "client export")
         }
     }
 
-    struct Erase: ParsableCommand {
+    struct Erase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "erase",
             abstract: "Erase a client's personal data: name, contact, assessments, attestations, pathway periods.",
@@ -203,9 +203,9 @@ extension Merkisto.Client {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let service = try options.service("client erase", existing: true)
-            try MerkistoCLI.run("client erase") { try service.eraseClient(id, confirm: id, as: .console) }
+            try await MerkistoCLI.run("client erase") { try await service.eraseClient(id, confirm: id, as: .console) }
             print("erased the personal data of \(id)")
         }
     }

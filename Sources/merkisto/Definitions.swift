@@ -7,7 +7,7 @@ import Storage
 
 extension Merkisto {
     /// `merkisto definitions push | list | activate`: the definition sets the database keeps.
-    struct DefinitionsCommand: ParsableCommand {
+    struct DefinitionsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "definitions",
             abstract: "Keep definition sets in the database as versions, list them and choose the one in use.",
@@ -32,7 +32,7 @@ struct VersionOptions: ParsableArguments {
 }
 
 extension Merkisto.DefinitionsCommand {
-    struct Push: ParsableCommand {
+    struct Push: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "push", abstract: "Lint a definitions folder and, without errors, keep it as a version (not yet in use).",
             discussion: "Prints the version's digest. Exit status 1 when lint finds errors (nothing is kept).")
@@ -42,9 +42,9 @@ extension Merkisto.DefinitionsCommand {
 
         @OptionGroup var options: VersionOptions
 
-        func run() throws {
+        func run() async throws {
             let live = try options.live("definitions push")
-            let upload = try MerkistoCLI.run("definitions push") { try live.pushDefinitions(folder: folder, as: .console) }
+            let upload = try await MerkistoCLI.run("definitions push") { try await live.pushDefinitions(folder: folder, as: .console) }
             for diagnostic in upload.diagnostics { printError(folder + "/" + diagnostic.description) }
             guard let digest = upload.digest else {
                 printError("merkisto definitions push: the definitions in \(folder) have errors; nothing was kept")
@@ -55,23 +55,23 @@ extension Merkisto.DefinitionsCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List the kept versions, oldest first: digest, when and by whom kept, files, and \"in use\" for the one in use.")
 
         @OptionGroup var options: VersionOptions
 
-        func run() throws {
+        func run() async throws {
             try options.store.requireExisting("definitions list")
             let live = try options.live("definitions list")
-            for state in try MerkistoCLI.run("definitions list", { try live.definitionsVersions(as: .console) }) {
+            for state in try await MerkistoCLI.run("definitions list", { try await live.definitionsVersions(as: .console) }) {
                 let version = state.version
                 print("\(version.digest)  \(version.uploadedAt)  \(version.files) files  by \(version.uploadedBy)\(state.active ? "  in use" : "")")
             }
         }
     }
 
-    struct Activate: ParsableCommand {
+    struct Activate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "activate", abstract: "Put a kept version in use (rolling back is activating an older one).")
 
@@ -80,10 +80,10 @@ extension Merkisto.DefinitionsCommand {
 
         @OptionGroup var options: VersionOptions
 
-        func run() throws {
+        func run() async throws {
             try options.store.requireExisting("definitions activate")
             let live = try options.live("definitions activate")
-            _ = try MerkistoCLI.run("definitions activate") { try live.activateDefinitions(digest, as: .console) }
+            _ = try await MerkistoCLI.run("definitions activate") { try await live.activateDefinitions(digest, as: .console) }
             print("in use: \(digest)")
         }
     }

@@ -5,7 +5,7 @@ import Evaluation
 import MerkistoCore
 
 extension Merkisto {
-    struct DryRun: ParsableCommand {
+    struct DryRun: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "dry-run",
             abstract: "Before a change of definitions goes live: which stored clients would gain or lose which badge.",
@@ -23,13 +23,13 @@ extension Merkisto {
         @OptionGroup var store: StoreOptions
         @OptionGroup var keys: KeyOptions
 
-        func run() throws {
+        func run() async throws {
             let time = at
             let now = CompiledDefinitions(try DefinitionOptions.load(current))
             let next = CompiledDefinitions(try DefinitionOptions.load(proposed))
             try store.requireExisting("dry-run")
             let service = BadgeService(store: try store.open("dry-run"), compiled: now, keys: keys.store)
-            let (changes, clients) = try MerkistoCLI.run("dry-run") { try service.dryRun(against: next, at: time) }
+            let (changes, clients) = try await MerkistoCLI.run("dry-run") { try await service.dryRun(against: next, at: time) }
             for change in changes {
                 var parts: [String] = []
                 if !change.gained.isEmpty { parts.append("gains " + change.gained.joined(separator: ", ")) }

@@ -9,7 +9,7 @@ import Credentials
 
 extension Merkisto {
     /// `merkisto evaluate`: where a client stands, which badges are earned and why, what next.
-    struct Evaluate: ParsableCommand {
+    struct Evaluate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "evaluate",
             abstract: "Evaluate a client record: badges earned and why, gaps to the baselines, what to practise next.",
@@ -43,21 +43,21 @@ extension Merkisto {
             if award != nil, at != nil { throw ValidationError("--at and --as-of-award do not go together: the award's own time is used") }
         }
 
-        func run() throws {
+        func run() async throws {
             let compiled: CompiledDefinitions
             let result: EvaluationResult
             if let award {
                 try store.requireExisting("evaluate")
                 let service = BadgeService(store: try store.open("evaluate"), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
                 let live = LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
-                let replay = try MerkistoCLI.run("evaluate") { try live.replayAward(award, as: .console) }
+                let replay = try await MerkistoCLI.run("evaluate") { try await live.replayAward(award, as: .console) }
                 printError(
                     "the award of \(replay.credential.badge) to \(replay.credential.client) at \(replay.credential.issuedAt), under definitions "
                         + "\(replay.credential.definitionsDigest.prefix(16)): \(replay.earned ? "earned" : "NOT earned")")
                 (compiled, result) = (replay.compiled, replay.result)
             } else {
                 compiled = CompiledDefinitions(try definitions.load())
-                let record = try ClientArgument(client ?? "").record(compiled: compiled, store: store)
+                let record = try await ClientArgument(client ?? "").record(compiled: compiled, store: store)
                 result = Evaluator(compiled).evaluate(record, at: at ?? .now)
             }
             switch format {
@@ -87,23 +87,23 @@ struct ClientArgument {
     var isFile: Bool { FileManager.default.fileExists(atPath: text) || text.contains("/") || text.hasSuffix(".json") }
 
     /// The bound record and, for a stored client, the stored client.
-    func resolve(_ service: BadgeService, command: String) throws -> (record: ClientRecord, client: StoredClient?) {
+    func resolve(_ service: BadgeService, command: String) async throws -> (record: ClientRecord, client: StoredClient?) {
         if isFile { return (try readClientRecord(text, compiled: service.compiled), nil) }
-        return try MerkistoCLI.run(command) {
-            let file = try service.clientFile(text, as: .console)
+        return try await MerkistoCLI.run(command) {
+            let file = try await service.clientFile(text, as: .console)
             return (try service.record(of: file), file.client)
         }
     }
 
     /// The record from a file, or from the database without creating one.
-    func record(compiled: CompiledDefinitions, store: StoreOptions) throws -> ClientRecord {
+    func record(compiled: CompiledDefinitions, store: StoreOptions) async throws -> ClientRecord {
         if isFile { return try readClientRecord(text, compiled: compiled) }
         guard SQLiteStore.exists(at: store.path) else {
             printError("merkisto: \(text) is neither a file nor a client in a database (there is no database at \(store.path))")
             throw ExitCode(2)
         }
         let service = BadgeService(store: try store.open("evaluate"), compiled: compiled, keys: KeyStore(directory: "keys"))
-        return try resolve(service, command: "evaluate").record
+        return try await resolve(service, command: "evaluate").record
     }
 }
 

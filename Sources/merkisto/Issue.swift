@@ -9,7 +9,7 @@ import Storage
 
 extension Merkisto {
     /// `merkisto issue`: evaluate, refuse what is not earned, sign, record durably, then hand out.
-    struct Issue: ParsableCommand {
+    struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "issue",
             abstract: "Issue a signed Open Badges credential for a badge the client has earned.",
@@ -73,8 +73,8 @@ extension Merkisto {
             }
         }
 
-        func run() throws {
-            if allEarned { return try issueAllEarned() }
+        func run() async throws {
+            if allEarned { return try await issueAllEarned() }
             let client = clients[0]
             let badge = badge ?? ""
             if recipientEmail != nil && recipientID != nil {
@@ -92,16 +92,17 @@ extension Merkisto {
             // A record file is issued from as it is; a stored client through the core's use case, which refuses
             // an erased client and a badge already held, and chooses the language.
             let record = argument.isFile ? try readClientRecord(client, compiled: service.compiled) : nil
-            let language =
-                try record.map { _ in lang ?? .fi }
-                ?? MerkistoCLI.run("issue") { service.credentialLanguage(for: try service.clientFile(client).client, requested: lang) }
+            var language = lang ?? .fi
+            if record == nil {
+                language = try await MerkistoCLI.run("issue") { service.credentialLanguage(for: try await service.clientFile(client).client, requested: lang) }
+            }
             let document: IssuedCredential
             do {
                 if let record {
-                    document = try service.issue(
+                    document = try await service.issue(
                         record: record, badge: badge, format: format.format, recipient: recipient, language: language, kid: key, algorithm: alg, as: .console)
                 } else {
-                    document = try service.issue(
+                    document = try await service.issue(
                         client: client, badge: badge, format: format.format, recipient: recipient, language: lang, kid: key, algorithm: alg,
                         replacing: replace, as: .console)
                 }
@@ -117,7 +118,7 @@ extension Merkisto {
                 throw ExitCode(1)
             }
             // Durable in the database: now hand it out.
-            options.keepDefinitions(of: service, "issue")
+            await options.keepDefinitions(of: service, "issue")
             let issuedArguments = ["id": document.id, "format": document.format.rawValue, "badge": badge]
             if let out {
                 do {
@@ -137,19 +138,19 @@ extension Merkisto {
 }
 
 extension Merkisto.Issue {
-    private func issueAllEarned() throws {
+    private func issueAllEarned() async throws {
         try options.store.requireExisting("issue")
         let service = try options.service("issue")
         let bar = ProgressBar(label: "issue")
-        let result = try MerkistoCLI.run("issue") {
-            try service.issueAllEarned(
+        let result = try await MerkistoCLI.run("issue") {
+            try await service.issueAllEarned(
                 clients: clients.isEmpty ? nil : clients, badge: badge, format: format.format, kid: key, algorithm: alg, as: .console
             ) { issued, done, total in
                 bar.update(done: done, total: total, note: "\(issued) credentials")
             }
         }
         bar.finish()
-        if !result.issued.isEmpty { options.keepDefinitions(of: service, "issue") }
+        if !result.issued.isEmpty { await options.keepDefinitions(of: service, "issue") }
         for (client, reason) in result.skipped { printError("merkisto issue: skipped \(client): \(reason)") }
         for credential in result.issued { print("\(credential.id)\t\(credential.client)\t\(credential.badge)\t\(credential.language.rawValue)") }
         printError("issued \(result.issued.count) credentials")

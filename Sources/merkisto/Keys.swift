@@ -18,14 +18,14 @@ struct KeyOptions: ParsableArguments {
 }
 
 extension Merkisto {
-    struct Keys: ParsableCommand {
+    struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "keys",
             abstract: "Manage signing keys (private keys are stored with mode 0600 and never printed).",
             subcommands: [Generate.self, List.self, Retire.self]
         )
 
-        struct Generate: ParsableCommand {
+        struct Generate: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a signing key.")
 
             @Option(help: "ES256 (default, OB 3.0), RS256 (needed for OB 2.0 signed badges) or EdDSA.")
@@ -39,12 +39,12 @@ extension Merkisto {
 
             @OptionGroup var database: StoreOptions
 
-            func run() throws {
+            func run() async throws {
                 let store = KeyStore(directory: directory)
                 let before = Set(try withCredentialErrors { try store.list() }.map(\.kid))
                 // Through the core, as the admin pages and the API do it: audited in the database.
                 let live = try database.keyService("keys generate", keys: store)
-                let key = try MerkistoCLI.run("keys generate") { try live.generateKey(alg, kid: kid, as: .console) }
+                let key = try await MerkistoCLI.run("keys generate") { try await live.generateKey(alg, kid: kid, as: .console) }
                 print("generated \(key.algorithm.rawValue) key \(key.kid) in \(directory) (private key file mode 0600)")
                 for added in try withCredentialErrors({ try store.list() }) where added.kid != key.kid && !before.contains(added.kid) {
                     print("generated \(added.algorithm.rawValue) key \(added.kid) as well: the status lists are signed with it")
@@ -52,13 +52,13 @@ extension Merkisto {
             }
         }
 
-        struct List: ParsableCommand {
+        struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys: id, algorithm, created, retired.")
 
             @Option(name: .customLong("dir"), help: "The key folder.")
             var directory: String = "keys"
 
-            func run() throws {
+            func run() async throws {
                 let keys = try withCredentialErrors { try KeyStore(directory: directory).list() }
                 if keys.isEmpty { print("no keys in \(directory); create one with `merkisto keys generate`") }
                 for key in keys {
@@ -68,7 +68,7 @@ extension Merkisto {
             }
         }
 
-        struct Retire: ParsableCommand {
+        struct Retire: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "retire",
                 abstract: "Retire a key: it signs nothing new but stays published, so old credentials still verify.")
@@ -81,9 +81,9 @@ extension Merkisto {
 
             @OptionGroup var database: StoreOptions
 
-            func run() throws {
+            func run() async throws {
                 let live = try database.keyService("keys retire", keys: KeyStore(directory: directory))
-                _ = try MerkistoCLI.run("keys retire") { try live.retireKey(kid, as: .console) }
+                _ = try await MerkistoCLI.run("keys retire") { try await live.retireKey(kid, as: .console) }
                 print("retired \(kid)")
             }
         }

@@ -4,7 +4,7 @@ import Foundation
 
 extension Merkisto {
     /// `merkisto lint`: check definition files and print located diagnostics.
-    struct Lint: ParsableCommand {
+    struct Lint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "lint",
             abstract: "Check definition files (XML) and report every problem with its file, line and column.",
@@ -28,7 +28,7 @@ extension Merkisto {
         @Option(help: "Output format: text (one diagnostic per line) or json (an array).")
         var format: Format = .text
 
-        func run() throws {
+        func run() async throws {
             let result: LoadResult
             do {
                 result = try DefinitionLoader.load(paths: paths)

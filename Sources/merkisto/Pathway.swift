@@ -4,7 +4,7 @@ import Basics
 import MerkistoCore
 
 extension Merkisto {
-    struct PathwayCommand: ParsableCommand {
+    struct PathwayCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pathway", abstract: "Follow a client's pathway: start a period, move it along the model, close it with an outcome.",
             subcommands: [Start.self, Advance.self, Close.self])
@@ -12,7 +12,7 @@ extension Merkisto {
 }
 
 extension Merkisto.PathwayCommand {
-    struct Start: ParsableCommand {
+    struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a pathway period (a fixed-term decision) in the model's first phase.")
 
         @Argument(help: "The client id.")
@@ -32,19 +32,19 @@ extension Merkisto.PathwayCommand {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let time = at
             let start = decisionStart
             let end = decisionEnd
             let service = try options.service("pathway start", existing: true)
-            let period = try MerkistoCLI.run("pathway start") {
-                try service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, at: time, as: .console)
+            let period = try await MerkistoCLI.run("pathway start") {
+                try await service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, at: time, as: .console)
             }
             print("started \(period.id) for \(client) in phase \(period.currentPhase ?? "")")
         }
     }
 
-    struct Advance: ParsableCommand {
+    struct Advance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "advance", abstract: "Move the client's open period to a phase the model allows next.")
 
         @Argument(help: "The client id.")
@@ -58,15 +58,15 @@ extension Merkisto.PathwayCommand {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let time = at
             let service = try options.service("pathway advance", existing: true)
-            let period = try MerkistoCLI.run("pathway advance") { try service.advancePathway(client: client, to: phase, at: time, as: .console) }
+            let period = try await MerkistoCLI.run("pathway advance") { try await service.advancePathway(client: client, to: phase, at: time, as: .console) }
             print("\(period.id): now in phase \(period.currentPhase ?? "")")
         }
     }
 
-    struct Close: ParsableCommand {
+    struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "close", abstract: "Close the client's open period with an outcome of the model.")
 
         @Argument(help: "The client id.")
@@ -80,10 +80,10 @@ extension Merkisto.PathwayCommand {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let time = at
             let service = try options.service("pathway close", existing: true)
-            let period = try MerkistoCLI.run("pathway close") { try service.closePathway(client: client, outcome: outcome, at: time, as: .console) }
+            let period = try await MerkistoCLI.run("pathway close") { try await service.closePathway(client: client, outcome: outcome, at: time, as: .console) }
             print("closed \(period.id) with outcome \(outcome)")
         }
     }

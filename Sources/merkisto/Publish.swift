@@ -5,7 +5,7 @@ import Foundation
 import MerkistoCore
 
 extension Merkisto {
-    struct Publish: ParsableCommand {
+    struct Publish: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "publish",
             abstract: "Write every public document a verifier needs (profiles, achievements, badge classes, keys, revocation lists, hosted assertions)."
@@ -16,14 +16,14 @@ extension Merkisto {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let service = try options.service("publish")
-            let (base, written) = try MerkistoCLI.run("publish") { try service.publish(to: out) }
+            let (base, written) = try await MerkistoCLI.run("publish") { try await service.publish(to: out) }
             print("published \(written.count) documents to \(out) for \(base)")
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke",
             abstract: "Revoke an issued credential with a reason (run `merkisto publish` afterwards to update the revocation lists).")
@@ -36,14 +36,14 @@ extension Merkisto {
 
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
+        func run() async throws {
             let service = try store.storeService("revoke")
-            let revocation = try MerkistoCLI.run("revoke") { try service.revoke(credential: credential, reason: reason, as: .console) }
+            let revocation = try await MerkistoCLI.run("revoke") { try await service.revoke(credential: credential, reason: reason, as: .console) }
             print("revoked \(revocation.credentialID) at \(revocation.revokedAt)")
         }
     }
 
-    struct Suspend: ParsableCommand {
+    struct Suspend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "suspend",
             abstract: "Suspend an OB 3.0 credential, or lift its suspension with --lift (run `merkisto publish` afterwards to update the status lists).",
@@ -68,19 +68,19 @@ extension Merkisto {
             if lift, reason != nil { throw ValidationError("--lift takes no --reason") }
         }
 
-        func run() throws {
+        func run() async throws {
             let service = try store.storeService("suspend")
             if lift {
-                try MerkistoCLI.run("suspend") { try service.liftSuspension(credential: credential, as: .console) }
+                try await MerkistoCLI.run("suspend") { try await service.liftSuspension(credential: credential, as: .console) }
                 print("lifted the suspension of \(credential)")
             } else {
-                let suspension = try MerkistoCLI.run("suspend") { try service.suspend(credential: credential, reason: reason ?? "", as: .console) }
+                let suspension = try await MerkistoCLI.run("suspend") { try await service.suspend(credential: credential, reason: reason ?? "", as: .console) }
                 print("suspended \(suspension.credentialID) at \(suspension.suspendedAt)")
             }
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Write an issued credential again, byte for byte as it was issued, from the database.")
@@ -93,9 +93,9 @@ extension Merkisto {
 
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
+        func run() async throws {
             let ledger = try store.ledger("export")
-            let found = try MerkistoCLI.run("export") { try ledger.credential(id: credential) }
+            let found = try await MerkistoCLI.run("export") { try await ledger.credential(id: credential) }
             try writeOutput(found.bytes, to: out, command: "export")
         }
     }

@@ -6,7 +6,7 @@ import MerkistoCore
 import Rendering
 
 extension Merkisto {
-    struct Report: ParsableCommand {
+    struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report",
             abstract: "A client's progress for the interim review and the continuation plan: levels at each checkpoint, the gap to the baselines, badges by phase, next steps.",
@@ -35,12 +35,12 @@ extension Merkisto {
 
         @OptionGroup var options: ServiceOptions
 
-        func run() throws {
+        func run() async throws {
             let time = at
             let service = try options.service("report", existing: true)
-            let (report, language) = try MerkistoCLI.run("report") {
-                let report = try service.progressReport(client: client, at: time)
-                return (report, service.credentialLanguage(for: try service.clientFile(client).client, requested: lang))
+            let (report, language) = try await MerkistoCLI.run("report") {
+                let report = try await service.progressReport(client: client, at: time)
+                return await (report, service.credentialLanguage(for: try service.clientFile(client).client, requested: lang))
             }
             let bytes: [UInt8] =
                 switch format {

@@ -90,7 +90,7 @@ extension Merkisto {
             let service = BadgeService(store: store, compiled: compiled, keys: KeyStore(directory: keyFolder), baseURL: base)
 
             if demo {
-                let seed = try MerkistoCLI.run("serve") { try service.seedDemo(examples: try Self.readExamples(examplesFolder), by: cliActor) }
+                let seed = try await MerkistoCLI.run("serve") { try await service.seedDemo(examples: try Self.readExamples(examplesFolder), by: cliActor) }
                 say("Demo data in \(databasePath) (keys in \(keyFolder)): \(seed.clients.count) clients in unit \(seed.unit), \(seed.credentials.count) credentials issued.")
                 say("Open \(base ?? "the server") and sign in (or POST /api/v1/session) as:")
                 for (user, role) in [(seed.admin, "admin"), (seed.instructor, "instructor"), (seed.clientUser, "client")] {
@@ -108,12 +108,12 @@ extension Merkisto {
                     }
                     if let hosted = seed.credentials.first(where: { $0.format == .ob2Hosted }) { say("  \(hosted.id)") }
                 }
-            } else if try MerkistoCLI.run("serve", { try service.users() }).allSatisfy({ $0.role != .admin }) {
+            } else if try await MerkistoCLI.run("serve", { try await service.users() }).allSatisfy({ $0.role != .admin }) {
                 say("There is no admin yet. Create the first one with: merkisto user add ID --role admin --db \(databasePath)")
             }
 
-            let application = try MerkistoCLI.run("serve") {
-                try MerkistoServer.application(
+            let application = try await MerkistoCLI.run("serve") {
+                try await MerkistoServer.application(
                     service: service, definitions: definitionsFolder, versionsFolder: StoreOptions.versionsFolder(databasePath), configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout)), logger: logger,
                     onServerRunning: { port in
                         logger.info("Merkisto is serving on http://\(host):\(port)/")

@@ -4,7 +4,7 @@ import Definitions
 
 extension Merkisto {
     /// `merkisto show`: a definition as an administrator reads it.
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Show a definition as an administrator reads it.",
@@ -12,7 +12,7 @@ extension Merkisto {
         )
     }
 
-    struct ShowBadge: ParsableCommand {
+    struct ShowBadge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "badge",
             abstract: "Show a badge with its criteria written out in plain language."
@@ -26,7 +26,7 @@ extension Merkisto {
 
         @OptionGroup var definitions: DefinitionOptions
 
-        func run() throws {
+        func run() async throws {
             let set = try definitions.load()
             guard let badge = set.badge(id) else {
                 printError("merkisto: there is no badge \"\(id)\"; known badges: \(set.badges.map(\.id).sorted().joined(separator: ", ")).")

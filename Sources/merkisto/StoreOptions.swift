@@ -78,10 +78,10 @@ struct ServiceOptions: ParsableArguments {
     /// After issuing: the definitions the credentials were issued under are kept as a version (when they
     /// are not yet), so that every award can be replayed under them (`evaluate --as-of-award`).
     /// The credentials are issued whatever happens here: a failure is told, not made the command's.
-    func keepDefinitions(of service: BadgeService, _ command: String) {
+    func keepDefinitions(of service: BadgeService, _ command: String) async {
         let live = LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
         do {
-            try live.keepLoaded(folder: definitions.directory, as: .console)
+            try await live.keepLoaded(folder: definitions.directory, as: .console)
         } catch {
             printError("merkisto \(command): the definitions the credentials were issued under could not be kept as a version (\(error.message)); keep them with `merkisto definitions push \(definitions.directory)`")
         }
@@ -93,9 +93,9 @@ let cliActor = "cli"
 
 enum MerkistoCLI {
     /// Runs a use case; a refusal is printed plainly (with every problem) and ends with exit status 1.
-    static func run<T>(_ command: String, _ body: () throws -> T) throws -> T {
+    static func run<T>(_ command: String, _ body: () async throws -> T) async throws -> T {
         do {
-            return try body()
+            return try await body()
         } catch let error as CoreError {
             printError("merkisto \(command): \(error.message)")
             for problem in error.problems { printError("  \(problem)") }

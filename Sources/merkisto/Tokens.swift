@@ -7,12 +7,12 @@ public import Storage
 extension APIToken.Scope: ExpressibleByArgument {}
 
 extension Merkisto {
-    struct TokenCommand: ParsableCommand {
+    struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "token", abstract: "API tokens for integrations: each acts as one user, within its scopes.",
             subcommands: [Create.self, List.self, Revoke.self])
 
-        struct Create: ParsableCommand {
+        struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "create",
                 abstract: "Make a token for a user and print it once (only a hash of its secret is stored).")
@@ -31,32 +31,32 @@ extension Merkisto {
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let expiresAt = expires
                 let service = try options.service("token create", existing: true)
-                let (token, text) = try MerkistoCLI.run("token create") {
-                    try service.createToken(for: user, name: name, scopes: scope, expiresAt: expiresAt, as: .console)
+                let (token, text) = try await MerkistoCLI.run("token create") {
+                    try await service.createToken(for: user, name: name, scopes: scope, expiresAt: expiresAt, as: .console)
                 }
                 printError("token \(token.id) for \(token.user) (\(token.scopes.map(\.rawValue).joined(separator: " "))); it is shown only now:")
                 print(text)
             }
         }
 
-        struct List: ParsableCommand {
+        struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List the tokens (never their secrets).")
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let service = try options.service("token list", existing: true)
-                for token in try MerkistoCLI.run("token list", { try service.tokens(as: .console) }) {
+                for token in try await MerkistoCLI.run("token list", { try await service.tokens(as: .console) }) {
                     let state = token.revokedAt.map { "revoked \($0)" } ?? token.expiresAt.map { "expires \($0)" } ?? "active"
                     print([token.id, token.user, token.scopes.map(\.rawValue).joined(separator: ","), state, token.name].joined(separator: "\t"))
                 }
             }
         }
 
-        struct Revoke: ParsableCommand {
+        struct Revoke: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token: it stops working at once.")
 
             @Argument(help: "The token's id (the part after mrk_).")
@@ -64,9 +64,9 @@ extension Merkisto {
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let service = try options.service("token revoke", existing: true)
-                try MerkistoCLI.run("token revoke") { try service.revokeToken(id, as: .console) }
+                try await MerkistoCLI.run("token revoke") { try await service.revokeToken(id, as: .console) }
                 print("revoked token \(id)")
             }
         }

@@ -7,12 +7,12 @@ public import Storage
 extension User.Role: ExpressibleByArgument {}
 
 extension Merkisto {
-    struct UnitCommand: ParsableCommand {
+    struct UnitCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "unit", abstract: "Work activity places (units), which clients belong to and instructors are assigned to.",
             subcommands: [Add.self, List.self])
 
-        struct Add: ParsableCommand {
+        struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a unit.")
 
             @Argument(help: "The unit's id (letters a–z, digits, - or _).")
@@ -23,32 +23,32 @@ extension Merkisto {
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let service = try options.service("unit add")
-                _ = try MerkistoCLI.run("unit add") { try service.addUnit(id: id, name: name, as: .console) }
+                _ = try await MerkistoCLI.run("unit add") { try await service.addUnit(id: id, name: name, as: .console) }
                 print("added unit \(id)")
             }
         }
 
-        struct List: ParsableCommand {
+        struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List the units.")
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let service = try options.service("unit list", existing: true)
-                let units = try MerkistoCLI.run("unit list") { try service.units() }
+                let units = try await MerkistoCLI.run("unit list") { try await service.units() }
                 for unit in units { print("\(unit.id)\t\(unit.name)") }
             }
         }
     }
 
-    struct UserCommand: ParsableCommand {
+    struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "user", abstract: "People who sign in: administrators, instructors (assigned to units) and clients.",
             subcommands: [Add.self, List.self, Password.self, Code.self])
 
-        struct Code: ParsableCommand {
+        struct Code: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "code",
                 abstract: "Make a one-time sign-in code for a client user: a code to type, a link, and the link as a QR code (SVG).")
@@ -61,16 +61,16 @@ extension Merkisto {
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let service = try options.service("user code", existing: true)
-                let code = try MerkistoCLI.run("user code") { try service.createSignInCode(for: id, as: .console) }
+                let code = try await MerkistoCLI.run("user code") { try await service.createSignInCode(for: id, as: .console) }
                 if let qr { try writeFile(Data((QRCode.svg(code.link, title: code.link) ?? "").utf8), to: qr) }
                 print("code \(code.code) for \(code.user), once, until \(code.expiresAt)")
                 print(code.link)
             }
         }
 
-        struct Password: ParsableCommand {
+        struct Password: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "password",
                 abstract: "Set a user's password, read from standard input (at least 10 characters); the user's sessions end.")
@@ -80,18 +80,18 @@ extension Merkisto {
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 guard let line = readLine(strippingNewline: true), !line.isEmpty else {
                     printError("merkisto user password: give the password on standard input")
                     throw ExitCode(2)
                 }
                 let service = try options.service("user password", existing: true)
-                try MerkistoCLI.run("user password") { try service.setPassword(user: id, password: line, as: .console) }
+                try await MerkistoCLI.run("user password") { try await service.setPassword(user: id, password: line, as: .console) }
                 print("set the password of \(id)")
             }
         }
 
-        struct Add: ParsableCommand {
+        struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a user.")
 
             @Argument(help: "The user's id (letters a–z, digits, - or _).")
@@ -111,23 +111,23 @@ extension Merkisto {
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let service = try options.service("user add")
-                _ = try MerkistoCLI.run("user add") {
-                    try service.addUser(id: id, role: role, displayName: displayName, client: client, units: units, as: .console)
+                _ = try await MerkistoCLI.run("user add") {
+                    try await service.addUser(id: id, role: role, displayName: displayName, client: client, units: units, as: .console)
                 }
                 print("added \(role.rawValue) \(id)")
             }
         }
 
-        struct List: ParsableCommand {
+        struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List the users.")
 
             @OptionGroup var options: ServiceOptions
 
-            func run() throws {
+            func run() async throws {
                 let service = try options.service("user list", existing: true)
-                for user in try MerkistoCLI.run("user list", { try service.users(as: .console) }) {
+                for user in try await MerkistoCLI.run("user list", { try await service.users(as: .console) }) {
                     print([user.id, user.role.rawValue, user.units.joined(separator: ","), user.client ?? ""].joined(separator: "\t"))
                 }
             }

@@ -7,7 +7,7 @@ import Evaluation
 import Foundation
 
 extension Merkisto {
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Verify a credential: signature, structure, dates, revocation and optionally the recipient.",
@@ -39,7 +39,7 @@ extension Merkisto {
         @Option(help: "Language of the report: fi, sv or en.")
         var lang: Language = .fi
 
-        func run() throws {
+        func run() async throws {
             let time = at ?? .now
             // A file (not read when it is larger than a verifier takes), or the token itself.
             let bytes: [UInt8]?
@@ -52,8 +52,8 @@ extension Merkisto {
             if published == nil, jwks == nil {
                 // Through the core, as the verification page does.
                 let core = try service.service("verify", existing: true)
-                let report = try bytes.map { bytes in try MerkistoCLI.run("verify") { try core.verify(bytes, recipientEmail: recipientEmail, at: time) } }
-                    ?? CredentialVerifier.tooLarge
+                var report = CredentialVerifier.tooLarge
+                if let bytes { report = try await MerkistoCLI.run("verify") { try await core.verify(bytes, recipientEmail: recipientEmail, at: time) } }
                 try Self.say(report, lang)
                 return
             }
@@ -91,7 +91,7 @@ extension Merkisto {
         }
     }
 
-    struct Bake: ParsableCommand {
+    struct Bake: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "bake", abstract: "Bake a credential into a PNG or SVG badge image.")
 
         @Option(help: "The credential (JWT/JWS or JSON file).")
@@ -103,7 +103,7 @@ extension Merkisto {
         @Option(help: "The baked image to write.")
         var out: String
 
-        func run() throws {
+        func run() async throws {
             guard let credentialData = FileManager.default.contents(atPath: credential),
                 let imageData = FileManager.default.contents(atPath: image)
             else {
@@ -121,13 +121,13 @@ extension Merkisto {
         }
     }
 
-    struct Unbake: ParsableCommand {
+    struct Unbake: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "unbake", abstract: "Print the credential baked into a PNG or SVG.")
 
         @Argument(help: "The baked image.")
         var file: String
 
-        func run() throws {
+        func run() async throws {
             guard let data = FileManager.default.contents(atPath: file) else {
                 printError("merkisto unbake: cannot read \(file)")
                 throw ExitCode(2)

@@ -23,12 +23,12 @@ struct IssueVerifyTests {
             ledger = try SQLiteStore(path: directory + "/merkisto.sqlite")
         }
 
-        func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") throws -> IssuedCredential {
+        func issue(_ format: CredentialFormat, algorithm: SigningAlgorithm? = nil, email: String = "asiakas@example.org") async throws -> IssuedCredential {
             let document = try issuer.issue(
                 Setup.client, badge: "sahkoposti-ja-liitteet", format: format, recipient: .email(email), algorithm: algorithm, now: Setup.now)
             // Each document recorded under a holder of its own: the ledger here only publishes what was issued,
             // and it keeps one valid award per client, badge and format.
-            try ledger.recordCredential(
+            try await ledger.recordCredential(
                 IssuedCredential(
                     id: document.id, badge: document.badge, client: Setup.client.client + "-" + document.id.suffix(12), recipient: document.recipient, format: format,
                     keyID: document.keyID, issuedAt: document.issuedAt, validUntil: document.validUntil,
@@ -36,10 +36,10 @@ struct IssueVerifyTests {
             return document
         }
 
-        func verifier() throws -> CredentialVerifier {
+        func verifier() async throws -> CredentialVerifier {
             let publisher = try CredentialPublisher(compiled: Setup.compiled, keys: keys, baseURL: "https://badges.example.org/")
-            let revoked = try ledger.revocations().map { CredentialPublisher.RevokedEntry(id: $0.credentialID) }
-            let hosted = try ledger.credentials().filter { $0.format == .ob2Hosted }.map {
+            let revoked = try await ledger.revocations().map { CredentialPublisher.RevokedEntry(id: $0.credentialID) }
+            let hosted = try await ledger.credentials().filter { $0.format == .ob2Hosted }.map {
                 CredentialPublisher.HostedAssertion(id: $0.id, path: String($0.id.dropFirst(publisher.layout.base.count)), bytes: $0.bytes)
             }
             try publisher.publish(to: directory + "/published", revoked: revoked, hosted: hosted)
@@ -48,10 +48,10 @@ struct IssueVerifyTests {
     }
 
     @Test("OB 3.0 with a Data Integrity proof: did:web issuer, verified against the published keys; any change fails")
-    func ob3DataIntegrity() throws {
+    func ob3DataIntegrity() async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let document = try world.issue(.ob3LDP)
+        let document = try await world.issue(.ob3LDP)
         guard case .object(let credential) = try JSONDecoder().decode(JSONValue.self, from: Data(document.bytes)) else {
             Issue.record("not a JSON object")
             return
@@ -65,7 +65,7 @@ struct IssueVerifyTests {
         }
         #expect(proof["verificationMethod"] == .string(did + "#eddsa-test"))
         #expect(proof["cryptosuite"] == "eddsa-rdfc-2022")
-        let verifier = try world.verifier()
+        let verifier = try await world.verifier()
         let report = verifier.verify(document.bytes, recipientEmail: "asiakas@example.org", now: Setup.now)
         #expect(report.isValid, "\(report.failures)")
         #expect(report.kind == "OB 3.0 Data Integrity")
@@ -98,7 +98,7 @@ struct IssueVerifyTests {
     /// Credentials with a Data Integrity proof are made from a template of RDF statements; the full JSON-LD
     /// processing of each credential as issued (in the verifier) must sign exactly the same statements.
     @Test("credentials made from the Data Integrity template verify by full JSON-LD processing: every badge, language and recipient kind")
-    func dataIntegrityTemplateMatchesFullProcessing() throws {
+    func dataIntegrityTemplateMatchesFullProcessing() async throws {
         let workload = try CredentialWorkload(compiled: Setup.compiled, clients: 60)
         let verifier = try workload.verifier()
         for index in 0..<min(workload.count, 150) {
@@ -108,7 +108,7 @@ struct IssueVerifyTests {
         }
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let verifierOfWorld = try world.verifier()
+        let verifierOfWorld = try await world.verifier()
         for language in Language.allCases {
             let issuer = try CredentialIssuer(compiled: Setup.compiled, keys: world.keys, baseURL: "https://badges.example.org/", language: language)
             for recipient in [Recipient.email("asiakas@example.org"), .subjectID("did:example:123"), .anonymous] {
@@ -122,26 +122,26 @@ struct IssueVerifyTests {
     }
 
     @Test("OB 3.0 VC-JWTs verify with every algorithm", arguments: SigningAlgorithm.allCases)
-    func ob3(algorithm: SigningAlgorithm) throws {
+    func ob3(algorithm: SigningAlgorithm) async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let document = try world.issue(.ob3JWT, algorithm: algorithm)
+        let document = try await world.issue(.ob3JWT, algorithm: algorithm)
         let token = String(decoding: document.bytes, as: UTF8.self)
         let header = String(decoding: try #require(Data(base64Encoded: token.split(separator: ".")[0] + "=")), as: UTF8.self)
         #expect(header.contains("\"alg\":\"\(algorithm.rawValue)\""))
         #expect(header.contains("\"kid\":\"https://badges.example.org/keys/"))
-        let report = try world.verifier().verify(token, recipientEmail: " ASIAKAS@example.org ", now: Setup.now)
+        let report = try await world.verifier().verify(token, recipientEmail: " ASIAKAS@example.org ", now: Setup.now)
         #expect(report.isValid, "\(report.failures)")
         #expect(report.kind == "OB 3.0 VC-JWT")
     }
 
     @Test("OB 2.0 signed and hosted assertions verify")
-    func ob2() throws {
+    func ob2() async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let signed = try world.issue(.ob2Signed)
-        let hosted = try world.issue(.ob2Hosted)
-        let verifier = try world.verifier()
+        let signed = try await world.issue(.ob2Signed)
+        let hosted = try await world.issue(.ob2Hosted)
+        let verifier = try await world.verifier()
         let signedReport = verifier.verify(String(decoding: signed.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
         #expect(signedReport.isValid, "\(signedReport.failures)")
         let hostedReport = verifier.verify(String(decoding: hosted.bytes, as: UTF8.self), recipientEmail: "asiakas@example.org", now: Setup.now)
@@ -149,11 +149,11 @@ struct IssueVerifyTests {
     }
 
     @Test("flipping any single byte of an issued JWT or JWS makes verification fail", arguments: [CredentialFormat.ob3JWT, .ob2Signed])
-    func everyByte(format: CredentialFormat) throws {
+    func everyByte(format: CredentialFormat) async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let document = try world.issue(format)
-        let verifier = try world.verifier()
+        let document = try await world.issue(format)
+        let verifier = try await world.verifier()
         let original = document.bytes
         #expect(verifier.verify(String(decoding: original, as: UTF8.self), now: Setup.now).isValid)
         var accepted: [Int] = []
@@ -167,13 +167,13 @@ struct IssueVerifyTests {
     }
 
     @Test("dates, revocation, recipient and keys are each named when they fail")
-    func failures() throws {
+    func failures() async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
         // tietoturvan-perusteet is valid for 24 months.
         let document = try world.issuer.issue(
             Setup.client, badge: "tietoturvan-perusteet", format: .ob3JWT, recipient: .email("a@example.org"), now: Setup.now)
-        try world.ledger.recordCredential(
+        try await world.ledger.recordCredential(
             IssuedCredential(
                 id: document.id, badge: document.badge, client: "asiakas-9e4b", recipient: document.recipient, format: .ob3JWT,
                 keyID: document.keyID, issuedAt: document.issuedAt, validUntil: document.validUntil,
@@ -182,15 +182,15 @@ struct IssueVerifyTests {
         let until = try #require(document.validUntil)
         #expect(until == Setup.now.addingMonths(24) || until.description.hasPrefix("2028-11-22"))
 
-        var verifier = try world.verifier()
+        var verifier = try await world.verifier()
         #expect(verifier.verify(token, now: Timestamp(microseconds: until.microseconds + 1_000_000)).failures.contains(.expired(until.utcString)))
         let before = Timestamp(microseconds: Setup.now.microseconds - 86_400_000_000)
         #expect(verifier.verify(token, now: before).failures.contains { if case .notYetValid = $0 { true } else { false } })
         #expect(verifier.verify(token, recipientEmail: "b@example.org", now: Setup.now).failures == [.recipientMismatch])
         #expect(verifier.verify("not a credential", now: Setup.now).failures.first.map { if case .malformed = $0 { true } else { false } } == true)
 
-        _ = try world.ledger.revoke(credential: document.id, reason: "issued by mistake", by: "test", at: Setup.now)
-        verifier = try world.verifier()
+        _ = try await world.ledger.revoke(credential: document.id, reason: "issued by mistake", by: "test", at: Setup.now)
+        verifier = try await world.verifier()
         // Revoked, named as such; the reason (staff's free text) is in no published document.
         #expect(verifier.verify(token, now: Setup.now).failures.map { if case .revoked = $0 { true } else { false } } == [true])
         for file in FileManager.default.enumerator(atPath: world.directory + "/published")!.compactMap({ $0 as? String }) {
@@ -203,10 +203,10 @@ struct IssueVerifyTests {
     }
 
     @Test("a JWKS with keys of other kinds still serves the keys it can use")
-    func foreignKeys() throws {
+    func foreignKeys() async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let document = try world.issue(.ob3JWT)
+        let document = try await world.issue(.ob3JWT)
         let ours = try #require(try world.keys.list().first { $0.kid == document.keyID })
         let p384: JSONValue = ["kty": "EC", "crv": "P-384", "kid": "other-p384", "x": "AAAA", "y": "AAAA"]
         let jwks: JSONValue = ["keys": [p384, ours.publicJWK]]
@@ -223,13 +223,13 @@ struct IssueVerifyTests {
     }
 
     @Test("a badge that is not earned is refused and nothing is signed")
-    func notEarned() throws {
+    func notEarned() async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
         #expect(throws: NotEarned.self) {
             try world.issuer.issue(Setup.beginner, badge: "sahkoposti-ja-liitteet", format: .ob3JWT, recipient: .anonymous, now: Setup.now)
         }
-        #expect(try world.ledger.credentials().isEmpty)
+        #expect(try await world.ledger.credentials().isEmpty)
     }
 
     @Test("recipient hashes follow the Open Badges test vectors")
@@ -240,11 +240,11 @@ struct IssueVerifyTests {
     }
 
     @Test("credentials carry no personal data: no e-mail, no client id, no assessor")
-    func privacy() throws {
+    func privacy() async throws {
         let world = try World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
         for format in CredentialFormat.allCases {
-            let document = try world.issue(format, email: "matti.meikalainen@example.org")
+            let document = try await world.issue(format, email: "matti.meikalainen@example.org")
             var text = String(decoding: document.bytes, as: UTF8.self)
             if format != .ob2Hosted {
                 let payload = text.split(separator: ".")[1]

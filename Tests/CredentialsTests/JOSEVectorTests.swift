@@ -96,13 +96,13 @@ struct JOSEVectorTests {
     }
 
     @Test("algorithm confusion: none, HS256 keyed with the public key, and an alg that is not the key's are refused")
-    func algorithmConfusion() throws {
+    func algorithmConfusion() async throws {
         let world = try IssueVerifyTests.World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let verifier = try world.verifier()
+        let verifier = try await world.verifier()
         let stored = try world.keys.list()
         for algorithm in SigningAlgorithm.allCases {
-            let document = try world.issue(.ob3JWT, algorithm: algorithm)
+            let document = try await world.issue(.ob3JWT, algorithm: algorithm)
             let token = String(decoding: document.bytes, as: UTF8.self)
             #expect(verifier.verify(token, now: Setup.now).isValid)
             let parts = token.split(separator: ".").map(String.init)

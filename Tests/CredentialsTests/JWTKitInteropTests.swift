@@ -34,7 +34,7 @@ struct JWTKitInteropTests {
     func jwtKitAcceptsOurs(algorithm: SigningAlgorithm) async throws {
         let world = try IssueVerifyTests.World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let document = try world.issue(.ob3JWT, algorithm: algorithm)
+        let document = try await world.issue(.ob3JWT, algorithm: algorithm)
         let stored = try #require(try world.keys.list().first { $0.kid == document.keyID })
         let collection = JWTKeyCollection()
         try await collection.add(jwk: JSONDecoder().decode(JWK.self, from: Data(stored.publicJWK.jsonBytes())))
@@ -54,7 +54,7 @@ struct JWTKitInteropTests {
     func weAcceptJWTKits(algorithm: SigningAlgorithm) async throws {
         let world = try IssueVerifyTests.World()
         defer { try? FileManager.default.removeItem(atPath: world.directory) }
-        let ours = try world.issue(.ob3JWT, algorithm: algorithm)
+        let ours = try await world.issue(.ob3JWT, algorithm: algorithm)
         let parts = ours.bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         let payload = try JSONBytes.parse(try #require(Base64URL.decode(String(decoding: parts[1], as: UTF8.self))))
 
@@ -73,7 +73,7 @@ struct JWTKitInteropTests {
         header.typ = "JWT"
         let token = try await collection.sign(Document(payload), kid: kid, header: header)
         #expect(token != String(decoding: ours.bytes, as: UTF8.self))
-        let report = try world.verifier().verify(token, recipientEmail: "asiakas@example.org", now: Setup.now)
+        let report = try await world.verifier().verify(token, recipientEmail: "asiakas@example.org", now: Setup.now)
         #expect(report.isValid, "\(report.failures)")
         #expect(report.id == ours.id)
     }

@@ -8,7 +8,7 @@ import Testing
 struct FuzzRegressionTests {
     @Test("seeds and regressions pass", arguments: FuzzTarget.allCases)
     func replay(_ target: FuzzTarget) async throws {
-        let seeds = try target.seeds()
+        let seeds = try await target.seeds()
         // A target fuzzed from nothing would find little: every target has seeds to start from.
         #expect(seeds.count >= 3, "\(target.rawValue) has \(seeds.count) seeds")
         for input in seeds + target.regressions() {

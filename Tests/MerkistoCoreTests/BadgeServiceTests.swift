@@ -38,160 +38,161 @@ enum World {
 @Suite("Application core")
 struct BadgeServiceTests {
     @Test("import then export gives every example client back byte for byte", arguments: World.examples)
-    func roundTrip(path: String) throws {
+    func roundTrip(path: String) async throws {
         let (service, cleanup) = try World.service()
         defer { cleanup() }
         let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
-        let file = try service.importRecord(bytes, by: "test")
-        #expect(try service.exportRecord(file.client.id) == bytes)
+        let file = try await service.importRecord(bytes, by: "test")
+        #expect(try await service.exportRecord(file.client.id) == bytes)
         // The stored client evaluates exactly as the file does.
         let fromFile = try ClientRecordReader(definitions: World.compiled).read(Data(bytes))
         let evaluator = Evaluator(World.compiled)
-        #expect(try evaluator.earnedBadges(service.record(of: service.clientFile(file.client.id)), at: World.now) == evaluator.earnedBadges(fromFile, at: World.now))
+        #expect(try await evaluator.earnedBadges(service.record(of: service.clientFile(file.client.id)), at: World.now) == evaluator.earnedBadges(fromFile, at: World.now))
     }
 
     @Test("the pathway follows the model; refused changes change nothing, the audit log included")
-    func pathway() throws {
+    func pathway() async throws {
         let (service, cleanup) = try World.service()
         defer { cleanup() }
-        try service.registerClient(id: "asiakas-1", by: "ohjaaja-1")
-        try service.startPathway(client: "asiakas-1", decisionEnd: World.now, by: "ohjaaja-1")
-        let audited = try service.store.auditLog().count
-        func refused(_ code: CoreError.Code, _ body: () throws -> Void) {
-            #expect { try body() } throws: { ($0 as? CoreError)?.code == code }
+        try await service.registerClient(id: "asiakas-1", by: "ohjaaja-1")
+        try await service.startPathway(client: "asiakas-1", decisionEnd: World.now, by: "ohjaaja-1")
+        let audited = try await service.store.auditLog().count
+        func refused(_ code: CoreError.Code, _ body: () async throws -> Void) async {
+            await #expect { try await body() } throws: { ($0 as? CoreError)?.code == code }
         }
-        refused(.invalid) { try service.advancePathway(client: "asiakas-1", to: "tyotoimintajakso", by: "o") }  // skips phases
-        refused(.invalid) { try service.advancePathway(client: "asiakas-1", to: "no-such-phase", by: "o") }
-        refused(.invalid) { try service.closePathway(client: "asiakas-1", outcome: "no-such-outcome", by: "o") }
-        refused(.conflict) { try service.startPathway(client: "asiakas-1", by: "o") }  // one open period at a time
-        refused(.notFound) { try service.advancePathway(client: "asiakas-404", to: "aktivointisuunnitelma", by: "o") }
-        refused(.duplicate) { try service.registerClient(id: "asiakas-1", by: "o") }
-        refused(.invalid) { try service.registerClient(id: "Maija Meikäläinen", by: "o") }
-        #expect(try service.store.auditLog().count == audited)
+        await refused(.invalid) { try await service.advancePathway(client: "asiakas-1", to: "tyotoimintajakso", by: "o") }  // skips phases
+        await refused(.invalid) { try await service.advancePathway(client: "asiakas-1", to: "no-such-phase", by: "o") }
+        await refused(.invalid) { try await service.closePathway(client: "asiakas-1", outcome: "no-such-outcome", by: "o") }
+        await refused(.conflict) { try await service.startPathway(client: "asiakas-1", by: "o") }  // one open period at a time
+        await refused(.notFound) { try await service.advancePathway(client: "asiakas-404", to: "aktivointisuunnitelma", by: "o") }
+        await refused(.duplicate) { try await service.registerClient(id: "asiakas-1", by: "o") }
+        await refused(.invalid) { try await service.registerClient(id: "Maija Meikäläinen", by: "o") }
+        #expect(try await service.store.auditLog().count == audited)
 
         for phase in ["aktivointisuunnitelma", "palvelupaatos", "tutustuminen", "tyotoimintajakso", "valiarviointi", "tyotoimintajakso"] {
-            try service.advancePathway(client: "asiakas-1", to: phase, by: "ohjaaja-1")
+            try await service.advancePathway(client: "asiakas-1", to: phase, by: "ohjaaja-1")
         }
-        let summary = try #require(try service.clientSummaries(at: Timestamp(microseconds: World.now.microseconds + 86_400_000_000)).first)
+        let summary = try #require(try await service.clientSummaries(at: Timestamp(microseconds: World.now.microseconds + 86_400_000_000)).first)
         #expect(summary.overdue)
         #expect(summary.period?.currentPhase == "tyotoimintajakso")
-        let closed = try service.closePathway(client: "asiakas-1", outcome: "opinnot", by: "ohjaaja-1")
+        let closed = try await service.closePathway(client: "asiakas-1", outcome: "opinnot", by: "ohjaaja-1")
         #expect(closed.outcome == "opinnot" && closed.phases.count == 7)
-        refused(.conflict) { try service.advancePathway(client: "asiakas-1", to: "jatkosuunnitelma", by: "o") }
-        #expect(try service.ledger.verifyAudit().isIntact)
+        await refused(.conflict) { try await service.advancePathway(client: "asiakas-1", to: "jatkosuunnitelma", by: "o") }
+        #expect(try await service.ledger.verifyAudit().isIntact)
     }
 
     @Test("an assessment is checked against the definitions and joins the open period at a checkpoint")
-    func assessments() throws {
+    func assessments() async throws {
         let (service, cleanup) = try World.service()
         defer { cleanup() }
-        try service.registerClient(id: "asiakas-1", by: "o")
-        let period = try service.startPathway(client: "asiakas-1", by: "o")
+        try await service.registerClient(id: "asiakas-1", by: "o")
+        let period = try await service.startPathway(client: "asiakas-1", by: "o")
         let bad = StoredAssessment(
             id: "alku", assessedAt: World.now, assessor: "ohjaaja-1", evidence: .observed, checkpoint: "no-such-checkpoint",
             levels: [.init(competence: "9.9", level: 2), .init(competence: "1.1", level: 12)])
-        #expect { try service.recordAssessment(bad, client: "asiakas-1", by: "o") } throws: { error in
+        await #expect { try await service.recordAssessment(bad, client: "asiakas-1", by: "o") } throws: { error in
             let problems = (error as? CoreError)?.problems ?? []
             return problems.count == 3 && problems.contains { $0.contains("9.9") } && problems.contains { $0.contains("no-such-checkpoint") }
         }
         var good = bad
         good.checkpoint = "alkukartoitus"
         good.levels = [.init(competence: "1.1", level: 2)]
-        try service.recordAssessment(good, client: "asiakas-1", by: "o")
-        #expect(try service.clientFile("asiakas-1").assessments.map(\.period) == [period.id])
-        #expect { try service.recordAssessment(good, client: "asiakas-1", by: "o") } throws: { ($0 as? CoreError)?.code == .duplicate }
+        try await service.recordAssessment(good, client: "asiakas-1", by: "o")
+        #expect(try await service.clientFile("asiakas-1").assessments.map(\.period) == [period.id])
+        await #expect { try await service.recordAssessment(good, client: "asiakas-1", by: "o") } throws: { ($0 as? CoreError)?.code == .duplicate }
     }
 
     @Test("a stored client's credential is built in their language, durable before it is returned")
-    func issueInClientLanguage() throws {
+    func issueInClientLanguage() async throws {
         let (service, cleanup) = try World.service(keys: true)
         defer { cleanup() }
         let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
-        let id = try service.importRecord(bytes, by: "test").client.id
+        let id = try await service.importRecord(bytes, by: "test").client.id
         // Imported clients have no language yet; register a Swedish-speaking one with the same record.
-        var record = try service.clientFile(id)
+        var record = try await service.clientFile(id)
         record.client = StoredClient(id: "asiakas-sv", language: .sv, registeredAt: World.now)
-        try service.store.importClient(record, by: "test", at: World.now)
+        try await service.store.importClient(record, by: "test", at: World.now)
 
-        let swedish = try service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
-        let finnish = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
+        let swedish = try await service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
+        let finnish = try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
         // Another language is another credential of the same award: refused while the first is held.
-        #expect { try service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", language: .en, by: "ohjaaja-1") } throws: {
+        await #expect { try await service.issue(client: "asiakas-sv", badge: "sahkoposti-ja-liitteet", language: .en, by: "ohjaaja-1") } throws: {
             ($0 as? CoreError)?.code == .conflict && ($0 as? CoreError)?.arguments["credential"] == swedish.id
         }
-        let english = try service.issue(client: "asiakas-sv", badge: "tietoturvan-perusteet", language: .en, by: "ohjaaja-1")
+        let english = try await service.issue(client: "asiakas-sv", badge: "tietoturvan-perusteet", language: .en, by: "ohjaaja-1")
         #expect(swedish.language == .sv && finnish.language == .fi && english.language == .en)
         let names = World.compiled.definitions.badges.first { $0.id == "sahkoposti-ja-liitteet" }!.name
         #expect(payload(swedish).contains(names.text(in: .sv)))
         #expect(payload(finnish).contains(names.text(in: .fi)))
         #expect(payload(english).contains(World.compiled.definitions.badges.first { $0.id == "tietoturvan-perusteet" }!.name.text(in: .en)))
-        #expect(try service.store.credential(id: swedish.id) == swedish)
+        #expect(try await service.store.credential(id: swedish.id) == swedish)
     }
 
     @Test("one award per client, badge and format: a second is refused naming the first; replacing revokes it in the same transaction")
-    func oneAwardPerBadgeAndFormat() throws {
+    func oneAwardPerBadgeAndFormat() async throws {
         let (service, cleanup) = try World.service(keys: true)
         defer { cleanup() }
         _ = try service.keys.generate(.rs256, kid: "rs256-test", now: World.now)
         let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
-        let id = try service.importRecord(bytes, by: "test").client.id
-        let first = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o")
-        let audited = try service.store.auditLog().count
-        for attempt in [{ try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") }, {
-            try service.issue(client: id, badge: "sahkoposti-ja-liitteet", formats: [.ob2Signed, .ob3JWT], by: "o")[1]
-        }] {
-            #expect { _ = try attempt() } throws: { error in
+        let id = try await service.importRecord(bytes, by: "test").client.id
+        let first = try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o")
+        let audited = try await service.store.auditLog().count
+        let attempts: [@Sendable () async throws -> IssuedCredential] = [{ try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") }, {
+            try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", formats: [.ob2Signed, .ob3JWT], by: "o")[1]
+        }]
+        for attempt in attempts {
+            await #expect { _ = try await attempt() } throws: { error in
                 let error = error as? CoreError
                 return error?.code == .conflict && error?.arguments["credential"] == first.id && error?.message.contains(first.id) == true
             }
         }
-        #expect(try service.store.auditLog().count == audited)
+        #expect(try await service.store.auditLog().count == audited)
         // Another format is another award.
-        let twin = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", format: .ob2Signed, by: "o")
+        let twin = try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", format: .ob2Signed, by: "o")
         // Replacing: the one held is revoked as replaced, in the transaction that records the new one.
-        let second = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", replacing: true, by: "o")
-        let file = try service.clientFile(id)
+        let second = try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", replacing: true, by: "o")
+        let file = try await service.clientFile(id)
         #expect(file.isRevoked(first.id) && !file.isRevoked(second.id) && !file.isRevoked(twin.id))
         #expect(file.revocations.first { $0.credentialID == first.id }?.reason == "replaced")
-        let log = try service.store.auditLog().suffix(2)
+        let log = try await service.store.auditLog().suffix(2)
         #expect(log.map(\.action) == ["credential.revoke", "credential.issue"])
         #expect(log.last?.subject == second.id && log.last?.detail.contains("replaces \(first.id)") == true)
-        #expect(try service.verify(first.bytes).failures.contains { if case .revoked = $0 { true } else { false } })
+        #expect(try await service.verify(first.bytes).failures.contains { if case .revoked = $0 { true } else { false } })
         // Revoked, or past its validUntil: held no more, and a new one needs no replacing.
-        _ = try service.ledger.revoke(credential: second.id, reason: "withdrawn", by: "o")
-        #expect(try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o").id != second.id)
+        _ = try await service.ledger.revoke(credential: second.id, reason: "withdrawn", by: "o")
+        #expect(try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o").id != second.id)
     }
 
     @Test("status lists: OB 3.0 credentials name their place; suspension set and lifted, revocation, each named by verify")
-    func statusLists() throws {
+    func statusLists() async throws {
         let (service, cleanup) = try World.service(keys: true)
         defer { cleanup() }
         _ = try service.keys.generate(.edDSA, kid: "ed25519-test", now: World.now)
         _ = try service.keys.generate(.rs256, kid: "rs256-test", now: World.now)
         let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
-        let id = try service.importRecord(bytes, by: "test").client.id
-        let token = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
-        let signed = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", format: .ob3LDP, by: "ohjaaja-1")
-        let twins = try service.issue(client: id, badge: "tietoturvan-perusteet", formats: [.ob3LDP, .ob2Signed], by: "ohjaaja-1")
+        let id = try await service.importRecord(bytes, by: "test").client.id
+        let token = try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "ohjaaja-1")
+        let signed = try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", format: .ob3LDP, by: "ohjaaja-1")
+        let twins = try await service.issue(client: id, badge: "tietoturvan-perusteet", formats: [.ob3LDP, .ob2Signed], by: "ohjaaja-1")
         #expect(token.status != nil && signed.status != nil && token.status != signed.status)
         #expect(twins[0].status != nil && twins[1].status == nil)
         #expect(payload(token).filter { $0 != " " }.contains("\"statusListIndex\":\"\(token.status!.index)\""))
-        #expect(try service.verify(token.bytes).isValid)
-        #expect(try service.verify(signed.bytes).isValid)
+        #expect(try await service.verify(token.bytes).isValid)
+        #expect(try await service.verify(signed.bytes).isValid)
 
-        try service.ledger.suspend(credential: token.id, reason: "tarkistetaan", by: "ohjaaja-1")
-        #expect(try service.verify(token.bytes).failures == [.suspended])
-        #expect(try service.verify(signed.bytes).isValid)
-        try service.ledger.liftSuspension(credential: token.id, by: "ohjaaja-1")
-        #expect(try service.verify(token.bytes).isValid)
-        try service.ledger.revoke(credential: signed.id, reason: "myönnetty erehdyksessä", by: "ohjaaja-1")
-        #expect(try service.verify(signed.bytes).failures.map { if case .revoked = $0 { true } else { false } } == [true])
-        for document in try service.revocationLists() {
+        try await service.ledger.suspend(credential: token.id, reason: "tarkistetaan", by: "ohjaaja-1")
+        #expect(try await service.verify(token.bytes).failures == [.suspended])
+        #expect(try await service.verify(signed.bytes).isValid)
+        try await service.ledger.liftSuspension(credential: token.id, by: "ohjaaja-1")
+        #expect(try await service.verify(token.bytes).isValid)
+        try await service.ledger.revoke(credential: signed.id, reason: "myönnetty erehdyksessä", by: "ohjaaja-1")
+        #expect(try await service.verify(signed.bytes).failures.map { if case .revoked = $0 { true } else { false } } == [true])
+        for document in try await service.revocationLists() {
             #expect(document.bytes.range(of: Data("myönnetty erehdyksessä".utf8)) == nil, "\(document.path) holds the revocation reason")
         }
 
         // The published lists: signed, 131,072 entries, the revoked credential's bit set and no other.
-        let lists = try service.revocationLists().filter { $0.path.hasPrefix("status/") && $0.path != "status/revocations.json" }
+        let lists = try await service.revocationLists().filter { $0.path.hasPrefix("status/") && $0.path != "status/revocations.json" }
         #expect(lists.map(\.path).sorted() == ["status/revocation/1.json", "status/suspension/1.json"])
         for list in lists {
             let document = try JSONDecoder().decode(JSONValue.self, from: list.bytes)
@@ -207,52 +208,52 @@ struct BadgeServiceTests {
     }
 
     @Test("every OB 3.0 credential can be revoked verifiably: keys bring the Ed25519 key the status lists need; without one nothing is issued")
-    func statusAlways() throws {
+    func statusAlways() async throws {
         let (service, cleanup) = try World.service(keys: true)
         defer { cleanup() }
         // ES256 alone was asked for; the folder has an Ed25519 key too, and the credential a status entry.
         #expect(try service.keys.list().contains { $0.algorithm == .edDSA && $0.isActive })
         let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
-        let id = try service.importRecord(bytes, by: "test").client.id
-        #expect(try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o").status != nil)
-        let first = try #require(try service.store.credentials().last)
-        _ = try service.ledger.revoke(credential: first.id, reason: "replaced", by: "o")
+        let id = try await service.importRecord(bytes, by: "test").client.id
+        #expect(try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o").status != nil)
+        let first = try #require(try await service.store.credentials().last)
+        _ = try await service.ledger.revoke(credential: first.id, reason: "replaced", by: "o")
         // A folder from before, with no Ed25519 key: nothing is issued, and the error says what to do.
         let manifest = service.keys.directory + "/keys.json"
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [[String: Any]])
         try JSONSerialization.data(withJSONObject: entries.filter { $0["alg"] as? String != "EdDSA" }).write(to: URL(fileURLWithPath: manifest))
-        let held = try service.store.credentials().count
-        #expect { try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") } throws: {
+        let held = try await service.store.credentials().count
+        await #expect { try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") } throws: {
             ($0 as? CoreError)?.message(in: .en).contains("merkisto keys generate --alg EdDSA") == true
         }
-        #expect(try service.store.credentials().count == held)
+        #expect(try await service.store.credentials().count == held)
     }
 
     @Test("a badge not earned is refused and nothing is written")
-    func notEarned() throws {
+    func notEarned() async throws {
         let (service, cleanup) = try World.service(keys: true)
         defer { cleanup() }
         let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/aloittelija.json")!)
-        let id = try service.importRecord(bytes, by: "test").client.id
-        let audited = try service.store.auditLog().count
-        #expect(throws: NotEarned.self) { try service.issue(client: id, badge: "tyoelaman-digitaidot", by: "o") }
-        #expect(try service.store.credentials().isEmpty)
-        #expect(try service.store.auditLog().count == audited)
+        let id = try await service.importRecord(bytes, by: "test").client.id
+        let audited = try await service.store.auditLog().count
+        await #expect(throws: NotEarned.self) { try await service.issue(client: id, badge: "tyoelaman-digitaidot", by: "o") }
+        #expect(try await service.store.credentials().isEmpty)
+        #expect(try await service.store.auditLog().count == audited)
     }
 
     @Test("erasure: the record is gone, the credential and its revocation stay")
-    func erase() throws {
+    func erase() async throws {
         let (service, cleanup) = try World.service(keys: true)
         defer { cleanup() }
         let bytes = [UInt8](FileManager.default.contents(atPath: World.repository + "/examples/clients/tyoelaman-perustaso.json")!)
-        let id = try service.importRecord(bytes, by: "test").client.id
-        let issued = try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o")
-        try service.ledger.revoke(credential: issued.id, reason: "väärä merkki", by: "o")
-        try service.eraseClient(id, by: "admin")
-        #expect { try service.exportRecord(id) } throws: { ($0 as? CoreError)?.code == .conflict }
-        #expect { try service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") } throws: { ($0 as? CoreError)?.code == .conflict }
-        #expect(try service.ledger.credential(id: issued.id).bytes == issued.bytes)
-        #expect(try service.store.revocations().map(\.credentialID) == [issued.id])
+        let id = try await service.importRecord(bytes, by: "test").client.id
+        let issued = try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o")
+        try await service.ledger.revoke(credential: issued.id, reason: "väärä merkki", by: "o")
+        try await service.eraseClient(id, by: "admin")
+        await #expect { try await service.exportRecord(id) } throws: { ($0 as? CoreError)?.code == .conflict }
+        await #expect { try await service.issue(client: id, badge: "sahkoposti-ja-liitteet", by: "o") } throws: { ($0 as? CoreError)?.code == .conflict }
+        #expect(try await service.ledger.credential(id: issued.id).bytes == issued.bytes)
+        #expect(try await service.store.revocations().map(\.credentialID) == [issued.id])
     }
 
     private func payload(_ credential: IssuedCredential) -> String {
@@ -307,17 +308,17 @@ struct BulkTests {
     }
 
     @Test("the dry run lists exactly the clients whose earned badges differ, as evaluating each client under both sets says")
-    func dryRun() throws {
+    func dryRun() async throws {
         let (service, cleanup) = try World.service()
         defer { cleanup() }
-        for path in World.examples { _ = try service.importRecord([UInt8](FileManager.default.contents(atPath: path)!), by: "test") }
+        for path in World.examples { _ = try await service.importRecord([UInt8](FileManager.default.contents(atPath: path)!), by: "test") }
         let other = try Self.harder("sahkoposti-ja-liitteet")
         #expect(other.bindingFingerprint == World.compiled.bindingFingerprint)
-        let (changes, clients) = try service.dryRun(against: other, at: World.now)
+        let (changes, clients) = try await service.dryRun(against: other, at: World.now)
         #expect(clients == World.examples.count)
         var expected: [DryRunChange] = []
-        for client in try service.store.clients() {
-            let file = try service.clientFile(client.id)
+        for client in try await service.store.clients() {
+            let file = try await service.clientFile(client.id)
             let before = Set(Evaluator(World.compiled).earnedBadges(try service.record(of: file), at: World.now))
             let rebound = BadgeService(store: service.store, compiled: other, keys: service.keys)
             let after = Set(Evaluator(other).earnedBadges(try rebound.record(of: file), at: World.now))
@@ -346,24 +347,24 @@ struct BulkTests {
     }
 
     @Test("bulk issuing issues every earned badge not held, once, in the client's language, all durable")
-    func bulk() throws {
+    func bulk() async throws {
         let (service, cleanup) = try World.service(keys: true)
         defer { cleanup() }
-        for path in World.examples { _ = try service.importRecord([UInt8](FileManager.default.contents(atPath: path)!), by: "test") }
+        for path in World.examples { _ = try await service.importRecord([UInt8](FileManager.default.contents(atPath: path)!), by: "test") }
         var expected: [String: [String]] = [:]
-        for client in try service.store.clients() {
-            expected[client.id] = try service.evaluate(client: client.id).badges.filter { $0.earned && $0.held == nil }.map(\.id).sorted()
+        for client in try await service.store.clients() {
+            expected[client.id] = try await service.evaluate(client: client.id).badges.filter { $0.earned && $0.held == nil }.map(\.id).sorted()
         }
         let reports = Counter()
-        let result = try service.issueAllEarned(groupSize: 7, workers: 2, by: "ohjaaja-1") { issued, done, total in reports.add(issued, done, total) }
+        let result = try await service.issueAllEarned(groupSize: 7, workers: 2, by: "ohjaaja-1") { issued, done, total in reports.add(issued, done, total) }
         #expect(result.failure == nil && result.skipped.isEmpty)
-        let stored = try service.store.credentials()
+        let stored = try await service.store.credentials()
         #expect(Set(stored.map(\.id)) == Set(result.issued.map(\.id)))
         #expect(Dictionary(grouping: stored, by: \.client).mapValues { $0.map(\.badge).sorted() } == expected.filter { !$0.value.isEmpty })
         #expect(reports.last == (stored.count, World.examples.count, World.examples.count))
         // Everything earned is now held: a second run issues nothing.
-        #expect(try service.issueAllEarned(by: "ohjaaja-1").issued.isEmpty)
-        #expect(try service.ledger.verifyAudit().isIntact)
+        #expect(try await service.issueAllEarned(by: "ohjaaja-1").issued.isEmpty)
+        #expect(try await service.ledger.verifyAudit().isIntact)
     }
 }
 

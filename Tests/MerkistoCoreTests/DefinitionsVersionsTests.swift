@@ -57,79 +57,79 @@ struct DefinitionsVersionsTests {
         return Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/set.tar.gz")))
     }
 
-    static func live() throws -> (live: LiveService, world: (service: BadgeService, cleanup: () -> Void, instructor: Actor, other: Actor, admin: Actor, client: Actor), cleanup: () -> Void) {
-        let world = try AttestationTests.world(keys: true)
+    static func live() async throws -> (live: LiveService, world: (service: BadgeService, cleanup: () -> Void, instructor: Actor, other: Actor, admin: Actor, client: Actor), cleanup: () -> Void) {
+        let world = try await AttestationTests.world(keys: true)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-versions-\(UUID().uuidString)").path
         let live = LiveService(world.service, definitionsDirectory: World.repository + "/BadgeDefinitions", versionsFolder: folder)
-        try live.startDefinitions(by: "test")
+        try await live.startDefinitions(by: "test")
         return (live, world, { world.cleanup(); try? FileManager.default.removeItem(atPath: folder) })
     }
 
     @Test("a set with an error is refused with located diagnostics and kept nowhere; the fixed set is kept, tried, activated and rolled back")
-    func uploadTryActivateRollBack() throws {
-        let (live, world, cleanup) = try Self.live()
+    func uploadTryActivateRollBack() async throws {
+        let (live, world, cleanup) = try await Self.live()
         defer { cleanup() }
         let first = live.current.compiled.digest
-        #expect(try live.definitionsVersions(as: world.admin).map(\.version.digest) == [first])
-        try live.current.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
-        let credential = try live.current.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
+        #expect(try await live.definitionsVersions(as: world.admin).map(\.version.digest) == [first])
+        try await live.current.attest(client: "asiakas-1", badge: "tyonhaku-verkossa", as: world.instructor)
+        let credential = try await live.current.issue(client: "asiakas-1", badge: "tyonhaku-verkossa", format: .ob3JWT, by: "test")
 
         // An unknown competence: refused, located in the set's own file.
         let broken = try Self.zip(try Self.files(("badges/tyonhaku-verkossa.xml", #"ref="3.1" min-level="2""#, #"ref="9.9" min-level="2""#)))
-        let refused = try live.uploadDefinitions(broken, as: world.admin)
+        let refused = try await live.uploadDefinitions(broken, as: world.admin)
         #expect(refused.digest == nil)
         let error = try #require(refused.diagnostics.first { $0.severity == .error })
         #expect(error.location.file == "badges/tyonhaku-verkossa.xml" && error.location.line == 19 && error.location.column > 0)
-        #expect(try live.definitionsVersions(as: world.admin).count == 1)
+        #expect(try await live.definitionsVersions(as: world.admin).count == 1)
 
         // Fixed (3.1 raised to level 5), as a gzip'd tar: kept, not yet in use.
         let fixed = try Self.tarGz(try Self.files(("badges/tyonhaku-verkossa.xml", #"ref="3.1" min-level="2""#, #"ref="3.1" min-level="5""#)))
-        let kept = try live.uploadDefinitions(fixed, as: world.admin)
+        let kept = try await live.uploadDefinitions(fixed, as: world.admin)
         let second = try #require(kept.digest)
         #expect(kept.added && second != first)
-        #expect(try live.uploadDefinitions(fixed, as: world.admin).added == false)
-        #expect(try live.definitionsVersions(as: world.admin).map(\.active) == [true, false])
+        #expect(try await live.uploadDefinitions(fixed, as: world.admin).added == false)
+        #expect(try await live.definitionsVersions(as: world.admin).map(\.active) == [true, false])
         // The dry run: the client would lose the badge.
-        let (changes, _) = try live.dryRunDefinitions(version: second, as: world.admin)
+        let (changes, _) = try await live.dryRunDefinitions(version: second, as: world.admin)
         #expect(changes.first { $0.client == "asiakas-1" }?.lost == ["tyonhaku-verkossa"])
         // Only administrators.
-        #expect { try live.activateDefinitions(second, as: world.instructor) } throws: { ($0 as? CoreError)?.code == .forbidden }
-        try live.activateDefinitions(second, as: world.admin)
+        await #expect { try await live.activateDefinitions(second, as: world.instructor) } throws: { ($0 as? CoreError)?.code == .forbidden }
+        try await live.activateDefinitions(second, as: world.admin)
         #expect(live.current.compiled.digest == second)
-        #expect(try live.current.evaluate(client: "asiakas-1").badges.first { $0.id == "tyonhaku-verkossa" }?.earned == false)
+        #expect(try await live.current.evaluate(client: "asiakas-1").badges.first { $0.id == "tyonhaku-verkossa" }?.earned == false)
         // The award is replayed under the set it was decided under, not the one in use.
-        let replay = try live.replayAward(credential.id, as: world.instructor)
+        let replay = try await live.replayAward(credential.id, as: world.instructor)
         #expect(replay.earned && replay.credential.definitionsDigest == first)
-        #expect { try live.replayAward(credential.id, as: world.client) } throws: { ($0 as? CoreError)?.code == .forbidden }
+        await #expect { try await live.replayAward(credential.id, as: world.client) } throws: { ($0 as? CoreError)?.code == .forbidden }
         // Rolling back is activating the first again.
-        try live.activateDefinitions(first, as: world.admin)
+        try await live.activateDefinitions(first, as: world.admin)
         #expect(live.current.compiled.digest == first)
-        let actions = try live.current.store.auditLog().map(\.action).filter { $0.hasPrefix("definitions.") }
+        let actions = try await live.current.store.auditLog().map(\.action).filter { $0.hasPrefix("definitions.") }
         #expect(actions == ["definitions.upload", "definitions.activate", "definitions.upload", "definitions.activate", "definitions.activate"])
     }
 
     @Test("a kept set's folder, removed, is unpacked again from the database")
-    func unpackedAgain() throws {
-        let (live, world, cleanup) = try Self.live()
+    func unpackedAgain() async throws {
+        let (live, world, cleanup) = try await Self.live()
         defer { cleanup() }
-        let upload = try live.uploadDefinitions(
+        let upload = try await live.uploadDefinitions(
             try Self.zip(try Self.files(("badges/tyonhaku-verkossa.xml", #"ref="3.1" min-level="2""#, #"ref="3.1" min-level="4""#))), as: world.admin)
         let digest = try #require(upload.digest)
         try? FileManager.default.removeItem(atPath: live.versionsFolder + "/" + digest)
-        try live.activateDefinitions(digest, as: world.admin)
+        try await live.activateDefinitions(digest, as: world.admin)
         #expect(live.current.compiled.digest == digest)
         #expect(FileManager.default.fileExists(atPath: live.versionsFolder + "/" + digest + "/badges/tyonhaku-verkossa.xml"))
     }
 
     @Test("archives that reach outside their folder, hold links, or are not archives are refused", arguments: ["../evil.xml", "/etc/evil.xml", "a/../../evil.xml"])
-    func hostileArchives(path: String) throws {
-        let (live, world, cleanup) = try Self.live()
+    func hostileArchives(path: String) async throws {
+        let (live, world, cleanup) = try await Self.live()
         defer { cleanup() }
         let archive = try Archive(accessMode: .create)
         let data = Data("<x/>".utf8)
         try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count)) { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
-        #expect { try live.uploadDefinitions(Array(try #require(archive.data)), as: world.admin) } throws: { ($0 as? CoreError)?.key == "definitions.archive" }
-        #expect { try live.uploadDefinitions(Array("not an archive".utf8), as: world.admin) } throws: { ($0 as? CoreError)?.key == "definitions.archive" }
+        await #expect { try await live.uploadDefinitions(Array(try #require(archive.data)), as: world.admin) } throws: { ($0 as? CoreError)?.key == "definitions.archive" }
+        await #expect { try await live.uploadDefinitions(Array("not an archive".utf8), as: world.admin) } throws: { ($0 as? CoreError)?.key == "definitions.archive" }
         #expect(!FileManager.default.fileExists(atPath: live.versionsFolder + "/../evil.xml"))
     }
 }

@@ -116,21 +116,21 @@ struct ReshapingTests {
 
     /// Issues one credential of a badge valid for 24 months in `format` and puts it in `state`; the clock
     /// is left at the time to verify at.
-    static func credential(_ format: CredentialFormat, _ state: State, service: BadgeService, clock: Clock) throws -> IssuedCredential {
+    static func credential(_ format: CredentialFormat, _ state: State, service: BadgeService, clock: Clock) async throws -> IssuedCredential {
         clock.now = World.now
         let client = "asiakas-\(format.rawValue)-\(state.rawValue)".lowercased()
         let example = try String(contentsOfFile: World.repository + "/examples/clients/tyoelaman-perustaso.json", encoding: .utf8)
         let record = example.replacingOccurrences(of: "\"client\": \"asiakas-9e4b\"", with: "\"client\": \"\(client)\"")
-        let imported = try service.importRecord(Array(record.utf8), by: "test")
+        let imported = try await service.importRecord(Array(record.utf8), by: "test")
         #expect(imported.client.id == client)
-        let issued = try service.issue(client: imported.client.id, badge: "tietoturvan-perusteet", format: format, by: "ohjaaja-1")
+        let issued = try await service.issue(client: imported.client.id, badge: "tietoturvan-perusteet", format: format, by: "ohjaaja-1")
         let day: Int64 = 86_400_000_000
         switch state {
         case .valid: clock.now = Timestamp(microseconds: World.now.microseconds + day)
         case .expired: clock.now = Timestamp(microseconds: try #require(issued.validUntil).microseconds + day)
         case .notYetValid: clock.now = Timestamp(microseconds: World.now.microseconds - day)
-        case .revoked: try service.ledger.revoke(credential: issued.id, reason: "myönnetty erehdyksessä", by: "ohjaaja-1")
-        case .suspended: try service.ledger.suspend(credential: issued.id, reason: "tarkistetaan", by: "ohjaaja-1")
+        case .revoked: try await service.ledger.revoke(credential: issued.id, reason: "myönnetty erehdyksessä", by: "ohjaaja-1")
+        case .suspended: try await service.ledger.suspend(credential: issued.id, reason: "tarkistetaan", by: "ohjaaja-1")
         }
         return issued
     }
@@ -186,17 +186,17 @@ struct ReshapingTests {
     }
 
     @Test("reshaping × state: the answer never changes with the shape", arguments: [CredentialFormat.ob3LDP, .ob3JWT])
-    func table(format: CredentialFormat) throws {
+    func table(format: CredentialFormat) async throws {
         let clock = Clock()
         let (service, keysDirectory, cleanup) = try Self.service(clock: clock)
         defer { cleanup() }
         for state in State.allCases {
-            let issued = try Self.credential(format, state, service: service, clock: clock)
-            let asIssued = try service.verify(issued.bytes)
+            let issued = try await Self.credential(format, state, service: service, clock: clock)
+            let asIssued = try await service.verify(issued.bytes)
             #expect(Self.expected(state, asIssued.failures), "\(format.rawValue) \(state): \(asIssued.failures)")
             for reshaping in Self.reshapings {
                 guard let bytes = try Self.reshaped(issued, reshaping, keysDirectory: keysDirectory) else { continue }
-                let report = try service.verify(bytes)
+                let report = try await service.verify(bytes)
                 if format == .ob3LDP && !reshaping.proofKeeping {
                     #expect(report.failures == [.badSignature], "\(state) / \(reshaping.name)")
                 } else {
@@ -208,7 +208,7 @@ struct ReshapingTests {
     }
 
     @Test("OB 2.0 signed assertions are read only in the form Merkisto issues; any other shape is not valid")
-    func ob2() throws {
+    func ob2() async throws {
         let clock = Clock()
         let (service, keysDirectory, cleanup) = try Self.service(clock: clock)
         defer { cleanup() }
@@ -224,23 +224,23 @@ struct ReshapingTests {
             },
         ]
         for state in [State.valid, .expired, .notYetValid, .revoked] {
-            let issued = try Self.credential(.ob2Signed, state, service: service, clock: clock)
-            let asIssued = try service.verify(issued.bytes)
+            let issued = try await Self.credential(.ob2Signed, state, service: service, clock: clock)
+            let asIssued = try await service.verify(issued.bytes)
             #expect(Self.expected(state, asIssued.failures), "\(state): \(asIssued.failures)")
             for reshaping in reshapings {
                 let bytes = try #require(try Self.reshaped(issued, reshaping, keysDirectory: keysDirectory), "\(reshaping.name)")
-                let report = try service.verify(bytes)
+                let report = try await service.verify(bytes)
                 #expect(!report.isValid && report.failures.allSatisfy { if case .malformed = $0 { true } else { false } }, "\(state) / \(reshaping.name): \(report.failures)")
             }
         }
     }
 
     @Test("a signed credential whose dates or status entry cannot be read is not valid, with a plain reason")
-    func failsClosed() throws {
+    func failsClosed() async throws {
         let clock = Clock()
         let (service, keysDirectory, cleanup) = try Self.service(clock: clock)
         defer { cleanup() }
-        let issued = try Self.credential(.ob3JWT, .valid, service: service, clock: clock)
+        let issued = try await Self.credential(.ob3JWT, .valid, service: service, clock: clock)
         let unreadable: [Reshaping] = [
             Reshaping(name: "two values of validUntil") { document in
                 var changed = document
@@ -281,7 +281,7 @@ struct ReshapingTests {
         ]
         for reshaping in unreadable {
             let bytes = try #require(try Self.reshaped(issued, reshaping, keysDirectory: keysDirectory), "\(reshaping.name)")
-            let report = try service.verify(bytes)
+            let report = try await service.verify(bytes)
             #expect(!report.isValid, "\(reshaping.name)")
             #expect(report.failures.allSatisfy { failure in
                 switch failure {

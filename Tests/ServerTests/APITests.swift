@@ -28,8 +28,8 @@ struct APIWorld {
     let own: String
     let other: String
 
-    init() throws {
-        let world = try DemoWorld()
+    init() async throws {
+        let world = try await DemoWorld()
         self.world = world
         let service = world.service
         let seed = world.seed
@@ -38,8 +38,8 @@ struct APIWorld {
         }
         self.own = own
         self.other = other
-        try service.addUser(id: "toinen-asiakas", role: .client, client: other, by: "test")
-        tokens = [
+        try await service.addUser(id: "toinen-asiakas", role: .client, client: other, by: "test")
+        tokens = await [
             .client: try service.createToken(for: world.seed.clientUser, name: "test", scopes: [.read], by: "test").text,
             .otherClient: try service.createToken(for: "toinen-asiakas", name: "test", scopes: [.read], by: "test").text,
             .instructor: try service.createToken(for: world.seed.instructor, name: "test", scopes: [.read, .record, .award], by: "test").text,
@@ -67,7 +67,7 @@ struct APITests {
     /// Every route, for every asker, with the exact status expected.
     @Test("role × route: every route answers each asker with exactly the expected status", arguments: Asker.allCases)
     func matrix(asker: Asker) async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let own = api.own
         let token = try #require(api.world.seed.credentials.first { $0.client == own && $0.format == .ob3JWT })
@@ -75,11 +75,11 @@ struct APITests {
         // A credential of the client's for each asker to try to revoke (one each, so that a success does not
         // turn the next asker's attempt into a conflict).
         // Earned and held no more (one valid award per badge and format), so that staff may award it again.
-        for credential in try api.world.service.clientFile(own).credentials where credential.badge == earned && credential.format.hasStatus {
-            _ = try api.world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
+        for credential in try await api.world.service.clientFile(own).credentials where credential.badge == earned && credential.format.hasStatus {
+            _ = try await api.world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
         }
-        let mine = try api.world.service.issue(client: own, badge: earned, format: .ob3LDP, by: "test")
-        let spare = try api.world.service.createToken(for: api.world.seed.instructor, name: "spare", scopes: [.read], by: "test").token
+        let mine = try await api.world.service.issue(client: own, badge: earned, format: .ob3LDP, by: "test")
+        let spare = try await api.world.service.createToken(for: api.world.seed.instructor, name: "spare", scopes: [.read], by: "test").token
         let uuid = String(token.id.dropFirst("urn:uuid:".count))
         let hosted = try #require(api.world.seed.credentials.first { $0.format == .ob2Hosted })
         let expected: [(method: HTTPRequest.Method, uri: String, body: JSONValue?, status: [Asker: HTTPResponse.Status])] = [
@@ -210,7 +210,7 @@ struct APITests {
 
     @Test("each asker lists exactly the clients they may read")
     func visibleClients() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         try await api.world.application().test(.router) { client in
             for (asker, visible) in [(Asker.client, [api.own]), (.otherClient, [api.other]), (.instructor, api.world.seed.clients.sorted()), (.admin, api.world.seed.clients.sorted())] {
@@ -224,11 +224,11 @@ struct APITests {
 
     @Test("a revocation through the API is durable, audited under the acting user and served at once")
     func revocationThroughTheAPI() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let hosted = try #require(api.world.seed.credentials.first { $0.format == .ob2Hosted })
         // The server that serves it reads other processes' revocations only now and then: the API tells it.
-        let application = try MerkistoServer.application(service: api.world.service, configuration: ServerConfiguration(revocationCheck: .seconds(3600)), logger: .init(label: "test"))
+        let application = try await MerkistoServer.application(service: api.world.service, configuration: ServerConfiguration(revocationCheck: .seconds(3600)), logger: .init(label: "test"))
         try await application.test(.router) { client in
             let path = "/" + hosted.id.dropFirst(api.world.base.count)
             try await client.execute(uri: path, method: .get) { response in #expect(response.status == .ok) }
@@ -239,8 +239,8 @@ struct APITests {
                 #expect(response.status == .created)
                 #expect((try json(response)["by"] as? String)?.hasPrefix(api.world.seed.instructor + " (token ") == true)
             }
-            #expect(try api.world.service.store.revocation(of: hosted.id)?.reason == "issued by mistake")
-            #expect(try api.world.service.ledger.auditLog().last?.actor.hasPrefix(api.world.seed.instructor) == true)
+            #expect(try await api.world.service.store.revocation(of: hosted.id)?.reason == "issued by mistake")
+            #expect(try await api.world.service.ledger.auditLog().last?.actor.hasPrefix(api.world.seed.instructor) == true)
             try await client.execute(uri: path, method: .get) { response in #expect(response.status == .gone) }
             // Again: a conflict, as a problem document.
             try await client.execute(
@@ -255,13 +255,13 @@ struct APITests {
 
     @Test("tokens: malformed, unknown, wrong, revoked and expired ones are all refused alike; scopes limit a user's role")
     func tokens() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let service = api.world.service
         let admin = try #require(api.tokens[.admin])
-        let readOnly = try service.createToken(for: api.world.seed.admin, name: "reader", scopes: [.read], by: "test")
-        let revoked = try service.createToken(for: api.world.seed.admin, name: "old", scopes: [.read], by: "test")
-        try service.revokeToken(revoked.token.id, by: "test")
+        let readOnly = try await service.createToken(for: api.world.seed.admin, name: "reader", scopes: [.read], by: "test")
+        let revoked = try await service.createToken(for: api.world.seed.admin, name: "old", scopes: [.read], by: "test")
+        try await service.revokeToken(revoked.token.id, by: "test")
         let wrongSecret = String(admin.dropLast()) + (admin.last == "0" ? "1" : "0")
         try await api.world.application().test(.router) { client in
             for bad in ["", "mrk_", "Basic abc", "mrk_0000000000000000_" + String(repeating: "0", count: 64), wrongSecret, revoked.text] {
@@ -278,15 +278,15 @@ struct APITests {
             }
         }
         // The secret is not stored, only its hash.
-        let stored = try #require(try service.tokens().first { $0.id == readOnly.token.id })
+        let stored = try #require(try await service.tokens().first { $0.id == readOnly.token.id })
         #expect(!readOnly.text.contains(stored.secretHash))
         #expect(stored.secretHash.utf8.count == 64)
-        #expect(throws: CoreError.self) { try service.createToken(for: api.world.seed.instructor, name: "x", scopes: [.admin], by: "test") }
+        await #expect(throws: CoreError.self) { try await service.createToken(for: api.world.seed.instructor, name: "x", scopes: [.admin], by: "test") }
     }
 
     @Test("an admin makes a token through the API: its secret is shown once and works; listed without secrets; revoked, it works no more")
     func tokensThroughTheAPI() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         try await api.world.application().test(.router) { client in
             let made = try await client.execute(
@@ -324,16 +324,16 @@ struct APITests {
                 #expect(response.status == .unauthorized)
             }
         }
-        let actions = try api.world.service.store.auditLog().map(\.action)
+        let actions = try await api.world.service.store.auditLog().map(\.action)
         #expect(actions.contains("token.add") && actions.contains("token.revoke"))
     }
 
     @Test("an admin exports a client's whole record with every credential as issued, then erases the client after typing the id")
     func exportAndErase() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let client = api.own
-        let issued = try api.world.service.clientFile(client).credentials
+        let issued = try await api.world.service.clientFile(client).credentials
         #expect(!issued.isEmpty)
         try await api.world.application().test(.router) { http in
             try await http.execute(uri: "/api/v1/clients/\(client)/export", method: .get, headers: api.headers(.admin)) { response throws in
@@ -350,21 +350,21 @@ struct APITests {
                 #expect(response.status == .badRequest)
                 #expect((try json(response)["detail"] as? String)?.contains("type the client's id") == true)
             }
-            #expect(try api.world.service.clientFile(client).client.erasedAt == nil)
+            #expect(try await api.world.service.clientFile(client).client.erasedAt == nil)
             try await http.execute(
                 uri: "/api/v1/clients/\(client)/erase", method: .post, headers: api.headers(.admin, json: true), body: body(["confirm": .string(client)])
             ) { response in #expect(response.status == .noContent) }
-            #expect(try api.world.service.clientFile(client).client.erasedAt != nil)
+            #expect(try await api.world.service.clientFile(client).client.erasedAt != nil)
             try await http.execute(uri: "/api/v1/clients/\(client)/export", method: .get, headers: api.headers(.admin)) { response in
                 #expect(response.status == .conflict)
             }
         }
-        #expect(try api.world.service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
+        #expect(try await api.world.service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
     }
 
     @Test("an admin imports records as a JSON array and as uploaded files: each whole or not at all, refusals with their JSON paths")
     func importRecords() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let good: JSONValue = ["client": "tuotu-1", "assessments": [["id": "a-1", "assessedAt": "2026-11-02T10:00:00+02:00", "assessor": "ohjaaja", "evidence": "observed", "levels": [["competence": "1.1", "level": 3]]]]]
         let bad: JSONValue = ["client": "tuotu-2", "assessments": [["id": "b-1", "assessedAt": "2026-11-02T10:00:00+02:00", "assessor": "itse", "evidence": "self", "levels": [["competence": "9.9", "level": 2]]]]]
@@ -404,15 +404,15 @@ struct APITests {
                 #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
             }
         }
-        #expect(try api.world.service.clientFile("tuotu-1").assessments.count == 1)
-        #expect(try api.world.service.clientFile("tuotu-3").client.id == "tuotu-3")
-        #expect(throws: CoreError.self) { try api.world.service.clientFile("tuotu-4") }
-        #expect(throws: CoreError.self) { try api.world.service.clientFile("tuotu-2") }
+        #expect(try await api.world.service.clientFile("tuotu-1").assessments.count == 1)
+        #expect(try await api.world.service.clientFile("tuotu-3").client.id == "tuotu-3")
+        await #expect(throws: CoreError.self) { try await api.world.service.clientFile("tuotu-4") }
+        await #expect(throws: CoreError.self) { try await api.world.service.clientFile("tuotu-2") }
     }
 
     @Test("a client registered without an id gets a pseudonym Merkisto makes: asiakas- and four letters and digits, a new one each time")
     func madePseudonyms() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let made = try await api.world.application().test(.router) { http in
             var made: Set<String> = []
@@ -433,7 +433,7 @@ struct APITests {
 
     @Test("requests that do not fit the API, or ask for what cannot be done, get problem documents, never a bare 500")
     func problems() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let uri = "/api/v1/clients/\(api.own)/credentials"
         // A badge the demo client has not earned (the beginner's record earns nothing).
@@ -464,7 +464,7 @@ struct APITests {
 
     @Test("a refusal reaches a client that accepts only application/json with its real status and problem document, never 406")
     func refusalsWithAcceptJSON() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         try await api.world.application().test(.router) { client in
             let cases: [(String, HTTPRequest.Method, HTTPFields, ByteBuffer?, HTTPResponse.Status)] = [
@@ -489,7 +489,7 @@ struct APITests {
 
     @Test("an API body must say it is JSON (a sign-in without Content-Type is not read); badge SVGs are served with a policy that runs no script")
     func bodyTypeAndImagePolicy() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let password = try #require(api.world.seed.passwords[api.world.seed.instructor])
         let signIn = ByteBuffer(string: "{\"user\":\"\(api.world.seed.instructor)\",\"password\":\"\(password)\"}")
@@ -515,7 +515,7 @@ struct APITests {
 
     @Test("a problem document never shows where the server keeps its files (the key folder, the database)")
     func noServerPaths() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         try await api.world.application().test(.router) { client in
             // The last active Ed25519 key signs the status lists: not retired before another is made (409, not a failure).
@@ -540,7 +540,7 @@ struct APITests {
 
     @Test("a body over 8 MB is refused with 413 whether declared or not; JSON that does not fit is named by its JSON path")
     func bodyLimitAndPaths() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let uri = "/api/v1/clients/\(api.own)/credentials"
         let big = ByteBuffer(repeating: UInt8(ascii: " "), count: MerkistoServer.bodyLimit + 1)
@@ -568,11 +568,11 @@ struct APITests {
 
     @Test("the evaluation and the report are the documents `merkisto evaluate` and `merkisto report` write, in the language asked")
     func documents() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let service = api.world.service
-        let evaluation = EvaluationJSON(compiled: service.compiled, language: .sv).document(try service.evaluate(client: api.own))
-        let report = ProgressReportJSON(compiled: service.compiled, language: .en).document(try service.progressReport(client: api.own))
+        let evaluation = await EvaluationJSON(compiled: service.compiled, language: .sv).document(try service.evaluate(client: api.own))
+        let report = await ProgressReportJSON(compiled: service.compiled, language: .en).document(try service.progressReport(client: api.own))
         try await api.world.application().test(.router) { client in
             for (uri, expected) in [("/api/v1/clients/\(api.own)/evaluation?lang=sv", evaluation), ("/api/v1/clients/\(api.own)/report?lang=en", report)] {
                 try await client.execute(uri: uri, method: .get, headers: api.headers(.instructor)) { response throws in

@@ -34,7 +34,7 @@ struct AdministrationTests {
 
     @Test("definitions as versions: a set with an error is refused 422 with located diagnostics, the fixed one kept, tried, activated at once, rolled back")
     func versions() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let folder = try Self.definitionsCopy(in: api.world.directory)
         let first = api.world.service.compiled.digest
@@ -93,7 +93,7 @@ struct AdministrationTests {
 
     @Test("definitions: lint diagnostics of the files on disk, a refused reload while they have errors, a dry run and a reload that goes live")
     func definitions() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let folder = try Self.definitionsCopy(in: api.world.directory)
         let badge = folder + "/badges/asiointi-verkossa.xml"
@@ -147,16 +147,16 @@ struct AdministrationTests {
         }
         // The folder was kept and put in use at start; the reload kept the changed folder as a new version and
         // put it in use, once.
-        let log = try api.world.service.store.auditLog()
+        let log = try await api.world.service.store.auditLog()
         let activations = log.filter { $0.action == "definitions.activate" }.map(\.actor)
         #expect(activations.count == 2 && activations.first == "merkisto" && activations.last?.hasPrefix(api.world.seed.admin) == true)
         #expect(log.filter { $0.action == "definitions.upload" }.count == 2)
-        #expect(try api.world.service.store.verifyAudit().isIntact)
+        #expect(try await api.world.service.store.verifyAudit().isIntact)
     }
 
     @Test("keys: a key made through the API is published at once; a retired one stays published and signs nothing new")
     func keys() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         try await api.world.application().test(.router) { client in
             var before: [String] = []
@@ -192,14 +192,14 @@ struct AdministrationTests {
         }
         // What is signed now is signed with the new key.
         let badge = try #require(api.world.seed.credentials.first { $0.client == api.own }).badge
-        for credential in try api.world.service.clientFile(api.own).credentials where credential.badge == badge {
-            _ = try api.world.service.ledger.revoke(credential: credential.id, reason: "replaced", by: "test")
+        for credential in try await api.world.service.clientFile(api.own).credentials where credential.badge == badge {
+            _ = try await api.world.service.ledger.revoke(credential: credential.id, reason: "replaced", by: "test")
         }
-        let issued = try api.world.service.issue(client: api.own, badge: badge, by: "test")
+        let issued = try await api.world.service.issue(client: api.own, badge: badge, by: "test")
         let header = try #require(String(decoding: issued.bytes, as: UTF8.self).split(separator: ".").first)
         let decoded = try #require(Data(base64Encoded: Self.padded(String(header))))
         #expect(String(decoding: decoded, as: UTF8.self).contains("uusi-es256"))
-        let audit = try api.world.service.store.auditLog().map(\.action)
+        let audit = try await api.world.service.store.auditLog().map(\.action)
         #expect(audit.contains("key.generate") && audit.contains("key.retire"))
     }
 
@@ -214,18 +214,18 @@ struct AdministrationTests {
 
     @Test("bulk issuing: an instructor issues what their unit's clients have earned, once; a client elsewhere is not found")
     func bulk() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let service = api.world.service
         // A new client in the demo unit with badges earned and none held, and one in another unit.
         let example = try #require(FileManager.default.contents(atPath: DemoWorld.repository + "/examples/clients/kansalaisen-perustaso.json"))
         var record = try #require(try JSONSerialization.jsonObject(with: example) as? [String: Any])
         record["client"] = "uusi-asiakas"
-        _ = try service.importRecord(Array(try JSONSerialization.data(withJSONObject: record)), unit: "demo-paja", by: "test")
-        try service.addUnit(id: "muu-paja", name: "Other", by: "test")
+        _ = try await service.importRecord(Array(try JSONSerialization.data(withJSONObject: record)), unit: "demo-paja", by: "test")
+        try await service.addUnit(id: "muu-paja", name: "Other", by: "test")
         record["client"] = "muu-asiakas"
-        _ = try service.importRecord(Array(try JSONSerialization.data(withJSONObject: record)), unit: "muu-paja", by: "test")
-        let earned = try service.evaluate(client: "uusi-asiakas").badges.filter { $0.earned && $0.held == nil }.map(\.id).sorted()
+        _ = try await service.importRecord(Array(try JSONSerialization.data(withJSONObject: record)), unit: "muu-paja", by: "test")
+        let earned = try await service.evaluate(client: "uusi-asiakas").badges.filter { $0.earned && $0.held == nil }.map(\.id).sorted()
         #expect(!earned.isEmpty)
         try await api.world.application().test(.router) { client in
             let uri = "/api/v1/credentials/bulk"
@@ -246,13 +246,13 @@ struct AdministrationTests {
                 response in #expect(response.status == .forbidden)
             }
         }
-        #expect(try service.clientFile("muu-asiakas").credentials.isEmpty)
-        #expect(try service.clientFile("uusi-asiakas").credentials.count == earned.count)
+        #expect(try await service.clientFile("muu-asiakas").credentials.isEmpty)
+        #expect(try await service.clientFile("uusi-asiakas").credentials.count == earned.count)
     }
 
     @Test("problem documents speak the language the request asks for")
     func problemLanguages() async throws {
-        let api = try APIWorld()
+        let api = try await APIWorld()
         defer { api.world.cleanup() }
         let expected: [(header: String?, title: String, detail: String)] = [
             (nil, "Not found", "there is no client ei-ketaan"),

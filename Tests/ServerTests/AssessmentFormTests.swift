@@ -41,11 +41,11 @@ struct AssessmentFormTests {
 
     @Test("fields start empty with the current levels as hints; saved unchanged, nothing is recorded and the form says why")
     func unchangedRecordsNothing() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let instructor = try PageSession(world, world.seed.instructor)
-        let before = try world.service.clientFile(client).assessments.count
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let before = try await world.service.clientFile(client).assessments.count
         #expect(before > 0)
         try await world.application().test(.router) { http in
             let form = try await http.execute(uri: "/clients/\(client)/assessment", method: .get, headers: instructor.headers("en")) { response in
@@ -73,14 +73,14 @@ struct AssessmentFormTests {
             try await http.execute(
                 uri: "/clients/\(client)/assessment", method: .post, headers: instructor.headers("en", form: true), body: ByteBuffer(string: noEvidence)
             ) { response in #expect(response.status == .badRequest) }
-            #expect(try world.service.clientFile(client).assessments.count == before)
+            #expect(try await world.service.clientFile(client).assessments.count == before)
 
             // What the instructor sets is recorded, and only that.
             let chosen = Self.encode([("level-2.1", "3"), ("evidence", "observed"), ("date", "2026-11-22"), ("csrf", instructor.csrf)])
             try await http.execute(
                 uri: "/clients/\(client)/assessment", method: .post, headers: instructor.headers("en", form: true), body: ByteBuffer(string: chosen)
             ) { response in #expect(response.status == .seeOther) }
-            let recorded = try #require(try world.service.clientFile(client).assessments.last)
+            let recorded = try #require(try await world.service.clientFile(client).assessments.last)
             #expect(recorded.evidence == .observed)
             #expect(recorded.levels.map(\.competence) == ["2.1"] && recorded.levels.map(\.level) == [3])
             #expect(recorded.assessor == world.seed.instructor)

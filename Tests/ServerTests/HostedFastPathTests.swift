@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 import HTTPTypes
 import Logging
@@ -34,21 +35,29 @@ struct HostedFastPathTests {
         }
     }
 
-    /// A connection with the fast path in front of a handler that stands for the router.
+    /// A connection with the fast path in front of a handler that stands for the router. The embedded
+    /// channel is used from the thread that made it: make it after the last `await`.
     final class Connection {
         let channel = EmbeddedChannel()
         let world: DemoWorld
         let documents: PublicDocuments
 
-        init() throws {
-            world = try DemoWorld()
-            let site = try HostedSite(service: world.service)
-            documents = PublicDocuments(
-                site: site, stored: StoredDocuments(service: world.service, layout: site.layout, revocationCheck: .zero))
+        init(_ world: DemoWorld, _ documents: PublicDocuments) throws {
+            self.world = world
+            self.documents = documents
             try channel.pipeline.syncOperations.addHandler(HostedFastPath(documents: documents, serverName: "merkisto", logger: Logger(label: "test")))
         }
 
         deinit { world.cleanup() }
+
+        /// The demo world's public documents; the stored ones the router has answered (`asked`) are kept in
+        /// memory, as after a verifier's first fetch.
+        static func documents(_ world: DemoWorld, asked paths: [String]) async throws -> PublicDocuments {
+            let site = try HostedSite(service: world.service)
+            let documents = PublicDocuments(site: site, stored: StoredDocuments(service: world.service, layout: site.layout, revocationCheck: .seconds(3600)))
+            for path in paths { _ = try await documents.document(at: path, ifNoneMatch: nil) }
+            return documents
+        }
 
         func request(_ path: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:]) throws {
             try channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1", path: path, headerFields: headers)))
@@ -86,10 +95,11 @@ struct HostedFastPathTests {
     }
 
     @Test("a public document is answered with its bytes and headers; anything else goes to the router unchanged")
-    func answersOrPassesOn() throws {
-        let connection = try Connection()
-        let published = try connection.world.published()
+    func answersOrPassesOn() async throws {
+        let world = try await DemoWorld()
+        let published = try await world.published()
         let path = try #require(published.keys.first { $0.hasPrefix("ob2/assertions/") })
+        let connection = try Connection(world, try await Connection.documents(world, asked: ["/" + path]))
         try connection.request("/" + path)
         #expect(try connection.passedOn().isEmpty)
         let answers = try connection.answers()
@@ -126,10 +136,27 @@ struct HostedFastPathTests {
         }
     }
 
+    @Test("a stored document not yet asked for goes to the router, which reads the store; the event loop never does")
+    func storedDocumentsFirstGoToTheRouter() async throws {
+        let world = try await DemoWorld()
+        let path = try #require(try await world.published().keys.first { $0.hasPrefix("ob2/assertions/") })
+        let connection = try Connection(world, try await Connection.documents(world, asked: []))
+        try connection.request("/" + path)
+        #expect(try connection.passedOn().count == 2)
+        #expect(try connection.answers().isEmpty)
+        // The lasting documents (keys, profiles, images) are in memory from the start.
+        try connection.routerAnswers(.ok)
+        _ = try connection.answers()
+        try connection.request("/" + connection.documents.site.layout.jwksPath)
+        #expect(try connection.passedOn().isEmpty)
+        #expect(try connection.answers().map(\.0.status) == [.ok])
+    }
+
     @Test("while the router is still answering, later requests wait for it: answers keep the order of the requests")
-    func pipelinedRequestsKeepTheirOrder() throws {
-        let connection = try Connection()
-        let path = try #require(try connection.world.published().keys.first { $0.hasPrefix("ob2/assertions/") })
+    func pipelinedRequestsKeepTheirOrder() async throws {
+        let world = try await DemoWorld()
+        let path = try #require(try await world.published().keys.first { $0.hasPrefix("ob2/assertions/") })
+        let connection = try Connection(world, try await Connection.documents(world, asked: ["/" + path]))
         try connection.request("/signin")  // the router's
         try connection.request("/" + path)  // a document, asked before the first answer
         // Both went to the router: the document is not answered ahead of the page.

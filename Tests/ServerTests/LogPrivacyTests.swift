@@ -46,14 +46,14 @@ final class LogCapture: @unchecked Sendable {
 struct LogPrivacyTests {
     @Test("at trace level, the server's logs hold no password, token, session, CSRF token, one-time code, name or contact")
     func noSecrets() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let service = world.service
         let name = "Maija Meikäläinen"
         let contact = "maija.meikalainen@example.fi"
-        try service.registerClient(id: "nimetty-asiakas", unit: world.seed.unit, displayName: name, contact: contact, by: "test")
+        try await service.registerClient(id: "nimetty-asiakas", unit: world.seed.unit, displayName: name, contact: contact, by: "test")
         let password = try #require(world.seed.passwords[world.seed.instructor])
-        let token = try service.createToken(for: world.seed.admin, name: "integration", scopes: APIToken.Scope.allCases, by: "test").text
+        let token = try await service.createToken(for: world.seed.admin, name: "integration", scopes: APIToken.Scope.allCases, by: "test").text
         let capture = LogCapture()
         let secrets = [password, token, String(token.split(separator: "_").last!), name, contact]
         let made = try await world.application(logger: capture.logger).test(.router) { client in

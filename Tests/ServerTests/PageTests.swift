@@ -18,9 +18,9 @@ struct PageSession {
     let cookie: String
     let csrf: String
 
-    init(_ world: DemoWorld, _ user: String) throws {
+    init(_ world: DemoWorld, _ user: String) async throws {
         let password = try #require(world.seed.passwords[user])
-        let signedIn = try world.service.signInNow(user: user, password: password, address: nil)
+        let signedIn = try await world.service.signInNow(user: user, password: password, address: nil)
         cookie = "merkisto_session=" + signedIn.token
         csrf = signedIn.session.csrf
     }
@@ -89,17 +89,17 @@ struct PageTests {
 
     @Test("every page renders in all three languages for the role that uses it", arguments: ["fi", "sv", "en"])
     func pagesInEveryLanguage(language: String) async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let instructor = try PageSession(world, world.seed.instructor)
-        let admin = try PageSession(world, world.seed.admin)
-        let own = try PageSession(world, world.seed.clientUser)
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let admin = try await PageSession(world, world.seed.admin)
+        let own = try await PageSession(world, world.seed.clientUser)
         let credential = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
         let uuid = credential.pageID
         // A badge the client earned and no longer holds (its credential revoked): the award page offers it.
         let other = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT && $0.badge != credential.badge })
-        _ = try world.service.ledger.revoke(credential: other.id, reason: "test", by: "test")
+        _ = try await world.service.ledger.revoke(credential: other.id, reason: "test", by: "test")
         let pages: [(uri: String, session: PageSession?)] = [
             ("/signin", nil), ("/signin?code=ABCD-EFGH", nil), ("/verify", nil),
             ("/clients", instructor), ("/clients/\(client)", instructor), ("/clients/\(client)/assessment", instructor),
@@ -139,17 +139,17 @@ struct PageTests {
 
     @Test("a form posted without its CSRF token, or with another session's, is refused and changes nothing")
     func csrf() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let instructor = try PageSession(world, world.seed.instructor)
-        let admin = try PageSession(world, world.seed.admin)
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let admin = try await PageSession(world, world.seed.admin)
         let earned = try #require(world.seed.credentials.first { $0.client == client }).badge
         // Earned and held no more (one valid award per badge and format): revoke what the demo issued of it.
-        for credential in try world.service.clientFile(client).credentials where credential.badge == earned {
-            _ = try world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
+        for credential in try await world.service.clientFile(client).credentials where credential.badge == earned {
+            _ = try await world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
         }
-        let before = try world.service.clientFile(client).credentials.count
+        let before = try await world.service.clientFile(client).credentials.count
         try await world.application().test(.router) { http in
             for token in [nil, "", admin.csrf] as [String?] {
                 var body = "badge=\(earned)&language=fi"
@@ -168,27 +168,27 @@ struct PageTests {
                 #expect(response.headers[.location] == "/clients/\(client)?notice=awarded")
             }
         }
-        #expect(try world.service.clientFile(client).credentials.count == before + 1)
+        #expect(try await world.service.clientFile(client).credentials.count == before + 1)
     }
 
     @Test("awarding with the OB 2.0 twin issues both in one go; the client sees one badge with both downloads")
     func awardWithTwin() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let instructor = try PageSession(world, world.seed.instructor)
-        let own = try PageSession(world, world.seed.clientUser)
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let own = try await PageSession(world, world.seed.clientUser)
         // A badge the client earned and holds no more: revoke every credential of it first.
         let badge = try #require(world.seed.credentials.first { $0.client == client }).badge
-        for credential in try world.service.clientFile(client).credentials where credential.badge == badge {
-            _ = try world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
+        for credential in try await world.service.clientFile(client).credentials where credential.badge == badge {
+            _ = try await world.service.ledger.revoke(credential: credential.id, reason: "test", by: "test")
         }
         try await world.application().test(.router) { http in
             try await http.execute(
                 uri: "/clients/\(client)/award", method: .post, headers: instructor.headers(form: true),
                 body: ByteBuffer(string: "badge=\(badge)&language=sv&ob2=yes&csrf=\(instructor.csrf)")
             ) { response in #expect(response.status == .seeOther) }
-            let file = try world.service.clientFile(client)
+            let file = try await world.service.clientFile(client)
             let fresh = file.credentials.filter { $0.badge == badge && !file.isRevoked($0.id) }
             #expect(Set(fresh.map(\.format)) == [.ob3JWT, .ob2Signed])
             #expect(Set(fresh.map(\.issuedAt)).count == 1 && fresh.allSatisfy { $0.language == .sv })
@@ -206,11 +206,11 @@ struct PageTests {
 
     @Test("the badge page says what the badge asks in a list without DigComp codes; the client turns a share link on, it opens signed out without the client's id, and off")
     func shareLinkPages() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let own = try PageSession(world, world.seed.clientUser)
-        let file = try world.service.clientFile(client)
+        let own = try await PageSession(world, world.seed.clientUser)
+        let file = try await world.service.clientFile(client)
         let credential = try #require(file.credentials.first { $0.format == .ob3JWT && !file.isRevoked($0.id) })
         let page = "/my/badges/" + credential.pageID
         try await world.application().test(.router) { http in
@@ -223,7 +223,7 @@ struct PageTests {
             try await http.execute(
                 uri: page + "/share", method: .post, headers: own.headers(form: true), body: ByteBuffer(string: "csrf=\(own.csrf)")
             ) { response in #expect(response.headers[.location] == page + "?notice=shareOn#share") }
-            let share = try #require(try world.service.store.shares(client: client).first)
+            let share = try #require(try await world.service.store.shares(client: client).first)
             let link = "/shared/" + share.token
             let url = try world.service.shareURL(share)
             try await http.execute(uri: page, method: .get, headers: own.headers("fi")) { response in
@@ -247,10 +247,10 @@ struct PageTests {
 
     @Test("a badge the client holds is offered as a replacement: the award page says so, and the old credential is revoked as replaced")
     func replaceOnAwardPage() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let instructor = try PageSession(world, world.seed.instructor)
+        let instructor = try await PageSession(world, world.seed.instructor)
         let held = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
         try await world.application().test(.router) { http in
             try await http.execute(uri: "/clients/\(client)/award?badge=\(held.badge)", method: .get, headers: instructor.headers("fi")) { response in
@@ -267,20 +267,20 @@ struct PageTests {
                 body: ByteBuffer(string: "badge=\(held.badge)&replace=yes&csrf=\(instructor.csrf)")
             ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=awarded") }
         }
-        #expect(try world.service.store.revocation(of: held.id)?.reason == "replaced")
-        #expect(try world.service.clientFile(client).credentials.filter { $0.badge == held.badge && $0.format == .ob3JWT }.count == 2)
+        #expect(try await world.service.store.revocation(of: held.id)?.reason == "replaced")
+        #expect(try await world.service.clientFile(client).credentials.filter { $0.badge == held.badge && $0.format == .ob3JWT }.count == 2)
     }
 
     @Test("an instructor confirms on the client page after a confirmation step, sees who and when, and withdraws it; a client cannot")
     func attestOnClientPage() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let instructor = try PageSession(world, world.seed.instructor)
-        let own = try PageSession(world, world.seed.clientUser)
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let own = try await PageSession(world, world.seed.clientUser)
         let badge = "tyonhaku-verkossa"
-        #expect(try world.service.clientFile(client).attestations.filter { $0.badge == badge }.isEmpty)
-        let before = try world.service.clientFile(client).attestations
+        #expect(try await world.service.clientFile(client).attestations.filter { $0.badge == badge }.isEmpty)
+        let before = try await world.service.clientFile(client).attestations
         try await world.application().test(.router) { http in
             try await http.execute(uri: "/clients/\(client)", method: .get, headers: instructor.headers("fi")) { response in
                 let html = String(buffer: response.body)
@@ -296,12 +296,12 @@ struct PageTests {
             try await http.execute(
                 uri: "/clients/\(client)/attest", method: .post, headers: own.headers(form: true), body: ByteBuffer(string: "badge=\(badge)&csrf=\(own.csrf)")
             ) { response in #expect(response.status == .forbidden) }
-            #expect(try world.service.clientFile(client).attestations == before)
+            #expect(try await world.service.clientFile(client).attestations == before)
             try await http.execute(
                 uri: "/clients/\(client)/attest", method: .post, headers: instructor.headers(form: true),
                 body: ByteBuffer(string: "badge=\(badge)&role=instructor&csrf=\(instructor.csrf)")
             ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=attested") }
-            #expect(try world.service.clientFile(client).attestations.filter { $0.badge == badge }.map(\.by) == [world.seed.instructor])
+            #expect(try await world.service.clientFile(client).attestations.filter { $0.badge == badge }.map(\.by) == [world.seed.instructor])
             try await http.execute(uri: "/clients/\(client)?notice=attested", method: .get, headers: instructor.headers("fi")) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("Vahvistus tallennettu.") && html.contains("vahvistanut \(world.seed.instructor)"))
@@ -318,16 +318,16 @@ struct PageTests {
                 uri: "/clients/\(client)/withdraw-attestation", method: .post, headers: instructor.headers(form: true),
                 body: ByteBuffer(string: "badge=\(badge)&csrf=\(instructor.csrf)")
             ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=attestationWithdrawn") }
-            #expect(try world.service.clientFile(client).attestations == before)
+            #expect(try await world.service.clientFile(client).attestations == before)
         }
     }
 
     @Test("the admin makes an API token on its page, sees the secret once (it works), and revokes it there; refused forms say why")
     func tokensPage() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
-        let admin = try PageSession(world, world.seed.admin)
-        let instructor = try PageSession(world, world.seed.instructor)
+        let admin = try await PageSession(world, world.seed.admin)
+        let instructor = try await PageSession(world, world.seed.instructor)
         try await world.application().test(.router) { http in
             try await http.execute(
                 uri: "/admin/tokens", method: .post, headers: instructor.headers(form: true),
@@ -347,7 +347,7 @@ struct PageTests {
                 #expect(response.status == .created && html.contains("Sitä ei näytetä uudelleen"))
                 return try #require(html.firstRange(of: "id=\"made-token\" type=\"text\" class=\"wide\" readonly value=\"").map { String(html[$0.upperBound...].prefix { $0 != "\"" }) })
             }
-            let actor = try world.service.authenticate(token: secret)
+            let actor = try await world.service.authenticate(token: secret)
             #expect(actor.user.id == world.seed.instructor && actor.scopes == [.read, .record])
             let id = String(secret.split(separator: "_")[1])
             try await http.execute(uri: "/admin/tokens", method: .get, headers: admin.headers("fi")) { response in
@@ -357,16 +357,16 @@ struct PageTests {
             try await http.execute(
                 uri: "/admin/tokens/revoke", method: .post, headers: admin.headers(form: true), body: ByteBuffer(string: "token=\(id)&csrf=\(admin.csrf)")
             ) { response in #expect(response.headers[.location] == "/admin/tokens?notice=tokenRevoked") }
-            #expect(throws: CoreError.self) { try world.service.authenticate(token: secret) }
+            await #expect(throws: CoreError.self) { try await world.service.authenticate(token: secret) }
         }
     }
 
     @Test("the admin imports record files on a page: each whole or not at all, refusals located; instructors cannot")
     func importPage() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
-        let admin = try PageSession(world, world.seed.admin)
-        let instructor = try PageSession(world, world.seed.instructor)
+        let admin = try await PageSession(world, world.seed.admin)
+        let instructor = try await PageSession(world, world.seed.instructor)
         @Sendable func form(_ session: PageSession, _ files: [(String, String)]) -> (HTTPFields, ByteBuffer) {
             let boundary = "----merkisto"
             var text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(session.csrf)\r\n"
@@ -385,7 +385,7 @@ struct PageTests {
             try await http.execute(uri: "/admin/import", method: .post, headers: refusedHeaders, body: refusedBody) { response in
                 #expect(response.status == .forbidden)
             }
-            #expect(throws: CoreError.self) { try world.service.clientFile("tuotu-sivulta") }
+            await #expect(throws: CoreError.self) { try await world.service.clientFile("tuotu-sivulta") }
             let (headers, body) = form(admin, [("hyva.json", good), ("rikki.json", bad)])
             try await http.execute(uri: "/admin/import", method: .post, headers: headers, body: body) { response in
                 let html = String(buffer: response.body)
@@ -399,16 +399,16 @@ struct PageTests {
                 #expect(response.status == .badRequest && String(buffer: response.body).contains("Valitse ainakin yksi tiedosto."))
             }
         }
-        #expect(try world.service.clientFile("tuotu-sivulta").client.id == "tuotu-sivulta")
-        #expect(throws: CoreError.self) { try world.service.clientFile("rikki-sivulta") }
+        #expect(try await world.service.clientFile("tuotu-sivulta").client.id == "tuotu-sivulta")
+        await #expect(throws: CoreError.self) { try await world.service.clientFile("rikki-sivulta") }
     }
 
     @Test("the admin uploads a set with an error and sees it located, uploads the fixed set, tries it, puts it in use and rolls back")
     func definitionsVersionsPage() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
-        let admin = try PageSession(world, world.seed.admin)
-        let instructor = try PageSession(world, world.seed.instructor)
+        let admin = try await PageSession(world, world.seed.admin)
+        let instructor = try await PageSession(world, world.seed.instructor)
         let folder = try AdministrationTests.definitionsCopy(in: world.directory)
         let badge = folder + "/badges/asiointi-verkossa.xml"
         let original = try String(contentsOfFile: badge, encoding: .utf8)
@@ -441,7 +441,7 @@ struct PageTests {
             try await http.execute(uri: "/admin/definitions/upload", method: .post, headers: headers, body: body) { response in
                 #expect(response.status == .seeOther && response.headers[.location]?.hasPrefix("/admin/definitions?notice=versionKept") == true)
             }
-            let versions = try world.service.store.definitionsVersions().map(\.digest)
+            let versions = try await world.service.store.definitionsVersions().map(\.digest)
             #expect(versions.count == 2 && versions.first == first)
             let second = versions[1]
             try await http.execute(
@@ -455,7 +455,7 @@ struct PageTests {
                     uri: "/admin/definitions/versions/\(digest)/activate", method: .post, headers: admin.headers("fi", form: true),
                     body: ByteBuffer(string: "csrf=\(admin.csrf)")
                 ) { response in #expect(response.headers[.location] == "/admin/definitions?notice=versionActivated") }
-                #expect(try world.service.store.activeDefinitions() == digest)
+                #expect(try await world.service.store.activeDefinitions() == digest)
             }
             try await http.execute(uri: "/admin/definitions", method: .get, headers: admin.headers("fi")) { response in
                 let html = String(buffer: response.body)
@@ -466,11 +466,11 @@ struct PageTests {
 
     @Test("the admin erases a client after typing the id; a wrong id erases nothing and says why; instructors cannot")
     func erasePage() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let admin = try PageSession(world, world.seed.admin)
-        let instructor = try PageSession(world, world.seed.instructor)
+        let admin = try await PageSession(world, world.seed.admin)
+        let instructor = try await PageSession(world, world.seed.instructor)
         try await world.application().test(.router) { http in
             try await http.execute(uri: "/clients/\(client)", method: .get, headers: admin.headers("fi")) { response in
                 #expect(String(buffer: response.body).contains("href=\"/clients/\(client)/erase\""))
@@ -488,25 +488,25 @@ struct PageTests {
             ) { response in
                 #expect(response.status == .badRequest && String(buffer: response.body).contains("aria-invalid=\"true\""))
             }
-            #expect(try world.service.clientFile(client).client.erasedAt == nil)
+            #expect(try await world.service.clientFile(client).client.erasedAt == nil)
             try await http.execute(
                 uri: "/clients/\(client)/erase", method: .post, headers: admin.headers(form: true),
                 body: ByteBuffer(string: "confirm=\(client)&csrf=\(admin.csrf)")
             ) { response in #expect(response.headers[.location] == "/clients/\(client)?notice=erased") }
-            #expect(try world.service.clientFile(client).client.erasedAt != nil)
+            #expect(try await world.service.clientFile(client).client.erasedAt != nil)
         }
     }
 
     @Test("an instructor suspends a credential and lifts the suspension; meanwhile it does not verify")
     func suspendAndLift() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let instructor = try PageSession(world, world.seed.instructor)
+        let instructor = try await PageSession(world, world.seed.instructor)
         let credential = try #require(world.seed.credentials.first { $0.client == client && $0.format == .ob3JWT })
         #expect(credential.status != nil)
         let id = credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        let admin = try PageSession(world, world.seed.admin)
+        let admin = try await PageSession(world, world.seed.admin)
         try await world.application().test(.router) { http in
             // With another session's CSRF token: refused, nothing suspended.
             try await http.execute(
@@ -518,13 +518,13 @@ struct PageTests {
                 uri: "/clients/\(client)/suspend", method: .post, headers: instructor.headers(form: true),
                 body: ByteBuffer(string: "credential=\(id)&csrf=\(instructor.csrf)")
             ) { response in #expect(response.status == .badRequest) }
-            #expect(try world.service.clientFile(client).isSuspended(credential.id) == false)
+            #expect(try await world.service.clientFile(client).isSuspended(credential.id) == false)
             try await http.execute(
                 uri: "/clients/\(client)/suspend", method: .post, headers: instructor.headers(form: true),
                 body: ByteBuffer(string: "credential=\(id)&reason=tarkistetaan&csrf=\(instructor.csrf)")
             ) { response in #expect(response.status == .seeOther) }
-            #expect(try world.service.clientFile(client).isSuspended(credential.id))
-            #expect(try world.service.verify(credential.bytes).failures == [.suspended])
+            #expect(try await world.service.clientFile(client).isSuspended(credential.id))
+            #expect(try await world.service.verify(credential.bytes).failures == [.suspended])
             try await http.execute(uri: "/clients/\(client)", method: .get, headers: instructor.headers()) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("action=\"/clients/\(client)/lift\""))
@@ -533,14 +533,14 @@ struct PageTests {
                 uri: "/clients/\(client)/lift", method: .post, headers: instructor.headers(form: true),
                 body: ByteBuffer(string: "credential=\(id)&csrf=\(instructor.csrf)")
             ) { response in #expect(response.status == .seeOther) }
-            #expect(try world.service.clientFile(client).isSuspended(credential.id) == false)
-            #expect(try world.service.verify(credential.bytes).isValid)
+            #expect(try await world.service.clientFile(client).isSuspended(credential.id) == false)
+            #expect(try await world.service.verify(credential.bytes).isValid)
         }
     }
 
     @Test("the sign-in forms repeat the token of their own cookie: a post without it signs no one in; an over-large one is said to be too large")
     func signInFormToken() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let password = try #require(world.seed.passwords[world.seed.instructor])
         try await world.application().test(.router) { http in
@@ -575,13 +575,13 @@ struct PageTests {
 
     @Test("pages check roles: anonymous visitors are sent to sign in; clients, instructors and admins see only their pages")
     func roles() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
         let otherCredential = try #require(world.seed.credentials.first { $0.client != client })
         let decided = try #require(world.seed.credentials.first { $0.client == client })
-        let notEarned = try #require(try world.service.evaluate(client: client).badges.first { !$0.earned }).id
-        let sessions: [String: PageSession?] = [
+        let notEarned = try #require(try await world.service.evaluate(client: client).badges.first { !$0.earned }).id
+        let sessions: [String: PageSession?] = await [
             "anonymous": nil, "client": try PageSession(world, world.seed.clientUser),
             "instructor": try PageSession(world, world.seed.instructor), "admin": try PageSession(world, world.seed.admin),
         ]

@@ -28,7 +28,7 @@ struct DemoWorld {
     let seed: DemoSeed
     let base: String
 
-    init(base: String = "http://127.0.0.1:8080/") throws {
+    init(base: String = "http://127.0.0.1:8080/") async throws {
         directory = NSTemporaryDirectory() + "merkisto-server-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.base = base
@@ -39,22 +39,22 @@ struct DemoWorld {
         let examples = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.map {
             ($0, [UInt8](FileManager.default.contents(atPath: folder + "/" + $0)!))
         }
-        seed = try service.seedDemo(examples: examples, by: "test")
+        seed = try await service.seedDemo(examples: examples, by: "test")
     }
 
     func cleanup() { try? FileManager.default.removeItem(atPath: directory) }
 
     /// The server over the world (definitions reloadable from `definitions` when given).
-    func application(definitions: String? = nil, logger: Logger = Logger(label: "test")) throws -> MerkistoServer.App {
+    func application(definitions: String? = nil, logger: Logger = Logger(label: "test")) async throws -> MerkistoServer.App {
         // Revocations made by the test straight in the store are read on every request.
-        try MerkistoServer.application(
+        try await MerkistoServer.application(
             service: service, definitions: definitions, configuration: ServerConfiguration(revocationCheck: .zero), logger: logger)
     }
 
     /// Every file `merkisto publish` writes now, by relative path.
-    func published() throws -> [String: Data] {
+    func published() async throws -> [String: Data] {
         let out = directory + "/published-" + UUID().uuidString
-        let (_, paths) = try service.publish(to: out)
+        let (_, paths) = try await service.publish(to: out)
         return Dictionary(uniqueKeysWithValues: paths.map { ($0, FileManager.default.contents(atPath: out + "/" + $0)!) })
     }
 }
@@ -62,14 +62,14 @@ struct DemoWorld {
 @Suite("Public documents")
 struct PublicDocumentsTests {
     @Test("the demo has clients with pathways, users of every role, and credentials of every kind")
-    func demo() throws {
-        let world = try DemoWorld()
+    func demo() async throws {
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         #expect(world.seed.clients.count == 6)
-        #expect(try world.service.clientSummaries().allSatisfy { $0.period?.closedAt == nil && $0.period != nil })
-        #expect(Set(try world.service.users().map(\.role)) == [.admin, .instructor, .client])
+        #expect(try await world.service.clientSummaries().allSatisfy { $0.period?.closedAt == nil && $0.period != nil })
+        await #expect(Set(try world.service.users().map(\.role)) == [.admin, .instructor, .client])
         #expect(Set(world.seed.credentials.map(\.format)) == [.ob3JWT, .ob2Hosted, .ob2Signed])
-        #expect(throws: CoreError.self) { try world.service.seedDemo(examples: [], by: "test") }
+        await #expect(throws: CoreError.self) { try await world.service.seedDemo(examples: [], by: "test") }
     }
 
     /// Each test runs against the router alone and against the running server, where public documents are
@@ -78,9 +78,9 @@ struct PublicDocumentsTests {
 
     @Test("every document `merkisto publish` writes is served at its URL with the same bytes, type and a validator", arguments: setups)
     func sameBytesAsPublish(live: Bool) async throws {
-        let world = try DemoWorld(base: "https://badges.example.org/merkisto/")
+        let world = try await DemoWorld(base: "https://badges.example.org/merkisto/")
         defer { world.cleanup() }
-        let published = try world.published()
+        let published = try await world.published()
         #expect(published.keys.contains { $0.hasPrefix("ob2/assertions/") })
         try await world.application().test(live ? .live : .router) { client in
             for (path, bytes) in published {
@@ -106,7 +106,7 @@ struct PublicDocumentsTests {
 
     @Test("a validator the client already has gets 304 Not Modified, without a body", arguments: setups)
     func conditionalRequests(live: Bool) async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         try await world.application().test(live ? .live : .router) { client in
             let path = "/keys/jwks.json"
@@ -130,19 +130,19 @@ struct PublicDocumentsTests {
 
     @Test("after a revocation, the hosted assertion answers 410 Gone and both lists name it, as the published files do", arguments: setups)
     func revocation(live: Bool) async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let hosted = try #require(world.seed.credentials.first { $0.format == .ob2Hosted })
         let signed = try #require(world.seed.credentials.first { $0.format == .ob2Signed })
         let path = String(hosted.id.dropFirst(world.base.count))
-        let application = try world.application()
+        let application = try await world.application()
         try await application.test(live ? .live : .router) { client in
             try await client.execute(uri: "/" + path, method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(Data(response.body.readableBytesView) == Data(hosted.bytes))
             }
-            for credential in [hosted, signed] { _ = try world.service.ledger.revoke(credential: credential.id, reason: "issued by mistake", by: "test") }
-            let published = try world.published()
+            for credential in [hosted, signed] { _ = try await world.service.ledger.revoke(credential: credential.id, reason: "issued by mistake", by: "test") }
+            let published = try await world.published()
             try await client.execute(uri: "/" + path, method: .get) { response in
                 #expect(response.status == .gone)
                 #expect(Data(response.body.readableBytesView) == published[path])
@@ -164,7 +164,7 @@ struct PublicDocumentsTests {
 
     @Test("an OB 3.0 credential is served by its id as text/plain; unknown ids and addresses are problem documents", arguments: setups)
     func credentialsByID(live: Bool) async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let token = try #require(world.seed.credentials.first { $0.format == .ob3JWT })
         let uuid = String(token.id.dropFirst("urn:uuid:".count))

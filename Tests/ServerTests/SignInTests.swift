@@ -26,7 +26,7 @@ struct SignInTests {
 
     @Test("a person signs in with a password: an HttpOnly, SameSite=Strict cookie; changes need the CSRF token; sign-out ends it")
     func session() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let password = try #require(world.seed.passwords[world.seed.instructor])
         let own = try #require(world.seed.client)
@@ -59,7 +59,7 @@ struct SignInTests {
             var headers: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
             headers[HTTPField.Name("X-CSRF-Token")!] = csrf
             try await client.execute(uri: change, method: .post, headers: headers, body: phase) { response in #expect(response.status == .ok) }
-            #expect(try world.service.ledger.auditLog().last?.actor == world.seed.instructor)
+            #expect(try await world.service.ledger.auditLog().last?.actor == world.seed.instructor)
             // Sign out: the cookie is cleared and the session no longer works.
             try await client.execute(uri: "/api/v1/session", method: .delete, headers: headers) { response in
                 #expect(response.status == .noContent)
@@ -73,7 +73,7 @@ struct SignInTests {
 
     @Test("a wrong password and an unknown user are refused alike; repeated failures slow down the address that made them")
     func refusalsAndThrottling() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let password = try #require(world.seed.passwords[world.seed.admin])
         try await world.application().test(.router) { client in
@@ -107,13 +107,13 @@ struct SignInTests {
             }
         }
         // Only a bcrypt hash is stored.
-        let stored = try #require(try world.service.store.passwordHash(user: world.seed.admin))
+        let stored = try #require(try await world.service.store.passwordHash(user: world.seed.admin))
         #expect(stored.hasPrefix("$2") && !stored.contains(password))
     }
 
     @Test("with an https base URL the cookie is Secure; a new password ends the user's sessions")
     func secureCookieAndPasswordChange() async throws {
-        let world = try DemoWorld(base: "https://badges.example.org/")
+        let world = try await DemoWorld(base: "https://badges.example.org/")
         defer { world.cleanup() }
         let password = try #require(world.seed.passwords[world.seed.clientUser])
         try await world.application().test(.router) { client in
@@ -124,22 +124,22 @@ struct SignInTests {
                 return try #require(Self.cookie(response))
             }
             try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: cookie]) { response in #expect(response.status == .ok) }
-            try world.service.setPassword(user: world.seed.clientUser, password: "uusi-salasana-123", by: "test")
+            try await world.service.setPassword(user: world.seed.clientUser, password: "uusi-salasana-123", by: "test")
             try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: cookie]) { response in
                 #expect(response.status == .unauthorized)
             }
         }
-        #expect(throws: CoreError.self) { try world.service.setPassword(user: world.seed.clientUser, password: "lyhyt", by: "test") }
+        await #expect(throws: CoreError.self) { try await world.service.setPassword(user: world.seed.clientUser, password: "lyhyt", by: "test") }
     }
 
     @Test("a client signs in once with the one-time code their instructor made; the code then and after a day works no more")
     func oneTimeCodes() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let service = world.service
-        let token = try service.createToken(for: world.seed.instructor, name: "t", scopes: [.read, .record], by: "test").text
-        let client = try service.createToken(for: world.seed.clientUser, name: "t", scopes: [.read], by: "test").text
-        let session = try service.signInNow(user: world.seed.instructor, password: try #require(world.seed.passwords[world.seed.instructor]), address: nil)
+        let token = try await service.createToken(for: world.seed.instructor, name: "t", scopes: [.read, .record], by: "test").text
+        let client = try await service.createToken(for: world.seed.clientUser, name: "t", scopes: [.read], by: "test").text
+        let session = try await service.signInNow(user: world.seed.instructor, password: try #require(world.seed.passwords[world.seed.instructor]), address: nil)
         let instructor: HTTPFields = [.cookie: "merkisto_session=" + session.token, HTTPField.Name("X-CSRF-Token")!: session.session.csrf]
         try await world.application().test(.router) { http in
             let uri = "/api/v1/users/\(world.seed.clientUser)/signin-codes"
@@ -176,26 +176,26 @@ struct SignInTests {
             }
         }
         // A new code cancels the older unused one.
-        let older = try service.createSignInCode(for: world.seed.clientUser, by: "test")
-        let newer = try service.createSignInCode(for: world.seed.clientUser, by: "test")
-        #expect(throws: CoreError.self) { try service.signIn(code: older.code, address: nil) }
-        #expect(try service.signIn(code: newer.code, address: nil).user.id == world.seed.clientUser)
+        let older = try await service.createSignInCode(for: world.seed.clientUser, by: "test")
+        let newer = try await service.createSignInCode(for: world.seed.clientUser, by: "test")
+        await #expect(throws: CoreError.self) { try await service.signIn(code: older.code, address: nil) }
+        #expect(try await service.signIn(code: newer.code, address: nil).user.id == world.seed.clientUser)
         // A code not used within a day works no more.
-        let late = try service.createSignInCode(for: world.seed.clientUser, by: "test")
+        let late = try await service.createSignInCode(for: world.seed.clientUser, by: "test")
         let dayLater = BadgeService(
             store: service.store, compiled: service.compiled, keys: service.keys, baseURL: world.base,
             clock: { Timestamp(microseconds: DemoWorld.now.microseconds + BadgeService.codeLifetime + 1) })
-        #expect(throws: CoreError.self) { try dayLater.signIn(code: late.code, address: nil) }
-        #expect(try service.signIn(code: late.code, address: nil).user.id == world.seed.clientUser)
+        await #expect(throws: CoreError.self) { try await dayLater.signIn(code: late.code, address: nil) }
+        #expect(try await service.signIn(code: late.code, address: nil).user.id == world.seed.clientUser)
         // Only the hash of a code is kept.
-        #expect(try service.store.auditLog().allSatisfy { !$0.detail.contains(late.code) && !$0.subject.contains(late.code) })
+        #expect(try await service.store.auditLog().allSatisfy { !$0.detail.contains(late.code) && !$0.subject.contains(late.code) })
     }
 
     @Test("behind a proxy, sign-ins are throttled by the address the proxy appends to X-Forwarded-For, not by entries a client forged")
     func forwardedAddress() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
-        let application = try MerkistoServer.application(
+        let application = try await MerkistoServer.application(
             service: world.service, configuration: ServerConfiguration(behindProxy: true), logger: Logger(label: "test"))
         try await application.test(.router) { client in
             func attempt(_ forwarded: String) async throws -> HTTPResponse.Status {
@@ -219,9 +219,9 @@ struct SignInTests {
 
     @Test("no one is locked out: six wrong passwords from one address, then the right one from another signs in at once")
     func noLockout() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
-        let application = try MerkistoServer.application(
+        let application = try await MerkistoServer.application(
             service: world.service, configuration: ServerConfiguration(behindProxy: true), logger: Logger(label: "test"))
         let password = try #require(world.seed.passwords[world.seed.instructor])
         try await application.test(.router) { client in
@@ -247,12 +247,12 @@ struct SignInTests {
     }
 
     @Test("names that cannot be user ids are refused before anything is kept; the throttle's memory is bounded")
-    func throttleMemory() throws {
-        let world = try DemoWorld()
+    func throttleMemory() async throws {
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let huge = String(repeating: "a", count: 1 << 20)
         for index in 0..<50 {
-            #expect(throws: CoreError.self) { try world.service.signInNow(user: huge + "\(index)", password: "x", address: "10.0.0.\(index)") }
+            await #expect(throws: CoreError.self) { try await world.service.signInNow(user: huge + "\(index)", password: "x", address: "10.0.0.\(index)") }
         }
         let throttle = MemorySignInThrottle()
         let now = DemoWorld.now

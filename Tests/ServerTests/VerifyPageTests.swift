@@ -23,10 +23,10 @@ struct VerifyPageTests {
 
     @Test("a suspended ob3-ldp credential is shown suspended whatever the shape of its JSON")
     func reshapedSuspended() async throws {
-        let world = try DemoWorld()
+        let world = try await DemoWorld()
         defer { world.cleanup() }
         let client = try #require(world.seed.client)
-        let issued = try world.service.issue(client: client, badge: "digihyvinvointi-ja-netiketti", format: .ob3LDP, by: "test")
+        let issued = try await world.service.issue(client: client, badge: "digihyvinvointi-ja-netiketti", format: .ob3LDP, by: "test")
         guard case .object(let document) = try JSONDecoder().decode(JSONValue.self, from: Data(issued.bytes)),
             let status = document["credentialStatus"]
         else {
@@ -44,7 +44,7 @@ struct VerifyPageTests {
                 let page = try await Self.verify(shape, http: http)
                 #expect(page.contains("The badge is genuine and valid."))
             }
-            try world.service.ledger.suspend(credential: issued.id, reason: "tarkistetaan", by: "test")
+            try await world.service.ledger.suspend(credential: issued.id, reason: "tarkistetaan", by: "test")
             for shape in shapes {
                 let page = try await Self.verify(shape, http: http)
                 #expect(page.contains("The badge is suspended for now."))

@@ -36,128 +36,128 @@ func credential(_ id: String, client: String = "asiakas-1") -> IssuedCredential 
 @Suite("Store")
 struct StoreTests {
     @Test("credentials: exact bytes, duplicates refused, revoked once, everything audited", arguments: StoreKind.allCases)
-    func credentials(kind: StoreKind) throws {
+    func credentials(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        try store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0)
-        #expect(throws: StoreError.self) { try store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0) }
+        try await store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0)
+        await #expect(throws: StoreError.self) { try await store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0) }
         // A group commit is all or none: the duplicate in it keeps the new one out too.
-        #expect(throws: StoreError.self) { try store.recordCredentials([credential("urn:uuid:2"), credential("urn:uuid:1")], by: "test", at: t0) }
-        #expect(try store.credential(id: "urn:uuid:2") == nil)
-        _ = try store.revoke(credential: "urn:uuid:1", reason: "mistake", by: "test", at: t0)
-        #expect(throws: StoreError.self) { _ = try store.revoke(credential: "urn:uuid:1", reason: "again", by: "test", at: t0) }
-        #expect(throws: StoreError.self) { _ = try store.revoke(credential: "urn:uuid:404", reason: "x", by: "test", at: t0) }
-        #expect(try store.credential(id: "urn:uuid:1") == credential("urn:uuid:1"))
-        #expect(try store.revocations() == [Revocation(credentialID: "urn:uuid:1", reason: "mistake", revokedAt: t0, by: "test")])
-        #expect(try store.revocationCount() == 1)
-        #expect(try store.revocation(of: "urn:uuid:1")?.reason == "mistake")
-        #expect(try store.revocation(of: "urn:uuid:2") == nil)
-        #expect(try store.auditLog().map(\.action) == ["credential.issue", "credential.revoke"])
-        #expect(try store.verifyAudit().isIntact)
+        await #expect(throws: StoreError.self) { try await store.recordCredentials([credential("urn:uuid:2"), credential("urn:uuid:1")], by: "test", at: t0) }
+        #expect(try await store.credential(id: "urn:uuid:2") == nil)
+        _ = try await store.revoke(credential: "urn:uuid:1", reason: "mistake", by: "test", at: t0)
+        await #expect(throws: StoreError.self) { _ = try await store.revoke(credential: "urn:uuid:1", reason: "again", by: "test", at: t0) }
+        await #expect(throws: StoreError.self) { _ = try await store.revoke(credential: "urn:uuid:404", reason: "x", by: "test", at: t0) }
+        #expect(try await store.credential(id: "urn:uuid:1") == credential("urn:uuid:1"))
+        #expect(try await store.revocations() == [Revocation(credentialID: "urn:uuid:1", reason: "mistake", revokedAt: t0, by: "test")])
+        #expect(try await store.revocationCount() == 1)
+        #expect(try await store.revocation(of: "urn:uuid:1")?.reason == "mistake")
+        #expect(try await store.revocation(of: "urn:uuid:2") == nil)
+        #expect(try await store.auditLog().map(\.action) == ["credential.issue", "credential.revoke"])
+        #expect(try await store.verifyAudit().isIntact)
     }
 
     @Test("share links: one per credential of its own client, found by token, removed when off and when the client is erased", arguments: StoreKind.allCases)
-    func shareLinks(kind: StoreKind) throws {
+    func shareLinks(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "test", at: t0)
-        try store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2")], by: "test", at: t0)
+        try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "test", at: t0)
+        try await store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2")], by: "test", at: t0)
         let share = CredentialShare(token: String(repeating: "a", count: 32), credential: "urn:uuid:1", client: "asiakas-1", createdAt: t0)
         // Another client's credential, and one that does not exist, cannot be shared.
-        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: "b", credential: "urn:uuid:1", client: "asiakas-2", createdAt: t0), by: "test", at: t0) }
-        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: "c", credential: "urn:uuid:404", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
-        try store.addShare(share, by: "test", at: t0)
-        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: "d", credential: "urn:uuid:1", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
-        #expect(throws: StoreError.self) { try store.addShare(CredentialShare(token: share.token, credential: "urn:uuid:2", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
-        #expect(try store.share(token: share.token) == share)
-        #expect(try store.shares(client: "asiakas-1") == [share])
-        try store.removeShare(credential: "urn:uuid:1", by: "test", at: t0)
-        #expect(try store.share(token: share.token) == nil)
-        #expect(throws: StoreError.self) { try store.removeShare(credential: "urn:uuid:1", by: "test", at: t0) }
-        try store.addShare(share, by: "test", at: t0)
-        try store.eraseClient("asiakas-1", by: "test", at: t0)
-        #expect(try store.shares(client: "asiakas-1").isEmpty)
-        #expect(try store.auditLog().map(\.action).filter { $0.hasPrefix("share.") } == ["share.on", "share.off", "share.on"])
-        #expect(try store.verifyAudit().isIntact)
+        await #expect(throws: StoreError.self) { try await store.addShare(CredentialShare(token: "b", credential: "urn:uuid:1", client: "asiakas-2", createdAt: t0), by: "test", at: t0) }
+        await #expect(throws: StoreError.self) { try await store.addShare(CredentialShare(token: "c", credential: "urn:uuid:404", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
+        try await store.addShare(share, by: "test", at: t0)
+        await #expect(throws: StoreError.self) { try await store.addShare(CredentialShare(token: "d", credential: "urn:uuid:1", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
+        await #expect(throws: StoreError.self) { try await store.addShare(CredentialShare(token: share.token, credential: "urn:uuid:2", client: "asiakas-1", createdAt: t0), by: "test", at: t0) }
+        #expect(try await store.share(token: share.token) == share)
+        #expect(try await store.shares(client: "asiakas-1") == [share])
+        try await store.removeShare(credential: "urn:uuid:1", by: "test", at: t0)
+        #expect(try await store.share(token: share.token) == nil)
+        await #expect(throws: StoreError.self) { try await store.removeShare(credential: "urn:uuid:1", by: "test", at: t0) }
+        try await store.addShare(share, by: "test", at: t0)
+        try await store.eraseClient("asiakas-1", by: "test", at: t0)
+        #expect(try await store.shares(client: "asiakas-1").isEmpty)
+        #expect(try await store.auditLog().map(\.action).filter { $0.hasPrefix("share.") } == ["share.on", "share.off", "share.on"])
+        #expect(try await store.verifyAudit().isIntact)
     }
 
     @Test("status lists: places handed out at random and never twice, bound once, suspended and lifted, revoked for good", arguments: StoreKind.allCases)
-    func statusLists(kind: StoreKind) throws {
+    func statusLists(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        let places = try store.reserveStatusEntries(count: 500, at: t0)
+        let places = try await store.reserveStatusEntries(count: 500, at: t0)
         #expect(places.count == 500 && Set(places).count == 500)
         #expect(places.allSatisfy { $0.list == 1 && $0.index >= 0 && $0.index < BitstringStatusList.minimumLength })
         // Random, not in order: a place says nothing about when its credential was issued.
         #expect(places.map(\.index) != places.map(\.index).sorted())
-        let more = try store.reserveStatusEntries(count: 10, at: t0)
+        let more = try await store.reserveStatusEntries(count: 10, at: t0)
         #expect(Set(more).isDisjoint(with: places))
 
         var first = credential("urn:uuid:1")
         first.status = places[0]
         var second = credential("urn:uuid:2")
         second.status = places[1]
-        try store.recordCredentials([first, second], by: "test", at: t0)
-        #expect(try store.credential(id: "urn:uuid:1")?.status == places[0])
+        try await store.recordCredentials([first, second], by: "test", at: t0)
+        #expect(try await store.credential(id: "urn:uuid:1")?.status == places[0])
         // A place is bound to one credential only, and only a place that was handed out.
         var taken = credential("urn:uuid:3")
         taken.status = places[0]
-        #expect(throws: StoreError.self) { try store.recordCredential(taken, by: "test", at: t0) }
+        await #expect(throws: StoreError.self) { try await store.recordCredential(taken, by: "test", at: t0) }
         taken.status = StatusListEntry(list: 99, index: 1)
-        #expect(throws: StoreError.self) { try store.recordCredential(taken, by: "test", at: t0) }
-        #expect(try store.credential(id: "urn:uuid:3") == nil)
+        await #expect(throws: StoreError.self) { try await store.recordCredential(taken, by: "test", at: t0) }
+        #expect(try await store.credential(id: "urn:uuid:3") == nil)
 
         func later(_ seconds: Int64) -> Timestamp { Timestamp(microseconds: t0.microseconds + seconds * 1_000_000) }
         let t1 = later(60), t2 = later(120), t3 = later(180)
-        #expect(try store.statusVersion() == 0)
-        _ = try store.suspend(credential: "urn:uuid:1", reason: "checking", by: "test", at: t1)
-        #expect(throws: StoreError.self) { _ = try store.suspend(credential: "urn:uuid:1", reason: "again", by: "test", at: t1) }
+        #expect(try await store.statusVersion() == 0)
+        _ = try await store.suspend(credential: "urn:uuid:1", reason: "checking", by: "test", at: t1)
+        await #expect(throws: StoreError.self) { _ = try await store.suspend(credential: "urn:uuid:1", reason: "again", by: "test", at: t1) }
         // Only credentials with a place can be suspended.
-        try store.recordCredential(credential("urn:uuid:4"), by: "test", at: t0)
-        #expect(throws: StoreError.self) { _ = try store.suspend(credential: "urn:uuid:4", reason: "x", by: "test", at: t1) }
-        var state = try store.statusListState()
+        try await store.recordCredential(credential("urn:uuid:4"), by: "test", at: t0)
+        await #expect(throws: StoreError.self) { _ = try await store.suspend(credential: "urn:uuid:4", reason: "x", by: "test", at: t1) }
+        var state = try await store.statusListState()
         #expect(state.lists == [1] && state.suspended == [places[0]] && state.revoked.isEmpty && state.changedAt == t1)
 
-        try store.liftSuspension(credential: "urn:uuid:1", by: "test", at: t2)
-        #expect(throws: StoreError.self) { try store.liftSuspension(credential: "urn:uuid:1", by: "test", at: t2) }
-        _ = try store.suspend(credential: "urn:uuid:2", reason: "checking", by: "test", at: t2)
-        _ = try store.revoke(credential: "urn:uuid:2", reason: "mistake", by: "test", at: t3)
+        try await store.liftSuspension(credential: "urn:uuid:1", by: "test", at: t2)
+        await #expect(throws: StoreError.self) { try await store.liftSuspension(credential: "urn:uuid:1", by: "test", at: t2) }
+        _ = try await store.suspend(credential: "urn:uuid:2", reason: "checking", by: "test", at: t2)
+        _ = try await store.revoke(credential: "urn:uuid:2", reason: "mistake", by: "test", at: t3)
         // Revoked is for good: no longer also suspended, and cannot be suspended again.
-        #expect(throws: StoreError.self) { _ = try store.suspend(credential: "urn:uuid:2", reason: "x", by: "test", at: t3) }
-        state = try store.statusListState()
+        await #expect(throws: StoreError.self) { _ = try await store.suspend(credential: "urn:uuid:2", reason: "x", by: "test", at: t3) }
+        state = try await store.statusListState()
         #expect(state.suspended.isEmpty && state.revoked == [places[1]] && state.changedAt == t3)
-        #expect(try store.statusVersion() == 4)
-        #expect(try store.suspensions().isEmpty)
-        #expect(try store.auditLog().map(\.action).filter { $0.hasPrefix("credential.") && $0 != "credential.issue" } == [
+        #expect(try await store.statusVersion() == 4)
+        #expect(try await store.suspensions().isEmpty)
+        #expect(try await store.auditLog().map(\.action).filter { $0.hasPrefix("credential.") && $0 != "credential.issue" } == [
             "credential.suspend", "credential.unsuspend", "credential.suspend", "credential.revoke",
         ])
     }
 
     @Test("a list is used until half its places are handed out, then the next", arguments: StoreKind.allCases)
-    func statusListsFill(kind: StoreKind) throws {
+    func statusListsFill(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        let places = try store.reserveStatusEntries(count: BitstringStatusList.minimumLength / 2 + 3, at: t0)
+        let places = try await store.reserveStatusEntries(count: BitstringStatusList.minimumLength / 2 + 3, at: t0)
         #expect(places.filter { $0.list == 1 }.count == BitstringStatusList.minimumLength / 2)
         #expect(places.filter { $0.list == 2 }.count == 3)
-        #expect(try store.reserveStatusEntries(count: 1, at: t0).first?.list == 2)
+        #expect(try await store.reserveStatusEntries(count: 1, at: t0).first?.list == 2)
     }
 
     @Test("a group commit is one audit entry that names every credential in it", arguments: StoreKind.allCases)
-    func groupAudit(kind: StoreKind) throws {
+    func groupAudit(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
         let group = (1...3).map { credential("urn:uuid:g\($0)", client: "asiakas-\($0)") }
-        try store.recordCredentials(group, by: "bulk", at: t0)
-        let entries = try store.auditLog()
+        try await store.recordCredentials(group, by: "bulk", at: t0)
+        let entries = try await store.auditLog()
         #expect(entries.count == 1)
         #expect(entries[0].subject == "3 credentials" && entries[0].actor == "bulk")
         for item in group { #expect(entries[0].detail.contains("\(item.id) \(item.badge) ob3-jwt for \(item.client)")) }
-        #expect(try store.credentials().map(\.id) == group.map(\.id))
+        #expect(try await store.credentials().map(\.id) == group.map(\.id))
     }
 
     @Test("one valid award per client, badge and format: another is refused until the first is revoked or past its validUntil", arguments: StoreKind.allCases)
-    func oneValidAward(kind: StoreKind) throws {
+    func oneValidAward(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
         func award(_ id: String, format: CredentialFormat = .ob3JWT, validUntil: Timestamp? = nil) -> IssuedCredential {
@@ -167,127 +167,127 @@ struct StoreTests {
             award.validUntil = validUntil
             return award
         }
-        try store.recordCredentials([award("urn:uuid:1")], by: "a", at: t0)
-        #expect { try store.recordCredentials([award("urn:uuid:2")], by: "a", at: t0) } throws: {
+        try await store.recordCredentials([award("urn:uuid:1")], by: "a", at: t0)
+        await #expect { try await store.recordCredentials([award("urn:uuid:2")], by: "a", at: t0) } throws: {
             ($0 as? StoreError)?.key == "credential.held" && ($0 as? StoreError)?.arguments["credential"] == "urn:uuid:1"
         }
         // Two in one group commit: the second is refused, and so is the whole commit.
-        #expect(throws: StoreError.self) { try store.recordCredentials([award("urn:uuid:3", format: .ob2Signed), award("urn:uuid:4", format: .ob2Signed)], by: "a", at: t0) }
-        #expect(try store.credential(id: "urn:uuid:3") == nil)
+        await #expect(throws: StoreError.self) { try await store.recordCredentials([award("urn:uuid:3", format: .ob2Signed), award("urn:uuid:4", format: .ob2Signed)], by: "a", at: t0) }
+        #expect(try await store.credential(id: "urn:uuid:3") == nil)
         // Another format is another award.
-        try store.recordCredentials([award("urn:uuid:5", format: .ob2Signed)], by: "a", at: t0)
-        _ = try store.revoke(credential: "urn:uuid:1", reason: "replaced", by: "a", at: t0)
+        try await store.recordCredentials([award("urn:uuid:5", format: .ob2Signed)], by: "a", at: t0)
+        _ = try await store.revoke(credential: "urn:uuid:1", reason: "replaced", by: "a", at: t0)
         let later = Timestamp(microseconds: t0.microseconds + 1_000_000, offsetSeconds: t0.offsetSeconds)
-        try store.recordCredentials([award("urn:uuid:6", validUntil: later)], by: "a", at: t0)
-        #expect(throws: StoreError.self) { try store.recordCredentials([award("urn:uuid:7")], by: "a", at: t0) }
+        try await store.recordCredentials([award("urn:uuid:6", validUntil: later)], by: "a", at: t0)
+        await #expect(throws: StoreError.self) { try await store.recordCredentials([award("urn:uuid:7")], by: "a", at: t0) }
         // Past its validUntil, it is held no more.
-        try store.recordCredentials([award("urn:uuid:8")], by: "a", at: later)
+        try await store.recordCredentials([award("urn:uuid:8")], by: "a", at: later)
     }
 
     @Test("clients, periods, assessments: checks and the audit trail", arguments: StoreKind.allCases)
-    func clients(kind: StoreKind) throws {
+    func clients(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        try store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
-        #expect(throws: StoreError.self) { try store.addClient(StoredClient(id: "asiakas-1", unit: "nope", registeredAt: t0), by: "a", at: t0) }
-        try store.addClient(StoredClient(id: "asiakas-1", unit: "puutyo", displayName: "Maija", registeredAt: t0), by: "a", at: t0)
-        #expect(throws: StoreError.self) { try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0) }
+        try await store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
+        await #expect(throws: StoreError.self) { try await store.addClient(StoredClient(id: "asiakas-1", unit: "nope", registeredAt: t0), by: "a", at: t0) }
+        try await store.addClient(StoredClient(id: "asiakas-1", unit: "puutyo", displayName: "Maija", registeredAt: t0), by: "a", at: t0)
+        await #expect(throws: StoreError.self) { try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0) }
         let period = PathwayPeriod(id: "p1", client: "asiakas-1", pathway: "polku", phases: [PhaseChange(phase: "a", at: t0, by: "a")])
-        try store.startPeriod(period, by: "a", at: t0)
+        try await store.startPeriod(period, by: "a", at: t0)
         var second = period
         second.id = "p2"
-        #expect(throws: StoreError.self) { try store.startPeriod(second, by: "a", at: t0) }
-        try store.changePhase(period: "p1", from: "a", to: PhaseChange(phase: "b", at: t0, by: "a"))
+        await #expect(throws: StoreError.self) { try await store.startPeriod(second, by: "a", at: t0) }
+        try await store.changePhase(period: "p1", from: "a", to: PhaseChange(phase: "b", at: t0, by: "a"))
         // Someone else moved it on already: the caller's view is stale.
-        #expect(throws: StoreError.self) { try store.changePhase(period: "p1", from: "a", to: PhaseChange(phase: "c", at: t0, by: "a")) }
+        await #expect(throws: StoreError.self) { try await store.changePhase(period: "p1", from: "a", to: PhaseChange(phase: "c", at: t0, by: "a")) }
         let assessment = StoredAssessment(
             id: "alku", assessedAt: t0, assessor: "ohjaaja-1", evidence: .observed, checkpoint: "alkukartoitus", period: "p1",
             responses: [.init(item: "haku", value: 2)], levels: [.init(competence: "2.1", level: 3)], note: "hyvin meni")
-        try store.addAssessment(assessment, client: "asiakas-1", by: "ohjaaja-1", at: t0)
-        #expect(throws: StoreError.self) { try store.addAssessment(assessment, client: "asiakas-1", by: "ohjaaja-1", at: t0) }
-        #expect(throws: StoreError.self) { try store.addAssessment(assessment, client: "asiakas-404", by: "ohjaaja-1", at: t0) }
-        try store.closePeriod(period: "p1", from: "b", outcome: "opinnot", by: "a", at: t0)
-        #expect(throws: StoreError.self) { try store.closePeriod(period: "p1", from: "b", outcome: "opinnot", by: "a", at: t0) }
+        try await store.addAssessment(assessment, client: "asiakas-1", by: "ohjaaja-1", at: t0)
+        await #expect(throws: StoreError.self) { try await store.addAssessment(assessment, client: "asiakas-1", by: "ohjaaja-1", at: t0) }
+        await #expect(throws: StoreError.self) { try await store.addAssessment(assessment, client: "asiakas-404", by: "ohjaaja-1", at: t0) }
+        try await store.closePeriod(period: "p1", from: "b", outcome: "opinnot", by: "a", at: t0)
+        await #expect(throws: StoreError.self) { try await store.closePeriod(period: "p1", from: "b", outcome: "opinnot", by: "a", at: t0) }
 
-        let file = try #require(try store.clientFile("asiakas-1"))
+        let file = try #require(try await store.clientFile("asiakas-1"))
         #expect(file.assessments == [assessment])
         #expect(file.periods.map(\.phases.count) == [2])
         #expect(file.periods[0].outcome == "opinnot")
         #expect(file.openPeriod == nil)
-        let actions = try store.auditLog().map(\.action)
+        let actions = try await store.auditLog().map(\.action)
         #expect(actions == ["unit.add", "client.add", "pathway.start", "pathway.advance", "assessment.record", "pathway.close"])
         // No personal data in the audit log.
-        #expect(!(try store.auditLog()).contains { "\($0)".contains("Maija") || "\($0)".contains("hyvin meni") })
+        await #expect(!(try store.auditLog()).contains { "\($0)".contains("Maija") || "\($0)".contains("hyvin meni") })
     }
 
     @Test("attestations: recorded, withdrawn by badge and role, recorded again after a withdrawal; audited", arguments: StoreKind.allCases)
-    func attestations(kind: StoreKind) throws {
+    func attestations(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0)
+        try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0)
         let first = StoredAttestation(badge: "b", by: "ohjaaja-1", role: .instructor, at: t0)
         let other = StoredAttestation(badge: "c", by: "ohjaaja-1", role: .instructor, at: t0)
         let admins = StoredAttestation(badge: "b", by: "paakayttaja", role: .admin, at: t0)
-        for attestation in [first, other, admins] { try store.addAttestation(attestation, client: "asiakas-1", by: attestation.by, at: t0) }
-        #expect(try store.withdrawAttestations(client: "asiakas-1", badge: "b", roles: [.instructor], by: "ohjaaja-2", at: t0) == [first])
-        #expect(try store.withdrawAttestations(client: "asiakas-1", badge: "b", roles: [.instructor], by: "ohjaaja-2", at: t0) == [])
-        #expect(throws: StoreError.self) { try store.withdrawAttestations(client: "asiakas-404", badge: "b", roles: [.instructor], by: "a", at: t0) }
+        for attestation in [first, other, admins] { try await store.addAttestation(attestation, client: "asiakas-1", by: attestation.by, at: t0) }
+        #expect(try await store.withdrawAttestations(client: "asiakas-1", badge: "b", roles: [.instructor], by: "ohjaaja-2", at: t0) == [first])
+        #expect(try await store.withdrawAttestations(client: "asiakas-1", badge: "b", roles: [.instructor], by: "ohjaaja-2", at: t0) == [])
+        await #expect(throws: StoreError.self) { try await store.withdrawAttestations(client: "asiakas-404", badge: "b", roles: [.instructor], by: "a", at: t0) }
         // The first place is free now; the next one still goes after the last.
-        try store.addAttestation(first, client: "asiakas-1", by: "ohjaaja-1", at: t0)
-        #expect(try store.clientFile("asiakas-1")?.attestations == [other, admins, first])
-        let log = try store.auditLog()
+        try await store.addAttestation(first, client: "asiakas-1", by: "ohjaaja-1", at: t0)
+        #expect(try await store.clientFile("asiakas-1")?.attestations == [other, admins, first])
+        let log = try await store.auditLog()
         #expect(log.map(\.action) == ["client.add", "attestation.record", "attestation.record", "attestation.record", "attestation.withdraw", "attestation.record"])
         #expect(log[4].actor == "ohjaaja-2" && log[4].detail.contains("confirmed by ohjaaja-1"))
     }
 
     @Test("erasure keeps the id, credentials and revocations and nothing personal", arguments: StoreKind.allCases)
-    func erasure(kind: StoreKind) throws {
+    func erasure(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        try store.addClient(StoredClient(id: "asiakas-1", displayName: "Maija", contact: "040", language: .sv, registeredAt: t0), by: "a", at: t0)
-        try store.addAssessment(
+        try await store.addClient(StoredClient(id: "asiakas-1", displayName: "Maija", contact: "040", language: .sv, registeredAt: t0), by: "a", at: t0)
+        try await store.addAssessment(
             StoredAssessment(id: "x", assessedAt: t0, assessor: "o", evidence: .self, levels: [.init(competence: "1.1", level: 1)]),
             client: "asiakas-1", by: "o", at: t0)
-        try store.recordCredential(credential("urn:uuid:1"), by: "o", at: t0)
-        _ = try store.revoke(credential: "urn:uuid:1", reason: "r", by: "o", at: t0)
-        try store.eraseClient("asiakas-1", by: "admin", at: t0)
-        let file = try #require(try store.clientFile("asiakas-1"))
+        try await store.recordCredential(credential("urn:uuid:1"), by: "o", at: t0)
+        _ = try await store.revoke(credential: "urn:uuid:1", reason: "r", by: "o", at: t0)
+        try await store.eraseClient("asiakas-1", by: "admin", at: t0)
+        let file = try #require(try await store.clientFile("asiakas-1"))
         #expect(file.client.displayName == nil && file.client.contact == nil && file.client.language == nil && file.client.erasedAt == t0)
         #expect(file.assessments.isEmpty)
         #expect(file.credentials.map(\.id) == ["urn:uuid:1"])
         #expect(file.revocations.count == 1)
-        #expect(throws: StoreError.self) { try store.eraseClient("asiakas-1", by: "admin", at: t0) }
-        #expect(throws: StoreError.self) {
-            try store.addAssessment(
+        await #expect(throws: StoreError.self) { try await store.eraseClient("asiakas-1", by: "admin", at: t0) }
+        await #expect(throws: StoreError.self) {
+            try await store.addAssessment(
                 StoredAssessment(id: "y", assessedAt: t0, assessor: "o", evidence: .self, levels: [.init(competence: "1.1", level: 1)]),
                 client: "asiakas-1", by: "o", at: t0)
         }
     }
 
     @Test("a changed audit entry breaks the chain and is named")
-    func tamperedAudit() throws {
+    func tamperedAudit() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-audit-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/merkisto.sqlite"
         let store = try SQLiteStore(path: path)
-        for index in 1...3 { try store.recordCredential(credential("urn:uuid:\(index)"), by: "test", at: t0) }
-        #expect(try store.verifyAudit().isIntact)
+        for index in 1...3 { try await store.recordCredential(credential("urn:uuid:\(index)"), by: "test", at: t0) }
+        #expect(try await store.verifyAudit().isIntact)
         // The log is append-only in SQL …
         let queue = try DatabaseQueue(path: path)
         #expect(throws: (any Error).self) { try queue.write { try $0.execute(sql: "UPDATE audit SET actor = 'x' WHERE sequence = 2") } }
         // … and an edit around the triggers is found by the chain.
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(sql: "DROP TRIGGER audit_no_update")
             try db.execute(sql: "UPDATE audit SET actor = 'someone-else' WHERE sequence = 2")
         }
-        let check = try SQLiteStore(path: path).verifyAudit()
+        let check = try await SQLiteStore(path: path).verifyAudit()
         #expect(!check.isIntact)
         #expect(check.problems.contains { $0.hasPrefix("entry 2:") })
     }
 
     @Test("the write-ahead log is copied into the database in the background, on a connection of its own")
-    func backgroundCheckpoint() throws {
+    func backgroundCheckpoint() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-checkpoint-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -303,27 +303,27 @@ struct StoreTests {
                 stored.bytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
                 return stored
             }
-            try store.recordCredentials(credentials, by: "test", at: t0)
+            try await store.recordCredentials(credentials, by: "test", at: t0)
         }
         // Everything is in the log (and durable) at once; the database file catches up soon after, copied by
         // the checkpointer's own connection.
         let deadline = Date().addingTimeInterval(60)
-        while size(path) < empty + 16_000_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while size(path) < empty + 16_000_000, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(size(path) >= empty + 16_000_000)
         #expect(store.backgroundCheckpoints > 0)
-        #expect(try store.credential(id: "urn:uuid:11-499")?.bytes.count == 4000)
-        #expect(try store.verifyAudit().isIntact)
+        #expect(try await store.credential(id: "urn:uuid:11-499")?.bytes.count == 4000)
+        #expect(try await store.verifyAudit().isIntact)
     }
 
     @Test("a ledger written by Merkisto 0.x is migrated in: credentials kept, audit chained")
-    func migratesLedger() throws {
+    func migratesLedger() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-ledger-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/merkisto.sqlite"
         // The old ledger's schema and rows, as its v1 migration and `record`/`revoke` wrote them.
         let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(
                 sql: """
                     CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
@@ -342,30 +342,30 @@ struct StoreTests {
                     """)
         }
         let store = try SQLiteStore(path: path)
-        let old = try #require(try store.credential(id: "urn:uuid:old"))
+        let old = try #require(try await store.credential(id: "urn:uuid:old"))
         #expect(old.bytes == Array("abc".utf8) && old.format == .ob3JWT && old.language == .fi)
-        #expect(try store.revocations().map(\.reason) == ["mistake"])
-        try store.recordCredential(credential("urn:uuid:new"), by: "test", at: t0)
-        let check = try store.verifyAudit()
+        #expect(try await store.revocations().map(\.reason) == ["mistake"])
+        try await store.recordCredential(credential("urn:uuid:new"), by: "test", at: t0)
+        let check = try await store.verifyAudit()
         // Two old entries, chained again by detail digests (an entry says so, naming the old head), and the new one.
         #expect(check.isIntact && check.entries == 4)
-        #expect(try store.auditLog().map(\.action) == ["issue", "revoke", "audit.rechain", "credential.issue"])
-        #expect(try store.auditLog().allSatisfy { $0.detailDigest != nil })
+        #expect(try await store.auditLog().map(\.action) == ["issue", "revoke", "audit.rechain", "credential.issue"])
+        #expect(try await store.auditLog().allSatisfy { $0.detailDigest != nil })
     }
 
     @Test("erasure removes the reasons and the audit details that describe the client; the chain still verifies", arguments: StoreKind.allCases)
-    func erasureRedacts(kind: StoreKind) throws {
+    func erasureRedacts(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.make()
         defer { cleanup() }
-        try store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "ohjaaja", at: t0)
-        try store.addClient(StoredClient(id: "asiakas-2", registeredAt: t0), by: "ohjaaja", at: t0)
-        try store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2", client: "asiakas-2"), credential("urn:uuid:3")], by: "ohjaaja", at: t0)
-        _ = try store.revoke(credential: "urn:uuid:1", reason: "Asiakas siirtyi päihdekuntoutukseen", by: "ohjaaja", at: t0)
-        _ = try store.revoke(credential: "urn:uuid:2", reason: "väärä merkki", by: "ohjaaja", at: t0)
-        try store.eraseClient("asiakas-1", by: "admin", at: t0)
-        #expect(try store.revocations().map(\.reason).sorted() == ["", "väärä merkki"])
-        let log = try store.auditLog()
-        #expect(try store.verifyAudit().isIntact)
+        try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "ohjaaja", at: t0)
+        try await store.addClient(StoredClient(id: "asiakas-2", registeredAt: t0), by: "ohjaaja", at: t0)
+        try await store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2", client: "asiakas-2"), credential("urn:uuid:3")], by: "ohjaaja", at: t0)
+        _ = try await store.revoke(credential: "urn:uuid:1", reason: "Asiakas siirtyi päihdekuntoutukseen", by: "ohjaaja", at: t0)
+        _ = try await store.revoke(credential: "urn:uuid:2", reason: "väärä merkki", by: "ohjaaja", at: t0)
+        try await store.eraseClient("asiakas-1", by: "admin", at: t0)
+        #expect(try await store.revocations().map(\.reason).sorted() == ["", "väärä merkki"])
+        let log = try await store.auditLog()
+        #expect(try await store.verifyAudit().isIntact)
         // Nothing left that says what happened to asiakas-1, except that they were added and erased.
         for entry in log where entry.subject == "asiakas-1" && entry.action != "audit.redact" { #expect(entry.detail.isEmpty) }
         let bulk = try #require(log.first { $0.action == "credential.issue" })
@@ -382,13 +382,13 @@ struct StoreTests {
 @Suite("The database file")
 struct DatabaseFileTests {
     @Test("a new database and its -wal and -shm files are readable by their owner only (0600)")
-    func ownerOnly() throws {
+    func ownerOnly() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-mode-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/merkisto.sqlite"
         let store = try SQLiteStore(path: path)
-        try store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
+        try await store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
         for file in [path, path + "-wal", path + "-shm"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: file)
             let mode = try #require(attributes[.posixPermissions] as? NSNumber).intValue

@@ -14,7 +14,7 @@ public struct CredentialVerifier: Sendable {
     let document: (@Sendable (String) -> [UInt8]?)?
     /// Status lists read and checked (signature, purpose, length), by URL and purpose: a verifier reads
     /// each list once. Make a new verifier to see later changes to the lists.
-    private let checkedLists = CheckedLists()
+    private let checkedLists: CheckedLists
 
     /// Trusts the keys and revocation lists in a folder written by `merkisto publish`.
     public init(publishedDirectory directory: String) throws {
@@ -50,6 +50,27 @@ public struct CredentialVerifier: Sendable {
         self.unusable = keys.unusable
         self.revoked = revoked
         self.document = document
+        checkedLists = CheckedLists()
+    }
+
+    /// The same verifier (keys, revocations, the status lists it has read) where `documents` answers first,
+    /// for documents that must be looked up asynchronously before a verification (a hosted assertion).
+    public func overlaying(_ documents: @escaping @Sendable (String) -> [UInt8]?) -> CredentialVerifier {
+        let below = document
+        return CredentialVerifier(keys: keys, unusable: unusable, revoked: revoked, checkedLists: checkedLists) { path in
+            documents(path) ?? below?(path)
+        }
+    }
+
+    private init(
+        keys: [String: (key: VerificationKey, alg: String?)], unusable: [String: String], revoked: [String: String], checkedLists: CheckedLists,
+        document: @escaping @Sendable (String) -> [UInt8]?
+    ) {
+        self.keys = keys
+        self.unusable = unusable
+        self.revoked = revoked
+        self.checkedLists = checkedLists
+        self.document = document
     }
 
     /// Trusts the keys of a JWKS file; nothing is known about revocations.
@@ -57,6 +78,7 @@ public struct CredentialVerifier: Sendable {
         (keys, unusable) = try Self.keys(fromJWKS: try Self.decode(data, what: "the JWKS"))
         revoked = [:]
         document = nil
+        checkedLists = CheckedLists()
     }
 
     private static func keys(

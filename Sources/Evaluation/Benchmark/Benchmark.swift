@@ -20,6 +20,25 @@ public struct BenchmarkFigure: Sendable {
 public func measureRate(seconds: Double, _ body: () -> Int) -> Double {
     // Warm up caches and lazy initialisation outside the measured time.
     _ = body()
+    return rate(seconds: seconds, body)
+}
+
+/// ``measureRate(seconds:_:)`` for work that waits (a store's writes).
+public func measureRate(seconds: Double, _ body: () async -> Int) async -> Double {
+    _ = await body()
+    let clock = ContinuousClock()
+    let start = clock.now
+    var operations = 0
+    var elapsed = Duration.zero
+    repeat {
+        operations += await body()
+        elapsed = clock.now - start
+    } while elapsed < .milliseconds(Int(seconds * 1000))
+    let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Double(operations) / elapsedSeconds
+}
+
+private func rate(seconds: Double, _ body: () -> Int) -> Double {
     let clock = ContinuousClock()
     let start = clock.now
     var operations = 0

@@ -49,8 +49,8 @@ extension BadgeService {
     /// evidence and assessor when they are not given, then checks every reference against the definitions
     /// (problems named by their place). An assessment at a checkpoint joins the client's open pathway period.
     /// Audited.
-    public func recordAssessment(_ input: AssessmentInput, client id: String, as actor: Actor) throws(CoreError) -> StoredAssessment {
-        try authorize(actor, .record(client: id))
+    public func recordAssessment(_ input: AssessmentInput, client id: String, as actor: Actor) async throws(CoreError) -> StoredAssessment {
+        try await authorize(actor, .record(client: id))
         let assessor: String
         switch input.assessor {
         case nil, actor.user.id?: assessor = actor.user.id
@@ -63,7 +63,7 @@ extension BadgeService {
         let assessment = StoredAssessment(
             id: input.id ?? "arvio-" + Self.randomHex(4), assessedAt: input.assessedAt ?? now, assessor: assessor, evidence: evidence,
             instrument: input.instrument, checkpoint: input.checkpoint, responses: input.responses, levels: input.levels, note: input.note)
-        try recordAssessment(assessment, client: id, by: actor.auditName)
+        try await recordAssessment(assessment, client: id, by: actor.auditName)
         return assessment
     }
 }
@@ -71,8 +71,8 @@ extension BadgeService {
 extension BadgeService {
     /// Records an assessment after checking every reference against the definitions; an assessment at a
     /// checkpoint joins the client's open pathway period.
-    package func recordAssessment(_ assessment: StoredAssessment, client id: String, by actor: String) throws(CoreError) {
-        let file = try liveFile(id)
+    package func recordAssessment(_ assessment: StoredAssessment, client id: String, by actor: String) async throws(CoreError) {
+        let file = try await liveFile(id)
         var assessment = assessment
         if assessment.period == nil, assessment.checkpoint != nil { assessment.period = file.openPeriod?.id }
         var builder = ClientRecordBuilder(compiled: compiled, client: id)
@@ -80,7 +80,7 @@ extension BadgeService {
         if !builder.errors.isEmpty {
             throw CoreError(.invalid, key: "assessment.errors", problems: builder.errors.map(\.description))
         }
-        try stored { () throws(StoreError) in try store.addAssessment(assessment, client: id, by: actor, at: now) }
+        try await stored { () async throws(StoreError) in try await store.addAssessment(assessment, client: id, by: actor, at: now) }
     }
 
     func add(_ assessment: StoredAssessment, path: @autoclosure () -> String, to builder: inout ClientRecordBuilder) {

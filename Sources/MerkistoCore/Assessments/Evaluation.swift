@@ -8,15 +8,15 @@ public import Storage
 /// Evaluation: a client's stored record bound to the definitions and evaluated, and the progress report.
 extension BadgeService {
     /// The explained evaluation of a client the actor may read, as of now.
-    public func evaluate(client id: String, as actor: Actor) throws(CoreError) -> EvaluationResult {
-        try authorize(actor, .readClient(id))
-        return try evaluate(client: id)
+    public func evaluate(client id: String, as actor: Actor) async throws(CoreError) -> EvaluationResult {
+        try await authorize(actor, .readClient(id))
+        return try await evaluate(client: id)
     }
 
     /// The progress report of a client the actor may read, as of now.
-    public func progressReport(client id: String, as actor: Actor) throws(CoreError) -> ProgressReport {
-        try authorize(actor, .readClient(id))
-        return try progressReport(client: id)
+    public func progressReport(client id: String, as actor: Actor) async throws(CoreError) -> ProgressReport {
+        try await authorize(actor, .readClient(id))
+        return try await progressReport(client: id)
     }
 
     /// The client's stored record bound to the definitions.
@@ -43,8 +43,8 @@ extension BadgeService {
     }
 
     /// Evaluates a stored client at an instant (default now).
-    public func evaluate(client id: String, at time: Timestamp? = nil) throws(CoreError) -> EvaluationResult {
-        let record = try record(of: try clientFile(id))
+    public func evaluate(client id: String, at time: Timestamp? = nil) async throws(CoreError) -> EvaluationResult {
+        let record = try await record(of: try clientFile(id))
         return Evaluator(compiled).evaluate(record, at: time ?? now)
     }
 }

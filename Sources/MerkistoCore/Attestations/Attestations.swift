@@ -55,10 +55,10 @@ extension BadgeService {
     /// (an instructor cannot confirm for an administrator), and when the confirmation is already given
     /// (`.conflict`: withdraw it first). Audited.
     @discardableResult
-    public func attest(client id: String, badge: String, role asked: Criterion.Role? = nil, as actor: Actor) throws(CoreError) -> StoredAttestation {
-        try authorize(actor, .record(client: id))
+    public func attest(client id: String, badge: String, role asked: Criterion.Role? = nil, as actor: Actor) async throws(CoreError) -> StoredAttestation {
+        try await authorize(actor, .record(client: id))
         try checkBadge(badge)
-        let file = try liveFile(id)
+        let file = try await liveFile(id)
         let needed = attestationRoles(of: badge)
         guard !needed.isEmpty else { throw CoreError(.invalid, key: "attestation.notAsked", ["badge": badge]) }
         let mine = Self.attestingRoles(of: actor)
@@ -74,7 +74,7 @@ extension BadgeService {
             throw CoreError(.conflict, key: "attestation.given", ["badge": badge, "client": id])
         }
         let attestation = StoredAttestation(badge: badge, by: actor.auditName, role: role, at: now)
-        try stored { () throws(StoreError) in try store.addAttestation(attestation, client: id, by: actor.auditName, at: attestation.at) }
+        try await stored { () async throws(StoreError) in try await store.addAttestation(attestation, client: id, by: actor.auditName, at: attestation.at) }
         return attestation
     }
 
@@ -82,12 +82,12 @@ extension BadgeService {
     /// an instructor's; an administrator: any). Credentials issued while a confirmation stood stay valid
     /// until revoked. Audited; "not found" when there is none to withdraw.
     @discardableResult
-    public func withdrawAttestation(client id: String, badge: String, as actor: Actor) throws(CoreError) -> [StoredAttestation] {
-        try authorize(actor, .record(client: id))
+    public func withdrawAttestation(client id: String, badge: String, as actor: Actor) async throws(CoreError) -> [StoredAttestation] {
+        try await authorize(actor, .record(client: id))
         try checkBadge(badge)
-        _ = try liveFile(id)
-        let withdrawn = try stored { () throws(StoreError) in
-            try store.withdrawAttestations(client: id, badge: badge, roles: Self.attestingRoles(of: actor), by: actor.auditName, at: now)
+        _ = try await liveFile(id)
+        let withdrawn = try await stored { () async throws(StoreError) in
+            try await store.withdrawAttestations(client: id, badge: badge, roles: Self.attestingRoles(of: actor), by: actor.auditName, at: now)
         }
         guard !withdrawn.isEmpty else { throw CoreError(.notFound, key: "attestation.notFound", ["badge": badge, "client": id]) }
         return withdrawn

@@ -12,9 +12,9 @@ extension BadgeService {
     public func issue(
         client id: String, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language? = nil,
         kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing: Bool = false, as actor: Actor
-    ) throws -> IssuedCredential {
-        try authorize(actor, .award(client: id))
-        return try issue(
+    ) async throws -> IssuedCredential {
+        try await authorize(actor, .award(client: id))
+        return try await issue(
             client: id, badge: badge, format: format, recipient: recipient, language: language, kid: kid, algorithm: algorithm, replacing: replacing,
             by: actor.auditName)
     }
@@ -24,42 +24,42 @@ extension BadgeService {
     public func issue(
         record: ClientRecord, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language = .fi,
         kid: String? = nil, algorithm: SigningAlgorithm? = nil, as actor: Actor
-    ) throws -> IssuedCredential {
-        try authorize(actor, .administer)
-        return try issue(record: record, badge: badge, format: format, recipient: recipient, language: language, kid: kid, algorithm: algorithm, by: actor.auditName)
+    ) async throws -> IssuedCredential {
+        try await authorize(actor, .administer)
+        return try await issue(record: record, badge: badge, format: format, recipient: recipient, language: language, kid: kid, algorithm: algorithm, by: actor.auditName)
     }
 
     /// Issues an earned badge in several formats at once to a client the actor may award (see
     /// ``issue(client:badge:formats:language:by:)``).
     public func issue(
         client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, replacing: Bool = false, as actor: Actor
-    ) throws -> [IssuedCredential] {
-        try authorize(actor, .award(client: id))
-        return try issue(client: id, badge: badge, formats: formats, language: language, replacing: replacing, by: actor.auditName)
+    ) async throws -> [IssuedCredential] {
+        try await authorize(actor, .award(client: id))
+        return try await issue(client: id, badge: badge, formats: formats, language: language, replacing: replacing, by: actor.auditName)
     }
 
     /// Revokes a credential of a client the actor may award; a credential the actor may not see is "not found".
-    public func revoke(credential id: String, reason: String, as actor: Actor) throws(CoreError) -> Revocation {
-        try authorizeAward(credential: id, actor)
-        return try ledger.revoke(credential: id, reason: reason, by: actor.auditName)
+    public func revoke(credential id: String, reason: String, as actor: Actor) async throws(CoreError) -> Revocation {
+        try await authorizeAward(credential: id, actor)
+        return try await ledger.revoke(credential: id, reason: reason, by: actor.auditName)
     }
 
     /// Suspends a credential of a client the actor may award, or lifts its suspension (`lift`); a
     /// credential the actor may not see is "not found".
-    public func suspend(credential id: String, reason: String, as actor: Actor) throws(CoreError) -> Suspension {
-        try authorizeAward(credential: id, actor)
-        return try ledger.suspend(credential: id, reason: reason, by: actor.auditName)
+    public func suspend(credential id: String, reason: String, as actor: Actor) async throws(CoreError) -> Suspension {
+        try await authorizeAward(credential: id, actor)
+        return try await ledger.suspend(credential: id, reason: reason, by: actor.auditName)
     }
 
-    public func liftSuspension(credential id: String, as actor: Actor) throws(CoreError) {
-        try authorizeAward(credential: id, actor)
-        try ledger.liftSuspension(credential: id, by: actor.auditName)
+    public func liftSuspension(credential id: String, as actor: Actor) async throws(CoreError) {
+        try await authorizeAward(credential: id, actor)
+        try await ledger.liftSuspension(credential: id, by: actor.auditName)
     }
 
-    func authorizeAward(credential id: String, _ actor: Actor) throws(CoreError) {
-        let credential = try ledger.credential(id: id)
+    func authorizeAward(credential id: String, _ actor: Actor) async throws(CoreError) {
+        let credential = try await ledger.credential(id: id)
         do {
-            try authorize(actor, .award(client: credential.client))
+            try await authorize(actor, .award(client: credential.client))
         } catch where error.code == .notFound {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
         }
@@ -67,10 +67,10 @@ extension BadgeService {
 
     /// An issued credential of a client the actor may read (a client: only their own); any other is
     /// "not found".
-    public func credential(_ id: String, as actor: Actor) throws(CoreError) -> IssuedCredential {
-        let credential = try ledger.credential(id: id)
+    public func credential(_ id: String, as actor: Actor) async throws(CoreError) -> IssuedCredential {
+        let credential = try await ledger.credential(id: id)
         do {
-            try authorize(actor, .readClient(credential.client))
+            try await authorize(actor, .readClient(credential.client))
         } catch where error.code == .notFound {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
         }
@@ -80,8 +80,8 @@ extension BadgeService {
     /// A credential the actor may read, baked into its badge's image (PNG or SVG, as the badge has it), or
     /// into its PNG (`fileExtension` "png", when the badge has one too): the image a holder shows and any
     /// Open Badges verifier reads. Returns the image and its extension.
-    public func bakedCredential(_ id: String, fileExtension: String? = nil, as actor: Actor) throws -> (image: Data, fileExtension: String) {
-        let credential = try credential(id, as: actor)
+    public func bakedCredential(_ id: String, fileExtension: String? = nil, as actor: Actor) async throws -> (image: Data, fileExtension: String) {
+        let credential = try await credential(id, as: actor)
         guard let baked = try bakedImages(credential).first(where: { fileExtension == nil || $0.fileExtension == fileExtension }) else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
         }
@@ -109,23 +109,23 @@ extension BadgeService {
         clients ids: [String]? = nil, unit: String? = nil, badge: String? = nil, format: CredentialFormat = .ob3JWT, kid: String? = nil,
         algorithm: SigningAlgorithm? = nil, as actor: Actor,
         progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) -> Void = { _, _, _ in }
-    ) throws -> BulkIssue {
-        try authorize(actor, .awardMany(unit: unit))
-        if let unit, !(try units().contains { $0.id == unit }) { throw CoreError(.notFound, key: "unit.notFound", ["unit": unit]) }
+    ) async throws -> BulkIssue {
+        try await authorize(actor, .awardMany(unit: unit))
+        if let unit, await !(try units().contains { $0.id == unit }) { throw CoreError(.notFound, key: "unit.notFound", ["unit": unit]) }
         let chosen: [String]
         if let ids {
-            for id in ids { try authorize(actor, .award(client: id)) }
+            for id in ids { try await authorize(actor, .award(client: id)) }
             var inUnit: Set<String>?
-            if let unit { inUnit = Set(try clientSummaries().filter { $0.client.unit == unit }.map(\.client.id)) }
+            if let unit { inUnit = await Set(try clientSummaries().filter { $0.client.unit == unit }.map(\.client.id)) }
             chosen = ids.filter { inUnit?.contains($0) ?? true }
         } else {
-            chosen = try clientSummaries().filter { summary in
+            chosen = try await clientSummaries().filter { summary in
                 guard summary.client.erasedAt == nil else { return false }
                 if let unit, summary.client.unit != unit { return false }
                 return actor.user.role == .admin || (summary.client.unit.map(actor.user.units.contains) ?? false)
             }.map(\.client.id)
         }
-        return try issueAllEarned(clients: chosen, badge: badge, format: format, kid: kid, algorithm: algorithm, by: actor.auditName, progress: progress)
+        return try await issueAllEarned(clients: chosen, badge: badge, format: format, kid: kid, algorithm: algorithm, by: actor.auditName, progress: progress)
     }
 
     /// The language a client's credentials are built in: the one asked for, else the client's own, else Finnish.
@@ -140,10 +140,10 @@ extension BadgeService {
     package func issue(
         client id: String, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language? = nil,
         kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing: Bool = false, by actor: String
-    ) throws -> IssuedCredential {
-        let file = try liveFile(id)
+    ) async throws -> IssuedCredential {
+        let file = try await liveFile(id)
         let replaced = try held(file, badge: badge, formats: [format], at: now, replacing: replacing)
-        return try issue(
+        return try await issue(
             record: try record(of: file), badge: badge, format: format, recipient: recipient,
             language: credentialLanguage(for: file.client, requested: language), kid: kid, algorithm: algorithm, replacing: replaced, by: actor)
     }
@@ -153,9 +153,9 @@ extension BadgeService {
     /// committed in one transaction, so that either all are issued or none.
     package func issue(
         client id: String, badge: String, formats: [CredentialFormat], language: Language? = nil, replacing: Bool = false, by actor: String
-    ) throws -> [IssuedCredential] {
+    ) async throws -> [IssuedCredential] {
         try checkBadge(badge)
-        let file = try liveFile(id)
+        let file = try await liveFile(id)
         let time = now
         let replaced = try held(file, badge: badge, formats: formats, at: time, replacing: replacing)
         let record = try record(of: file)
@@ -163,13 +163,13 @@ extension BadgeService {
         let issuer = try self.issuer(language)
         // Not earned: refused before anything, places in the status lists included, is written.
         _ = try issuer.requireEarned(record, badge: badge, now: time)
-        var places = try statusPlaces(formats.filter(\.hasStatus).count, at: time)
+        var places = try await statusPlaces(formats.filter(\.hasStatus).count, at: time)
         let credentials = try formats.map { format in
             try issuer.issue(
                 record, badge: badge, format: format, recipient: .anonymous, kid: nil, algorithm: nil,
                 status: format.hasStatus ? places.popFirst() : nil, now: time)
         }
-        try stored { () throws(StoreError) in try store.recordCredentials(credentials, replacing: replaced, by: actor, at: time) }
+        try await stored { () async throws(StoreError) in try await store.recordCredentials(credentials, replacing: replaced, by: actor, at: time) }
         return credentials
     }
 
@@ -177,16 +177,16 @@ extension BadgeService {
     package func issue(
         record: ClientRecord, badge: String, format: CredentialFormat = .ob3JWT, recipient: Recipient = .anonymous, language: Language = .fi,
         kid: String? = nil, algorithm: SigningAlgorithm? = nil, replacing replaced: [String] = [], by actor: String
-    ) throws -> IssuedCredential {
+    ) async throws -> IssuedCredential {
         try checkBadge(badge)
         let issuer = try self.issuer(language)
         let time = now
         // Not earned: refused before anything, places in the status lists included, is written.
         _ = try issuer.requireEarned(record, badge: badge, now: time)
-        let status = format.hasStatus ? try statusPlaces(1, at: time).first : nil
+        let status = await format.hasStatus ? try statusPlaces(1, at: time).first : nil
         let credential = try issuer.issue(
             record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, status: status, now: time)
-        try stored { () throws(StoreError) in try store.recordCredentials([credential], replacing: replaced, by: actor, at: time) }
+        try await stored { () async throws(StoreError) in try await store.recordCredentials([credential], replacing: replaced, by: actor, at: time) }
         return credential
     }
 
@@ -208,12 +208,12 @@ extension BadgeService {
     /// `count` new places in the status lists, durable before any credential that uses one is signed. The
     /// lists are signed with an active Ed25519 key; without one nothing is issued (a credential without a
     /// status entry could never be known to be revoked), and the error says how to make one.
-    func statusPlaces(_ count: Int, at time: Timestamp) throws -> ArraySlice<StatusListEntry> {
+    func statusPlaces(_ count: Int, at time: Timestamp) async throws -> ArraySlice<StatusListEntry> {
         guard count > 0 else { return [] }
         guard try keys.list().contains(where: { $0.algorithm == .edDSA && $0.isActive }) else {
             throw CoreError(.conflict, key: "keys.noStatusKey")
         }
-        return try stored { () throws(StoreError) in try store.reserveStatusEntries(count: count, at: time) }[...]
+        return try await stored { () async throws(StoreError) in try await store.reserveStatusEntries(count: count, at: time) }[...]
     }
 
     /// Credential lookup, revocation and the audit log.

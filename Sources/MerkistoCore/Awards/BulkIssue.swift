@@ -43,24 +43,25 @@ public struct DryRunChange: Sendable, Hashable {
 extension BadgeService {
     /// Issues every badge that stored clients have earned and do not yet hold (all clients, or the given
     /// ones; every badge, or one), in group commits. Workers on every core read clients in chunks, evaluate
-    /// and sign; a committer thread writes whatever has been signed in one transaction at a time, and
+    /// and sign; a committing task writes whatever has been signed in one transaction at a time, and
     /// `progress` hears of credentials only once they are durable.
     ///
     /// - Parameters:
     ///   - groupSize: the most credentials one transaction takes; a transaction takes whatever has been signed
     ///     while the one before it was committed.
-    ///   - workers: signing threads (default: one per core).
+    ///   - workers: signing tasks (default: one per core).
     ///   - progress: called as groups become durable with (credentials issued so far, clients done, clients in all).
     package func issueAllEarned(
         clients ids: [String]? = nil, badge: String? = nil, format: CredentialFormat = .ob3JWT, kid: String? = nil,
         algorithm: SigningAlgorithm? = nil, groupSize: Int = 4096, workers: Int? = nil,
-        by actor: String, progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) -> Void = { _, _, _ in }
-    ) throws -> BulkIssue {
+        by actor: String, progress: @escaping @Sendable (_ issued: Int, _ clientsDone: Int, _ clientsTotal: Int) async -> Void = { _, _, _ in }
+    ) async throws -> BulkIssue {
         if let badge { guard compiled.badge(badge) != nil else { throw CoreError(.notFound, key: "badge.notFound", ["badge": badge]) } }
         let signer = try keys.signer(for: format, kid: kid, algorithm: algorithm)
-        let all = try ids ?? stored { () throws(StoreError) in try store.clientIDs() }
+        var all = ids ?? []
+        if ids == nil { all = try await stored { () async throws(StoreError) in try await store.clientIDs() } }
         if ids != nil {
-            let known = Set(try stored { () throws(StoreError) in try store.clientIDs() })
+            let known = Set(try await stored { () async throws(StoreError) in try await store.clientIDs() })
             if let missing = all.first(where: { !known.contains($0) }) { throw CoreError(.notFound, key: "client.notFound", ["client": missing]) }
         }
         // Make the issuers before the workers start, so they share one template cache per language.
@@ -71,61 +72,65 @@ extension BadgeService {
         let committer = GroupCommitter(store: store, actor: actor, time: time, clients: all.count, maximum: groupSize, progress: progress)
         // Each chunk's slot: the clients skipped in it (their records no longer fit the definitions), with why.
         let work = WorkSlots<[(client: String, reason: String)]>(count: chunks.count)
-        let threads = workers ?? ProcessInfo.processInfo.activeProcessorCount
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
-            let evaluator = Evaluator(compiled)
-            var pending: [IssuedCredential] = []
-            pending.reserveCapacity(chunkSize * 4)
-            while committer.failure == nil, let chunk = work.claim() {
-                var skipped: [(client: String, reason: String)] = []
-                defer { work.set(chunk, skipped) }
-                do {
-                    let files = try stored { () throws(StoreError) in try store.clientFiles(chunks[chunk]) }
-                    var due: [(client: String, language: Language, badges: [String], standings: EvaluationResult)] = []
-                    for file in files where file.client.erasedAt == nil {
-                        let record: ClientRecord
+        let tasks = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, min(tasks, chunks.count)) {
+                group.addTask {
+                    let evaluator = Evaluator(compiled)
+                    while await committer.failure == nil, let chunk = work.claim() {
+                        var skipped: [(client: String, reason: String)] = []
                         do {
-                            record = try self.record(of: file)
-                        } catch let error as CoreError {
-                            skipped.append((file.client.id, ([error.message] + error.problems).joined(separator: "; ")))
-                            continue
+                            let files = try await stored { () async throws(StoreError) in try await store.clientFiles(chunks[chunk]) }
+                            var due: [(client: String, language: Language, badges: [String], standings: EvaluationResult)] = []
+                            for file in files where file.client.erasedAt == nil {
+                                let record: ClientRecord
+                                do {
+                                    record = try self.record(of: file)
+                                } catch let error as CoreError {
+                                    skipped.append((file.client.id, ([error.message] + error.problems).joined(separator: "; ")))
+                                    continue
+                                }
+                                // Without explanations: the earned badges not held, and the standings credentials report.
+                                let (earned, standings) = evaluator.issuable(record, at: time)
+                                let chosen = earned.filter { badge == nil || $0 == badge }
+                                if !chosen.isEmpty { due.append((file.client.id, credentialLanguage(for: file.client, requested: nil), chosen, standings)) }
+                            }
+                            // The chunk's places in the status lists, in one transaction.
+                            var places = format.hasStatus ? try await statusPlaces(due.reduce(0) { $0 + $1.badges.count }, at: time) : []
+                            var signed: [IssuedCredential] = []
+                            signed.reserveCapacity(chunkSize * 4)
+                            for entry in due {
+                                let issuer = try self.issuer(entry.language)
+                                for id in entry.badges {
+                                    signed.append(
+                                        try issuer.issue(
+                                            earned: entry.standings, badge: id, format: format, recipient: .anonymous, signer: signer,
+                                            status: places.popFirst(), now: time))
+                                }
+                            }
+                            // Dropped here, by the worker that allocates credentials.
+                            _ = await committer.submit(signed, clients: chunks[chunk].count)
+                        } catch {
+                            await committer.fail("\(error)")
                         }
-                        // Without explanations: the earned badges not held, and the standings credentials report.
-                        let (earned, standings) = evaluator.issuable(record, at: time)
-                        let chosen = earned.filter { badge == nil || $0 == badge }
-                        if !chosen.isEmpty { due.append((file.client.id, credentialLanguage(for: file.client, requested: nil), chosen, standings)) }
+                        work.set(chunk, skipped)
                     }
-                    // The chunk's places in the status lists, in one transaction.
-                    var places = format.hasStatus ? try statusPlaces(due.reduce(0) { $0 + $1.badges.count }, at: time) : []
-                    for entry in due {
-                        let issuer = try self.issuer(entry.language)
-                        for id in entry.badges {
-                            let document = try issuer.issue(
-                                earned: entry.standings, badge: id, format: format, recipient: .anonymous, signer: signer,
-                                status: places.popFirst(), now: time)
-                            pending.append(document)
-                        }
-                    }
-                    committer.submit(pending, clients: chunks[chunk].count)
-                    pending.removeAll(keepingCapacity: true)
-                } catch {
-                    committer.fail("\(error)")
                 }
             }
         }
-        let (issued, failure) = committer.finish()
+        let (issued, failure) = await committer.finish()
         let skipped = work.values.compactMap { $0 }.flatMap { $0 }.sorted { $0.client < $1.client }
         return BulkIssue(issued: issued, skipped: skipped, failure: failure)
     }
 
     /// Which stored clients would gain or lose which badge if `other` replaced the current definitions,
     /// evaluated at one instant (default now). Only clients with a change are listed.
-    public func dryRun(against other: CompiledDefinitions, at time: Timestamp? = nil) throws(CoreError) -> (changes: [DryRunChange], clients: Int) {
+    public func dryRun(against other: CompiledDefinitions, at time: Timestamp? = nil) async throws(CoreError) -> (changes: [DryRunChange], clients: Int) {
         let time = time ?? now
         let next = BadgeService(store: store, compiled: other, keys: keys, baseURL: baseURL)
         // A worker per core, each batch with its own evaluators.
-        let results: [([DryRunChange], Int)] = try stored { () throws(StoreError) in
-            try store.forEachClientFileBatch(workers: ProcessInfo.processInfo.activeProcessorCount) { files in
+        let results: [([DryRunChange], Int)] = try await stored { () async throws(StoreError) in
+            try await store.forEachClientFileBatch(workers: ProcessInfo.processInfo.activeProcessorCount) { files in
                 let current = Evaluator(compiled)
                 let proposed = Evaluator(other)
                 var changes: [DryRunChange] = []
@@ -160,132 +165,117 @@ extension BadgeService {
     }
 }
 
-/// Group commit: workers add credentials as they sign them; one committer thread takes everything that
-/// has accumulated (up to `maximum`) and commits it in one transaction, again and again, so the group grows
-/// when commits are slow and shrinks when they are fast. Workers wait when `2 × maximum` are pending.
-final class GroupCommitter: @unchecked Sendable {
+/// Group commit: workers add credentials as they sign them; one committing task takes everything that has
+/// accumulated (up to `maximum`) and commits it in one transaction, again and again, so the group grows when
+/// commits are slow and shrinks when they are fast. Workers wait (suspended, not blocking a thread) when
+/// `2 × maximum` are pending.
+actor GroupCommitter {
     private let store: any Store
     private let actor: String
     private let time: Timestamp
     private let clients: Int
     private let maximum: Int
-    private let progress: @Sendable (Int, Int, Int) -> Void
-    // `condition` guards the fields below.
-    private let condition = NSCondition()
+    private let progress: @Sendable (Int, Int, Int) async -> Void
     /// Submissions waiting, whole (taking part of one would copy what follows it).
     private var pending: [[IssuedCredential]] = []
     private var pendingCount = 0
     private var pendingClients = 0
     /// Groups committed, kept until a worker takes them back: the memory of a credential is then freed by
-    /// a thread that allocates credentials, not by the committer (freeing into another thread's heap makes
+    /// a worker that allocates credentials, not by the committer (freeing into another thread's heap makes
     /// the two wait for each other's allocator lock).
     private var returned: [[IssuedCredential]] = []
     private var committed: [BulkIssue.Issued] = []
     private var clientsDone = 0
     private var stopped: String?
     private var closed = false
-    private var committing = false
-    private var thread: Thread?
+    private var committerWaiting: CheckedContinuation<Void, Never>?
+    private var workersWaiting: [CheckedContinuation<Void, Never>] = []
+    private var task: Task<Void, Never>?
 
-    init(store: any Store, actor: String, time: Timestamp, clients: Int, maximum: Int, progress: @escaping @Sendable (Int, Int, Int) -> Void) {
+    init(store: any Store, actor: String, time: Timestamp, clients: Int, maximum: Int, progress: @escaping @Sendable (Int, Int, Int) async -> Void) {
         self.store = store
         self.actor = actor
         self.time = time
         self.clients = clients
         self.maximum = maximum
         self.progress = progress
-        let thread = Thread { [self] in run() }
-        thread.name = "merkisto.group-commit"
-        self.thread = thread
-        thread.start()
     }
 
     /// Why committing stopped, once it has.
-    var failure: String? { condition.withLock { stopped } }
+    var failure: String? { stopped }
 
     func fail(_ reason: String) {
-        condition.withLock {
-            if stopped == nil { stopped = reason }
-            condition.broadcast()
-        }
+        if stopped == nil { stopped = reason }
+        wakeAll()
     }
 
-    /// Adds signed credentials (maybe none: then only the clients done are counted).
-    func submit(_ credentials: [IssuedCredential], clients done: Int) {
-        let finished: [[IssuedCredential]] = condition.withLock {
-            while stopped == nil, pendingCount >= 2 * maximum { condition.wait() }
-            guard stopped == nil else { return [] }
-            if !credentials.isEmpty {
-                pending.append(credentials)
-                pendingCount += credentials.count
-            }
-            pendingClients += done
-            condition.broadcast()
-            defer { returned.removeAll() }
-            return returned
+    /// Adds signed credentials (maybe none: then only the clients done are counted); returns groups already
+    /// committed, for the caller to drop.
+    func submit(_ credentials: [IssuedCredential], clients done: Int) async -> [[IssuedCredential]] {
+        if task == nil { task = Task { await run() } }
+        while stopped == nil, pendingCount >= 2 * maximum { await withCheckedContinuation { workersWaiting.append($0) } }
+        guard stopped == nil else { return [] }
+        if !credentials.isEmpty {
+            pending.append(credentials)
+            pendingCount += credentials.count
         }
-        // Dropped here, on the worker's thread.
-        _ = finished
+        pendingClients += done
+        wakeCommitter()
+        defer { returned.removeAll() }
+        return returned
     }
 
-    private func run() {
+    private func wakeCommitter() {
+        committerWaiting?.resume()
+        committerWaiting = nil
+    }
+
+    private func wakeAll() {
+        wakeCommitter()
+        for worker in workersWaiting { worker.resume() }
+        workersWaiting.removeAll()
+    }
+
+    private func run() async {
         while true {
-            let (taken, done): ([[IssuedCredential]], Int) = condition.withLock {
-                while pending.isEmpty, pendingClients == 0, !closed, stopped == nil { condition.wait() }
-                guard stopped == nil, !(pending.isEmpty && pendingClients == 0 && closed) else { return ([], -1) }
-                // Whole submissions, at least one, as long as they fit in `maximum`.
-                var count = 0
-                var total = 0
-                while count < pending.count, count == 0 || total + pending[count].count <= maximum {
-                    total += pending[count].count
-                    count += 1
-                }
-                let taken = Array(pending[..<count])
-                pending.removeFirst(count)
-                pendingCount -= total
-                let done = pending.isEmpty ? pendingClients : 0
-                if pending.isEmpty { pendingClients = 0 }
-                committing = true
-                condition.broadcast()
-                return (taken, done)
+            while pending.isEmpty, pendingClients == 0, !closed, stopped == nil { await withCheckedContinuation { committerWaiting = $0 } }
+            guard stopped == nil, !(pending.isEmpty && pendingClients == 0 && closed) else { break }
+            // Whole submissions, at least one, as long as they fit in `maximum`.
+            var count = 0
+            var total = 0
+            while count < pending.count, count == 0 || total + pending[count].count <= maximum {
+                total += pending[count].count
+                count += 1
             }
-            guard done >= 0 else { break }
+            let taken = Array(pending[..<count])
+            pending.removeFirst(count)
+            pendingCount -= total
+            let done = pending.isEmpty ? pendingClients : 0
+            if pending.isEmpty { pendingClients = 0 }
+            for worker in workersWaiting { worker.resume() }
+            workersWaiting.removeAll()
             let group = taken.count == 1 ? taken[0] : Array(taken.joined())
-            var reason: String?
             do {
-                if !group.isEmpty { try store.recordCredentials(group, by: actor, at: time) }
+                if !group.isEmpty { try await store.recordCredentials(group, by: actor, at: time) }
             } catch {
-                reason = "\(error)"
+                fail("\(error)")
+                break
             }
-            let state: (Int, Int)? = condition.withLock {
-                committing = false
-                defer { condition.broadcast() }
-                if let reason {
-                    if stopped == nil { stopped = reason }
-                    return nil
-                }
-                committed += group.map { BulkIssue.Issued(id: $0.id, client: $0.client, badge: $0.badge, language: $0.language) }
-                returned.append(contentsOf: taken)
-                clientsDone += done
-                return (committed.count, clientsDone)
-            }
-            guard let state else { break }
-            progress(state.0, state.1, clients)
+            committed += group.map { BulkIssue.Issued(id: $0.id, client: $0.client, badge: $0.badge, language: $0.language) }
+            returned.append(contentsOf: taken)
+            clientsDone += done
+            await progress(committed.count, clientsDone, clients)
         }
-        condition.withLock {
-            thread = nil
-            condition.broadcast()
-        }
+        wakeAll()
     }
 
     /// Waits until everything submitted is committed (or committing stopped); returns what is durable and why
     /// committing stopped, if it did.
-    func finish() -> ([BulkIssue.Issued], String?) {
-        condition.withLock {
-            closed = true
-            condition.broadcast()
-            while thread != nil { condition.wait() }
-            return (committed, stopped)
-        }
+    func finish() async -> ([BulkIssue.Issued], String?) {
+        closed = true
+        if task == nil { task = Task { await run() } }
+        wakeCommitter()
+        await task?.value
+        return (committed, stopped)
     }
 }

@@ -12,8 +12,8 @@ public struct Ledger: Sendable {
         self.clock = clock
     }
 
-    public func credential(id: String) throws(CoreError) -> IssuedCredential {
-        guard let credential = try stored({ () throws(StoreError) in try store.credential(id: id) }) else {
+    public func credential(id: String) async throws(CoreError) -> IssuedCredential {
+        guard let credential = try await stored({ () async throws(StoreError) in try await store.credential(id: id) }) else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": id])
         }
         return credential
@@ -21,38 +21,38 @@ public struct Ledger: Sendable {
 
     /// Revokes an issued credential; the reason (required) is kept for staff, never published.
     @discardableResult
-    package func revoke(credential id: String, reason: String, by actor: String) throws(CoreError) -> Revocation {
+    package func revoke(credential id: String, reason: String, by actor: String) async throws(CoreError) -> Revocation {
         guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, key: "revocation.reason") }
-        return try stored { () throws(StoreError) in try store.revoke(credential: id, reason: reason, by: actor, at: clock()) }
+        return try await stored { () async throws(StoreError) in try await store.revoke(credential: id, reason: reason, by: actor, at: clock()) }
     }
 
     /// Suspends an OB 3.0 credential until the suspension is lifted: its bit in the suspension list is set.
     @discardableResult
-    package func suspend(credential id: String, reason: String, by actor: String) throws(CoreError) -> Suspension {
+    package func suspend(credential id: String, reason: String, by actor: String) async throws(CoreError) -> Suspension {
         guard !reason.allSatisfy(\.isWhitespace) else { throw CoreError(.invalid, key: "revocation.reason") }
-        return try stored { () throws(StoreError) in try store.suspend(credential: id, reason: reason, by: actor, at: clock()) }
+        return try await stored { () async throws(StoreError) in try await store.suspend(credential: id, reason: reason, by: actor, at: clock()) }
     }
 
     /// Lifts a credential's suspension: it is valid again (unless it has expired meanwhile).
-    package func liftSuspension(credential id: String, by actor: String) throws(CoreError) {
-        try stored { () throws(StoreError) in try store.liftSuspension(credential: id, by: actor, at: clock()) }
+    package func liftSuspension(credential id: String, by actor: String) async throws(CoreError) {
+        try await stored { () async throws(StoreError) in try await store.liftSuspension(credential: id, by: actor, at: clock()) }
     }
 
-    public func auditLog() throws(CoreError) -> [AuditEntry] {
-        try stored { () throws(StoreError) in try store.auditLog() }
+    public func auditLog() async throws(CoreError) -> [AuditEntry] {
+        try await stored { () async throws(StoreError) in try await store.auditLog() }
     }
 
     /// Checks the audit log's hash chain.
-    public func verifyAudit() throws(CoreError) -> AuditVerification {
-        AuditVerification(checking: try auditLog())
+    public func verifyAudit() async throws(CoreError) -> AuditVerification {
+        await AuditVerification(checking: try auditLog())
     }
 }
 
 /// Runs a store call, turning its error into the core's.
 @discardableResult
-func stored<T>(_ body: () throws(StoreError) -> T) throws(CoreError) -> T {
+func stored<T>(_ body: () async throws(StoreError) -> T) async throws(CoreError) -> T {
     do {
-        return try body()
+        return try await body()
     } catch {
         let code: CoreError.Code =
             switch error.code {

@@ -17,9 +17,9 @@ public struct SharedBadge: Sendable {
 
 extension BadgeService {
     /// The client's own credential by its id or by the uuid in its page address.
-    func ownCredential(_ reference: String, as actor: Actor) throws(CoreError) -> IssuedCredential {
+    func ownCredential(_ reference: String, as actor: Actor) async throws(CoreError) -> IssuedCredential {
         guard actor.user.role == .client, let client = actor.user.client else { throw CoreError(.forbidden, key: "holder.clientOnly") }
-        let file = try clientFile(client, as: actor)
+        let file = try await clientFile(client, as: actor)
         guard let credential = file.credentials.first(where: { $0.id == reference || $0.pageID == reference }) else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": reference])
         }
@@ -34,40 +34,40 @@ extension BadgeService {
     /// Turns on a share link for one of the client's own credentials (only the client: a client user, or
     /// a token of theirs); a link that is on already is returned as it is. A revoked credential cannot be
     /// shared. Audited.
-    public func shareCredential(_ reference: String, as actor: Actor) throws(CoreError) -> CredentialShare {
-        let credential = try ownCredential(reference, as: actor)
-        if let share = try stored({ () throws(StoreError) in try store.shares(client: credential.client) }).first(where: { $0.credential == credential.id }) {
+    public func shareCredential(_ reference: String, as actor: Actor) async throws(CoreError) -> CredentialShare {
+        let credential = try await ownCredential(reference, as: actor)
+        if let share = try await stored({ () async throws(StoreError) in try await store.shares(client: credential.client) }).first(where: { $0.credential == credential.id }) {
             return share
         }
-        if try stored({ () throws(StoreError) in try store.revocation(of: credential.id) }) != nil { throw CoreError(.conflict, key: "share.revoked", ["credential": credential.id]) }
+        if try await stored({ () async throws(StoreError) in try await store.revocation(of: credential.id) }) != nil { throw CoreError(.conflict, key: "share.revoked", ["credential": credential.id]) }
         let share = CredentialShare(token: Self.randomHex(16), credential: credential.id, client: credential.client, createdAt: now)
-        try stored { () throws(StoreError) in try store.addShare(share, by: actor.auditName, at: share.createdAt) }
+        try await stored { () async throws(StoreError) in try await store.addShare(share, by: actor.auditName, at: share.createdAt) }
         return share
     }
 
     /// Turns a credential's share link off: its page stops working at once. Audited.
-    public func stopSharing(_ reference: String, as actor: Actor) throws(CoreError) {
-        let credential = try ownCredential(reference, as: actor)
-        try stored { () throws(StoreError) in try store.removeShare(credential: credential.id, by: actor.auditName, at: now) }
+    public func stopSharing(_ reference: String, as actor: Actor) async throws(CoreError) {
+        let credential = try await ownCredential(reference, as: actor)
+        try await stored { () async throws(StoreError) in try await store.removeShare(credential: credential.id, by: actor.auditName, at: now) }
     }
 
     /// The client's share links that are on (only the client).
-    public func shares(as actor: Actor) throws(CoreError) -> [CredentialShare] {
+    public func shares(as actor: Actor) async throws(CoreError) -> [CredentialShare] {
         guard actor.user.role == .client, let client = actor.user.client else { throw CoreError(.forbidden, key: "holder.clientOnly") }
-        try authorize(actor, .readClient(client))
-        return try stored { () throws(StoreError) in try store.shares(client: client) }
+        try await authorize(actor, .readClient(client))
+        return try await stored { () async throws(StoreError) in try await store.shares(client: client) }
     }
 
     /// A share link's page, for anyone: "not found" alike for a token that never was, a link turned off, a
     /// revoked credential and an erased client.
-    public func sharedBadge(token: String) throws -> SharedBadge {
+    public func sharedBadge(token: String) async throws -> SharedBadge {
         let gone = CoreError(.notFound, key: "share.notFound")
         guard token.utf8.count == 32, Hex.decode(token) != nil,
-            let share = try stored({ () throws(StoreError) in try store.share(token: token) }),
-            let credential = try stored({ () throws(StoreError) in try store.credential(id: share.credential) }),
+            let share = try await stored({ () async throws(StoreError) in try await store.share(token: token) }),
+            let credential = try await stored({ () async throws(StoreError) in try await store.credential(id: share.credential) }),
             let badge = compiled.definitions.badge(credential.badge)
         else { throw gone }
-        let report = try verify(credential.bytes)
+        let report = try await verify(credential.bytes)
         if report.failures.contains(where: { if case .revoked = $0 { true } else { false } }) { throw gone }
         return SharedBadge(
             badge: badge, issuer: compiled.definitions.issuers.first, issuedAt: credential.issuedAt, validUntil: credential.validUntil, report: report)

@@ -22,7 +22,7 @@ public enum StoreBenchmark {
     ///   the durable and bulk figures, which measure build, sign and commit without reading or evaluating.
     public static func run(
         compiled: CompiledDefinitions, workload: CredentialWorkload, sizes: Sizes = Sizes(), seconds: Double
-    ) throws -> [BenchmarkFigure] {
+    ) async throws -> [BenchmarkFigure] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -36,13 +36,13 @@ public enum StoreBenchmark {
         // Durable issuing: build, sign and commit each credential in a transaction of its own.
         var next = 0
         var failure: (any Error)?
-        let durable = measureRate(seconds: min(seconds, 1)) {
+        let durable = await measureRate(seconds: min(seconds, 1)) { () async -> Int in
             for _ in 0..<8 {
                 do {
                     // A client each: the store holds one valid award per client, badge and format.
                     var credential = try workload.issue(next)
                     credential.client = "bench-\(next)"
-                    try store.recordCredential(credential, by: "bench", at: time)
+                    try await store.recordCredential(credential, by: "bench", at: time)
                 } catch {
                     failure = error
                 }
@@ -52,7 +52,7 @@ public enum StoreBenchmark {
         }
         if let failure { throw failure }
 
-        // Bulk issuing: the same, for batches of credentials, with group commits on a committer thread while
+        // Bulk issuing: the same, for batches of credentials, with group commits on a committing task while
         // this one goes on building and signing; the median batch of those run in the time given (at least 3).
         var batchRates: [Double] = []
         var batchCount = 0
@@ -60,26 +60,25 @@ public enum StoreBenchmark {
         while batchRates.count < 3 || (clock.now - bulkStart < .milliseconds(Int(seconds * 1000)) && batchRates.count < 15) {
             let first = next
             next += sizes.bulkCredentials
-            let batch = try clock.measure {
+            let started = clock.now
+            do {
                 let committer = GroupCommitter(store: store, actor: "bench", time: time, clients: 0, maximum: 4096) { _, _, _ in }
-                // The committer thread ends only when told that nothing more is coming.
-                defer { _ = committer.finish() }
                 var group: [IssuedCredential] = []
                 for index in first..<first + sizes.bulkCredentials {
                     var credential = try workload.issue(index)
                     credential.client = "bulk-\(index)"
                     group.append(credential)
                     if group.count == 256 {
-                        committer.submit(group, clients: 0)
+                        _ = await committer.submit(group, clients: 0)
                         group.removeAll(keepingCapacity: true)
                     }
                 }
-                committer.submit(group, clients: 0)
-                let (committed, stopped) = committer.finish()
+                _ = await committer.submit(group, clients: 0)
+                let (committed, stopped) = await committer.finish()
                 if let stopped { throw CoreError(.failure, stopped) }
                 batchCount = committed.count
             }
-            batchRates.append(Double(batchCount) / inSeconds(batch))
+            batchRates.append(Double(batchCount) / inSeconds(clock.now - started))
         }
         let bulkRate = batchRates.sorted()[batchRates.count / 2]
 
@@ -87,13 +86,15 @@ public enum StoreBenchmark {
         let records = PopulationGenerator(compiled: compiled).clients(sizes.clients)
         for start in stride(from: 0, to: records.count, by: 5_000) {
             let files = records[start..<min(start + 5_000, records.count)].map { ClientRecordFormat.file(of: $0, registeredAt: time) }
-            try store.importClients(files, by: "bench", at: time)
+            try await store.importClients(files, by: "bench", at: time)
         }
 
         // Dry run: read every client from SQLite, bind it to both sets and evaluate every badge under each.
         let other = CompiledDefinitions(compiled.definitions)
         var checked = 0
-        let dryRun = clock.measure { checked = (try? service.dryRun(against: other, at: time).clients) ?? 0 }
+        let dryRunStart = clock.now
+        checked = (try? await service.dryRun(against: other, at: time).clients) ?? 0
+        let dryRun = clock.now - dryRunStart
         guard checked == sizes.clients else { throw CoreError(.failure, "the dry run checked \(checked) of \(sizes.clients) clients") }
 
         // `issue --all-earned` from end to end: the first clients, until they have earned the wanted number.
@@ -105,7 +106,9 @@ public enum StoreBenchmark {
             count += evaluator.earnedBadges(record, at: time).filter { id in !record.awards.contains { compiled.badges[$0.badge].id == id } }.count
         }
         var issued = 0
-        let allEarned = try clock.measure { issued = try service.issueAllEarned(clients: wanted, by: "bench").issued.count }
+        let allEarnedStart = clock.now
+        issued = try await service.issueAllEarned(clients: wanted, by: "bench").issued.count
+        let allEarned = clock.now - allEarnedStart
 
         return [
             BenchmarkFigure(
@@ -113,7 +116,7 @@ public enum StoreBenchmark {
                 note: "OB 3.0 VC-JWTs built, signed (ES256) and committed with their audit entries, one transaction each"),
             BenchmarkFigure(
                 name: "bulk_issue_per_s", value: bulkRate,
-                note: "the same in batches of \(batchCount) with group commits (signing on one thread, committing on another), median of \(batchRates.count)"),
+                note: "the same in batches of \(batchCount) with group commits (signing in one task, committing in another), median of \(batchRates.count)"),
             BenchmarkFigure(
                 name: "issue_all_earned_per_s", value: Double(issued) / inSeconds(allEarned),
                 note: "issue --all-earned from end to end: read \(wanted.count) stored clients, evaluate, build, sign on both cores, \(issued) credentials in group commits"),

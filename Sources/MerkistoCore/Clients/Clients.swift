@@ -9,9 +9,9 @@ public import Storage
 /// Clients: registering under a pseudonym, reading their records, importing, exporting and erasing.
 extension BadgeService {
     /// Everything stored about a client the actor may read.
-    public func clientFile(_ id: String, as actor: Actor) throws(CoreError) -> ClientFile {
-        try authorize(actor, .readClient(id))
-        return try clientFile(id)
+    public func clientFile(_ id: String, as actor: Actor) async throws(CoreError) -> ClientFile {
+        try await authorize(actor, .readClient(id))
+        return try await clientFile(id)
     }
 
     /// Registers a client in a unit (an instructor: one of their own units).
@@ -21,22 +21,22 @@ extension BadgeService {
     /// taken is refused as taken, since ids are unique.
     public func registerClient(
         id: String?, unit: String?, displayName: String? = nil, contact: String? = nil, language: Language?, as actor: Actor
-    ) throws(CoreError) -> ClientFile {
-        try authorize(actor, .registerClient(unit: unit))
+    ) async throws(CoreError) -> ClientFile {
+        try await authorize(actor, .registerClient(unit: unit))
         guard let id else {
             for _ in 0..<20 {
                 let made = Self.pseudonym()
                 do {
-                    try registerClient(id: made, unit: unit, displayName: displayName, contact: contact, language: language, by: actor.auditName)
-                    return try clientFile(made)
+                    try await registerClient(id: made, unit: unit, displayName: displayName, contact: contact, language: language, by: actor.auditName)
+                    return try await clientFile(made)
                 } catch where error.code == .duplicate {
                     continue
                 }
             }
             throw CoreError(.conflict, key: "client.noPseudonym")
         }
-        try registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: language, by: actor.auditName)
-        return try clientFile(id)
+        try await registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: language, by: actor.auditName)
+        return try await clientFile(id)
     }
 
     /// `asiakas-` and four characters from letters and digits that are not mistaken for one another.
@@ -48,9 +48,9 @@ extension BadgeService {
 
     /// Everything stored about a client the actor may read and their explained evaluation as of now (nil
     /// for an erased client), from one reading of the store: what a client page shows.
-    public func clientOverview(_ id: String, as actor: Actor) throws(CoreError) -> (file: ClientFile, evaluation: EvaluationResult?) {
-        let file = try stored { () throws(StoreError) in try store.clientFile(id) }
-        try authorize(actor, .readClient(id), file: file)
+    public func clientOverview(_ id: String, as actor: Actor) async throws(CoreError) -> (file: ClientFile, evaluation: EvaluationResult?) {
+        let file = try await stored { () async throws(StoreError) in try await store.clientFile(id) }
+        try await authorize(actor, .readClient(id), file: file)
         guard let file else { throw CoreError(.notFound, key: "client.notFound", ["client": id]) }
         guard file.client.erasedAt == nil else { return (file, nil) }
         return (file, Evaluator(compiled).evaluate(try record(of: file), at: now))
@@ -59,42 +59,40 @@ extension BadgeService {
     /// Registers a client under a pseudonymous id.
     package func registerClient(
         id: String, unit: String? = nil, displayName: String? = nil, contact: String? = nil, language: Language? = nil, by actor: String
-    ) throws(CoreError) {
+    ) async throws(CoreError) {
         try checkPseudonym(id)
         let client = StoredClient(id: id, unit: unit, displayName: displayName, contact: contact, language: language, registeredAt: now)
-        try stored { () throws(StoreError) in try store.addClient(client, by: actor, at: client.registeredAt) }
+        try await stored { () async throws(StoreError) in try await store.addClient(client, by: actor, at: client.registeredAt) }
     }
 
     /// Everything stored about a client; erased clients are found (with nothing left but the id).
-    public func clientFile(_ id: String) throws(CoreError) -> ClientFile {
-        guard let file = try stored({ () throws(StoreError) in try store.clientFile(id) }) else {
+    public func clientFile(_ id: String) async throws(CoreError) -> ClientFile {
+        guard let file = try await stored({ () async throws(StoreError) in try await store.clientFile(id) }) else {
             throw CoreError(.notFound, key: "client.notFound", ["client": id])
         }
         return file
     }
 
     /// One line per client for lists: unit, pathway phase, decision end and whether it has passed.
-    public func clientSummaries(at time: Timestamp? = nil) throws(CoreError) -> [ClientSummary] {
+    public func clientSummaries(at time: Timestamp? = nil) async throws(CoreError) -> [ClientSummary] {
         let time = time ?? now
-        var summaries: [ClientSummary] = []
-        try stored { () throws(StoreError) in
-            try store.forEachClientFile { file in summaries.append(ClientSummary(file, at: time)) }
-        }
-        return summaries
+        return try await stored { () async throws(StoreError) in
+            try await store.forEachClientFileBatch(workers: 1) { files in files.map { ClientSummary($0, at: time) } }
+        }.flatMap { $0 }
     }
 
     /// Reads client-record files into the store, each in one transaction; a file with any error is
     /// refused whole, and the others still go in.
-    package func importRecord(_ data: [UInt8], unit: String? = nil, by actor: String) throws(CoreError) -> ClientFile {
+    package func importRecord(_ data: [UInt8], unit: String? = nil, by actor: String) async throws(CoreError) -> ClientFile {
         var file = try ClientRecordFormat.read(Data(data), compiled: compiled, registeredAt: now)
         if let unit { file.client.unit = unit }
-        try stored { () throws(StoreError) in try store.importClient(file, by: actor, at: now) }
+        try await stored { () async throws(StoreError) in try await store.importClient(file, by: actor, at: now) }
         return file
     }
 
     /// The client's record in the client-record format.
-    public func exportRecord(_ id: String) throws(CoreError) -> [UInt8] {
-        let file = try clientFile(id)
+    public func exportRecord(_ id: String) async throws(CoreError) -> [UInt8] {
+        let file = try await clientFile(id)
         guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erasedExport", ["client": id]) }
         return ClientRecordFormat.write(file)
     }
@@ -102,8 +100,8 @@ extension BadgeService {
     /// Erases the client's personal data, the reasons their credentials were revoked or suspended and the audit
     /// details that describe them (docs/decisions/0007); the credentials, their revocations and status bits
     /// stay (verifiers need them).
-    package func eraseClient(_ id: String, by actor: String) throws(CoreError) {
-        try stored { () throws(StoreError) in try store.eraseClient(id, by: actor, at: now) }
+    package func eraseClient(_ id: String, by actor: String) async throws(CoreError) {
+        try await stored { () async throws(StoreError) in try await store.eraseClient(id, by: actor, at: now) }
     }
 
     func checkID(_ id: String, _ key: String) throws(CoreError) {

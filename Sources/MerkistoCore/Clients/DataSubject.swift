@@ -17,20 +17,20 @@ public struct ClientExport: Sendable {
 
 extension BadgeService {
     /// The client's whole record with their credentials (administrators). An erased client has none left.
-    public func exportClient(_ id: String, as actor: Actor) throws(CoreError) -> ClientExport {
-        try authorize(actor, .administer)
-        let file = try clientFile(id)
+    public func exportClient(_ id: String, as actor: Actor) async throws(CoreError) -> ClientExport {
+        try await authorize(actor, .administer)
+        let file = try await clientFile(id)
         guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erasedExport", ["client": id]) }
         return ClientExport(record: ClientRecordFormat.write(file), credentials: file.credentials, revoked: Set(file.revocations.map(\.credentialID)))
     }
 
     /// Erases a client (administrators), once `confirm` repeats the client's id — a typed confirmation,
     /// since nothing brings the data back. What erasure removes: ``eraseClient(_:by:)``. Audited.
-    public func eraseClient(_ id: String, confirm: String, as actor: Actor) throws(CoreError) {
-        try authorize(actor, .administer)
-        _ = try clientFile(id)
+    public func eraseClient(_ id: String, confirm: String, as actor: Actor) async throws(CoreError) {
+        try await authorize(actor, .administer)
+        _ = try await clientFile(id)
         guard confirm == id else { throw CoreError(.invalid, key: "erase.confirm", ["client": id]) }
-        try eraseClient(id, by: actor.auditName)
+        try await eraseClient(id, by: actor.auditName)
     }
 }
 
@@ -45,11 +45,19 @@ extension BadgeService {
     /// Reads client-record files into the store (administrators). Each file goes in whole or not at all:
     /// a refused file (with every problem and its JSON path) leaves nothing behind, and the files around it
     /// still go in. Each imported client is audited.
-    public func importRecords(_ files: [(name: String, bytes: [UInt8])], as actor: Actor) throws(CoreError) -> [ImportedFile] {
-        try authorize(actor, .administer)
-        return files.map { file in
-            ImportedFile(name: file.name, result: Result { () throws(CoreError) in try importRecord(file.bytes, by: actor.auditName) })
+    public func importRecords(_ files: [(name: String, bytes: [UInt8])], as actor: Actor) async throws(CoreError) -> [ImportedFile] {
+        try await authorize(actor, .administer)
+        var imported: [ImportedFile] = []
+        for file in files {
+            let result: Result<ClientFile, CoreError>
+            do {
+                result = .success(try await importRecord(file.bytes, by: actor.auditName))
+            } catch {
+                result = .failure(error)
+            }
+            imported.append(ImportedFile(name: file.name, result: result))
         }
+        return imported
     }
 }
 
@@ -68,9 +76,9 @@ extension BadgeService {
     /// file as issued, the VC-JWT's credential also as JSON, and the badge image with the credential baked
     /// in), and a README in their language (`language`, else the client's own) saying what each file is.
     /// Only the client themselves (a client user, or a token of theirs with the read scope).
-    public func holderArchive(language: Language? = nil, as actor: Actor) throws -> HolderArchive {
+    public func holderArchive(language: Language? = nil, as actor: Actor) async throws -> HolderArchive {
         guard actor.user.role == .client, let client = actor.user.client else { throw CoreError(.forbidden, key: "holder.clientOnly") }
-        let file = try clientFile(client, as: actor)
+        let file = try await clientFile(client, as: actor)
         guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erasedExport", ["client": client]) }
         let language = language ?? file.client.language ?? .fi
         let words = ArchiveWords(language: language)

@@ -40,66 +40,66 @@ extension LiveService {
     /// Keeps an uploaded definition set (a zip, or a gzip'd tar of the folder) once lint finds no error in
     /// it (administrators): named by its digest, listed, not yet in use (``activateDefinitions(_:as:)``).
     /// A set with errors is refused with them and kept nowhere. Audited when kept.
-    public func uploadDefinitions(_ archive: [UInt8], as actor: Actor) throws(CoreError) -> DefinitionsUpload {
-        try current.authorize(actor, .administer)
-        return try keep(try DefinitionsArchive.entries(of: archive), by: actor.auditName)
+    public func uploadDefinitions(_ archive: [UInt8], as actor: Actor) async throws(CoreError) -> DefinitionsUpload {
+        try await current.authorize(actor, .administer)
+        return try await keep(try DefinitionsArchive.entries(of: archive), by: actor.auditName)
     }
 
     /// Keeps the definition set in a folder, as an upload of it would (administrators; the CLI's `push`).
-    public func pushDefinitions(folder: String, as actor: Actor) throws(CoreError) -> DefinitionsUpload {
-        try current.authorize(actor, .administer)
-        return try keep(try DefinitionsArchive.entries(ofFolder: folder), by: actor.auditName)
+    public func pushDefinitions(folder: String, as actor: Actor) async throws(CoreError) -> DefinitionsUpload {
+        try await current.authorize(actor, .administer)
+        return try await keep(try DefinitionsArchive.entries(ofFolder: folder), by: actor.auditName)
     }
 
     /// Keeps the definition set a service was made with (from `folder`, already loaded without errors) as a
     /// version, when it is not kept yet: packed straight into the database, nothing written beside it. What
     /// is kept is checked against its digest whenever it is unpacked.
     @discardableResult
-    public func keepLoaded(folder: String, as actor: Actor) throws(CoreError) -> Bool {
+    public func keepLoaded(folder: String, as actor: Actor) async throws(CoreError) -> Bool {
         let service = current
-        try service.authorize(actor, .administer)
-        return try keepLoaded(folder: folder, by: actor.auditName)
+        try await service.authorize(actor, .administer)
+        return try await keepLoaded(folder: folder, by: actor.auditName)
     }
 
     @discardableResult
-    func keepLoaded(folder: String, by actor: String) throws(CoreError) -> Bool {
+    func keepLoaded(folder: String, by actor: String) async throws(CoreError) -> Bool {
         let service = current
         let digest = service.compiled.digest
-        guard !(try stored { () throws(StoreError) in try service.store.definitionsVersions() }).contains(where: { $0.digest == digest }) else { return false }
+        guard !(try await stored { () async throws(StoreError) in try await service.store.definitionsVersions() }).contains(where: { $0.digest == digest }) else { return false }
         let entries = try DefinitionsArchive.entries(ofFolder: folder)
         let version = DefinitionsVersion(digest: digest, files: entries.count, uploadedBy: actor, uploadedAt: service.now)
         let archive = try DefinitionsArchive.zip(entries)
-        return try stored { () throws(StoreError) in try service.store.addDefinitionsVersion(version, archive: archive, by: actor, at: version.uploadedAt) }
+        return try await stored { () async throws(StoreError) in try await service.store.addDefinitionsVersion(version, archive: archive, by: actor, at: version.uploadedAt) }
     }
 
     /// Every kept definition set, oldest first, and which is in use (administrators).
-    public func definitionsVersions(as actor: Actor) throws(CoreError) -> [DefinitionsVersionState] {
+    public func definitionsVersions(as actor: Actor) async throws(CoreError) -> [DefinitionsVersionState] {
         let service = current
-        try service.authorize(actor, .administer)
-        let versions = try stored { () throws(StoreError) in try service.store.definitionsVersions() }
-        let active = try stored { () throws(StoreError) in try service.store.activeDefinitions() } ?? service.compiled.digest
+        try await service.authorize(actor, .administer)
+        let versions = try await stored { () async throws(StoreError) in try await service.store.definitionsVersions() }
+        let active = try await stored { () async throws(StoreError) in try await service.store.activeDefinitions() } ?? service.compiled.digest
         return versions.map { DefinitionsVersionState(version: $0, active: $0.digest == active) }
     }
 
     /// Which stored clients would gain or lose which badge if a kept set went into use (administrators).
-    public func dryRunDefinitions(version digest: String, as actor: Actor) throws(CoreError) -> (changes: [DryRunChange], clients: Int) {
+    public func dryRunDefinitions(version digest: String, as actor: Actor) async throws(CoreError) -> (changes: [DryRunChange], clients: Int) {
         let service = current
-        try service.authorize(actor, .administer)
-        return try service.dryRun(against: try compiledVersion(digest, store: service.store))
+        try await service.authorize(actor, .administer)
+        return try await service.dryRun(against: try compiledVersion(digest, store: service.store))
     }
 
     /// Puts a kept definition set in use at once, for the pages and the API (administrators); rolling back
     /// is activating an older one. Audited.
     @discardableResult
-    public func activateDefinitions(_ digest: String, as actor: Actor) throws -> DefinitionsVersion {
-        try current.authorize(actor, .administer)
-        return try changeLock.withLock {
+    public func activateDefinitions(_ digest: String, as actor: Actor) async throws -> DefinitionsVersion {
+        try await current.authorize(actor, .administer)
+        return try await changeLock.withLock {
             let service = current
-            let compiled = try compiledVersion(digest, store: service.store)
-            guard let version = try stored({ () throws(StoreError) in try service.store.definitionsVersions() }).first(where: { $0.digest == digest }) else {
+            let compiled = try await compiledVersion(digest, store: service.store)
+            guard let version = try await stored({ () async throws(StoreError) in try await service.store.definitionsVersions() }).first(where: { $0.digest == digest }) else {
                 throw CoreError(.notFound, key: "definitions.versionNotFound", ["digest": digest])
             }
-            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: digest, by: actor.auditName, at: service.now) }
+            try await stored { () async throws(StoreError) in try await service.store.activateDefinitions(digest: digest, by: actor.auditName, at: service.now) }
             if compiled.digest != service.compiled.digest { try replace(service.renewed(compiled: compiled)) }
             return version
         }
@@ -109,37 +109,37 @@ extension LiveService {
     /// with, kept and activated as the first version. Returns the digest in use and whether it came from
     /// the database instead of the folder.
     @discardableResult
-    public func startDefinitions(by actor: String) throws -> (digest: String, fromDatabase: Bool) {
-        try changeLock.withLock {
+    public func startDefinitions(by actor: String) async throws -> (digest: String, fromDatabase: Bool) {
+        try await changeLock.withLock {
             let service = current
-            if let active = try stored({ () throws(StoreError) in try service.store.activeDefinitions() }) {
+            if let active = try await stored({ () async throws(StoreError) in try await service.store.activeDefinitions() }) {
                 guard active != service.compiled.digest else { return (active, false) }
-                try replace(service.renewed(compiled: try compiledVersion(active, store: service.store)))
+                try await replace(service.renewed(compiled: try compiledVersion(active, store: service.store)))
                 return (active, true)
             }
             guard let directory = definitionsDirectory else { return (service.compiled.digest, false) }
             // The folder the service was made from: kept as the first version and put in use.
-            try keepLoaded(folder: directory, by: actor)
-            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: service.compiled.digest, by: actor, at: service.now) }
+            try await keepLoaded(folder: directory, by: actor)
+            try await stored { () async throws(StoreError) in try await service.store.activateDefinitions(digest: service.compiled.digest, by: actor, at: service.now) }
             return (service.compiled.digest, false)
         }
     }
 
     /// A credential's award decision made again (staff who may read the client): the client's record as it
     /// stood when the credential was issued, evaluated under the set it was issued under.
-    public func replayAward(_ credentialID: String, as actor: Actor) throws -> AwardReplay {
+    public func replayAward(_ credentialID: String, as actor: Actor) async throws -> AwardReplay {
         let service = current
-        let credential = try service.credential(credentialID, as: actor)
+        let credential = try await service.credential(credentialID, as: actor)
         guard actor.user.role != .client else { throw CoreError(.forbidden, key: "forbidden.staff") }
-        let compiled = try compiledVersion(credential.definitionsDigest, store: service.store)
-        let result = try service.renewed(compiled: compiled).evaluate(client: credential.client, at: credential.issuedAt)
+        let compiled = try await compiledVersion(credential.definitionsDigest, store: service.store)
+        let result = try await service.renewed(compiled: compiled).evaluate(client: credential.client, at: credential.issuedAt)
         return AwardReplay(credential: credential, compiled: compiled, result: result, earned: result.badges.first { $0.id == credential.badge }?.earned == true)
     }
 
     // MARK: Kept sets
 
     /// Lints the entries in a folder of their own; with no error, keeps them by their digest.
-    func keep(_ entries: [DefinitionsArchive.Entry], by actor: String) throws(CoreError) -> DefinitionsUpload {
+    func keep(_ entries: [DefinitionsArchive.Entry], by actor: String) async throws(CoreError) -> DefinitionsUpload {
         let service = current
         let staging = versionsFolder + "/staging-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: staging) }
@@ -150,20 +150,20 @@ extension LiveService {
         let digest = DefinitionsDigest.compute(result.definitions)
         let version = DefinitionsVersion(digest: digest, files: entries.count, uploadedBy: actor, uploadedAt: service.now)
         let archive = try DefinitionsArchive.zip(entries)
-        let added = try stored { () throws(StoreError) in try service.store.addDefinitionsVersion(version, archive: archive, by: actor, at: version.uploadedAt) }
+        let added = try await stored { () async throws(StoreError) in try await service.store.addDefinitionsVersion(version, archive: archive, by: actor, at: version.uploadedAt) }
         return DefinitionsUpload(digest: digest, diagnostics: diagnostics, added: added)
     }
 
     /// A kept set, unpacked into its folder (again, when the folder is missing) and loaded; its digest must
     /// be the one it is kept under.
-    func compiledVersion(_ digest: String, store: any Store) throws(CoreError) -> CompiledDefinitions {
+    func compiledVersion(_ digest: String, store: any Store) async throws(CoreError) -> CompiledDefinitions {
         if digest == current.compiled.digest { return current.compiled }
         guard digest.utf8.count == 64, Hex.decode(digest) != nil else { throw CoreError(.notFound, key: "definitions.versionNotFound", ["digest": digest]) }
         let folder = versionsFolder + "/" + digest
         if let result = try? load(folder), !result.hasErrors, DefinitionsDigest.compute(result.definitions) == digest {
             return CompiledDefinitions(result.definitions)
         }
-        guard let archive = try stored({ () throws(StoreError) in try store.definitionsArchive(digest: digest) }) else {
+        guard let archive = try await stored({ () async throws(StoreError) in try await store.definitionsArchive(digest: digest) }) else {
             throw CoreError(.notFound, key: "definitions.versionNotFound", ["digest": digest])
         }
         try DefinitionsArchive.write(try DefinitionsArchive.entries(of: archive), to: folder)

@@ -1,5 +1,6 @@
 public import Credentials
 public import Definitions
+import Basics
 import Evaluation
 import Foundation
 import Storage
@@ -27,9 +28,9 @@ public struct DefinitionsState: Sendable {
 /// (requests in flight finish with the one they started with), tells the observers (the hosted documents)
 /// and is audited.
 public final class LiveService: @unchecked Sendable {
-    // `lock` guards `service` and `observers`; `changeLock` keeps changes one at a time.
+    // `lock` guards `service` and `observers`; `changeLock` keeps changes one at a time (across awaits).
     private let lock = NSLock()
-    let changeLock = NSLock()
+    let changeLock = AsyncLock()
     private var service: BadgeService
     private var observers: [@Sendable (BadgeService) throws -> Void] = []
     /// Where the definitions are reloaded from; nil: they cannot be.
@@ -64,37 +65,37 @@ public final class LiveService: @unchecked Sendable {
     // MARK: Definitions
 
     /// The definitions on disk with their lint diagnostics, beside the digest of those in use (admins).
-    public func definitions(as actor: Actor) throws(CoreError) -> DefinitionsState {
-        try current.authorize(actor, .administer)
+    public func definitions(as actor: Actor) async throws(CoreError) -> DefinitionsState {
+        try await current.authorize(actor, .administer)
         return try diskDefinitions().state
     }
 
     /// Which stored clients would gain or lose which badge if the definitions on disk went live (admins);
     /// refused while they have errors.
-    public func dryRunDefinitions(as actor: Actor) throws(CoreError) -> (state: DefinitionsState, changes: [DryRunChange], clients: Int) {
+    public func dryRunDefinitions(as actor: Actor) async throws(CoreError) -> (state: DefinitionsState, changes: [DryRunChange], clients: Int) {
         let service = current
-        try service.authorize(actor, .administer)
+        try await service.authorize(actor, .administer)
         let (state, definitions) = try diskDefinitions()
         guard let definitions else { throw Self.refused(state) }
-        let (changes, clients) = try service.dryRun(against: CompiledDefinitions(definitions))
+        let (changes, clients) = try await service.dryRun(against: CompiledDefinitions(definitions))
         return (state, changes, clients)
     }
 
     /// Puts the definitions on disk in use (admins): kept as a version and activated; refused, changing
     /// nothing, while they have errors. Returns the state after the reload and whether anything changed (the
     /// same definitions are not reloaded, nor audited).
-    public func reloadDefinitions(as actor: Actor) throws -> (state: DefinitionsState, reloaded: Bool) {
-        try current.authorize(actor, .administer)
-        return try changeLock.withLock {
+    public func reloadDefinitions(as actor: Actor) async throws -> (state: DefinitionsState, reloaded: Bool) {
+        try await current.authorize(actor, .administer)
+        return try await changeLock.withLock {
             let service = current
             var (state, definitions) = try diskDefinitions()
             guard let definitions else { throw Self.refused(state) }
             guard state.changed else { return (state, false) }
             // Kept as a version (audited when new), then put in use (audited).
-            guard let directory = definitionsDirectory, let digest = try keep(try DefinitionsArchive.entries(ofFolder: directory), by: actor.auditName).digest else {
+            guard let directory = definitionsDirectory, let digest = try await keep(try DefinitionsArchive.entries(ofFolder: directory), by: actor.auditName).digest else {
                 throw Self.refused(state)
             }
-            try stored { () throws(StoreError) in try service.store.activateDefinitions(digest: digest, by: actor.auditName, at: service.now) }
+            try await stored { () async throws(StoreError) in try await service.store.activateDefinitions(digest: digest, by: actor.auditName, at: service.now) }
             let compiled = CompiledDefinitions(definitions)
             try replace(service.renewed(compiled: compiled))
             state.liveDigest = compiled.digest
@@ -126,24 +127,24 @@ public final class LiveService: @unchecked Sendable {
     // MARK: Keys
 
     /// The signing keys, oldest first (admins).
-    public func keys(as actor: Actor) throws(CoreError) -> [StoredKey] {
+    public func keys(as actor: Actor) async throws(CoreError) -> [StoredKey] {
         let service = current
-        try service.authorize(actor, .administer)
+        try await service.authorize(actor, .administer)
         return try Self.keyStore { try service.keys.list() }
     }
 
     /// Makes a signing key (admins); it is published at once.
-    public func generateKey(_ algorithm: SigningAlgorithm, kid: String? = nil, as actor: Actor) throws -> StoredKey {
-        try current.authorize(actor, .administer)
-        return try changeLock.withLock {
+    public func generateKey(_ algorithm: SigningAlgorithm, kid: String? = nil, as actor: Actor) async throws -> StoredKey {
+        try await current.authorize(actor, .administer)
+        return try await changeLock.withLock {
             let service = current
             let before = Set(try Self.keyStore { try service.keys.list() }.map(\.kid))
             let key = try Self.keyStore { try service.keys.generate(algorithm, kid: kid, now: service.now) }
             // With it, perhaps, the Ed25519 key the status lists need (see KeyStore.generate): each is audited.
             let made = try Self.keyStore { try service.keys.list() }.filter { !before.contains($0.kid) }
             for added in made {
-                try stored { () throws(StoreError) in
-                    try service.store.recordEvent(
+                try await stored { () async throws(StoreError) in
+                    try await service.store.recordEvent(
                         action: "key.generate", subject: added.kid, detail: added.algorithm.rawValue, by: actor.auditName, at: service.now)
                 }
             }
@@ -153,17 +154,17 @@ public final class LiveService: @unchecked Sendable {
     }
 
     /// Stops a key from signing (admins); it stays published, so what it signed still verifies.
-    public func retireKey(_ kid: String, as actor: Actor) throws -> StoredKey {
-        try current.authorize(actor, .administer)
-        return try changeLock.withLock {
+    public func retireKey(_ kid: String, as actor: Actor) async throws -> StoredKey {
+        try await current.authorize(actor, .administer)
+        return try await changeLock.withLock {
             let service = current
             guard let key = try Self.keyStore({ try service.keys.list() }).first(where: { $0.kid == kid }) else {
                 throw CoreError(.notFound, key: "key.notFound", ["kid": kid])
             }
             guard key.isActive else { return key }
             try Self.keyStore { try service.keys.retire(kid, now: service.now) }
-            try stored { () throws(StoreError) in
-                try service.store.recordEvent(action: "key.retire", subject: kid, detail: "", by: actor.auditName, at: service.now)
+            try await stored { () async throws(StoreError) in
+                try await service.store.recordEvent(action: "key.retire", subject: kid, detail: "", by: actor.auditName, at: service.now)
             }
             try replace(service.renewed())
             return try Self.keyStore { try service.keys.list() }.first { $0.kid == kid } ?? key

@@ -28,8 +28,8 @@ extension BadgeService {
     /// assertion.
     ///
     /// - Parameter examples: client-record files (the JSON of `examples/clients/`), by file name.
-    public func seedDemo(examples: [(name: String, bytes: [UInt8])], by actor: String) throws -> DemoSeed {
-        guard try stored({ () throws(StoreError) in try store.clientIDs() }).isEmpty else {
+    public func seedDemo(examples: [(name: String, bytes: [UInt8])], by actor: String) async throws -> DemoSeed {
+        guard try await stored({ () async throws(StoreError) in try await store.clientIDs() }).isEmpty else {
             throw CoreError(.conflict, key: "demo.notEmpty")
         }
         let time = now
@@ -40,41 +40,41 @@ extension BadgeService {
         if !existing.contains(where: { $0.algorithm == .rs256 && $0.isActive }) { _ = try keys.generate(.rs256, kid: "demo-rs256", now: time) }
 
         let unit = "demo-paja"
-        try addUnit(id: unit, name: "Demo work activity", by: actor)
+        try await addUnit(id: unit, name: "Demo work activity", by: actor)
         var clients: [String] = []
         for example in examples.sorted(by: { $0.name < $1.name }) {
-            let file = try importRecord(example.bytes, unit: unit, by: actor)
+            let file = try await importRecord(example.bytes, unit: unit, by: actor)
             let id = file.client.id
             clients.append(id)
             let first = file.assessments.map(\.assessedAt).min() ?? time
             let day: Int64 = 86_400 * 1_000_000
             let start = Timestamp(microseconds: first.microseconds - day, offsetSeconds: first.offsetSeconds)
             let end = Timestamp(microseconds: start.microseconds + 183 * day, offsetSeconds: first.offsetSeconds)
-            _ = try startPathway(client: id, decisionStart: start, decisionEnd: end, at: start, by: actor)
+            _ = try await startPathway(client: id, decisionStart: start, decisionEnd: end, at: start, by: actor)
         }
-        try addUser(id: "demo-admin", role: .admin, displayName: "Demo admin", by: actor)
-        try addUser(id: "demo-ohjaaja", role: .instructor, displayName: "Demo instructor", units: [unit], by: actor)
+        try await addUser(id: "demo-admin", role: .admin, displayName: "Demo admin", by: actor)
+        try await addUser(id: "demo-ohjaaja", role: .instructor, displayName: "Demo instructor", units: [unit], by: actor)
         var credentials: [IssuedCredential] = []
-        let bulk = try issueAllEarned(clients: clients, by: actor)
+        let bulk = try await issueAllEarned(clients: clients, by: actor)
         if let failure = bulk.failure { throw CoreError(.failure, key: "demo.issueFailed", ["reason": failure]) }
         for issued in bulk.issued {
-            credentials.append(try ledger.credential(id: issued.id))
+            await credentials.append(try ledger.credential(id: issued.id))
         }
         // One hosted and one signed OB 2.0 assertion, so that every kind of public URL has something to show.
         if let sample = bulk.issued.first {
-            credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Hosted, by: actor))
-            credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Signed, by: actor))
+            await credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Hosted, by: actor))
+            await credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Signed, by: actor))
         }
         // The client user sees a record with badges to show.
         let shown = bulk.issued.first?.client ?? clients.first
-        if let shown { try addUser(id: "demo-asiakas", role: .client, client: shown, by: actor) }
+        if let shown { try await addUser(id: "demo-asiakas", role: .client, client: shown, by: actor) }
         var passwords: [String: String] = [:]
         for user in ["demo-admin", "demo-ohjaaja"] + (shown == nil ? [] : ["demo-asiakas"]) {
             let password = "demo-" + Self.randomHex(6)
-            try setPassword(user: user, password: password, by: actor)
+            try await setPassword(user: user, password: password, by: actor)
             passwords[user] = password
         }
-        let clientCode = shown == nil ? nil : try createSignInCode(for: "demo-asiakas", by: "demo-ohjaaja")
+        let clientCode = await shown == nil ? nil : try createSignInCode(for: "demo-asiakas", by: "demo-ohjaaja")
         return DemoSeed(
             unit: unit, admin: "demo-admin", instructor: "demo-ohjaaja", clientUser: shown == nil ? "" : "demo-asiakas", client: shown,
             clients: clients, credentials: credentials, passwords: passwords, clientCode: clientCode)

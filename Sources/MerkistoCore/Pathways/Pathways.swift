@@ -10,21 +10,21 @@ extension BadgeService {
     /// Starts a pathway period for a client the actor may record for.
     public func startPathway(
         client id: String, phase: String?, decisionStart: Timestamp?, decisionEnd: Timestamp?, at time: Timestamp? = nil, as actor: Actor
-    ) throws(CoreError) -> PathwayPeriod {
-        try authorize(actor, .record(client: id))
-        return try startPathway(client: id, phase: phase, decisionStart: decisionStart, decisionEnd: decisionEnd, at: time, by: actor.auditName)
+    ) async throws(CoreError) -> PathwayPeriod {
+        try await authorize(actor, .record(client: id))
+        return try await startPathway(client: id, phase: phase, decisionStart: decisionStart, decisionEnd: decisionEnd, at: time, by: actor.auditName)
     }
 
     /// Moves the client's open pathway period to another phase, as the model allows (at `time`, default now).
-    public func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, as actor: Actor) throws(CoreError) -> PathwayPeriod {
-        try authorize(actor, .record(client: id))
-        return try advancePathway(client: id, to: phase, at: time, by: actor.auditName)
+    public func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, as actor: Actor) async throws(CoreError) -> PathwayPeriod {
+        try await authorize(actor, .record(client: id))
+        return try await advancePathway(client: id, to: phase, at: time, by: actor.auditName)
     }
 
     /// Closes the client's open pathway period with an outcome the model names.
-    public func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, as actor: Actor) throws(CoreError) -> PathwayPeriod {
-        try authorize(actor, .record(client: id))
-        return try closePathway(client: id, outcome: outcome, at: time, by: actor.auditName)
+    public func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, as actor: Actor) async throws(CoreError) -> PathwayPeriod {
+        try await authorize(actor, .record(client: id))
+        return try await closePathway(client: id, outcome: outcome, at: time, by: actor.auditName)
     }
 
     /// The pathway model of the definitions.
@@ -40,9 +40,9 @@ extension BadgeService {
     package func startPathway(
         client id: String, phase: String? = nil, decisionStart: Timestamp? = nil, decisionEnd: Timestamp? = nil, at time: Timestamp? = nil,
         by actor: String
-    ) throws(CoreError) -> PathwayPeriod {
+    ) async throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
-        let file = try liveFile(id)
+        let file = try await liveFile(id)
         let first = phase ?? model.phases.first?.id ?? ""
         guard model.phase(first) != nil else {
             throw CoreError(.invalid, key: "pathway.noPhase", ["pathway": model.id, "phase": first, "phases": model.phases.map(\.id).joined(separator: ", ")])
@@ -57,15 +57,15 @@ extension BadgeService {
         let period = PathwayPeriod(
             id: "\(id)-\(file.periods.count + 1)", client: id, pathway: model.id, decisionStart: decisionStart, decisionEnd: decisionEnd,
             phases: [PhaseChange(phase: first, at: time, by: actor)])
-        try stored { () throws(StoreError) in try store.startPeriod(period, by: actor, at: time) }
+        try await stored { () async throws(StoreError) in try await store.startPeriod(period, by: actor, at: time) }
         return period
     }
 
     /// Moves the client's open period to the next phase; only transitions the model allows.
     @discardableResult
-    package func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
+    package func advancePathway(client id: String, to phase: String, at time: Timestamp? = nil, by actor: String) async throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
-        var period = try openPeriod(of: id)
+        var period = try await openPeriod(of: id)
         let current = period.currentPhase ?? ""
         let allowed = model.phase(current)?.next.map(\.phase) ?? []
         guard allowed.contains(phase) else {
@@ -73,30 +73,30 @@ extension BadgeService {
             throw CoreError(.invalid, key: key, ["pathway": model.id, "phase": phase, "from": current, "next": allowed.joined(separator: ", ")])
         }
         let change = PhaseChange(phase: phase, at: try checkedTime(time, after: period.phases.last?.at), by: actor)
-        try stored { () throws(StoreError) in try store.changePhase(period: period.id, from: current, to: change) }
+        try await stored { () async throws(StoreError) in try await store.changePhase(period: period.id, from: current, to: change) }
         period.phases.append(change)
         return period
     }
 
     /// Closes the client's open period with an outcome of the model.
     @discardableResult
-    package func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, by actor: String) throws(CoreError) -> PathwayPeriod {
+    package func closePathway(client id: String, outcome: String, at time: Timestamp? = nil, by actor: String) async throws(CoreError) -> PathwayPeriod {
         let model = try pathwayModel()
         guard model.outcomes.contains(where: { $0.id == outcome }) else {
             throw CoreError(.invalid, key: "pathway.noOutcome", ["pathway": model.id, "outcome": outcome, "outcomes": model.outcomes.map(\.id).joined(separator: ", ")])
         }
-        var period = try openPeriod(of: id)
+        var period = try await openPeriod(of: id)
         let time = try checkedTime(time, after: period.phases.last?.at)
-        try stored { () throws(StoreError) in
-            try store.closePeriod(period: period.id, from: period.currentPhase ?? "", outcome: outcome, by: actor, at: time)
+        try await stored { () async throws(StoreError) in
+            try await store.closePeriod(period: period.id, from: period.currentPhase ?? "", outcome: outcome, by: actor, at: time)
         }
         period.closedAt = time
         period.outcome = outcome
         return period
     }
 
-    func openPeriod(of id: String) throws(CoreError) -> PathwayPeriod {
-        guard let period = try liveFile(id).openPeriod else {
+    func openPeriod(of id: String) async throws(CoreError) -> PathwayPeriod {
+        guard let period = try await liveFile(id).openPeriod else {
             throw CoreError(.conflict, key: "pathway.noPeriod", ["client": id])
         }
         return period

@@ -63,8 +63,8 @@ public struct ProgressReport: Sendable {
 
 extension BadgeService {
     /// The progress report of a stored client as of an instant (default now).
-    public func progressReport(client id: String, at time: Timestamp? = nil) throws(CoreError) -> ProgressReport {
-        let file = try clientFile(id)
+    public func progressReport(client id: String, at time: Timestamp? = nil) async throws(CoreError) -> ProgressReport {
+        let file = try await clientFile(id)
         guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erased", ["client": id]) }
         let time = time ?? now
         let record = try record(of: file)

@@ -49,12 +49,12 @@ extension BadgeService {
     /// units they are assigned to; a client reads only their own record. A token also needs the scope.
     /// A client the actor may not read is "not found", as if it did not exist (`.notFound`); other refusals
     /// are `.forbidden`.
-    public func authorize(_ actor: Actor, _ action: Action) throws(CoreError) {
-        try authorize(actor, action, file: nil)
+    public func authorize(_ actor: Actor, _ action: Action) async throws(CoreError) {
+        try await authorize(actor, action, file: nil)
     }
 
     /// ``authorize(_:_:)`` with the client's file already read (nil: read it when needed).
-    func authorize(_ actor: Actor, _ action: Action, file: ClientFile?) throws(CoreError) {
+    func authorize(_ actor: Actor, _ action: Action, file: ClientFile?) async throws(CoreError) {
         let user = actor.user
         func need(_ scope: APIToken.Scope) throws(CoreError) {
             if let scopes = actor.scopes, !scopes.contains(scope) { throw CoreError(.forbidden, key: "token.scope", ["scope": scope.rawValue]) }
@@ -67,7 +67,7 @@ extension BadgeService {
             try need(.read)
         case .readClient(let id):
             try need(.read)
-            try visible(id, to: user, file: file)
+            try await visible(id, to: user, file: file)
         case .registerClient(let unit):
             try need(.record)
             try staff()
@@ -77,11 +77,11 @@ extension BadgeService {
         case .record(let id):
             try need(.record)
             try staff()
-            try visible(id, to: user)
+            try await visible(id, to: user)
         case .award(let id):
             try need(.award)
             try staff()
-            try visible(id, to: user)
+            try await visible(id, to: user)
         case .awardMany(let unit):
             try need(.award)
             try staff()
@@ -93,10 +93,10 @@ extension BadgeService {
     }
 
     /// The clients an actor may read.
-    public func visibleClients(for actor: Actor) throws(CoreError) -> [ClientSummary] {
-        try authorize(actor, .listClients)
+    public func visibleClients(for actor: Actor) async throws(CoreError) -> [ClientSummary] {
+        try await authorize(actor, .listClients)
         let user = actor.user
-        return try clientSummaries().filter { summary in
+        return try await clientSummaries().filter { summary in
             switch user.role {
             case .admin: true
             case .instructor: summary.client.unit.map(user.units.contains) ?? false
@@ -106,7 +106,7 @@ extension BadgeService {
     }
 
     /// Refuses, as "not found", a client the user may not see; `file` saves reading the client again.
-    private func visible(_ id: String, to user: User, file: ClientFile? = nil) throws(CoreError) {
+    private func visible(_ id: String, to user: User, file: ClientFile? = nil) async throws(CoreError) {
         let missing = CoreError(.notFound, key: "client.notFound", ["client": id])
         switch user.role {
         case .admin:
@@ -115,7 +115,7 @@ extension BadgeService {
             guard user.client == id else { throw missing }
         case .instructor:
             var read = file
-            if read == nil { read = try stored { () throws(StoreError) in try store.clientFile(id) } }
+            if read == nil { read = try await stored { () async throws(StoreError) in try await store.clientFile(id) } }
             guard let read, read.client.id == id, let unit = read.client.unit, user.units.contains(unit) else { throw missing }
         }
     }

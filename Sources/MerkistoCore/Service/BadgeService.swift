@@ -56,8 +56,8 @@ public struct BadgeService: Sendable {
 
     // MARK: Helpers
 
-    func liveFile(_ id: String) throws(CoreError) -> ClientFile {
-        let file = try clientFile(id)
+    func liveFile(_ id: String) async throws(CoreError) -> ClientFile {
+        let file = try await clientFile(id)
         guard file.client.erasedAt == nil else { throw CoreError(.conflict, key: "client.erased", ["client": id]) }
         return file
     }
@@ -109,9 +109,9 @@ final class VersionedCache<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var kept: (version: Int, value: Value)?
 
-    func value(for version: Int, make: () throws -> Value) rethrows -> Value {
+    func value(for version: Int, make: () async throws -> Value) async rethrows -> Value {
         if let kept = lock.withLock({ kept }), kept.version == version { return kept.value }
-        let value = try make()
+        let value = try await make()
         lock.withLock { kept = (version, value) }
         return value
     }

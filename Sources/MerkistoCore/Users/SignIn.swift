@@ -28,16 +28,16 @@ extension BadgeService {
     public static let sessionLength: Int64 = 8 * 3600 * 1_000_000
 
     /// Sets a user's password (administrators; at least 10 characters); the user's sessions end. Audited.
-    public func setPassword(user: String, password: String, as actor: Actor) throws(CoreError) {
-        try authorize(actor, .administer)
-        try setPassword(user: user, password: password, by: actor.auditName)
+    public func setPassword(user: String, password: String, as actor: Actor) async throws(CoreError) {
+        try await authorize(actor, .administer)
+        try await setPassword(user: user, password: password, by: actor.auditName)
     }
 
-    package func setPassword(user: String, password: String, by actor: String) throws(CoreError) {
+    package func setPassword(user: String, password: String, by actor: String) async throws(CoreError) {
         guard password.count >= 10 else { throw CoreError(.invalid, key: "password.short") }
         guard password.utf8.count <= 72 else { throw CoreError(.invalid, key: "password.long") }
         let hash = Bcrypt.hash(password, cost: passwordCost)
-        try stored { () throws(StoreError) in try store.setPassword(user: user, hash: hash, by: actor, at: now) }
+        try await stored { () async throws(StoreError) in try await store.setPassword(user: user, hash: hash, by: actor, at: now) }
     }
 
     /// Signs a person in with their user id and password, from `address` (for throttling). Every failure
@@ -49,39 +49,39 @@ extension BadgeService {
     /// bcrypt runs on a small pool of its own threads (``PasswordChecks``), never on the threads that answer
     /// pages; when its queue is full the sign-in is refused at once (`.unavailable`, with a time to retry).
     public func signIn(user id: String, password: String, address: String?) async throws(CoreError) -> SignedIn {
-        let (user, hash, time) = try passwordSignInStart(user: id, password: password, address: address)
+        let (user, hash, time) = try await passwordSignInStart(user: id, password: password, address: address)
         // An unknown user costs a bcrypt check too (on the pool), so that the time taken does not tell who exists.
         let right = try await PasswordChecks.shared.verify(password, hash: hash)
-        return try passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
+        return try await passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
     }
 
     /// The same, checking the password on the calling thread (for tools and tests, not for servers).
-    package func signInNow(user id: String, password: String, address: String?) throws(CoreError) -> SignedIn {
-        let (user, hash, time) = try passwordSignInStart(user: id, password: password, address: address)
+    package func signInNow(user id: String, password: String, address: String?) async throws(CoreError) -> SignedIn {
+        let (user, hash, time) = try await passwordSignInStart(user: id, password: password, address: address)
         let right = Bcrypt.verify(password, hash: hash ?? PasswordChecks.unknownUserHash)
-        return try passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
+        return try await passwordSignInEnd(user: user, right: right && hash != nil, id: id, address: address, at: time)
     }
 
     private func passwordSignInStart(
         user id: String, password: String, address: String?
-    ) throws(CoreError) -> (user: User?, hash: String?, time: Timestamp) {
+    ) async throws(CoreError) -> (user: User?, hash: String?, time: Timestamp) {
         let time = now
         guard Self.isUserID(id), password.utf8.count <= 1024 else { throw CoreError(.unauthenticated, key: "signIn.wrong") }
         if let wait = throttle.passwordWait(user: id, address: address, now: time) {
             throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
-        let user = try stored { () throws(StoreError) in try store.user(id: id) }
-        let hash = try stored { () throws(StoreError) in try store.passwordHash(user: id) }
+        let user = try await stored { () async throws(StoreError) in try await store.user(id: id) }
+        let hash = try await stored { () async throws(StoreError) in try await store.passwordHash(user: id) }
         return (user, hash, time)
     }
 
-    private func passwordSignInEnd(user: User?, right: Bool, id: String, address: String?, at time: Timestamp) throws(CoreError) -> SignedIn {
+    private func passwordSignInEnd(user: User?, right: Bool, id: String, address: String?, at time: Timestamp) async throws(CoreError) -> SignedIn {
         guard right, let user else {
             throttle.passwordFailed(user: id, address: address, now: time)
             throw CoreError(.unauthenticated, key: "signIn.wrong")
         }
         throttle.passwordSucceeded(user: id, address: address)
-        return try startSession(for: user, at: time)
+        return try await startSession(for: user, at: time)
     }
 
     /// Whether a name can be a user id (what ``addUser(id:role:displayName:client:units:by:)`` accepts).
@@ -90,25 +90,25 @@ extension BadgeService {
     }
 
     /// The actor and the session a session token stands for; refused when unknown or expired.
-    public func actor(session token: String) throws(CoreError) -> (actor: Actor, session: StoredSession) {
+    public func actor(session token: String) async throws(CoreError) -> (actor: Actor, session: StoredSession) {
         let refused = CoreError(.unauthenticated, key: "session.ended")
         guard token.utf8.count == 64,
-            let session = try stored({ () throws(StoreError) in try store.session(id: Self.sessionID(token)) }),
+            let session = try await stored({ () async throws(StoreError) in try await store.session(id: Self.sessionID(token)) }),
             session.expiresAt > now,
-            let user = try stored({ () throws(StoreError) in try store.user(id: session.user) })
+            let user = try await stored({ () async throws(StoreError) in try await store.user(id: session.user) })
         else { throw refused }
         return (Actor(user: user), session)
     }
 
     /// Ends the session of a token (signing out twice is not an error).
-    public func signOut(session token: String) throws(CoreError) {
-        try stored { () throws(StoreError) in try store.removeSession(id: Self.sessionID(token), at: now) }
+    public func signOut(session token: String) async throws(CoreError) {
+        try await stored { () async throws(StoreError) in try await store.removeSession(id: Self.sessionID(token), at: now) }
     }
 
-    func startSession(for user: User, at time: Timestamp) throws(CoreError) -> SignedIn {
+    func startSession(for user: User, at time: Timestamp) async throws(CoreError) -> SignedIn {
         let token = Self.randomHex(32)
         let session = Self.newSession(token: token, user: user.id, at: time)
-        try stored { () throws(StoreError) in try store.addSession(session, at: time) }
+        try await stored { () async throws(StoreError) in try await store.addSession(session, at: time) }
         return SignedIn(session: session, token: token, user: user)
     }
 
@@ -128,16 +128,16 @@ extension BadgeService {
     /// Makes a one-time sign-in code for a client user, by staff who may record for that client: a code to
     /// type (`ABCD-EFGH`), a link that carries it, and the link as a printable QR code. Only the code's
     /// SHA-256 is stored; it works once, within 24 hours.
-    public func createSignInCode(for user: String, as actor: Actor) throws(CoreError) -> OneTimeCode {
+    public func createSignInCode(for user: String, as actor: Actor) async throws(CoreError) -> OneTimeCode {
         try requireStaffSession(actor)
-        let client = try clientOfUser(user)
+        let client = try await clientOfUser(user)
         do {
-            try authorize(actor, .record(client: client))
+            try await authorize(actor, .record(client: client))
         } catch where error.code == .notFound {
             // A client user of another unit is as unknown as no user at all: the answer names neither the client nor that they exist.
             throw CoreError(.notFound, key: "user.notClientUser", ["user": user])
         }
-        return try createSignInCode(for: user, by: actor.auditName)
+        return try await createSignInCode(for: user, by: actor.auditName)
     }
 
     /// A one-time code lets whoever holds it act as the client, so only staff signed in themselves make one,
@@ -148,12 +148,12 @@ extension BadgeService {
 
     /// Makes a one-time sign-in code for a client (by staff who may record for them): for the client's
     /// user, which is made first when the client has none (a client user named by the client's pseudonym).
-    public func createSignInCode(forClient client: String, as actor: Actor) throws(CoreError) -> OneTimeCode {
+    public func createSignInCode(forClient client: String, as actor: Actor) async throws(CoreError) -> OneTimeCode {
         try requireStaffSession(actor)
-        try authorize(actor, .record(client: client))
-        let users = try stored { () throws(StoreError) in try store.users() }
+        try await authorize(actor, .record(client: client))
+        let users = try await stored { () async throws(StoreError) in try await store.users() }
         if let user = users.first(where: { $0.role == .client && $0.client == client }) {
-            return try createSignInCode(for: user.id, by: actor.auditName)
+            return try await createSignInCode(for: user.id, by: actor.auditName)
         }
         var id = client
         var suffix = 2
@@ -161,20 +161,20 @@ extension BadgeService {
             id = "\(client)-\(suffix)"
             suffix += 1
         }
-        try addUser(id: id, role: .client, client: client, by: actor.auditName)
-        return try createSignInCode(for: id, by: actor.auditName)
+        try await addUser(id: id, role: .client, client: client, by: actor.auditName)
+        return try await createSignInCode(for: id, by: actor.auditName)
     }
 
     /// The same, for the operator of the command-line tool (who may do everything).
-    package func createSignInCode(for user: String, by actor: String) throws(CoreError) -> OneTimeCode {
-        _ = try clientOfUser(user)
+    package func createSignInCode(for user: String, by actor: String) async throws(CoreError) -> OneTimeCode {
+        _ = try await clientOfUser(user)
         var generator = SystemRandomNumberGenerator()
         let plain = String(decoding: (0..<8).map { _ in Self.codeAlphabet[Int(UInt8.random(in: 0...31, using: &generator))] }, as: UTF8.self)
         let time = now
         let code = SignInCode(
             id: try codeID(plain), user: user, createdBy: actor, createdAt: time,
             expiresAt: Timestamp(microseconds: time.microseconds + Self.codeLifetime, offsetSeconds: time.offsetSeconds))
-        try stored { () throws(StoreError) in try store.addSignInCode(code, at: time) }
+        try await stored { () async throws(StoreError) in try await store.addSignInCode(code, at: time) }
         let base: String
         do {
             base = try publisher().layout.base
@@ -186,15 +186,15 @@ extension BadgeService {
             code: plain.prefix(4) + "-" + plain.suffix(4), link: link, user: user, expiresAt: code.expiresAt)
     }
 
-    private func clientOfUser(_ user: String) throws(CoreError) -> String {
-        guard let target = try stored({ () throws(StoreError) in try store.user(id: user) }), target.role == .client, let client = target.client
+    private func clientOfUser(_ user: String) async throws(CoreError) -> String {
+        guard let target = try await stored({ () async throws(StoreError) in try await store.user(id: user) }), target.role == .client, let client = target.client
         else { throw CoreError(.notFound, key: "user.notClientUser", ["user": user]) }
         return client
     }
 
     /// Signs a client in with a one-time code (any case, with or without the dash): it is used up at once.
     /// Failures are throttled per address.
-    public func signIn(code text: String, address: String?) throws(CoreError) -> SignedIn {
+    public func signIn(code text: String, address: String?) async throws(CoreError) -> SignedIn {
         let time = now
         if let wait = throttle.codeWait(address: address, now: time) {
             throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
@@ -212,10 +212,10 @@ extension BadgeService {
         let token = Self.randomHex(32)
         let id = try codeID(plain)
         guard
-            let session = try stored({ () throws(StoreError) in
-                try store.redeemSignInCode(id: id, session: { Self.newSession(token: token, user: $0, at: time) }, at: time)
+            let session = try await stored({ () async throws(StoreError) in
+                try await store.redeemSignInCode(id: id, session: { Self.newSession(token: token, user: $0, at: time) }, at: time)
             }),
-            let user = try stored({ () throws(StoreError) in try store.user(id: session.user) })
+            let user = try await stored({ () async throws(StoreError) in try await store.user(id: session.user) })
         else {
             throttle.codeFailed(address: address, now: time)
             throw refused

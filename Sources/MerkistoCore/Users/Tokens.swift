@@ -12,29 +12,29 @@ extension BadgeService {
     /// this once (only the SHA-256 of its secret is kept). Audited.
     public func createToken(
         for user: String, name: String, scopes: [APIToken.Scope], expiresAt: Timestamp? = nil, as actor: Actor
-    ) throws(CoreError) -> (token: APIToken, text: String) {
-        try authorize(actor, .administer)
-        return try createToken(for: user, name: name, scopes: scopes, expiresAt: expiresAt, by: actor.auditName)
+    ) async throws(CoreError) -> (token: APIToken, text: String) {
+        try await authorize(actor, .administer)
+        return try await createToken(for: user, name: name, scopes: scopes, expiresAt: expiresAt, by: actor.auditName)
     }
 
     /// Every API token (administrators): ids, users, names, scopes and times, never secrets.
-    public func tokens(as actor: Actor) throws(CoreError) -> [APIToken] {
-        try authorize(actor, .administer)
-        return try tokens()
+    public func tokens(as actor: Actor) async throws(CoreError) -> [APIToken] {
+        try await authorize(actor, .administer)
+        return try await tokens()
     }
 
     /// Revokes an API token (administrators): it works no more at once. Audited.
-    public func revokeToken(_ id: String, as actor: Actor) throws(CoreError) {
-        try authorize(actor, .administer)
-        try revokeToken(id, by: actor.auditName)
+    public func revokeToken(_ id: String, as actor: Actor) async throws(CoreError) {
+        try await authorize(actor, .administer)
+        try await revokeToken(id, by: actor.auditName)
     }
 
     package func createToken(
         for user: String, name: String, scopes: [APIToken.Scope], expiresAt: Timestamp? = nil, by actor: String
-    ) throws(CoreError) -> (token: APIToken, text: String) {
+    ) async throws(CoreError) -> (token: APIToken, text: String) {
         guard !scopes.isEmpty else { throw CoreError(.invalid, key: "token.noScope") }
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw CoreError(.invalid, key: "token.noName") }
-        guard let owner = try stored({ () throws(StoreError) in try store.user(id: user) }) else { throw CoreError(.notFound, key: "user.notFound", ["user": user]) }
+        guard let owner = try await stored({ () async throws(StoreError) in try await store.user(id: user) }) else { throw CoreError(.notFound, key: "user.notFound", ["user": user]) }
         if scopes.contains(.admin), owner.role != .admin { throw CoreError(.invalid, key: "token.adminScope") }
         let time = now
         if let expiresAt, expiresAt <= time { throw CoreError(.invalid, key: "token.expiresAtOnce") }
@@ -43,29 +43,29 @@ extension BadgeService {
         let token = APIToken(
             id: id, user: user, name: name, scopes: Array(Set(scopes)).sorted(), secretHash: Self.hexString(Array(SHA256.hash(data: Array(secret.utf8)))),
             createdAt: time, expiresAt: expiresAt)
-        try stored { () throws(StoreError) in try store.addToken(token, by: actor, at: time) }
+        try await stored { () async throws(StoreError) in try await store.addToken(token, by: actor, at: time) }
         return (token, "mrk_\(id)_\(secret)")
     }
 
-    package func tokens() throws(CoreError) -> [APIToken] {
-        try stored { () throws(StoreError) in try store.tokens() }
+    package func tokens() async throws(CoreError) -> [APIToken] {
+        try await stored { () async throws(StoreError) in try await store.tokens() }
     }
 
-    package func revokeToken(_ id: String, by actor: String) throws(CoreError) {
-        try stored { () throws(StoreError) in try store.revokeToken(id: id, by: actor, at: now) }
+    package func revokeToken(_ id: String, by actor: String) async throws(CoreError) {
+        try await stored { () async throws(StoreError) in try await store.revokeToken(id: id, by: actor, at: now) }
     }
 
     /// The actor an API token (`mrk_ID_SECRET`) stands for; refused (`.unauthenticated`, one message for
     /// every reason) when it is malformed, unknown, wrong, revoked or expired, or its user is gone.
-    public func authenticate(token text: String) throws(CoreError) -> Actor {
+    public func authenticate(token text: String) async throws(CoreError) -> Actor {
         let refused = CoreError(.unauthenticated, key: "token.invalid")
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "mrk", parts[1].utf8.count == 16, parts[2].utf8.count == 64 else { throw refused }
-        guard let token = try stored({ () throws(StoreError) in try store.token(id: String(parts[1])) }) else { throw refused }
+        guard let token = try await stored({ () async throws(StoreError) in try await store.token(id: String(parts[1])) }) else { throw refused }
         let presented = Array(Self.hexString(Array(SHA256.hash(data: Array(parts[2].utf8)))).utf8)
         guard ConstantTime.equal(presented, token.secretHash.utf8) else { throw refused }
         guard token.revokedAt == nil, token.expiresAt.map({ $0 > now }) ?? true,
-            let user = try stored({ () throws(StoreError) in try store.user(id: token.user) })
+            let user = try await stored({ () async throws(StoreError) in try await store.user(id: token.user) })
         else { throw refused }
         return Actor(user: user, scopes: Set(token.scopes), tokenID: token.id)
     }

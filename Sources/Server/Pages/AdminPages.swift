@@ -17,71 +17,71 @@ struct AdminPages: Sendable {
     var service: BadgeService { pages.service }
 
     func register(on router: Router<WebPages.Context>) {
-        router.get("/admin/definitions") { request, _ in pages.page(request) { visitor, actor in try definitions(request, visitor, actor) } }
+        router.get("/admin/definitions") { request, _ in await pages.page(request) { visitor, actor in try await definitions(request, visitor, actor) } }
         router.post("/admin/definitions/dry-run") { request, _ in
-            try await pages.change(request) { visitor, actor, _ in try definitions(request, visitor, actor, dryRun: true) }
+            try await pages.change(request) { visitor, actor, _ in try await definitions(request, visitor, actor, dryRun: true) }
         }
         router.post("/admin/definitions/reload") { request, _ in
             try await pages.change(request) { _, actor, _ in
-                let (_, reloaded) = try pages.live.reloadDefinitions(as: actor)
+                let (_, reloaded) = try await pages.live.reloadDefinitions(as: actor)
                 return PageRenderer.redirect("/admin/definitions?notice=" + (reloaded ? "reloaded" : "unchanged"))
             }
         }
         router.post("/admin/definitions/upload") { request, _ in
             try await pages.change(request, limit: MerkistoServer.bodyLimit) { visitor, actor, form in
                 guard let archive = form.uploads.first(where: { $0.field == "archive" && !$0.bytes.isEmpty })?.bytes else {
-                    return try definitions(request, visitor, actor, uploadError: pages.text("definitions.upload.none", visitor), status: .badRequest)
+                    return try await definitions(request, visitor, actor, uploadError: pages.text("definitions.upload.none", visitor), status: .badRequest)
                 }
                 let upload: DefinitionsUpload
                 do {
-                    upload = try pages.live.uploadDefinitions(archive, as: actor)
+                    upload = try await pages.live.uploadDefinitions(archive, as: actor)
                 } catch let error as CoreError where error.code == .invalid {
-                    return try definitions(request, visitor, actor, uploadError: error.message(in: visitor.language), status: .badRequest)
+                    return try await definitions(request, visitor, actor, uploadError: error.message(in: visitor.language), status: .badRequest)
                 }
-                guard let digest = upload.digest else { return try definitions(request, visitor, actor, refused: upload, status: .unprocessableContent) }
+                guard let digest = upload.digest else { return try await definitions(request, visitor, actor, refused: upload, status: .unprocessableContent) }
                 return PageRenderer.redirect("/admin/definitions?notice=" + (upload.added ? "versionKept" : "versionKnown") + "#version-\(digest.prefix(12))")
             }
         }
         router.post("/admin/definitions/versions/:digest/dry-run") { request, context in
             try await pages.change(request) { visitor, actor, _ in
-                try definitions(request, visitor, actor, versionDryRun: try context.parameters.require("digest"))
+                try await definitions(request, visitor, actor, versionDryRun: try context.parameters.require("digest"))
             }
         }
         router.post("/admin/definitions/versions/:digest/activate") { request, context in
             try await pages.change(request) { _, actor, _ in
-                try pages.live.activateDefinitions(try context.parameters.require("digest"), as: actor)
+                try await pages.live.activateDefinitions(try context.parameters.require("digest"), as: actor)
                 return PageRenderer.redirect("/admin/definitions?notice=versionActivated")
             }
         }
-        router.get("/admin/keys") { request, _ in pages.page(request) { visitor, actor in try keys(request, visitor, actor) } }
+        router.get("/admin/keys") { request, _ in await pages.page(request) { visitor, actor in try await keys(request, visitor, actor) } }
         router.post("/admin/keys") { request, _ in
             try await pages.change(request) { visitor, actor, form in
                 guard let algorithm = form.value("algorithm").flatMap(SigningAlgorithm.init(name:)) else {
                     throw PageRefusal(status: .badRequest, message: pages.text("error.form", visitor))
                 }
-                _ = try pages.live.generateKey(algorithm, as: actor)
+                _ = try await pages.live.generateKey(algorithm, as: actor)
                 return PageRenderer.redirect("/admin/keys?notice=keyMade")
             }
         }
         router.post("/admin/keys/retire") { request, _ in
             try await pages.change(request) { visitor, actor, form in
                 guard let kid = form.value("kid") else { throw PageRefusal(status: .badRequest, message: pages.text("error.form", visitor)) }
-                _ = try pages.live.retireKey(kid, as: actor)
+                _ = try await pages.live.retireKey(kid, as: actor)
                 return PageRenderer.redirect("/admin/keys?notice=keyRetired")
             }
         }
-        router.get("/admin/users") { request, _ in pages.page(request) { visitor, actor in try users(request, visitor, actor) } }
+        router.get("/admin/users") { request, _ in await pages.page(request) { visitor, actor in try await users(request, visitor, actor) } }
         router.post("/admin/users") { request, _ in
             try await pages.change(request) { visitor, actor, form in
                 guard let id = form.value("id"), let role = form.value("role").flatMap(User.Role.init(rawValue:)) else {
-                    return try users(request, visitor, actor, form: form, error: pages.text("error.form", visitor), status: .badRequest)
+                    return try await users(request, visitor, actor, form: form, error: pages.text("error.form", visitor), status: .badRequest)
                 }
                 do {
-                    _ = try service.addUser(
+                    _ = try await service.addUser(
                         id: id, role: role, displayName: nil, client: role == .client ? form.value("client") : nil,
                         units: role == .instructor ? form.value("unit").map { [$0] } ?? [] : [], as: actor)
                 } catch let error as CoreError where error.code != .forbidden {
-                    return try users(request, visitor, actor, form: form, error: error.message(in: visitor.language), status: .badRequest)
+                    return try await users(request, visitor, actor, form: form, error: error.message(in: visitor.language), status: .badRequest)
                 }
                 return PageRenderer.redirect("/admin/users?notice=userAdded")
             }
@@ -89,29 +89,29 @@ struct AdminPages: Sendable {
         router.post("/admin/units") { request, _ in
             try await pages.change(request) { visitor, actor, form in
                 guard let id = form.value("unitId"), let name = form.value("unitName") else {
-                    return try users(request, visitor, actor, form: form, unitError: pages.text("error.form", visitor), status: .badRequest)
+                    return try await users(request, visitor, actor, form: form, unitError: pages.text("error.form", visitor), status: .badRequest)
                 }
                 do {
-                    _ = try service.addUnit(id: id, name: name, as: actor)
+                    _ = try await service.addUnit(id: id, name: name, as: actor)
                 } catch let error as CoreError where error.code != .forbidden {
-                    return try users(request, visitor, actor, form: form, unitError: error.message(in: visitor.language), status: .badRequest)
+                    return try await users(request, visitor, actor, form: form, unitError: error.message(in: visitor.language), status: .badRequest)
                 }
                 return PageRenderer.redirect("/admin/users?notice=unitAdded")
             }
         }
-        router.get("/admin/import") { request, _ in pages.page(request) { visitor, actor in try importPage(request, visitor, actor) } }
+        router.get("/admin/import") { request, _ in await pages.page(request) { visitor, actor in try await importPage(request, visitor, actor) } }
         router.post("/admin/import") { request, _ in
-            try await pages.change(request, limit: Self.importFormLimit) { visitor, actor, form in try importRecords(request, form, visitor, actor) }
+            try await pages.change(request, limit: Self.importFormLimit) { visitor, actor, form in try await importRecords(request, form, visitor, actor) }
         }
-        router.get("/admin/audit") { request, _ in pages.page(request) { visitor, actor in try audit(request, visitor, actor) } }
-        router.get("/admin/tokens") { request, _ in pages.page(request) { visitor, actor in try tokens(request, visitor, actor) } }
+        router.get("/admin/audit") { request, _ in await pages.page(request) { visitor, actor in try await audit(request, visitor, actor) } }
+        router.get("/admin/tokens") { request, _ in await pages.page(request) { visitor, actor in try await tokens(request, visitor, actor) } }
         router.post("/admin/tokens") { request, _ in
-            try await pages.change(request) { visitor, actor, form in try createToken(request, form, visitor, actor) }
+            try await pages.change(request) { visitor, actor, form in try await createToken(request, form, visitor, actor) }
         }
         router.post("/admin/tokens/revoke") { request, _ in
             try await pages.change(request) { visitor, actor, form in
                 guard let id = form.value("token") else { throw PageRefusal(status: .badRequest, message: pages.text("error.form", visitor)) }
-                try service.revokeToken(id, as: actor)
+                try await service.revokeToken(id, as: actor)
                 return PageRenderer.redirect("/admin/tokens?notice=tokenRevoked")
             }
         }
@@ -125,9 +125,9 @@ struct AdminPages: Sendable {
     /// The form that imports client-record files; after an import, what became of each file.
     func importPage(
         _ request: Request, _ visitor: Visitor, _ actor: Actor, results: [ImportedFile]? = nil, error: String? = nil, status: HTTPResponse.Status = .ok
-    ) throws -> Response {
+    ) async throws -> Response {
         // Only administrators import: the form is not shown to anyone else.
-        try service.authorize(actor, .administer)
+        try await service.authorize(actor, .administer)
         var values: [String: Any] = ["filesHint": pages.text("import.filesHint", visitor, ["limit": String(Self.importFormFiles)])]
         if let error { values["formError"] = error }
         if let results {
@@ -150,13 +150,13 @@ struct AdminPages: Sendable {
         return pages.renderer.page("import", title: pages.text("import.title", visitor), values, visitor: visitor, request: request, status: status)
     }
 
-    func importRecords(_ request: Request, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func importRecords(_ request: Request, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         let files = form.uploads.filter { $0.field == "files" && !($0.name.isEmpty && $0.bytes.isEmpty) }
-        guard !files.isEmpty else { return try importPage(request, visitor, actor, error: pages.text("import.none", visitor), status: .badRequest) }
+        guard !files.isEmpty else { return try await importPage(request, visitor, actor, error: pages.text("import.none", visitor), status: .badRequest) }
         guard files.count <= Self.importFormFiles else {
-            return try importPage(request, visitor, actor, error: pages.text("import.tooMany", visitor, ["limit": String(Self.importFormFiles)]), status: .badRequest)
+            return try await importPage(request, visitor, actor, error: pages.text("import.tooMany", visitor, ["limit": String(Self.importFormFiles)]), status: .badRequest)
         }
-        return try importPage(request, visitor, actor, results: try service.importRecords(files.map { ($0.name, $0.bytes) }, as: actor))
+        return try await importPage(request, visitor, actor, results: try service.importRecords(files.map { ($0.name, $0.bytes) }, as: actor))
     }
 
     /// The API tokens (never their secrets) and the form that makes one; `made`: the whole text of the one
@@ -164,9 +164,9 @@ struct AdminPages: Sendable {
     func tokens(
         _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, made: String? = nil, error: String? = nil,
         status: HTTPResponse.Status = .ok
-    ) throws -> Response {
+    ) async throws -> Response {
         let words = pages.words(visitor)
-        let tokens = try service.tokens(as: actor).reversed().map { token -> [String: Any] in
+        let tokens = try await service.tokens(as: actor).reversed().map { token -> [String: Any] in
             let state =
                 token.revokedAt.map { pages.text("tokens.revoked", visitor, ["date": words.date($0)]) }
                 ?? token.expiresAt.map { $0 <= service.now ? pages.text("tokens.expired", visitor, ["date": words.date($0)]) : pages.text("tokens.until", visitor, ["date": words.date($0)]) }
@@ -176,7 +176,7 @@ struct AdminPages: Sendable {
                 "created": words.date(token.createdAt), "state": state, "active": token.revokedAt == nil && (token.expiresAt.map { $0 > service.now } ?? true),
             ]
         }
-        let users = try service.users(as: actor).map { user -> [String: Any] in
+        let users = try await service.users(as: actor).map { user -> [String: Any] in
             ["value": user.id, "label": "\(user.id) (\(pages.text("role.\(user.role.rawValue)", visitor)))", "selected": form?["user"] == user.id]
         }
         let scopes = APIToken.Scope.allCases.map { scope -> [String: Any] in
@@ -191,20 +191,20 @@ struct AdminPages: Sendable {
         return pages.renderer.page("tokens", title: pages.text("tokens.title", visitor), values, visitor: visitor, request: request, status: status)
     }
 
-    func createToken(_ request: Request, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func createToken(_ request: Request, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         let scopes = APIToken.Scope.allCases.filter { form.value("scope-\($0.rawValue)") != nil }
         var expiresAt: Timestamp?
         if let expires = form.value("expires") {
             guard let time = Timestamp.dateOrTime(expires) else {
-                return try tokens(request, visitor, actor, form: form, error: pages.text("tokens.badDate", visitor), status: .badRequest)
+                return try await tokens(request, visitor, actor, form: form, error: pages.text("tokens.badDate", visitor), status: .badRequest)
             }
             expiresAt = time
         }
         do {
-            let made = try service.createToken(for: form.value("user") ?? "", name: form.value("name") ?? "", scopes: scopes, expiresAt: expiresAt, as: actor)
-            return try tokens(request, visitor, actor, made: made.text, status: .created)
+            let made = try await service.createToken(for: form.value("user") ?? "", name: form.value("name") ?? "", scopes: scopes, expiresAt: expiresAt, as: actor)
+            return try await tokens(request, visitor, actor, made: made.text, status: .created)
         } catch let error as CoreError where error.code != .forbidden {
-            return try tokens(request, visitor, actor, form: form, error: error.message(in: visitor.language), status: .badRequest)
+            return try await tokens(request, visitor, actor, form: form, error: error.message(in: visitor.language), status: .badRequest)
         }
     }
 
@@ -214,7 +214,7 @@ struct AdminPages: Sendable {
     func definitions(
         _ request: Request, _ visitor: Visitor, _ actor: Actor, dryRun: Bool = false, versionDryRun: String? = nil, refused: DefinitionsUpload? = nil,
         uploadError: String? = nil, status: HTTPResponse.Status = .ok
-    ) throws -> Response {
+    ) async throws -> Response {
         var values: [String: Any] = [:]
         let words = pages.words(visitor)
         let state: DefinitionsState
@@ -232,19 +232,19 @@ struct AdminPages: Sendable {
             ]
         }
         if dryRun {
-            let (checked, changes, clients) = try pages.live.dryRunDefinitions(as: actor)
+            let (checked, changes, clients) = try await pages.live.dryRunDefinitions(as: actor)
             state = checked
             values["dryRun"] = dryRunValues(changes, clients: clients, version: nil)
         } else {
-            state = try pages.live.definitions(as: actor)
+            state = try await pages.live.definitions(as: actor)
         }
         if let versionDryRun {
-            let (changes, clients) = try pages.live.dryRunDefinitions(version: versionDryRun, as: actor)
+            let (changes, clients) = try await pages.live.dryRunDefinitions(version: versionDryRun, as: actor)
             var result = dryRunValues(changes, clients: clients, version: versionDryRun)
             result["activate"] = "/admin/definitions/versions/\(versionDryRun)/activate"
             values["dryRun"] = result
         }
-        values["versions"] = try pages.live.definitionsVersions(as: actor).reversed().map { state -> [String: Any] in
+        values["versions"] = try await pages.live.definitionsVersions(as: actor).reversed().map { state -> [String: Any] in
             let digest = state.version.digest
             return [
                 "digest": String(digest.prefix(12)), "full": digest, "at": words.date(state.version.uploadedAt) + " " + Self.time(state.version.uploadedAt),
@@ -278,9 +278,9 @@ struct AdminPages: Sendable {
         ]
     }
 
-    func keys(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func keys(_ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         let words = pages.words(visitor)
-        let keys = try pages.live.keys(as: actor).map { key -> [String: Any] in
+        let keys = try await pages.live.keys(as: actor).map { key -> [String: Any] in
             [
                 "kid": key.kid, "algorithm": key.algorithm.rawValue, "created": words.date(key.created),
                 "state": key.retired.map { pages.text("keys.retired", visitor, ["date": words.date($0)]) } ?? pages.text("keys.active", visitor),
@@ -295,8 +295,8 @@ struct AdminPages: Sendable {
     func users(
         _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, error: String? = nil, unitError: String? = nil,
         status: HTTPResponse.Status = .ok
-    ) throws -> Response {
-        let users = try service.users(as: actor).map { user -> [String: Any] in
+    ) async throws -> Response {
+        let users = try await service.users(as: actor).map { user -> [String: Any] in
             [
                 "id": user.id, "role": pages.text("role.\(user.role.rawValue)", visitor),
                 "scope": user.client ?? (user.units.isEmpty ? "–" : user.units.joined(separator: ", ")),
@@ -305,7 +305,7 @@ struct AdminPages: Sendable {
         let roles = [User.Role.instructor, .admin, .client].map { role -> [String: Any] in
             ["value": role.rawValue, "label": pages.text("role.\(role.rawValue)", visitor), "selected": (form?["role"] ?? "instructor") == role.rawValue]
         }
-        let units = try service.units().map { ["id": $0.id, "name": $0.name, "selected": form?["unit"] == $0.id] as [String: Any] }
+        let units = try await service.units().map { ["id": $0.id, "name": $0.name, "selected": form?["unit"] == $0.id] as [String: Any] }
         var values: [String: Any] = [
             "users": users, "roles": roles, "units": units, "idValue": form?["id"] ?? "", "clientValue": form?["client"] ?? "",
             "unitIdValue": form?["unitId"] ?? "", "unitNameValue": form?["unitName"] ?? "",
@@ -315,9 +315,9 @@ struct AdminPages: Sendable {
         return pages.renderer.page("users", title: pages.text("users.heading", visitor), values, visitor: visitor, request: request, status: status)
     }
 
-    func audit(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func audit(_ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         let after = request.uri.queryParameters["after"].flatMap { Int64(String($0)) } ?? 0
-        let (entries, intact) = try service.auditLog(after: after, limit: 100, as: actor)
+        let (entries, intact) = try await service.auditLog(after: after, limit: 100, as: actor)
         let words = pages.words(visitor)
         var values: [String: Any] = [
             "intact": intact, "entries": entries.map { entry -> [String: Any] in

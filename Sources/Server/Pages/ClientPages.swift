@@ -13,11 +13,11 @@ import Storage
 /// The client's own pages: "my badges", a page per badge with its downloads, and "my progress".
 extension WebPages {
     /// The client record a client user may see (staff have the client pages instead).
-    func ownRecord(_ actor: Actor, _ visitor: Visitor) throws -> ClientFile {
+    func ownRecord(_ actor: Actor, _ visitor: Visitor) async throws -> ClientFile {
         guard actor.user.role == .client, let client = actor.user.client else {
             throw PageRefusal(status: .forbidden, message: text("error.clientOnly", visitor))
         }
-        return try service.clientFile(client, as: actor)
+        return try await service.clientFile(client, as: actor)
     }
 
     /// The image of a badge as the site serves it.
@@ -27,8 +27,8 @@ extension WebPages {
         return site.basePath + site.layout.imagePath(badge, fileExtension: fileExtension)
     }
 
-    func myBadges(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
-        let file = try ownRecord(actor, visitor)
+    func myBadges(_ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
+        let file = try await ownRecord(actor, visitor)
         let words = words(visitor)
         // One entry per badge: its newest valid credential (an OB 2.0 twin is among that badge's downloads).
         var seen = Set<String>()
@@ -46,16 +46,16 @@ extension WebPages {
     }
 
     /// The client's own credential by the uuid in its page address.
-    func ownCredential(_ uuid: String, _ actor: Actor, _ visitor: Visitor) throws -> (IssuedCredential, ClientFile) {
-        let file = try ownRecord(actor, visitor)
+    func ownCredential(_ uuid: String, _ actor: Actor, _ visitor: Visitor) async throws -> (IssuedCredential, ClientFile) {
+        let file = try await ownRecord(actor, visitor)
         guard let credential = file.credentials.first(where: { $0.pageID == uuid }) else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": uuid])
         }
         return (credential, file)
     }
 
-    func badgePage(_ uuid: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
-        let (credential, file) = try ownCredential(uuid, actor, visitor)
+    func badgePage(_ uuid: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
+        let (credential, file) = try await ownCredential(uuid, actor, visitor)
         let words = words(visitor)
         guard let badge = service.compiled.definitions.badge(credential.badge) else {
             throw CoreError(.notFound, key: "badge.notFound", ["badge": credential.badge])
@@ -86,7 +86,7 @@ extension WebPages {
         if file.isRevoked(credential.id) {
             values["revoked"] = true
         } else {
-            let share = try service.shares(as: actor).first { $0.credential == credential.id }
+            let share = try await service.shares(as: actor).first { $0.credential == credential.id }
             values["share"] = ["on": share != nil, "url": try share.map { try service.shareURL($0) } ?? "", "action": "/my/badges/\(uuid)/" + (share == nil ? "share" : "unshare")] as [String: Any]
         }
         if let image = imageURL(credential.badge) { values["image"] = image }
@@ -95,15 +95,15 @@ extension WebPages {
 
     /// A download of the client's own credential: the VC-JWT, its payload as JSON, an OB 2.0 assertion,
     /// or the badge image with the credential baked in.
-    func download(_ uuid: String, file name: String, _ visitor: Visitor, _ actor: Actor) throws -> Response {
-        let (credential, _) = try ownCredential(uuid, actor, visitor)
+    func download(_ uuid: String, file name: String, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
+        let (credential, _) = try await ownCredential(uuid, actor, visitor)
         let bytes: [UInt8]
         let type: String
         if let download = CredentialFile.files(of: credential).first(where: { $0.name == name }) {
             bytes = download.bytes
             type = download.mediaType
         } else if name.hasPrefix("badge.") {
-            let baked = try service.bakedCredential(credential.id, fileExtension: String(name.dropFirst("badge.".count)), as: actor)
+            let baked = try await service.bakedCredential(credential.id, fileExtension: String(name.dropFirst("badge.".count)), as: actor)
             bytes = Array(baked.image)
             type = baked.fileExtension == "svg" ? "image/svg+xml" : "image/png"
         } else {
@@ -119,9 +119,9 @@ extension WebPages {
     }
 
     /// Everything about the client as a zip (their record, their credentials, a README in the page's language).
-    func holderArchive(_ visitor: Visitor, _ actor: Actor) throws -> Response {
-        _ = try ownRecord(actor, visitor)
-        let archive = try service.holderArchive(language: visitor.language, as: actor)
+    func holderArchive(_ visitor: Visitor, _ actor: Actor) async throws -> Response {
+        _ = try await ownRecord(actor, visitor)
+        let archive = try await service.holderArchive(language: visitor.language, as: actor)
         return Response(
             status: .ok,
             headers: [
@@ -132,11 +132,11 @@ extension WebPages {
 
     /// A share link's public page: the badge, its issuer and date and whether it is valid now; never who
     /// holds it. A link that is off, revoked or erased is "not found", as one that never was.
-    func sharedPage(_ token: String, _ request: Request) -> Response {
-        let visitor = Visitor.of(request, service: service)
+    func sharedPage(_ token: String, _ request: Request) async -> Response {
+        let visitor = await Visitor.of(request, service: service)
         let shared: SharedBadge
         do {
-            shared = try service.sharedBadge(token: token)
+            shared = try await service.sharedBadge(token: token)
         } catch {
             return renderer.refusal(PageRefusal(status: .notFound, message: text("shared.gone", visitor)), visitor: visitor, request: request)
         }
@@ -173,9 +173,9 @@ extension WebPages {
         }
     }
 
-    func myProgress(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
-        let file = try ownRecord(actor, visitor)
-        let result = try service.evaluate(client: file.client.id, as: actor)
+    func myProgress(_ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
+        let file = try await ownRecord(actor, visitor)
+        let result = try await service.evaluate(client: file.client.id, as: actor)
         let writer = words(visitor).writer
         // Each baseline: how many of its competences are at the level it asks, as a bar.
         let baselines = result.baselines.enumerated().map { index, baseline -> [String: Any] in

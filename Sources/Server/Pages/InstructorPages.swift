@@ -21,12 +21,12 @@ extension WebPages {
 
     // MARK: Client list
 
-    func clientList(_ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func clientList(_ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
         let words = words(visitor)
         let query = request.uri.queryParameters["q"].map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let unit = request.uri.queryParameters["unit"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let all = try service.visibleClients(for: actor)
+        let all = try await service.visibleClients(for: actor)
         let units = Set(all.compactMap(\.client.unit))
         let shown = all.filter { summary in
             (query.isEmpty || summary.client.id.lowercased().contains(query)) && (unit == nil || summary.client.unit == unit)
@@ -54,9 +54,9 @@ extension WebPages {
 
     // MARK: Client page
 
-    func clientPage(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func clientPage(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
-        let (file, result) = try service.clientOverview(id, as: actor)
+        let (file, result) = try await service.clientOverview(id, as: actor)
         let words = words(visitor)
         let writer = words.writer
         var values: [String: Any] = ["client": id, "unit": file.client.unit ?? "–", "base": "/clients/" + id]
@@ -140,12 +140,12 @@ extension WebPages {
 
     /// An award's decision made again: the client's record as it stood when the credential was issued, under
     /// the definitions version it was issued under.
-    func decisionPage(_ client: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func decisionPage(_ client: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
         guard let id = request.uri.queryParameters["credential"].map(String.init) else {
             throw PageRefusal(status: .badRequest, message: text("error.form", visitor))
         }
-        let replay = try live.replayAward(id, as: actor)
+        let replay = try await live.replayAward(id, as: actor)
         guard replay.credential.client == client else { throw CoreError(.notFound, key: "credential.notFound", ["credential": id]) }
         let writer = ProgressReportWords(compiled: replay.compiled, language: visitor.language).writer
         var tree = HTMLText()
@@ -225,9 +225,9 @@ extension WebPages {
     func assessmentForm(
         _ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, errors: [String: String] = [:],
         problems: [String] = [], status: HTTPResponse.Status = .ok
-    ) throws -> Response {
+    ) async throws -> Response {
         try requireStaff(actor, visitor)
-        let file = try service.clientFile(id, as: actor)
+        let file = try await service.clientFile(id, as: actor)
         let compiled = service.compiled
         let instrumentID = form?.value("instrument") ?? request.uri.queryParameters["instrument"].map(String.init)
         if let instrumentID {
@@ -335,7 +335,7 @@ extension WebPages {
         }
     }
 
-    func recordAssessment(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func recordAssessment(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
         guard let framework = service.compiled.definitions.frameworks.first else {
             throw PageRefusal(status: .conflict, message: text("error.noFramework", visitor))
@@ -343,7 +343,7 @@ extension WebPages {
         // The date (today by default) at noon, in the server's offset, or now when it is today.
         let now = service.now
         guard let date = form.value("date"), case .success(let day) = Timestamp.parse(date + "T12:00:00Z") else {
-            return try assessmentForm(
+            return try await assessmentForm(
                 id, request, visitor, actor, form: form, errors: ["date": text("assessment.dateError", visitor)], status: .badRequest)
         }
         let (year, month, dayOfMonth) = now.localDate
@@ -371,7 +371,7 @@ extension WebPages {
             let evidence = form.value("evidence").flatMap(Evidence.init(rawValue:))
             let problems = (evidence == nil ? [text("assessment.chooseEvidence", visitor)] : []) + (levels.isEmpty ? [text("assessment.nothingSet", visitor)] : [])
             guard let evidence, problems.isEmpty else {
-                return try assessmentForm(id, request, visitor, actor, form: form, problems: problems, status: .badRequest)
+                return try await assessmentForm(id, request, visitor, actor, form: form, problems: problems, status: .badRequest)
             }
             input.evidence = evidence
             input.levels = levels
@@ -380,14 +380,14 @@ extension WebPages {
         input.note = form.value("note")
         let refusal: CoreError
         do {
-            _ = try service.recordAssessment(input, client: id, as: actor)
+            _ = try await service.recordAssessment(input, client: id, as: actor)
             return PageRenderer.redirect("/clients/\(id)?notice=recorded")
         } catch {
             refusal = error
         }
         // An assessment that breaks a rule: the form again, saying why; any other refusal: the error page.
         guard refusal.code == .invalid else { throw refusal }
-        return try assessmentForm(
+        return try await assessmentForm(
             id, request, visitor, actor, form: form, problems: [refusal.message(in: visitor.language)] + refusal.problems, status: .badRequest)
     }
 
@@ -414,9 +414,9 @@ extension WebPages {
     }
 
     /// The confirmation step: what is confirmed (or withdrawn), for whom, and what follows.
-    func attestForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func attestForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
-        let file = try service.clientFile(id, as: actor)
+        let file = try await service.clientFile(id, as: actor)
         let query = request.uri.queryParameters
         guard let badge = query["badge"].map(String.init), service.compiled.definitions.badge(badge) != nil else {
             throw CoreError(.notFound, key: "badge.notFound", ["badge": query["badge"].map(String.init) ?? ""])
@@ -442,24 +442,24 @@ extension WebPages {
         return renderer.page("attest", title: said.title, values, visitor: visitor, request: request)
     }
 
-    func attest(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func attest(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
-        try service.attest(client: id, badge: badge, role: form.value("role").flatMap(Criterion.Role.init(rawValue:)), as: actor)
+        try await service.attest(client: id, badge: badge, role: form.value("role").flatMap(Criterion.Role.init(rawValue:)), as: actor)
         return PageRenderer.redirect("/clients/\(id)?notice=attested")
     }
 
-    func withdrawAttestation(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func withdrawAttestation(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
-        try service.withdrawAttestation(client: id, badge: badge, as: actor)
+        try await service.withdrawAttestation(client: id, badge: badge, as: actor)
         return PageRenderer.redirect("/clients/\(id)?notice=attestationWithdrawn")
     }
 
     // MARK: Erasing (administrators)
 
     /// The erase form: what erasure removes and keeps, and a field where the admin types the client's id.
-    func eraseForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, error: String? = nil) throws -> Response {
-        try service.authorize(actor, .administer)
-        let file = try service.clientFile(id, as: actor)
+    func eraseForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, error: String? = nil) async throws -> Response {
+        try await service.authorize(actor, .administer)
+        let file = try await service.clientFile(id, as: actor)
         guard file.client.erasedAt == nil else { throw PageRefusal(status: .conflict, message: text("client.erased", visitor)) }
         var values: [String: Any] = ["client": id, "action": "/clients/\(id)/erase", "back": "/clients/\(id)"]
         if let error { values["confirmError"] = error }
@@ -467,13 +467,13 @@ extension WebPages {
             "erase", title: text("erase.title", visitor, ["client": id]), values, visitor: visitor, request: request, status: error == nil ? .ok : .badRequest)
     }
 
-    func erase(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func erase(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         do {
-            try service.eraseClient(id, confirm: form.value("confirm") ?? "", as: actor)
+            try await service.eraseClient(id, confirm: form.value("confirm") ?? "", as: actor)
         } catch {
             // Not the id typed: the form again, saying so.
             guard error.key == "erase.confirm" else { throw error }
-            return try eraseForm(id, request, visitor, actor, error: error.message(in: visitor.language))
+            return try await eraseForm(id, request, visitor, actor, error: error.message(in: visitor.language))
         }
         revoked()
         return PageRenderer.redirect("/clients/\(id)?notice=erased")
@@ -481,9 +481,9 @@ extension WebPages {
 
     // MARK: Awarding and revoking
 
-    func awardForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func awardForm(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
-        let (file, result) = try service.clientOverview(id, as: actor)
+        let (file, result) = try await service.clientOverview(id, as: actor)
         // No badge named: the badges that can be awarded now, to choose from.
         guard let named = request.uri.queryParameters["badge"], !named.isEmpty else {
             let writer = words(visitor).writer
@@ -515,22 +515,22 @@ extension WebPages {
             visitor: visitor, request: request)
     }
 
-    func award(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func award(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
         guard let badge = form.value("badge") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
         // With its OB 2.0 twin when asked (for services that read only Open Badges 2.0).
         let formats: [CredentialFormat] = form.value("ob2") == nil ? [.ob3JWT] : [.ob3JWT, .ob2Signed]
-        _ = try service.issue(
+        _ = try await service.issue(
             client: id, badge: badge, formats: formats, language: form.value("language").flatMap(Language.init(rawValue:)),
             replacing: form.value("replace") != nil, as: actor)
         return PageRenderer.redirect("/clients/\(id)?notice=awarded")
     }
 
     /// Every earned badge not yet held, to every client of a unit.
-    func awardEarned(_ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func awardEarned(_ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
         guard let unit = form.value("unit") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
-        let bulk = try service.issueAllEarned(unit: unit, as: actor)
+        let bulk = try await service.issueAllEarned(unit: unit, as: actor)
         return PageRenderer.redirect("/clients?notice=" + (bulk.issued.isEmpty ? "nothingToAward" : "bulkAwarded"))
     }
 
@@ -538,12 +538,12 @@ extension WebPages {
     func revokeForm(
         _ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor, suspending: Bool = false, credential given: String? = nil,
         error: String? = nil
-    ) throws -> Response {
+    ) async throws -> Response {
         try requireStaff(actor, visitor)
         guard let credentialID = given ?? request.uri.queryParameters["credential"].map(String.init) else {
             throw PageRefusal(status: .badRequest, message: text("error.form", visitor))
         }
-        let credential = try service.credential(credentialID, as: actor)
+        let credential = try await service.credential(credentialID, as: actor)
         guard credential.client == id else { throw CoreError(.notFound, key: "credential.notFound", ["credential": credentialID]) }
         let said =
             suspending
@@ -561,36 +561,36 @@ extension WebPages {
         return renderer.page("revoke", title: said.title, values, visitor: visitor, request: request, status: error == nil ? .ok : .badRequest)
     }
 
-    func revoke(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
-        let (credential, reason) = try statusChange(id, form, request, visitor, actor, suspending: false)
+    func revoke(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
+        let (credential, reason) = try await statusChange(id, form, request, visitor, actor, suspending: false)
         guard let reason else {
-            return try revokeForm(
+            return try await revokeForm(
                 id, request, visitor, actor, credential: credential, error: CoreError(.invalid, key: "revocation.reason").message(in: visitor.language))
         }
-        _ = try service.revoke(credential: credential, reason: reason, as: actor)
+        _ = try await service.revoke(credential: credential, reason: reason, as: actor)
         revoked()
         return PageRenderer.redirect("/clients/\(id)?notice=revoked")
     }
 
-    func suspend(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
-        let (credential, reason) = try statusChange(id, form, request, visitor, actor, suspending: true)
+    func suspend(_ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
+        let (credential, reason) = try await statusChange(id, form, request, visitor, actor, suspending: true)
         guard let reason else {
-            return try revokeForm(
+            return try await revokeForm(
                 id, request, visitor, actor, suspending: true, credential: credential,
                 error: CoreError(.invalid, key: "revocation.reason").message(in: visitor.language))
         }
-        _ = try service.suspend(credential: credential, reason: reason, as: actor)
+        _ = try await service.suspend(credential: credential, reason: reason, as: actor)
         revoked()
         return PageRenderer.redirect("/clients/\(id)?notice=suspended")
     }
 
-    func liftSuspension(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func liftSuspension(_ id: String, _ form: SubmittedForm, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
         guard let credential = form.value("credential") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
-        guard try service.credential(credential, as: actor).client == id else {
+        guard try await service.credential(credential, as: actor).client == id else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": credential])
         }
-        try service.liftSuspension(credential: credential, as: actor)
+        try await service.liftSuspension(credential: credential, as: actor)
         revoked()
         return PageRenderer.redirect("/clients/\(id)?notice=lifted")
     }
@@ -598,10 +598,10 @@ extension WebPages {
     /// The credential (of this client) and the reason a revoke or suspend form sent; nil reason: none given.
     private func statusChange(
         _ id: String, _ form: SubmittedForm, _ request: Request, _ visitor: Visitor, _ actor: Actor, suspending: Bool
-    ) throws -> (credential: String, reason: String?) {
+    ) async throws -> (credential: String, reason: String?) {
         try requireStaff(actor, visitor)
         guard let credential = form.value("credential") else { throw PageRefusal(status: .badRequest, message: text("error.form", visitor)) }
-        guard try service.credential(credential, as: actor).client == id else {
+        guard try await service.credential(credential, as: actor).client == id else {
             throw CoreError(.notFound, key: "credential.notFound", ["credential": credential])
         }
         return (credential, form.value("reason"))
@@ -609,9 +609,9 @@ extension WebPages {
 
     // MARK: Sign-in code
 
-    func signInCode(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) throws -> Response {
+    func signInCode(_ id: String, _ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
-        let code = try service.createSignInCode(forClient: id, as: actor)
+        let code = try await service.createSignInCode(forClient: id, as: actor)
         return renderer.page(
             "signin-code", title: text("code.title", visitor, ["client": id]),
             [

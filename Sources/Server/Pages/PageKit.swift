@@ -79,7 +79,7 @@ struct Visitor: Sendable {
 
     /// Reads the visitor from the request: the language from `?lang=`, then the remembered choice, then
     /// `Accept-Language` (Finnish when none fits); the actor from the session cookie, if it is valid.
-    static func of(_ request: Request, service: BadgeService) -> Visitor {
+    static func of(_ request: Request, service: BadgeService) async -> Visitor {
         let cookies = request.cookies
         var language = AcceptLanguage.preferred(request.headers[.acceptLanguage], fallback: .fi)
         if let remembered = cookies[languageCookie].flatMap({ Language(rawValue: $0.value) }) { language = remembered }
@@ -89,7 +89,7 @@ struct Visitor: Sendable {
             chosen = true
         }
         var visitor = Visitor(language: language, chosenLanguage: chosen)
-        if let token = cookies[SessionCookie.name]?.value, let (actor, session) = try? service.actor(session: token) {
+        if let token = cookies[SessionCookie.name]?.value, let (actor, session) = try? await service.actor(session: token) {
             visitor.actor = actor
             visitor.session = session
             visitor.sessionToken = token

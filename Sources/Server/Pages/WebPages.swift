@@ -26,111 +26,111 @@ struct WebPages: Sendable {
     func register(on router: Router<Context>) {
         router.get("/assets/merkisto.css") { request, _ in PublicDocuments.send(renderer.stylesheet, to: request) }
         router.get("/") { request, _ in
-            let visitor = Visitor.of(request, service: service)
+            let visitor = await Visitor.of(request, service: service)
             guard let actor = visitor.actor else { return PageRenderer.redirect("/signin") }
             return PageRenderer.redirect(actor.user.role == .client ? "/my" : "/clients")
         }
-        router.get("/signin") { request, _ in signInPage(request) }
+        router.get("/signin") { request, _ in await signInPage(request) }
         router.post("/signin") { request, _ in try await signIn(request) }
         router.post("/signin/code") { request, _ in try await signInWithCode(request) }
-        router.post("/signout") { request, _ in try await change(request) { visitor, _, _ in signOut(visitor) } }
+        router.post("/signout") { request, _ in try await change(request) { visitor, _, _ in await signOut(visitor) } }
 
-        router.get("/clients") { request, _ in page(request) { visitor, actor in try clientList(request, visitor, actor) } }
+        router.get("/clients") { request, _ in await page(request) { visitor, actor in try await clientList(request, visitor, actor) } }
         router.get("/clients/:client") { request, context in
-            page(request) { visitor, actor in try clientPage(try context.parameters.require("client"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await clientPage(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.get("/clients/:client/assessment") { request, context in
-            page(request) { visitor, actor in try assessmentForm(try context.parameters.require("client"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await assessmentForm(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.post("/clients/:client/assessment") { request, context in
             try await change(request) { visitor, actor, form in
-                try recordAssessment(try context.parameters.require("client"), form, request, visitor, actor)
+                try await recordAssessment(try context.parameters.require("client"), form, request, visitor, actor)
             }
         }
         router.get("/clients/:client/decision") { request, context in
-            page(request) { visitor, actor in try decisionPage(try context.parameters.require("client"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await decisionPage(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.get("/clients/:client/award") { request, context in
-            page(request) { visitor, actor in try awardForm(try context.parameters.require("client"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await awardForm(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.post("/award-earned") { request, _ in
-            try await change(request) { visitor, actor, form in try awardEarned(form, visitor, actor) }
+            try await change(request) { visitor, actor, form in try await awardEarned(form, visitor, actor) }
         }
         router.post("/clients/:client/award") { request, context in
-            try await change(request) { visitor, actor, form in try award(try context.parameters.require("client"), form, visitor, actor) }
+            try await change(request) { visitor, actor, form in try await award(try context.parameters.require("client"), form, visitor, actor) }
         }
         router.get("/clients/:client/attest") { request, context in
-            page(request) { visitor, actor in try attestForm(try context.parameters.require("client"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await attestForm(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.post("/clients/:client/attest") { request, context in
-            try await change(request) { visitor, actor, form in try attest(try context.parameters.require("client"), form, visitor, actor) }
+            try await change(request) { visitor, actor, form in try await attest(try context.parameters.require("client"), form, visitor, actor) }
         }
         router.post("/clients/:client/withdraw-attestation") { request, context in
             try await change(request) { visitor, actor, form in
-                try withdrawAttestation(try context.parameters.require("client"), form, visitor, actor)
+                try await withdrawAttestation(try context.parameters.require("client"), form, visitor, actor)
             }
         }
         router.get("/clients/:client/erase") { request, context in
-            page(request) { visitor, actor in try eraseForm(try context.parameters.require("client"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await eraseForm(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.post("/clients/:client/erase") { request, context in
-            try await change(request) { visitor, actor, form in try erase(try context.parameters.require("client"), form, request, visitor, actor) }
+            try await change(request) { visitor, actor, form in try await erase(try context.parameters.require("client"), form, request, visitor, actor) }
         }
         router.get("/clients/:client/revoke") { request, context in
-            page(request) { visitor, actor in try revokeForm(try context.parameters.require("client"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await revokeForm(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.post("/clients/:client/revoke") { request, context in
-            try await change(request) { visitor, actor, form in try revoke(try context.parameters.require("client"), form, request, visitor, actor) }
+            try await change(request) { visitor, actor, form in try await revoke(try context.parameters.require("client"), form, request, visitor, actor) }
         }
         router.get("/clients/:client/suspend") { request, context in
-            page(request) { visitor, actor in try revokeForm(try context.parameters.require("client"), request, visitor, actor, suspending: true) }
+            await page(request) { visitor, actor in try await revokeForm(try context.parameters.require("client"), request, visitor, actor, suspending: true) }
         }
         router.post("/clients/:client/suspend") { request, context in
-            try await change(request) { visitor, actor, form in try suspend(try context.parameters.require("client"), form, request, visitor, actor) }
+            try await change(request) { visitor, actor, form in try await suspend(try context.parameters.require("client"), form, request, visitor, actor) }
         }
         router.post("/clients/:client/lift") { request, context in
-            try await change(request) { visitor, actor, form in try liftSuspension(try context.parameters.require("client"), form, visitor, actor) }
+            try await change(request) { visitor, actor, form in try await liftSuspension(try context.parameters.require("client"), form, visitor, actor) }
         }
         router.post("/clients/:client/signin-code") { request, context in
-            try await change(request) { visitor, actor, _ in try signInCode(try context.parameters.require("client"), request, visitor, actor) }
+            try await change(request) { visitor, actor, _ in try await signInCode(try context.parameters.require("client"), request, visitor, actor) }
         }
         router.get("/clients/:client/report") { request, context in
-            page(request) { visitor, actor in
-                let report = try service.progressReport(client: try context.parameters.require("client"), as: actor)
+            await page(request) { visitor, actor in
+                let report = try await service.progressReport(client: try context.parameters.require("client"), as: actor)
                 return PageRenderer.html(
                     ProgressReportHTML(compiled: service.compiled, language: visitor.language).render(report), visitor: visitor,
                     policy: PageRenderer.reportPolicy)
             }
         }
 
-        router.get("/my") { request, _ in page(request) { visitor, actor in try myBadges(request, visitor, actor) } }
-        router.get("/my/export") { request, _ in page(request) { visitor, actor in try holderArchive(visitor, actor) } }
+        router.get("/my") { request, _ in await page(request) { visitor, actor in try await myBadges(request, visitor, actor) } }
+        router.get("/my/export") { request, _ in await page(request) { visitor, actor in try await holderArchive(visitor, actor) } }
         router.post("/my/badges/:credential/share") { request, context in
             try await change(request) { _, actor, _ in
                 let credential = try context.parameters.require("credential")
-                _ = try service.shareCredential(credential, as: actor)
+                _ = try await service.shareCredential(credential, as: actor)
                 return PageRenderer.redirect("/my/badges/\(credential)?notice=shareOn#share")
             }
         }
         router.post("/my/badges/:credential/unshare") { request, context in
             try await change(request) { _, actor, _ in
                 let credential = try context.parameters.require("credential")
-                try service.stopSharing(credential, as: actor)
+                try await service.stopSharing(credential, as: actor)
                 return PageRenderer.redirect("/my/badges/\(credential)?notice=shareOff#share")
             }
         }
-        router.get("/shared/:token") { request, context in sharedPage(try context.parameters.require("token"), request) }
-        router.get("/my/progress") { request, _ in page(request) { visitor, actor in try myProgress(request, visitor, actor) } }
+        router.get("/shared/:token") { request, context in await sharedPage(try context.parameters.require("token"), request) }
+        router.get("/my/progress") { request, _ in await page(request) { visitor, actor in try await myProgress(request, visitor, actor) } }
         router.get("/my/badges/:credential") { request, context in
-            page(request) { visitor, actor in try badgePage(try context.parameters.require("credential"), request, visitor, actor) }
+            await page(request) { visitor, actor in try await badgePage(try context.parameters.require("credential"), request, visitor, actor) }
         }
         router.get("/my/badges/:credential/:file") { request, context in
-            page(request) { visitor, actor in
-                try download(try context.parameters.require("credential"), file: try context.parameters.require("file"), visitor, actor)
+            await page(request) { visitor, actor in
+                try await download(try context.parameters.require("credential"), file: try context.parameters.require("file"), visitor, actor)
             }
         }
 
-        router.get("/verify") { request, _ in verifyPage(request, form: nil, report: nil) }
+        router.get("/verify") { request, _ in await verifyPage(request, form: nil, report: nil) }
         router.post("/verify") { request, _ in try await verify(request) }
 
         AdminPages(pages: self).register(on: router)
@@ -139,11 +139,11 @@ struct WebPages: Sendable {
     // MARK: Handling
 
     /// A page for a signed-in visitor: without a session, the sign-in page; a refusal, an error page.
-    func page(_ request: Request, _ body: (Visitor, Actor) throws -> Response) -> Response {
-        let visitor = Visitor.of(request, service: service)
+    func page(_ request: Request, _ body: (Visitor, Actor) async throws -> Response) async -> Response {
+        let visitor = await Visitor.of(request, service: service)
         guard let actor = visitor.actor else { return PageRenderer.redirect("/signin") }
         do {
-            return try body(visitor, actor)
+            return try await body(visitor, actor)
         } catch {
             return renderer.refusal(renderer.refusal(error, visitor: visitor), visitor: visitor, request: request)
         }
@@ -154,7 +154,7 @@ struct WebPages: Sendable {
     func change(
         _ request: Request, limit: Int = 1 << 20, _ body: (Visitor, Actor, SubmittedForm) async throws -> Response
     ) async throws -> Response {
-        let visitor = Visitor.of(request, service: service)
+        let visitor = await Visitor.of(request, service: service)
         guard let actor = visitor.actor, let session = visitor.session else { return PageRenderer.redirect("/signin") }
         do {
             let form = try await SubmittedForm.read(request, limit: limit)
@@ -181,8 +181,8 @@ struct WebPages: Sendable {
 
     // MARK: Sign-in
 
-    func signInPage(_ request: Request, error: String? = nil, user: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        let visitor = Visitor.of(request, service: service)
+    func signInPage(_ request: Request, error: String? = nil, user: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
+        let visitor = await Visitor.of(request, service: service)
         let code = request.uri.queryParameters["code"].map(String.init)
         var values: [String: Any] = ["userValue": user ?? ""]
         if let code {
@@ -229,11 +229,11 @@ struct WebPages: Sendable {
     }
 
     func signIn(_ request: Request) async throws -> Response {
-        let visitor = Visitor.of(request, service: service)
+        let visitor = await Visitor.of(request, service: service)
         let form: SubmittedForm
         switch await submittedSignIn(request, visitor: visitor) {
         case .success(let submitted): form = submitted
-        case .failure(let refusal): return signInPage(request, error: refusal.message, user: "", status: refusal.status)
+        case .failure(let refusal): return await signInPage(request, error: refusal.message, user: "", status: refusal.status)
         }
         let user = form.value("user") ?? ""
         do {
@@ -241,19 +241,19 @@ struct WebPages: Sendable {
             return started(signedIn)
         } catch {
             let refusal = renderer.refusal(error, visitor: visitor)
-            return signInPage(request, error: refusal.message, user: user, status: refusal.status)
+            return await signInPage(request, error: refusal.message, user: user, status: refusal.status)
         }
     }
 
     func signInWithCode(_ request: Request) async throws -> Response {
-        let visitor = Visitor.of(request, service: service)
+        let visitor = await Visitor.of(request, service: service)
         let refusal: PageRefusal
         var code = ""
         switch await submittedSignIn(request, visitor: visitor) {
         case .success(let form):
             code = form.value("code") ?? ""
             do {
-                return started(try service.signIn(code: code, address: RequestCredentials.address))
+                return await started(try service.signIn(code: code, address: RequestCredentials.address))
             } catch {
                 refusal = renderer.refusal(error, visitor: visitor)
             }
@@ -270,16 +270,16 @@ struct WebPages: Sendable {
         return PageRenderer.redirect(signedIn.user.role == .client ? "/my" : "/clients", setCookie: cookie)
     }
 
-    func signOut(_ visitor: Visitor) -> Response {
-        if let token = visitor.sessionToken { try? service.signOut(session: token) }
+    func signOut(_ visitor: Visitor) async -> Response {
+        if let token = visitor.sessionToken { try? await service.signOut(session: token) }
         return PageRenderer.redirect(
             "/signin?notice=signedOut", setCookie: SessionCookie.header(token: "", maxAge: 0, secure: site.layout.base.hasPrefix("https://")))
     }
 
     // MARK: Verification (public)
 
-    func verifyPage(_ request: Request, form: SubmittedForm?, report: VerificationReport?, status: HTTPResponse.Status = .ok) -> Response {
-        let visitor = Visitor.of(request, service: service)
+    func verifyPage(_ request: Request, form: SubmittedForm?, report: VerificationReport?, status: HTTPResponse.Status = .ok) async -> Response {
+        let visitor = await Visitor.of(request, service: service)
         var values: [String: Any] = ["credentialValue": form?["credential"] ?? "", "emailValue": form?["email"] ?? ""]
         if let report {
             var result: [String: Any] = ["valid": report.isValid]
@@ -318,14 +318,14 @@ struct WebPages: Sendable {
     static let verifyFormLimit = 128 << 10
 
     func verify(_ request: Request) async throws -> Response {
-        let visitor = Visitor.of(request, service: service)
+        let visitor = await Visitor.of(request, service: service)
         let form: SubmittedForm
         do {
             form = try await SubmittedForm.read(request, limit: Self.verifyFormLimit)
         } catch let refusal as PageRefusal where refusal.status != .contentTooLarge {
-            return verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.unreadable", visitor))]), status: refusal.status)
+            return await verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.unreadable", visitor))]), status: refusal.status)
         } catch {
-            return verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.tooLarge", visitor))]), status: .contentTooLarge)
+            return await verifyPage(request, form: nil, report: VerificationReport(kind: "", failures: [.malformed(text("verify.tooLarge", visitor))]), status: .contentTooLarge)
         }
         let input = form.files["image"].flatMap { $0.isEmpty ? nil : $0 } ?? form.value("credential").map { Array($0.utf8) }
         guard let input else {
@@ -334,7 +334,7 @@ struct WebPages: Sendable {
                 visitor: visitor, request: request, status: .badRequest)
         }
         do {
-            return verifyPage(request, form: form, report: try service.verify(input, recipientEmail: form.value("email")))
+            return await verifyPage(request, form: form, report: try service.verify(input, recipientEmail: form.value("email")))
         } catch {
             let refusal = renderer.refusal(error, visitor: visitor)
             return renderer.refusal(refusal, visitor: visitor, request: request)

@@ -3,9 +3,8 @@ public import Basics
 import Foundation
 
 /// The store in memory, for tests: the same checks and audit chain as ``SQLiteStore``, nothing durable.
-public final class MemoryStore: Store, @unchecked Sendable {
-    // Every access goes through `lock`.
-    private let lock = NSLock()
+/// An actor: each call runs alone.
+public actor MemoryStore: Store {
     private var state = State()
 
     private struct State {
@@ -85,8 +84,6 @@ public final class MemoryStore: Store, @unchecked Sendable {
     public init() {}
 
     private func locked<T>(_ body: (inout State) throws(StoreError) -> T) throws(StoreError) -> T {
-        lock.lock()
-        defer { lock.unlock() }
         // Work on a copy so that a refused change leaves nothing behind.
         var copy = state
         let result = try body(&copy)
@@ -94,7 +91,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         return result
     }
 
-    public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.units[unit.id] == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists", key: "unit.exists", ["unit": "\(unit.id)"]) }
             state.units[unit.id] = unit
@@ -102,11 +99,11 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func units() throws(StoreError) -> [ActivityUnit] {
+    public func units() async throws(StoreError) -> [ActivityUnit] {
         try locked { state in state.units.values.sorted { $0.id < $1.id } }
     }
 
-    public func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addUser(_ user: User, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.users[user.id] == nil else { throw StoreError(.duplicate, "user \(user.id) already exists", key: "user.exists", ["user": "\(user.id)"]) }
             for unit in user.units where state.units[unit] == nil { throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"]) }
@@ -118,15 +115,15 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func users() throws(StoreError) -> [User] {
+    public func users() async throws(StoreError) -> [User] {
         try locked { state in state.users.values.sorted { $0.id < $1.id } }
     }
 
-    public func user(id: String) throws(StoreError) -> User? {
+    public func user(id: String) async throws(StoreError) -> User? {
         try locked { state in state.users[id] }
     }
 
-    public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.users[user] != nil else { throw StoreError(.notFound, "there is no user \(user)", key: "user.notFound", ["user": "\(user)"]) }
             state.passwords[user] = hash
@@ -135,11 +132,11 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func passwordHash(user: String) throws(StoreError) -> String? {
+    public func passwordHash(user: String) async throws(StoreError) -> String? {
         try locked { state in state.passwords[user] }
     }
 
-    public func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError) {
+    public func addSession(_ session: StoredSession, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.users[session.user] != nil else { throw StoreError(.notFound, "there is no user \(session.user)", key: "user.notFound", ["user": "\(session.user)"]) }
             guard state.sessions[session.id] == nil else { throw StoreError(.duplicate, "the session already exists") }
@@ -148,18 +145,18 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func session(id: String) throws(StoreError) -> StoredSession? {
+    public func session(id: String) async throws(StoreError) -> StoredSession? {
         try locked { state in state.sessions[id] }
     }
 
-    public func removeSession(id: String, at time: Timestamp) throws(StoreError) {
+    public func removeSession(id: String, at time: Timestamp) async throws(StoreError) {
         try locked { state in
             guard let session = state.sessions.removeValue(forKey: id) else { return }
             state.audit(time, session.user, .signedOut(session.user))
         }
     }
 
-    public func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError) {
+    public func addSignInCode(_ code: SignInCode, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.users[code.user] != nil else { throw StoreError(.notFound, "there is no user \(code.user)", key: "user.notFound", ["user": "\(code.user)"]) }
             guard state.codes[code.id] == nil else { throw StoreError(.duplicate, "the code already exists") }
@@ -170,7 +167,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func redeemSignInCode(id: String, session: (String) -> StoredSession, at time: Timestamp) throws(StoreError) -> StoredSession? {
+    public func redeemSignInCode(id: String, session: @Sendable (String) -> StoredSession, at time: Timestamp) async throws(StoreError) -> StoredSession? {
         try locked { state in
             guard var code = state.codes[id], code.usedAt == nil, code.expiresAt > time, state.users[code.user] != nil else { return nil }
             code.usedAt = time
@@ -182,7 +179,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard !state.tokens.contains(where: { $0.id == token.id }) else { throw StoreError(.duplicate, "token \(token.id) already exists", key: "token.exists", ["token": "\(token.id)"]) }
             guard state.users[token.user] != nil else { throw StoreError(.notFound, "there is no user \(token.user)", key: "user.notFound", ["user": "\(token.user)"]) }
@@ -192,7 +189,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
     }
 
     @discardableResult
-    public func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) throws(StoreError) -> Bool {
+    public func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) async throws(StoreError) -> Bool {
         try locked { state in
             guard !state.definitionsVersions.contains(where: { $0.version.digest == version.digest }) else { return false }
             state.definitionsVersions.append((version, archive))
@@ -201,15 +198,15 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func definitionsVersions() throws(StoreError) -> [DefinitionsVersion] {
+    public func definitionsVersions() async throws(StoreError) -> [DefinitionsVersion] {
         try locked { state in state.definitionsVersions.map(\.version) }
     }
 
-    public func definitionsArchive(digest: String) throws(StoreError) -> [UInt8]? {
+    public func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]? {
         try locked { state in state.definitionsVersions.first { $0.version.digest == digest }?.archive }
     }
 
-    public func activateDefinitions(digest: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func activateDefinitions(digest: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.definitionsVersions.contains(where: { $0.version.digest == digest }) else {
                 throw StoreError(.notFound, "there is no definitions version \(digest)", key: "definitions.versionNotFound", ["digest": "\(digest)"])
@@ -219,11 +216,11 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func activeDefinitions() throws(StoreError) -> String? {
+    public func activeDefinitions() async throws(StoreError) -> String? {
         try locked { state in state.activeDefinitions }
     }
 
-    public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard let index = state.credentialIndex[share.credential], state.credentials[index].client == share.client else {
                 throw StoreError(.notFound, "there is no credential \(share.credential)", key: "credential.notFound", ["credential": "\(share.credential)"])
@@ -236,7 +233,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func removeShare(credential: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func removeShare(credential: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard let share = state.shares.values.first(where: { $0.credential == credential }) else {
                 throw StoreError(.notFound, "credential \(credential) is not shared", key: "share.off", ["credential": "\(credential)"])
@@ -246,23 +243,23 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func share(token: String) throws(StoreError) -> CredentialShare? {
+    public func share(token: String) async throws(StoreError) -> CredentialShare? {
         try locked { state in state.shares[token] }
     }
 
-    public func shares(client: String) throws(StoreError) -> [CredentialShare] {
+    public func shares(client: String) async throws(StoreError) -> [CredentialShare] {
         try locked { state in state.shares.values.filter { $0.client == client }.sorted { $0.createdAt < $1.createdAt } }
     }
 
-    public func token(id: String) throws(StoreError) -> APIToken? {
+    public func token(id: String) async throws(StoreError) -> APIToken? {
         try locked { state in state.tokens.first { $0.id == id } }
     }
 
-    public func tokens() throws(StoreError) -> [APIToken] {
+    public func tokens() async throws(StoreError) -> [APIToken] {
         try locked { state in state.tokens }
     }
 
-    public func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard let index = state.tokens.firstIndex(where: { $0.id == id }) else { throw StoreError(.notFound, "there is no token \(id)", key: "token.notFound", ["token": "\(id)"]) }
             guard state.tokens[index].revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked", key: "token.revoked", ["token": "\(id)"]) }
@@ -271,7 +268,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             try state.checkNew(client)
             state.files[client.id] = ClientFile(client: client)
@@ -279,26 +276,15 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func clients() throws(StoreError) -> [StoredClient] {
+    public func clients() async throws(StoreError) -> [StoredClient] {
         try locked { state in state.files.values.map(\.client).sorted { $0.id < $1.id } }
     }
 
-    public func clientFile(_ id: String) throws(StoreError) -> ClientFile? {
+    public func clientFile(_ id: String) async throws(StoreError) -> ClientFile? {
         try locked { state in state.file(id) }
     }
 
-    public func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError) {
-        let files = try locked { state in state.files.keys.sorted().compactMap { state.file($0) } }
-        do {
-            for file in files { try body(file) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.conflict, "\(error)")
-        }
-    }
-
-    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
+    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
         let files = try locked { state in state.files.keys.sorted().compactMap { state.file($0) } }
         do {
             return try stride(from: 0, to: files.count, by: 512).map { try body(Array(files[$0..<min($0 + 512, files.count)])) }
@@ -309,15 +295,15 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func clientIDs() throws(StoreError) -> [String] {
+    public func clientIDs() async throws(StoreError) -> [String] {
         try locked { state in state.files.keys.sorted() }
     }
 
-    public func clientFiles(_ ids: [String]) throws(StoreError) -> [ClientFile] {
+    public func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile] {
         try locked { state in ids.compactMap { state.file($0) } }
     }
 
-    public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError) {
+    public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             for file in files {
                 try state.checkNew(file.client)
@@ -330,7 +316,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func eraseClient(_ id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard let file = state.files[id] else { throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"]) }
             guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased", key: "client.alreadyErased", ["client": "\(id)"]) }
@@ -358,7 +344,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             let file = try state.liveFile(period.client)
             if let open = file.openPeriod {
@@ -372,7 +358,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func changePhase(period id: String, from expected: String, to change: PhaseChange) throws(StoreError) {
+    public func changePhase(period id: String, from expected: String, to change: PhaseChange) async throws(StoreError) {
         try locked { state throws(StoreError) in
             let (client, index) = try state.openPeriod(id, expected: expected)
             state.files[client]!.periods[index].phases.append(change)
@@ -380,7 +366,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func closePeriod(period id: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func closePeriod(period id: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             let (client, index) = try state.openPeriod(id, expected: expected)
             state.files[client]!.periods[index].closedAt = time
@@ -389,7 +375,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             let file = try state.liveFile(client)
             guard !file.assessments.contains(where: { $0.id == assessment.id }) else {
@@ -400,7 +386,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             _ = try state.liveFile(client)
             state.files[client]!.attestations.append(attestation)
@@ -410,7 +396,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func withdrawAttestations(
         client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp
-    ) throws(StoreError) -> [StoredAttestation] {
+    ) async throws(StoreError) -> [StoredAttestation] {
         try locked { state throws(StoreError) in
             let file = try state.liveFile(client)
             let withdrawn = file.attestations.filter { $0.badge == badge && roles.contains($0.role) }
@@ -420,7 +406,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError) {
+    public func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             for id in replacing { _ = try state.revoke(id, reason: "replaced", by: actor, at: time) }
             for credential in credentials {
@@ -448,31 +434,31 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func credential(id: String) throws(StoreError) -> IssuedCredential? {
+    public func credential(id: String) async throws(StoreError) -> IssuedCredential? {
         try locked { state in state.credentialIndex[id].map { state.credentials[$0] } }
     }
 
-    public func credentials() throws(StoreError) -> [IssuedCredential] {
+    public func credentials() async throws(StoreError) -> [IssuedCredential] {
         try locked { state in state.credentials }
     }
 
-    public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
+    public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Revocation {
         try locked { state throws(StoreError) in try state.revoke(id, reason: reason, by: actor, at: time) }
     }
 
-    public func revocations() throws(StoreError) -> [Revocation] {
+    public func revocations() async throws(StoreError) -> [Revocation] {
         try locked { state in state.revocations }
     }
 
-    public func revocationCount() throws(StoreError) -> Int {
+    public func revocationCount() async throws(StoreError) -> Int {
         try locked { state in state.revocations.count }
     }
 
-    public func revocation(of credential: String) throws(StoreError) -> Revocation? {
+    public func revocation(of credential: String) async throws(StoreError) -> Revocation? {
         try locked { state in state.revocations.first { $0.credentialID == credential } }
     }
 
-    public func reserveStatusEntries(count: Int, at time: Timestamp) throws(StoreError) -> [StatusListEntry] {
+    public func reserveStatusEntries(count: Int, at time: Timestamp) async throws(StoreError) -> [StatusListEntry] {
         try locked { state in
             let newest = state.places.keys.map(\.list).max()
             let last = newest.map { list in (list, state.places.keys.filter { $0.list == list }.count) }
@@ -484,7 +470,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Suspension {
+    public func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Suspension {
         try locked { state throws(StoreError) in
             guard let index = state.credentialIndex[id] else {
                 throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
@@ -506,7 +492,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func liftSuspension(credential id: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func liftSuspension(credential id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.credentialIndex[id] != nil else {
                 throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
@@ -520,11 +506,11 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func suspensions() throws(StoreError) -> [Suspension] {
+    public func suspensions() async throws(StoreError) -> [Suspension] {
         try locked { state in state.suspensions }
     }
 
-    public func statusListState() throws(StoreError) -> StatusListState {
+    public func statusListState() async throws(StoreError) -> StatusListState {
         try locked { state in
             let placeOf = Dictionary(
                 state.places.compactMap { place, value in value.credential.map { ($0, place) } }, uniquingKeysWith: { first, _ in first })
@@ -535,15 +521,15 @@ public final class MemoryStore: Store, @unchecked Sendable {
         }
     }
 
-    public func statusVersion() throws(StoreError) -> Int {
+    public func statusVersion() async throws(StoreError) -> Int {
         try locked { state in state.statusChanges.count }
     }
 
-    public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) throws(StoreError) {
+    public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state in state.audit(time, actor, AuditChange(action: action, subject: subject, detail: detail)) }
     }
 
-    public func auditLog() throws(StoreError) -> [AuditEntry] {
+    public func auditLog() async throws(StoreError) -> [AuditEntry] {
         try locked { state in state.audit }
     }
 }

@@ -59,20 +59,20 @@ public final class SQLiteStore: Store {
 
     // MARK: Units and users
 
-    public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try ActivityUnit.fetchOne(db, key: unit.id) == nil else { throw StoreError(.duplicate, "unit \(unit.id) already exists", key: "unit.exists", ["unit": "\(unit.id)"]) }
             try unit.insert(db)
             try Self.audit(db, at: time, actor: actor, .unitAdded(unit))
         }
     }
 
-    public func units() throws(StoreError) -> [ActivityUnit] {
-        try read { db in try ActivityUnit.order(Column("id")).fetchAll(db) }
+    public func units() async throws(StoreError) -> [ActivityUnit] {
+        try await read { db in try ActivityUnit.order(Column("id")).fetchAll(db) }
     }
 
-    public func addUser(_ user: User, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addUser(_ user: User, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try UserRow.fetchOne(db, key: user.id) == nil else { throw StoreError(.duplicate, "user \(user.id) already exists", key: "user.exists", ["user": "\(user.id)"]) }
             for unit in user.units where try ActivityUnit.fetchOne(db, key: unit) == nil {
                 throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"])
@@ -86,8 +86,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func users() throws(StoreError) -> [User] {
-        try read { db in
+    public func users() async throws(StoreError) -> [User] {
+        try await read { db in
             let members = try UnitMember.order(Column("unit")).fetchAll(db)
             return try UserRow.order(Column("id")).fetchAll(db).map { row in
                 row.user(units: members.filter { $0.user == row.id }.map(\.unit))
@@ -95,8 +95,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func user(id: String) throws(StoreError) -> User? {
-        try read { db in
+    public func user(id: String) async throws(StoreError) -> User? {
+        try await read { db in
             guard let row = try UserRow.fetchOne(db, key: id) else { return nil }
             return row.user(units: try UnitMember.filter(Column("user") == id).order(Column("unit")).fetchAll(db).map(\.unit))
         }
@@ -104,8 +104,8 @@ public final class SQLiteStore: Store {
 
     // MARK: Sign-in
 
-    public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try UserRow.fetchOne(db, key: user) != nil else { throw StoreError(.notFound, "there is no user \(user)", key: "user.notFound", ["user": "\(user)"]) }
             try db.execute(sql: "UPDATE user SET passwordHash = ? WHERE id = ?", arguments: [hash, user])
             try db.execute(sql: "DELETE FROM session WHERE user = ?", arguments: [user])
@@ -113,32 +113,32 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func passwordHash(user: String) throws(StoreError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT passwordHash FROM user WHERE id = ?", arguments: [user]) }
+    public func passwordHash(user: String) async throws(StoreError) -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT passwordHash FROM user WHERE id = ?", arguments: [user]) }
     }
 
-    public func addSession(_ session: StoredSession, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addSession(_ session: StoredSession, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try UserRow.fetchOne(db, key: session.user) != nil else { throw StoreError(.notFound, "there is no user \(session.user)", key: "user.notFound", ["user": "\(session.user)"]) }
             try session.insert(db)
             try Self.audit(db, at: time, actor: session.user, .signedIn(session.user))
         }
     }
 
-    public func session(id: String) throws(StoreError) -> StoredSession? {
-        try read { db in try StoredSession.fetchOne(db.cachedStatement(sql: "SELECT * FROM session WHERE id = ?"), arguments: [id]) }
+    public func session(id: String) async throws(StoreError) -> StoredSession? {
+        try await read { db in try StoredSession.fetchOne(db.cachedStatement(sql: "SELECT * FROM session WHERE id = ?"), arguments: [id]) }
     }
 
-    public func removeSession(id: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func removeSession(id: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard let session = try StoredSession.fetchOne(db, key: id) else { return }
             try session.delete(db)
             try Self.audit(db, at: time, actor: session.user, .signedOut(session.user))
         }
     }
 
-    public func addSignInCode(_ code: SignInCode, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addSignInCode(_ code: SignInCode, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try UserRow.fetchOne(db, key: code.user) != nil else { throw StoreError(.notFound, "there is no user \(code.user)", key: "user.notFound", ["user": "\(code.user)"]) }
             // A new code cancels the user's older unused ones.
             try db.execute(sql: "DELETE FROM signInCode WHERE user = ? AND usedAt IS NULL", arguments: [code.user])
@@ -147,8 +147,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func redeemSignInCode(id: String, session: (String) -> StoredSession, at time: Timestamp) throws(StoreError) -> StoredSession? {
-        try write { db in
+    public func redeemSignInCode(id: String, session: @Sendable (String) -> StoredSession, at time: Timestamp) async throws(StoreError) -> StoredSession? {
+        try await write { db in
             guard var code = try SignInCode.fetchOne(db, key: id), code.usedAt == nil, code.expiresAt > time,
                 try UserRow.fetchOne(db, key: code.user) != nil
             else { return nil }
@@ -163,8 +163,8 @@ public final class SQLiteStore: Store {
 
     // MARK: API tokens
 
-    public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try TokenRow.fetchOne(db, key: token.id) == nil else { throw StoreError(.duplicate, "token \(token.id) already exists", key: "token.exists", ["token": "\(token.id)"]) }
             guard try UserRow.fetchOne(db, key: token.user) != nil else { throw StoreError(.notFound, "there is no user \(token.user)", key: "user.notFound", ["user": "\(token.user)"]) }
             try TokenRow(token).insert(db)
@@ -175,8 +175,8 @@ public final class SQLiteStore: Store {
     // MARK: Definitions versions
 
     @discardableResult
-    public func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) throws(StoreError) -> Bool {
-        try write { db in
+    public func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) async throws(StoreError) -> Bool {
+        try await write { db in
             guard try DefinitionsVersionRow.fetchOne(db, key: version.digest) == nil else { return false }
             try DefinitionsVersionRow(version, archive: archive).insert(db)
             try Self.audit(db, at: time, actor: actor, .definitionsAdded(version))
@@ -184,8 +184,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func definitionsVersions() throws(StoreError) -> [DefinitionsVersion] {
-        try read { db in
+    public func definitionsVersions() async throws(StoreError) -> [DefinitionsVersion] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT digest, files, uploadedBy, uploadedAt FROM definitionsVersion ORDER BY uploadedAt, rowid").map { row in
                 DefinitionsVersion(
                     digest: row[DefinitionsVersionRow.Columns.digest.name], files: row[DefinitionsVersionRow.Columns.files.name],
@@ -194,12 +194,12 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func definitionsArchive(digest: String) throws(StoreError) -> [UInt8]? {
-        try read { db in try DefinitionsVersionRow.fetchOne(db, key: digest).map { Array($0.archive) } }
+    public func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]? {
+        try await read { db in try DefinitionsVersionRow.fetchOne(db, key: digest).map { Array($0.archive) } }
     }
 
-    public func activateDefinitions(digest: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func activateDefinitions(digest: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try DefinitionsVersionRow.fetchOne(db, key: digest) != nil else {
                 throw StoreError(.notFound, "there is no definitions version \(digest)", key: "definitions.versionNotFound", ["digest": "\(digest)"])
             }
@@ -209,14 +209,14 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func activeDefinitions() throws(StoreError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT digest FROM definitionsActive WHERE id = 1") }
+    public func activeDefinitions() async throws(StoreError) -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT digest FROM definitionsActive WHERE id = 1") }
     }
 
     // MARK: Share links
 
-    public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard let owner = try String.fetchOne(db, sql: "SELECT client FROM credential WHERE id = ?", arguments: [share.credential]), owner == share.client else {
                 throw StoreError(.notFound, "there is no credential \(share.credential)", key: "credential.notFound", ["credential": "\(share.credential)"])
             }
@@ -228,8 +228,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func removeShare(credential: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func removeShare(credential: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard let row = try ShareRow.filter(ShareRow.Columns.credential == credential).fetchOne(db) else {
                 throw StoreError(.notFound, "credential \(credential) is not shared", key: "share.off", ["credential": "\(credential)"])
             }
@@ -238,24 +238,24 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func share(token: String) throws(StoreError) -> CredentialShare? {
-        try read { db in try ShareRow.fetchOne(db, key: token)?.share }
+    public func share(token: String) async throws(StoreError) -> CredentialShare? {
+        try await read { db in try ShareRow.fetchOne(db, key: token)?.share }
     }
 
-    public func shares(client: String) throws(StoreError) -> [CredentialShare] {
-        try read { db in try ShareRow.filter(ShareRow.Columns.client == client).order(ShareRow.Columns.createdAt).fetchAll(db).map(\.share) }
+    public func shares(client: String) async throws(StoreError) -> [CredentialShare] {
+        try await read { db in try ShareRow.filter(ShareRow.Columns.client == client).order(ShareRow.Columns.createdAt).fetchAll(db).map(\.share) }
     }
 
-    public func token(id: String) throws(StoreError) -> APIToken? {
-        try read { db in try TokenRow.fetchOne(db, key: id)?.token }
+    public func token(id: String) async throws(StoreError) -> APIToken? {
+        try await read { db in try TokenRow.fetchOne(db, key: id)?.token }
     }
 
-    public func tokens() throws(StoreError) -> [APIToken] {
-        try read { db in try TokenRow.order(Column("rowid")).fetchAll(db).map(\.token) }
+    public func tokens() async throws(StoreError) -> [APIToken] {
+        try await read { db in try TokenRow.order(Column("rowid")).fetchAll(db).map(\.token) }
     }
 
-    public func revokeToken(id: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard var row = try TokenRow.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no token \(id)", key: "token.notFound", ["token": "\(id)"]) }
             guard row.revokedAt == nil else { throw StoreError(.conflict, "token \(id) is already revoked", key: "token.revoked", ["token": "\(id)"]) }
             row.revokedAt = time
@@ -266,40 +266,27 @@ public final class SQLiteStore: Store {
 
     // MARK: Clients
 
-    public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             try Self.insertClient(client, db)
             try Self.audit(db, at: time, actor: actor, .clientAdded(client))
         }
     }
 
-    public func clients() throws(StoreError) -> [StoredClient] {
-        try read { db in try StoredClient.order(Column("id")).fetchAll(db) }
+    public func clients() async throws(StoreError) -> [StoredClient] {
+        try await read { db in try StoredClient.order(Column("id")).fetchAll(db) }
     }
 
-    public func clientFile(_ id: String) throws(StoreError) -> ClientFile? {
-        try read { db in
+    public func clientFile(_ id: String) async throws(StoreError) -> ClientFile? {
+        try await read { db in
             guard let client = try StoredClient.fetchOne(db, key: id) else { return nil }
             return try Self.file(of: client, db)
         }
     }
 
-    public func forEachClientFile(_ body: (ClientFile) throws -> Void) throws(StoreError) {
-        for chunk in try clientChunks() {
-            let files = try read { db in try Self.files(from: chunk.first!, to: chunk.last!, db) }
-            do {
-                for file in files { try body(file) }
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                throw StoreError(.conflict, "\(error)")
-            }
-        }
-    }
-
     /// Every client id in order, in chunks of 512 that ``files(from:to:_:)`` reads with range queries.
-    private func clientChunks() throws(StoreError) -> [ArraySlice<String>] {
-        let ids = try clientIDs()
+    private func clientChunks() async throws(StoreError) -> [ArraySlice<String>] {
+        let ids = try await clientIDs()
         return stride(from: 0, to: ids.count, by: 512).map { ids[$0..<min($0 + 512, ids.count)] }
     }
 
@@ -310,42 +297,48 @@ public final class SQLiteStore: Store {
             db)
     }
 
-    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @Sendable ([ClientFile]) throws -> T) throws(StoreError) -> [T] {
-        let chunks = try clientChunks()
-        let results = WorkSlots<Result<T, any Error>>(count: chunks.count)
-        let writer = self.writer
-        // Each worker takes the next chunk and reads it in its own read transaction (WAL lets readers run side by side).
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks.count))) { _ in
-            while let chunk = results.claim() {
-                let first = chunks[chunk].first!, last = chunks[chunk].last!
-                let files: [ClientFile]
-                do {
-                    files = try writer.read { db in try Self.files(from: first, to: last, db) }
-                } catch {
-                    results.set(chunk, .failure(StoreError(.database, "cannot read \(path): \(Self.describe(error))")))
-                    continue
+    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
+        let chunks = try await clientChunks()
+        let writer = self.writer, path = self.path
+        // Each chunk is read in its own read transaction on GRDB's readers (WAL lets them run side by side) and
+        // handed to `body` there; at most `workers` at once.
+        do {
+            return try await withThrowingTaskGroup(of: (Int, T).self) { group in
+                var results = [T?](repeating: nil, count: chunks.count)
+                var next = 0
+                func start() {
+                    let index = next, first = chunks[index].first!, last = chunks[index].last!
+                    next += 1
+                    group.addTask {
+                        let files: [ClientFile]
+                        do {
+                            files = try await writer.read { db in try Self.files(from: first, to: last, db) }
+                        } catch {
+                            throw StoreError(.database, "cannot read \(path): \(Self.describe(error))")
+                        }
+                        return (index, try body(files))
+                    }
                 }
-                do {
-                    results.set(chunk, .success(try body(files)))
-                } catch {
-                    results.set(chunk, .failure(error as? StoreError ?? StoreError(.conflict, "\(error)")))
+                while next < min(max(1, workers), chunks.count) { start() }
+                while let (index, value) = try await group.next() {
+                    results[index] = value
+                    if next < chunks.count { start() }
                 }
+                return results.map { $0! }
             }
-        }
-        return try results.values.map { result throws(StoreError) in
-            switch result ?? .failure(CancellationError()) {
-            case .success(let value): return value
-            case .failure(let error): throw error as? StoreError ?? StoreError(.conflict, "\(error)")
-            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.conflict, "\(error)")
         }
     }
 
-    public func clientIDs() throws(StoreError) -> [String] {
-        try read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM client ORDER BY id")) }
+    public func clientIDs() async throws(StoreError) -> [String] {
+        try await read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM client ORDER BY id")) }
     }
 
-    public func clientFiles(_ ids: [String]) throws(StoreError) -> [ClientFile] {
-        try read { db in
+    public func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile] {
+        try await read { db in
             var found: [StoredClient] = []
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = Array(ids[start..<min(start + 500, ids.count)])
@@ -358,8 +351,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             for file in files {
                 let id = file.client.id
                 try Self.insertClient(file.client, db)
@@ -378,8 +371,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func eraseClient(_ id: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func eraseClient(_ id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard var client = try StoredClient.fetchOne(db, key: id) else { throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"]) }
             guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased", key: "client.alreadyErased", ["client": "\(id)"]) }
             for table in ["assessment", "attestation", "heldAward"] {
@@ -424,8 +417,8 @@ public final class SQLiteStore: Store {
 
     // MARK: Pathway periods
 
-    public func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             let client = try Self.liveClient(period.client, db)
             if let open = try PeriodRow.filter(Column("client") == client.id && Column("closedAt") == nil).fetchOne(db) {
                 throw StoreError(.conflict, "client \(client.id) already has an open pathway period \(open.id); close it first", key: "period.open", ["client": "\(client.id)", "period": "\(open.id)"])
@@ -436,16 +429,16 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func changePhase(period id: String, from expected: String, to change: PhaseChange) throws(StoreError) {
-        try write { db in
+    public func changePhase(period id: String, from expected: String, to change: PhaseChange) async throws(StoreError) {
+        try await write { db in
             let (period, current) = try Self.openPeriod(id, expected: expected, db)
             try PhaseRow(change, period: id, sequence: current.sequence + 1).insertCached(db)
             try Self.audit(db, at: change.at, actor: change.by, .phaseChanged(client: period.client, period: id, from: expected, to: change.phase))
         }
     }
 
-    public func closePeriod(period id: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func closePeriod(period id: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             var (period, _) = try Self.openPeriod(id, expected: expected, db)
             period.closedAt = time
             period.outcome = outcome
@@ -456,8 +449,8 @@ public final class SQLiteStore: Store {
 
     // MARK: Evidence
 
-    public func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             _ = try Self.liveClient(client, db)
             if try AssessmentRow.filter(Column("client") == client && Column("id") == assessment.id).fetchCount(db) > 0 {
                 throw StoreError(.duplicate, "client \(client) already has an assessment \(assessment.id)", key: "assessment.exists", ["client": "\(client)", "assessment": "\(assessment.id)"])
@@ -468,8 +461,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             _ = try Self.liveClient(client, db)
             // After the last one: a withdrawal leaves gaps, so the count is not the next position.
             let position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM attestation WHERE client = ?", arguments: [client]) ?? 0
@@ -480,8 +473,8 @@ public final class SQLiteStore: Store {
 
     public func withdrawAttestations(
         client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp
-    ) throws(StoreError) -> [StoredAttestation] {
-        try write { db in
+    ) async throws(StoreError) -> [StoredAttestation] {
+        try await write { db in
             _ = try Self.liveClient(client, db)
             let rows = try AttestationRow.fetchAll(
                 db, sql: "SELECT * FROM attestation WHERE client = ? AND badge = ? ORDER BY position", arguments: [client, badge]
@@ -496,9 +489,9 @@ public final class SQLiteStore: Store {
 
     // MARK: Credentials
 
-    public func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) throws(StoreError) {
+    public func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) async throws(StoreError) {
         guard !credentials.isEmpty else { return }
-        try write { db in
+        try await write { db in
             for id in replacing { _ = try Self.revoke(id, reason: "replaced", by: actor, at: time, db) }
             // Prefixes looked up in this transaction, by group (nil: the group has none yet).
             var prefixes: [String: SharedPrefix?] = [:]
@@ -526,16 +519,16 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func credential(id: String) throws(StoreError) -> IssuedCredential? {
-        try read { db in try CredentialRow.fetchOne(db.cachedStatement(sql: CredentialRow.selection + " WHERE credential.id = ?"), arguments: [id])?.credential }
+    public func credential(id: String) async throws(StoreError) -> IssuedCredential? {
+        try await read { db in try CredentialRow.fetchOne(db.cachedStatement(sql: CredentialRow.selection + " WHERE credential.id = ?"), arguments: [id])?.credential }
     }
 
-    public func credentials() throws(StoreError) -> [IssuedCredential] {
-        try read { db in try CredentialRow.fetchAll(db.cachedStatement(sql: CredentialRow.selection + " ORDER BY credential.rowid")).map(\.credential) }
+    public func credentials() async throws(StoreError) -> [IssuedCredential] {
+        try await read { db in try CredentialRow.fetchAll(db.cachedStatement(sql: CredentialRow.selection + " ORDER BY credential.rowid")).map(\.credential) }
     }
 
-    public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Revocation {
-        try write { db in try Self.revoke(id, reason: reason, by: actor, at: time, db) }
+    public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Revocation {
+        try await write { db in try Self.revoke(id, reason: reason, by: actor, at: time, db) }
     }
 
     /// Revokes a credential within a write transaction (audited).
@@ -553,22 +546,22 @@ public final class SQLiteStore: Store {
         return revocation
     }
 
-    public func revocations() throws(StoreError) -> [Revocation] {
-        try read { db in try Revocation.order(Column("rowid")).fetchAll(db) }
+    public func revocations() async throws(StoreError) -> [Revocation] {
+        try await read { db in try Revocation.order(Column("rowid")).fetchAll(db) }
     }
 
-    public func revocationCount() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM revocation")) ?? 0 }
+    public func revocationCount() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM revocation")) ?? 0 }
     }
 
-    public func revocation(of credential: String) throws(StoreError) -> Revocation? {
-        try read { db in try Revocation.fetchOne(db.cachedStatement(sql: "SELECT * FROM revocation WHERE credentialID = ?"), arguments: [credential]) }
+    public func revocation(of credential: String) async throws(StoreError) -> Revocation? {
+        try await read { db in try Revocation.fetchOne(db.cachedStatement(sql: "SELECT * FROM revocation WHERE credentialID = ?"), arguments: [credential]) }
     }
 
     // MARK: Status lists
 
-    public func reserveStatusEntries(count: Int, at time: Timestamp) throws(StoreError) -> [StatusListEntry] {
-        try write { db in
+    public func reserveStatusEntries(count: Int, at time: Timestamp) async throws(StoreError) -> [StatusListEntry] {
+        try await write { db in
             let last = try Row.fetchOne(db, sql: "SELECT list, count(*) FROM statusPlace GROUP BY list ORDER BY list DESC LIMIT 1")
                 .map { (list: $0[0] as Int, used: $0[1] as Int) }
             let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO statusPlace (list, idx, reservedAt) VALUES (?, ?, ?)")
@@ -579,8 +572,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) throws(StoreError) -> Suspension {
-        try write { db in
+    public func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Suspension {
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT (SELECT count(*) FROM statusPlace WHERE credential = ?) FROM credential WHERE id = ?", arguments: [id, id])
             else { throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"]) }
             guard (row[0] as Int) == 1 else {
@@ -600,8 +593,8 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func liftSuspension(credential id: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in
+    public func liftSuspension(credential id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM credential WHERE id = ?", arguments: [id]) != nil else {
                 throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
             }
@@ -613,12 +606,12 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func suspensions() throws(StoreError) -> [Suspension] {
-        try read { db in try Suspension.order(Column("rowid")).fetchAll(db) }
+    public func suspensions() async throws(StoreError) -> [Suspension] {
+        try await read { db in try Suspension.order(Column("rowid")).fetchAll(db) }
     }
 
-    public func statusListState() throws(StoreError) -> StatusListState {
-        try read { db in
+    public func statusListState() async throws(StoreError) -> StatusListState {
+        try await read { db in
             func places(_ table: String, _ column: String) throws -> [StatusListEntry] {
                 try Row.fetchAll(
                     db, sql: "SELECT statusPlace.list, statusPlace.idx FROM \(table) JOIN statusPlace ON statusPlace.credential = \(table).\(column) ORDER BY 1, 2"
@@ -633,25 +626,25 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func statusVersion() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM statusChange") ?? 0 }
+    public func statusVersion() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM statusChange") ?? 0 }
     }
 
     // MARK: Audit
 
-    public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) throws(StoreError) {
-        try write { db in try Self.audit(db, at: time, actor: actor, AuditChange(action: action, subject: subject, detail: detail)) }
+    public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in try Self.audit(db, at: time, actor: actor, AuditChange(action: action, subject: subject, detail: detail)) }
     }
 
-    public func auditLog() throws(StoreError) -> [AuditEntry] {
-        try read { db in try AuditEntry.order(Column("sequence")).fetchAll(db) }
+    public func auditLog() async throws(StoreError) -> [AuditEntry] {
+        try await read { db in try AuditEntry.order(Column("sequence")).fetchAll(db) }
     }
 
     // MARK: Helpers
 
-    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    private func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
-            return try writer.read(body)
+            return try await writer.read(body)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -659,9 +652,9 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    private func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
-            return try writer.write(body)
+            return try await writer.write(body)
         } catch let error as StoreError {
             throw error
         } catch {
