@@ -182,6 +182,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let conflict = Code("conflict")
         /// The database could not be opened, read or written.
         public static let database = Code("database")
+        /// The database refused the change again and again because of other changes at the same moment
+        /// (serialization failures, deadlocks): nothing was written; try again shortly.
+        public static let busy = Code("busy")
         public var description: String { name }
     }
 

@@ -55,7 +55,7 @@ extension Merkisto {
 
         func run() async throws {
             let time = at
-            let service = try options.service("assess", existing: true)
+            let service = try await options.service("assess", existing: true)
             var input: AssessmentInput
             if let from {
                 guard let data = FileManager.default.contents(atPath: from) else {
@@ -106,7 +106,7 @@ extension Merkisto {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let service = try options.service("attest", existing: true)
+            let service = try await options.service("attest", existing: true)
             if withdraw {
                 let withdrawn = try await MerkistoCLI.run("attest") { try await service.withdrawAttestation(client: client, badge: badge, as: .console) }
                 for attestation in withdrawn { print("withdrawn: \(attestation.role.rawValue) confirmation of \(badge) for \(client), given by \(attestation.by)") }
@@ -130,7 +130,7 @@ extension Merkisto {
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
-                let ledger = try store.ledger("audit verify")
+                let ledger = try await store.ledger("audit verify")
                 let check = try await MerkistoCLI.run("audit verify") { try await ledger.verifyAudit() }
                 for problem in check.problems { printError("merkisto audit verify: \(problem)") }
                 guard check.isIntact else { throw ExitCode(1) }
@@ -144,7 +144,7 @@ extension Merkisto {
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
-                let ledger = try store.ledger("audit show")
+                let ledger = try await store.ledger("audit show")
                 let entries = try await MerkistoCLI.run("audit show") { try await ledger.auditLog() }
                 for entry in entries {
                     print("\(entry.sequence)  \(entry.at)  \(entry.actor)  \(entry.action)  \(entry.subject)  \(entry.detail)")

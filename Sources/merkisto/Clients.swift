@@ -30,7 +30,7 @@ extension Merkisto {
 
         func run() async throws {
             let files = try recordFiles(paths)
-            let service = try options.service("import")
+            let service = try await options.service("import")
             var refused = 0
             for path in files {
                 guard let data = FileManager.default.contents(atPath: path) else {
@@ -98,7 +98,7 @@ extension Merkisto.Client {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let service = try options.service("client add")
+            let service = try await options.service("client add")
             _ = try await MerkistoCLI.run("client add") {
                 try await service.registerClient(id: id, unit: unit, displayName: displayName, contact: contact, language: lang, as: .console)
             }
@@ -121,7 +121,7 @@ extension Merkisto.Client {
 
         func run() async throws {
             let time = at
-            let service = try options.service("client list", existing: true)
+            let service = try await options.service("client list", existing: true)
             let summaries = try await MerkistoCLI.run("client list") { try await service.clientSummaries(at: time) }.filter { unit == nil || $0.client.unit == unit }
             let rows = summaries.map { summary -> [String] in
                 let period = summary.period
@@ -147,7 +147,7 @@ extension Merkisto.Client {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let service = try options.service("client show", existing: true)
+            let service = try await options.service("client show", existing: true)
             let file = try await MerkistoCLI.run("client show") { try await service.clientFile(id, as: .console) }
             let client = file.client
             print("client \(client.id)" + (client.erasedAt.map { " (personal data erased \(dateText($0)))" } ?? ""))
@@ -187,7 +187,7 @@ extension Merkisto.Client {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let service = try options.service("client export", existing: true)
+            let service = try await options.service("client export", existing: true)
             try writeOutput(try await MerkistoCLI.run("client export") { try await service.exportClient(id, as: .console).record }, to: out, command: "client export")
         }
     }
@@ -204,7 +204,7 @@ extension Merkisto.Client {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let service = try options.service("client erase", existing: true)
+            let service = try await options.service("client erase", existing: true)
             try await MerkistoCLI.run("client erase") { try await service.eraseClient(id, confirm: id, as: .console) }
             print("erased the personal data of \(id)")
         }

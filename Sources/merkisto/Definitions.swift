@@ -25,8 +25,8 @@ struct VersionOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
     @OptionGroup var keys: KeyOptions
 
-    func live(_ command: String) throws -> LiveService {
-        let service = BadgeService(store: try store.open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
+    func live(_ command: String) async throws -> LiveService {
+        let service = await BadgeService(store: try store.open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
         return LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
     }
 }
@@ -43,7 +43,7 @@ extension Merkisto.DefinitionsCommand {
         @OptionGroup var options: VersionOptions
 
         func run() async throws {
-            let live = try options.live("definitions push")
+            let live = try await options.live("definitions push")
             let upload = try await MerkistoCLI.run("definitions push") { try await live.pushDefinitions(folder: folder, as: .console) }
             for diagnostic in upload.diagnostics { printError(folder + "/" + diagnostic.description) }
             guard let digest = upload.digest else {
@@ -63,7 +63,7 @@ extension Merkisto.DefinitionsCommand {
 
         func run() async throws {
             try options.store.requireExisting("definitions list")
-            let live = try options.live("definitions list")
+            let live = try await options.live("definitions list")
             for state in try await MerkistoCLI.run("definitions list", { try await live.definitionsVersions(as: .console) }) {
                 let version = state.version
                 print("\(version.digest)  \(version.uploadedAt)  \(version.files) files  by \(version.uploadedBy)\(state.active ? "  in use" : "")")
@@ -82,7 +82,7 @@ extension Merkisto.DefinitionsCommand {
 
         func run() async throws {
             try options.store.requireExisting("definitions activate")
-            let live = try options.live("definitions activate")
+            let live = try await options.live("definitions activate")
             _ = try await MerkistoCLI.run("definitions activate") { try await live.activateDefinitions(digest, as: .console) }
             print("in use: \(digest)")
         }

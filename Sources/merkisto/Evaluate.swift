@@ -48,7 +48,7 @@ extension Merkisto {
             let result: EvaluationResult
             if let award {
                 try store.requireExisting("evaluate")
-                let service = BadgeService(store: try store.open("evaluate"), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
+                let service = await BadgeService(store: try store.open("evaluate"), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
                 let live = LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
                 let replay = try await MerkistoCLI.run("evaluate") { try await live.replayAward(award, as: .console) }
                 printError(
@@ -98,11 +98,11 @@ struct ClientArgument {
     /// The record from a file, or from the database without creating one.
     func record(compiled: CompiledDefinitions, store: StoreOptions) async throws -> ClientRecord {
         if isFile { return try readClientRecord(text, compiled: compiled) }
-        guard SQLiteStore.exists(at: store.path) else {
+        guard StoreOptions.exists(store.path) else {
             printError("merkisto: \(text) is neither a file nor a client in a database (there is no database at \(store.path))")
             throw ExitCode(2)
         }
-        let service = BadgeService(store: try store.open("evaluate"), compiled: compiled, keys: KeyStore(directory: "keys"))
+        let service = await BadgeService(store: try store.open("evaluate"), compiled: compiled, keys: KeyStore(directory: "keys"))
         return try await resolve(service, command: "evaluate").record
     }
 }

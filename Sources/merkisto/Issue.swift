@@ -87,7 +87,7 @@ extension Merkisto {
                 printError("merkisto issue: --recipient-id must be a URI such as urn:uuid:… or did:…")
                 throw ExitCode(2)
             }
-            let service = try options.service("issue")
+            let service = try await options.service("issue")
             let argument = ClientArgument(client)
             // A record file is issued from as it is; a stored client through the core's use case, which refuses
             // an erased client and a badge already held, and chooses the language.
@@ -140,7 +140,7 @@ extension Merkisto {
 extension Merkisto.Issue {
     private func issueAllEarned() async throws {
         try options.store.requireExisting("issue")
-        let service = try options.service("issue")
+        let service = try await options.service("issue")
         let bar = ProgressBar(label: "issue")
         let result = try await MerkistoCLI.run("issue") {
             try await service.issueAllEarned(

@@ -43,7 +43,7 @@ extension Merkisto {
                 let store = KeyStore(directory: directory)
                 let before = Set(try withCredentialErrors { try store.list() }.map(\.kid))
                 // Through the core, as the admin pages and the API do it: audited in the database.
-                let live = try database.keyService("keys generate", keys: store)
+                let live = try await database.keyService("keys generate", keys: store)
                 let key = try await MerkistoCLI.run("keys generate") { try await live.generateKey(alg, kid: kid, as: .console) }
                 print("generated \(key.algorithm.rawValue) key \(key.kid) in \(directory) (private key file mode 0600)")
                 for added in try withCredentialErrors({ try store.list() }) where added.kid != key.kid && !before.contains(added.kid) {
@@ -82,7 +82,7 @@ extension Merkisto {
             @OptionGroup var database: StoreOptions
 
             func run() async throws {
-                let live = try database.keyService("keys retire", keys: KeyStore(directory: directory))
+                let live = try await database.keyService("keys retire", keys: KeyStore(directory: directory))
                 _ = try await MerkistoCLI.run("keys retire") { try await live.retireKey(kid, as: .console) }
                 print("retired \(kid)")
             }

@@ -36,7 +36,7 @@ extension Merkisto.PathwayCommand {
             let time = at
             let start = decisionStart
             let end = decisionEnd
-            let service = try options.service("pathway start", existing: true)
+            let service = try await options.service("pathway start", existing: true)
             let period = try await MerkistoCLI.run("pathway start") {
                 try await service.startPathway(client: client, phase: phase, decisionStart: start, decisionEnd: end, at: time, as: .console)
             }
@@ -60,7 +60,7 @@ extension Merkisto.PathwayCommand {
 
         func run() async throws {
             let time = at
-            let service = try options.service("pathway advance", existing: true)
+            let service = try await options.service("pathway advance", existing: true)
             let period = try await MerkistoCLI.run("pathway advance") { try await service.advancePathway(client: client, to: phase, at: time, as: .console) }
             print("\(period.id): now in phase \(period.currentPhase ?? "")")
         }
@@ -82,7 +82,7 @@ extension Merkisto.PathwayCommand {
 
         func run() async throws {
             let time = at
-            let service = try options.service("pathway close", existing: true)
+            let service = try await options.service("pathway close", existing: true)
             let period = try await MerkistoCLI.run("pathway close") { try await service.closePathway(client: client, outcome: outcome, at: time, as: .console) }
             print("closed \(period.id) with outcome \(outcome)")
         }

@@ -17,7 +17,7 @@ extension Merkisto {
         @OptionGroup var options: ServiceOptions
 
         func run() async throws {
-            let service = try options.service("publish")
+            let service = try await options.service("publish")
             let (base, written) = try await MerkistoCLI.run("publish") { try await service.publish(to: out) }
             print("published \(written.count) documents to \(out) for \(base)")
         }
@@ -37,7 +37,7 @@ extension Merkisto {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let service = try store.storeService("revoke")
+            let service = try await store.storeService("revoke")
             let revocation = try await MerkistoCLI.run("revoke") { try await service.revoke(credential: credential, reason: reason, as: .console) }
             print("revoked \(revocation.credentialID) at \(revocation.revokedAt)")
         }
@@ -69,7 +69,7 @@ extension Merkisto {
         }
 
         func run() async throws {
-            let service = try store.storeService("suspend")
+            let service = try await store.storeService("suspend")
             if lift {
                 try await MerkistoCLI.run("suspend") { try await service.liftSuspension(credential: credential, as: .console) }
                 print("lifted the suspension of \(credential)")
@@ -94,7 +94,7 @@ extension Merkisto {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let ledger = try store.ledger("export")
+            let ledger = try await store.ledger("export")
             let found = try await MerkistoCLI.run("export") { try await ledger.credential(id: credential) }
             try writeOutput(found.bytes, to: out, command: "export")
         }

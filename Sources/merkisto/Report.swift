@@ -37,7 +37,7 @@ extension Merkisto {
 
         func run() async throws {
             let time = at
-            let service = try options.service("report", existing: true)
+            let service = try await options.service("report", existing: true)
             let (report, language) = try await MerkistoCLI.run("report") {
                 let report = try await service.progressReport(client: client, at: time)
                 return await (report, service.credentialLanguage(for: try service.clientFile(client).client, requested: lang))

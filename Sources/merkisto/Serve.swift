@@ -21,7 +21,9 @@ extension Merkisto {
                 clients, keys and users first, and the base URL is the server's own address.
                 """)
 
-        @Option(name: .customLong("db"), help: "The Merkisto database (SQLite); created on first use. Default: merkisto.sqlite, or a temporary one with --demo.")
+        @Option(
+            name: .customLong("db"),
+            help: "The Merkisto database: a SQLite file (created on first use) or postgres://USER@HOST:PORT/DB. Default: $MERKISTO_DATABASE_URL, else merkisto.sqlite, or a temporary one with --demo.")
         var database: String?
 
         @OptionGroup var definitions: DefinitionOptions
@@ -65,8 +67,10 @@ extension Merkisto {
             let logger = Logger(label: "merkisto")
             // The demo keeps its database and keys together: in a new temporary folder, or beside --db.
             var folder: String?
+            // The environment's database, unless --demo makes one of its own.
+            let database = self.database ?? (demo ? nil : ProcessInfo.processInfo.environment["MERKISTO_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 })
             if demo {
-                if let database {
+                if let database, !StoreOptions.isPostgres(database) {
                     folder = (database as NSString).deletingLastPathComponent.isEmpty ? "." : (database as NSString).deletingLastPathComponent
                 } else {
                     let path = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-demo-\(UUID().uuidString.prefix(8).lowercased())").path
@@ -76,6 +80,7 @@ extension Merkisto {
             }
             let databasePath = database ?? folder.map { $0 + "/merkisto.sqlite" } ?? "merkisto.sqlite"
             let keyFolder = keys ?? folder.map { $0 + "/keys" } ?? "keys"
+            let shown = StoreOptions.isPostgres(databasePath) ? "the database" : databasePath
             // Port 0 with --demo would leave the base URL unknown until the server runs: the demo needs a port.
             if demo, baseURL == nil, port == 0 {
                 printError("merkisto serve: --demo needs a fixed --port (or a --base-url)")
@@ -86,12 +91,12 @@ extension Merkisto {
             let definitionsFolder = demo ? DemoContent.fallback(definitions.directory, default: DefinitionOptions.defaultDirectory, carried: DemoContent.definitions) : definitions.directory
             let examplesFolder = DemoContent.fallback(examples, default: Self.defaultExamples, carried: DemoContent.clients)
             let compiled = CompiledDefinitions(try DefinitionOptions.load(definitionsFolder))
-            let store = try StoreOptions.open(databasePath, "serve")
+            let store = try await StoreOptions.open(databasePath, "serve")
             let service = BadgeService(store: store, compiled: compiled, keys: KeyStore(directory: keyFolder), baseURL: base)
 
             if demo {
                 let seed = try await MerkistoCLI.run("serve") { try await service.seedDemo(examples: try Self.readExamples(examplesFolder), by: cliActor) }
-                say("Demo data in \(databasePath) (keys in \(keyFolder)): \(seed.clients.count) clients in unit \(seed.unit), \(seed.credentials.count) credentials issued.")
+                say("Demo data in \(shown) (keys in \(keyFolder)): \(seed.clients.count) clients in unit \(seed.unit), \(seed.credentials.count) credentials issued.")
                 say("Open \(base ?? "the server") and sign in (or POST /api/v1/session) as:")
                 for (user, role) in [(seed.admin, "admin"), (seed.instructor, "instructor"), (seed.clientUser, "client")] {
                     if let password = seed.passwords[user] { say("  \(user) (\(role)), password \(password)") }
@@ -109,7 +114,7 @@ extension Merkisto {
                     if let hosted = seed.credentials.first(where: { $0.format == .ob2Hosted }) { say("  \(hosted.id)") }
                 }
             } else if try await MerkistoCLI.run("serve", { try await service.users() }).allSatisfy({ $0.role != .admin }) {
-                say("There is no admin yet. Create the first one with: merkisto user add ID --role admin --db \(databasePath)")
+                say("There is no admin yet. Create the first one with: merkisto user add ID --role admin --db \(shown)")
             }
 
             let application = try await MerkistoCLI.run("serve") {
@@ -120,6 +125,7 @@ extension Merkisto {
                     })
             }
             try await MerkistoServer.run(application)
+            await (store as? PostgresStore)?.close()
             logger.info("Merkisto stopped")
         }
 

@@ -4,17 +4,34 @@ import Credentials
 import Definitions
 import Evaluation
 import Foundation
+import Logging
 import MerkistoCore
 import Storage
 
-/// `--db PATH`: the Merkisto database (SQLite), shared by every command that reads or changes it.
+/// `--db PATH|URL`: the Merkisto database, shared by every command that reads or changes it: a SQLite file,
+/// or a PostgreSQL database (`postgres://USER@HOST:PORT/DB`); without it, `MERKISTO_DATABASE_URL`, else
+/// `merkisto.sqlite`.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The Merkisto database (SQLite); created on first use.")
-    var path: String = "merkisto.sqlite"
+    @Option(
+        name: .customLong("db"),
+        help: "The Merkisto database: a SQLite file (created on first use) or postgres://USER@HOST:PORT/DB. Default: $MERKISTO_DATABASE_URL, else merkisto.sqlite.")
+    var given: String?
+
+    /// The database named by `--db`, the environment or the default.
+    var path: String { Self.location(given) }
+
+    static func location(_ given: String?) -> String {
+        given ?? ProcessInfo.processInfo.environment["MERKISTO_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "merkisto.sqlite"
+    }
+
+    static func isPostgres(_ location: String) -> Bool { location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") }
+
+    /// Whether the database exists (a PostgreSQL database is assumed to: connecting tells).
+    static func exists(_ location: String) -> Bool { isPostgres(location) || SQLiteStore.exists(at: location) }
 
     /// For commands that only read or change what exists: exit 2 rather than create an empty database.
     func requireExisting(_ command: String) throws {
-        guard SQLiteStore.exists(at: path) else {
+        guard Self.exists(path) else {
             printError("merkisto \(command): there is no database at \(path)")
             throw ExitCode(2)
         }
@@ -22,36 +39,45 @@ struct StoreOptions: ParsableArguments {
 
     /// The core over an existing database, for use cases that need no definitions (revoking, suspending):
     /// as the console, through the same checked use cases as the API and the pages.
-    func storeService(_ command: String) throws -> BadgeService {
+    func storeService(_ command: String) async throws -> BadgeService {
         try requireExisting(command)
-        return BadgeService(store: try open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: KeyStore(directory: "keys"))
+        return await BadgeService(store: try open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: KeyStore(directory: "keys"))
     }
 
     /// The live core over a key folder and the database, through which keys are made and retired as the
     /// admin pages and the API do it: audited in the database when there is one (keys usually come before it;
     /// a key command does not make a database), in memory otherwise.
-    func keyService(_ command: String, keys: KeyStore) throws -> LiveService {
-        let store: any Store = SQLiteStore.exists(at: path) ? try open(command) : MemoryStore()
+    func keyService(_ command: String, keys: KeyStore) async throws -> LiveService {
+        let store: any Store = Self.exists(path) ? try await open(command) : MemoryStore()
         return LiveService(BadgeService(store: store, compiled: CompiledDefinitions(DefinitionSet()), keys: keys), definitionsDirectory: nil)
     }
 
     /// The ledger use cases over an existing database.
-    func ledger(_ command: String) throws -> Ledger {
+    func ledger(_ command: String) async throws -> Ledger {
         try requireExisting(command)
-        return Ledger(store: try open(command))
+        return await Ledger(store: try open(command))
     }
 
-    func open(_ command: String) throws -> SQLiteStore { try Self.open(path, command) }
+    func open(_ command: String) async throws -> any Store { try await Self.open(path, command) }
 
-    /// Where the definition sets the database keeps are unpacked to be read: beside it.
+    /// Where the definition sets the database keeps are unpacked to be read: beside a SQLite file; for
+    /// PostgreSQL, in the temporary folder (a cache, made again when missing).
     var versionsFolder: String { Self.versionsFolder(path) }
 
-    static func versionsFolder(_ database: String) -> String { database + "-definitions" }
+    static func versionsFolder(_ database: String) -> String {
+        guard isPostgres(database) else { return database + "-definitions" }
+        return FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-definitions").path
+    }
 
-    /// Opens (or creates) the database at `path`; a failure is printed and ends the command with status 1.
-    static func open(_ path: String, _ command: String) throws -> SQLiteStore {
+    /// Opens (or creates) the database at `location`; a failure is printed and ends the command with status 1.
+    static func open(_ location: String, _ command: String) async throws -> any Store {
         do {
-            return try SQLiteStore(path: path)
+            if isPostgres(location) {
+                var logger = Logger(label: "merkisto.postgres")
+                logger.logLevel = .warning
+                return try await PostgresStore.open(url: location, logger: logger)
+            }
+            return try SQLiteStore(path: location)
         } catch {
             printError("merkisto \(command): \(error)")
             throw ExitCode(1)
@@ -69,10 +95,10 @@ struct ServiceOptions: ParsableArguments {
     var baseURL: String?
 
     /// Opens the service; `existing` refuses to create a new database.
-    func service(_ command: String, existing: Bool = false) throws -> BadgeService {
+    func service(_ command: String, existing: Bool = false) async throws -> BadgeService {
         if existing { try store.requireExisting(command) }
         let compiled = CompiledDefinitions(try definitions.load())
-        return BadgeService(store: try store.open(command), compiled: compiled, keys: keys.store, baseURL: baseURL)
+        return await BadgeService(store: try store.open(command), compiled: compiled, keys: keys.store, baseURL: baseURL)
     }
 
     /// After issuing: the definitions the credentials were issued under are kept as a version (when they

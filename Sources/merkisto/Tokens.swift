@@ -33,7 +33,7 @@ extension Merkisto {
 
             func run() async throws {
                 let expiresAt = expires
-                let service = try options.service("token create", existing: true)
+                let service = try await options.service("token create", existing: true)
                 let (token, text) = try await MerkistoCLI.run("token create") {
                     try await service.createToken(for: user, name: name, scopes: scope, expiresAt: expiresAt, as: .console)
                 }
@@ -48,7 +48,7 @@ extension Merkisto {
             @OptionGroup var options: ServiceOptions
 
             func run() async throws {
-                let service = try options.service("token list", existing: true)
+                let service = try await options.service("token list", existing: true)
                 for token in try await MerkistoCLI.run("token list", { try await service.tokens(as: .console) }) {
                     let state = token.revokedAt.map { "revoked \($0)" } ?? token.expiresAt.map { "expires \($0)" } ?? "active"
                     print([token.id, token.user, token.scopes.map(\.rawValue).joined(separator: ","), state, token.name].joined(separator: "\t"))
@@ -65,7 +65,7 @@ extension Merkisto {
             @OptionGroup var options: ServiceOptions
 
             func run() async throws {
-                let service = try options.service("token revoke", existing: true)
+                let service = try await options.service("token revoke", existing: true)
                 try await MerkistoCLI.run("token revoke") { try await service.revokeToken(id, as: .console) }
                 print("revoked token \(id)")
             }

@@ -24,7 +24,7 @@ extension Merkisto {
             @OptionGroup var options: ServiceOptions
 
             func run() async throws {
-                let service = try options.service("unit add")
+                let service = try await options.service("unit add")
                 _ = try await MerkistoCLI.run("unit add") { try await service.addUnit(id: id, name: name, as: .console) }
                 print("added unit \(id)")
             }
@@ -36,7 +36,7 @@ extension Merkisto {
             @OptionGroup var options: ServiceOptions
 
             func run() async throws {
-                let service = try options.service("unit list", existing: true)
+                let service = try await options.service("unit list", existing: true)
                 let units = try await MerkistoCLI.run("unit list") { try await service.units() }
                 for unit in units { print("\(unit.id)\t\(unit.name)") }
             }
@@ -62,7 +62,7 @@ extension Merkisto {
             @OptionGroup var options: ServiceOptions
 
             func run() async throws {
-                let service = try options.service("user code", existing: true)
+                let service = try await options.service("user code", existing: true)
                 let code = try await MerkistoCLI.run("user code") { try await service.createSignInCode(for: id, as: .console) }
                 if let qr { try writeFile(Data((QRCode.svg(code.link, title: code.link) ?? "").utf8), to: qr) }
                 print("code \(code.code) for \(code.user), once, until \(code.expiresAt)")
@@ -85,7 +85,7 @@ extension Merkisto {
                     printError("merkisto user password: give the password on standard input")
                     throw ExitCode(2)
                 }
-                let service = try options.service("user password", existing: true)
+                let service = try await options.service("user password", existing: true)
                 try await MerkistoCLI.run("user password") { try await service.setPassword(user: id, password: line, as: .console) }
                 print("set the password of \(id)")
             }
@@ -112,7 +112,7 @@ extension Merkisto {
             @OptionGroup var options: ServiceOptions
 
             func run() async throws {
-                let service = try options.service("user add")
+                let service = try await options.service("user add")
                 _ = try await MerkistoCLI.run("user add") {
                     try await service.addUser(id: id, role: role, displayName: displayName, client: client, units: units, as: .console)
                 }
@@ -126,7 +126,7 @@ extension Merkisto {
             @OptionGroup var options: ServiceOptions
 
             func run() async throws {
-                let service = try options.service("user list", existing: true)
+                let service = try await options.service("user list", existing: true)
                 for user in try await MerkistoCLI.run("user list", { try await service.users(as: .console) }) {
                     print([user.id, user.role.rawValue, user.units.joined(separator: ","), user.client ?? ""].joined(separator: "\t"))
                 }

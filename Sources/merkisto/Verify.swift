@@ -51,7 +51,7 @@ extension Merkisto {
             }
             if published == nil, jwks == nil {
                 // Through the core, as the verification page does.
-                let core = try service.service("verify", existing: true)
+                let core = try await service.service("verify", existing: true)
                 var report = CredentialVerifier.tooLarge
                 if let bytes { report = try await MerkistoCLI.run("verify") { try await core.verify(bytes, recipientEmail: recipientEmail, at: time) } }
                 try Self.say(report, lang)

@@ -7,16 +7,28 @@ import Testing
 
 @testable import Storage
 
-/// The same behaviour from every store: the SQLite store on disk and the in-memory one.
+/// The same behaviour from every store: the SQLite store on disk, the in-memory one and, when
+/// `MERKISTO_TEST_POSTGRES` names a PostgreSQL server (`postgres://USER@HOST:PORT/DB`), a database of
+/// their own on it for each test (`.ci/run` starts one).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case sqlite
     case memory
+    case postgres
+
+    /// The PostgreSQL server the tests may use, if any.
+    static let postgresServer = ProcessInfo.processInfo.environment["MERKISTO_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+
+    static var allCases: [StoreKind] { [.sqlite, .memory] + (postgresServer == nil ? [] : [.postgres]) }
 
     var testDescription: String { rawValue }
 
-    func make() throws -> (store: any Store, cleanup: () -> Void) {
+    func make() async throws -> (store: any Store, cleanup: @Sendable () -> Void) {
         switch self {
         case .memory: return (MemoryStore(), {})
+        case .postgres:
+            let url = try await PostgresStore.makeScratchDatabase(server: try #require(Self.postgresServer))
+            let store = try await PostgresStore.open(url: url)
+            return (store, { Task { await store.close(); try? await PostgresStore.dropScratchDatabase(url) } })
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-store-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -37,7 +49,7 @@ func credential(_ id: String, client: String = "asiakas-1") -> IssuedCredential 
 struct StoreTests {
     @Test("credentials: exact bytes, duplicates refused, revoked once, everything audited", arguments: StoreKind.allCases)
     func credentials(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         try await store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0)
         await #expect(throws: StoreError.self) { try await store.recordCredential(credential("urn:uuid:1"), by: "test", at: t0) }
@@ -58,7 +70,7 @@ struct StoreTests {
 
     @Test("share links: one per credential of its own client, found by token, removed when off and when the client is erased", arguments: StoreKind.allCases)
     func shareLinks(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "test", at: t0)
         try await store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2")], by: "test", at: t0)
@@ -83,7 +95,7 @@ struct StoreTests {
 
     @Test("status lists: places handed out at random and never twice, bound once, suspended and lifted, revoked for good", arguments: StoreKind.allCases)
     func statusLists(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         let places = try await store.reserveStatusEntries(count: 500, at: t0)
         #expect(places.count == 500 && Set(places).count == 500)
@@ -135,7 +147,7 @@ struct StoreTests {
 
     @Test("a list is used until half its places are handed out, then the next", arguments: StoreKind.allCases)
     func statusListsFill(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         let places = try await store.reserveStatusEntries(count: BitstringStatusList.minimumLength / 2 + 3, at: t0)
         #expect(places.filter { $0.list == 1 }.count == BitstringStatusList.minimumLength / 2)
@@ -145,7 +157,7 @@ struct StoreTests {
 
     @Test("a group commit is one audit entry that names every credential in it", arguments: StoreKind.allCases)
     func groupAudit(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         let group = (1...3).map { credential("urn:uuid:g\($0)", client: "asiakas-\($0)") }
         try await store.recordCredentials(group, by: "bulk", at: t0)
@@ -158,7 +170,7 @@ struct StoreTests {
 
     @Test("one valid award per client, badge and format: another is refused until the first is revoked or past its validUntil", arguments: StoreKind.allCases)
     func oneValidAward(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         func award(_ id: String, format: CredentialFormat = .ob3JWT, validUntil: Timestamp? = nil) -> IssuedCredential {
             var award = credential(id)
@@ -186,7 +198,7 @@ struct StoreTests {
 
     @Test("clients, periods, assessments: checks and the audit trail", arguments: StoreKind.allCases)
     func clients(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         try await store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
         await #expect(throws: StoreError.self) { try await store.addClient(StoredClient(id: "asiakas-1", unit: "nope", registeredAt: t0), by: "a", at: t0) }
@@ -222,7 +234,7 @@ struct StoreTests {
 
     @Test("attestations: recorded, withdrawn by badge and role, recorded again after a withdrawal; audited", arguments: StoreKind.allCases)
     func attestations(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "a", at: t0)
         let first = StoredAttestation(badge: "b", by: "ohjaaja-1", role: .instructor, at: t0)
@@ -242,7 +254,7 @@ struct StoreTests {
 
     @Test("erasure keeps the id, credentials and revocations and nothing personal", arguments: StoreKind.allCases)
     func erasure(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         try await store.addClient(StoredClient(id: "asiakas-1", displayName: "Maija", contact: "040", language: .sv, registeredAt: t0), by: "a", at: t0)
         try await store.addAssessment(
@@ -355,7 +367,7 @@ struct StoreTests {
 
     @Test("erasure removes the reasons and the audit details that describe the client; the chain still verifies", arguments: StoreKind.allCases)
     func erasureRedacts(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "ohjaaja", at: t0)
         try await store.addClient(StoredClient(id: "asiakas-2", registeredAt: t0), by: "ohjaaja", at: t0)

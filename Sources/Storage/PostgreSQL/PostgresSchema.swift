@@ -1,0 +1,129 @@
+/// The PostgreSQL schema's versions, applied in order by ``PostgresStore`` under an advisory lock (servers
+/// that start together migrate once). Never edit a registered migration: add the next one.
+///
+/// Instants are RFC 3339 text in the offset they were written with, as in SQLite, so that a copy between
+/// the stores gives back the same text (the audit chain's hashes cover it). `seq` columns keep the order
+/// rows were written in.
+enum PostgresSchema {
+    struct Migration {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "the whole store",
+            statements: [
+                "CREATE TABLE unit (id text PRIMARY KEY, name text NOT NULL)",
+                """
+                CREATE TABLE client (id text PRIMARY KEY, unit text REFERENCES unit, display_name text, contact text, language text,
+                  registered_at text NOT NULL, erased_at text, schema_reference text)
+                """,
+                "CREATE INDEX client_unit ON client (unit)",
+                """
+                CREATE TABLE app_user (id text PRIMARY KEY, role text NOT NULL, display_name text, client text REFERENCES client,
+                  created_at text NOT NULL, password_hash text)
+                """,
+                "CREATE INDEX app_user_client ON app_user (client)",
+                """
+                CREATE TABLE unit_member (unit text NOT NULL REFERENCES unit, member text NOT NULL REFERENCES app_user ON DELETE CASCADE,
+                  PRIMARY KEY (unit, member))
+                """,
+                """
+                CREATE TABLE period (seq bigserial UNIQUE, id text PRIMARY KEY, client text NOT NULL REFERENCES client, pathway text NOT NULL,
+                  decision_start text, decision_end text, closed_at text, outcome text)
+                """,
+                "CREATE INDEX period_client ON period (client)",
+                // One open period per client, whichever server starts it.
+                "CREATE UNIQUE INDEX period_open ON period (client) WHERE closed_at IS NULL",
+                """
+                CREATE TABLE phase_change (period text NOT NULL REFERENCES period ON DELETE CASCADE, sequence integer NOT NULL,
+                  phase text NOT NULL, at text NOT NULL, by_user text NOT NULL, PRIMARY KEY (period, sequence))
+                """,
+                """
+                CREATE TABLE assessment (client text NOT NULL REFERENCES client, id text NOT NULL, position integer NOT NULL,
+                  assessed_at text NOT NULL, assessor text NOT NULL, evidence text NOT NULL, instrument text, checkpoint text, period text,
+                  responses text NOT NULL, levels text NOT NULL, note text, PRIMARY KEY (client, id), UNIQUE (client, position))
+                """,
+                """
+                CREATE TABLE attestation (client text NOT NULL REFERENCES client, position integer NOT NULL, badge text NOT NULL,
+                  by_user text NOT NULL, role text NOT NULL, at text NOT NULL, PRIMARY KEY (client, position))
+                """,
+                """
+                CREATE TABLE held_award (client text NOT NULL REFERENCES client, position integer NOT NULL, badge text NOT NULL,
+                  issued_at text NOT NULL, valid_until text, revoked boolean NOT NULL, credential text, PRIMARY KEY (client, position))
+                """,
+                """
+                CREATE TABLE credential (seq bigserial UNIQUE, id text PRIMARY KEY, badge text NOT NULL, client text NOT NULL,
+                  recipient text NOT NULL, format text NOT NULL, key_id text, issued_at text NOT NULL, valid_until text,
+                  definitions_digest text NOT NULL, language text NOT NULL, bytes bytea NOT NULL)
+                """,
+                "CREATE INDEX credential_client ON credential (client, seq)",
+                // The credential a client holds of a badge in a format: one row each, so that two servers
+                // awarding the same badge at once meet here (the second waits for the first, then is refused).
+                """
+                CREATE TABLE award_slot (client text NOT NULL, badge text NOT NULL, format text NOT NULL,
+                  credential text NOT NULL REFERENCES credential, PRIMARY KEY (client, badge, format))
+                """,
+                """
+                CREATE TABLE revocation (seq bigserial UNIQUE, credential_id text PRIMARY KEY REFERENCES credential, reason text NOT NULL,
+                  revoked_at text NOT NULL, by_user text NOT NULL)
+                """,
+                """
+                CREATE TABLE suspension (seq bigserial UNIQUE, credential_id text PRIMARY KEY REFERENCES credential, reason text NOT NULL,
+                  suspended_at text NOT NULL, by_user text NOT NULL)
+                """,
+                """
+                CREATE TABLE status_place (seq bigserial UNIQUE, list integer NOT NULL, idx integer NOT NULL, reserved_at text NOT NULL,
+                  credential text UNIQUE REFERENCES credential, PRIMARY KEY (list, idx))
+                """,
+                "CREATE TABLE status_change (sequence bigserial PRIMARY KEY, at text NOT NULL)",
+                """
+                CREATE TABLE audit (sequence bigint PRIMARY KEY, at text NOT NULL, actor text NOT NULL, action text NOT NULL,
+                  subject text NOT NULL, detail text NOT NULL, detail_digest text, redacted boolean NOT NULL DEFAULT false,
+                  previous text NOT NULL UNIQUE, hash text NOT NULL)
+                """,
+                // The chain's head: every writer appends under this row's lock, so the chain never forks.
+                "CREATE TABLE audit_head (id integer PRIMARY KEY CHECK (id = 1), sequence bigint NOT NULL, hash text NOT NULL)",
+                "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '\(AuditEntry.genesis)')",
+                """
+                CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'the audit log is append-only'; END IF;
+                  IF NEW.sequence IS DISTINCT FROM OLD.sequence OR NEW.at IS DISTINCT FROM OLD.at OR NEW.actor IS DISTINCT FROM OLD.actor
+                    OR NEW.action IS DISTINCT FROM OLD.action OR NEW.subject IS DISTINCT FROM OLD.subject
+                    OR NEW.previous IS DISTINCT FROM OLD.previous OR NEW.hash IS DISTINCT FROM OLD.hash
+                    OR NEW.detail_digest IS DISTINCT FROM OLD.detail_digest OR OLD.detail_digest IS NULL OR NOT NEW.redacted THEN
+                    RAISE EXCEPTION 'the audit log is append-only: only a detail may be redacted';
+                  END IF;
+                  RETURN NEW;
+                END $$
+                """,
+                "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+                """
+                CREATE TABLE api_token (seq bigserial UNIQUE, id text PRIMARY KEY, owner text NOT NULL REFERENCES app_user, name text NOT NULL,
+                  scopes text NOT NULL, secret_hash text NOT NULL, created_at text NOT NULL, expires_at text, revoked_at text)
+                """,
+                """
+                CREATE TABLE session (id text PRIMARY KEY, owner text NOT NULL REFERENCES app_user, csrf text NOT NULL, created_at text NOT NULL,
+                  expires_at text NOT NULL)
+                """,
+                "CREATE INDEX session_owner ON session (owner)",
+                """
+                CREATE TABLE sign_in_code (id text PRIMARY KEY, owner text NOT NULL REFERENCES app_user, created_by text NOT NULL,
+                  created_at text NOT NULL, expires_at text NOT NULL, used_at text)
+                """,
+                """
+                CREATE TABLE share (token text PRIMARY KEY, credential text NOT NULL UNIQUE REFERENCES credential ON DELETE CASCADE,
+                  client text NOT NULL, created_at text NOT NULL)
+                """,
+                "CREATE INDEX share_client ON share (client)",
+                """
+                CREATE TABLE definitions_version (seq bigserial UNIQUE, digest text PRIMARY KEY, files integer NOT NULL, uploaded_by text NOT NULL,
+                  uploaded_at text NOT NULL, archive bytea NOT NULL)
+                """,
+                "CREATE TABLE definitions_active (id integer PRIMARY KEY CHECK (id = 1), digest text NOT NULL REFERENCES definitions_version)",
+            ]),
+    ]
+}

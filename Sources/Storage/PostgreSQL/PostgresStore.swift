@@ -1,0 +1,1215 @@
+public import Basics
+public import Definitions
+import Foundation
+public import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// The store in a PostgreSQL database through postgres-nio, for several Merkisto servers on one database.
+///
+/// Every change is one transaction (READ COMMITTED) that appends its audit entry under the lock of the
+/// chain's head row, so writers on several servers never fork the chain. What must hold across servers is
+/// a constraint the database checks: one open pathway period per client, one held award per client, badge
+/// and format (`award_slot`, locked by whoever writes it), status-list places by primary key. A transaction
+/// that meets a serialization failure or deadlock (SQLSTATE 40001, 40P01) is run again a few times, then
+/// refused as ``StoreError/Code/busy``.
+public final class PostgresStore: Store {
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    let logger: Logger
+    /// The database's address without its password, for messages.
+    public let location: String
+    /// How many times a transaction was run again after a serialization failure or deadlock.
+    public var retries: Int { retryCount.value }
+    private let retryCount = Counter()
+
+    /// The connection settings in `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`).
+    static func configuration(_ url: String) throws(StoreError) -> (configuration: PostgresClient.Configuration, location: String) {
+        guard let parts = URLComponents(string: url), parts.scheme == "postgres" || parts.scheme == "postgresql", let host = parts.host, !host.isEmpty
+        else {
+            throw StoreError(.database, "not a PostgreSQL address: expected postgres://USER@HOST:PORT/DATABASE")
+        }
+        let database = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
+        let tls: PostgresClient.Configuration.TLS
+        switch parts.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require": tls = .require(.makeClientConfiguration())
+        case let other: throw StoreError(.database, "sslmode \(other) is not supported: use disable, prefer or require")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: parts.port ?? 5432, username: parts.user ?? "postgres", password: parts.password,
+            database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = 16
+        let location = "postgres://\(parts.user ?? "postgres")@\(host):\(parts.port ?? 5432)/\(database)"
+        return (configuration, location)
+    }
+
+    /// Connects to the database at `url` and brings its schema up to date (under an advisory lock).
+    public static func open(url: String, logger: Logger = Logger(label: "merkisto.postgres")) async throws(StoreError) -> PostgresStore {
+        let (configuration, location) = try configuration(url)
+        // The client's own log says little we do not throw (and warns when asked for a connection a moment
+        // before its run loop has started).
+        var background = logger
+        background.logLevel = .error
+        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: background), location: location, logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    private init(client: PostgresClient, location: String, logger: Logger) {
+        self.client = client
+        self.location = location
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Closes the connections.
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    /// Whether the database answers and its schema is the one this program writes.
+    public func isReady() async -> Bool {
+        do {
+            let version = try await read { connection in
+                try await connection.query("SELECT coalesce(max(version), 0) FROM merkisto_migration", logger: logger).collect().first?.decode(Int.self)
+            }
+            return version == PostgresSchema.migrations.last?.version
+        } catch {
+            return false
+        }
+    }
+
+    // MARK: Migrations
+
+    /// A number of our own for the advisory lock that migrations run under.
+    static let migrationLock = 0x6d65_726b_6973_746f
+
+    private func migrate() async throws(StoreError) {
+        do {
+            try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+                do {
+                    try await connection.query(
+                        "CREATE TABLE IF NOT EXISTS merkisto_migration (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                        logger: logger)
+                    let done = Set(try await connection.query("SELECT version FROM merkisto_migration", logger: logger).collect().map { try $0.decode(Int.self) })
+                    for migration in PostgresSchema.migrations where !done.contains(migration.version) {
+                        try await connection.withTransaction(logger: logger) { connection in
+                            for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                            try await connection.query(
+                                "INSERT INTO merkisto_migration (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                        }
+                        logger.info("database migrated to version \(migration.version): \(migration.name)")
+                    }
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                    throw error
+                }
+                try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+            }
+        } catch {
+            throw StoreError(.database, "cannot open the database \(location): \(Self.describe(error))")
+        }
+    }
+
+    // MARK: Units and users
+
+    public func addUnit(_ unit: ActivityUnit, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await c.exists("SELECT 1 FROM unit WHERE id = \(unit.id)", logger) == false else {
+                throw StoreError(.duplicate, "unit \(unit.id) already exists", key: "unit.exists", ["unit": "\(unit.id)"])
+            }
+            try await c.query("INSERT INTO unit (id, name) VALUES (\(unit.id), \(unit.name))", logger: logger)
+            try await audit(c, at: time, actor: actor, .unitAdded(unit))
+        }
+    }
+
+    public func units() async throws(StoreError) -> [ActivityUnit] {
+        try await read { c in
+            try await c.rows("SELECT id, name FROM unit ORDER BY id", logger).map { row in
+                let (id, name) = try row.decode((String, String).self)
+                return ActivityUnit(id: id, name: name)
+            }
+        }
+    }
+
+    public func addUser(_ user: User, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await !c.exists("SELECT 1 FROM app_user WHERE id = \(user.id)", logger) else {
+                throw StoreError(.duplicate, "user \(user.id) already exists", key: "user.exists", ["user": "\(user.id)"])
+            }
+            for unit in user.units where try await !c.exists("SELECT 1 FROM unit WHERE id = \(unit)", logger) {
+                throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"])
+            }
+            if let client = user.client, try await !c.exists("SELECT 1 FROM client WHERE id = \(client)", logger) {
+                throw StoreError(.notFound, "there is no client \(client)", key: "client.notFound", ["client": "\(client)"])
+            }
+            try await c.query(
+                """
+                INSERT INTO app_user (id, role, display_name, client, created_at) VALUES (\(user.id), \(user.role.rawValue), \(user.displayName),
+                \(user.client), \(user.createdAt.description))
+                """, logger: logger)
+            for unit in user.units { try await c.query("INSERT INTO unit_member (unit, member) VALUES (\(unit), \(user.id))", logger: logger) }
+            try await audit(c, at: time, actor: actor, .userAdded(user))
+        }
+    }
+
+    public func users() async throws(StoreError) -> [User] {
+        try await read { c in
+            var units: [String: [String]] = [:]
+            for row in try await c.rows("SELECT unit, member FROM unit_member ORDER BY unit", logger) {
+                let (unit, member) = try row.decode((String, String).self)
+                units[member, default: []].append(unit)
+            }
+            return try await c.rows("SELECT id, role, display_name, client, created_at FROM app_user ORDER BY id", logger).map { row in
+                var user = try Self.user(row, units: [])
+                user.units = units[user.id] ?? []
+                return user
+            }
+        }
+    }
+
+    public func user(id: String) async throws(StoreError) -> User? {
+        try await read { c in
+            guard let row = try await c.rows("SELECT id, role, display_name, client, created_at FROM app_user WHERE id = \(id)", logger).first else {
+                return nil
+            }
+            let units = try await c.rows("SELECT unit FROM unit_member WHERE member = \(id) ORDER BY unit", logger).map { try $0.decode(String.self) }
+            return try Self.user(row, units: units)
+        }
+    }
+
+    private static func user(_ row: PostgresRow, units: [String]) throws -> User {
+        let (id, role, displayName, client, createdAt) = try row.decode((String, String, String?, String?, String).self)
+        guard let role = User.Role(rawValue: role) else { throw StoreError(.database, "user \(id) has an unknown role \(role)") }
+        return User(id: id, role: role, displayName: displayName, client: client, createdAt: try time(createdAt), units: units)
+    }
+
+    // MARK: Sign-in
+
+    public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await c.exists("UPDATE app_user SET password_hash = \(hash) WHERE id = \(user) RETURNING 1", logger) else {
+                throw StoreError(.notFound, "there is no user \(user)", key: "user.notFound", ["user": "\(user)"])
+            }
+            try await c.query("DELETE FROM session WHERE owner = \(user)", logger: logger)
+            try await audit(c, at: time, actor: actor, .passwordSet(user))
+        }
+    }
+
+    public func passwordHash(user: String) async throws(StoreError) -> String? {
+        try await read { c in try await c.rows("SELECT password_hash FROM app_user WHERE id = \(user)", logger).first?.decode(String?.self) ?? nil }
+    }
+
+    public func addSession(_ session: StoredSession, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await c.exists("SELECT 1 FROM app_user WHERE id = \(session.user)", logger) else {
+                throw StoreError(.notFound, "there is no user \(session.user)", key: "user.notFound", ["user": "\(session.user)"])
+            }
+            try await Self.insert(session, c, logger)
+            try await audit(c, at: time, actor: session.user, .signedIn(session.user))
+        }
+    }
+
+    private static func insert(_ session: StoredSession, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query(
+            """
+            INSERT INTO session (id, owner, csrf, created_at, expires_at) VALUES (\(session.id), \(session.user), \(session.csrf),
+            \(session.createdAt.description), \(session.expiresAt.description))
+            """, logger: logger)
+    }
+
+    public func session(id: String) async throws(StoreError) -> StoredSession? {
+        try await read { c in
+            try await c.rows("SELECT id, owner, csrf, created_at, expires_at FROM session WHERE id = \(id)", logger).first.map { row in
+                let (id, user, csrf, created, expires) = try row.decode((String, String, String, String, String).self)
+                return StoredSession(id: id, user: user, csrf: csrf, createdAt: try Self.time(created), expiresAt: try Self.time(expires))
+            }
+        }
+    }
+
+    public func removeSession(id: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let user = try await c.rows("DELETE FROM session WHERE id = \(id) RETURNING owner", logger).first?.decode(String.self) else { return }
+            try await audit(c, at: time, actor: user, .signedOut(user))
+        }
+    }
+
+    public func addSignInCode(_ code: SignInCode, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await c.exists("SELECT 1 FROM app_user WHERE id = \(code.user)", logger) else {
+                throw StoreError(.notFound, "there is no user \(code.user)", key: "user.notFound", ["user": "\(code.user)"])
+            }
+            // A new code cancels the user's older unused ones.
+            try await c.query("DELETE FROM sign_in_code WHERE owner = \(code.user) AND used_at IS NULL", logger: logger)
+            try await c.query(
+                """
+                INSERT INTO sign_in_code (id, owner, created_by, created_at, expires_at, used_at) VALUES (\(code.id), \(code.user),
+                \(code.createdBy), \(code.createdAt.description), \(code.expiresAt.description), \(code.usedAt?.description))
+                """, logger: logger)
+            try await audit(c, at: time, actor: code.createdBy, .signInCodeMade(code))
+        }
+    }
+
+    public func redeemSignInCode(id: String, session: @Sendable (String) -> StoredSession, at time: Timestamp) async throws(StoreError) -> StoredSession? {
+        try await write { c in
+            // Locked: of two servers redeeming the same code at once, one starts a session.
+            guard let row = try await c.rows("SELECT owner, expires_at, used_at FROM sign_in_code WHERE id = \(id) FOR UPDATE", logger).first else {
+                return nil
+            }
+            let (user, expires, used) = try row.decode((String, String, String?).self)
+            guard used == nil, try Self.time(expires) > time, try await c.exists("SELECT 1 FROM app_user WHERE id = \(user)", logger) else { return nil }
+            try await c.query("UPDATE sign_in_code SET used_at = \(time.description) WHERE id = \(id)", logger: logger)
+            let started = session(user)
+            try await Self.insert(started, c, logger)
+            try await audit(c, at: time, actor: user, .signedInWithCode(user))
+            return started
+        }
+    }
+
+    // MARK: API tokens
+
+    public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await !c.exists("SELECT 1 FROM api_token WHERE id = \(token.id)", logger) else {
+                throw StoreError(.duplicate, "token \(token.id) already exists", key: "token.exists", ["token": "\(token.id)"])
+            }
+            guard try await c.exists("SELECT 1 FROM app_user WHERE id = \(token.user)", logger) else {
+                throw StoreError(.notFound, "there is no user \(token.user)", key: "user.notFound", ["user": "\(token.user)"])
+            }
+            try await c.query(
+                """
+                INSERT INTO api_token (id, owner, name, scopes, secret_hash, created_at, expires_at, revoked_at) VALUES (\(token.id), \(token.user),
+                \(token.name), \(token.scopes.map(\.rawValue).joined(separator: " ")), \(token.secretHash), \(token.createdAt.description),
+                \(token.expiresAt?.description), \(token.revokedAt?.description))
+                """, logger: logger)
+            try await audit(c, at: time, actor: actor, .tokenAdded(token))
+        }
+    }
+
+    private static let tokenColumns = "id, owner, name, scopes, secret_hash, created_at, expires_at, revoked_at"
+
+    private static func token(_ row: PostgresRow) throws -> APIToken {
+        let (id, user, name, scopes, secretHash, created, expires, revoked) = try row.decode(
+            (String, String, String, String, String, String, String?, String?).self)
+        return APIToken(
+            id: id, user: user, name: name, scopes: scopes.split(separator: " ").compactMap { APIToken.Scope(rawValue: String($0)) },
+            secretHash: secretHash, createdAt: try time(created), expiresAt: try expires.map(time), revokedAt: try revoked.map(time))
+    }
+
+    public func token(id: String) async throws(StoreError) -> APIToken? {
+        try await read { c in
+            try await c.rows("SELECT \(unescaped: Self.tokenColumns) FROM api_token WHERE id = \(id)", logger).first.map(Self.token)
+        }
+    }
+
+    public func tokens() async throws(StoreError) -> [APIToken] {
+        try await read { c in try await c.rows("SELECT \(unescaped: Self.tokenColumns) FROM api_token ORDER BY seq", logger).map(Self.token) }
+    }
+
+    public func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let row = try await c.rows("SELECT revoked_at FROM api_token WHERE id = \(id) FOR UPDATE", logger).first else {
+                throw StoreError(.notFound, "there is no token \(id)", key: "token.notFound", ["token": "\(id)"])
+            }
+            guard try row.decode(String?.self) == nil else {
+                throw StoreError(.conflict, "token \(id) is already revoked", key: "token.revoked", ["token": "\(id)"])
+            }
+            try await c.query("UPDATE api_token SET revoked_at = \(time.description) WHERE id = \(id)", logger: logger)
+            try await audit(c, at: time, actor: actor, .tokenRevoked(id))
+        }
+    }
+
+    // MARK: Definitions versions
+
+    @discardableResult
+    public func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) async throws(StoreError) -> Bool {
+        try await write { c in
+            guard
+                try await c.exists(
+                    """
+                    INSERT INTO definitions_version (digest, files, uploaded_by, uploaded_at, archive) VALUES (\(version.digest), \(version.files),
+                    \(version.uploadedBy), \(version.uploadedAt.description), \(ByteBuffer(bytes: archive))) ON CONFLICT (digest) DO NOTHING RETURNING 1
+                    """, logger)
+            else { return false }
+            try await audit(c, at: time, actor: actor, .definitionsAdded(version))
+            return true
+        }
+    }
+
+    public func definitionsVersions() async throws(StoreError) -> [DefinitionsVersion] {
+        try await read { c in
+            try await c.rows("SELECT digest, files, uploaded_by, uploaded_at FROM definitions_version ORDER BY uploaded_at, seq", logger).map { row in
+                let (digest, files, by, at) = try row.decode((String, Int, String, String).self)
+                return DefinitionsVersion(digest: digest, files: files, uploadedBy: by, uploadedAt: try Self.time(at))
+            }
+        }
+    }
+
+    public func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]? {
+        try await read { c in
+            try await c.rows("SELECT archive FROM definitions_version WHERE digest = \(digest)", logger).first.map { Array(buffer: try $0.decode(ByteBuffer.self)) }
+        }
+    }
+
+    public func activateDefinitions(digest: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await c.exists("SELECT 1 FROM definitions_version WHERE digest = \(digest)", logger) else {
+                throw StoreError(.notFound, "there is no definitions version \(digest)", key: "definitions.versionNotFound", ["digest": "\(digest)"])
+            }
+            let before = try await c.rows("SELECT digest FROM definitions_active WHERE id = 1 FOR UPDATE", logger).first?.decode(String.self)
+            try await c.query(
+                "INSERT INTO definitions_active (id, digest) VALUES (1, \(digest)) ON CONFLICT (id) DO UPDATE SET digest = excluded.digest", logger: logger)
+            try await audit(c, at: time, actor: actor, .definitionsActivated(digest, before: before))
+        }
+    }
+
+    public func activeDefinitions() async throws(StoreError) -> String? {
+        try await read { c in try await c.rows("SELECT digest FROM definitions_active WHERE id = 1", logger).first?.decode(String.self) }
+    }
+
+    // MARK: Share links
+
+    public func addShare(_ share: CredentialShare, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let owner = try await c.rows("SELECT client FROM credential WHERE id = \(share.credential)", logger).first?.decode(String.self),
+                owner == share.client
+            else {
+                throw StoreError(.notFound, "there is no credential \(share.credential)", key: "credential.notFound", ["credential": "\(share.credential)"])
+            }
+            guard
+                try await c.exists(
+                    """
+                    INSERT INTO share (token, credential, client, created_at) VALUES (\(share.token), \(share.credential), \(share.client),
+                    \(share.createdAt.description)) ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger)
+            else {
+                throw StoreError(.duplicate, "credential \(share.credential) is shared already", key: "share.on", ["credential": "\(share.credential)"])
+            }
+            try await audit(c, at: time, actor: actor, .shareOn(share))
+        }
+    }
+
+    public func removeShare(credential: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let row = try await c.rows("DELETE FROM share WHERE credential = \(credential) RETURNING token, credential, client, created_at", logger).first
+            else {
+                throw StoreError(.notFound, "credential \(credential) is not shared", key: "share.off", ["credential": "\(credential)"])
+            }
+            try await audit(c, at: time, actor: actor, .shareOff(try Self.share(row)))
+        }
+    }
+
+    private static func share(_ row: PostgresRow) throws -> CredentialShare {
+        let (token, credential, client, created) = try row.decode((String, String, String, String).self)
+        return CredentialShare(token: token, credential: credential, client: client, createdAt: try time(created))
+    }
+
+    public func share(token: String) async throws(StoreError) -> CredentialShare? {
+        try await read { c in try await c.rows("SELECT token, credential, client, created_at FROM share WHERE token = \(token)", logger).first.map(Self.share) }
+    }
+
+    public func shares(client: String) async throws(StoreError) -> [CredentialShare] {
+        try await read { c in
+            try await c.rows("SELECT token, credential, client, created_at FROM share WHERE client = \(client) ORDER BY created_at", logger).map(Self.share)
+        }
+    }
+
+    // MARK: Clients
+
+    public func addClient(_ client: StoredClient, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            try await Self.insertClient(client, c, logger)
+            try await audit(c, at: time, actor: actor, .clientAdded(client))
+        }
+    }
+
+    private static let clientColumns = "id, unit, display_name, contact, language, registered_at, erased_at, schema_reference"
+
+    private static func client(_ row: PostgresRow) throws -> StoredClient {
+        let (id, unit, name, contact, language, registered, erased, schema) = try row.decode(
+            (String, String?, String?, String?, String?, String, String?, String?).self)
+        return StoredClient(
+            id: id, unit: unit, displayName: name, contact: contact, language: language.flatMap(Language.init(rawValue:)),
+            registeredAt: try time(registered), erasedAt: try erased.map(time), schemaReference: schema)
+    }
+
+    public func clients() async throws(StoreError) -> [StoredClient] {
+        try await read { c in try await c.rows("SELECT \(unescaped: Self.clientColumns) FROM client ORDER BY id", logger).map(Self.client) }
+    }
+
+    public func clientFile(_ id: String) async throws(StoreError) -> ClientFile? {
+        try await snapshot { c in try await Self.files([id], c, logger).first }
+    }
+
+    public func clientIDs() async throws(StoreError) -> [String] {
+        try await read { c in try await c.rows("SELECT id FROM client ORDER BY id", logger).map { try $0.decode(String.self) } }
+    }
+
+    public func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile] {
+        try await snapshot { c in try await Self.files(ids, c, logger) }
+    }
+
+    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
+        let ids = try await clientIDs()
+        let chunks = stride(from: 0, to: ids.count, by: 512).map { Array(ids[$0..<min($0 + 512, ids.count)]) }
+        do {
+            return try await withThrowingTaskGroup(of: (Int, T).self) { group in
+                var results = [T?](repeating: nil, count: chunks.count)
+                var next = 0
+                func start() {
+                    let index = next
+                    next += 1
+                    group.addTask { (index, try body(try await self.clientFiles(chunks[index]))) }
+                }
+                while next < min(max(1, workers), chunks.count) { start() }
+                while let (index, value) = try await group.next() {
+                    results[index] = value
+                    if next < chunks.count { start() }
+                }
+                return results.map { $0! }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.conflict, "\(error)")
+        }
+    }
+
+    public func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            for file in files {
+                let id = file.client.id
+                try await Self.insertClient(file.client, c, logger)
+                for period in file.periods { try await Self.insertPeriod(period, c, logger) }
+                for (position, assessment) in file.assessments.enumerated() { try await Self.insert(assessment, client: id, position: position, c, logger) }
+                for (position, attestation) in file.attestations.enumerated() {
+                    try await Self.insert(attestation, client: id, position: position, c, logger)
+                }
+                for (position, award) in file.heldAwards.enumerated() {
+                    try await c.query(
+                        """
+                        INSERT INTO held_award (client, position, badge, issued_at, valid_until, revoked, credential) VALUES (\(id), \(position),
+                        \(award.badge), \(award.issuedAt.description), \(award.validUntil?.description), \(award.revoked), \(award.credential))
+                        """, logger: logger)
+                }
+                try await audit(c, at: time, actor: actor, .clientImported(file))
+            }
+        }
+    }
+
+    public func eraseClient(_ id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let row = try await c.rows("SELECT \(unescaped: Self.clientColumns) FROM client WHERE id = \(id) FOR UPDATE", logger).first else {
+                throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"])
+            }
+            let client = try Self.client(row)
+            guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased", key: "client.alreadyErased", ["client": "\(id)"]) }
+            for table in ["assessment", "attestation", "held_award"] {
+                try await c.query("DELETE FROM \(unescaped: table) WHERE client = \(id)", logger: logger)
+            }
+            try await c.query("DELETE FROM phase_change WHERE period IN (SELECT id FROM period WHERE client = \(id))", logger: logger)
+            try await c.query("DELETE FROM period WHERE client = \(id)", logger: logger)
+            let users = Set(try await c.rows("SELECT id FROM app_user WHERE client = \(id)", logger).map { try $0.decode(String.self) })
+            for table in ["unit_member", "api_token", "session", "sign_in_code"] {
+                let column = table == "unit_member" ? "member" : "owner"
+                try await c.query(
+                    "DELETE FROM \(unescaped: table) WHERE \(unescaped: column) IN (SELECT id FROM app_user WHERE client = \(id))", logger: logger)
+            }
+            try await c.query("DELETE FROM share WHERE client = \(id)", logger: logger)
+            try await c.query("DELETE FROM app_user WHERE client = \(id)", logger: logger)
+            // Why the client's credentials were revoked or suspended is staff's free text about the client.
+            for table in ["revocation", "suspension"] {
+                try await c.query(
+                    "UPDATE \(unescaped: table) SET reason = '' WHERE credential_id IN (SELECT id FROM credential WHERE client = \(id))", logger: logger)
+            }
+            try await c.query(
+                """
+                UPDATE client SET display_name = NULL, contact = NULL, language = NULL, schema_reference = NULL, erased_at = \(time.description)
+                WHERE id = \(id)
+                """, logger: logger)
+            try await audit(c, at: time, actor: actor, .clientErased(id))
+            // The audit details that describe the client: removed, their digests left to chain the log.
+            var redacted: [Int64] = []
+            for entry in try await Self.auditEntries("", c, logger) {
+                guard let detail = entry.redactedDetail(client: id, users: users) else { continue }
+                try await c.query("UPDATE audit SET detail = \(detail), redacted = true WHERE sequence = \(entry.sequence)", logger: logger)
+                redacted.append(entry.sequence)
+            }
+            if !redacted.isEmpty { try await audit(c, at: time, actor: actor, .detailsRedacted(client: id, sequences: redacted)) }
+        }
+    }
+
+    // MARK: Pathway periods
+
+    public func startPeriod(_ period: PathwayPeriod, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            let client = try await Self.liveClient(period.client, c, logger)
+            if let open = try await c.rows("SELECT id FROM period WHERE client = \(client.id) AND closed_at IS NULL", logger).first?.decode(String.self) {
+                throw Self.periodOpen(client: client.id, period: open)
+            }
+            guard try await !c.exists("SELECT 1 FROM period WHERE id = \(period.id)", logger) else {
+                throw StoreError(.duplicate, "pathway period \(period.id) already exists", key: "period.exists", ["period": "\(period.id)"])
+            }
+            do {
+                try await Self.insertPeriod(period, c, logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                // Another server opened one meanwhile (the period_open index).
+                throw Self.periodOpen(client: client.id, period: period.id)
+            }
+            try await audit(c, at: time, actor: actor, .periodStarted(period))
+        }
+    }
+
+    private static func periodOpen(client: String, period: String) -> StoreError {
+        StoreError(
+            .conflict, "client \(client) already has an open pathway period \(period); close it first", key: "period.open",
+            ["client": "\(client)", "period": "\(period)"])
+    }
+
+    public func changePhase(period id: String, from expected: String, to change: PhaseChange) async throws(StoreError) {
+        try await write { c in
+            let (client, sequence) = try await Self.openPeriod(id, expected: expected, c, logger)
+            try await c.query(
+                """
+                INSERT INTO phase_change (period, sequence, phase, at, by_user) VALUES (\(id), \(sequence + 1), \(change.phase), \(change.at.description),
+                \(change.by))
+                """, logger: logger)
+            try await audit(c, at: change.at, actor: change.by, .phaseChanged(client: client, period: id, from: expected, to: change.phase))
+        }
+    }
+
+    public func closePeriod(period id: String, from expected: String, outcome: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            let (client, _) = try await Self.openPeriod(id, expected: expected, c, logger)
+            try await c.query("UPDATE period SET closed_at = \(time.description), outcome = \(outcome) WHERE id = \(id)", logger: logger)
+            try await audit(c, at: time, actor: actor, .periodClosed(client: client, period: id, outcome: outcome))
+        }
+    }
+
+    // MARK: Evidence
+
+    public func addAssessment(_ assessment: StoredAssessment, client: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            _ = try await Self.liveClient(client, c, logger)
+            if try await c.exists("SELECT 1 FROM assessment WHERE client = \(client) AND id = \(assessment.id)", logger) {
+                throw StoreError(
+                    .duplicate, "client \(client) already has an assessment \(assessment.id)", key: "assessment.exists",
+                    ["client": "\(client)", "assessment": "\(assessment.id)"])
+            }
+            let position = try await c.rows("SELECT count(*) FROM assessment WHERE client = \(client)", logger).first?.decode(Int.self) ?? 0
+            try await Self.insert(assessment, client: client, position: position, c, logger)
+            try await audit(c, at: time, actor: actor, .assessmentRecorded(assessment, client: client))
+        }
+    }
+
+    public func addAttestation(_ attestation: StoredAttestation, client: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            _ = try await Self.liveClient(client, c, logger)
+            // After the last one: a withdrawal leaves gaps, so the count is not the next position.
+            let position =
+                try await c.rows("SELECT coalesce(max(position) + 1, 0) FROM attestation WHERE client = \(client)", logger).first?.decode(Int.self) ?? 0
+            try await Self.insert(attestation, client: client, position: position, c, logger)
+            try await audit(c, at: time, actor: actor, .attestationRecorded(attestation, client: client))
+        }
+    }
+
+    public func withdrawAttestations(
+        client: String, badge: String, roles: Set<Criterion.Role>, by actor: String, at time: Timestamp
+    ) async throws(StoreError) -> [StoredAttestation] {
+        try await write { c in
+            _ = try await Self.liveClient(client, c, logger)
+            let rows = try await c.rows(
+                "SELECT position, badge, by_user, role, at FROM attestation WHERE client = \(client) AND badge = \(badge) ORDER BY position", logger)
+            var withdrawn: [StoredAttestation] = []
+            for row in rows {
+                let (position, attestation) = try Self.attestation(row)
+                guard roles.contains(attestation.role) else { continue }
+                try await c.query("DELETE FROM attestation WHERE client = \(client) AND position = \(position)", logger: logger)
+                try await audit(c, at: time, actor: actor, .attestationWithdrawn(attestation, client: client))
+                withdrawn.append(attestation)
+            }
+            return withdrawn
+        }
+    }
+
+    // MARK: Credentials
+
+    public func recordCredentials(_ credentials: [IssuedCredential], replacing: [String], by actor: String, at time: Timestamp) async throws(StoreError) {
+        guard !credentials.isEmpty else { return }
+        try await write { c in
+            for id in replacing { _ = try await revoke(id, reason: "replaced", by: actor, at: time, c) }
+            for credential in credentials {
+                // One valid award per client, badge and format: the slot row is locked, so a second writer
+                // waits here for the first and then sees what it wrote.
+                if let held = try await c.rows(
+                    """
+                    SELECT s.credential, k.valid_until, r.credential_id IS NOT NULL FROM award_slot s JOIN credential k ON k.id = s.credential
+                    LEFT JOIN revocation r ON r.credential_id = s.credential
+                    WHERE s.client = \(credential.client) AND s.badge = \(credential.badge) AND s.format = \(credential.format.rawValue) FOR UPDATE OF s
+                    """, logger
+                ).first {
+                    let (existing, validUntil, revoked) = try held.decode((String, String?, Bool).self)
+                    if !revoked, try validUntil.map(Self.time).map({ $0 > time }) ?? true { throw StoreError.held(credential, by: existing) }
+                }
+                guard
+                    try await c.exists(
+                        """
+                        INSERT INTO credential (id, badge, client, recipient, format, key_id, issued_at, valid_until, definitions_digest, language, bytes)
+                        VALUES (\(credential.id), \(credential.badge), \(credential.client), \(credential.recipient), \(credential.format.rawValue),
+                        \(credential.keyID), \(credential.issuedAt.description), \(credential.validUntil?.description), \(credential.definitionsDigest),
+                        \(credential.language.rawValue), \(ByteBuffer(bytes: credential.bytes))) ON CONFLICT (id) DO NOTHING RETURNING 1
+                        """, logger)
+                else {
+                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded", key: "credential.exists", ["credential": "\(credential.id)"])
+                }
+                do {
+                    try await c.query(
+                        """
+                        INSERT INTO award_slot (client, badge, format, credential) VALUES (\(credential.client), \(credential.badge),
+                        \(credential.format.rawValue), \(credential.id)) ON CONFLICT (client, badge, format) DO UPDATE SET credential = excluded.credential
+                        """, logger: logger)
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                    // Two servers wrote the client's first award of the badge at once: this one lost.
+                    throw StoreError.held(credential, by: "(recorded at the same moment)")
+                }
+                if let place = credential.status {
+                    guard
+                        try await c.exists(
+                            "UPDATE status_place SET credential = \(credential.id) WHERE list = \(place.list) AND idx = \(place.index) AND credential IS NULL RETURNING 1",
+                            logger)
+                    else {
+                        throw StoreError(
+                            .conflict, "status list place \(place.list)/\(place.index) is not a free reserved place", key: "status.placeTaken",
+                            ["list": "\(place.list)", "index": "\(place.index)"])
+                    }
+                }
+            }
+            try await audit(c, at: time, actor: actor, .credentialsIssued(credentials, replacing: replacing))
+        }
+    }
+
+    private static let credentialSelection = """
+        SELECT k.id, k.badge, k.client, k.recipient, k.format, k.key_id, k.issued_at, k.valid_until, k.definitions_digest, k.language, k.bytes,
+        p.list, p.idx FROM credential k LEFT JOIN status_place p ON p.credential = k.id
+        """
+
+    private static func credential(_ row: PostgresRow) throws -> IssuedCredential {
+        let (id, badge, client, recipient, format, keyID, issued, validUntil, digest, language, bytes, list, index) = try row.decode(
+            (String, String, String, String, String, String?, String, String?, String, String, ByteBuffer, Int?, Int?).self)
+        guard let format = CredentialFormat(rawValue: format), let language = Language(rawValue: language) else {
+            throw StoreError(.database, "credential \(id) has an unknown format or language")
+        }
+        return IssuedCredential(
+            id: id, badge: badge, client: client, recipient: recipient, format: format, keyID: keyID, issuedAt: try time(issued),
+            validUntil: try validUntil.map(time), definitionsDigest: digest, language: language, bytes: Array(buffer: bytes),
+            status: list.flatMap { list in index.map { StatusListEntry(list: list, index: $0) } })
+    }
+
+    public func credential(id: String) async throws(StoreError) -> IssuedCredential? {
+        try await read { c in try await c.rows("\(unescaped: Self.credentialSelection) WHERE k.id = \(id)", logger).first.map(Self.credential) }
+    }
+
+    public func credentials() async throws(StoreError) -> [IssuedCredential] {
+        try await read { c in try await c.rows("\(unescaped: Self.credentialSelection) ORDER BY k.seq", logger).map(Self.credential) }
+    }
+
+    public func revoke(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Revocation {
+        try await write { c in try await revoke(id, reason: reason, by: actor, at: time, c) }
+    }
+
+    /// Revokes a credential within a write transaction (audited).
+    private func revoke(_ id: String, reason: String, by actor: String, at time: Timestamp, _ c: PostgresConnection) async throws -> Revocation {
+        guard try await c.exists("SELECT 1 FROM credential WHERE id = \(id)", logger) else {
+            throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
+        }
+        guard
+            try await c.exists(
+                """
+                INSERT INTO revocation (credential_id, reason, revoked_at, by_user) VALUES (\(id), \(reason), \(time.description), \(actor))
+                ON CONFLICT (credential_id) DO NOTHING RETURNING 1
+                """, logger)
+        else { throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"]) }
+        // A revoked credential is not also suspended.
+        try await c.query("DELETE FROM suspension WHERE credential_id = \(id)", logger: logger)
+        try await c.query("INSERT INTO status_change (at) VALUES (\(time.description))", logger: logger)
+        try await audit(c, at: time, actor: actor, .credentialRevoked(id))
+        return Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
+    }
+
+    private static func revocation(_ row: PostgresRow) throws -> Revocation {
+        let (id, reason, at, by) = try row.decode((String, String, String, String).self)
+        return Revocation(credentialID: id, reason: reason, revokedAt: try time(at), by: by)
+    }
+
+    public func revocations() async throws(StoreError) -> [Revocation] {
+        try await read { c in try await c.rows("SELECT credential_id, reason, revoked_at, by_user FROM revocation ORDER BY seq", logger).map(Self.revocation) }
+    }
+
+    public func revocationCount() async throws(StoreError) -> Int {
+        try await read { c in try await c.rows("SELECT count(*) FROM revocation", logger).first?.decode(Int.self) ?? 0 }
+    }
+
+    public func revocation(of credential: String) async throws(StoreError) -> Revocation? {
+        try await read { c in
+            try await c.rows("SELECT credential_id, reason, revoked_at, by_user FROM revocation WHERE credential_id = \(credential)", logger).first.map(
+                Self.revocation)
+        }
+    }
+
+    // MARK: Status lists
+
+    public func reserveStatusEntries(count: Int, at time: Timestamp) async throws(StoreError) -> [StatusListEntry] {
+        try await write { c in
+            let last = try await c.rows("SELECT list, count(*) FROM status_place WHERE list = (SELECT max(list) FROM status_place) GROUP BY list", logger)
+                .first.map { row in
+                    let (list, used) = try row.decode((Int, Int).self)
+                    return (list: list, used: used)
+                }
+            // A place taken by another server (the primary key) is simply not ours: another is drawn.
+            var wanted: [StatusListEntry] = []
+            _ = StatusPlacement.place(count: count, last: last) { entry in
+                wanted.append(entry)
+                return true
+            }
+            var placed: [StatusListEntry] = []
+            for entry in wanted {
+                var candidate = entry
+                while try await !c.exists(
+                    "INSERT INTO status_place (list, idx, reserved_at) VALUES (\(candidate.list), \(candidate.index), \(time.description)) ON CONFLICT DO NOTHING RETURNING 1",
+                    logger)
+                {
+                    candidate = StatusListEntry(list: candidate.list, index: Int.random(in: 0..<StatusPlacement.listLength))
+                }
+                placed.append(candidate)
+            }
+            return placed
+        }
+    }
+
+    public func suspend(credential id: String, reason: String, by actor: String, at time: Timestamp) async throws(StoreError) -> Suspension {
+        try await write { c in
+            guard let row = try await c.rows("SELECT (SELECT count(*) FROM status_place WHERE credential = \(id)) FROM credential WHERE id = \(id)", logger).first
+            else { throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"]) }
+            guard try row.decode(Int.self) == 1 else {
+                throw StoreError(.conflict, "credential \(id) has no place in the status lists", key: "credential.noStatus", ["credential": "\(id)"])
+            }
+            guard try await !c.exists("SELECT 1 FROM revocation WHERE credential_id = \(id)", logger) else {
+                throw StoreError(.conflict, "credential \(id) is already revoked", key: "credential.revoked", ["credential": "\(id)"])
+            }
+            guard
+                try await c.exists(
+                    """
+                    INSERT INTO suspension (credential_id, reason, suspended_at, by_user) VALUES (\(id), \(reason), \(time.description), \(actor))
+                    ON CONFLICT (credential_id) DO NOTHING RETURNING 1
+                    """, logger)
+            else { throw StoreError(.conflict, "credential \(id) is already suspended", key: "credential.suspended", ["credential": "\(id)"]) }
+            try await c.query("INSERT INTO status_change (at) VALUES (\(time.description))", logger: logger)
+            try await audit(c, at: time, actor: actor, .credentialSuspended(id))
+            return Suspension(credentialID: id, reason: reason, suspendedAt: time, by: actor)
+        }
+    }
+
+    public func liftSuspension(credential id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await c.exists("SELECT 1 FROM credential WHERE id = \(id)", logger) else {
+                throw StoreError(.notFound, "there is no credential \(id)", key: "credential.notFound", ["credential": "\(id)"])
+            }
+            guard try await c.exists("DELETE FROM suspension WHERE credential_id = \(id) RETURNING 1", logger) else {
+                throw StoreError(.conflict, "credential \(id) is not suspended", key: "credential.notSuspended", ["credential": "\(id)"])
+            }
+            try await c.query("INSERT INTO status_change (at) VALUES (\(time.description))", logger: logger)
+            try await audit(c, at: time, actor: actor, .suspensionLifted(id))
+        }
+    }
+
+    public func suspensions() async throws(StoreError) -> [Suspension] {
+        try await read { c in
+            try await c.rows("SELECT credential_id, reason, suspended_at, by_user FROM suspension ORDER BY seq", logger).map { row in
+                let (id, reason, at, by) = try row.decode((String, String, String, String).self)
+                return Suspension(credentialID: id, reason: reason, suspendedAt: try Self.time(at), by: by)
+            }
+        }
+    }
+
+    public func statusListState() async throws(StoreError) -> StatusListState {
+        try await snapshot { c in
+            func places(_ table: String) async throws -> [StatusListEntry] {
+                try await c.rows(
+                    "SELECT p.list, p.idx FROM \(unescaped: table) t JOIN status_place p ON p.credential = t.credential_id ORDER BY 1, 2", logger
+                ).map { row in
+                    let (list, index) = try row.decode((Int, Int).self)
+                    return StatusListEntry(list: list, index: index)
+                }
+            }
+            let lists = try await c.rows("SELECT DISTINCT list FROM status_place ORDER BY list", logger).map { try $0.decode(Int.self) }
+            let changed = try await c.rows("SELECT at FROM status_change ORDER BY sequence DESC LIMIT 1", logger).first?.decode(String.self)
+            let first = try await c.rows("SELECT reserved_at FROM status_place ORDER BY seq LIMIT 1", logger).first?.decode(String.self)
+            return StatusListState(
+                lists: lists, revoked: try await places("revocation"), suspended: try await places("suspension"),
+                changedAt: try (changed ?? first).map(Self.time) ?? Timestamp(microseconds: 0))
+        }
+    }
+
+    public func statusVersion() async throws(StoreError) -> Int {
+        try await read { c in try await c.rows("SELECT coalesce(max(sequence), 0) FROM status_change", logger).first?.decode(Int.self) ?? 0 }
+    }
+
+    // MARK: Audit
+
+    public func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in try await audit(c, at: time, actor: actor, AuditChange(action: action, subject: subject, detail: detail)) }
+    }
+
+    public func auditLog() async throws(StoreError) -> [AuditEntry] {
+        try await read { c in try await Self.auditEntries("", c, logger) }
+    }
+
+    private static func auditEntries(_ condition: String, _ c: PostgresConnection, _ logger: Logger) async throws -> [AuditEntry] {
+        try await c.rows(
+            "SELECT sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash FROM audit \(unescaped: condition) ORDER BY sequence",
+            logger
+        ).map { row in
+            let (sequence, at, actor, action, subject, detail, digest, redacted, previous, hash) = try row.decode(
+                (Int64, String, String, String, String, String, String?, Bool, String, String).self)
+            return AuditEntry(
+                stored: sequence, at: try time(at), actor: actor, action: action, subject: subject, detail: detail, detailDigest: digest,
+                redacted: redacted, previous: previous, hash: hash)
+        }
+    }
+
+    /// Appends an audit entry chained to the head, holding the head's row lock until the transaction ends:
+    /// writers on every server append one after another.
+    private func audit(_ c: PostgresConnection, at time: Timestamp, actor: String, _ change: AuditChange) async throws {
+        guard let head = try await c.rows("SELECT sequence, hash FROM audit_head WHERE id = 1 FOR UPDATE", logger).first else {
+            throw StoreError(.database, "the audit log has no head row")
+        }
+        let (sequence, previous) = try head.decode((Int64, String).self)
+        let entry = AuditEntry(
+            sequence: sequence + 1, at: time, actor: actor, action: change.action, subject: change.subject, detail: change.detail, previous: previous)
+        try await Self.insert(entry, c, logger)
+        try await c.query("UPDATE audit_head SET sequence = \(entry.sequence), hash = \(entry.hash) WHERE id = 1", logger: logger)
+    }
+
+    private static func insert(_ entry: AuditEntry, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query(
+            """
+            INSERT INTO audit (sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash) VALUES (\(entry.sequence),
+            \(entry.at.description), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detail), \(entry.detailDigest), \(entry.redacted),
+            \(entry.previous), \(entry.hash))
+            """, logger: logger)
+    }
+
+    // MARK: Helpers
+
+    /// Runs `body` in a write transaction; a serialization failure or deadlock runs it again (a few times,
+    /// after a short random wait), then is refused as busy.
+    private func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch {
+                let cause = Self.cause(error)
+                if let error = cause as? StoreError { throw error }
+                if let code = (cause as? PSQLError)?.serverInfo?[.sqlState], code == "40001" || code == "40P01" {
+                    attempt += 1
+                    retryCount.add()
+                    guard attempt < Self.attempts else {
+                        throw StoreError(.busy, "the database is busy (\(code) \(Self.attempts) times); try again in a moment")
+                    }
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(10 << attempt))))
+                    continue
+                }
+                throw StoreError(.database, "cannot write \(location): \(Self.describe(cause))")
+            }
+        }
+    }
+
+    /// How many times a transaction is tried.
+    static let attempts = 5
+
+    /// Runs `body` on one connection, statement by statement.
+    private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "cannot read \(location): \(Self.describe(error))")
+        }
+    }
+
+    /// Runs `body` in a read-only transaction that sees one snapshot (a client's file, the lists).
+    private func snapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                return try await body(connection)
+            }
+        } catch {
+            let cause = Self.cause(error)
+            if let error = cause as? StoreError { throw error }
+            throw StoreError(.database, "cannot read \(location): \(Self.describe(cause))")
+        }
+    }
+
+    /// The error inside a transaction's error.
+    private static func cause(_ error: any Error) -> any Error {
+        guard let error = error as? PostgresTransactionError else { return error }
+        return error.closureError ?? error.commitError ?? error.beginError ?? error
+    }
+
+    /// PostgreSQL's own message (postgres-nio hides it by default).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return "\(message) (\(error.serverInfo?[.sqlState] ?? "?"))" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    static func time(_ text: String) throws -> Timestamp {
+        guard case .success(let time) = Timestamp.parse(text) else { throw StoreError(.database, "not a time: \(text)") }
+        return time
+    }
+
+    private static func insertClient(_ client: StoredClient, _ c: PostgresConnection, _ logger: Logger) async throws {
+        guard try await !c.exists("SELECT 1 FROM client WHERE id = \(client.id)", logger) else {
+            throw StoreError(.duplicate, "client \(client.id) already exists", key: "client.exists", ["client": "\(client.id)"])
+        }
+        if let unit = client.unit, try await !c.exists("SELECT 1 FROM unit WHERE id = \(unit)", logger) {
+            throw StoreError(.notFound, "there is no unit \(unit)", key: "unit.notFound", ["unit": "\(unit)"])
+        }
+        do {
+            try await c.query(
+                """
+                INSERT INTO client (id, unit, display_name, contact, language, registered_at, erased_at, schema_reference) VALUES (\(client.id),
+                \(client.unit), \(client.displayName), \(client.contact), \(client.language?.rawValue), \(client.registeredAt.description),
+                \(client.erasedAt?.description), \(client.schemaReference))
+                """, logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreError(.duplicate, "client \(client.id) already exists", key: "client.exists", ["client": "\(client.id)"])
+        }
+    }
+
+    private static func liveClient(_ id: String, _ c: PostgresConnection, _ logger: Logger) async throws -> StoredClient {
+        // Locked: an erasure on another server waits for this change, or this one sees the erasure.
+        guard let row = try await c.rows("SELECT \(unescaped: clientColumns) FROM client WHERE id = \(id) FOR SHARE", logger).first else {
+            throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"])
+        }
+        let client = try client(row)
+        guard client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was erased", key: "client.erased", ["client": "\(id)"]) }
+        return client
+    }
+
+    private static func insertPeriod(_ period: PathwayPeriod, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query(
+            """
+            INSERT INTO period (id, client, pathway, decision_start, decision_end, closed_at, outcome) VALUES (\(period.id), \(period.client),
+            \(period.pathway), \(period.decisionStart?.description), \(period.decisionEnd?.description), \(period.closedAt?.description),
+            \(period.outcome))
+            """, logger: logger)
+        for (sequence, change) in period.phases.enumerated() {
+            try await c.query(
+                """
+                INSERT INTO phase_change (period, sequence, phase, at, by_user) VALUES (\(period.id), \(sequence), \(change.phase),
+                \(change.at.description), \(change.by))
+                """, logger: logger)
+        }
+    }
+
+    /// The client and the last phase's sequence of an open period still in phase `expected` (locked).
+    private static func openPeriod(_ id: String, expected: String, _ c: PostgresConnection, _ logger: Logger) async throws -> (String, Int) {
+        guard let row = try await c.rows("SELECT client, closed_at FROM period WHERE id = \(id) FOR UPDATE", logger).first else {
+            throw StoreError(.notFound, "there is no pathway period \(id)", key: "period.notFound", ["period": "\(id)"])
+        }
+        let (client, closed) = try row.decode((String, String?).self)
+        guard closed == nil else { throw StoreError(.conflict, "pathway period \(id) is closed", key: "period.closed", ["period": "\(id)"]) }
+        let current = try await c.rows("SELECT sequence, phase FROM phase_change WHERE period = \(id) ORDER BY sequence DESC LIMIT 1", logger).first
+            .map { try $0.decode((Int, String).self) }
+        guard let current, current.1 == expected else {
+            throw StoreError(
+                .conflict, "pathway period \(id) is no longer in phase \(expected)", key: "period.moved", ["period": "\(id)", "phase": "\(expected)"])
+        }
+        return (client, current.0)
+    }
+
+    private static func insert(_ assessment: StoredAssessment, client: String, position: Int, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query(
+            """
+            INSERT INTO assessment (client, id, position, assessed_at, assessor, evidence, instrument, checkpoint, period, responses, levels, note)
+            VALUES (\(client), \(assessment.id), \(position), \(assessment.assessedAt.description), \(assessment.assessor),
+            \(assessment.evidence.rawValue), \(assessment.instrument), \(assessment.checkpoint), \(assessment.period),
+            \(PairText.write(assessment.responses.map { ($0.item, $0.value) })), \(PairText.write(assessment.levels.map { ($0.competence, $0.level) })),
+            \(assessment.note))
+            """, logger: logger)
+    }
+
+    private static func insert(_ attestation: StoredAttestation, client: String, position: Int, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query(
+            """
+            INSERT INTO attestation (client, position, badge, by_user, role, at) VALUES (\(client), \(position), \(attestation.badge),
+            \(attestation.by), \(attestation.role.rawValue), \(attestation.at.description))
+            """, logger: logger)
+    }
+
+    private static func attestation(_ row: PostgresRow) throws -> (Int, StoredAttestation) {
+        let (position, badge, by, role, at) = try row.decode((Int, String, String, String, String).self)
+        guard let role = Criterion.Role(rawValue: role) else { throw StoreError(.database, "an attestation has an unknown role \(role)") }
+        return (position, StoredAttestation(badge: badge, by: by, role: role, at: try time(at)))
+    }
+
+    /// The files of the given clients, in the order given, with one query per table.
+    private static func files(_ ids: [String], _ c: PostgresConnection, _ logger: Logger) async throws -> [ClientFile] {
+        guard !ids.isEmpty else { return [] }
+        let clients = Dictionary(
+            try await c.rows("SELECT \(unescaped: clientColumns) FROM client WHERE id = ANY(\(ids))", logger).map { try client($0) }.map { ($0.id, $0) },
+            uniquingKeysWith: { first, _ in first })
+        var assessments: [String: [StoredAssessment]] = [:]
+        for row in try await c.rows(
+            """
+            SELECT client, id, assessed_at, assessor, evidence, instrument, checkpoint, period, responses, levels, note FROM assessment
+            WHERE client = ANY(\(ids)) ORDER BY client, position
+            """, logger)
+        {
+            let (client, id, at, assessor, evidence, instrument, checkpoint, period, responses, levels, note) = try row.decode(
+                (String, String, String, String, String, String?, String?, String?, String, String, String?).self)
+            guard let evidence = Evidence(rawValue: evidence) else { throw StoreError(.database, "assessment \(id) has an unknown evidence kind") }
+            assessments[client, default: []].append(
+                StoredAssessment(
+                    id: id, assessedAt: try time(at), assessor: assessor, evidence: evidence, instrument: instrument, checkpoint: checkpoint,
+                    period: period, responses: PairText.read(responses).map { .init(item: $0.0, value: $0.1) },
+                    levels: PairText.read(levels).map { .init(competence: $0.0, level: $0.1) }, note: note))
+        }
+        var attestations: [String: [StoredAttestation]] = [:]
+        for row in try await c.rows(
+            "SELECT client, position, badge, by_user, role, at FROM attestation WHERE client = ANY(\(ids)) ORDER BY client, position", logger)
+        {
+            let (client, position, badge, by, role, at) = try row.decode((String, Int, String, String, String, String).self)
+            guard let role = Criterion.Role(rawValue: role) else { throw StoreError(.database, "attestation \(position) has an unknown role") }
+            attestations[client, default: []].append(StoredAttestation(badge: badge, by: by, role: role, at: try time(at)))
+        }
+        var held: [String: [HeldAward]] = [:]
+        for row in try await c.rows(
+            "SELECT client, badge, issued_at, valid_until, revoked, credential FROM held_award WHERE client = ANY(\(ids)) ORDER BY client, position", logger)
+        {
+            let (client, badge, issued, validUntil, revoked, credential) = try row.decode((String, String, String, String?, Bool, String?).self)
+            held[client, default: []].append(
+                HeldAward(badge: badge, issuedAt: try time(issued), validUntil: try validUntil.map(time), revoked: revoked, credential: credential))
+        }
+        var phases: [String: [PhaseChange]] = [:]
+        for row in try await c.rows(
+            "SELECT f.period, f.phase, f.at, f.by_user FROM phase_change f JOIN period p ON p.id = f.period WHERE p.client = ANY(\(ids)) ORDER BY f.sequence",
+            logger)
+        {
+            let (period, phase, at, by) = try row.decode((String, String, String, String).self)
+            phases[period, default: []].append(PhaseChange(phase: phase, at: try time(at), by: by))
+        }
+        var periods: [String: [PathwayPeriod]] = [:]
+        for row in try await c.rows(
+            "SELECT id, client, pathway, decision_start, decision_end, closed_at, outcome FROM period WHERE client = ANY(\(ids)) ORDER BY seq", logger)
+        {
+            let (id, client, pathway, start, end, closed, outcome) = try row.decode((String, String, String, String?, String?, String?, String?).self)
+            periods[client, default: []].append(
+                PathwayPeriod(
+                    id: id, client: client, pathway: pathway, decisionStart: try start.map(time), decisionEnd: try end.map(time), phases: phases[id] ?? [],
+                    closedAt: try closed.map(time), outcome: outcome))
+        }
+        var credentials: [String: [IssuedCredential]] = [:]
+        for row in try await c.rows("\(unescaped: credentialSelection) WHERE k.client = ANY(\(ids)) ORDER BY k.seq", logger) {
+            let credential = try credential(row)
+            credentials[credential.client, default: []].append(credential)
+        }
+        var revocations: [String: Revocation] = [:]
+        for row in try await c.rows(
+            """
+            SELECT r.credential_id, r.reason, r.revoked_at, r.by_user FROM revocation r JOIN credential k ON k.id = r.credential_id
+            WHERE k.client = ANY(\(ids))
+            """, logger)
+        {
+            let revocation = try revocation(row)
+            revocations[revocation.credentialID] = revocation
+        }
+        var suspensions: [String: Suspension] = [:]
+        for row in try await c.rows(
+            """
+            SELECT s.credential_id, s.reason, s.suspended_at, s.by_user FROM suspension s JOIN credential k ON k.id = s.credential_id
+            WHERE k.client = ANY(\(ids))
+            """, logger)
+        {
+            let (id, reason, at, by) = try row.decode((String, String, String, String).self)
+            suspensions[id] = Suspension(credentialID: id, reason: reason, suspendedAt: try time(at), by: by)
+        }
+        return ids.compactMap { id in
+            guard let client = clients[id] else { return nil }
+            let issued = credentials[id] ?? []
+            return ClientFile(
+                client: client, periods: periods[id] ?? [], assessments: assessments[id] ?? [], attestations: attestations[id] ?? [],
+                heldAwards: held[id] ?? [], credentials: issued, revocations: issued.compactMap { revocations[$0.id] },
+                suspensions: issued.compactMap { suspensions[$0.id] })
+        }
+    }
+}
+
+/// A count shared across tasks.
+final class Counter: @unchecked Sendable {
+    // Every access goes through `lock`.
+    private let lock = NSLock()
+    private var count = 0
+
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
+extension PostgresConnection {
+    /// Every row the query gives.
+    func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+
+    /// Whether the query gives a row.
+    func exists(_ query: PostgresQuery, _ logger: Logger) async throws -> Bool {
+        try await !rows(query, logger).isEmpty
+    }
+}
+
+extension PostgresStore {
+    /// Makes an empty database beside the one `url` names and returns its address (for tests and checks
+    /// that each want a database of their own).
+    package static func makeScratchDatabase(server url: String) async throws -> String {
+        let name = "merkisto_scratch_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try await onServer(url) { client in try await client.query("CREATE DATABASE \(unescaped: name)") }
+        var parts = URLComponents(string: url)!
+        parts.path = "/" + name
+        return parts.string!
+    }
+
+    /// Drops a database ``makeScratchDatabase(server:)`` made, with whatever is still connected to it.
+    package static func dropScratchDatabase(_ url: String) async throws {
+        guard let parts = URLComponents(string: url), parts.path.hasPrefix("/merkisto_scratch_") else { return }
+        try await onServer(url) { client in try await client.query("DROP DATABASE IF EXISTS \(unescaped: String(parts.path.dropFirst())) WITH (FORCE)") }
+    }
+
+    private static func onServer(_ url: String, _ body: (PostgresClient) async throws -> Void) async throws {
+        var parts = URLComponents(string: url)!
+        parts.path = "/postgres"
+        var logger = Logger(label: "merkisto.postgres")
+        logger.logLevel = .error
+        let client = PostgresClient(configuration: try configuration(parts.string!).configuration, backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        defer { runner.cancel() }
+        try await body(client)
+    }
+}
