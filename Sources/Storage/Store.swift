@@ -35,6 +35,17 @@ public protocol Store: Sendable {
     /// used or expired (nothing changes then).
     func redeemSignInCode(id: String, session: @Sendable (String) -> StoredSession, at time: Timestamp) async throws(StoreError) -> StoredSession?
 
+    // MARK: Sign-in throttling
+
+    /// The failed sign-ins counted under `keys` in windows that started after `windowStart`
+    /// (microseconds since 1970), by key. Not audited: they are no changes to anything.
+    func failureCounts(_ keys: [String], windowStart: Int64) async throws(StoreError) -> [String: FailureCount]
+    /// Counts a failure at `time` under each key; a count whose window started at or before `windowStart`
+    /// starts again (and such counts may be forgotten).
+    func countFailure(_ keys: [String], at time: Int64, windowStart: Int64) async throws(StoreError)
+    /// Forgets the counts under `keys`.
+    func clearFailures(_ keys: [String]) async throws(StoreError)
+
     // MARK: API tokens
 
     /// Stores a new token; its user must exist.

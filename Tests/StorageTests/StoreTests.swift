@@ -145,6 +145,25 @@ struct StoreTests {
         ])
     }
 
+    @Test("sign-in failures: counted per key in a window that starts at the first, out of it when it has passed, forgotten when cleared; not audited", arguments: StoreKind.allCases)
+    func failures(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await store.countFailure(["a", "b"], at: 100, windowStart: 0)
+        try await store.countFailure(["a"], at: 200, windowStart: 50)
+        let counts = try await store.failureCounts(["a", "b", "c"], windowStart: 50)
+        #expect(counts["a"] == FailureCount(failures: 2, first: 100, last: 200))
+        #expect(counts["b"] == FailureCount(failures: 1, first: 100, last: 100))
+        #expect(counts["c"] == nil)
+        // A window that started at or before the window's start is over: not read, and counted anew.
+        #expect(try await store.failureCounts(["a"], windowStart: 100).isEmpty)
+        try await store.countFailure(["a"], at: 1000, windowStart: 100)
+        #expect(try await store.failureCounts(["a"], windowStart: 100)["a"] == FailureCount(failures: 1, first: 1000, last: 1000))
+        try await store.clearFailures(["a"])
+        #expect(try await store.failureCounts(["a"], windowStart: 0).isEmpty)
+        #expect(try await store.auditLog().isEmpty)
+    }
+
     @Test("a list is used until half its places are handed out, then the next", arguments: StoreKind.allCases)
     func statusListsFill(kind: StoreKind) async throws {
         let (store, cleanup) = try await kind.make()

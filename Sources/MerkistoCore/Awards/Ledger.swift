@@ -59,8 +59,10 @@ func stored<T>(_ body: () async throws(StoreError) -> T) async throws(CoreError)
             case .duplicate: .duplicate
             case .notFound: .notFound
             case .conflict: .conflict
+            case .busy: .unavailable
             default: .failure
             }
+        if error.code == .busy { throw CoreError(.unavailable, key: "store.busy", problems: ["retry-after: 1"]) }
         guard let key = error.key else { throw CoreError(code, error.message) }
         throw CoreError(code, key: key, error.arguments)
     }

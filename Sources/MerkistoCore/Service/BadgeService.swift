@@ -25,8 +25,8 @@ public struct BadgeService: Sendable {
     var issuers = LanguageIssuers()
     /// The signed status and revocation lists, and a verifier over them, for one status version.
     var hosting = VersionedCache<HostedState>()
-    /// Failed sign-ins, for throttling.
-    let throttle: any SignInThrottling = MemorySignInThrottle()
+    /// Failed sign-ins, for throttling: counted in the store, which every server shares.
+    var throttle: SignInThrottle { SignInThrottle(store: store) }
     /// bcrypt's cost for new password hashes (2^cost rounds).
     public let passwordCost: UInt8
 

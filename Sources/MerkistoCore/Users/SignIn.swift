@@ -44,7 +44,7 @@ extension BadgeService {
     /// says the same, whether the user exists or not. A name that cannot be a user id is refused before
     /// anything is kept or checked. Wrong passwords slow down the (account, address) pair that typed them
     /// and an address that fails against many accounts (`.throttled`, with the seconds to wait); the right
-    /// password from an address without failures always gets through (see ``SignInThrottling``).
+    /// password from an address without failures always gets through (see ``SignInThrottle``).
     ///
     /// bcrypt runs on a small pool of its own threads (``PasswordChecks``), never on the threads that answer
     /// pages; when its queue is full the sign-in is refused at once (`.unavailable`, with a time to retry).
@@ -67,7 +67,7 @@ extension BadgeService {
     ) async throws(CoreError) -> (user: User?, hash: String?, time: Timestamp) {
         let time = now
         guard Self.isUserID(id), password.utf8.count <= 1024 else { throw CoreError(.unauthenticated, key: "signIn.wrong") }
-        if let wait = throttle.passwordWait(user: id, address: address, now: time) {
+        if let wait = try await throttle.passwordWait(user: id, address: address, now: time) {
             throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
         let user = try await stored { () async throws(StoreError) in try await store.user(id: id) }
@@ -77,10 +77,10 @@ extension BadgeService {
 
     private func passwordSignInEnd(user: User?, right: Bool, id: String, address: String?, at time: Timestamp) async throws(CoreError) -> SignedIn {
         guard right, let user else {
-            throttle.passwordFailed(user: id, address: address, now: time)
+            try await throttle.passwordFailed(user: id, address: address, now: time)
             throw CoreError(.unauthenticated, key: "signIn.wrong")
         }
-        throttle.passwordSucceeded(user: id, address: address)
+        try await throttle.passwordSucceeded(user: id, address: address)
         return try await startSession(for: user, at: time)
     }
 
@@ -196,17 +196,17 @@ extension BadgeService {
     /// Failures are throttled per address.
     public func signIn(code text: String, address: String?) async throws(CoreError) -> SignedIn {
         let time = now
-        if let wait = throttle.codeWait(address: address, now: time) {
+        if let wait = try await throttle.codeWait(address: address, now: time) {
             throw CoreError(.throttled, key: "signIn.throttled", ["seconds": "\(wait)"], problems: ["retry-after: \(wait)"])
         }
         let refused = CoreError(.unauthenticated, key: "code.invalid")
         guard text.utf8.count <= 64 else {
-            throttle.codeFailed(address: address, now: time)
+            try await throttle.codeFailed(address: address, now: time)
             throw refused
         }
         let plain = String(text.uppercased().filter { $0 != "-" && $0 != " " })
         guard plain.utf8.count == 8, plain.utf8.allSatisfy(Self.codeAlphabet.contains) else {
-            throttle.codeFailed(address: address, now: time)
+            try await throttle.codeFailed(address: address, now: time)
             throw refused
         }
         let token = Self.randomHex(32)
@@ -217,7 +217,7 @@ extension BadgeService {
             }),
             let user = try await stored({ () async throws(StoreError) in try await store.user(id: session.user) })
         else {
-            throttle.codeFailed(address: address, now: time)
+            try await throttle.codeFailed(address: address, now: time)
             throw refused
         }
         return SignedIn(session: session, token: token, user: user)

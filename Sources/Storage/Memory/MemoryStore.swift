@@ -6,6 +6,12 @@ import Foundation
 /// An actor: each call runs alone.
 public actor MemoryStore: Store {
     private var state = State()
+    /// Failed sign-ins by throttle key (kept apart from `state`: they are not copied with each change).
+    private var failures: [String: FailureCount] = [:]
+    /// The most throttle keys kept; beyond it the oldest are forgotten first.
+    public static let maximumFailureKeys = 20_000
+    /// How many throttle keys are kept now (for tests of the memory bound).
+    public var failureKeyCount: Int { failures.count }
 
     private struct State {
         var units: [String: ActivityUnit] = [:]
@@ -177,6 +183,36 @@ public actor MemoryStore: Store {
             state.audit(time, code.user, .signedInWithCode(code.user))
             return started
         }
+    }
+
+    public func failureCounts(_ keys: [String], windowStart: Int64) async throws(StoreError) -> [String: FailureCount] {
+        var found: [String: FailureCount] = [:]
+        for key in keys { if let count = failures[key], count.first > windowStart { found[key] = count } }
+        return found
+    }
+
+    public func countFailure(_ keys: [String], at time: Int64, windowStart: Int64) async throws(StoreError) {
+        for key in keys {
+            if var count = failures[key], count.first > windowStart {
+                count.failures += 1
+                count.last = time
+                failures[key] = count
+                continue
+            }
+            if failures[key] == nil, failures.count >= Self.maximumFailureKeys {
+                // Forget what is out of the window, then, if still full, the half that failed longest ago.
+                failures = failures.filter { $0.value.first > windowStart }
+                if failures.count >= Self.maximumFailureKeys {
+                    let cut = failures.values.map(\.last).sorted()[failures.count / 2]
+                    failures = failures.filter { $0.value.last > cut }
+                }
+            }
+            failures[key] = FailureCount(failures: 1, first: time, last: time)
+        }
+    }
+
+    public func clearFailures(_ keys: [String]) async throws(StoreError) {
+        for key in keys { failures[key] = nil }
     }
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) async throws(StoreError) {

@@ -40,3 +40,17 @@ public struct SignInCode: Sendable, Hashable, Codable {
         self.usedAt = usedAt
     }
 }
+
+/// Failed sign-ins under one throttle key within a window (microseconds since 1970).
+public struct FailureCount: Sendable, Hashable {
+    public var failures: Int
+    /// When the window started: the first failure in it.
+    public var first: Int64
+    public var last: Int64
+
+    public init(failures: Int, first: Int64, last: Int64) {
+        self.failures = failures
+        self.first = first
+        self.last = last
+    }
+}

@@ -123,6 +123,9 @@ enum PostgresSchema {
                 CREATE TABLE definitions_version (seq bigserial UNIQUE, digest text PRIMARY KEY, files integer NOT NULL, uploaded_by text NOT NULL,
                   uploaded_at text NOT NULL, archive bytea NOT NULL)
                 """,
+                // Failed sign-ins by throttle key, shared by the servers (microseconds since 1970).
+                "CREATE TABLE sign_in_failure (key text PRIMARY KEY, failures integer NOT NULL, first bigint NOT NULL, last bigint NOT NULL)",
+                "CREATE INDEX sign_in_failure_first ON sign_in_failure (first)",
                 "CREATE TABLE definitions_active (id integer PRIMARY KEY CHECK (id = 1), digest text NOT NULL REFERENCES definitions_version)",
             ]),
     ]

@@ -278,6 +278,37 @@ public final class PostgresStore: Store {
         }
     }
 
+    // MARK: Sign-in throttling
+
+    public func failureCounts(_ keys: [String], windowStart: Int64) async throws(StoreError) -> [String: FailureCount] {
+        try await read { c in
+            var found: [String: FailureCount] = [:]
+            for row in try await c.rows("SELECT key, failures, first, last FROM sign_in_failure WHERE key = ANY(\(keys)) AND first > \(windowStart)", logger) {
+                let (key, failures, first, last) = try row.decode((String, Int, Int64, Int64).self)
+                found[key] = FailureCount(failures: failures, first: first, last: last)
+            }
+            return found
+        }
+    }
+
+    public func countFailure(_ keys: [String], at time: Int64, windowStart: Int64) async throws(StoreError) {
+        try await write { c in
+            try await c.query("DELETE FROM sign_in_failure WHERE first <= \(windowStart)", logger: logger)
+            // In key order, so that two servers counting the same keys take their row locks in one order.
+            for key in keys.sorted() {
+                try await c.query(
+                    """
+                    INSERT INTO sign_in_failure (key, failures, first, last) VALUES (\(key), 1, \(time), \(time))
+                    ON CONFLICT (key) DO UPDATE SET failures = sign_in_failure.failures + 1, last = excluded.last
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func clearFailures(_ keys: [String]) async throws(StoreError) {
+        try await write { c in _ = try await c.query("DELETE FROM sign_in_failure WHERE key = ANY(\(keys))", logger: logger) }
+    }
+
     // MARK: API tokens
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) async throws(StoreError) {
@@ -777,22 +808,34 @@ public final class PostgresStore: Store {
                     let (list, used) = try row.decode((Int, Int).self)
                     return (list: list, used: used)
                 }
-            // A place taken by another server (the primary key) is simply not ours: another is drawn.
+            // Drawn here, written in one statement; a place already taken (by another server, or drawn twice)
+            // is not returned by the insert and is drawn again in its list.
             var wanted: [StatusListEntry] = []
             _ = StatusPlacement.place(count: count, last: last) { entry in
                 wanted.append(entry)
                 return true
             }
             var placed: [StatusListEntry] = []
-            for entry in wanted {
-                var candidate = entry
-                while try await !c.exists(
-                    "INSERT INTO status_place (list, idx, reserved_at) VALUES (\(candidate.list), \(candidate.index), \(time.description)) ON CONFLICT DO NOTHING RETURNING 1",
-                    logger)
-                {
-                    candidate = StatusListEntry(list: candidate.list, index: Int.random(in: 0..<StatusPlacement.listLength))
+            while !wanted.isEmpty {
+                let rows = try await c.rows(
+                    """
+                    INSERT INTO status_place (list, idx, reserved_at) SELECT p.list, p.idx, \(time.description) FROM unnest(\(wanted.map(\.list)), \(wanted.map(\.index))) AS p (list, idx)
+                    ON CONFLICT DO NOTHING RETURNING list, idx
+                    """, logger)
+                var inserted = Set<StatusListEntry>()
+                for row in rows {
+                    let (list, index) = try row.decode((Int, Int).self)
+                    inserted.insert(StatusListEntry(list: list, index: index))
                 }
-                placed.append(candidate)
+                var again: [StatusListEntry] = []
+                for entry in wanted {
+                    if inserted.remove(entry) != nil {
+                        placed.append(entry)
+                    } else {
+                        again.append(StatusListEntry(list: entry.list, index: Int.random(in: 0..<StatusPlacement.listLength)))
+                    }
+                }
+                wanted = again
             }
             return placed
         }

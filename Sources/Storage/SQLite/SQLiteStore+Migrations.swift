@@ -277,6 +277,15 @@ extension SQLiteStore {
                 table.column("digest", .text).notNull().references("definitionsVersion", onDelete: .restrict)
             }
         }
+        // Failed sign-ins by throttle key, so that the counts outlive a restart (microseconds since 1970).
+        migrator.registerMigration("v11: sign-in failures") { db in
+            try db.create(table: "signInFailure") { table in
+                table.primaryKey("key", .text)
+                table.column("failures", .integer).notNull()
+                table.column("first", .integer).notNull().indexed()
+                table.column("last", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -161,6 +161,36 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: Sign-in throttling
+
+    public func failureCounts(_ keys: [String], windowStart: Int64) async throws(StoreError) -> [String: FailureCount] {
+        try await read { db in
+            var found: [String: FailureCount] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT failures, first, last FROM signInFailure WHERE key = ? AND first > ?")
+            for key in keys {
+                if let row = try Row.fetchOne(statement, arguments: [key, windowStart]) { found[key] = FailureCount(failures: row[0], first: row[1], last: row[2]) }
+            }
+            return found
+        }
+    }
+
+    public func countFailure(_ keys: [String], at time: Int64, windowStart: Int64) async throws(StoreError) {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM signInFailure WHERE first <= ?", arguments: [windowStart])
+            for key in keys {
+                try db.execute(
+                    sql: "INSERT INTO signInFailure (key, failures, first, last) VALUES (?, 1, ?, ?) ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last = excluded.last",
+                    arguments: [key, time, time])
+            }
+        }
+    }
+
+    public func clearFailures(_ keys: [String]) async throws(StoreError) {
+        try await write { db in
+            for key in keys { try db.execute(sql: "DELETE FROM signInFailure WHERE key = ?", arguments: [key]) }
+        }
+    }
+
     // MARK: API tokens
 
     public func addToken(_ token: APIToken, by actor: String, at time: Timestamp) async throws(StoreError) {
