@@ -7,6 +7,8 @@ import Credentials
 import Definitions
 import Foundation
 import OpenAPIHummingbird
+import ServiceLifecycle
+import Storage
 
 /// The context of a request: Hummingbird's, and the address it came from.
 public struct MerkistoRequestContext: RequestContext, RemoteAddressRequestContext {
@@ -113,8 +115,57 @@ public enum MerkistoServer {
                     idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
                         + configuration.idleTimeout.components.attoseconds / 1_000_000_000))),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
+            services: [ChangeFollower(live: live, stored: stored, logger: logger)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+}
+
+/// Keeps what this server holds in memory in step with what other servers sharing the database change: the
+/// store's change notices (PostgreSQL's LISTEN/NOTIFY) as they commit, and a check every few seconds in
+/// case a notice was missed or the store sends none. Status changes drop the stored documents' answers
+/// (the status version is also checked on each request, at most every `revocationCheck`); a definition
+/// set put in use or a signing key made or retired elsewhere renews the service.
+struct ChangeFollower: Service {
+    let live: LiveService
+    let stored: StoredDocuments
+    let logger: Logger
+    /// How often the definitions in use and the keys are checked without a notice.
+    static let period: Duration = .seconds(5)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try? await live.current.store.followChanges { action in await changed(action) }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.period)
+                        if !Task.isCancelled { await follow() }
+                    }
+                }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    private func changed(_ action: String) async {
+        switch action {
+        case "credential.revoke", "credential.suspend", "credential.unsuspend": stored.invalidate()
+        case "definitions.activate", "key.generate", "key.retire", "*":
+            stored.invalidate()
+            await follow()
+        default: break
+        }
+    }
+
+    private func follow() async {
+        do {
+            if try await live.follow() { logger.info("definitions or keys changed elsewhere: renewed") }
+        } catch {
+            logger.warning("cannot follow a change made elsewhere: \(error)")
+        }
     }
 }
 

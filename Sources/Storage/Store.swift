@@ -150,6 +150,14 @@ public protocol Store: Sendable {
     /// A number that grows with every change of a credential's status (revocation, suspension, lifting).
     func statusVersion() async throws(StoreError) -> Int
 
+    // MARK: Changes
+
+    /// Calls `changed` with the audit action of each change committed to the store by any process, as it
+    /// commits, until the task is cancelled (PostgreSQL: LISTEN on a connection of its own; `"*"` after
+    /// listening starts or starts again, when notices may have been missed). A store that tells no one
+    /// returns at once: callers also check periodically.
+    func followChanges(_ changed: @escaping @Sendable (String) async -> Void) async throws(StoreError)
+
     // MARK: Audit
 
     func auditLog() async throws(StoreError) -> [AuditEntry]
@@ -159,6 +167,8 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    public func followChanges(_ changed: @escaping @Sendable (String) async -> Void) async throws(StoreError) {}
+
     /// Records one issued credential durably.
     public func recordCredential(_ credential: IssuedCredential, by actor: String, at time: Timestamp) async throws(StoreError) {
         try await recordCredentials([credential], replacing: [], by: actor, at: time)

@@ -62,6 +62,35 @@ public final class LiveService: @unchecked Sendable {
         for observer in observers { try observer(next) }
     }
 
+    // MARK: Following other servers
+
+    /// What another server may have changed that this one keeps in memory, as last seen.
+    private var seenKeys: [String]?
+
+    /// Brings this service up to what the store and key folder say now (another server sharing them may
+    /// have changed them): the definition set in use and the signing keys. Returns whether anything was
+    /// renewed. Called on a change notice and periodically.
+    @discardableResult
+    public func follow() async throws -> Bool {
+        try await changeLock.withLock {
+            let service = current
+            var renewed = false
+            let keys = try Self.keyStore { try service.keys.list() }.map { "\($0.kid) \($0.isActive)" }.sorted()
+            let keysChanged = lock.withLock {
+                defer { seenKeys = keys }
+                return seenKeys.map { $0 != keys } ?? false
+            }
+            if let active = try await stored({ () async throws(StoreError) in try await service.store.activeDefinitions() }), active != service.compiled.digest {
+                try replace(service.renewed(compiled: try await compiledVersion(active, store: service.store)))
+                renewed = true
+            } else if keysChanged {
+                try replace(service.renewed())
+                renewed = true
+            }
+            return renewed
+        }
+    }
+
     // MARK: Definitions
 
     /// The definitions on disk with their lint diagnostics, beside the digest of those in use (admins).

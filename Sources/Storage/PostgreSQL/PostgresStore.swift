@@ -943,6 +943,28 @@ public final class PostgresStore: Store {
             sequence: sequence + 1, at: time, actor: actor, action: change.action, subject: change.subject, detail: change.detail, previous: previous)
         try await Self.insert(entry, c, logger)
         try await c.query("UPDATE audit_head SET sequence = \(entry.sequence), hash = \(entry.hash) WHERE id = 1", logger: logger)
+        // Told to every listening server when the transaction commits (see followChanges).
+        try await c.query("SELECT pg_notify(\(Self.changeChannel), \(change.action))", logger: logger)
+    }
+
+    /// The channel changes are told on.
+    static let changeChannel = "merkisto_changes"
+
+    public func followChanges(_ changed: @escaping @Sendable (String) async -> Void) async throws(StoreError) {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.changeChannel) { notices in
+                        await changed("*")
+                        for try await notice in notices { await changed(notice.payload) }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("listening for changes stopped (\(Self.describe(error))); starting again in 1 s")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     private static func insert(_ entry: AuditEntry, _ c: PostgresConnection, _ logger: Logger) async throws {
