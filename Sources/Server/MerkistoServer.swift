@@ -7,6 +7,8 @@ import Credentials
 import Definitions
 import Foundation
 import OpenAPIHummingbird
+import Metrics
+public import Prometheus
 import ServiceLifecycle
 import Storage
 
@@ -36,10 +38,14 @@ public struct ServerConfiguration: Sendable {
     /// is closed: a slow client cannot hold a connection open (a request being answered is not cut).
     public var idleTimeout: Duration
 
+    /// Where /metrics reads from (the registry the program's metrics system writes to); nil: no /metrics.
+    public var metrics: PrometheusCollectorRegistry?
+
     public init(
         host: String = "127.0.0.1", port: Int = 8080, revocationCheck: Duration = .milliseconds(200), behindProxy: Bool = false,
-        idleTimeout: Duration = .seconds(20)
+        idleTimeout: Duration = .seconds(20), metrics: PrometheusCollectorRegistry? = nil
     ) {
+        self.metrics = metrics
         self.host = host
         self.port = port
         self.revocationCheck = revocationCheck
@@ -83,6 +89,7 @@ public enum MerkistoServer {
         let service = live.current
         let router = Router(context: MerkistoRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger))
+        router.add(middleware: MetricsMiddleware(factory: configuration.metrics.map { PrometheusMetricsFactory(registry: $0) } ?? MetricsSystem.factory))
         router.add(middleware: RequestFactsMiddleware(behindProxy: configuration.behindProxy))
         router.add(middleware: ProblemMiddleware(logger: logger))
         router.add(middleware: ProblemAcceptMiddleware())
@@ -103,6 +110,21 @@ public enum MerkistoServer {
         router.get("/openapi.json") { request, _ in PublicDocuments.send(contract, to: request) }
         router.get("/healthz", use: health)
         router.head("/healthz") { request, context in headOnly(health(request, context)) }
+        // Ready: the database answers and its schema is this program's (a proxy sends requests here only then).
+        let store = service.store
+        router.get("/readyz") { request, context in
+            guard await store.isReady() else { throw CoreError(.unavailable, key: "store.notReady") }
+            return health(request, context)
+        }
+        if let registry = configuration.metrics {
+            router.get("/metrics") { request, context in
+                // For the operator's scraper on this machine: not through a proxy, not from elsewhere.
+                guard Self.isLocalDirect(request, context) else { return Problem.notFound(RequestCredentials.language ?? .en).response }
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            }
+        }
         router.get("**") { request, _ in try await documents.respond(to: request) }
         router.head("**") { request, _ in await headOnly(try documents.respond(to: request)) }
         // Public documents are answered on the I/O thread when they can be (see HostedFastPath).
@@ -118,6 +140,62 @@ public enum MerkistoServer {
             services: [ChangeFollower(live: live, stored: stored, logger: logger)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+}
+
+extension MerkistoServer {
+    /// Whether a request came straight from this machine (a loopback peer, no proxy's forwarding headers).
+    static func isLocalDirect(_ request: Request, _ context: MerkistoRequestContext) -> Bool {
+        guard request.headers[.init("X-Forwarded-For")!] == nil, request.headers[.init("Forwarded")!] == nil,
+            let address = context.remoteAddress?.ipAddress
+        else { return false }
+        return address == "127.0.0.1" || address == "::1" || address.hasPrefix("::ffff:127.")
+    }
+}
+
+/// Counts requests and their times by route group (api, pages, documents, operations) and status class,
+/// for /metrics. Paths are not labels: they hold ids.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = MerkistoRequestContext
+    static let groups = ["api", "pages", "documents", "operations"]
+    private let durations: [String: Metrics.Timer]
+    private let counters: [String: Metrics.Counter]
+
+    /// Counts through `factory`: the registry /metrics reads.
+    init(factory: any MetricsFactory) {
+        durations = Dictionary(uniqueKeysWithValues: Self.groups.map {
+            ($0, Metrics.Timer(label: "merkisto_http_request_duration_seconds", dimensions: [("group", $0)], factory: factory))
+        })
+        counters = Dictionary(uniqueKeysWithValues: Self.groups.flatMap { group in
+            ["2xx", "3xx", "4xx", "5xx"].map { ("\(group) \($0)", Metrics.Counter(label: "merkisto_http_requests_total", dimensions: [("group", group), ("status", $0)], factory: factory)) }
+        })
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let group = Self.group(request.uri.path)
+        do {
+            let response = try await next(request, context)
+            record(group, status: response.status.code, since: start)
+            return response
+        } catch {
+            record(group, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: start)
+            throw error
+        }
+    }
+
+    static func group(_ path: String) -> String {
+        if path.hasPrefix("/api/") { return "api" }
+        if path == "/healthz" || path == "/readyz" || path == "/metrics" { return "operations" }
+        for prefix in ["/signin", "/signout", "/clients", "/my", "/admin", "/verify", "/shared", "/assets", "/code", "/award", "/report"] where path.hasPrefix(prefix) {
+            return "pages"
+        }
+        return path == "/" ? "pages" : "documents"
+    }
+
+    private func record(_ group: String, status: Int, since start: ContinuousClock.Instant) {
+        durations[group]?.record(duration: ContinuousClock.now - start)
+        counters["\(group) \(min(max(status / 100, 2), 5))xx"]?.increment()
     }
 }
 

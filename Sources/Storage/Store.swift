@@ -157,6 +157,8 @@ public protocol Store: Sendable {
     /// listening starts or starts again, when notices may have been missed). A store that tells no one
     /// returns at once: callers also check periodically.
     func followChanges(_ changed: @escaping @Sendable (String) async -> Void) async throws(StoreError)
+    /// Whether the store can be read now and its schema is the one this program writes (for /readyz).
+    func isReady() async -> Bool
 
     // MARK: Audit
 
@@ -167,6 +169,9 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// Whether the store can be read now, its schema up to date (for /readyz).
+    public func isReady() async -> Bool { (try? await statusVersion()) != nil }
+
     public func followChanges(_ changed: @escaping @Sendable (String) async -> Void) async throws(StoreError) {}
 
     /// Records one issued credential durably.

@@ -6,6 +6,8 @@ import Definitions
 import Evaluation
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import MerkistoCore
 import Server
 import Storage
@@ -46,6 +48,14 @@ extension Merkisto {
         @Option(name: .customLong("idle-timeout"), help: "Close a connection that sends nothing for this many seconds while its request is read, or between requests (1-3600).")
         var idleTimeout: Int = 20
 
+        enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+            case text
+            case json
+        }
+
+        @Option(name: .customLong("log-format"), help: "How the log is written to standard error: text, or json (one object per line).")
+        var logFormat: LogFormat = .text
+
         @Flag(help: "Start with a demonstration database: example clients with pathways and assessments, keys, users, issued badges.")
         var demo = false
 
@@ -59,11 +69,20 @@ extension Merkisto {
         }
 
         func run() async throws {
+            let format = logFormat
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .info
-                return handler
+                switch format {
+                case .text:
+                    var handler = StreamLogHandler.standardError(label: label)
+                    handler.logLevel = .info
+                    return handler
+                case .json:
+                    return JSONLogHandler(label: label)
+                }
             }
+            // Counters and histograms for /metrics (from this machine only).
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let logger = Logger(label: "merkisto")
             // The demo keeps its database and keys together: in a new temporary folder, or beside --db.
             var folder: String?
@@ -119,7 +138,8 @@ extension Merkisto {
 
             let application = try await MerkistoCLI.run("serve") {
                 try await MerkistoServer.application(
-                    service: service, definitions: definitionsFolder, versionsFolder: StoreOptions.versionsFolder(databasePath), configuration: ServerConfiguration(host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout)), logger: logger,
+                    service: service, definitions: definitionsFolder, versionsFolder: StoreOptions.versionsFolder(databasePath), configuration: ServerConfiguration(
+                        host: host, port: port, behindProxy: behindProxy, idleTimeout: .seconds(idleTimeout), metrics: registry), logger: logger,
                     onServerRunning: { port in
                         logger.info("Merkisto is serving on http://\(host):\(port)/")
                     })

@@ -178,6 +178,7 @@ struct APITests {
             (.get, "/ob2/revocations.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/" + hosted.id.dropFirst(api.world.base.count), nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/healthz", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
+            (.get, "/readyz", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/keys/jwks.json", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.get, "/credentials/\(uuid)", nil, [.anonymous: .ok, .client: .ok, .otherClient: .ok, .instructor: .ok, .admin: .ok]),
             (.post, "/api/v1/keys/demo-rs256/retire", nil,

@@ -170,6 +170,7 @@ extension BadgeService {
                 status: format.hasStatus ? places.popFirst() : nil, now: time)
         }
         try await stored { () async throws(StoreError) in try await store.recordCredentials(credentials, replacing: replaced, by: actor, at: time) }
+        CoreMetrics.issued(credentials.count)
         return credentials
     }
 
@@ -187,6 +188,7 @@ extension BadgeService {
         let credential = try issuer.issue(
             record, badge: badge, format: format, recipient: recipient, kid: kid, algorithm: algorithm, status: status, now: time)
         try await stored { () async throws(StoreError) in try await store.recordCredentials([credential], replacing: replaced, by: actor, at: time) }
+        CoreMetrics.issued(1)
         return credential
     }
 

@@ -262,6 +262,7 @@ actor GroupCommitter {
                 break
             }
             committed += group.map { BulkIssue.Issued(id: $0.id, client: $0.client, badge: $0.badge, language: $0.language) }
+            CoreMetrics.issued(group.count)
             returned.append(contentsOf: taken)
             clientsDone += done
             await progress(committed.count, clientsDone, clients)

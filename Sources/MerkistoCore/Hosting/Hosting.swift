@@ -126,7 +126,7 @@ extension BadgeService {
             return nil
         }.verify(input: input, recipientEmail: recipientEmail, now: time)
         let hosted = asked.paths.filter { $0.hasPrefix("ob2/assertions/") }
-        guard !hosted.isEmpty else { return report }
+        guard !hosted.isEmpty else { return CoreMetrics.verified(report) }
         let layout = try publisher().layout
         var found: [String: [UInt8]] = [:]
         for path in hosted {
@@ -135,7 +135,7 @@ extension BadgeService {
             default: break
             }
         }
-        return verifier.overlaying { [found] path in found[path] }.verify(input: input, recipientEmail: recipientEmail, now: time)
+        return CoreMetrics.verified(verifier.overlaying { [found] path in found[path] }.verify(input: input, recipientEmail: recipientEmail, now: time))
     }
 
     private func revokedEntries() async throws(CoreError) -> [CredentialPublisher.RevokedEntry] {

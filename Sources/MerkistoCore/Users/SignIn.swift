@@ -78,6 +78,7 @@ extension BadgeService {
     private func passwordSignInEnd(user: User?, right: Bool, id: String, address: String?, at time: Timestamp) async throws(CoreError) -> SignedIn {
         guard right, let user else {
             try await throttle.passwordFailed(user: id, address: address, now: time)
+            CoreMetrics.signInFailed(.password)
             throw CoreError(.unauthenticated, key: "signIn.wrong")
         }
         try await throttle.passwordSucceeded(user: id, address: address)
@@ -202,11 +203,13 @@ extension BadgeService {
         let refused = CoreError(.unauthenticated, key: "code.invalid")
         guard text.utf8.count <= 64 else {
             try await throttle.codeFailed(address: address, now: time)
+            CoreMetrics.signInFailed(.code)
             throw refused
         }
         let plain = String(text.uppercased().filter { $0 != "-" && $0 != " " })
         guard plain.utf8.count == 8, plain.utf8.allSatisfy(Self.codeAlphabet.contains) else {
             try await throttle.codeFailed(address: address, now: time)
+            CoreMetrics.signInFailed(.code)
             throw refused
         }
         let token = Self.randomHex(32)
@@ -218,6 +221,7 @@ extension BadgeService {
             let user = try await stored({ () async throws(StoreError) in try await store.user(id: session.user) })
         else {
             try await throttle.codeFailed(address: address, now: time)
+            CoreMetrics.signInFailed(.code)
             throw refused
         }
         return SignedIn(session: session, token: token, user: user)

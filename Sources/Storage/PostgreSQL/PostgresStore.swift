@@ -2,6 +2,7 @@ public import Basics
 public import Definitions
 import Foundation
 public import Logging
+import Metrics
 import NIOCore
 import NIOSSL
 import PostgresNIO
@@ -20,9 +21,6 @@ public final class PostgresStore: Store {
     let logger: Logger
     /// The database's address without its password, for messages.
     public let location: String
-    /// How many times a transaction was run again after a serialization failure or deadlock.
-    public var retries: Int { retryCount.value }
-    private let retryCount = Counter()
 
     /// The connection settings in `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`).
     static func configuration(_ url: String) throws(StoreError) -> (configuration: PostgresClient.Configuration, location: String) {
@@ -984,13 +982,13 @@ public final class PostgresStore: Store {
         var attempt = 0
         while true {
             do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                return try await counted { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
             } catch {
                 let cause = Self.cause(error)
                 if let error = cause as? StoreError { throw error }
                 if let code = (cause as? PSQLError)?.serverInfo?[.sqlState], code == "40001" || code == "40P01" {
                     attempt += 1
-                    retryCount.add()
+                    Self.retriesCounter.increment()
                     guard attempt < Self.attempts else {
                         throw StoreError(.busy, "the database is busy (\(code) \(Self.attempts) times); try again in a moment")
                     }
@@ -1005,10 +1003,21 @@ public final class PostgresStore: Store {
     /// How many times a transaction is tried.
     static let attempts = 5
 
+    /// For /metrics: transactions run again, and connections in use.
+    static let retriesCounter = Counter(label: "merkisto_store_retries_total")
+    static let inUse = Meter(label: "merkisto_store_connections_in_use")
+
+    /// Runs `body` counting the connection it holds as in use.
+    private func counted<T>(_ body: () async throws -> T) async rethrows -> T {
+        Self.inUse.increment()
+        defer { Self.inUse.decrement() }
+        return try await body()
+    }
+
     /// Runs `body` on one connection, statement by statement.
     private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await counted { try await client.withConnection { connection in try await body(connection) } }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -1019,9 +1028,11 @@ public final class PostgresStore: Store {
     /// Runs `body` in a read-only transaction that sees one snapshot (a client's file, the lists).
     private func snapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                return try await body(connection)
+            return try await counted {
+                try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                    return try await body(connection)
+                }
             }
         } catch {
             let cause = Self.cause(error)
@@ -1226,16 +1237,6 @@ public final class PostgresStore: Store {
                 suspensions: issued.compactMap { suspensions[$0.id] })
         }
     }
-}
-
-/// A count shared across tasks.
-final class Counter: @unchecked Sendable {
-    // Every access goes through `lock`.
-    private let lock = NSLock()
-    private var count = 0
-
-    func add() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
 }
 
 extension PostgresConnection {
