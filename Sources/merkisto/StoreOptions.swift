@@ -129,6 +129,9 @@ enum MerkistoCLI {
         } catch let error as CredentialError {
             printError("merkisto \(command): \(error.message)")
             throw ExitCode(1)
+        } catch let error as StoreError {
+            printError("merkisto \(command): \(error.message)")
+            throw ExitCode(1)
         }
     }
 }

@@ -459,3 +459,99 @@ struct RecordColumnTests {
         }
     }
 }
+
+@Suite("Copying and backing up a database")
+struct StoreCopyTests {
+    /// A database with something of every kind in it.
+    static func filled(_ store: any Store) async throws {
+        try await store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyöpaja"), by: "admin", at: t0)
+        try await store.addClient(StoredClient(id: "asiakas-1", unit: "puutyo", displayName: "Maija", language: .sv, registeredAt: t0), by: "a", at: t0)
+        try await store.addClient(StoredClient(id: "asiakas-2", unit: "puutyo", registeredAt: t0), by: "a", at: t0)
+        try await store.addUser(User(id: "ohjaaja-1", role: .instructor, createdAt: t0, units: ["puutyo"]), by: "admin", at: t0)
+        try await store.addUser(User(id: "maija", role: .client, client: "asiakas-1", createdAt: t0), by: "admin", at: t0)
+        try await store.setPassword(user: "ohjaaja-1", hash: "$2b$04$hash", by: "admin", at: t0)
+        try await store.startPeriod(
+            PathwayPeriod(id: "p1", client: "asiakas-1", pathway: "polku", decisionEnd: t0, phases: [PhaseChange(phase: "a", at: t0, by: "o")]), by: "o", at: t0)
+        try await store.addAssessment(
+            StoredAssessment(id: "alku", assessedAt: t0, assessor: "o", evidence: .test, responses: [.init(item: "i", value: 2)], levels: [.init(competence: "1.1", level: 3)]),
+            client: "asiakas-1", by: "o", at: t0)
+        try await store.addAttestation(StoredAttestation(badge: "b", by: "o", role: .instructor, at: t0), client: "asiakas-1", by: "o", at: t0)
+        let places = try await store.reserveStatusEntries(count: 3, at: t0)
+        var first = credential("urn:uuid:1")
+        first.status = places[0]
+        var second = credential("urn:uuid:2")
+        second.status = places[1]
+        try await store.recordCredentials([first, second, credential("urn:uuid:3", client: "asiakas-2")], by: "o", at: t0)
+        _ = try await store.revoke(credential: "urn:uuid:1", reason: "virhe", by: "o", at: t0)
+        _ = try await store.suspend(credential: "urn:uuid:2", reason: "tauko", by: "o", at: t0)
+        try await store.addToken(
+            APIToken(id: "t1", user: "ohjaaja-1", name: "integraatio", scopes: [.read], secretHash: "abc", createdAt: t0), by: "admin", at: t0)
+        try await store.addShare(CredentialShare(token: "s1", credential: "urn:uuid:2", client: "asiakas-1", createdAt: t0), by: "maija", at: t0)
+        let version = DefinitionsVersion(digest: String(repeating: "d", count: 64), files: 2, uploadedBy: "admin", uploadedAt: t0)
+        try await store.addDefinitionsVersion(version, archive: [1, 2, 3], by: "admin", at: t0)
+        try await store.activateDefinitions(digest: version.digest, by: "admin", at: t0)
+        try await store.eraseClient("asiakas-2", by: "admin", at: t0)
+    }
+
+    static func sameContents(_ a: StoreDump, _ b: StoreDump) {
+        #expect(a.counts == b.counts)
+        #expect(a.units == b.units)
+        #expect(a.users.map(\.user) == b.users.map(\.user) && a.users.map(\.passwordHash) == b.users.map(\.passwordHash))
+        #expect(a.files == b.files)
+        #expect(a.credentials == b.credentials)
+        #expect(a.places.map(\.entry) == b.places.map(\.entry) && a.places.map(\.reservedAt) == b.places.map(\.reservedAt))
+        #expect(a.revocations == b.revocations && a.suspensions == b.suspensions && a.statusChanges == b.statusChanges)
+        #expect(a.tokens == b.tokens && a.shares == b.shares)
+        #expect(a.definitions.map(\.version) == b.definitions.map(\.version) && a.definitions.map(\.archive) == b.definitions.map(\.archive))
+        #expect(a.activeDefinitions == b.activeDefinitions)
+        #expect(a.audit == b.audit)
+    }
+
+    @Test("a copy holds the same rows and the same audit log, entry for entry, and goes on from there; a store that is not empty is refused", arguments: StoreKind.allCases.filter { $0 != .memory })
+    func copy(kind: StoreKind) async throws {
+        let (source, cleanSource) = try await StoreKind.sqlite.make()
+        defer { cleanSource() }
+        try await Self.filled(source)
+        let (target, cleanTarget) = try await kind.make()
+        defer { cleanTarget() }
+        let copyable = try #require(target as? any CopyableStore)
+        let original = try await (source as! SQLiteStore).dump()
+        _ = try await copyable.copy(from: source as! SQLiteStore)
+        Self.sameContents(original, try await copyable.dump())
+        // And back again, into a new SQLite database.
+        let (back, cleanBack) = try await StoreKind.sqlite.make()
+        defer { cleanBack() }
+        _ = try await (back as! SQLiteStore).copy(from: copyable)
+        Self.sameContents(original, try await (back as! SQLiteStore).dump())
+        // The copy goes on: what was held is still held, the chain grows from the same head.
+        await #expect(throws: StoreError.self) { try await target.recordCredential(credential("urn:uuid:9", client: "asiakas-1").with(badge: "b-urn:uuid:2"), by: "o", at: t0) }
+        _ = try await target.revoke(credential: "urn:uuid:2", reason: "x", by: "o", at: t0)
+        #expect(try await target.verifyAudit().isIntact)
+        #expect(try await target.auditLog().count == original.audit.count + 1)
+        await #expect(throws: StoreError.self) { _ = try await copyable.copy(from: source as! SQLiteStore) }
+    }
+
+    @Test("a backup is a database of its own with the same contents, written while the database is in use")
+    func backup() async throws {
+        let (source, cleanup) = try await StoreKind.sqlite.make()
+        defer { cleanup() }
+        try await Self.filled(source)
+        let store = source as! SQLiteStore
+        let path = store.path + ".backup"
+        try store.backup(to: path)
+        #expect(throws: StoreError.self) { try store.backup(to: path) }
+        let restored = try SQLiteStore(path: path)
+        Self.sameContents(try await store.dump(), try await restored.dump())
+        #expect(try await restored.verifyAudit().isIntact)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
+
+extension IssuedCredential {
+    func with(badge: String) -> IssuedCredential {
+        var copy = self
+        copy.badge = badge
+        return copy
+    }
+}

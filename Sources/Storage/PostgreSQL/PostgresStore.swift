@@ -188,7 +188,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static func user(_ row: PostgresRow, units: [String]) throws -> User {
+    static func user(_ row: PostgresRow, units: [String]) throws -> User {
         let (id, role, displayName, client, createdAt) = try row.decode((String, String, String?, String?, String).self)
         guard let role = User.Role(rawValue: role) else { throw StoreError(.database, "user \(id) has an unknown role \(role)") }
         return User(id: id, role: role, displayName: displayName, client: client, createdAt: try time(createdAt), units: units)
@@ -220,7 +220,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static func insert(_ session: StoredSession, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func insert(_ session: StoredSession, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
             """
             INSERT INTO session (id, owner, csrf, created_at, expires_at) VALUES (\(session.id), \(session.user), \(session.csrf),
@@ -327,9 +327,9 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static let tokenColumns = "id, owner, name, scopes, secret_hash, created_at, expires_at, revoked_at"
+    static let tokenColumns = "id, owner, name, scopes, secret_hash, created_at, expires_at, revoked_at"
 
-    private static func token(_ row: PostgresRow) throws -> APIToken {
+    static func token(_ row: PostgresRow) throws -> APIToken {
         let (id, user, name, scopes, secretHash, created, expires, revoked) = try row.decode(
             (String, String, String, String, String, String, String?, String?).self)
         return APIToken(
@@ -440,7 +440,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static func share(_ row: PostgresRow) throws -> CredentialShare {
+    static func share(_ row: PostgresRow) throws -> CredentialShare {
         let (token, credential, client, created) = try row.decode((String, String, String, String).self)
         return CredentialShare(token: token, credential: credential, client: client, createdAt: try time(created))
     }
@@ -464,9 +464,9 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static let clientColumns = "id, unit, display_name, contact, language, registered_at, erased_at, schema_reference"
+    static let clientColumns = "id, unit, display_name, contact, language, registered_at, erased_at, schema_reference"
 
-    private static func client(_ row: PostgresRow) throws -> StoredClient {
+    static func client(_ row: PostgresRow) throws -> StoredClient {
         let (id, unit, name, contact, language, registered, erased, schema) = try row.decode(
             (String, String?, String?, String?, String?, String, String?, String?).self)
         return StoredClient(
@@ -601,7 +601,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static func periodOpen(client: String, period: String) -> StoreError {
+    static func periodOpen(client: String, period: String) -> StoreError {
         StoreError(
             .conflict, "client \(client) already has an open pathway period \(period); close it first", key: "period.open",
             ["client": "\(client)", "period": "\(period)"])
@@ -729,12 +729,12 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static let credentialSelection = """
+    static let credentialSelection = """
         SELECT k.id, k.badge, k.client, k.recipient, k.format, k.key_id, k.issued_at, k.valid_until, k.definitions_digest, k.language, k.bytes,
         p.list, p.idx FROM credential k LEFT JOIN status_place p ON p.credential = k.id
         """
 
-    private static func credential(_ row: PostgresRow) throws -> IssuedCredential {
+    static func credential(_ row: PostgresRow) throws -> IssuedCredential {
         let (id, badge, client, recipient, format, keyID, issued, validUntil, digest, language, bytes, list, index) = try row.decode(
             (String, String, String, String, String, String?, String, String?, String, String, ByteBuffer, Int?, Int?).self)
         guard let format = CredentialFormat(rawValue: format), let language = Language(rawValue: language) else {
@@ -777,7 +777,7 @@ public final class PostgresStore: Store {
         return Revocation(credentialID: id, reason: reason, revokedAt: time, by: actor)
     }
 
-    private static func revocation(_ row: PostgresRow) throws -> Revocation {
+    static func revocation(_ row: PostgresRow) throws -> Revocation {
         let (id, reason, at, by) = try row.decode((String, String, String, String).self)
         return Revocation(credentialID: id, reason: reason, revokedAt: try time(at), by: by)
     }
@@ -917,7 +917,7 @@ public final class PostgresStore: Store {
         try await read { c in try await Self.auditEntries("", c, logger) }
     }
 
-    private static func auditEntries(_ condition: String, _ c: PostgresConnection, _ logger: Logger) async throws -> [AuditEntry] {
+    static func auditEntries(_ condition: String, _ c: PostgresConnection, _ logger: Logger) async throws -> [AuditEntry] {
         try await c.rows(
             "SELECT sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash FROM audit \(unescaped: condition) ORDER BY sequence",
             logger
@@ -965,7 +965,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static func insert(_ entry: AuditEntry, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func insert(_ entry: AuditEntry, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
             """
             INSERT INTO audit (sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash) VALUES (\(entry.sequence),
@@ -978,7 +978,7 @@ public final class PostgresStore: Store {
 
     /// Runs `body` in a write transaction; a serialization failure or deadlock runs it again (a few times,
     /// after a short random wait), then is refused as busy.
-    private func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         var attempt = 0
         while true {
             do {
@@ -1015,7 +1015,7 @@ public final class PostgresStore: Store {
     }
 
     /// Runs `body` on one connection, statement by statement.
-    private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do {
             return try await counted { try await client.withConnection { connection in try await body(connection) } }
         } catch let error as StoreError {
@@ -1026,7 +1026,7 @@ public final class PostgresStore: Store {
     }
 
     /// Runs `body` in a read-only transaction that sees one snapshot (a client's file, the lists).
-    private func snapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func snapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do {
             return try await counted {
                 try await client.withTransaction(logger: logger) { connection in
@@ -1042,7 +1042,7 @@ public final class PostgresStore: Store {
     }
 
     /// The error inside a transaction's error.
-    private static func cause(_ error: any Error) -> any Error {
+    static func cause(_ error: any Error) -> any Error {
         guard let error = error as? PostgresTransactionError else { return error }
         return error.closureError ?? error.commitError ?? error.beginError ?? error
     }
@@ -1061,7 +1061,7 @@ public final class PostgresStore: Store {
         return time
     }
 
-    private static func insertClient(_ client: StoredClient, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func insertClient(_ client: StoredClient, _ c: PostgresConnection, _ logger: Logger) async throws {
         guard try await !c.exists("SELECT 1 FROM client WHERE id = \(client.id)", logger) else {
             throw StoreError(.duplicate, "client \(client.id) already exists", key: "client.exists", ["client": "\(client.id)"])
         }
@@ -1080,7 +1080,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    private static func liveClient(_ id: String, _ c: PostgresConnection, _ logger: Logger) async throws -> StoredClient {
+    static func liveClient(_ id: String, _ c: PostgresConnection, _ logger: Logger) async throws -> StoredClient {
         // Locked: an erasure on another server waits for this change, or this one sees the erasure.
         guard let row = try await c.rows("SELECT \(unescaped: clientColumns) FROM client WHERE id = \(id) FOR SHARE", logger).first else {
             throw StoreError(.notFound, "there is no client \(id)", key: "client.notFound", ["client": "\(id)"])
@@ -1090,7 +1090,7 @@ public final class PostgresStore: Store {
         return client
     }
 
-    private static func insertPeriod(_ period: PathwayPeriod, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func insertPeriod(_ period: PathwayPeriod, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
             """
             INSERT INTO period (id, client, pathway, decision_start, decision_end, closed_at, outcome) VALUES (\(period.id), \(period.client),
@@ -1107,7 +1107,7 @@ public final class PostgresStore: Store {
     }
 
     /// The client and the last phase's sequence of an open period still in phase `expected` (locked).
-    private static func openPeriod(_ id: String, expected: String, _ c: PostgresConnection, _ logger: Logger) async throws -> (String, Int) {
+    static func openPeriod(_ id: String, expected: String, _ c: PostgresConnection, _ logger: Logger) async throws -> (String, Int) {
         guard let row = try await c.rows("SELECT client, closed_at FROM period WHERE id = \(id) FOR UPDATE", logger).first else {
             throw StoreError(.notFound, "there is no pathway period \(id)", key: "period.notFound", ["period": "\(id)"])
         }
@@ -1122,7 +1122,7 @@ public final class PostgresStore: Store {
         return (client, current.0)
     }
 
-    private static func insert(_ assessment: StoredAssessment, client: String, position: Int, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func insert(_ assessment: StoredAssessment, client: String, position: Int, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
             """
             INSERT INTO assessment (client, id, position, assessed_at, assessor, evidence, instrument, checkpoint, period, responses, levels, note)
@@ -1133,7 +1133,7 @@ public final class PostgresStore: Store {
             """, logger: logger)
     }
 
-    private static func insert(_ attestation: StoredAttestation, client: String, position: Int, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func insert(_ attestation: StoredAttestation, client: String, position: Int, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
             """
             INSERT INTO attestation (client, position, badge, by_user, role, at) VALUES (\(client), \(position), \(attestation.badge),
@@ -1141,14 +1141,14 @@ public final class PostgresStore: Store {
             """, logger: logger)
     }
 
-    private static func attestation(_ row: PostgresRow) throws -> (Int, StoredAttestation) {
+    static func attestation(_ row: PostgresRow) throws -> (Int, StoredAttestation) {
         let (position, badge, by, role, at) = try row.decode((Int, String, String, String, String).self)
         guard let role = Criterion.Role(rawValue: role) else { throw StoreError(.database, "an attestation has an unknown role \(role)") }
         return (position, StoredAttestation(badge: badge, by: by, role: role, at: try time(at)))
     }
 
     /// The files of the given clients, in the order given, with one query per table.
-    private static func files(_ ids: [String], _ c: PostgresConnection, _ logger: Logger) async throws -> [ClientFile] {
+    static func files(_ ids: [String], _ c: PostgresConnection, _ logger: Logger) async throws -> [ClientFile] {
         guard !ids.isEmpty else { return [] }
         let clients = Dictionary(
             try await c.rows("SELECT \(unescaped: clientColumns) FROM client WHERE id = ANY(\(ids))", logger).map { try client($0) }.map { ($0.id, $0) },
@@ -1268,7 +1268,7 @@ extension PostgresStore {
         try await onServer(url) { client in try await client.query("DROP DATABASE IF EXISTS \(unescaped: String(parts.path.dropFirst())) WITH (FORCE)") }
     }
 
-    private static func onServer(_ url: String, _ body: (PostgresClient) async throws -> Void) async throws {
+    static func onServer(_ url: String, _ body: (PostgresClient) async throws -> Void) async throws {
         var parts = URLComponents(string: url)!
         parts.path = "/postgres"
         var logger = Logger(label: "merkisto.postgres")

@@ -672,7 +672,7 @@ public final class SQLiteStore: Store {
 
     // MARK: Helpers
 
-    private func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await writer.read(body)
         } catch let error as StoreError {
@@ -682,7 +682,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await writer.write(body)
         } catch let error as StoreError {
@@ -692,7 +692,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private static func insertClient(_ client: StoredClient, _ db: Database) throws {
+    static func insertClient(_ client: StoredClient, _ db: Database) throws {
         guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM client WHERE id = ?"), arguments: [client.id]) == nil else {
             throw StoreError(.duplicate, "client \(client.id) already exists", key: "client.exists", ["client": "\(client.id)"])
         }
@@ -706,7 +706,7 @@ public final class SQLiteStore: Store {
         return client
     }
 
-    private static func insertPeriod(_ period: PathwayPeriod, _ db: Database) throws {
+    static func insertPeriod(_ period: PathwayPeriod, _ db: Database) throws {
         try PeriodRow(period).insertCached(db)
         for (sequence, change) in period.phases.enumerated() { try PhaseRow(change, period: period.id, sequence: sequence).insertCached(db) }
     }
@@ -726,7 +726,7 @@ public final class SQLiteStore: Store {
 
     /// Reads the files of several clients with one query per table; `contiguous` when no other client's
     /// id sorts between the first and the last (so a range query finds exactly these).
-    private static func files(of clients: [StoredClient], contiguous: Bool = true, _ db: Database) throws -> [ClientFile] {
+    static func files(of clients: [StoredClient], contiguous: Bool = true, _ db: Database) throws -> [ClientFile] {
         guard let first = clients.first?.id, let last = clients.last?.id else { return [] }
         let range: String
         let arguments: StatementArguments
