@@ -34,6 +34,14 @@ extension Merkisto {
         @Option(help: "With --document: the VC-JWT payload (JSON) to sign and verify.")
         var payload: String?
 
+        @Option(
+            name: .customLong("db"),
+            help: "A PostgreSQL server (postgres://USER@HOST:PORT/postgres): the store figures are measured there too, in a database of their own, beside SQLite's.")
+        var database: String?
+
+        @Option(name: .customLong("db-clients"), help: "With --db: stored clients for PostgreSQL's dry-run figure.")
+        var databaseClients: Int = 10_000
+
         @OptionGroup var definitions: DefinitionOptions
 
         func run() async throws {
@@ -66,6 +74,25 @@ extension Merkisto {
                 figures += try CredentialBenchmark.run(workload, seconds: seconds)
                 await figures += try StoreBenchmark.run(
                     compiled: compiled, workload: workload, sizes: StoreBenchmark.Sizes(clients: clients), seconds: seconds)
+                if let database {
+                    guard StoreOptions.isPostgres(database) else {
+                        printError("merkisto bench: --db takes a PostgreSQL server's address")
+                        throw ExitCode(2)
+                    }
+                    let scratch = try await PostgresStore.makeScratchDatabase(server: database)
+                    let store = try await PostgresStore.open(url: scratch)
+                    do {
+                        figures += try await StoreBenchmark.run(
+                            compiled: compiled, workload: workload, sizes: StoreBenchmark.Sizes(clients: databaseClients), seconds: seconds, store: store,
+                            kind: "postgres")
+                    } catch {
+                        await store.close()
+                        try? await PostgresStore.dropScratchDatabase(scratch)
+                        throw error
+                    }
+                    await store.close()
+                    try? await PostgresStore.dropScratchDatabase(scratch)
+                }
             } catch {
                 printError("merkisto bench: \(error)")
                 throw ExitCode(1)

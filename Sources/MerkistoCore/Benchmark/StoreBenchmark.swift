@@ -3,7 +3,7 @@ import Basics
 public import Credentials
 public import Evaluation
 import Foundation
-import Storage
+public import Storage
 
 /// The figures of the application core over a real SQLite store in a temporary folder: durable issuing,
 /// bulk issuing with group commits, and a dry run over every stored client.
@@ -20,8 +20,11 @@ public enum StoreBenchmark {
 
     /// - Parameter workload: earned badges ready to build and sign (as the credential figures use), for
     ///   the durable and bulk figures, which measure build, sign and commit without reading or evaluating.
+    ///   - store: the store to measure (empty), named `kind` in the figures (nil: a new SQLite database in a
+    ///     temporary folder, its figures without a suffix; otherwise each figure's name ends in `_kind`).
     public static func run(
-        compiled: CompiledDefinitions, workload: CredentialWorkload, sizes: Sizes = Sizes(), seconds: Double
+        compiled: CompiledDefinitions, workload: CredentialWorkload, sizes: Sizes = Sizes(), seconds: Double, store given: (any Store)? = nil,
+        kind: String = "sqlite"
     ) async throws -> [BenchmarkFigure] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -29,7 +32,8 @@ public enum StoreBenchmark {
         let time = PopulationGenerator.evaluationTime
         let keys = KeyStore(directory: directory + "/keys")
         _ = try keys.generate(.es256, kid: "bench-es256", now: time)
-        let store = try SQLiteStore(path: directory + "/merkisto.sqlite")
+        let store = try given ?? SQLiteStore(path: directory + "/merkisto.sqlite")
+        let suffix = given == nil ? "" : "_" + kind
         let service = BadgeService(store: store, compiled: compiled, keys: keys, clock: { time })
         let clock = ContinuousClock()
 
@@ -112,17 +116,17 @@ public enum StoreBenchmark {
 
         return [
             BenchmarkFigure(
-                name: "durable_issue_per_s", value: durable,
-                note: "OB 3.0 VC-JWTs built, signed (ES256) and committed with their audit entries, one transaction each"),
+                name: "durable_issue_per_s" + suffix, value: durable,
+                note: "OB 3.0 VC-JWTs built, signed (ES256) and committed with their audit entries, one transaction each (\(kind))"),
             BenchmarkFigure(
-                name: "bulk_issue_per_s", value: bulkRate,
+                name: "bulk_issue_per_s" + suffix, value: bulkRate,
                 note: "the same in batches of \(batchCount) with group commits (signing in one task, committing in another), median of \(batchRates.count)"),
             BenchmarkFigure(
-                name: "issue_all_earned_per_s", value: Double(issued) / inSeconds(allEarned),
+                name: "issue_all_earned_per_s" + suffix, value: Double(issued) / inSeconds(allEarned),
                 note: "issue --all-earned from end to end: read \(wanted.count) stored clients, evaluate, build, sign on both cores, \(issued) credentials in group commits"),
             BenchmarkFigure(
-                name: "dry_run_clients_per_s", value: Double(checked) / inSeconds(dryRun),
-                note: "dry run over \(checked) stored clients: read from SQLite, bind to two definition sets, evaluate every badge under each"),
+                name: "dry_run_clients_per_s" + suffix, value: Double(checked) / inSeconds(dryRun),
+                note: "dry run over \(checked) stored clients: read from \(kind), bind to two definition sets, evaluate every badge under each"),
         ]
     }
 
