@@ -55,7 +55,7 @@ enum Fixtures {
             seed = try await service.seedDemo(examples: examples, by: "fuzz")
             var credentials = seed.credentials
             if let first = seed.credentials.first {
-                await credentials.append(try service.issue(client: first.client, badge: first.badge, format: .ob3LDP, as: .console))
+                credentials.append(try await service.issue(client: first.client, badge: first.badge, format: .ob3LDP, as: .console))
             }
             self.credentials = credentials
             let instructor = try await service.signInNow(user: seed.instructor, password: seed.passwords[seed.instructor] ?? "", address: nil)

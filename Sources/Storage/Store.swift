@@ -191,7 +191,7 @@ extension Store {
 
     /// Checks the audit chain.
     public func verifyAudit() async throws(StoreError) -> AuditVerification {
-        await AuditVerification(checking: try auditLog())
+        AuditVerification(checking: try await auditLog())
     }
 }
 

@@ -26,7 +26,7 @@ struct VersionOptions: ParsableArguments {
     @OptionGroup var keys: KeyOptions
 
     func live(_ command: String) async throws -> LiveService {
-        let service = await BadgeService(store: try store.open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
+        let service = BadgeService(store: try await store.open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
         return LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
     }
 }

@@ -28,7 +28,7 @@ extension Merkisto {
             let now = CompiledDefinitions(try DefinitionOptions.load(current))
             let next = CompiledDefinitions(try DefinitionOptions.load(proposed))
             try store.requireExisting("dry-run")
-            let service = await BadgeService(store: try store.open("dry-run"), compiled: now, keys: keys.store)
+            let service = BadgeService(store: try await store.open("dry-run"), compiled: now, keys: keys.store)
             let (changes, clients) = try await MerkistoCLI.run("dry-run") { try await service.dryRun(against: next, at: time) }
             for change in changes {
                 var parts: [String] = []

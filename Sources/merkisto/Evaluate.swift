@@ -48,7 +48,7 @@ extension Merkisto {
             let result: EvaluationResult
             if let award {
                 try store.requireExisting("evaluate")
-                let service = await BadgeService(store: try store.open("evaluate"), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
+                let service = BadgeService(store: try await store.open("evaluate"), compiled: CompiledDefinitions(DefinitionSet()), keys: keys.store)
                 let live = LiveService(service, definitionsDirectory: nil, versionsFolder: store.versionsFolder)
                 let replay = try await MerkistoCLI.run("evaluate") { try await live.replayAward(award, as: .console) }
                 printError(
@@ -102,7 +102,7 @@ struct ClientArgument {
             printError("merkisto: \(text) is neither a file nor a client in a database (there is no database at \(store.path))")
             throw ExitCode(2)
         }
-        let service = await BadgeService(store: try store.open("evaluate"), compiled: compiled, keys: KeyStore(directory: "keys"))
+        let service = BadgeService(store: try await store.open("evaluate"), compiled: compiled, keys: KeyStore(directory: "keys"))
         return try await resolve(service, command: "evaluate").record
     }
 }

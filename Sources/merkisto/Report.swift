@@ -40,7 +40,7 @@ extension Merkisto {
             let service = try await options.service("report", existing: true)
             let (report, language) = try await MerkistoCLI.run("report") {
                 let report = try await service.progressReport(client: client, at: time)
-                return await (report, service.credentialLanguage(for: try service.clientFile(client).client, requested: lang))
+                return (report, service.credentialLanguage(for: try await service.clientFile(client).client, requested: lang))
             }
             let bytes: [UInt8] =
                 switch format {

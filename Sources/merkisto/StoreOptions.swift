@@ -41,7 +41,7 @@ struct StoreOptions: ParsableArguments {
     /// as the console, through the same checked use cases as the API and the pages.
     func storeService(_ command: String) async throws -> BadgeService {
         try requireExisting(command)
-        return await BadgeService(store: try open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: KeyStore(directory: "keys"))
+        return BadgeService(store: try await open(command), compiled: CompiledDefinitions(DefinitionSet()), keys: KeyStore(directory: "keys"))
     }
 
     /// The live core over a key folder and the database, through which keys are made and retired as the
@@ -55,7 +55,7 @@ struct StoreOptions: ParsableArguments {
     /// The ledger use cases over an existing database.
     func ledger(_ command: String) async throws -> Ledger {
         try requireExisting(command)
-        return await Ledger(store: try open(command))
+        return Ledger(store: try await open(command))
     }
 
     func open(_ command: String) async throws -> any Store { try await Self.open(path, command) }
@@ -98,7 +98,7 @@ struct ServiceOptions: ParsableArguments {
     func service(_ command: String, existing: Bool = false) async throws -> BadgeService {
         if existing { try store.requireExisting(command) }
         let compiled = CompiledDefinitions(try definitions.load())
-        return await BadgeService(store: try store.open(command), compiled: compiled, keys: keys.store, baseURL: baseURL)
+        return BadgeService(store: try await store.open(command), compiled: compiled, keys: keys.store, baseURL: baseURL)
     }
 
     /// After issuing: the definitions the credentials were issued under are kept as a version (when they

@@ -116,7 +116,7 @@ extension BadgeService {
         if let ids {
             for id in ids { try await authorize(actor, .award(client: id)) }
             var inUnit: Set<String>?
-            if let unit { inUnit = await Set(try clientSummaries().filter { $0.client.unit == unit }.map(\.client.id)) }
+            if let unit { inUnit = Set(try await clientSummaries().filter { $0.client.unit == unit }.map(\.client.id)) }
             chosen = ids.filter { inUnit?.contains($0) ?? true }
         } else {
             chosen = try await clientSummaries().filter { summary in

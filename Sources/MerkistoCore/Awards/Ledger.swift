@@ -44,7 +44,7 @@ public struct Ledger: Sendable {
 
     /// Checks the audit log's hash chain.
     public func verifyAudit() async throws(CoreError) -> AuditVerification {
-        await AuditVerification(checking: try auditLog())
+        AuditVerification(checking: try await auditLog())
     }
 }
 

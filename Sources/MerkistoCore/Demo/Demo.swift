@@ -58,12 +58,12 @@ extension BadgeService {
         let bulk = try await issueAllEarned(clients: clients, by: actor)
         if let failure = bulk.failure { throw CoreError(.failure, key: "demo.issueFailed", ["reason": failure]) }
         for issued in bulk.issued {
-            await credentials.append(try ledger.credential(id: issued.id))
+            credentials.append(try await ledger.credential(id: issued.id))
         }
         // One hosted and one signed OB 2.0 assertion, so that every kind of public URL has something to show.
         if let sample = bulk.issued.first {
-            await credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Hosted, by: actor))
-            await credentials.append(try issue(client: sample.client, badge: sample.badge, format: .ob2Signed, by: actor))
+            credentials.append(try await issue(client: sample.client, badge: sample.badge, format: .ob2Hosted, by: actor))
+            credentials.append(try await issue(client: sample.client, badge: sample.badge, format: .ob2Signed, by: actor))
         }
         // The client user sees a record with badges to show.
         let shown = bulk.issued.first?.client ?? clients.first

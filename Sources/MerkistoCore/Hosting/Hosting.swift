@@ -31,10 +31,9 @@ extension BadgeService {
                     id: credential.id, path: String(credential.id.dropFirst(publisher.layout.base.count)), bytes: credential.bytes)
                 : nil
         }
-        return await (
-            publisher.layout.base,
-            try publisher.publish(to: directory, revoked: try revokedEntries(), hosted: hosted, status: try statusListState())
-        )
+        let revoked = try await revokedEntries()
+        let status = try await statusListState()
+        return (publisher.layout.base, try publisher.publish(to: directory, revoked: revoked, hosted: hosted, status: status))
     }
 
     /// How many credentials are revoked: a change means a new revocation.
