@@ -679,50 +679,72 @@ public final class PostgresStore: Store {
         guard !credentials.isEmpty else { return }
         try await write { c in
             for id in replacing { _ = try await revoke(id, reason: "replaced", by: actor, at: time, c) }
+            // A group is written with a few statements over arrays, not a few per credential.
+            let ids = credentials.map(\.id), clients = credentials.map(\.client), badges = credentials.map(\.badge)
+            let formats = credentials.map(\.format.rawValue)
+            // One valid award per client, badge and format: the slot rows are locked, so a second writer
+            // waits here for the first and then sees what it wrote.
+            var held: [String: String] = [:]
+            for row in try await c.rows(
+                """
+                SELECT s.client, s.badge, s.format, s.credential, k.valid_until, r.credential_id IS NOT NULL
+                FROM award_slot s JOIN (SELECT DISTINCT * FROM unnest(\(clients), \(badges), \(formats))) AS w (client, badge, format)
+                  ON s.client = w.client AND s.badge = w.badge AND s.format = w.format
+                JOIN credential k ON k.id = s.credential LEFT JOIN revocation r ON r.credential_id = s.credential
+                FOR UPDATE OF s
+                """, logger)
+            {
+                let (client, badge, format, existing, validUntil, revoked) = try row.decode((String, String, String, String, String?, Bool).self)
+                if !revoked, try validUntil.map(Self.time).map({ $0 > time }) ?? true { held["\(client) \(badge) \(format)"] = existing }
+            }
             for credential in credentials {
-                // One valid award per client, badge and format: the slot row is locked, so a second writer
-                // waits here for the first and then sees what it wrote.
-                if let held = try await c.rows(
+                let key = "\(credential.client) \(credential.badge) \(credential.format.rawValue)"
+                if let existing = held[key] { throw StoreError.held(credential, by: existing) }
+                // The next of the same group is held by this one.
+                held[key] = credential.id
+            }
+            let inserted = try await c.rows(
+                """
+                INSERT INTO credential (id, badge, client, recipient, format, key_id, issued_at, valid_until, definitions_digest, language, bytes)
+                SELECT id, badge, client, recipient, format, nullif(key_id, ''), issued_at, nullif(valid_until, ''), digest, language, bytes
+                FROM unnest(\(ids), \(badges), \(clients), \(credentials.map(\.recipient)), \(formats), \(credentials.map { $0.keyID ?? "" }),
+                  \(credentials.map(\.issuedAt.description)), \(credentials.map { $0.validUntil?.description ?? "" }), \(credentials.map(\.definitionsDigest)),
+                  \(credentials.map(\.language.rawValue)), \(credentials.map { ByteBuffer(bytes: $0.bytes) }))
+                  AS w (id, badge, client, recipient, format, key_id, issued_at, valid_until, digest, language, bytes)
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger)
+            guard inserted.count == credentials.count else {
+                let written = Set(try inserted.map { try $0.decode(String.self) })
+                let id = credentials.first { !written.contains($0.id) }?.id ?? ""
+                throw StoreError(.duplicate, "credential \(id) is already recorded", key: "credential.exists", ["credential": "\(id)"])
+            }
+            do {
+                try await c.query(
                     """
-                    SELECT s.credential, k.valid_until, r.credential_id IS NOT NULL FROM award_slot s JOIN credential k ON k.id = s.credential
-                    LEFT JOIN revocation r ON r.credential_id = s.credential
-                    WHERE s.client = \(credential.client) AND s.badge = \(credential.badge) AND s.format = \(credential.format.rawValue) FOR UPDATE OF s
-                    """, logger
-                ).first {
-                    let (existing, validUntil, revoked) = try held.decode((String, String?, Bool).self)
-                    if !revoked, try validUntil.map(Self.time).map({ $0 > time }) ?? true { throw StoreError.held(credential, by: existing) }
-                }
-                guard
-                    try await c.exists(
-                        """
-                        INSERT INTO credential (id, badge, client, recipient, format, key_id, issued_at, valid_until, definitions_digest, language, bytes)
-                        VALUES (\(credential.id), \(credential.badge), \(credential.client), \(credential.recipient), \(credential.format.rawValue),
-                        \(credential.keyID), \(credential.issuedAt.description), \(credential.validUntil?.description), \(credential.definitionsDigest),
-                        \(credential.language.rawValue), \(ByteBuffer(bytes: credential.bytes))) ON CONFLICT (id) DO NOTHING RETURNING 1
-                        """, logger)
-                else {
-                    throw StoreError(.duplicate, "credential \(credential.id) is already recorded", key: "credential.exists", ["credential": "\(credential.id)"])
-                }
-                do {
-                    try await c.query(
-                        """
-                        INSERT INTO award_slot (client, badge, format, credential) VALUES (\(credential.client), \(credential.badge),
-                        \(credential.format.rawValue), \(credential.id)) ON CONFLICT (client, badge, format) DO UPDATE SET credential = excluded.credential
-                        """, logger: logger)
-                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-                    // Two servers wrote the client's first award of the badge at once: this one lost.
-                    throw StoreError.held(credential, by: "(recorded at the same moment)")
-                }
-                if let place = credential.status {
-                    guard
-                        try await c.exists(
-                            "UPDATE status_place SET credential = \(credential.id) WHERE list = \(place.list) AND idx = \(place.index) AND credential IS NULL RETURNING 1",
-                            logger)
-                    else {
-                        throw StoreError(
-                            .conflict, "status list place \(place.list)/\(place.index) is not a free reserved place", key: "status.placeTaken",
-                            ["list": "\(place.list)", "index": "\(place.index)"])
-                    }
+                    INSERT INTO award_slot (client, badge, format, credential) SELECT * FROM unnest(\(clients), \(badges), \(formats), \(ids))
+                    ON CONFLICT (client, badge, format) DO UPDATE SET credential = excluded.credential
+                    """, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                // Two servers wrote a client's first award of a badge at once: this one lost.
+                throw StoreError.held(credentials[0], by: "(recorded at the same moment)")
+            }
+            let placed = credentials.filter { $0.status != nil }
+            if !placed.isEmpty {
+                let bound = try await c.rows(
+                    """
+                    UPDATE status_place p SET credential = w.id
+                    FROM unnest(\(placed.map(\.id)), \(placed.map { $0.status!.list }), \(placed.map { $0.status!.index })) AS w (id, list, idx)
+                    WHERE p.list = w.list AND p.idx = w.idx AND p.credential IS NULL RETURNING p.list, p.idx
+                    """, logger)
+                guard bound.count == placed.count else {
+                    let taken = Set(try bound.map { row in
+                        let (list, index) = try row.decode((Int, Int).self)
+                        return StatusListEntry(list: list, index: index)
+                    })
+                    let place = placed.first { !taken.contains($0.status!) }?.status ?? placed[0].status!
+                    throw StoreError(
+                        .conflict, "status list place \(place.list)/\(place.index) is not a free reserved place", key: "status.placeTaken",
+                        ["list": "\(place.list)", "index": "\(place.index)"])
                 }
             }
             try await audit(c, at: time, actor: actor, .credentialsIssued(credentials, replacing: replacing))
@@ -939,10 +961,17 @@ public final class PostgresStore: Store {
         let (sequence, previous) = try head.decode((Int64, String).self)
         let entry = AuditEntry(
             sequence: sequence + 1, at: time, actor: actor, action: change.action, subject: change.subject, detail: change.detail, previous: previous)
-        try await Self.insert(entry, c, logger)
-        try await c.query("UPDATE audit_head SET sequence = \(entry.sequence), hash = \(entry.hash) WHERE id = 1", logger: logger)
-        // Told to every listening server when the transaction commits (see followChanges).
-        try await c.query("SELECT pg_notify(\(Self.changeChannel), \(change.action))", logger: logger)
+        // The entry, the new head, and the notice told to every listening server when the transaction
+        // commits (see followChanges), in one statement.
+        try await c.query(
+            """
+            WITH entry AS (
+              INSERT INTO audit (sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash) VALUES (\(entry.sequence),
+              \(entry.at.description), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detail), \(entry.detailDigest), \(entry.redacted),
+              \(entry.previous), \(entry.hash)) RETURNING 1
+            ), head AS (UPDATE audit_head SET sequence = \(entry.sequence), hash = \(entry.hash) WHERE id = 1 RETURNING 1)
+            SELECT pg_notify(\(Self.changeChannel), \(change.action)) FROM entry, head
+            """, logger: logger)
     }
 
     /// The channel changes are told on.
