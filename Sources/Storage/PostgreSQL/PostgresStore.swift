@@ -494,21 +494,7 @@ public final class PostgresStore: Store {
         let ids = try await clientIDs()
         let chunks = stride(from: 0, to: ids.count, by: 512).map { Array(ids[$0..<min($0 + 512, ids.count)]) }
         do {
-            return try await withThrowingTaskGroup(of: (Int, T).self) { group in
-                var results = [T?](repeating: nil, count: chunks.count)
-                var next = 0
-                func start() {
-                    let index = next
-                    next += 1
-                    group.addTask { (index, try body(try await self.clientFiles(chunks[index]))) }
-                }
-                while next < min(max(1, workers), chunks.count) { start() }
-                while let (index, value) = try await group.next() {
-                    results[index] = value
-                    if next < chunks.count { start() }
-                }
-                return results.map { $0! }
-            }
+            return try await concurrentMap(count: chunks.count, workers: workers) { index in try body(try await self.clientFiles(chunks[index])) }
         } catch let error as StoreError {
             throw error
         } catch {

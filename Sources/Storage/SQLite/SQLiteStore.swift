@@ -330,31 +330,18 @@ public final class SQLiteStore: Store {
     public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
         let chunks = try await clientChunks()
         let writer = self.writer, path = self.path
-        // Each chunk is read in its own read transaction on GRDB's readers (WAL lets them run side by side) and
-        // handed to `body` there; at most `workers` at once.
+        // Each chunk is read in its own read transaction (WAL lets readers run side by side), then handed to
+        // `body`; at most `workers` at once.
         do {
-            return try await withThrowingTaskGroup(of: (Int, T).self) { group in
-                var results = [T?](repeating: nil, count: chunks.count)
-                var next = 0
-                func start() {
-                    let index = next, first = chunks[index].first!, last = chunks[index].last!
-                    next += 1
-                    group.addTask {
-                        let files: [ClientFile]
-                        do {
-                            files = try await writer.read { db in try Self.files(from: first, to: last, db) }
-                        } catch {
-                            throw StoreError(.database, "cannot read \(path): \(Self.describe(error))")
-                        }
-                        return (index, try body(files))
-                    }
+            return try await concurrentMap(count: chunks.count, workers: workers) { index in
+                let first = chunks[index].first!, last = chunks[index].last!
+                let files: [ClientFile]
+                do {
+                    files = try await writer.read { db in try Self.files(from: first, to: last, db) }
+                } catch {
+                    throw StoreError(.database, "cannot read \(path): \(Self.describe(error))")
                 }
-                while next < min(max(1, workers), chunks.count) { start() }
-                while let (index, value) = try await group.next() {
-                    results[index] = value
-                    if next < chunks.count { start() }
-                }
-                return results.map { $0! }
+                return try body(files)
             }
         } catch let error as StoreError {
             throw error
