@@ -518,6 +518,12 @@ struct StoreCopyTests {
         let original = try await (source as! SQLiteStore).dump()
         _ = try await copyable.copy(from: source as! SQLiteStore)
         Self.sameContents(original, try await copyable.dump())
+        // A client's file, credentials, revocations and suspensions included, reads the same from the copy.
+        for client in ["asiakas-1", "asiakas-2"] {
+            let (read, expected) = (try await target.clientFile(client), try await source.clientFile(client))
+            #expect(read == expected && read?.credentials.isEmpty == false, "\(client)")
+        }
+        #expect(try await target.clientFiles(["asiakas-2", "nobody", "asiakas-1"]) == (try await source.clientFiles(["asiakas-2", "asiakas-1"])))
         // And back again, into a new SQLite database.
         let (back, cleanBack) = try await StoreKind.sqlite.make()
         defer { cleanBack() }

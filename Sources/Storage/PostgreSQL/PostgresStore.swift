@@ -180,11 +180,17 @@ public final class PostgresStore: Store {
 
     public func user(id: String) async throws(StoreError) -> User? {
         try await read { c in
-            guard let row = try await c.rows("SELECT id, role, display_name, client, created_at FROM app_user WHERE id = \(id)", logger).first else {
-                return nil
-            }
-            let units = try await c.rows("SELECT unit FROM unit_member WHERE member = \(id) ORDER BY unit", logger).map { try $0.decode(String.self) }
-            return try Self.user(row, units: units)
+            guard
+                let row = try await c.rows(
+                    """
+                    SELECT id, role, display_name, client, created_at, array(SELECT unit FROM unit_member WHERE member = u.id ORDER BY unit)
+                    FROM app_user u WHERE id = \(id)
+                    """, logger
+                ).first
+            else { return nil }
+            let (userID, role, displayName, client, createdAt, units) = try row.decode((String, String, String?, String?, String, [String]).self)
+            guard let role = User.Role(rawValue: role) else { throw StoreError(.database, "user \(userID) has an unknown role \(role)") }
+            return User(id: userID, role: role, displayName: displayName, client: client, createdAt: try Self.time(createdAt), units: units)
         }
     }
 
@@ -479,7 +485,8 @@ public final class PostgresStore: Store {
     }
 
     public func clientFile(_ id: String) async throws(StoreError) -> ClientFile? {
-        try await snapshot { c in try await Self.files([id], c, logger).first }
+        // One statement: one snapshot.
+        try await read { c in try await Self.files([id], c, logger).first }
     }
 
     public func clientIDs() async throws(StoreError) -> [String] {
@@ -487,7 +494,7 @@ public final class PostgresStore: Store {
     }
 
     public func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile] {
-        try await snapshot { c in try await Self.files(ids, c, logger) }
+        try await read { c in try await Self.files(ids, c, logger) }
     }
 
     public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
@@ -1162,94 +1169,151 @@ public final class PostgresStore: Store {
         return (position, StoredAttestation(badge: badge, by: by, role: role, at: try time(at)))
     }
 
-    /// The files of the given clients, in the order given, with one query per table.
+    /// The files of the given clients, in the order given, read with one statement (one snapshot, one round
+    /// trip): each client's rows of every table as JSON arrays beside the client's own columns.
     static func files(_ ids: [String], _ c: PostgresConnection, _ logger: Logger) async throws -> [ClientFile] {
         guard !ids.isEmpty else { return [] }
-        let clients = Dictionary(
-            try await c.rows("SELECT \(unescaped: clientColumns) FROM client WHERE id = ANY(\(ids))", logger).map { try client($0) }.map { ($0.id, $0) },
-            uniquingKeysWith: { first, _ in first })
-        var assessments: [String: [StoredAssessment]] = [:]
+        var byID: [String: ClientFile] = [:]
         for row in try await c.rows(
             """
-            SELECT client, id, assessed_at, assessor, evidence, instrument, checkpoint, period, responses, levels, note FROM assessment
-            WHERE client = ANY(\(ids)) ORDER BY client, position
+            SELECT c.id, c.unit, c.display_name, c.contact, c.language, c.registered_at, c.erased_at, c.schema_reference,
+              (SELECT coalesce(json_agg(json_build_array(a.id, a.assessed_at, a.assessor, a.evidence, a.instrument, a.checkpoint, a.period,
+                 a.responses, a.levels, a.note) ORDER BY a.position), '[]') FROM assessment a WHERE a.client = c.id)::text,
+              (SELECT coalesce(json_agg(json_build_array(t.badge, t.by_user, t.role, t.at) ORDER BY t.position), '[]')
+                 FROM attestation t WHERE t.client = c.id)::text,
+              (SELECT coalesce(json_agg(json_build_array(h.badge, h.issued_at, h.valid_until, h.revoked, h.credential) ORDER BY h.position), '[]')
+                 FROM held_award h WHERE h.client = c.id)::text,
+              (SELECT coalesce(json_agg(json_build_array(p.id, p.pathway, p.decision_start, p.decision_end, p.closed_at, p.outcome,
+                 (SELECT coalesce(json_agg(json_build_array(f.phase, f.at, f.by_user) ORDER BY f.sequence), '[]') FROM phase_change f WHERE f.period = p.id))
+                 ORDER BY p.seq), '[]') FROM period p WHERE p.client = c.id)::text,
+              (SELECT coalesce(json_agg(json_build_array(k.id, k.badge, k.recipient, k.format, k.key_id, k.issued_at, k.valid_until, k.definitions_digest,
+                 k.language, translate(encode(k.bytes, 'base64'), E'\\n', ''), pl.list, pl.idx, r.reason, r.revoked_at, r.by_user, s.reason,
+                 s.suspended_at, s.by_user) ORDER BY k.seq), '[]')
+                 FROM credential k LEFT JOIN status_place pl ON pl.credential = k.id LEFT JOIN revocation r ON r.credential_id = k.id
+                 LEFT JOIN suspension s ON s.credential_id = k.id WHERE k.client = c.id)::text
+            FROM client c WHERE c.id = ANY(\(ids))
             """, logger)
         {
-            let (client, id, at, assessor, evidence, instrument, checkpoint, period, responses, levels, note) = try row.decode(
-                (String, String, String, String, String, String?, String?, String?, String, String, String?).self)
-            guard let evidence = Evidence(rawValue: evidence) else { throw StoreError(.database, "assessment \(id) has an unknown evidence kind") }
-            assessments[client, default: []].append(
-                StoredAssessment(
-                    id: id, assessedAt: try time(at), assessor: assessor, evidence: evidence, instrument: instrument, checkpoint: checkpoint,
-                    period: period, responses: PairText.read(responses).map { .init(item: $0.0, value: $0.1) },
-                    levels: PairText.read(levels).map { .init(competence: $0.0, level: $0.1) }, note: note))
+            let (id, unit, name, contact, language, registered, erased, schema, assessments, attestations, held, periods, credentials) = try row.decode(
+                (String, String?, String?, String?, String?, String, String?, String?, String, String, String, String, String).self)
+            let client = StoredClient(
+                id: id, unit: unit, displayName: name, contact: contact, language: language.flatMap(Language.init(rawValue:)),
+                registeredAt: try time(registered), erasedAt: try erased.map(time), schemaReference: schema)
+            var file = ClientFile(client: client, periods: [], assessments: [], attestations: [], heldAwards: [], credentials: [], revocations: [], suspensions: [])
+            for fields in try JSONRows(assessments, "assessment") {
+                guard let evidence = Evidence(rawValue: try fields.string(3)) else { throw StoreError(.database, "an assessment of \(id) has an unknown evidence kind") }
+                file.assessments.append(
+                    StoredAssessment(
+                        id: try fields.string(0), assessedAt: try time(try fields.string(1)), assessor: try fields.string(2), evidence: evidence,
+                        instrument: try fields.optional(4), checkpoint: try fields.optional(5), period: try fields.optional(6),
+                        responses: PairText.read(try fields.string(7)).map { .init(item: $0.0, value: $0.1) },
+                        levels: PairText.read(try fields.string(8)).map { .init(competence: $0.0, level: $0.1) }, note: try fields.optional(9)))
+            }
+            for fields in try JSONRows(attestations, "attestation") {
+                guard let role = Criterion.Role(rawValue: try fields.string(2)) else { throw StoreError(.database, "an attestation of \(id) has an unknown role") }
+                file.attestations.append(StoredAttestation(badge: try fields.string(0), by: try fields.string(1), role: role, at: try time(try fields.string(3))))
+            }
+            for fields in try JSONRows(held, "held award") {
+                file.heldAwards.append(
+                    HeldAward(
+                        badge: try fields.string(0), issuedAt: try time(try fields.string(1)), validUntil: try fields.optional(2).map(time),
+                        revoked: try fields.bool(3), credential: try fields.optional(4)))
+            }
+            for fields in try JSONRows(periods, "period") {
+                guard case .array(let changes) = fields.values[6] else { throw StoreError(.database, "a period of \(id) has no phases") }
+                file.periods.append(
+                    PathwayPeriod(
+                        id: try fields.string(0), client: id, pathway: try fields.string(1), decisionStart: try fields.optional(2).map(time),
+                        decisionEnd: try fields.optional(3).map(time),
+                        phases: try changes.map { change in
+                            let change = try JSONRows.Fields(change, "phase")
+                            return PhaseChange(phase: try change.string(0), at: try time(try change.string(1)), by: try change.string(2))
+                        }, closedAt: try fields.optional(4).map(time), outcome: try fields.optional(5)))
+            }
+            for fields in try JSONRows(credentials, "credential") {
+                let credentialID = try fields.string(0)
+                guard let format = CredentialFormat(rawValue: try fields.string(3)), let language = Language(rawValue: try fields.string(8)),
+                    let bytes = Data(base64Encoded: try fields.string(9))
+                else { throw StoreError(.database, "credential \(credentialID) cannot be read") }
+                let list = try fields.int(10), index = try fields.int(11)
+                file.credentials.append(
+                    IssuedCredential(
+                        id: credentialID, badge: try fields.string(1), client: id, recipient: try fields.string(2), format: format, keyID: try fields.optional(4),
+                        issuedAt: try time(try fields.string(5)), validUntil: try fields.optional(6).map(time), definitionsDigest: try fields.string(7),
+                        language: language, bytes: Array(bytes), status: list.flatMap { list in index.map { StatusListEntry(list: list, index: $0) } }))
+                if let at = try fields.optional(13) {
+                    file.revocations.append(Revocation(credentialID: credentialID, reason: try fields.string(12), revokedAt: try time(at), by: try fields.string(14)))
+                }
+                if let at = try fields.optional(16) {
+                    file.suspensions.append(
+                        Suspension(credentialID: credentialID, reason: try fields.string(15), suspendedAt: try time(at), by: try fields.string(17)))
+                }
+            }
+            byID[id] = file
         }
-        var attestations: [String: [StoredAttestation]] = [:]
-        for row in try await c.rows(
-            "SELECT client, position, badge, by_user, role, at FROM attestation WHERE client = ANY(\(ids)) ORDER BY client, position", logger)
-        {
-            let (client, position, badge, by, role, at) = try row.decode((String, Int, String, String, String, String).self)
-            guard let role = Criterion.Role(rawValue: role) else { throw StoreError(.database, "attestation \(position) has an unknown role") }
-            attestations[client, default: []].append(StoredAttestation(badge: badge, by: by, role: role, at: try time(at)))
+        return ids.compactMap { byID[$0] }
+    }
+
+}
+
+/// The rows of one table that `files` reads as a JSON array of arrays.
+struct JSONRows: Sequence {
+    let rows: [JSONValue]
+    let what: String
+
+    init(_ text: String, _ what: String) throws {
+        guard case .array(let rows) = try StrictJSON.read(Array(text.utf8)) else { throw StoreError(.database, "the \(what)s cannot be read") }
+        self.rows = rows
+        self.what = what
+    }
+
+    func makeIterator() -> AnyIterator<Fields> {
+        var iterator = rows.makeIterator()
+        return AnyIterator { iterator.next().map { Fields(unchecked: $0, what) } }
+    }
+
+    /// One row's fields, by position.
+    struct Fields {
+        let values: [JSONValue]
+        let what: String
+
+        init(unchecked value: JSONValue, _ what: String) {
+            if case .array(let values) = value { self.values = values } else { self.values = [] }
+            self.what = what
         }
-        var held: [String: [HeldAward]] = [:]
-        for row in try await c.rows(
-            "SELECT client, badge, issued_at, valid_until, revoked, credential FROM held_award WHERE client = ANY(\(ids)) ORDER BY client, position", logger)
-        {
-            let (client, badge, issued, validUntil, revoked, credential) = try row.decode((String, String, String, String?, Bool, String?).self)
-            held[client, default: []].append(
-                HeldAward(badge: badge, issuedAt: try time(issued), validUntil: try validUntil.map(time), revoked: revoked, credential: credential))
+
+        init(_ value: JSONValue, _ what: String) throws {
+            guard case .array(let values) = value else { throw StoreError(.database, "a \(what) cannot be read") }
+            self.values = values
+            self.what = what
         }
-        var phases: [String: [PhaseChange]] = [:]
-        for row in try await c.rows(
-            "SELECT f.period, f.phase, f.at, f.by_user FROM phase_change f JOIN period p ON p.id = f.period WHERE p.client = ANY(\(ids)) ORDER BY f.sequence",
-            logger)
-        {
-            let (period, phase, at, by) = try row.decode((String, String, String, String).self)
-            phases[period, default: []].append(PhaseChange(phase: phase, at: try time(at), by: by))
+
+        func optional(_ index: Int) throws -> String? {
+            guard index < values.count else { throw StoreError(.database, "a \(what) has too few fields") }
+            switch values[index] {
+            case .null: return nil
+            case .string(let text): return text
+            default: throw StoreError(.database, "a \(what)'s field \(index) is not text")
+            }
         }
-        var periods: [String: [PathwayPeriod]] = [:]
-        for row in try await c.rows(
-            "SELECT id, client, pathway, decision_start, decision_end, closed_at, outcome FROM period WHERE client = ANY(\(ids)) ORDER BY seq", logger)
-        {
-            let (id, client, pathway, start, end, closed, outcome) = try row.decode((String, String, String, String?, String?, String?, String?).self)
-            periods[client, default: []].append(
-                PathwayPeriod(
-                    id: id, client: client, pathway: pathway, decisionStart: try start.map(time), decisionEnd: try end.map(time), phases: phases[id] ?? [],
-                    closedAt: try closed.map(time), outcome: outcome))
+
+        func string(_ index: Int) throws -> String {
+            guard let text = try optional(index) else { throw StoreError(.database, "a \(what)'s field \(index) is empty") }
+            return text
         }
-        var credentials: [String: [IssuedCredential]] = [:]
-        for row in try await c.rows("\(unescaped: credentialSelection) WHERE k.client = ANY(\(ids)) ORDER BY k.seq", logger) {
-            let credential = try credential(row)
-            credentials[credential.client, default: []].append(credential)
+
+        func int(_ index: Int) throws -> Int? {
+            guard index < values.count else { throw StoreError(.database, "a \(what) has too few fields") }
+            switch values[index] {
+            case .null: return nil
+            case .int(let number): return number
+            default: throw StoreError(.database, "a \(what)'s field \(index) is not a number")
+            }
         }
-        var revocations: [String: Revocation] = [:]
-        for row in try await c.rows(
-            """
-            SELECT r.credential_id, r.reason, r.revoked_at, r.by_user FROM revocation r JOIN credential k ON k.id = r.credential_id
-            WHERE k.client = ANY(\(ids))
-            """, logger)
-        {
-            let revocation = try revocation(row)
-            revocations[revocation.credentialID] = revocation
-        }
-        var suspensions: [String: Suspension] = [:]
-        for row in try await c.rows(
-            """
-            SELECT s.credential_id, s.reason, s.suspended_at, s.by_user FROM suspension s JOIN credential k ON k.id = s.credential_id
-            WHERE k.client = ANY(\(ids))
-            """, logger)
-        {
-            let (id, reason, at, by) = try row.decode((String, String, String, String).self)
-            suspensions[id] = Suspension(credentialID: id, reason: reason, suspendedAt: try time(at), by: by)
-        }
-        return ids.compactMap { id in
-            guard let client = clients[id] else { return nil }
-            let issued = credentials[id] ?? []
-            return ClientFile(
-                client: client, periods: periods[id] ?? [], assessments: assessments[id] ?? [], attestations: attestations[id] ?? [],
-                heldAwards: held[id] ?? [], credentials: issued, revocations: issued.compactMap { revocations[$0.id] },
-                suspensions: issued.compactMap { suspensions[$0.id] })
+
+        func bool(_ index: Int) throws -> Bool {
+            guard index < values.count, case .bool(let value) = values[index] else { throw StoreError(.database, "a \(what)'s field \(index) is not true or false") }
+            return value
         }
     }
 }
