@@ -65,6 +65,29 @@ struct DefinitionsVersionsTests {
         return (live, world, { world.cleanup(); try? FileManager.default.removeItem(atPath: folder) })
     }
 
+    @Test("a second server on the same store and key folder follows what the first changes: the definitions put in use, a key made")
+    func followAnotherServer() async throws {
+        let (first, world, cleanup) = try await Self.live()
+        defer { cleanup() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-versions-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The other server: its own service (and memory) over the same store and keys.
+        let second = LiveService(first.current.renewed(), definitionsDirectory: nil, versionsFolder: folder)
+        #expect(try await second.follow() == false)
+        let changed = try Self.zip(try Self.files(("badges/tyonhaku-verkossa.xml", #"ref="3.1" min-level="2""#, #"ref="3.1" min-level="5""#)))
+        let digest = try #require(try await first.uploadDefinitions(changed, as: world.admin).digest)
+        #expect(try await second.follow() == false)  // kept, not yet in use
+        try await first.activateDefinitions(digest, as: world.admin)
+        #expect(second.current.compiled.digest != digest)
+        #expect(try await second.follow() == true)
+        #expect(second.current.compiled.digest == digest)
+        // A key made at the first server is the second's to publish and sign with after it follows.
+        let key = try await first.generateKey(.rs256, kid: "followed-rs256", as: world.admin)
+        #expect(try await second.follow() == true)
+        #expect(try await second.keys(as: world.admin).contains { $0.kid == key.kid })
+        #expect(try await second.follow() == false)
+    }
+
     @Test("a set with an error is refused with located diagnostics and kept nowhere; the fixed set is kept, tried, activated and rolled back")
     func uploadTryActivateRollBack() async throws {
         let (live, world, cleanup) = try await Self.live()
