@@ -245,6 +245,25 @@ http {{
         verified = subprocess.run([merkisto, "audit", "verify", "--db", url], capture_output=True, text=True, cwd=work)
         expect("the audit chain verifies", verified.returncode == 0, verified.stdout + verified.stderr)
 
+        # A backup while both servers run, restored into a new database: the same log to the same head.
+        dump = os.path.join(work, "backup.dump")
+        backup = subprocess.run([merkisto, "backup", "--db", url, "--out", dump], capture_output=True, text=True, cwd=work)
+        expect("merkisto backup writes pg_dump's archive while the servers run", backup.returncode == 0 and os.path.exists(dump), backup.stderr)
+        restored_name = name + "_restored"
+        psql(args.server, "postgres", f"CREATE DATABASE {restored_name}")
+        try:
+            parts = urllib.parse.urlsplit(args.server)
+            restore = subprocess.run(
+                ["pg_restore", "-h", parts.hostname, "-p", str(parts.port or 5432), "-U", parts.username or "postgres", "-d", restored_name, dump],
+                capture_output=True, text=True)
+            again = subprocess.run([merkisto, "audit", "verify", "--db", database_url(args.server, restored_name)], capture_output=True, text=True, cwd=work)
+            head = lambda text: text.strip().rsplit(" ", 1)[-1]
+            expect("the backup restores with pg_restore into a database whose audit log verifies, to the head it had when backed up",
+                   restore.returncode == 0 and again.returncode == 0 and head(again.stdout) == head(verified.stdout),
+                   restore.stderr + again.stdout + again.stderr)
+        finally:
+            psql(args.server, "postgres", f"DROP DATABASE IF EXISTS {restored_name} WITH (FORCE)")
+
         # A revocation through server a, seen in server b's status list.
         ident = next(c for c in reversed(credentials) if c in stored_credentials
                      and psql(args.server, name, f"SELECT 1 FROM status_place WHERE credential = '{c}'")
