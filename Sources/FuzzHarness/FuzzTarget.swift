@@ -159,20 +159,27 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         try Self.blocking { try await prepare() }
     }
 
-    private static func blocking(_ body: @escaping @Sendable () async throws -> Void) throws {
-        let outcome = Outcome()
+    /// ``seeds()`` for libFuzzer's synchronous initializer.
+    public func seedsBlocking() throws -> [(name: String, bytes: [UInt8])] {
+        try Self.blocking { try await seeds() }
+    }
+
+    /// Waits on this (non-Swift-concurrency) thread for `body`: libFuzzer calls in from C.
+    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let outcome = Outcome<T>()
         let done = DispatchSemaphore(value: 0)
         Task {
-            do { try await body() } catch { outcome.error = error }
+            do { outcome.result = .success(try await body()) } catch { outcome.result = .failure(error) }
             done.signal()
         }
         done.wait()
-        if let error = outcome.error { throw error }
+        return try outcome.result!.get()
     }
 
     func finding(_ message: String) -> FuzzFinding { FuzzFinding(target: self, message: message) }
 }
 
-private final class Outcome: @unchecked Sendable {
-    var error: (any Error)?
+/// What a blocking call's task gave, read after it signalled.
+private final class Outcome<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
 }

@@ -41,9 +41,9 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
         try fuzzTarget.runBlockingPrepare()
         if let folder = ProcessInfo.processInfo.environment["MERKISTO_FUZZ_SEEDS"], !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            for (index, seed) in try fuzzTarget.seeds().enumerated() {
+            for (index, seed) in try fuzzTarget.seedsBlocking().enumerated() {
                 let name = seed.name.replacingOccurrences(of: "/", with: "_")
-                FileManager.default.createFile(atPath: "\(folder)/seed-\(index)-\(name)", contents: Data(seed.bytes))
+                _ = FileManager.default.createFile(atPath: "\(folder)/seed-\(index)-\(name)", contents: Data(seed.bytes))
             }
         }
     } catch {
