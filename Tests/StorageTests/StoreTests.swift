@@ -281,7 +281,12 @@ struct StoreTests {
             client: "asiakas-1", by: "o", at: t0)
         try await store.recordCredential(credential("urn:uuid:1"), by: "o", at: t0)
         _ = try await store.revoke(credential: "urn:uuid:1", reason: "r", by: "o", at: t0)
+        // The client's user typed wrong passwords (counted with the address); so did someone else.
+        try await store.addUser(User(id: "maija", role: .client, client: "asiakas-1", createdAt: t0), by: "a", at: t0)
+        let counted = ["pair:maija 192.0.2.7", "user:maija", "pair:maijaliisa 192.0.2.8", "user:maijaliisa"]
+        try await store.countFailure(counted, at: 100, windowStart: 0)
         try await store.eraseClient("asiakas-1", by: "admin", at: t0)
+        #expect(try await store.failureCounts(counted, windowStart: 0).keys.sorted() == ["pair:maijaliisa 192.0.2.8", "user:maijaliisa"])
         let file = try #require(try await store.clientFile("asiakas-1"))
         #expect(file.client.displayName == nil && file.client.contact == nil && file.client.language == nil && file.client.erasedAt == t0)
         #expect(file.assessments.isEmpty)

@@ -358,6 +358,10 @@ public actor MemoryStore: Store {
             guard file.client.erasedAt == nil else { throw StoreError(.conflict, "client \(id) was already erased", key: "client.alreadyErased", ["client": "\(id)"]) }
             state.files[id] = ClientFile(client: StoredClient(id: id, unit: file.client.unit, registeredAt: file.client.registeredAt, erasedAt: time))
             let erasedUsers = Set(state.users.values.filter { $0.client == id }.map(\.id))
+            // Failed sign-ins counted for the client's users (with the addresses they came from).
+            failures = failures.filter { key, _ in
+                !erasedUsers.contains { key == "user:" + $0 || key.hasPrefix("pair:\($0) ") }
+            }
             state.tokens.removeAll { erasedUsers.contains($0.user) }
             state.shares = state.shares.filter { $0.value.client != id }
             state.sessions = state.sessions.filter { !erasedUsers.contains($0.value.user) }

@@ -544,6 +544,11 @@ public final class PostgresStore: Store {
             try await c.query("DELETE FROM phase_change WHERE period IN (SELECT id FROM period WHERE client = \(id))", logger: logger)
             try await c.query("DELETE FROM period WHERE client = \(id)", logger: logger)
             let users = Set(try await c.rows("SELECT id FROM app_user WHERE client = \(id)", logger).map { try $0.decode(String.self) })
+            // Failed sign-ins counted for the client's users (with the addresses they came from).
+            for user in users {
+                let pair = "pair:\(user) "
+                try await c.query("DELETE FROM sign_in_failure WHERE key = \("user:" + user) OR starts_with(key, \(pair))", logger: logger)
+            }
             for table in ["unit_member", "api_token", "session", "sign_in_code"] {
                 let column = table == "unit_member" ? "member" : "owner"
                 try await c.query(

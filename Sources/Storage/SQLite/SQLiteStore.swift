@@ -403,6 +403,12 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM session WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM signInCode WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             let users = Set(try String.fetchAll(db, sql: "SELECT id FROM user WHERE client = ?", arguments: [id]))
+            // Failed sign-ins counted for the client's users (with the addresses they came from).
+            for user in users {
+                let pair = "pair:\(user) "
+                try db.execute(
+                    sql: "DELETE FROM signInFailure WHERE key = ? OR substr(key, 1, ?) = ?", arguments: ["user:" + user, pair.utf8.count, pair])
+            }
             try db.execute(sql: "DELETE FROM user WHERE client = ?", arguments: [id])
             // Why the client's credentials were revoked or suspended is staff's free text about the client.
             for table in ["revocation", "suspension"] {
