@@ -15,6 +15,7 @@ server is killed under a write load through the API.
 Needs root (to mount the tmpfs). Usage: python3 Scripts/check-faults.py PATH/TO/merkisto [--port 8794]
 """
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -179,7 +180,7 @@ def kill_under_load(merkisto, work, port, expect):
                     if status == 201:
                         with lock:
                             acknowledged_assessments.append((client, ident))
-            except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+            except (urllib.error.URLError, http.client.HTTPException, ConnectionError, OSError, ValueError):
                 if server.poll() is not None:
                     return
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]

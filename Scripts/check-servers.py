@@ -17,6 +17,7 @@ import argparse
 import base64
 import datetime
 import gzip
+import http.client
 import json
 import os
 import shutil
@@ -201,7 +202,7 @@ http {{
                             refused[0] += 1
                         else:
                             failed[0] += 1
-                except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+                except (urllib.error.URLError, http.client.HTTPException, ConnectionError, OSError, ValueError):
                     with lock:
                         failed[0] += 1
 
