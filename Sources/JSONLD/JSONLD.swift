@@ -314,6 +314,8 @@ extension ContextLoader {
         let files = [
             "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "ob-v3p0-context-3.0.3.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "ob-v3p0-extensions.json",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr-v2p0-context-2.0.1.json",
             "https://w3id.org/openbadges/v2": "openbadges-v2.json",
         ]
         var documents: [String: JSONValue] = [:]
