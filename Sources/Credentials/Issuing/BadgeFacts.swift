@@ -26,6 +26,8 @@ struct BadgeFacts: Sendable {
     var frameworkName: String
     var frameworkURL: String
     var language: Language
+    /// The framework's page when the framework names none.
+    static let digCompURL = "https://joint-research-centre.ec.europa.eu/digcomp/digcomp-framework_en"
     /// The evidence narrative compiled for this badge and language.
     let narrative: EvidenceNarrative
 
@@ -44,7 +46,7 @@ struct BadgeFacts: Sendable {
             ?? CriteriaNarrator(definitions: compiled.definitions, language: language).narrative(for: badge)
         tags = badge.tags
         frameworkName = "DigComp \(framework.version)"
-        frameworkURL = framework.source ?? "https://joint-research-centre.ec.europa.eu/digcomp/digcomp-framework_en"
+        frameworkURL = framework.source ?? Self.digCompURL
 
         var required: [String: Int] = [:]
         func require(_ code: String, _ level: Int) { required[code] = max(required[code] ?? 0, level) }

@@ -68,12 +68,17 @@ struct OpenBadgeCredentialBuilder: Sendable {
     }
 
     func alignment(_ competence: BadgeFacts.CompetenceFact, facts: BadgeFacts) -> JSONValue {
+        alignment(code: competence.code, title: competence.title, frameworkName: facts.frameworkName, frameworkURL: facts.frameworkURL)
+    }
+
+    /// The alignment to one DigComp competence.
+    func alignment(code: String, title: String, frameworkName: String, frameworkURL: String) -> JSONValue {
         .object([
             "type": ["Alignment"],
-            "targetName": .string("\(competence.code) \(competence.title)"),
-            "targetUrl": .string("\(facts.frameworkURL)#\(competence.code)"),
-            "targetFramework": .string(facts.frameworkName),
-            "targetCode": .string(competence.code),
+            "targetName": .string("\(code) \(title)"),
+            "targetUrl": .string("\(frameworkURL)#\(code)"),
+            "targetFramework": .string(frameworkName),
+            "targetCode": .string(code),
             "targetType": "ext:DigCompCompetence",
         ])
     }

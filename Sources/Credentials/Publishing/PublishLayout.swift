@@ -28,6 +28,9 @@ public struct PublishLayout: Sendable {
     public var ob2IssuerPath: String { "ob2/issuers/\(issuerID).json" }
     public func achievement(_ badge: String) -> String { base + achievementPath(badge) }
     public func achievementPath(_ badge: String) -> String { "achievements/\(badge).json" }
+    /// A baseline as an achievement (hand-over packages name it; its requirements are fragments of it).
+    public func baseline(_ id: String) -> String { base + baselinePath(id) }
+    public func baselinePath(_ id: String) -> String { "baselines/\(id).json" }
     public func badgeClass(_ badge: String) -> String { base + badgeClassPath(badge) }
     public func badgeClassPath(_ badge: String) -> String { "ob2/badges/\(badge).json" }
     public func image(_ badge: String, fileExtension: String) -> String { base + imagePath(badge, fileExtension: fileExtension) }

@@ -270,18 +270,18 @@ public final class Evaluator {
             CompetenceStanding(code: compiled.competenceCodes[index], level: level(index, evidence: 0), source: levelSource(index, evidence: 0, record))
         }
         let baselines = compiled.baselines.map { baseline in
-            var gaps: [BaselineResult.Gap] = []
+            var lines: [BaselineResult.Gap] = []
+            var met = true
             for position in baseline.requirementRange {
                 let requirement = tables.requirements[position]
                 let current = level(Int(requirement.competence), evidence: Int(requirement.evidence))
-                if current < Int(requirement.level) {
-                    gaps.append(
-                        BaselineResult.Gap(
-                            competence: compiled.competenceCodes[Int(requirement.competence)], current: current,
-                            required: Int(requirement.level), requiredEvidence: Self.evidence(Int(requirement.evidence))))
-                }
+                if current < Int(requirement.level) { met = false }
+                lines.append(
+                    BaselineResult.Gap(
+                        competence: compiled.competenceCodes[Int(requirement.competence)], current: current,
+                        required: Int(requirement.level), requiredEvidence: Self.evidence(Int(requirement.evidence))))
             }
-            return BaselineResult(id: baseline.id, framework: baseline.framework, met: gaps.isEmpty, gaps: gaps)
+            return BaselineResult(id: baseline.id, framework: baseline.framework, met: met, lines: lines)
         }
         let next =
             badges.filter { !$0.earned && $0.held == nil }

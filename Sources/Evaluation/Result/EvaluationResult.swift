@@ -100,8 +100,13 @@ public struct BaselineResult: Sendable {
     public var id: String
     public var framework: String
     public var met: Bool
-    public var gaps: [Gap]
+    /// Every requirement of the baseline in its order, with the level the client has from evidence at least
+    /// as strong as it asks (met or not).
+    public var lines: [Gap]
+    /// The requirements not met.
+    public var gaps: [Gap] { lines.filter { $0.current < $0.required } }
 
+    /// One requirement and where the client stands on it.
     public struct Gap: Sendable, Hashable {
         public var competence: String
         public var current: Int

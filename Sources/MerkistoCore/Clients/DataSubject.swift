@@ -87,9 +87,7 @@ extension BadgeService {
         var entries: [(path: String, bytes: [UInt8])] = [("record.json", ClientRecordFormat.write(file))]
         var readme = [words.text("archive.intro"), "", "record.json", "  " + words.text("archive.record"), ""]
         // The valid ones, newest first; each badge in its own folder, its formats side by side.
-        let held = file.credentials.reversed().filter { credential in
-            !file.isRevoked(credential.id) && !file.isSuspended(credential.id) && (credential.validUntil.map { $0 > time } ?? true)
-        }
+        let held = validCredentials(file, at: time).reversed()
         var badges: [String] = []
         for credential in held where !badges.contains(credential.badge) { badges.append(credential.badge) }
         for badge in badges {
