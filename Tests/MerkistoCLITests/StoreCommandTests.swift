@@ -96,6 +96,30 @@ struct StoreCommandTests {
         #expect(erased.status == 1 && erased.stderr.contains("was erased"), "\(erased.stderr)")
     }
 
+    @Test("handover writes the client's CLR package, says what it carries and what it leaves out, and refuses an unknown client")
+    func handover() throws {
+        let work = try Workspace()
+        let common = ["--db", work.file("merkisto.sqlite"), "--keys", work.file("keys")]
+        #expect(try work.run(["keys", "generate", "--alg", "EdDSA", "--dir", work.file("keys")]).status == 0)
+        #expect(try work.run(["keys", "generate", "--alg", "ES256", "--dir", work.file("keys")]).status == 0)
+        #expect(try work.run(["import", "examples/clients/tyoelaman-perustaso.json", "--db", work.file("merkisto.sqlite")]).status == 0)
+        let client = "asiakas-9e4b"
+        #expect(try work.run(["issue", client, "--badge", "sahkoposti-ja-liitteet", "--format", "ob3-ldp"] + common).status == 0)
+        let jwt = try work.run(["issue", client, "--badge", "kuvat-ja-tiedostot"] + common)
+        let jwtID = try #require(jwt.stderr.firstMatch(of: /urn:uuid:[0-9a-f-]{36}/)).output
+        let made = try work.run(["handover", client, "--out", work.file("package.json")] + common)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stderr.contains("with 1 credentials and the progress towards 2 baselines") && made.stderr.contains("not carried") && made.stderr.contains(String(jwtID)))
+        let package = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("package.json")))) as? [String: Any])
+        #expect(package["type"] as? [String] == ["VerifiableCredential", "ClrCredential"])
+        let asJWT = try work.run(["handover", client, "--format", "ob3-jwt"] + common)
+        #expect(asJWT.status == 0 && asJWT.stdout.split(separator: ".").count == 3 && asJWT.stderr.contains("with 2 credentials"), "\(asJWT.stderr)")
+        #expect(try work.run(["audit", "show"] + common.prefix(2)).stdout.contains("handover.make"))
+        let unknown = try work.run(["handover", "asiakas-404"] + common)
+        #expect(unknown.status == 1 && unknown.stderr.contains("there is no client asiakas-404"), "\(unknown.stderr)")
+        #expect(try work.run(["handover", client, "--format", "ob2-signed"] + common).status == 2)
+    }
+
     @Test("after client erase no personal data is left in the database files, WAL included; credentials still verify")
     func erasure() throws {
         let work = try Workspace()
