@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -310,6 +311,22 @@ def main():
         go("/my/progress")
         shoot("my-progress")
 
+        # The skills summary (a CLR 2.0 hand-over package) from "my badges": the page's own form, posted as
+        # the browser would post it; every credential inside passes the peers below.
+        go("/my")
+        driver.execute_script("document.getElementById('handover').scrollIntoView()")
+        shoot("my-handover")
+        csrf = driver.find_element(By.CSS_SELECTOR, "form[action='/my/handover'] input[name=csrf]").get_attribute("value")
+        status, headers, package_bytes = post(base + "/my/handover", {"csrf": csrf}, client_cookie)
+        expect("the client downloads their skills summary", status == 200 and headers.get("Content-Disposition", "").startswith("attachment;"),
+               f"{status} {headers}")
+        package_type = headers.get("Content-Type", "")
+        package = json.loads(b64url(package_bytes.decode().split(".")[1]) if package_type == "application/vc+jwt" else package_bytes)
+        expect("the summary is a ClrCredential without the client's id", "ClrCredential" in package.get("type", [])
+               and beginner not in json.dumps(package), package.get("type"))
+        carried = package.get("credentialSubject", {}).get("verifiableCredential", [])
+        expect("the summary carries the badge and the progress towards the baselines", len(carried) >= 3, len(carried))
+
         if args.peers:
             header = json.loads(b64url(token.split(".")[0]))
             jwks = json.loads(fetch(base + "/keys/jwks.json"))
@@ -325,6 +342,18 @@ def main():
             result = subprocess.run(
                 [sys.executable, os.path.join(os.path.abspath(args.peers), "ob2_verify.py"), assertion], capture_output=True, text=True, cwd=work)
             expect("ob2_verify.py verifies the downloaded OB 2.0 assertion", result.returncode == 0, result.stdout + result.stderr)
+            # Every credential in the skills summary passes the peers as it stands inside.
+            did_doc = save(work, "did.json", fetch(base + "/issuers/esimerkkialue/did.json"))
+            for number, entry in enumerate(carried):
+                if isinstance(entry, str):
+                    kid = json.loads(b64url(entry.split(".")[0]))["kid"].rsplit("/", 1)[1]
+                    key_file = save(work, f"summary-key-{number}.json", fetch(base + "/keys/" + kid))
+                    command = ["ob3_verify.py", entry, "--key", key_file]
+                else:
+                    command = ["ob3_ldp_verify.py", save(work, f"summary-{number}.json", json.dumps(entry).encode()), "--did-doc", did_doc]
+                result = subprocess.run([sys.executable, os.path.join(os.path.abspath(args.peers), command[0])] + command[1:],
+                                        capture_output=True, text=True, cwd=work)
+                expect(f"{command[0]} verifies entry {number} of the skills summary", result.returncode == 0, result.stdout + result.stderr)
             # Every credential in the zip passes the peers.
             for path in archived:
                 name = os.path.basename(path)
@@ -379,6 +408,20 @@ def main():
         submit()
         expect("the verification page then says it is revoked", "Merkki on peruttu" in result_text() and "aito ja voimassa" not in result_text(), main_text()[:600])
         shoot("verify-revoked")
+
+        # The instructor's skills summary for the client: only after ticking that the client agrees.
+        driver.add_cookie({"name": "merkisto_session", "value": staff_cookie["value"], "path": "/"})
+        go(f"/clients/{beginner}")
+        driver.execute_script("document.getElementById('handover-heading').scrollIntoView()")
+        shoot("client-handover")
+        csrf = driver.find_element(By.CSS_SELECTOR, "form[action$='/handover'] input[name=csrf]").get_attribute("value")
+        status, _, refused = post(base + f"/clients/{beginner}/handover", {"csrf": csrf}, staff_cookie)
+        expect("without the client's agreement the summary is not made, and the page says why", status == 400 and "kysy asiakkaalta ensin" in refused.decode(),
+               f"{status} {refused[:300]}")
+        status, headers, _ = post(base + f"/clients/{beginner}/handover", {"csrf": csrf, "consent": "yes"}, staff_cookie)
+        expect("with it, the instructor downloads the summary", status == 200 and headers.get("Content-Type") in ("application/vc+jwt", "application/vc+ld+json"),
+               f"{status} {headers}")
+        driver.delete_all_cookies()
 
         # A badge that asks the instructor to confirm (työnhaku verkossa): the levels recorded above meet the
         # rest of it; the instructor confirms after a confirmation step, and the badge becomes awardable.
@@ -541,6 +584,18 @@ def fetch(url, cookie=None):
         request.add_header("Cookie", f"{cookie['name']}={cookie['value']}")
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.read()
+
+
+def post(url, fields, cookie):
+    """A form posted as the browser posts it; the status, headers and body, whatever the status."""
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    request.add_header("Cookie", f"{cookie['name']}={cookie['value']}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
 
 
 def b64url(text):

@@ -245,6 +245,63 @@ struct PageTests {
         }
     }
 
+    @Test("the skills summary: the instructor makes it only on the client's agreement, the client downloads their own; both are audited; others are refused")
+    func handoverPages() async throws {
+        let world = try await DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let own = try await PageSession(world, world.seed.clientUser)
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let audited = try await world.service.store.auditLog().count
+        try await world.application().test(.router) { http in
+            try await http.execute(uri: "/clients/\(client)", method: .get, headers: instructor.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Tee osaamiskooste") && html.contains("name=\"consent\" value=\"yes\" required"))
+            }
+            try await http.execute(uri: "/my", method: .get, headers: own.headers("sv")) { response in
+                #expect(String(buffer: response.body).contains("Ladda ner sammanställningen"))
+            }
+            // Without the client's agreement: refused, nothing made.
+            try await http.execute(
+                uri: "/clients/\(client)/handover", method: .post, headers: instructor.headers("fi", form: true), body: ByteBuffer(string: "csrf=\(instructor.csrf)")
+            ) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("kysy asiakkaalta ensin"))
+            }
+            #expect(try await world.service.store.auditLog().count == audited)
+            for (session, uri, body) in [
+                (instructor, "/clients/\(client)/handover", "consent=yes&csrf=\(instructor.csrf)"), (own, "/my/handover", "csrf=\(own.csrf)"),
+            ] {
+                try await http.execute(uri: uri, method: .post, headers: session.headers(form: true), body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                    #expect(response.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"handover-\(client)-") == true)
+                    #expect(response.headers[.cacheControl] == "private, no-store")
+                    let bytes = Array(buffer: response.body)
+                    let payload = response.headers[.contentType] == "application/vc+jwt" ? CompactJWS.payload(of: bytes) : bytes
+                    guard case .object(let package)? = try payload.map(StrictJSON.read) else {
+                        Issue.record("not a package: \(response.headers[.contentType] ?? "")")
+                        return
+                    }
+                    #expect(package["type"] == ["VerifiableCredential", "ClrCredential"])
+                }
+            }
+            let entries = try await world.service.store.auditLog().dropFirst(audited)
+            #expect(entries.map(\.action) == ["handover.make", "handover.make"] && entries.allSatisfy { $0.subject == client })
+            // The client's page is the client's; the instructor's is staff's; a forged form is refused.
+            try await http.execute(
+                uri: "/clients/\(client)/handover", method: .post, headers: own.headers(form: true), body: ByteBuffer(string: "consent=yes&csrf=\(own.csrf)")
+            ) { response in #expect(response.status == .forbidden) }
+            try await http.execute(
+                uri: "/my/handover", method: .post, headers: instructor.headers(form: true), body: ByteBuffer(string: "csrf=\(instructor.csrf)")
+            ) { response in #expect(response.status == .forbidden) }
+            try await http.execute(uri: "/my/handover", method: .post, headers: own.headers(form: true), body: ByteBuffer(string: "csrf=x")) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await http.execute(uri: "/my/handover", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "")) {
+                response in #expect(response.status == .seeOther && response.headers[.location] == "/signin")
+            }
+        }
+    }
+
     @Test("a badge the client holds is offered as a replacement: the award page says so, and the old credential is revoked as replaced")
     func replaceOnAwardPage() async throws {
         let world = try await DemoWorld()

@@ -20,8 +20,11 @@ extension BadgeService {
     /// (the operator at the command line). The package is made and signed now and is not stored; the audit
     /// log records who made it, for whom, its id, its format, how many credentials it carries and whose
     /// consent it was made on.
+    ///
+    /// - Parameter format: `ob3-ldp` or `ob3-jwt`; nil: the one that carries every valid OB 3.0 credential the
+    ///   client holds (`ob3-ldp` when all of them are Data Integrity credentials, `ob3-jwt` otherwise).
     public func handover(
-        client id: String, format: CredentialFormat = .ob3LDP, language: Language? = nil, clientAgreed: Bool = false, as actor: Actor
+        client id: String, format requested: CredentialFormat? = .ob3LDP, language: Language? = nil, clientAgreed: Bool = false, as actor: Actor
     ) async throws(CoreError) -> Handover {
         let consent: String
         if actor.user.role == .client {
@@ -36,16 +39,20 @@ extension BadgeService {
                 consent = "recorded by \(actor.user.id)"
             }
         }
-        guard format == .ob3LDP || format == .ob3JWT else { throw CoreError(.invalid, key: "handover.format", ["format": format.rawValue]) }
+        if let requested, requested != .ob3LDP, requested != .ob3JWT {
+            throw CoreError(.invalid, key: "handover.format", ["format": requested.rawValue])
+        }
         let file = try await liveFile(id)
         let time = now
+        let valid = validCredentials(file, at: time)
+        let format = requested ?? (valid.contains { $0.format == .ob3JWT } ? .ob3JWT : .ob3LDP)
         let language = credentialLanguage(for: file.client, requested: language)
         let package: HandoverPackage
         do {
             let issuer = try self.issuer(language)
             let result = Evaluator(compiled).evaluate(try record(of: file), at: time)
             guard let signer = try keys.signer(for: format, kid: nil, algorithm: nil) else { preconditionFailure("OB 3.0 formats are signed") }
-            package = try issuer.handoverPackage(result, credentials: validCredentials(file, at: time), format: format, signer: signer, now: time)
+            package = try issuer.handoverPackage(result, credentials: valid, format: format, signer: signer, now: time)
         } catch let error as CoreError {
             throw error
         } catch {

@@ -130,6 +130,16 @@ extension WebPages {
             ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive.bytes)))
     }
 
+    /// A hand-over package as a download: never kept by a cache, never sniffed as another type.
+    static func download(_ handover: Handover) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: handover.package.mediaType, .contentDisposition: "attachment; filename=\"\(handover.fileName)\"",
+                .cacheControl: "private, no-store", .xContentTypeOptions: "nosniff",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: handover.package.bytes)))
+    }
+
     /// A share link's public page: the badge, its issuer and date and whether it is valid now; never who
     /// holds it. A link that is off, revoked or erased is "not found", as one that never was.
     func sharedPage(_ token: String, _ request: Request) async -> Response {

@@ -94,6 +94,14 @@ struct WebPages: Sendable {
         router.post("/clients/:client/signin-code") { request, context in
             try await change(request) { visitor, actor, _ in try await signInCode(try context.parameters.require("client"), request, visitor, actor) }
         }
+        router.post("/clients/:client/handover") { request, context in
+            try await change(request) { visitor, actor, form in
+                try requireStaff(actor, visitor)
+                let handover = try await service.handover(
+                    client: try context.parameters.require("client"), format: nil, clientAgreed: form["consent"] == "yes", as: actor)
+                return Self.download(handover)
+            }
+        }
         router.get("/clients/:client/report") { request, context in
             await page(request) { visitor, actor in
                 let report = try await service.progressReport(client: try context.parameters.require("client"), as: actor)
@@ -117,6 +125,12 @@ struct WebPages: Sendable {
                 let credential = try context.parameters.require("credential")
                 try await service.stopSharing(credential, as: actor)
                 return PageRenderer.redirect("/my/badges/\(credential)?notice=shareOff#share")
+            }
+        }
+        router.post("/my/handover") { request, _ in
+            try await change(request) { visitor, actor, _ in
+                let file = try await ownRecord(actor, visitor)
+                return Self.download(try await service.handover(client: file.client.id, format: nil, as: actor))
             }
         }
         router.get("/shared/:token") { request, context in await sharedPage(try context.parameters.require("token"), request) }
