@@ -93,6 +93,32 @@ struct APIAuthentication: ServerMiddleware {
     }
 }
 
+/// Sends downloads as they are. swift-openapi-generator writes a header parameter as a URI component
+/// (`attachment%3B%20filename…`, which no browser reads as a file name) and a string body of a `+json` media
+/// type as a JSON string (the document quoted and escaped); a download's `Content-Disposition` goes as
+/// written, and a Data Integrity document (`application/vc+ld+json`) as the bytes the core signed.
+struct DownloadMiddleware: ServerMiddleware {
+    /// The largest document taken back out of its JSON string.
+    static let limit = 64 << 20
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var (response, responseBody) = try await next(request, body, metadata)
+        if let disposition = response.headerFields[.contentDisposition], let written = disposition.removingPercentEncoding {
+            response.headerFields[.contentDisposition] = written
+        }
+        if response.status == .ok, response.headerFields[.contentType]?.hasPrefix("application/vc+ld+json") == true, let quoted = responseBody {
+            let text = try JSONDecoder().decode(String.self, from: try await Data(collecting: quoted, upTo: Self.limit))
+            response.headerFields[.contentType] = "application/vc+ld+json"
+            response.headerFields[.contentLength] = nil
+            responseBody = HTTPBody(Array(text.utf8))
+        }
+        return (response, responseBody)
+    }
+}
+
 /// Keeps the request's remote address (for sign-in throttling) and the language it asks for (for problem
 /// documents) where the handlers find them.
 struct RequestFactsMiddleware: RouterMiddleware {
@@ -519,6 +545,24 @@ struct MerkistoAPI: APIProtocol {
         }
     }
 
+    func makeHandover(_ input: Operations.MakeHandover.Input) async throws -> Operations.MakeHandover.Output {
+        do {
+            var request: Components.Schemas.HandoverRequest?
+            if case .json(let body)? = input.body { request = body }
+            let handover = try await service.handover(
+                client: input.path.client, format: request?.format.flatMap { CredentialFormat(rawValue: $0.rawValue) },
+                language: request?.lang.flatMap { Self.language($0) }, clientAgreed: request?.clientAgreed ?? false, as: try actor())
+            let headers = Operations.MakeHandover.Output.Ok.Headers(contentDisposition: "attachment; filename=\"\(handover.fileName)\"")
+            let bytes = handover.package.bytes
+            return .ok(
+                .init(
+                    headers: headers,
+                    body: handover.package.format == .ob3JWT ? .applicationVcJwt(HTTPBody(bytes)) : .applicationVcLdJson(String(decoding: bytes, as: UTF8.self))))
+        } catch {
+            return .refused(error)
+        }
+    }
+
     func eraseClient(_ input: Operations.EraseClient.Input) async throws -> Operations.EraseClient.Output {
         do {
             guard case .json(let request) = input.body else { throw CoreError(.invalid, key: "request.json") }
@@ -905,6 +949,9 @@ extension Operations.RetireKey.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.ImportClients.Output: ProblemOutput {
+    static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
+}
+extension Operations.MakeHandover.Output: ProblemOutput {
     static func problem(_ problem: Problem) -> Self { .default(statusCode: problem.status.code, .init(body: .applicationProblemJson(problem.schema))) }
 }
 extension Operations.ExportMine.Output: ProblemOutput {

@@ -103,7 +103,7 @@ public enum MerkistoServer {
         let documents = PublicDocuments(site: site, stored: stored)
         // The JSON API, generated from openapi.json, and the document itself.
         let api = MerkistoAPI(live: live, layout: site.layout, revoked: { stored.invalidate() })
-        try api.registerHandlers(on: router, serverURL: try Servers.Server1.url(), middlewares: [APIAuthentication(live: live)])
+        try api.registerHandlers(on: router, serverURL: try Servers.Server1.url(), middlewares: [APIAuthentication(live: live), DownloadMiddleware()])
         // The web pages, over the same core.
         WebPages(live: live, renderer: try PageRenderer(), site: site, revoked: { stored.invalidate() }).register(on: router)
         let contract = try openAPIDocument()

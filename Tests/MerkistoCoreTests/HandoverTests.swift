@@ -166,6 +166,23 @@ struct HandoverTests {
         }
     }
 
+    @Test("without a signing key the package is refused, saying which key to make")
+    func withoutKeys() async throws {
+        let (service, cleanup) = try World.service(keys: false)
+        defer { cleanup() }
+        try await service.addUnit(id: "paja", name: "Paja", by: "test")
+        try await service.registerClient(id: "asiakas-1", unit: "paja", by: "test")
+        for format in [CredentialFormat.ob3LDP, .ob3JWT] {
+            let refused: CoreError? = await {
+                do {
+                    _ = try await service.handover(client: "asiakas-1", format: format, as: .console)
+                    return nil
+                } catch { return error as? CoreError }
+            }()
+            #expect(refused?.key == "handover.noKey" && refused?.code == .conflict && refused?.message.contains("merkisto keys generate") == true)
+        }
+    }
+
     @Test("an erased client has no package")
     func erasedClient() async throws {
         let (world, _, _, _) = try await Self.world()

@@ -151,6 +151,11 @@ struct APITests {
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .created]),
             (.get, "/api/v1/users", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.get, "/api/v1/clients/\(own)/export", nil, [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
+            // The hand-over package: the client their own; staff only saying the client agreed.
+            (.post, "/api/v1/clients/\(own)/handover", ["clientAgreed": true],
+             [.anonymous: .unauthorized, .client: .ok, .otherClient: .notFound, .instructor: .ok, .admin: .ok]),
+            (.post, "/api/v1/clients/\(own)/handover", [:],
+             [.anonymous: .unauthorized, .client: .ok, .otherClient: .notFound, .instructor: .badRequest, .admin: .badRequest]),
             (.post, "/api/v1/clients/import", [["client": "tuotu-matriisi"]],
              [.anonymous: .unauthorized, .client: .forbidden, .otherClient: .forbidden, .instructor: .forbidden, .admin: .ok]),
             (.post, "/api/v1/clients/\(api.other)/erase", ["confirm": "not-the-id"],
@@ -361,6 +366,40 @@ struct APITests {
             }
         }
         #expect(try await api.world.service.store.auditLog().suffix(2).map(\.action).contains("client.erase"))
+    }
+
+    @Test("the hand-over package through the API: the bytes the core signed, as Data Integrity JSON or a VC-JWT, named for download")
+    func handover() async throws {
+        let api = try await APIWorld()
+        defer { api.world.cleanup() }
+        let client = api.own
+        try await api.world.application().test(.router) { http in
+            for (format, type) in [("ob3-ldp", "application/vc+ld+json"), ("ob3-jwt", "application/vc+jwt")] {
+                try await http.execute(
+                    uri: "/api/v1/clients/\(client)/handover", method: .post, headers: api.headers(.instructor, json: true),
+                    body: body(["format": .string(format), "clientAgreed": true, "lang": "sv"])
+                ) { response throws in
+                    #expect(response.status == .ok && response.headers[.contentType] == type, "\(response.headers)")
+                    #expect(response.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"handover-\(client)-") == true)
+                    let bytes = Array(response.body.readableBytesView)
+                    let document = format == "ob3-jwt" ? try #require(CompactJWS.payload(of: bytes)) : bytes
+                    let package = try #require(try JSONSerialization.jsonObject(with: Data(document)) as? [String: Any])
+                    #expect(package["type"] as? [String] == ["VerifiableCredential", "ClrCredential"])
+                    #expect(package["name"] as? String == "Sammanställning av kunnande")
+                    if format == "ob3-ldp" { #expect((package["proof"] as? [[String: Any]])?.first?["cryptosuite"] as? String == "eddsa-rdfc-2022") }
+                }
+            }
+            try await http.execute(
+                uri: "/api/v1/clients/\(client)/handover", method: .post, headers: api.headers(.instructor, json: true), body: body(["format": "ob2-signed"])
+            ) { response throws in
+                #expect(response.status == .badRequest)
+            }
+            // The client's zip is named as written too (the generator would send the header percent-encoded).
+            try await http.execute(uri: "/api/v1/me/export", method: .get, headers: api.headers(.client)) { response in
+                #expect(response.headers[.contentDisposition] == "attachment; filename=\"merkisto-\(client).zip\"")
+            }
+        }
+        #expect(try await api.world.service.store.auditLog().suffix(2).map(\.action) == ["handover.make", "handover.make"])
     }
 
     @Test("an admin imports records as a JSON array and as uploaded files: each whole or not at all, refusals with their JSON paths")

@@ -55,6 +55,8 @@ extension BadgeService {
             package = try issuer.handoverPackage(result, credentials: valid, format: format, signer: signer, now: time)
         } catch let error as CoreError {
             throw error
+        } catch let error as CredentialError where [.unknownKey, .retiredKey, .wrongAlgorithm].contains(error.code) {
+            throw CoreError(.conflict, key: "handover.noKey", ["format": format.rawValue])
         } catch {
             throw CoreError(.failure, key: "handover.failed", ["reason": "\(error)"])
         }
