@@ -123,6 +123,15 @@ public protocol Store: Sendable {
     func share(token: String) async throws(StoreError) -> CredentialShare?
     /// The client's share links that are on.
     func shares(client: String) async throws(StoreError) -> [CredentialShare]
+
+    // MARK: Wallet exchanges
+
+    /// Keeps an exchange a client opened for one of their badges (audited).
+    func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError)
+    /// The exchange with this id (the SHA-256 of its secret), if there is one.
+    func exchange(id: String) async throws(StoreError) -> WalletExchange?
+    /// Marks an open exchange completed, once: false when it was completed already or has expired at `time`.
+    func completeExchange(id: String, at time: Timestamp) async throws(StoreError) -> Bool
     func credential(id: String) async throws(StoreError) -> IssuedCredential?
     /// Every credential, oldest first.
     func credentials() async throws(StoreError) -> [IssuedCredential]

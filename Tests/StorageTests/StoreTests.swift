@@ -93,6 +93,35 @@ struct StoreTests {
         #expect(try await store.verifyAudit().isIntact)
     }
 
+    @Test("wallet exchanges: kept for a living client, completed once and only before they expire, removed when the client is erased", arguments: StoreKind.allCases)
+    func walletExchanges(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "test", at: t0)
+        let later = Timestamp(microseconds: t0.microseconds + 15 * 60 * 1_000_000)
+        let exchange = WalletExchange(id: String(repeating: "e", count: 64), client: "asiakas-1", badge: "b", challenge: "c-1", createdAt: t0, expiresAt: later)
+        await #expect(throws: StoreError.self) {
+            try await store.addExchange(WalletExchange(id: "x", client: "asiakas-404", badge: "b", challenge: "c", createdAt: t0, expiresAt: later), by: "test", at: t0)
+        }
+        try await store.addExchange(exchange, by: "asiakas-1-kayttaja", at: t0)
+        #expect(try await store.exchange(id: exchange.id) == exchange)
+        #expect(try await store.exchange(id: "unknown") == nil)
+        // Expired: not completed. In time: completed once, never again.
+        #expect(try await store.completeExchange(id: exchange.id, at: later) == false)
+        #expect(try await store.completeExchange(id: exchange.id, at: t0) == true)
+        #expect(try await store.completeExchange(id: exchange.id, at: t0) == false)
+        #expect(try await store.exchange(id: exchange.id)?.completedAt == t0)
+        #expect(try await store.completeExchange(id: "unknown", at: t0) == false)
+        let second = WalletExchange(id: String(repeating: "f", count: 64), client: "asiakas-1", badge: "b", challenge: "c-2", createdAt: t0, expiresAt: later)
+        try await store.addExchange(second, by: "test", at: t0)
+        try await store.eraseClient("asiakas-1", by: "test", at: t0)
+        #expect(try await store.exchange(id: exchange.id) == nil)
+        #expect(try await store.exchange(id: second.id) == nil)
+        await #expect(throws: StoreError.self) { try await store.addExchange(second, by: "test", at: t0) }
+        #expect(try await store.auditLog().map(\.action).filter { $0.hasPrefix("exchange.") } == ["exchange.open", "exchange.complete", "exchange.open"])
+        #expect(try await store.verifyAudit().isIntact)
+    }
+
     @Test("status lists: places handed out at random and never twice, bound once, suspended and lifted, revoked for good", arguments: StoreKind.allCases)
     func statusLists(kind: StoreKind) async throws {
         let (store, cleanup) = try await kind.make()

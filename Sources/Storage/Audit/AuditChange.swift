@@ -97,6 +97,12 @@ struct AuditChange {
         AuditChange(action: "definitions.activate", subject: String(digest.prefix(16)), detail: "\(digest), before \(before ?? "none")")
     }
 
+    static func exchangeOpened(_ exchange: WalletExchange) -> AuditChange {
+        AuditChange(action: "exchange.open", subject: exchange.client, detail: "badge \(exchange.badge), until \(exchange.expiresAt.utcDescription)")
+    }
+    static func exchangeCompleted(_ exchange: WalletExchange) -> AuditChange {
+        AuditChange(action: "exchange.complete", subject: exchange.client, detail: "badge \(exchange.badge)")
+    }
     static func shareOn(_ share: CredentialShare) -> AuditChange { AuditChange(action: "share.on", subject: share.credential, detail: "for \(share.client)") }
     static func shareOff(_ share: CredentialShare) -> AuditChange { AuditChange(action: "share.off", subject: share.credential, detail: "for \(share.client)") }
 

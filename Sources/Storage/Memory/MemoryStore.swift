@@ -25,6 +25,7 @@ public actor MemoryStore: Store {
         var statusChanges: [Timestamp] = []
         var tokens: [APIToken] = []
         var shares: [String: CredentialShare] = [:]
+        var exchanges: [String: WalletExchange] = [:]
         var definitionsVersions: [(version: DefinitionsVersion, archive: [UInt8])] = []
         var activeDefinitions: String?
         var passwords: [String: String] = [:]
@@ -279,6 +280,29 @@ public actor MemoryStore: Store {
         }
     }
 
+    public func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try locked { state throws(StoreError) in
+            _ = try state.liveFile(exchange.client)
+            guard state.exchanges[exchange.id] == nil else { throw StoreError(.duplicate, "exchange exists already") }
+            state.exchanges[exchange.id] = exchange
+            state.audit(time, actor, .exchangeOpened(exchange))
+        }
+    }
+
+    public func exchange(id: String) async throws(StoreError) -> WalletExchange? {
+        try locked { state in state.exchanges[id] }
+    }
+
+    public func completeExchange(id: String, at time: Timestamp) async throws(StoreError) -> Bool {
+        try locked { state in
+            guard var exchange = state.exchanges[id], exchange.completedAt == nil, exchange.expiresAt > time else { return false }
+            exchange.completedAt = time
+            state.exchanges[id] = exchange
+            state.audit(time, "wallet", .exchangeCompleted(exchange))
+            return true
+        }
+    }
+
     public func share(token: String) async throws(StoreError) -> CredentialShare? {
         try locked { state in state.shares[token] }
     }
@@ -364,6 +388,7 @@ public actor MemoryStore: Store {
             }
             state.tokens.removeAll { erasedUsers.contains($0.user) }
             state.shares = state.shares.filter { $0.value.client != id }
+            state.exchanges = state.exchanges.filter { $0.value.client != id }
             state.sessions = state.sessions.filter { !erasedUsers.contains($0.value.user) }
             state.codes = state.codes.filter { !erasedUsers.contains($0.value.user) }
             for user in erasedUsers { state.passwords[user] = nil }

@@ -128,5 +128,16 @@ enum PostgresSchema {
                 "CREATE INDEX sign_in_failure_first ON sign_in_failure (first)",
                 "CREATE TABLE definitions_active (id integer PRIMARY KEY CHECK (id = 1), digest text NOT NULL REFERENCES definitions_version)",
             ]),
+        Migration(
+            version: 2, name: "wallet exchanges",
+            statements: [
+                // The SHA-256 of each exchange's secret; times in microseconds since 1970 (exchanges live 15
+                // minutes and are not copied between stores).
+                """
+                CREATE TABLE wallet_exchange (id text PRIMARY KEY, client text NOT NULL REFERENCES client, badge text NOT NULL, challenge text NOT NULL,
+                  created_at bigint NOT NULL, expires_at bigint NOT NULL, completed_at bigint)
+                """,
+                "CREATE INDEX wallet_exchange_client ON wallet_exchange (client)",
+            ]),
     ]
 }

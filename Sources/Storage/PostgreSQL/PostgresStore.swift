@@ -451,6 +451,56 @@ public final class PostgresStore: Store {
         return CredentialShare(token: token, credential: credential, client: client, createdAt: try time(created))
     }
 
+    // MARK: Wallet exchanges
+
+    public func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let row = try await c.rows("SELECT erased_at FROM client WHERE id = \(exchange.client)", logger).first else {
+                throw StoreError(.notFound, "there is no client \(exchange.client)", key: "client.notFound", ["client": "\(exchange.client)"])
+            }
+            guard try row.decode(String?.self) == nil else {
+                throw StoreError(.conflict, "client \(exchange.client) was erased", key: "client.erased", ["client": "\(exchange.client)"])
+            }
+            try await c.query(
+                """
+                INSERT INTO wallet_exchange (id, client, badge, challenge, created_at, expires_at) VALUES (\(exchange.id), \(exchange.client),
+                \(exchange.badge), \(exchange.challenge), \(exchange.createdAt.microseconds), \(exchange.expiresAt.microseconds))
+                """, logger: logger)
+            try await audit(c, at: time, actor: actor, .exchangeOpened(exchange))
+        }
+    }
+
+    static let exchangeColumns = "id, client, badge, challenge, created_at, expires_at, completed_at"
+
+    static func exchange(_ row: PostgresRow) throws -> WalletExchange {
+        let (id, client, badge, challenge, created, expires, completed) = try row.decode((String, String, String, String, Int64, Int64, Int64?).self)
+        return WalletExchange(
+            id: id, client: client, badge: badge, challenge: challenge, createdAt: Timestamp(microseconds: created),
+            expiresAt: Timestamp(microseconds: expires), completedAt: completed.map { Timestamp(microseconds: $0) })
+    }
+
+    public func exchange(id: String) async throws(StoreError) -> WalletExchange? {
+        try await read { c in
+            try await c.rows("SELECT \(unescaped: Self.exchangeColumns) FROM wallet_exchange WHERE id = \(id)", logger).first.map(Self.exchange)
+        }
+    }
+
+    public func completeExchange(id: String, at time: Timestamp) async throws(StoreError) -> Bool {
+        try await write { c in
+            // One statement: of two servers completing the same exchange, one updates the row, the other finds it completed.
+            guard
+                let row = try await c.rows(
+                    """
+                    UPDATE wallet_exchange SET completed_at = \(time.microseconds)
+                    WHERE id = \(id) AND completed_at IS NULL AND expires_at > \(time.microseconds) RETURNING \(unescaped: Self.exchangeColumns)
+                    """, logger
+                ).first
+            else { return false }
+            try await audit(c, at: time, actor: "wallet", .exchangeCompleted(try Self.exchange(row)))
+            return true
+        }
+    }
+
     public func share(token: String) async throws(StoreError) -> CredentialShare? {
         try await read { c in try await c.rows("SELECT token, credential, client, created_at FROM share WHERE token = \(token)", logger).first.map(Self.share) }
     }
@@ -555,6 +605,7 @@ public final class PostgresStore: Store {
                     "DELETE FROM \(unescaped: table) WHERE \(unescaped: column) IN (SELECT id FROM app_user WHERE client = \(id))", logger: logger)
             }
             try await c.query("DELETE FROM share WHERE client = \(id)", logger: logger)
+            try await c.query("DELETE FROM wallet_exchange WHERE client = \(id)", logger: logger)
             try await c.query("DELETE FROM app_user WHERE client = \(id)", logger: logger)
             // Why the client's credentials were revoked or suspended is staff's free text about the client.
             for table in ["revocation", "suspension"] {

@@ -286,6 +286,18 @@ extension SQLiteStore {
                 table.column("last", .integer).notNull()
             }
         }
+        // Wallet exchanges (VC-API): the SHA-256 of each secret, times in microseconds since 1970.
+        migrator.registerMigration("v12: wallet exchanges") { db in
+            try db.create(table: "walletExchange") { table in
+                table.primaryKey("id", .text)
+                table.column("client", .text).notNull().indexed()
+                table.column("badge", .text).notNull()
+                table.column("challenge", .text).notNull()
+                table.column("createdAt", .integer).notNull()
+                table.column("expiresAt", .integer).notNull()
+                table.column("completedAt", .integer)
+            }
+        }
         return migrator
     }
 }

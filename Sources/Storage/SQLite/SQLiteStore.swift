@@ -268,6 +268,50 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: Wallet exchanges
+
+    public func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
+            guard let erased = try Row.fetchOne(db, sql: "SELECT erasedAt FROM client WHERE id = ?", arguments: [exchange.client]) else {
+                throw StoreError(.notFound, "there is no client \(exchange.client)", key: "client.notFound", ["client": "\(exchange.client)"])
+            }
+            guard erased[0] as DatabaseValue == .null else {
+                throw StoreError(.conflict, "client \(exchange.client) was erased", key: "client.erased", ["client": "\(exchange.client)"])
+            }
+            try db.execute(
+                sql: "INSERT INTO walletExchange (id, client, badge, challenge, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [exchange.id, exchange.client, exchange.badge, exchange.challenge, exchange.createdAt.microseconds, exchange.expiresAt.microseconds])
+            try Self.audit(db, at: time, actor: actor, .exchangeOpened(exchange))
+        }
+    }
+
+    public func exchange(id: String) async throws(StoreError) -> WalletExchange? {
+        try await read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, client, badge, challenge, createdAt, expiresAt, completedAt FROM walletExchange WHERE id = ?", arguments: [id]
+            ).map(Self.exchange)
+        }
+    }
+
+    public func completeExchange(id: String, at time: Timestamp) async throws(StoreError) -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE walletExchange SET completedAt = ? WHERE id = ? AND completedAt IS NULL AND expiresAt > ?",
+                arguments: [time.microseconds, id, time.microseconds])
+            guard db.changesCount == 1,
+                let row = try Row.fetchOne(db, sql: "SELECT id, client, badge, challenge, createdAt, expiresAt, completedAt FROM walletExchange WHERE id = ?", arguments: [id])
+            else { return false }
+            try Self.audit(db, at: time, actor: "wallet", .exchangeCompleted(Self.exchange(row)))
+            return true
+        }
+    }
+
+    static func exchange(_ row: Row) -> WalletExchange {
+        WalletExchange(
+            id: row[0], client: row[1], badge: row[2], challenge: row[3], createdAt: Timestamp(microseconds: row[4]),
+            expiresAt: Timestamp(microseconds: row[5]), completedAt: (row[6] as Int64?).map { Timestamp(microseconds: $0) })
+    }
+
     public func share(token: String) async throws(StoreError) -> CredentialShare? {
         try await read { db in try ShareRow.fetchOne(db, key: token)?.share }
     }
@@ -400,6 +444,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM unitMember WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM apiToken WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM share WHERE client = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM walletExchange WHERE client = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM session WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM signInCode WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             let users = Set(try String.fetchAll(db, sql: "SELECT id FROM user WHERE client = ?", arguments: [id]))
