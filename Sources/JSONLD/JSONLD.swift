@@ -317,6 +317,7 @@ extension ContextLoader {
             "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "ob-v3p0-extensions.json",
             "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr-v2p0-context-2.0.1.json",
             "https://w3id.org/openbadges/v2": "openbadges-v2.json",
+            "https://w3id.org/security/suites/ed25519-2020/v1": "security-suites-ed25519-2020-v1.jsonld",
         ]
         var documents: [String: JSONValue] = [:]
         for (url, file) in files {

@@ -56,6 +56,9 @@ extension Merkisto {
         @Option(name: .customLong("log-format"), help: "How the log is written to standard error: text, or json (one object per line).")
         var logFormat: LogFormat = .text
 
+        @Option(name: .customLong("wallet-exchange-seconds"), help: "How long an exchange that puts a badge into a wallet works after the client opens it (10-3600).")
+        var walletExchangeSeconds: Int = 900
+
         @Flag(help: "Start with a demonstration database: example clients with pathways and assessments, keys, users, issued badges.")
         var demo = false
 
@@ -66,6 +69,7 @@ extension Merkisto {
 
         func validate() throws {
             guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 3600 seconds") }
+            guard (10...3600).contains(walletExchangeSeconds) else { throw ValidationError("--wallet-exchange-seconds must be 10 to 3600") }
         }
 
         func run() async throws {
@@ -111,7 +115,8 @@ extension Merkisto {
             let examplesFolder = DemoContent.fallback(examples, default: Self.defaultExamples, carried: DemoContent.clients)
             let compiled = CompiledDefinitions(try DefinitionOptions.load(definitionsFolder))
             let store = try await StoreOptions.open(databasePath, "serve")
-            let service = BadgeService(store: store, compiled: compiled, keys: KeyStore(directory: keyFolder), baseURL: base)
+            var service = BadgeService(store: store, compiled: compiled, keys: KeyStore(directory: keyFolder), baseURL: base)
+            service.walletExchangeLifetime = Int64(walletExchangeSeconds) * 1_000_000
 
             if demo {
                 let seed = try await MerkistoCLI.run("serve") { try await service.seedDemo(examples: try Self.readExamples(examplesFolder), by: cliActor) }

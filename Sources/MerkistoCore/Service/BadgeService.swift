@@ -29,6 +29,8 @@ public struct BadgeService: Sendable {
     var throttle: SignInThrottle { SignInThrottle(store: store) }
     /// bcrypt's cost for new password hashes (2^cost rounds).
     public let passwordCost: UInt8
+    /// How long a wallet exchange works after it is opened (microseconds; 15 minutes).
+    public var walletExchangeLifetime: Int64 = 15 * 60 * 1_000_000
 
     public init(
         store: any Store, compiled: CompiledDefinitions, keys: KeyStore, baseURL: String? = nil,

@@ -89,6 +89,7 @@ extension WebPages {
             let share = try await service.shares(as: actor).first { $0.credential == credential.id }
             values["share"] = ["on": share != nil, "url": try share.map { try service.shareURL($0) } ?? "", "action": "/my/badges/\(uuid)/" + (share == nil ? "share" : "unshare")] as [String: Any]
         }
+        if service.validCredential(credential, in: file) { values["wallet"] = ["action": "/my/badges/\(uuid)/wallet"] }
         if let image = imageURL(credential.badge) { values["image"] = image }
         return renderer.page("badge", title: badge.name.text(in: visitor.language), values, visitor: visitor, request: request)
     }

@@ -133,6 +133,11 @@ struct WebPages: Sendable {
                 return Self.download(try await service.handover(client: file.client.id, format: nil, as: actor))
             }
         }
+        router.post("/my/badges/:credential/wallet") { request, context in
+            try await change(request) { visitor, actor, _ in try await walletOffer(try context.parameters.require("credential"), request, visitor, actor) }
+        }
+        router.get("/wallet/:secret") { request, context in await walletInteraction(try context.parameters.require("secret"), request) }
+        router.post("/wallet/:secret/exchange") { request, context in await walletExchange(try context.parameters.require("secret"), request) }
         router.get("/shared/:token") { request, context in await sharedPage(try context.parameters.require("token"), request) }
         router.get("/my/progress") { request, _ in await page(request) { visitor, actor in try await myProgress(request, visitor, actor) } }
         router.get("/my/badges/:credential") { request, context in
