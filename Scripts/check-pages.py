@@ -311,6 +311,20 @@ def main():
         go("/my/progress")
         shoot("my-progress")
 
+        # Add to a wallet: the badge page's button opens an exchange; the page shows its QR code and links.
+        go(badge_page)
+        driver.execute_script("document.getElementById('wallet').scrollIntoView()")
+        shoot("badge-wallet")
+        follow(By.CSS_SELECTOR, "form[action$='/wallet'] button")
+        interaction = driver.find_element(By.ID, "wallet-url").get_attribute("value")
+        expect("the wallet page shows an interaction URL, its QR code and an interaction: link",
+               interaction.startswith(base + "/wallet/") and interaction.endswith("?iuv=1") and driver.find_elements(By.CSS_SELECTOR, ".qr svg")
+               and driver.find_elements(By.CSS_SELECTOR, "a[href^='interaction:']"), interaction)
+        shoot("wallet")
+        go(interaction[len(base):])
+        expect("the interaction URL opened in a browser tells a person to use a wallet app", "lompakkosovellus" in main_text(), main_text()[:300])
+        shoot("wallet-app")
+
         # The skills summary (a CLR 2.0 hand-over package) from "my badges": the page's own form, posted as
         # the browser would post it; every credential inside passes the peers below.
         go("/my")

@@ -302,6 +302,43 @@ struct PageTests {
         }
     }
 
+    @Test("add to a wallet: the client's badge page offers it, the next page shows the interaction URL as a QR code and links; a wallet gets protocols, a person a page")
+    func walletPages() async throws {
+        let world = try await DemoWorld()
+        defer { world.cleanup() }
+        let client = try #require(world.seed.client)
+        let own = try await PageSession(world, world.seed.clientUser)
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let file = try await world.service.clientFile(client)
+        let credential = try #require(file.credentials.first { $0.format == .ob3JWT && !file.isRevoked($0.id) })
+        let page = "/my/badges/" + credential.pageID
+        try await world.application().test(.router) { http in
+            try await http.execute(uri: page, method: .get, headers: own.headers("en")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Add the badge to a wallet") && html.contains("action=\"\(page)/wallet\""))
+            }
+            let url = try await http.execute(uri: page + "/wallet", method: .post, headers: own.headers("fi", form: true), body: ByteBuffer(string: "csrf=\(own.csrf)")) {
+                response throws -> String in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("<svg") && html.contains("href=\"interaction:http") && html.contains("Koodi toimii 15 minuuttia"))
+                #expect(response.headers[.cacheControl] == "private, no-store")
+                return try #require(html.firstMatch(of: /value="(http[^"]+\?iuv=1)"/)).output.1.description
+            }
+            let path = String(url[try #require(url.range(of: "/wallet/")).lowerBound...])
+            try await http.execute(uri: path, method: .get, headers: [.accept: "application/json"]) { response in
+                let body = String(buffer: response.body)
+                #expect(response.status == .ok && body.contains("\"vcapi\"") && body.contains("/exchange"))
+            }
+            try await http.execute(uri: path, method: .get, headers: [.accept: "text/html", .acceptLanguage: "sv"]) { response in
+                #expect(response.status == .ok && String(buffer: response.body).contains("plånboksapp"))
+            }
+            try await http.execute(uri: page + "/wallet", method: .post, headers: instructor.headers(form: true), body: ByteBuffer(string: "csrf=\(instructor.csrf)")) {
+                response in #expect(response.status == .forbidden)
+            }
+        }
+        #expect(try await world.service.store.auditLog().last?.action == "exchange.open")
+    }
+
     @Test("a badge the client holds is offered as a replacement: the award page says so, and the old credential is revoked as replaced")
     func replaceOnAwardPage() async throws {
         let world = try await DemoWorld()
@@ -665,6 +702,7 @@ struct PageTests {
             ("/clients/\(client)/award?badge=\(decided.badge)", ["anonymous": .seeOther, "client": .forbidden, "instructor": .ok, "admin": .ok]),
             ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
             ("/shared/\(String(repeating: "0", count: 32))", ["anonymous": .notFound, "client": .notFound, "instructor": .notFound, "admin": .notFound]),
+            ("/wallet/\(String(repeating: "0", count: 32))?iuv=1", ["anonymous": .notFound, "client": .notFound, "instructor": .notFound, "admin": .notFound]),
             ("/signin", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
         ]
         try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
