@@ -132,6 +132,25 @@ public protocol Store: Sendable {
     func exchange(id: String) async throws(StoreError) -> WalletExchange?
     /// Marks an open exchange completed, once: false when it was completed already or has expired at `time`.
     func completeExchange(id: String, at time: Timestamp) async throws(StoreError) -> Bool
+
+    // MARK: OAuth 2.0 (the Open Badges 3.0 API)
+
+    /// Registers a service (audited).
+    func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError)
+    func oauthClient(id: String) async throws(StoreError) -> OAuthClient?
+    /// Records a client's consent and the authorization code it gives (audited).
+    func addOAuthGrant(_ grant: OAuthGrant, code: OAuthToken, by actor: String, at time: Timestamp) async throws(StoreError)
+    func oauthGrant(id: String) async throws(StoreError) -> OAuthGrant?
+    /// The client's consents, withdrawn ones included, oldest first.
+    func oauthGrants(client: String) async throws(StoreError) -> [OAuthGrant]
+    /// Withdraws a consent and revokes every token of it (audited).
+    func withdrawOAuthGrant(id: String, by actor: String, at time: Timestamp) async throws(StoreError)
+    func oauthToken(hash: String) async throws(StoreError) -> OAuthToken?
+    /// Uses a code or a refresh token once and keeps the tokens it gives, in one transaction: false (and
+    /// nothing kept) when it is not live at `time`, of another kind, or its consent was withdrawn.
+    func redeemOAuthToken(hash: String, kind: OAuthToken.Kind, issuing tokens: [OAuthToken], at time: Timestamp) async throws(StoreError) -> Bool
+    /// Revokes a token, or every token descending from a code (`origin`), or of a consent (`grant`).
+    func revokeOAuthTokens(hash: String?, origin: String?, grant: String?, at time: Timestamp) async throws(StoreError)
     func credential(id: String) async throws(StoreError) -> IssuedCredential?
     /// Every credential, oldest first.
     func credentials() async throws(StoreError) -> [IssuedCredential]

@@ -122,6 +122,57 @@ struct StoreTests {
         #expect(try await store.verifyAudit().isIntact)
     }
 
+    @Test("oauth: a registered service, a client's consent with its code, a code redeemed once, tokens revoked by hash, code and consent, withdrawn, erased", arguments: StoreKind.allCases)
+    func oauth(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "test", at: t0)
+        let later = Timestamp(microseconds: t0.microseconds + 600 * 1_000_000)
+        let service = OAuthClient(
+            id: "palvelu-1", secretHash: "h", name: "Oppilaitos", uri: "https://school.example/", logoURI: "https://school.example/logo.png",
+            termsURI: "https://school.example/tos", policyURI: "https://school.example/privacy", softwareID: "s", softwareVersion: "1",
+            redirectURIs: ["https://school.example/cb"], scopes: ["a", "b"], contacts: [], createdAt: t0)
+        try await store.addOAuthClient(service, at: t0)
+        await #expect(throws: StoreError.self) { try await store.addOAuthClient(service, at: t0) }
+        #expect(try await store.oauthClient(id: "palvelu-1") == service)
+        #expect(try await store.oauthClient(id: "palvelu-2") == nil)
+        let grant = OAuthGrant(id: "g1", service: "palvelu-1", client: "asiakas-1", user: "asiakas-1-kayttaja", scopes: ["a"], createdAt: t0)
+        let code = OAuthToken(hash: "code-1", kind: .code, grant: "g1", scopes: ["a"], expiresAt: later, redirectURI: "https://school.example/cb", codeChallenge: "c")
+        await #expect(throws: StoreError.self) {
+            try await store.addOAuthGrant(OAuthGrant(id: "g0", service: "palvelu-9", client: "asiakas-1", user: "u", scopes: [], createdAt: t0), code: code, by: "u", at: t0)
+        }
+        try await store.addOAuthGrant(grant, code: code, by: "asiakas-1-kayttaja", at: t0)
+        #expect(try await store.oauthGrants(client: "asiakas-1") == [grant])
+        #expect(try await store.oauthToken(hash: "code-1") == code)
+        let access = OAuthToken(hash: "access-1", kind: .access, grant: "g1", scopes: ["a"], expiresAt: later, origin: "code-1")
+        let refresh = OAuthToken(hash: "refresh-1", kind: .refresh, grant: "g1", scopes: ["a"], expiresAt: later, origin: "code-1")
+        // Of the wrong kind, expired: nothing. Once: the tokens kept. Twice: nothing.
+        #expect(try await store.redeemOAuthToken(hash: "code-1", kind: .refresh, issuing: [], at: t0) == false)
+        #expect(try await store.redeemOAuthToken(hash: "code-1", kind: .code, issuing: [access], at: later) == false)
+        #expect(try await store.oauthToken(hash: "access-1") == nil)
+        #expect(try await store.redeemOAuthToken(hash: "code-1", kind: .code, issuing: [access, refresh], at: t0) == true)
+        #expect(try await store.redeemOAuthToken(hash: "code-1", kind: .code, issuing: [], at: t0) == false)
+        #expect(try await store.oauthToken(hash: "access-1")?.isLive(at: t0) == true)
+        try await store.revokeOAuthTokens(hash: "access-1", origin: nil, grant: nil, at: t0)
+        #expect(try await store.oauthToken(hash: "access-1")?.revokedAt == t0)
+        #expect(try await store.oauthToken(hash: "refresh-1")?.revokedAt == nil)
+        try await store.revokeOAuthTokens(hash: nil, origin: "code-1", grant: nil, at: t0)
+        #expect(try await store.oauthToken(hash: "refresh-1")?.revokedAt == t0)
+        // A withdrawn consent: its tokens revoked, none redeemed any more.
+        let second = OAuthToken(hash: "code-2", kind: .code, grant: "g2", scopes: ["b"], expiresAt: later, redirectURI: "https://school.example/cb", codeChallenge: "c")
+        try await store.addOAuthGrant(OAuthGrant(id: "g2", service: "palvelu-1", client: "asiakas-1", user: "u", scopes: ["b"], createdAt: t0), code: second, by: "u", at: t0)
+        try await store.withdrawOAuthGrant(id: "g2", by: "u", at: t0)
+        await #expect(throws: StoreError.self) { try await store.withdrawOAuthGrant(id: "g2", by: "u", at: t0) }
+        #expect(try await store.oauthGrant(id: "g2")?.withdrawnAt == t0)
+        #expect(try await store.oauthToken(hash: "code-2")?.revokedAt == t0)
+        #expect(try await store.redeemOAuthToken(hash: "code-2", kind: .code, issuing: [], at: t0) == false)
+        try await store.eraseClient("asiakas-1", by: "test", at: t0)
+        #expect(try await store.oauthGrants(client: "asiakas-1").isEmpty)
+        #expect(try await store.oauthToken(hash: "refresh-1") == nil)
+        #expect(try await store.auditLog().map(\.action).filter { $0.hasPrefix("oauth.") } == ["oauth.register", "oauth.grant", "oauth.grant", "oauth.withdraw"])
+        #expect(try await store.verifyAudit().isIntact)
+    }
+
     @Test("status lists: places handed out at random and never twice, bound once, suspended and lifted, revoked for good", arguments: StoreKind.allCases)
     func statusLists(kind: StoreKind) async throws {
         let (store, cleanup) = try await kind.make()

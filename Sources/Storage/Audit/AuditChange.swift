@@ -97,6 +97,15 @@ struct AuditChange {
         AuditChange(action: "definitions.activate", subject: String(digest.prefix(16)), detail: "\(digest), before \(before ?? "none")")
     }
 
+    static func oauthRegistered(_ client: OAuthClient) -> AuditChange {
+        AuditChange(action: "oauth.register", subject: client.id, detail: "redirect \(client.redirectURIs.joined(separator: " "))")
+    }
+    static func oauthGranted(_ grant: OAuthGrant) -> AuditChange {
+        AuditChange(action: "oauth.grant", subject: grant.client, detail: "service \(grant.service), grant \(grant.id), scopes \(grant.scopes.joined(separator: " "))")
+    }
+    static func oauthWithdrawn(_ grant: OAuthGrant) -> AuditChange {
+        AuditChange(action: "oauth.withdraw", subject: grant.client, detail: "service \(grant.service), grant \(grant.id)")
+    }
     static func exchangeOpened(_ exchange: WalletExchange) -> AuditChange {
         AuditChange(action: "exchange.open", subject: exchange.client, detail: "badge \(exchange.badge), until \(exchange.expiresAt.utcDescription)")
     }

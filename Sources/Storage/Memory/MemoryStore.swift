@@ -26,6 +26,13 @@ public actor MemoryStore: Store {
         var tokens: [APIToken] = []
         var shares: [String: CredentialShare] = [:]
         var exchanges: [String: WalletExchange] = [:]
+        var oauthClients: [String: OAuthClient] = [:]
+        var oauthGrants: [OAuthGrant] = []
+        var oauthTokens: [String: OAuthToken] = [:]
+
+        mutating func revokeTokens(_ matches: (OAuthToken) -> Bool, at time: Timestamp) {
+            for (hash, token) in oauthTokens where token.revokedAt == nil && matches(token) { oauthTokens[hash]?.revokedAt = time }
+        }
         var definitionsVersions: [(version: DefinitionsVersion, archive: [UInt8])] = []
         var activeDefinitions: String?
         var passwords: [String: String] = [:]
@@ -289,6 +296,68 @@ public actor MemoryStore: Store {
         }
     }
 
+    public func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard state.oauthClients[client.id] == nil else { throw StoreError(.duplicate, "client_id \(client.id) exists already") }
+            state.oauthClients[client.id] = client
+            state.audit(time, "oauth", .oauthRegistered(client))
+        }
+    }
+
+    public func oauthClient(id: String) async throws(StoreError) -> OAuthClient? {
+        try locked { state in state.oauthClients[id] }
+    }
+
+    public func addOAuthGrant(_ grant: OAuthGrant, code: OAuthToken, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try locked { state throws(StoreError) in
+            _ = try state.liveFile(grant.client)
+            guard state.oauthClients[grant.service] != nil else { throw StoreError(.notFound, "there is no client_id \(grant.service)") }
+            state.oauthGrants.append(grant)
+            state.oauthTokens[code.hash] = code
+            state.audit(time, actor, .oauthGranted(grant))
+        }
+    }
+
+    public func oauthGrant(id: String) async throws(StoreError) -> OAuthGrant? {
+        try locked { state in state.oauthGrants.first { $0.id == id } }
+    }
+
+    public func oauthGrants(client: String) async throws(StoreError) -> [OAuthGrant] {
+        try locked { state in state.oauthGrants.filter { $0.client == client } }
+    }
+
+    public func withdrawOAuthGrant(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try locked { state throws(StoreError) in
+            guard let index = state.oauthGrants.firstIndex(where: { $0.id == id && $0.withdrawnAt == nil }) else {
+                throw StoreError(.notFound, "there is no consent \(id) in force", key: "oauth.grantNotFound", [:])
+            }
+            state.oauthGrants[index].withdrawnAt = time
+            state.revokeTokens({ $0.grant == id }, at: time)
+            state.audit(time, actor, .oauthWithdrawn(state.oauthGrants[index]))
+        }
+    }
+
+    public func oauthToken(hash: String) async throws(StoreError) -> OAuthToken? {
+        try locked { state in state.oauthTokens[hash] }
+    }
+
+    public func redeemOAuthToken(hash: String, kind: OAuthToken.Kind, issuing tokens: [OAuthToken], at time: Timestamp) async throws(StoreError) -> Bool {
+        try locked { state in
+            guard let token = state.oauthTokens[hash], token.kind == kind, token.isLive(at: time),
+                state.oauthGrants.contains(where: { $0.id == token.grant && $0.withdrawnAt == nil })
+            else { return false }
+            state.oauthTokens[hash]?.usedAt = time
+            for issued in tokens { state.oauthTokens[issued.hash] = issued }
+            return true
+        }
+    }
+
+    public func revokeOAuthTokens(hash: String?, origin: String?, grant: String?, at time: Timestamp) async throws(StoreError) {
+        try locked { state in
+            state.revokeTokens({ token in token.hash == hash || (origin != nil && token.origin == origin) || (grant != nil && token.grant == grant) }, at: time)
+        }
+    }
+
     public func exchange(id: String) async throws(StoreError) -> WalletExchange? {
         try locked { state in state.exchanges[id] }
     }
@@ -389,6 +458,9 @@ public actor MemoryStore: Store {
             state.tokens.removeAll { erasedUsers.contains($0.user) }
             state.shares = state.shares.filter { $0.value.client != id }
             state.exchanges = state.exchanges.filter { $0.value.client != id }
+            let grants = Set(state.oauthGrants.filter { $0.client == id }.map(\.id))
+            state.oauthGrants.removeAll { grants.contains($0.id) }
+            state.oauthTokens = state.oauthTokens.filter { !grants.contains($0.value.grant) }
             state.sessions = state.sessions.filter { !erasedUsers.contains($0.value.user) }
             state.codes = state.codes.filter { !erasedUsers.contains($0.value.user) }
             for user in erasedUsers { state.passwords[user] = nil }

@@ -451,6 +451,112 @@ public final class PostgresStore: Store {
         return CredentialShare(token: token, credential: credential, client: client, createdAt: try time(created))
     }
 
+    // MARK: OAuth 2.0
+    // Each row keeps its record as JSON beside the columns it is found by (as in SQLite).
+
+    static func document<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
+    static func record<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try JSONDecoder().decode(type, from: Data(text.utf8)) }
+
+    public func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard try await !c.exists("SELECT 1 FROM oauth_client WHERE id = \(client.id)", logger) else {
+                throw StoreError(.duplicate, "client_id \(client.id) exists already")
+            }
+            try await c.query("INSERT INTO oauth_client (id, doc) VALUES (\(client.id), \(try Self.document(client)))", logger: logger)
+            try await audit(c, at: time, actor: "oauth", .oauthRegistered(client))
+        }
+    }
+
+    public func oauthClient(id: String) async throws(StoreError) -> OAuthClient? {
+        try await read { c in
+            try await c.rows("SELECT doc FROM oauth_client WHERE id = \(id)", logger).first.map { try Self.record(OAuthClient.self, try $0.decode(String.self)) }
+        }
+    }
+
+    public func addOAuthGrant(_ grant: OAuthGrant, code: OAuthToken, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let row = try await c.rows("SELECT erased_at FROM client WHERE id = \(grant.client)", logger).first else {
+                throw StoreError(.notFound, "there is no client \(grant.client)", key: "client.notFound", ["client": "\(grant.client)"])
+            }
+            guard try row.decode(String?.self) == nil else {
+                throw StoreError(.conflict, "client \(grant.client) was erased", key: "client.erased", ["client": "\(grant.client)"])
+            }
+            guard try await c.exists("SELECT 1 FROM oauth_client WHERE id = \(grant.service)", logger) else {
+                throw StoreError(.notFound, "there is no client_id \(grant.service)")
+            }
+            try await c.query("INSERT INTO oauth_grant (id, client, doc) VALUES (\(grant.id), \(grant.client), \(try Self.document(grant)))", logger: logger)
+            try await Self.insert(code, c, logger)
+            try await audit(c, at: time, actor: actor, .oauthGranted(grant))
+        }
+    }
+
+    static func insert(_ token: OAuthToken, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query(
+            "INSERT INTO oauth_token (hash, grant_id, origin, doc) VALUES (\(token.hash), \(token.grant), \(token.origin), \(try document(token)))", logger: logger)
+    }
+
+    public func oauthGrant(id: String) async throws(StoreError) -> OAuthGrant? {
+        try await read { c in
+            try await c.rows("SELECT doc FROM oauth_grant WHERE id = \(id)", logger).first.map { try Self.record(OAuthGrant.self, try $0.decode(String.self)) }
+        }
+    }
+
+    public func oauthGrants(client: String) async throws(StoreError) -> [OAuthGrant] {
+        try await read { c in
+            try await c.rows("SELECT doc FROM oauth_grant WHERE client = \(client) ORDER BY seq", logger).map { try Self.record(OAuthGrant.self, try $0.decode(String.self)) }
+        }
+    }
+
+    public func withdrawOAuthGrant(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { c in
+            guard let row = try await c.rows("SELECT doc FROM oauth_grant WHERE id = \(id) FOR UPDATE", logger).first,
+                var grant = try Optional(Self.record(OAuthGrant.self, try row.decode(String.self))), grant.withdrawnAt == nil
+            else { throw StoreError(.notFound, "there is no consent \(id) in force", key: "oauth.grantNotFound", [:]) }
+            grant.withdrawnAt = time
+            try await c.query("UPDATE oauth_grant SET doc = \(try Self.document(grant)) WHERE id = \(id)", logger: logger)
+            try await revokeTokens(c, hash: nil, origin: nil, grant: id, at: time)
+            try await audit(c, at: time, actor: actor, .oauthWithdrawn(grant))
+        }
+    }
+
+    private func revokeTokens(_ c: PostgresConnection, hash: String?, origin: String?, grant: String?, at time: Timestamp) async throws {
+        let rows = try await c.rows(
+            "SELECT hash, doc FROM oauth_token WHERE hash = \(hash) OR origin = \(origin) OR grant_id = \(grant) ORDER BY hash FOR UPDATE", logger)
+        for row in rows {
+            let (key, text) = try row.decode((String, String).self)
+            var token = try Self.record(OAuthToken.self, text)
+            guard token.revokedAt == nil else { continue }
+            token.revokedAt = time
+            try await c.query("UPDATE oauth_token SET doc = \(try Self.document(token)) WHERE hash = \(key)", logger: logger)
+        }
+    }
+
+    public func oauthToken(hash: String) async throws(StoreError) -> OAuthToken? {
+        try await read { c in
+            try await c.rows("SELECT doc FROM oauth_token WHERE hash = \(hash)", logger).first.map { try Self.record(OAuthToken.self, try $0.decode(String.self)) }
+        }
+    }
+
+    public func redeemOAuthToken(hash: String, kind: OAuthToken.Kind, issuing tokens: [OAuthToken], at time: Timestamp) async throws(StoreError) -> Bool {
+        try await write { c in
+            // The row locked: of two servers redeeming the same code, the second finds it used.
+            guard let row = try await c.rows("SELECT doc FROM oauth_token WHERE hash = \(hash) FOR UPDATE", logger).first else { return false }
+            var token = try Self.record(OAuthToken.self, try row.decode(String.self))
+            guard token.kind == kind, token.isLive(at: time),
+                let grant = try await c.rows("SELECT doc FROM oauth_grant WHERE id = \(token.grant)", logger).first,
+                try Self.record(OAuthGrant.self, try grant.decode(String.self)).withdrawnAt == nil
+            else { return false }
+            token.usedAt = time
+            try await c.query("UPDATE oauth_token SET doc = \(try Self.document(token)) WHERE hash = \(hash)", logger: logger)
+            for issued in tokens { try await Self.insert(issued, c, logger) }
+            return true
+        }
+    }
+
+    public func revokeOAuthTokens(hash: String?, origin: String?, grant: String?, at time: Timestamp) async throws(StoreError) {
+        try await write { c in try await revokeTokens(c, hash: hash, origin: origin, grant: grant, at: time) }
+    }
+
     // MARK: Wallet exchanges
 
     public func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError) {
@@ -606,6 +712,8 @@ public final class PostgresStore: Store {
             }
             try await c.query("DELETE FROM share WHERE client = \(id)", logger: logger)
             try await c.query("DELETE FROM wallet_exchange WHERE client = \(id)", logger: logger)
+            try await c.query("DELETE FROM oauth_token WHERE grant_id IN (SELECT id FROM oauth_grant WHERE client = \(id))", logger: logger)
+            try await c.query("DELETE FROM oauth_grant WHERE client = \(id)", logger: logger)
             try await c.query("DELETE FROM app_user WHERE client = \(id)", logger: logger)
             // Why the client's credentials were revoked or suspended is staff's free text about the client.
             for table in ["revocation", "suspension"] {

@@ -298,6 +298,25 @@ extension SQLiteStore {
                 table.column("completedAt", .integer)
             }
         }
+        // OAuth 2.0 for the Open Badges 3.0 API: each record as JSON beside the columns it is found by;
+        // secrets (client secrets, codes, tokens) only as their SHA-256.
+        migrator.registerMigration("v13: oauth") { db in
+            try db.create(table: "oauthClient") { table in
+                table.primaryKey("id", .text)
+                table.column("doc", .text).notNull()
+            }
+            try db.create(table: "oauthGrant") { table in
+                table.primaryKey("id", .text)
+                table.column("client", .text).notNull().indexed()
+                table.column("doc", .text).notNull()
+            }
+            try db.create(table: "oauthToken") { table in
+                table.primaryKey("hash", .text)
+                table.column("grantID", .text).notNull().indexed()
+                table.column("origin", .text).indexed()
+                table.column("doc", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -268,6 +268,104 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: OAuth 2.0
+    // Each row keeps its record as JSON beside the columns it is found by.
+
+    static func document<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
+    static func record<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try JSONDecoder().decode(type, from: Data(text.utf8)) }
+
+    public func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
+            guard try String.fetchOne(db, sql: "SELECT id FROM oauthClient WHERE id = ?", arguments: [client.id]) == nil else {
+                throw StoreError(.duplicate, "client_id \(client.id) exists already")
+            }
+            try db.execute(sql: "INSERT INTO oauthClient (id, doc) VALUES (?, ?)", arguments: [client.id, try Self.document(client)])
+            try Self.audit(db, at: time, actor: "oauth", .oauthRegistered(client))
+        }
+    }
+
+    public func oauthClient(id: String) async throws(StoreError) -> OAuthClient? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT doc FROM oauthClient WHERE id = ?", arguments: [id]).map { try Self.record(OAuthClient.self, $0) } }
+    }
+
+    public func addOAuthGrant(_ grant: OAuthGrant, code: OAuthToken, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
+            guard let erased = try Row.fetchOne(db, sql: "SELECT erasedAt FROM client WHERE id = ?", arguments: [grant.client]) else {
+                throw StoreError(.notFound, "there is no client \(grant.client)", key: "client.notFound", ["client": "\(grant.client)"])
+            }
+            guard erased[0] as DatabaseValue == .null else {
+                throw StoreError(.conflict, "client \(grant.client) was erased", key: "client.erased", ["client": "\(grant.client)"])
+            }
+            guard try String.fetchOne(db, sql: "SELECT id FROM oauthClient WHERE id = ?", arguments: [grant.service]) != nil else {
+                throw StoreError(.notFound, "there is no client_id \(grant.service)")
+            }
+            try db.execute(sql: "INSERT INTO oauthGrant (id, client, doc) VALUES (?, ?, ?)", arguments: [grant.id, grant.client, try Self.document(grant)])
+            try Self.insert(code, db)
+            try Self.audit(db, at: time, actor: actor, .oauthGranted(grant))
+        }
+    }
+
+    static func insert(_ token: OAuthToken, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO oauthToken (hash, grantID, origin, doc) VALUES (?, ?, ?, ?)", arguments: [token.hash, token.grant, token.origin, try document(token)])
+    }
+
+    public func oauthGrant(id: String) async throws(StoreError) -> OAuthGrant? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT doc FROM oauthGrant WHERE id = ?", arguments: [id]).map { try Self.record(OAuthGrant.self, $0) } }
+    }
+
+    public func oauthGrants(client: String) async throws(StoreError) -> [OAuthGrant] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT doc FROM oauthGrant WHERE client = ? ORDER BY rowid", arguments: [client]).map { try Self.record(OAuthGrant.self, $0) }
+        }
+    }
+
+    public func withdrawOAuthGrant(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT doc FROM oauthGrant WHERE id = ?", arguments: [id]),
+                var grant = try Optional(Self.record(OAuthGrant.self, text)), grant.withdrawnAt == nil
+            else { throw StoreError(.notFound, "there is no consent \(id) in force", key: "oauth.grantNotFound", [:]) }
+            grant.withdrawnAt = time
+            try db.execute(sql: "UPDATE oauthGrant SET doc = ? WHERE id = ?", arguments: [try Self.document(grant), id])
+            try Self.revokeTokens(sql: "grantID = ?", [id], at: time, db)
+            try Self.audit(db, at: time, actor: actor, .oauthWithdrawn(grant))
+        }
+    }
+
+    static func revokeTokens(sql condition: String, _ arguments: StatementArguments, at time: Timestamp, _ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT hash, doc FROM oauthToken WHERE \(condition)", arguments: arguments) {
+            var token = try record(OAuthToken.self, row[1])
+            guard token.revokedAt == nil else { continue }
+            token.revokedAt = time
+            try db.execute(sql: "UPDATE oauthToken SET doc = ? WHERE hash = ?", arguments: [try document(token), row[0] as String])
+        }
+    }
+
+    public func oauthToken(hash: String) async throws(StoreError) -> OAuthToken? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT doc FROM oauthToken WHERE hash = ?", arguments: [hash]).map { try Self.record(OAuthToken.self, $0) } }
+    }
+
+    public func redeemOAuthToken(hash: String, kind: OAuthToken.Kind, issuing tokens: [OAuthToken], at time: Timestamp) async throws(StoreError) -> Bool {
+        try await write { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT doc FROM oauthToken WHERE hash = ?", arguments: [hash]) else { return false }
+            var token = try Self.record(OAuthToken.self, text)
+            guard token.kind == kind, token.isLive(at: time),
+                let grant = try String.fetchOne(db, sql: "SELECT doc FROM oauthGrant WHERE id = ?", arguments: [token.grant]),
+                try Self.record(OAuthGrant.self, grant).withdrawnAt == nil
+            else { return false }
+            token.usedAt = time
+            try db.execute(sql: "UPDATE oauthToken SET doc = ? WHERE hash = ?", arguments: [try Self.document(token), hash])
+            for issued in tokens { try Self.insert(issued, db) }
+            return true
+        }
+    }
+
+    public func revokeOAuthTokens(hash: String?, origin: String?, grant: String?, at time: Timestamp) async throws(StoreError) {
+        try await write { db in
+            try Self.revokeTokens(sql: "hash = ? OR origin = ? OR grantID = ?", [hash, origin, grant], at: time, db)
+        }
+    }
+
     // MARK: Wallet exchanges
 
     public func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError) {
@@ -445,6 +543,8 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM apiToken WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM share WHERE client = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM walletExchange WHERE client = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM oauthToken WHERE grantID IN (SELECT id FROM oauthGrant WHERE client = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM oauthGrant WHERE client = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM session WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM signInCode WHERE user IN (SELECT id FROM user WHERE client = ?)", arguments: [id])
             let users = Set(try String.fetchAll(db, sql: "SELECT id FROM user WHERE client = ?", arguments: [id]))
