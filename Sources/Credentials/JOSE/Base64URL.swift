@@ -2,7 +2,7 @@
 ///
 /// Decoding is strict: only the base64url alphabet, no padding, no length of the form 4n+1, and the unused
 /// low bits of the last character must be zero, so that every byte string has exactly one accepted spelling.
-enum Base64URL {
+public enum Base64URL {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// 0...63 for alphabet characters, 0xFF for everything else.
@@ -12,7 +12,7 @@ enum Base64URL {
         return table
     }()
 
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         var output: [UInt8] = []
         append(bytes, to: &output)
         return String(decoding: output, as: UTF8.self)
@@ -66,7 +66,7 @@ enum Base64URL {
     }
 
     /// Decodes canonical unpadded base64url; nil for anything else.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var copy = String(text)
         return copy.withUTF8 { decode($0) }
     }
@@ -83,7 +83,7 @@ enum Base64URL {
         return table
     }()
 
-    static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let count = input.count
         guard count % 4 != 1 else { return nil }
         var output = [UInt8](repeating: 0, count: count / 4 * 3 + max(0, count % 4 - 1))

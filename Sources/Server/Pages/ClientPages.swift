@@ -41,8 +41,15 @@ extension WebPages {
             if let image = imageURL(credential.badge) { row["image"] = image }
             return row
         }
+        let consents = try await service.oauthConsents(as: actor).map { consent -> [String: Any] in
+            [
+                "service": consent.service?.name ?? consent.grant.service, "date": words.date(consent.grant.createdAt),
+                "action": "/my/consents/\(consent.grant.id)/withdraw",
+            ]
+        }
         return renderer.page(
-            "my-badges", title: text("my.title", visitor), ["badges": badges, "hasBadges": !badges.isEmpty], visitor: visitor, request: request)
+            "my-badges", title: text("my.title", visitor),
+            ["badges": badges, "hasBadges": !badges.isEmpty, "consents": consents, "hasConsents": !consents.isEmpty], visitor: visitor, request: request)
     }
 
     /// The client's own credential by the uuid in its page address.

@@ -138,6 +138,20 @@ struct WebPages: Sendable {
         }
         router.get("/wallet/:secret") { request, context in await walletInteraction(try context.parameters.require("secret"), request) }
         router.post("/wallet/:secret/exchange") { request, context in await walletExchange(try context.parameters.require("secret"), request) }
+        router.get("/ims/ob/v3p0/discovery") { request, _ in await ob3Discovery(request) }
+        router.post("/oauth/register") { request, _ in await oauthRegister(request) }
+        router.get("/oauth/authorize") { request, _ in await authorizePage(request) }
+        router.post("/oauth/authorize") { request, _ in try await change(request) { visitor, actor, form in try await authorize(form, request, visitor, actor) } }
+        router.post("/oauth/token") { request, _ in await oauthTokenEndpoint(request) }
+        router.post("/oauth/revoke") { request, _ in await oauthRevokeEndpoint(request) }
+        router.get("/ims/ob/v3p0/credentials") { request, _ in await ob3Credentials(request) }
+        router.get("/ims/ob/v3p0/profile") { request, _ in await ob3Profile(request) }
+        router.post("/my/consents/:grant/withdraw") { request, context in
+            try await change(request) { _, actor, _ in
+                try await service.withdrawOAuthConsent(try context.parameters.require("grant"), as: actor)
+                return PageRenderer.redirect("/my?notice=consentWithdrawn#consents")
+            }
+        }
         router.get("/shared/:token") { request, context in await sharedPage(try context.parameters.require("token"), request) }
         router.get("/my/progress") { request, _ in await page(request) { visitor, actor in try await myProgress(request, visitor, actor) } }
         router.get("/my/badges/:credential") { request, context in
@@ -204,6 +218,7 @@ struct WebPages: Sendable {
         let visitor = await Visitor.of(request, service: service)
         let code = request.uri.queryParameters["code"].map(String.init)
         var values: [String: Any] = ["userValue": user ?? ""]
+        if let next = Self.afterSignIn(request.uri.queryParameters["next"].map(String.init)) { values["next"] = next }
         if let code {
             values["codeForm"] = true
             values["codeValue"] = code
@@ -257,7 +272,7 @@ struct WebPages: Sendable {
         let user = form.value("user") ?? ""
         do {
             let signedIn = try await service.signIn(user: user, password: form["password"] ?? "", address: RequestCredentials.address)
-            return started(signedIn)
+            return started(signedIn, next: Self.afterSignIn(form["next"]))
         } catch {
             let refusal = renderer.refusal(error, visitor: visitor)
             return await signInPage(request, error: refusal.message, user: user, status: refusal.status)
@@ -272,7 +287,7 @@ struct WebPages: Sendable {
         case .success(let form):
             code = form.value("code") ?? ""
             do {
-                return await started(try service.signIn(code: code, address: RequestCredentials.address))
+                return await started(try service.signIn(code: code, address: RequestCredentials.address), next: Self.afterSignIn(form["next"]))
             } catch {
                 refusal = renderer.refusal(error, visitor: visitor)
             }
@@ -283,10 +298,17 @@ struct WebPages: Sendable {
             request: request, status: refusal.status)
     }
 
-    private func started(_ signedIn: SignedIn) -> Response {
+    private func started(_ signedIn: SignedIn, next: String? = nil) -> Response {
         let cookie = SessionCookie.header(
             token: signedIn.token, maxAge: Int(BadgeService.sessionLength / 1_000_000), secure: site.layout.base.hasPrefix("https://"))
-        return PageRenderer.redirect(signedIn.user.role == .client ? "/my" : "/clients", setCookie: cookie)
+        return PageRenderer.redirect(next ?? (signedIn.user.role == .client ? "/my" : "/clients"), setCookie: cookie)
+    }
+
+    /// Where sign-in may go on to besides the person's own start page: only back to an authorization
+    /// request on this server (never elsewhere, so that a link cannot send a person who signs in off-site).
+    static func afterSignIn(_ next: String?) -> String? {
+        guard let next, next.hasPrefix("/oauth/authorize?"), !next.contains("\\"), next.utf8.count <= 4096 else { return nil }
+        return next
     }
 
     func signOut(_ visitor: Visitor) async -> Response {
