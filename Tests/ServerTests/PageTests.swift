@@ -62,7 +62,9 @@ struct PageTests {
         for notice in [
             "recorded", "awarded", "bulkAwarded", "nothingToAward", "revoked", "suspended", "lifted", "signedOut", "reloaded", "unchanged", "keyMade", "keyRetired", "userAdded",
             "unitAdded", "attested", "attestationWithdrawn", "tokenRevoked", "erased", "shareOn", "shareOff", "versionKept", "versionKnown", "versionActivated",
+            "consentWithdrawn",
         ] { keys.insert("notice.\(notice)") }
+        for scope in [OB3Scope.credentialRead, OB3Scope.profileRead, OB3Scope.offline] { if let key = WebPages.scopeKey(scope) { keys.insert(key) } }
         return keys
     }
 
@@ -703,6 +705,12 @@ struct PageTests {
             ("/verify", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
             ("/shared/\(String(repeating: "0", count: 32))", ["anonymous": .notFound, "client": .notFound, "instructor": .notFound, "admin": .notFound]),
             ("/wallet/\(String(repeating: "0", count: 32))?iuv=1", ["anonymous": .notFound, "client": .notFound, "instructor": .notFound, "admin": .notFound]),
+            // The Open Badges 3.0 API: discovery is public; the read endpoints take OAuth access tokens only (no
+            // session); an authorization request for no registered service is refused to everyone, never redirected.
+            ("/ims/ob/v3p0/discovery", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
+            ("/ims/ob/v3p0/credentials", ["anonymous": .unauthorized, "client": .unauthorized, "instructor": .unauthorized, "admin": .unauthorized]),
+            ("/ims/ob/v3p0/profile", ["anonymous": .unauthorized, "client": .unauthorized, "instructor": .unauthorized, "admin": .unauthorized]),
+            ("/oauth/authorize?client_id=nobody&redirect_uri=https%3A%2F%2Fevil.example%2F", ["anonymous": .badRequest, "client": .badRequest, "instructor": .badRequest, "admin": .badRequest]),
             ("/signin", ["anonymous": .ok, "client": .ok, "instructor": .ok, "admin": .ok]),
         ]
         try await world.application(definitions: DemoWorld.repository + "/BadgeDefinitions").test(.router) { http in
