@@ -115,6 +115,17 @@ struct OB3APITests {
         #expect(actions == ["oauth.register", "oauth.grant", "oauth.token", "oauth.use", "oauth.use", "oauth.use", "oauth.use", "oauth.token", "oauth.revoke", "oauth.withdraw"])
     }
 
+    @Test("registrations are bounded per address (no account is needed to register)")
+    func registrationFlood() async throws {
+        let (service, cleanup) = try World.service(keys: false)
+        defer { cleanup() }
+        for _ in 0..<20 { _ = try await service.registerOAuthClient(Self.registration(), address: "203.0.113.7") }
+        await #expect { try await service.registerOAuthClient(Self.registration(), address: "203.0.113.7") } throws: {
+            ($0 as? OAuthError)?.status == 429 && ($0 as? OAuthError)?.error == "temporarily_unavailable"
+        }
+        _ = try await service.registerOAuthClient(Self.registration(), address: "198.51.100.2")
+    }
+
     @Test("a token without the credentials scope is refused with 403; no token, an unknown one: 401")
     func scopes() async throws {
         let world = try await AttestationTests.world(keys: true)

@@ -130,7 +130,13 @@ extension BadgeService {
     /// `client_secret_basic`, the grant types `authorization_code` and `refresh_token`, the response type
     /// `code`. Scopes Merkisto does not serve are left out of the answer. The secret is shown once; only its
     /// SHA-256 is kept. Audited.
-    public func registerOAuthClient(_ body: JSONValue) async throws(OAuthError) -> JSONValue {
+    ///
+    /// - Parameter address: where the request came from: registrations are counted per address and overall
+    ///   (``SignInThrottle/registrationsPerAddress``), and refused with 429 beyond that for the window.
+    public func registerOAuthClient(_ body: JSONValue, address: String? = nil) async throws(OAuthError) -> JSONValue {
+        if let wait = try? await throttle.registrationWait(address: address, now: now) {
+            throw OAuthError("temporarily_unavailable", "too many registrations; try again in \(wait) s", status: 429)
+        }
         guard case .object(let fields) = body else { throw OAuthError("invalid_client_metadata", "the registration is not a JSON object") }
         func text(_ name: String) throws(OAuthError) -> String {
             guard case .string(let value)? = fields[name], !value.isEmpty, value.count <= 2000 else {
@@ -182,7 +188,10 @@ extension BadgeService {
         let client = OAuthClient(
             id: Self.randomToken(16), secretHash: Self.sha256Hex(secret), name: name, uri: uris[0], logoURI: uris[1], termsURI: uris[2], policyURI: uris[3],
             softwareID: softwareID, softwareVersion: softwareVersion, redirectURIs: redirects, scopes: scopes, contacts: contacts, createdAt: now)
-        do { try await store.addOAuthClient(client, at: client.createdAt) } catch { throw OAuthError("server_error", "the registration could not be kept", status: 500) }
+        do {
+            try await throttle.registered(address: address, now: client.createdAt)
+            try await store.addOAuthClient(client, at: client.createdAt)
+        } catch { throw OAuthError("server_error", "the registration could not be kept", status: 500) }
         var answer = fields
         answer["client_id"] = .string(client.id)
         answer["client_secret"] = .string(secret)

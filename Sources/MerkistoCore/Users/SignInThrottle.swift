@@ -78,6 +78,30 @@ public struct SignInThrottle: Sendable {
         try await count(["code:" + Self.place(address), "codes"], now.microseconds)
     }
 
+    /// OAuth registrations one address may make in the window, and all addresses together: registering
+    /// needs no account (RFC 7591 without an initial access token), so its rows are bounded this way.
+    public static let registrationsPerAddress = 20
+    public static let registrationsOverall = 500
+
+    /// Seconds until a service may register from `address`; nil: now.
+    public func registrationWait(address: String?, now: Timestamp) async throws(CoreError) -> Int64? {
+        let place = Self.place(address)
+        let time = now.microseconds
+        let counts = try await counts(["register:" + place, "registrations"], time)
+        var wait: Int64 = 0
+        for (key, limit) in [("register:" + place, Self.registrationsPerAddress), ("registrations", Self.registrationsOverall)] {
+            if let found = counts[key], found.failures >= limit {
+                wait = max(wait, (found.first + Self.window - time + 999_999) / 1_000_000)
+            }
+        }
+        return wait > 0 ? wait : nil
+    }
+
+    /// Counts a registration from `address`.
+    public func registered(address: String?, now: Timestamp) async throws(CoreError) {
+        try await count(["register:" + Self.place(address), "registrations"], now.microseconds)
+    }
+
     private func counts(_ keys: [String], _ time: Int64) async throws(CoreError) -> [String: FailureCount] {
         try await stored { () async throws(StoreError) in try await store.failureCounts(keys, windowStart: time - Self.window) }
     }

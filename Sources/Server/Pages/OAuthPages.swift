@@ -25,7 +25,7 @@ extension WebPages {
         do {
             let body = try await Self.body(request, limit: 64 << 10)
             guard let document = try? StrictJSON.read(body) else { throw OAuthError("invalid_client_metadata", "the registration is not JSON") }
-            var response = Self.json(try await service.registerOAuthClient(document))
+            var response = Self.json(try await service.registerOAuthClient(document, address: RequestCredentials.address))
             response.status = .created
             return response
         } catch let error as OAuthError {
@@ -177,6 +177,7 @@ extension WebPages {
         response.status = HTTPResponse.Status(code: error.status)
         response.headers[HTTPField.Name("Pragma")!] = "no-cache"
         if error.status == 401 { response.headers[.wwwAuthenticate] = "Basic realm=\"merkisto\"" }
+        if error.status == 429 { response.headers[.retryAfter] = "60" }
         return response
     }
 
