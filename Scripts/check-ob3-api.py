@@ -16,6 +16,7 @@ Usage: python3 Scripts/check-ob3-api.py PATH/TO/merkisto PATH/TO/shared/tools/pe
 """
 import argparse
 import base64
+import importlib.util
 import json
 import os
 import re
@@ -103,6 +104,20 @@ def main():
                                      code_challenge_method="S256", token_endpoint_auth_method="client_secret_basic")
 
             signed_in = [False]
+            spec = importlib.util.find_spec("axe_playwright_python")
+            with open(os.path.join(spec.submodule_search_locations[0], "axe.min.js"), encoding="utf-8") as file:
+                axe = file.read()
+
+            def accessible(name):
+                """axe-core (WCAG 2.1 AA) on the page in the browser now: no serious or critical violation."""
+                driver.execute_script(axe)
+                violations = driver.execute_async_script(
+                    "const done = arguments[arguments.length - 1];"
+                    "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+                    ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help}))))"
+                    ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e)}]));")
+                bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+                expect(f"axe: {name} has no serious or critical violation", not bad, json.dumps(bad, ensure_ascii=False))
 
             def consent(url, decision="allow", shot=None):
                 """The person's part in the browser: sign in (the first time), then allow or refuse."""
@@ -119,6 +134,7 @@ def main():
                     raise AssertionError(f"no consent page at {driver.current_url}: {driver.find_element(By.TAG_NAME, 'body').text[:500]}")
                 if shot:
                     driver.save_screenshot(os.path.join(out, shot + ".png"))
+                    accessible(shot)
                 page = driver.find_element(By.TAG_NAME, "main").text
                 driver.find_element(By.CSS_SELECTOR, f"button[name=decision][value={decision}]").click()
                 try:
@@ -231,6 +247,7 @@ def main():
             # The client sees their consents and withdraws one: its tokens stop working.
             driver.get(base + "/my#consents")
             driver.save_screenshot(os.path.join(out, "my-consents.png"))
+            accessible("my-consents")
             buttons = driver.find_elements(By.CSS_SELECTOR, "form[action*='/my/consents/'] button")
             expect("the client's page lists the consents in force", len(buttons) >= 2, driver.find_element(By.TAG_NAME, "main").text[:600])
             from selenium.webdriver.support import expected_conditions
