@@ -12,7 +12,7 @@ Against `merkisto serve --demo`:
   * refused: a wrong code verifier (invalid_grant), a code used twice, a token without the scope (403), a
     revoked token (401), a refused consent (access_denied), a consent withdrawn on the client's page (401).
 
-Usage: python3 Scripts/check-ob3-api.py PATH/TO/merkisto PATH/TO/shared/tools/peers [--port 8794] [--out SHOTS]
+Usage: python3 Scripts/check-ob3-api.py PATH/TO/merkisto PATH/TO/shared/tools/peers [--port 8792] [--out SHOTS]
 """
 import argparse
 import base64
@@ -45,7 +45,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("merkisto")
     parser.add_argument("peers")
-    parser.add_argument("--port", type=int, default=8794)
+    parser.add_argument("--port", type=int, default=8792)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
