@@ -123,11 +123,13 @@ extension BadgeService {
         var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = Hex.encode(bytes)
-        let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
-            String(hex[hex.index(hex.startIndex, offsetBy: range.lowerBound)..<hex.index(hex.startIndex, offsetBy: range.upperBound)])
-        }
-        return parts.joined(separator: "-")
+        return uuidText(Hex.encode(bytes))
+    }
+
+    /// 32 hex digits written as a UUID (8-4-4-4-12).
+    static func uuidText(_ hex: String) -> String {
+        let digits = Array(hex.prefix(32))
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digits[$0]) }.joined(separator: "-")
     }
 
     /// The base URL the public documents are served under (ending in `/`).

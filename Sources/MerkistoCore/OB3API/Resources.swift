@@ -82,8 +82,7 @@ extension BadgeService {
     /// consent alone (so that two services cannot tell they read the same person), nothing else. Audited.
     public func ob3Profile(bearer: String?) async throws(ImsxError) -> JSONValue {
         let (grant, service) = try await bearerGrant(bearer, scope: OB3Scope.profileRead)
-        let digest = Array(Self.sha256Hex("profile " + grant.id).prefix(32))
-        let uuid = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digest[$0]) }.joined(separator: "-")
+        let uuid = Self.uuidText(Self.sha256Hex("profile " + grant.id))
         try? await store.recordEvent(action: "oauth.use", subject: grant.client, detail: "service \(service), grant \(grant.id), getProfile", by: "oauth", at: now)
         return .object([
             "@context": ["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], "type": ["Profile"], "id": .string("urn:uuid:" + uuid),
