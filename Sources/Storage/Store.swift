@@ -126,7 +126,7 @@ public protocol Store: Sendable {
 
     // MARK: Wallet exchanges
 
-    /// Keeps an exchange a client opened for one of their badges (audited).
+    /// Keeps an exchange a client opened for one of their badges (audited), removing the exchanges expired at `time`.
     func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError)
     /// The exchange with this id (the SHA-256 of its secret), if there is one.
     func exchange(id: String) async throws(StoreError) -> WalletExchange?
@@ -135,8 +135,9 @@ public protocol Store: Sendable {
 
     // MARK: OAuth 2.0 (the Open Badges 3.0 API)
 
-    /// Registers a service (audited).
-    func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError)
+    /// Registers a service (audited), first removing the registrations no client allowed that were made
+    /// before `unusedBefore` (anyone may register, so unused ones must not pile up).
+    func addOAuthClient(_ client: OAuthClient, removingUnusedBefore unusedBefore: Timestamp, at time: Timestamp) async throws(StoreError)
     func oauthClient(id: String) async throws(StoreError) -> OAuthClient?
     /// Records a client's consent and the authorization code it gives (audited).
     func addOAuthGrant(_ grant: OAuthGrant, code: OAuthToken, by actor: String, at time: Timestamp) async throws(StoreError)
@@ -147,7 +148,9 @@ public protocol Store: Sendable {
     func withdrawOAuthGrant(id: String, by actor: String, at time: Timestamp) async throws(StoreError)
     func oauthToken(hash: String) async throws(StoreError) -> OAuthToken?
     /// Uses a code or a refresh token once and keeps the tokens it gives, in one transaction: false (and
-    /// nothing kept) when it is not live at `time`, of another kind, or its consent was withdrawn.
+    /// nothing kept) when it is not live at `time`, of another kind, or its consent was withdrawn. A used
+    /// refresh token is removed (a used code stays until it expires, so that its second use is seen), and so
+    /// is every token expired at `time`.
     func redeemOAuthToken(hash: String, kind: OAuthToken.Kind, issuing tokens: [OAuthToken], at time: Timestamp) async throws(StoreError) -> Bool
     /// Revokes a token, or every token descending from a code (`origin`), or of a consent (`grant`).
     func revokeOAuthTokens(hash: String?, origin: String?, grant: String?, at time: Timestamp) async throws(StoreError)

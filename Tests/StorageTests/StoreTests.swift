@@ -114,11 +114,18 @@ struct StoreTests {
         #expect(try await store.completeExchange(id: "unknown", at: t0) == false)
         let second = WalletExchange(id: String(repeating: "f", count: 64), client: "asiakas-1", badge: "b", challenge: "c-2", createdAt: t0, expiresAt: later)
         try await store.addExchange(second, by: "test", at: t0)
+        // Opening one removes those expired by then.
+        let third = WalletExchange(id: String(repeating: "9", count: 64), client: "asiakas-1", badge: "b", challenge: "c-3", createdAt: later,
+            expiresAt: Timestamp(microseconds: later.microseconds * 2))
+        try await store.addExchange(third, by: "test", at: later)
+        #expect(try await store.exchange(id: exchange.id) == nil)
+        #expect(try await store.exchange(id: second.id) == nil)
+        #expect(try await store.exchange(id: third.id) == third)
         try await store.eraseClient("asiakas-1", by: "test", at: t0)
         #expect(try await store.exchange(id: exchange.id) == nil)
         #expect(try await store.exchange(id: second.id) == nil)
         await #expect(throws: StoreError.self) { try await store.addExchange(second, by: "test", at: t0) }
-        #expect(try await store.auditLog().map(\.action).filter { $0.hasPrefix("exchange.") } == ["exchange.open", "exchange.complete", "exchange.open"])
+        #expect(try await store.auditLog().map(\.action).filter { $0.hasPrefix("exchange.") } == ["exchange.open", "exchange.complete", "exchange.open", "exchange.open"])
         #expect(try await store.verifyAudit().isIntact)
     }
 
@@ -132,8 +139,8 @@ struct StoreTests {
             id: "palvelu-1", secretHash: "h", name: "Oppilaitos", uri: "https://school.example/", logoURI: "https://school.example/logo.png",
             termsURI: "https://school.example/tos", policyURI: "https://school.example/privacy", softwareID: "s", softwareVersion: "1",
             redirectURIs: ["https://school.example/cb"], scopes: ["a", "b"], contacts: [], createdAt: t0)
-        try await store.addOAuthClient(service, at: t0)
-        await #expect(throws: StoreError.self) { try await store.addOAuthClient(service, at: t0) }
+        try await store.addOAuthClient(service, removingUnusedBefore: t0, at: t0)
+        await #expect(throws: StoreError.self) { try await store.addOAuthClient(service, removingUnusedBefore: t0, at: t0) }
         #expect(try await store.oauthClient(id: "palvelu-1") == service)
         #expect(try await store.oauthClient(id: "palvelu-2") == nil)
         let grant = OAuthGrant(id: "g1", service: "palvelu-1", client: "asiakas-1", user: "asiakas-1-kayttaja", scopes: ["a"], createdAt: t0)
@@ -166,10 +173,38 @@ struct StoreTests {
         #expect(try await store.oauthGrant(id: "g2")?.withdrawnAt == t0)
         #expect(try await store.oauthToken(hash: "code-2")?.revokedAt == t0)
         #expect(try await store.redeemOAuthToken(hash: "code-2", kind: .code, issuing: [], at: t0) == false)
+        // A refresh token is removed when used; a redemption removes every expired token.
+        let hour = Timestamp(microseconds: t0.microseconds + 3600 * 1_000_000)
+        let code3 = OAuthToken(hash: "code-3", kind: .code, grant: "g3", scopes: ["a"], expiresAt: later, redirectURI: "https://school.example/cb", codeChallenge: "c")
+        try await store.addOAuthGrant(OAuthGrant(id: "g3", service: "palvelu-1", client: "asiakas-1", user: "u", scopes: ["a"], createdAt: t0), code: code3, by: "u", at: t0)
+        let shortLived = OAuthToken(hash: "access-3", kind: .access, grant: "g3", scopes: ["a"], expiresAt: Timestamp(microseconds: t0.microseconds + 1), origin: "code-3")
+        let refresh3 = OAuthToken(hash: "refresh-3", kind: .refresh, grant: "g3", scopes: ["a"], expiresAt: Timestamp(microseconds: hour.microseconds * 2), origin: "code-3")
+        #expect(try await store.redeemOAuthToken(hash: "code-3", kind: .code, issuing: [shortLived, refresh3], at: t0))
+        let access4 = OAuthToken(hash: "access-4", kind: .access, grant: "g3", scopes: ["a"], expiresAt: Timestamp(microseconds: hour.microseconds * 2), origin: "code-3")
+        #expect(try await store.redeemOAuthToken(hash: "refresh-3", kind: .refresh, issuing: [access4], at: hour))
+        #expect(try await store.oauthToken(hash: "refresh-3") == nil)
+        #expect(try await store.oauthToken(hash: "access-3") == nil)
+        #expect(try await store.oauthToken(hash: "code-3") == nil)
+        #expect(try await store.oauthToken(hash: "access-4") == access4)
+        // Registrations no client allowed are removed once older than asked; one with a consent stays.
+        let unused = OAuthClient(
+            id: "palvelu-2", secretHash: "h", name: "x", uri: "u", logoURI: "u", termsURI: "u", policyURI: "u", softwareID: "s", softwareVersion: "1",
+            redirectURIs: ["https://other.example/cb"], scopes: ["a"], contacts: [], createdAt: t0)
+        try await store.addOAuthClient(unused, removingUnusedBefore: t0, at: t0)
+        var third = unused
+        third.id = "palvelu-3"
+        third.createdAt = hour
+        try await store.addOAuthClient(third, removingUnusedBefore: hour, at: hour)
+        #expect(try await store.oauthClient(id: "palvelu-2") == nil)
+        #expect(try await store.oauthClient(id: "palvelu-1") != nil)
+        #expect(try await store.oauthClient(id: "palvelu-3") != nil)
         try await store.eraseClient("asiakas-1", by: "test", at: t0)
         #expect(try await store.oauthGrants(client: "asiakas-1").isEmpty)
         #expect(try await store.oauthToken(hash: "refresh-1") == nil)
-        #expect(try await store.auditLog().map(\.action).filter { $0.hasPrefix("oauth.") } == ["oauth.register", "oauth.grant", "oauth.grant", "oauth.withdraw"])
+        #expect(
+            try await store.auditLog().map(\.action).filter { $0.hasPrefix("oauth.") } == [
+                "oauth.register", "oauth.grant", "oauth.grant", "oauth.withdraw", "oauth.grant", "oauth.register", "oauth.register",
+            ])
         #expect(try await store.verifyAudit().isIntact)
     }
 

@@ -54,6 +54,9 @@ extension BadgeService {
     static let accessLifetime: Int64 = 3600 * 1_000_000
     static let refreshLifetime: Int64 = 30 * 24 * 3600 * 1_000_000
     static let authorizationCodeLifetime: Int64 = 600 * 1_000_000
+    /// A registration no client has allowed is removed after a day (the service registers again): anyone may
+    /// register, so unused registrations must not pile up.
+    static let unusedRegistrationLifetime: Int64 = 24 * 3600 * 1_000_000
 
     static func sha256Hex(_ text: String) -> String { Hex.encode(SHA256.hash(data: Array(text.utf8))) }
 
@@ -190,7 +193,8 @@ extension BadgeService {
             softwareID: softwareID, softwareVersion: softwareVersion, redirectURIs: redirects, scopes: scopes, contacts: contacts, createdAt: now)
         do {
             try await throttle.registered(address: address, now: client.createdAt)
-            try await store.addOAuthClient(client, at: client.createdAt)
+            try await store.addOAuthClient(
+                client, removingUnusedBefore: Timestamp(microseconds: client.createdAt.microseconds - Self.unusedRegistrationLifetime), at: client.createdAt)
         } catch { throw OAuthError("server_error", "the registration could not be kept", status: 500) }
         var answer = fields
         answer["client_id"] = .string(client.id)

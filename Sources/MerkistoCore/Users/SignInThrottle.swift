@@ -81,7 +81,7 @@ public struct SignInThrottle: Sendable {
     /// OAuth registrations one address may make in the window, and all addresses together: registering
     /// needs no account (RFC 7591 without an initial access token), so its rows are bounded this way.
     public static let registrationsPerAddress = 20
-    public static let registrationsOverall = 500
+    public static let registrationsOverall = 100
 
     /// Seconds until a service may register from `address`; nil: now.
     public func registrationWait(address: String?, now: Timestamp) async throws(CoreError) -> Int64? {

@@ -290,14 +290,17 @@ public actor MemoryStore: Store {
     public func addExchange(_ exchange: WalletExchange, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             _ = try state.liveFile(exchange.client)
+            state.exchanges = state.exchanges.filter { $0.value.expiresAt > time }
             guard state.exchanges[exchange.id] == nil else { throw StoreError(.duplicate, "exchange exists already") }
             state.exchanges[exchange.id] = exchange
             state.audit(time, actor, .exchangeOpened(exchange))
         }
     }
 
-    public func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError) {
+    public func addOAuthClient(_ client: OAuthClient, removingUnusedBefore unusedBefore: Timestamp, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
+            let used = Set(state.oauthGrants.map(\.service))
+            state.oauthClients = state.oauthClients.filter { $0.value.createdAt >= unusedBefore || used.contains($0.key) }
             guard state.oauthClients[client.id] == nil else { throw StoreError(.duplicate, "client_id \(client.id) exists already") }
             state.oauthClients[client.id] = client
             state.audit(time, "oauth", .oauthRegistered(client))
@@ -346,7 +349,8 @@ public actor MemoryStore: Store {
             guard let token = state.oauthTokens[hash], token.kind == kind, token.isLive(at: time),
                 state.oauthGrants.contains(where: { $0.id == token.grant && $0.withdrawnAt == nil })
             else { return false }
-            state.oauthTokens[hash]?.usedAt = time
+            if kind == .refresh { state.oauthTokens[hash] = nil } else { state.oauthTokens[hash]?.usedAt = time }
+            state.oauthTokens = state.oauthTokens.filter { $0.value.expiresAt >= time }
             for issued in tokens { state.oauthTokens[issued.hash] = issued }
             return true
         }

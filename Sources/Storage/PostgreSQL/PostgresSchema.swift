@@ -138,18 +138,28 @@ enum PostgresSchema {
                   created_at bigint NOT NULL, expires_at bigint NOT NULL, completed_at bigint)
                 """,
                 "CREATE INDEX wallet_exchange_client ON wallet_exchange (client)",
+                "CREATE INDEX wallet_exchange_expires ON wallet_exchange (expires_at)",
             ]),
         Migration(
             version: 3, name: "oauth",
             statements: [
                 // OAuth 2.0 for the Open Badges 3.0 API: each record as JSON beside the columns it is found
                 // by; secrets (client secrets, codes, tokens) only as their SHA-256.
-                "CREATE TABLE oauth_client (id text PRIMARY KEY, doc text NOT NULL)",
-                "CREATE TABLE oauth_grant (seq bigserial UNIQUE, id text PRIMARY KEY, client text NOT NULL REFERENCES client, doc text NOT NULL)",
+                "CREATE TABLE oauth_client (id text PRIMARY KEY, created_at bigint NOT NULL, doc text NOT NULL)",
+                "CREATE INDEX oauth_client_created ON oauth_client (created_at)",
+                """
+                CREATE TABLE oauth_grant (seq bigserial UNIQUE, id text PRIMARY KEY, client text NOT NULL REFERENCES client, service text NOT NULL,
+                  doc text NOT NULL)
+                """,
                 "CREATE INDEX oauth_grant_client ON oauth_grant (client)",
-                "CREATE TABLE oauth_token (hash text PRIMARY KEY, grant_id text NOT NULL REFERENCES oauth_grant, origin text, doc text NOT NULL)",
+                "CREATE INDEX oauth_grant_service ON oauth_grant (service)",
+                """
+                CREATE TABLE oauth_token (hash text PRIMARY KEY, grant_id text NOT NULL REFERENCES oauth_grant, origin text, expires_at bigint NOT NULL,
+                  doc text NOT NULL)
+                """,
                 "CREATE INDEX oauth_token_grant ON oauth_token (grant_id)",
                 "CREATE INDEX oauth_token_origin ON oauth_token (origin)",
+                "CREATE INDEX oauth_token_expires ON oauth_token (expires_at)",
             ]),
     ]
 }

@@ -457,12 +457,15 @@ public final class PostgresStore: Store {
     static func document<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
     static func record<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try JSONDecoder().decode(type, from: Data(text.utf8)) }
 
-    public func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError) {
+    public func addOAuthClient(_ client: OAuthClient, removingUnusedBefore unusedBefore: Timestamp, at time: Timestamp) async throws(StoreError) {
         try await write { c in
+            try await c.query(
+                "DELETE FROM oauth_client WHERE created_at < \(unusedBefore.microseconds) AND id NOT IN (SELECT service FROM oauth_grant)", logger: logger)
             guard try await !c.exists("SELECT 1 FROM oauth_client WHERE id = \(client.id)", logger) else {
                 throw StoreError(.duplicate, "client_id \(client.id) exists already")
             }
-            try await c.query("INSERT INTO oauth_client (id, doc) VALUES (\(client.id), \(try Self.document(client)))", logger: logger)
+            try await c.query(
+                "INSERT INTO oauth_client (id, created_at, doc) VALUES (\(client.id), \(client.createdAt.microseconds), \(try Self.document(client)))", logger: logger)
             try await audit(c, at: time, actor: "oauth", .oauthRegistered(client))
         }
     }
@@ -484,7 +487,9 @@ public final class PostgresStore: Store {
             guard try await c.exists("SELECT 1 FROM oauth_client WHERE id = \(grant.service)", logger) else {
                 throw StoreError(.notFound, "there is no client_id \(grant.service)")
             }
-            try await c.query("INSERT INTO oauth_grant (id, client, doc) VALUES (\(grant.id), \(grant.client), \(try Self.document(grant)))", logger: logger)
+            try await c.query(
+                "INSERT INTO oauth_grant (id, client, service, doc) VALUES (\(grant.id), \(grant.client), \(grant.service), \(try Self.document(grant)))",
+                logger: logger)
             try await Self.insert(code, c, logger)
             try await audit(c, at: time, actor: actor, .oauthGranted(grant))
         }
@@ -492,7 +497,10 @@ public final class PostgresStore: Store {
 
     static func insert(_ token: OAuthToken, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
-            "INSERT INTO oauth_token (hash, grant_id, origin, doc) VALUES (\(token.hash), \(token.grant), \(token.origin), \(try document(token)))", logger: logger)
+            """
+            INSERT INTO oauth_token (hash, grant_id, origin, expires_at, doc)
+            VALUES (\(token.hash), \(token.grant), \(token.origin), \(token.expiresAt.microseconds), \(try document(token)))
+            """, logger: logger)
     }
 
     public func oauthGrant(id: String) async throws(StoreError) -> OAuthGrant? {
@@ -547,7 +555,12 @@ public final class PostgresStore: Store {
                 try Self.record(OAuthGrant.self, try grant.decode(String.self)).withdrawnAt == nil
             else { return false }
             token.usedAt = time
-            try await c.query("UPDATE oauth_token SET doc = \(try Self.document(token)) WHERE hash = \(hash)", logger: logger)
+            if kind == .refresh {
+                try await c.query("DELETE FROM oauth_token WHERE hash = \(hash)", logger: logger)
+            } else {
+                try await c.query("UPDATE oauth_token SET doc = \(try Self.document(token)) WHERE hash = \(hash)", logger: logger)
+            }
+            try await c.query("DELETE FROM oauth_token WHERE expires_at < \(time.microseconds)", logger: logger)
             for issued in tokens { try await Self.insert(issued, c, logger) }
             return true
         }
@@ -567,6 +580,7 @@ public final class PostgresStore: Store {
             guard try row.decode(String?.self) == nil else {
                 throw StoreError(.conflict, "client \(exchange.client) was erased", key: "client.erased", ["client": "\(exchange.client)"])
             }
+            try await c.query("DELETE FROM wallet_exchange WHERE expires_at <= \(time.microseconds)", logger: logger)
             try await c.query(
                 """
                 INSERT INTO wallet_exchange (id, client, badge, challenge, created_at, expires_at) VALUES (\(exchange.id), \(exchange.client),

@@ -294,7 +294,7 @@ extension SQLiteStore {
                 table.column("badge", .text).notNull()
                 table.column("challenge", .text).notNull()
                 table.column("createdAt", .integer).notNull()
-                table.column("expiresAt", .integer).notNull()
+                table.column("expiresAt", .integer).notNull().indexed()
                 table.column("completedAt", .integer)
             }
         }
@@ -303,17 +303,20 @@ extension SQLiteStore {
         migrator.registerMigration("v13: oauth") { db in
             try db.create(table: "oauthClient") { table in
                 table.primaryKey("id", .text)
+                table.column("createdAt", .integer).notNull().indexed()
                 table.column("doc", .text).notNull()
             }
             try db.create(table: "oauthGrant") { table in
                 table.primaryKey("id", .text)
                 table.column("client", .text).notNull().indexed()
+                table.column("service", .text).notNull().indexed()
                 table.column("doc", .text).notNull()
             }
             try db.create(table: "oauthToken") { table in
                 table.primaryKey("hash", .text)
                 table.column("grantID", .text).notNull().indexed()
                 table.column("origin", .text).indexed()
+                table.column("expiresAt", .integer).notNull().indexed()
                 table.column("doc", .text).notNull()
             }
         }

@@ -274,12 +274,15 @@ public final class SQLiteStore: Store {
     static func document<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
     static func record<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try JSONDecoder().decode(type, from: Data(text.utf8)) }
 
-    public func addOAuthClient(_ client: OAuthClient, at time: Timestamp) async throws(StoreError) {
+    public func addOAuthClient(_ client: OAuthClient, removingUnusedBefore unusedBefore: Timestamp, at time: Timestamp) async throws(StoreError) {
         try await write { db in
+            try db.execute(
+                sql: "DELETE FROM oauthClient WHERE createdAt < ? AND id NOT IN (SELECT service FROM oauthGrant)", arguments: [unusedBefore.microseconds])
             guard try String.fetchOne(db, sql: "SELECT id FROM oauthClient WHERE id = ?", arguments: [client.id]) == nil else {
                 throw StoreError(.duplicate, "client_id \(client.id) exists already")
             }
-            try db.execute(sql: "INSERT INTO oauthClient (id, doc) VALUES (?, ?)", arguments: [client.id, try Self.document(client)])
+            try db.execute(
+                sql: "INSERT INTO oauthClient (id, createdAt, doc) VALUES (?, ?, ?)", arguments: [client.id, client.createdAt.microseconds, try Self.document(client)])
             try Self.audit(db, at: time, actor: "oauth", .oauthRegistered(client))
         }
     }
@@ -299,7 +302,8 @@ public final class SQLiteStore: Store {
             guard try String.fetchOne(db, sql: "SELECT id FROM oauthClient WHERE id = ?", arguments: [grant.service]) != nil else {
                 throw StoreError(.notFound, "there is no client_id \(grant.service)")
             }
-            try db.execute(sql: "INSERT INTO oauthGrant (id, client, doc) VALUES (?, ?, ?)", arguments: [grant.id, grant.client, try Self.document(grant)])
+            try db.execute(
+                sql: "INSERT INTO oauthGrant (id, client, service, doc) VALUES (?, ?, ?, ?)", arguments: [grant.id, grant.client, grant.service, try Self.document(grant)])
             try Self.insert(code, db)
             try Self.audit(db, at: time, actor: actor, .oauthGranted(grant))
         }
@@ -307,7 +311,8 @@ public final class SQLiteStore: Store {
 
     static func insert(_ token: OAuthToken, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO oauthToken (hash, grantID, origin, doc) VALUES (?, ?, ?, ?)", arguments: [token.hash, token.grant, token.origin, try document(token)])
+            sql: "INSERT INTO oauthToken (hash, grantID, origin, expiresAt, doc) VALUES (?, ?, ?, ?, ?)",
+            arguments: [token.hash, token.grant, token.origin, token.expiresAt.microseconds, try document(token)])
     }
 
     public func oauthGrant(id: String) async throws(StoreError) -> OAuthGrant? {
@@ -354,7 +359,12 @@ public final class SQLiteStore: Store {
                 try Self.record(OAuthGrant.self, grant).withdrawnAt == nil
             else { return false }
             token.usedAt = time
-            try db.execute(sql: "UPDATE oauthToken SET doc = ? WHERE hash = ?", arguments: [try Self.document(token), hash])
+            if kind == .refresh {
+                try db.execute(sql: "DELETE FROM oauthToken WHERE hash = ?", arguments: [hash])
+            } else {
+                try db.execute(sql: "UPDATE oauthToken SET doc = ? WHERE hash = ?", arguments: [try Self.document(token), hash])
+            }
+            try db.execute(sql: "DELETE FROM oauthToken WHERE expiresAt < ?", arguments: [time.microseconds])
             for issued in tokens { try Self.insert(issued, db) }
             return true
         }
@@ -376,6 +386,7 @@ public final class SQLiteStore: Store {
             guard erased[0] as DatabaseValue == .null else {
                 throw StoreError(.conflict, "client \(exchange.client) was erased", key: "client.erased", ["client": "\(exchange.client)"])
             }
+            try db.execute(sql: "DELETE FROM walletExchange WHERE expiresAt <= ?", arguments: [time.microseconds])
             try db.execute(
                 sql: "INSERT INTO walletExchange (id, client, badge, challenge, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [exchange.id, exchange.client, exchange.badge, exchange.challenge, exchange.createdAt.microseconds, exchange.expiresAt.microseconds])
