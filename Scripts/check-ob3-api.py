@@ -65,13 +65,8 @@ def main():
         options.add_experimental_option("prefs", {"intl.accept_languages": "fi-FI,fi"})
         driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
         try:
-            printed = ""
-            while "is serving on" not in printed and "Server started" not in printed:
-                line = server.stdout.readline()
-                if not line:
-                    break
-                printed += line
-            account = re.search(r"\s(\S+) \(client\), password (\S+)", printed)
+            printed = demo_server.printed(server)
+            account = demo_server.account(printed, "client")
             expect("the demo printed the client's password", account is not None, printed)
 
             # Discovery.
@@ -123,8 +118,8 @@ def main():
                 """The person's part in the browser: sign in (the first time), then allow or refuse."""
                 driver.get(url)
                 if "/signin" in driver.current_url:
-                    driver.find_element(By.ID, "user").send_keys(account.group(1))
-                    driver.find_element(By.ID, "password").send_keys(account.group(2))
+                    driver.find_element(By.ID, "user").send_keys(account[0])
+                    driver.find_element(By.ID, "password").send_keys(account[1])
                     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
                     WebDriverWait(driver, 20).until(lambda d: urllib.parse.urlparse(d.current_url).path == "/oauth/authorize")
                     signed_in[0] = True

@@ -77,7 +77,7 @@ def main():
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
     shots = []
     try:
-        printed = demo_output(server)
+        printed = demo_server.printed(server)
         for line in printed.splitlines():
             match = re.match(r"\s+(\S+) \((admin|instructor|client)\), password (\S+)", line)
             if match:
@@ -577,19 +577,6 @@ def finish(driver, server, failures, shots):
         return 1
     print("check-pages: the pages work in a real browser")
     return 0
-
-
-def demo_output(server):
-    """What the demo printed before it served (its first lines)."""
-    lines = []
-    while True:
-        line = server.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "is serving on" in line or "Server started" in line:
-            break
-    return "".join(lines)
 
 
 def fetch(url, cookie=None):

@@ -145,15 +145,10 @@ def main():
             print("check-wallet: the server did not start", file=sys.stderr)
             return 1
         try:
-            printed = ""
-            while "is serving on" not in printed and "Server started" not in printed:
-                line = server.stdout.readline()
-                if not line:
-                    break
-                printed += line
-            match = re.search(r"\s(\S+) \(client\), password (\S+)", printed)
-            expect("the demo printed the client's password", match is not None, printed)
-            status, headers, body = request(base + "/api/v1/session", "POST", {"user": match.group(1), "password": match.group(2)})
+            printed = demo_server.printed(server)
+            account = demo_server.account(printed, "client")
+            expect("the demo printed the client's password", account is not None, printed)
+            status, headers, body = request(base + "/api/v1/session", "POST", {"user": account[0], "password": account[1]})
             cookie = headers.get("Set-Cookie", "").split(";")[0]
             expect("the client signs in", status == 201 and cookie.startswith("merkisto_session="), body[:300])
             status, _, body = request(base + "/api/v1/clients", cookie=cookie)

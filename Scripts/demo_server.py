@@ -1,6 +1,7 @@
 """Starts `merkisto serve --demo` on a fresh database for the checks that need a running server
 (check-serve.py, check-api.py), and makes API tokens for it."""
 import os
+import re
 import socket
 import subprocess
 import time
@@ -39,6 +40,25 @@ def start(merkisto, port, database, cwd, extra=(), carried=False):
             print(server.stdout.read())
             return None
         time.sleep(0.2)
+
+
+def printed(server):
+    """What the demo printed before it served (its first lines: the users and their passwords)."""
+    lines = []
+    while True:
+        line = server.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "is serving on" in line or "Server started" in line:
+            break
+    return "".join(lines)
+
+
+def account(printed_text, role):
+    """The (user, password) of the demo's user in `role` from what it printed, or None."""
+    match = re.search(r"\s(\S+) \(" + role + r"\), password (\S+)", printed_text)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def stop(server, timeout=20):

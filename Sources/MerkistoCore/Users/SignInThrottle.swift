@@ -62,11 +62,15 @@ public struct SignInThrottle: Sendable {
 
     /// Seconds until a one-time code may be tried from `address`; nil: now.
     public func codeWait(address: String?, now: Timestamp) async throws(CoreError) -> Int64? {
-        let place = Self.place(address)
+        try await windowWait([("code:" + Self.place(address), Self.codesPerAddress), ("codes", Self.codesOverall)], now: now)
+    }
+
+    /// Seconds until the window of the first key that has reached its limit moves on; nil: none has.
+    private func windowWait(_ limits: [(key: String, limit: Int)], now: Timestamp) async throws(CoreError) -> Int64? {
         let time = now.microseconds
-        let counts = try await counts(["code:" + place, "codes"], time)
+        let counts = try await counts(limits.map(\.key), time)
         var wait: Int64 = 0
-        for (key, limit) in [("code:" + place, Self.codesPerAddress), ("codes", Self.codesOverall)] {
+        for (key, limit) in limits {
             if let found = counts[key], found.failures >= limit {
                 wait = max(wait, (found.first + Self.window - time + 999_999) / 1_000_000)
             }
@@ -85,16 +89,7 @@ public struct SignInThrottle: Sendable {
 
     /// Seconds until a service may register from `address`; nil: now.
     public func registrationWait(address: String?, now: Timestamp) async throws(CoreError) -> Int64? {
-        let place = Self.place(address)
-        let time = now.microseconds
-        let counts = try await counts(["register:" + place, "registrations"], time)
-        var wait: Int64 = 0
-        for (key, limit) in [("register:" + place, Self.registrationsPerAddress), ("registrations", Self.registrationsOverall)] {
-            if let found = counts[key], found.failures >= limit {
-                wait = max(wait, (found.first + Self.window - time + 999_999) / 1_000_000)
-            }
-        }
-        return wait > 0 ? wait : nil
+        try await windowWait([("register:" + Self.place(address), Self.registrationsPerAddress), ("registrations", Self.registrationsOverall)], now: now)
     }
 
     /// Counts a registration from `address`.

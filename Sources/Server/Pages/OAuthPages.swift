@@ -102,7 +102,7 @@ extension WebPages {
 
     func oauthTokenEndpoint(_ request: Request) async -> Response {
         do {
-            let form = Self.form(try await Self.body(request, limit: 16 << 10))
+            let form = try await SubmittedForm.read(request, limit: 16 << 10).fields
             var response = Self.json(try await service.oauthToken(form, authorization: request.headers[.authorization]))
             response.headers[HTTPField.Name("Pragma")!] = "no-cache"
             return response
@@ -115,7 +115,7 @@ extension WebPages {
 
     func oauthRevokeEndpoint(_ request: Request) async -> Response {
         do {
-            let form = Self.form(try await Self.body(request, limit: 16 << 10))
+            let form = try await SubmittedForm.read(request, limit: 16 << 10).fields
             try await service.revokeOAuthToken(form, authorization: request.headers[.authorization])
             return Response(status: .ok, headers: [.cacheControl: "no-store"])
         } catch let error as OAuthError {
@@ -157,19 +157,10 @@ extension WebPages {
         return buffer.readBytes(length: buffer.readableBytes) ?? []
     }
 
-    /// The query string as a form: OAuth clients write spaces as `+` (Authlib does), which is a space here.
-    static func query(_ request: Request) -> [String: String] { form(Array((request.uri.query ?? "").utf8)) }
-
-    /// An `application/x-www-form-urlencoded` body (`+` is a space), the first value of each name.
-    static func form(_ bytes: [UInt8]) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decoded(_ text: Substring) -> String { text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            let name = decoded(parts[0])
-            if values[name] == nil { values[name] = parts.count > 1 ? decoded(parts[1]) : "" }
-        }
-        return values
+    /// The query string read as a form by Hummingbird's URL-encoded form reader, as the form bodies are
+    /// (`SubmittedForm`): OAuth clients write spaces as `+` (Authlib does), which is a space there.
+    static func query(_ request: Request) -> [String: String] {
+        (try? URLEncodedFormDecoder().decode([String: String].self, from: request.uri.query ?? "")) ?? [:]
     }
 
     static func oauthError(_ error: OAuthError) -> Response {

@@ -48,8 +48,7 @@ extension WebPages {
     func walletExchange(_ secret: String, _ request: Request) async -> Response {
         let language = await Visitor.of(request, service: service).language
         do {
-            var body = try await request.body.collect(upTo: 1 << 20)
-            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            let bytes = try await Self.body(request, limit: 1 << 20)
             let message: JSONValue
             do { message = try StrictJSON.read(bytes) } catch { throw CoreError(.invalid, key: "exchange.message") }
             return Self.json(try await service.walletExchange(secret, message: message))
