@@ -93,21 +93,23 @@ struct APIAuthentication: ServerMiddleware {
     }
 }
 
-/// Sends downloads as they are. swift-openapi-generator writes a header parameter as a URI component
+/// Sends downloads and links as they are. swift-openapi-generator writes a header parameter as a URI component
 /// (`attachment%3B%20filename…`, which no browser reads as a file name) and a string body of a `+json` media
-/// type as a JSON string (the document quoted and escaped); a download's `Content-Disposition` goes as
-/// written, and a Data Integrity document (`application/vc+ld+json`) as the bytes the core signed.
+/// type as a JSON string (the document quoted and escaped); a download's `Content-Disposition` and a list's
+/// `Link` go as written, and a Data Integrity document (`application/vc+ld+json`) as the bytes the core signed.
 struct DownloadMiddleware: ServerMiddleware {
     /// The largest document taken back out of its JSON string.
     static let limit = 64 << 20
+    static let link = HTTPField.Name("Link")!
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var (response, responseBody) = try await next(request, body, metadata)
-        if let disposition = response.headerFields[.contentDisposition], let written = disposition.removingPercentEncoding {
-            response.headerFields[.contentDisposition] = written
+        // The generator percent-encodes header values as if they were URI parts: these two go as written.
+        for name in [HTTPField.Name.contentDisposition, Self.link] {
+            if let value = response.headerFields[name], let written = value.removingPercentEncoding { response.headerFields[name] = written }
         }
         if response.status == .ok, response.headerFields[.contentType]?.hasPrefix("application/vc+ld+json") == true, let quoted = responseBody {
             let text = try JSONDecoder().decode(String.self, from: try await Data(collecting: quoted, upTo: Self.limit))
@@ -230,8 +232,32 @@ struct MerkistoAPI: APIProtocol {
 
     func listClients(_ input: Operations.ListClients.Input) async throws -> Operations.ListClients.Output {
         do {
-            let clients = try await service.visibleClients(for: try actor())
-            return .ok(.init(body: .json(.init(clients: clients.map(Self.summary)))))
+            let query = input.query
+            let request = ClientListRequest(
+                unit: query.unit, search: query.q ?? "", phase: query.phase, overdue: query.overdue ?? false,
+                order: query.order.flatMap { ClientQuery.Order(rawValue: $0.rawValue) } ?? .id, after: query.after,
+                limit: query.limit ?? ClientListRequest.defaultLimit)
+            let page = try await service.clientList(request, as: try actor())
+            // The next page keeps the filters and order: the same query with `after` moved on.
+            let link = page.next.map { next -> String in
+                var items: [URLQueryItem] = []
+                func add(_ name: String, _ value: String?) { if let value { items.append(URLQueryItem(name: name, value: value)) } }
+                add("unit", query.unit)
+                add("q", query.q)
+                add("phase", query.phase)
+                add("overdue", query.overdue.map { String($0) })
+                add("order", query.order?.rawValue)
+                add("after", next)
+                add("limit", query.limit.map { String($0) })
+                var components = URLComponents()
+                components.path = "/api/v1/clients"
+                components.queryItems = items
+                return "<\(components.string ?? "/api/v1/clients")>; rel=\"next\""
+            }
+            return .ok(
+                .init(
+                    headers: .init(link: link),
+                    body: .json(.init(clients: page.clients.map(Self.summary), next: page.next, total: page.total, totalExact: page.exact))))
         } catch {
             return .refused(error)
         }
@@ -300,7 +326,8 @@ struct MerkistoAPI: APIProtocol {
 
     func getAuditLog(_ input: Operations.GetAuditLog.Input) async throws -> Operations.GetAuditLog.Output {
         do {
-            let (entries, intact) = try await service.auditLog(after: input.query.after ?? 0, limit: input.query.limit ?? 100, as: try actor())
+            let page = try await service.auditLog(after: input.query.after ?? 0, limit: input.query.limit ?? 100, as: try actor())
+            let (entries, intact) = (page.entries, page.intact)
             return .ok(
                 .init(
                     body: .json(
@@ -512,7 +539,14 @@ struct MerkistoAPI: APIProtocol {
 
     func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
         do {
-            return await .ok(.init(body: .json(.init(users: try service.users(as: try actor()).map(Self.user)))))
+            let page = try await service.userPage(after: input.query.after, limit: input.query.limit ?? 50, as: try actor())
+            let link = page.next.map { next -> String in
+                var components = URLComponents()
+                components.path = "/api/v1/users"
+                components.queryItems = [URLQueryItem(name: "after", value: next)] + (input.query.limit.map { [URLQueryItem(name: "limit", value: String($0))] } ?? [])
+                return "<\(components.string ?? "/api/v1/users")>; rel=\"next\""
+            }
+            return .ok(.init(headers: .init(link: link), body: .json(.init(users: page.users.map(Self.user), next: page.next))))
         } catch {
             return .refused(error)
         }
@@ -806,9 +840,8 @@ struct MerkistoAPI: APIProtocol {
     static func date(_ time: Timestamp) -> Date { Date(timeIntervalSince1970: Double(time.microseconds) / 1_000_000) }
 
     static func summary(_ summary: ClientSummary) -> Components.Schemas.ClientSummary {
-        let open = summary.period.flatMap { $0.closedAt == nil ? $0 : nil }
-        return .init(
-            id: summary.client.id, unit: summary.client.unit, phase: open?.phases.last?.phase, decisionEnd: open?.decisionEnd.map(date),
+        .init(
+            id: summary.client.id, unit: summary.client.unit, phase: summary.phase, decisionEnd: summary.decisionEnd.map(date),
             overdue: summary.overdue, assessments: summary.assessments, credentials: summary.credentials, erased: summary.client.erasedAt != nil)
     }
 

@@ -18,6 +18,8 @@ public protocol Store: Sendable {
     func addUser(_ user: User, by actor: String, at time: Timestamp) async throws(StoreError)
     func users() async throws(StoreError) -> [User]
     func user(id: String) async throws(StoreError) -> User?
+    /// At most `limit` users of a kind after `after` in id order (byte order): a page read through indexes.
+    func userList(_ kind: UserKind, after: String?, limit: Int) async throws(StoreError) -> [User]
 
     // MARK: Sign-in
 
@@ -65,6 +67,12 @@ public protocol Store: Sendable {
     func clientFile(_ id: String) async throws(StoreError) -> ClientFile?
     /// Every client's id, in order.
     func clientIDs() async throws(StoreError) -> [String]
+    /// One page of a client list: at most `query.limit` clients after its cursor, in its order, each read
+    /// through indexes (the cost does not grow with the number of clients).
+    func clientList(_ query: ClientQuery) async throws(StoreError) -> [ClientListing]
+    /// How many clients there are in `units` (nil: every client): exact where counting reads no more than
+    /// those clients' index entries, else (every client of a large store) an estimate that reads nothing.
+    func clientCount(units: [String]?) async throws(StoreError) -> (count: Int, exact: Bool)
     /// The files of the given clients, in the order given, read in one transaction; unknown ids are left out.
     func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile]
     /// Every client's file, ordered by id, in batches handed to `workers` threads at once; returns what
@@ -194,6 +202,11 @@ public protocol Store: Sendable {
     // MARK: Audit
 
     func auditLog() async throws(StoreError) -> [AuditEntry]
+    /// At most `limit` entries from sequence number `first` on, in order (read through the key, whatever the
+    /// log's length).
+    func auditEntries(from first: Int64, limit: Int) async throws(StoreError) -> [AuditEntry]
+    /// The last entry's sequence number (0 for an empty log).
+    func lastAuditSequence() async throws(StoreError) -> Int64
     /// Writes the audit entry of a change made outside the store (signing keys, the definitions in use):
     /// an action name, the id it concerns and a detail of ids only.
     func recordEvent(action: String, subject: String, detail: String, by actor: String, at time: Timestamp) async throws(StoreError)
@@ -279,5 +292,22 @@ extension StoreError.Code {
     /// `catch StoreError.Code.duplicate` style matching.
     public static func ~= (code: StoreError.Code, error: any Error) -> Bool {
         (error as? StoreError)?.code == code
+    }
+}
+
+/// Which users a list holds.
+public enum UserKind: Sendable, Hashable {
+    case all
+    /// Admins and instructors (users without a client).
+    case staff
+    /// A client's own users.
+    case client(String)
+
+    public func includes(_ user: User) -> Bool {
+        switch self {
+        case .all: true
+        case .staff: user.client == nil
+        case .client(let client): user.client == client
+        }
     }
 }

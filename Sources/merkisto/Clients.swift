@@ -122,11 +122,10 @@ extension Merkisto.Client {
         func run() async throws {
             let time = at
             let service = try await options.service("client list", existing: true)
-            let summaries = try await MerkistoCLI.run("client list") { try await service.clientSummaries(at: time) }.filter { unit == nil || $0.client.unit == unit }
+            let summaries = try await MerkistoCLI.run("client list") { try await service.clientSummaries(unit: unit, at: time) }
             let rows = summaries.map { summary -> [String] in
-                let period = summary.period
-                let phase = summary.client.erasedAt != nil ? "(erased)" : period.map { $0.isOpen ? ($0.currentPhase ?? "") : "closed: \($0.outcome ?? "")" } ?? "-"
-                let end = period?.decisionEnd.map { dateText($0) } ?? "-"
+                let phase = summary.client.erasedAt != nil ? "(erased)" : summary.phase ?? "-"
+                let end = summary.decisionEnd.map { dateText($0) } ?? "-"
                 return [
                     summary.client.id, summary.client.unit ?? "-", phase, end + (summary.overdue ? " PAST END" : ""), String(summary.assessments),
                     String(summary.credentials),

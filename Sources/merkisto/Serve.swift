@@ -137,7 +137,7 @@ extension Merkisto {
                     }
                     if let hosted = seed.credentials.first(where: { $0.format == .ob2Hosted }) { say("  \(hosted.id)") }
                 }
-            } else if try await MerkistoCLI.run("serve", { try await service.users() }).allSatisfy({ $0.role != .admin }) {
+            } else if try await !MerkistoCLI.run("serve", { try await service.hasAdmin() }) {
                 say("There is no admin yet. Create the first one with: merkisto user add ID --role admin --db \(shown)")
             }
 

@@ -228,6 +228,57 @@ struct APITests {
         }
     }
 
+    @Test("the client list comes a page at a time: Link and next lead through every client once, with the filters kept; bad pages are problems")
+    func clientPages() async throws {
+        let api = try await APIWorld()
+        defer { api.world.cleanup() }
+        let all = api.world.seed.clients.sorted()
+        try await api.world.application().test(.router) { client in
+            var seen: [String] = []
+            var uri: String? = "/api/v1/clients?limit=2"
+            while let next = uri {
+                uri = nil
+                try await client.execute(uri: next, method: .get, headers: api.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                    let body = try json(response)
+                    let ids = (body["clients"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+                    #expect(ids.count <= 2)
+                    seen += ids
+                    #expect(body["total"] as? Int == all.count && body["totalExact"] as? Bool == true)
+                    if let link = response.headers[.init("Link")!] {
+                        #expect(link.hasSuffix(">; rel=\"next\"") && link.contains("limit=2"), "\(link)")
+                        uri = String(link.dropFirst().prefix { $0 != ">" })
+                        #expect(uri?.contains("after=" + (body["next"] as? String ?? "-")) == true)
+                    } else {
+                        #expect(body["next"] == nil)
+                    }
+                }
+            }
+            #expect(seen == all)
+            // A prefix, and decision-end order with the overdue filter (the demo's clients are all in an open period).
+            let prefix = String(all[0].prefix(all[0].count - 1))
+            try await client.execute(uri: "/api/v1/clients?q=" + prefix, method: .get, headers: api.headers(.instructor)) { response throws in
+                let ids = (try json(response)["clients"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+                #expect(ids == all.filter { $0.hasPrefix(prefix) })
+            }
+            try await client.execute(uri: "/api/v1/clients?order=decisionEnd&limit=200", method: .get, headers: api.headers(.admin)) { response throws in
+                let rows = try json(response)["clients"] as? [[String: Any]] ?? []
+                let ends = rows.map { $0["decisionEnd"] as? String ?? "~" }
+                #expect(rows.count == all.count && ends == ends.sorted())
+            }
+            for bad in ["limit=0", "limit=201", "after=x~y&order=decisionEnd", "order=name"] {
+                try await client.execute(uri: "/api/v1/clients?" + bad, method: .get, headers: api.headers(.admin)) { response in
+                    #expect(response.status == .badRequest, "\(bad)")
+                    #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true, "\(bad)")
+                }
+            }
+            // An instructor asking for a unit not theirs sees no one.
+            try await client.execute(uri: "/api/v1/clients?unit=no-such-unit", method: .get, headers: api.headers(.instructor)) { response throws in
+                #expect((try json(response)["clients"] as? [[String: Any]])?.isEmpty == true)
+            }
+        }
+    }
+
     @Test("a revocation through the API is durable, audited under the acting user and served at once")
     func revocationThroughTheAPI() async throws {
         let api = try await APIWorld()

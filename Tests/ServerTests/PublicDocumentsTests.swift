@@ -66,7 +66,7 @@ struct PublicDocumentsTests {
         let world = try await DemoWorld()
         defer { world.cleanup() }
         #expect(world.seed.clients.count == 6)
-        #expect(try await world.service.clientSummaries().allSatisfy { $0.period?.closedAt == nil && $0.period != nil })
+        #expect(try await world.service.clientSummaries().allSatisfy { $0.phase != nil })
         await #expect(Set(try world.service.users().map(\.role)) == [.admin, .instructor, .client])
         #expect(Set(world.seed.credentials.map(\.format)) == [.ob3JWT, .ob2Hosted, .ob2Signed])
         await #expect(throws: CoreError.self) { try await world.service.seedDemo(examples: [], by: "test") }

@@ -681,3 +681,134 @@ extension IssuedCredential {
         return copy
     }
 }
+
+@Suite("Client lists a page at a time")
+struct ClientListTests {
+    /// Clients in three units and none, pseudonyms that sort differently by bytes and by a locale, open periods
+    /// in two phases with decision ends (past, future, none), a closed period, an erased client, assessments
+    /// and credentials.
+    static func fill(_ store: any Store) async throws {
+        for unit in ["puutyo", "ompelu", "keittio"] { try await store.addUnit(ActivityUnit(id: unit, name: unit), by: "a", at: t0) }
+        let units: [String?] = ["puutyo", "ompelu", "keittio", nil]
+        let day: Int64 = 86_400_000_000
+        var ids: [String] = []
+        for number in 0..<40 { ids.append(["sk-", "sk_", "sk", "Sk-", "sk-a"][number % 5] + String(number)) }
+        ids += ["sk-", "sk-00", "sk_-"]
+        for (number, id) in ids.enumerated() {
+            try await store.addClient(StoredClient(id: id, unit: units[number % 4], registeredAt: t0), by: "a", at: t0)
+            if number % 3 != 2 {
+                let end: Timestamp? = number % 7 == 0 ? nil : Timestamp(microseconds: t0.microseconds + Int64(number % 5 - 2) * day, offsetSeconds: 7200)
+                let period = PathwayPeriod(
+                    id: "p-\(id)", client: id, pathway: "polku", decisionStart: t0, decisionEnd: end, phases: [PhaseChange(phase: "alku", at: t0, by: "a")])
+                try await store.startPeriod(period, by: "a", at: t0)
+                if number % 2 == 0 { try await store.changePhase(period: "p-\(id)", from: "alku", to: PhaseChange(phase: "jakso", at: t0, by: "a")) }
+                if number % 11 == 0 { try await store.closePeriod(period: "p-\(id)", from: number % 2 == 0 ? "jakso" : "alku", outcome: "opinnot", by: "a", at: t0) }
+            }
+            for index in 0..<(number % 3) {
+                try await store.addAssessment(
+                    StoredAssessment(id: "a\(index)", assessedAt: t0, assessor: "o", evidence: .self, levels: [.init(competence: "1.1", level: 2)]),
+                    client: id, by: "o", at: t0)
+            }
+            if number % 4 == 1 { try await store.recordCredential(credential("urn:uuid:\(id)", client: id), by: "o", at: t0) }
+        }
+        // Imported with an open period: listed like any other.
+        let imported = PathwayPeriod(
+            id: "p-imported", client: "sk-imported", pathway: "polku", decisionEnd: Timestamp(microseconds: t0.microseconds - day),
+            phases: [PhaseChange(phase: "jakso", at: t0, by: "a")])
+        try await store.importClients([ClientFile(client: StoredClient(id: "sk-imported", unit: "ompelu", registeredAt: t0), periods: [imported])], by: "a", at: t0)
+        try await store.eraseClient("sk-5", by: "a", at: t0)
+    }
+
+    @Test("every filter and order, page by page, gives exactly the clients and figures their files give, in byte order", arguments: StoreKind.allCases)
+    func pages(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await Self.fill(store)
+        let files = try await store.clientFiles(try await store.clientIDs())
+        let listings = files.map(ClientListing.init)
+        let now = Timestamp(microseconds: t0.microseconds + 1)
+        var queries: [ClientQuery] = []
+        for order in ClientQuery.Order.allCases {
+            for units in [nil, ["puutyo"], ["ompelu", "keittio"], []] as [[String]?] {
+                queries.append(ClientQuery(units: units, order: order))
+                queries.append(ClientQuery(units: units, idPrefix: "sk-", order: order))
+                queries.append(ClientQuery(units: units, phase: "jakso", order: order))
+                queries.append(ClientQuery(units: units, overdueAt: now, order: order))
+                queries.append(ClientQuery(units: units, idPrefix: "sk", phase: "alku", overdueAt: now, order: order))
+            }
+        }
+        for query in queries {
+            let expected = listings.filter(query.includes).sorted(by: query.sorts)
+            var paged: [ClientListing] = []
+            var page = query
+            page.limit = 7
+            while true {
+                let got = try await store.clientList(page)
+                paged += got
+                guard got.count == page.limit, let last = got.last else { break }
+                page.after = last.cursor(query.order)
+            }
+            #expect(paged == expected, "\(kind) \(query)")
+        }
+        // The filters found something, and the pseudonyms are in byte order ("Sk-" before "sk", "sk-" before "sk_").
+        let all = try await store.clientList(ClientQuery(limit: 1_000))
+        #expect(all.map(\.client.id) == listings.map(\.client.id).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(all.contains { $0.phase == "jakso" } && all.contains { $0.phase == "alku" } && all.contains { $0.credentials > 0 && $0.assessments > 0 })
+        #expect(try await store.clientList(ClientQuery(overdueAt: now, limit: 1_000)).contains { $0.client.id == "sk-imported" })
+        #expect(try await store.clientList(ClientQuery(phase: "jakso", limit: 1_000)).allSatisfy { $0.client.erasedAt == nil })
+        let total = try await store.clientCount(units: nil)
+        #expect(total.count == files.count && total.exact)
+        #expect(try await store.clientCount(units: ["ompelu", "keittio"]).count == files.count { ["ompelu", "keittio"].contains($0.client.unit) })
+    }
+
+    @Test("users a page at a time: all, staff only, a client's own, in byte order", arguments: StoreKind.allCases)
+    func users(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await Self.fill(store)
+        try await store.addUser(User(id: "admin", role: .admin, createdAt: t0), by: "a", at: t0)
+        try await store.addUser(User(id: "Ohjaaja", role: .instructor, createdAt: t0, units: ["puutyo", "ompelu"]), by: "a", at: t0)
+        for id in ["sk-1", "sk-10", "sk_1"] { try await store.addUser(User(id: id, role: .client, client: "sk_1", createdAt: t0), by: "a", at: t0) }
+        try await store.addUser(User(id: "sk-3", role: .client, client: "Sk-3", createdAt: t0), by: "a", at: t0)
+        let all = try await store.users()
+        for (userKind, limit) in [(UserKind.all, 2), (.staff, 1), (.client("sk_1"), 2), (.client("sk-404"), 3)] {
+            var paged: [User] = []
+            while true {
+                let page = try await store.userList(userKind, after: paged.last?.id, limit: limit)
+                paged += page
+                if page.count < limit { break }
+            }
+            let expected = all.filter(userKind.includes).sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
+            #expect(paged == expected, "\(kind) \(userKind)")
+        }
+        #expect(try await store.userList(.staff, after: nil, limit: 10).map(\.id) == ["Ohjaaja", "admin"])
+        #expect(try await store.userList(.staff, after: nil, limit: 10).first?.units == ["ompelu", "puutyo"])
+    }
+
+    @Test("a database from before client lists gets its open periods' phases and decision ends")
+    func migrates() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-lists-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/merkisto.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v13: oauth")
+        try await queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO client (id, registeredAt) VALUES ('sk-1', '2026-03-02T10:00:00+02:00'), ('sk-2', '2026-03-02T10:00:00+02:00');
+                    INSERT INTO period (id, client, pathway, decisionEnd) VALUES ('p1', 'sk-1', 'polku', '2026-04-01T00:00:00+03:00');
+                    INSERT INTO phaseChange (period, sequence, phase, at, by) VALUES ('p1', 0, 'alku', '2026-03-02T10:00:00+02:00', 'a'),
+                      ('p1', 1, 'jakso', '2026-03-03T10:00:00+02:00', 'a');
+                    INSERT INTO period (id, client, pathway, closedAt) VALUES ('p2', 'sk-2', 'polku', '2026-03-02T11:00:00+02:00');
+                    """)
+        }
+        try queue.close()
+        let store = try SQLiteStore(path: path)
+        let listed = try await store.clientList(ClientQuery(order: .decisionEnd))
+        #expect(listed.map(\.client.id) == ["sk-1", "sk-2"])
+        let end = try Timestamp.parse("2026-04-01T00:00:00+03:00").get()
+        #expect(listed[0].phase == "jakso" && listed[0].decisionEnd == end)
+        #expect(listed[1].phase == nil && listed[1].decisionEnd == nil)
+    }
+}

@@ -23,7 +23,14 @@ public struct PopulationGenerator: Sendable {
         return (0..<count).map { client(number: $0, random: &random) }
     }
 
-    private func client(number: Int, random: inout SplitMix64) -> ClientRecord {
+    /// Client `number` of a population that is made a part at a time (each client from a seed of its own,
+    /// so any range repeats exactly), under `id`.
+    public func client(number: Int, id: String) -> ClientRecord {
+        var random = SplitMix64(seed: seed ^ (UInt64(number) &* 0x9E37_79B9_7F4A_7C15))
+        return client(number: number, random: &random, id: id)
+    }
+
+    private func client(number: Int, random: inout SplitMix64, id: String? = nil) -> ClientRecord {
         let start: Int64 = 1_767_225_600_000_000  // 2026-01-01
         let day: Int64 = 86_400_000_000
         var assessments: [ClientRecord.Assessment] = []
@@ -75,7 +82,7 @@ public struct PopulationGenerator: Sendable {
                     badge: badge, issuedAt: Timestamp(microseconds: start + 100 * day),
                     validUntil: Bool.random(using: &random) ? Timestamp(microseconds: start + 280 * day) : nil))
         }
-        return ClientRecord(compiled: compiled, client: "asiakas-\(number)", assessments: assessments, attestations: attestations, awards: awards)
+        return ClientRecord(compiled: compiled, client: id ?? "asiakas-\(number)", assessments: assessments, attestations: attestations, awards: awards)
     }
 }
 

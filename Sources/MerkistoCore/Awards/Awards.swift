@@ -116,14 +116,13 @@ extension BadgeService {
         if let ids {
             for id in ids { try await authorize(actor, .award(client: id)) }
             var inUnit: Set<String>?
-            if let unit { inUnit = Set(try await clientSummaries().filter { $0.client.unit == unit }.map(\.client.id)) }
+            if let unit {
+                inUnit = Set(try await stored { () async throws(StoreError) in try await store.clientFiles(ids) }.filter { $0.client.unit == unit }.map(\.client.id))
+            }
             chosen = ids.filter { inUnit?.contains($0) ?? true }
         } else {
-            chosen = try await clientSummaries().filter { summary in
-                guard summary.client.erasedAt == nil else { return false }
-                if let unit, summary.client.unit != unit { return false }
-                return actor.user.role == .admin || (summary.client.unit.map(actor.user.units.contains) ?? false)
-            }.map(\.client.id)
+            let units = unit.map { [$0] } ?? (actor.user.role == .admin ? nil : actor.user.units)
+            chosen = try await allClients(ClientQuery(units: units)).filter { $0.client.erasedAt == nil }.map(\.client.id)
         }
         return try await issueAllEarned(clients: chosen, badge: badge, format: format, kid: kid, algorithm: algorithm, by: actor.auditName, progress: progress)
     }

@@ -61,7 +61,12 @@ extension BadgeService {
         var all = ids ?? []
         if ids == nil { all = try await stored { () async throws(StoreError) in try await store.clientIDs() } }
         if ids != nil {
-            let known = Set(try await stored { () async throws(StoreError) in try await store.clientIDs() })
+            // The named clients only (not every client's id): a few at a time, by key.
+            var known = Set<String>()
+            for start in stride(from: 0, to: all.count, by: 500) {
+                let part = Array(all[start..<min(start + 500, all.count)])
+                known.formUnion(try await stored { () async throws(StoreError) in try await store.clientFiles(part) }.map(\.client.id))
+            }
             if let missing = all.first(where: { !known.contains($0) }) { throw CoreError(.notFound, key: "client.notFound", ["client": missing]) }
         }
         // Make the issuers before the workers start, so they share one template cache per language.

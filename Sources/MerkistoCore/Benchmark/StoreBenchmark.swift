@@ -130,7 +130,7 @@ public enum StoreBenchmark {
         ]
     }
 
-    private static func inSeconds(_ duration: Duration) -> Double {
+    static func inSeconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

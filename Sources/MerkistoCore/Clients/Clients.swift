@@ -73,12 +73,82 @@ extension BadgeService {
         return file
     }
 
-    /// One line per client for lists: unit, pathway phase, decision end and whether it has passed.
-    public func clientSummaries(at time: Timestamp? = nil) async throws(CoreError) -> [ClientSummary] {
+    /// One page of the clients an actor may read (admins: every client; instructors: their units'; a
+    /// client: themselves), filtered and sorted as asked, with where the next page starts and how many
+    /// clients the actor has in all (exact, or "about" where counting would read every client).
+    public func clientList(_ request: ClientListRequest, as actor: Actor) async throws(CoreError) -> ClientPage {
+        try await authorize(actor, .listClients)
+        guard (1...ClientListRequest.maximumLimit).contains(request.limit) else {
+            throw CoreError(.invalid, key: "list.limit", ["maximum": String(ClientListRequest.maximumLimit)])
+        }
+        var query = ClientQuery(
+            units: request.unit.map { [$0] }, idPrefix: request.search, phase: request.phase, overdueAt: request.overdue ? now : nil,
+            order: request.order, after: try request.after.map { cursor throws(CoreError) in try Self.cursor(cursor, request.order) },
+            limit: request.limit + 1)
+        let user = actor.user
+        var counted = query.units
+        switch user.role {
+        case .admin:
+            break
+        case .instructor:
+            query.units = (query.units ?? user.units).filter(user.units.contains)
+            counted = user.units
+        case .client:
+            // Only themselves: the pseudonym as the prefix, then exactly it.
+            guard let own = user.client, query.idPrefix.isEmpty || own.hasPrefix(query.idPrefix) else { return ClientPage(clients: [], next: nil, total: 0, exact: true) }
+            query.idPrefix = own
+            counted = nil
+        }
+        let listed = try await stored { [query] () async throws(StoreError) in try await store.clientList(query) }
+            .filter { user.role != .client || $0.client.id == user.client }
+        let page = listed.prefix(request.limit)
+        let next = listed.count > request.limit ? page.last.map { Self.cursorText($0.cursor(request.order)) } : nil
+        let total: (count: Int, exact: Bool)
+        if user.role == .client {
+            total = (listed.isEmpty && request.search.isEmpty ? 0 : 1, true)
+        } else {
+            total = try await stored { [counted] () async throws(StoreError) in try await store.clientCount(units: counted) }
+        }
+        let time = now
+        return ClientPage(clients: page.map { ClientSummary($0, at: time) }, next: next, total: total.count, exact: total.exact)
+    }
+
+    /// Every client (of a unit) as a list shows them, in pseudonym order, as of `time` (the command line's
+    /// list, for the operator, who may read every client).
+    public func clientSummaries(unit: String? = nil, at time: Timestamp? = nil) async throws(CoreError) -> [ClientSummary] {
         let time = time ?? now
-        return try await stored { () async throws(StoreError) in
-            try await store.forEachClientFileBatch(workers: 1) { files in files.map { ClientSummary($0, at: time) } }
-        }.flatMap { $0 }
+        return try await allClients(ClientQuery(units: unit.map { [$0] })).map { ClientSummary($0, at: time) }
+    }
+
+    /// Every client the query finds (all its pages), for work over many clients at once.
+    func allClients(_ query: ClientQuery) async throws(CoreError) -> [ClientListing] {
+        var query = query
+        query.limit = 1_000
+        var all: [ClientListing] = []
+        while true {
+            let page = try await stored { [query] () async throws(StoreError) in try await store.clientList(query) }
+            all += page
+            guard page.count == query.limit, let last = page.last else { return all }
+            query.after = last.cursor(query.order)
+        }
+    }
+
+    /// A cursor as a list's links carry it: the pseudonym, and in decision-end order the sort key first.
+    static func cursorText(_ cursor: ClientCursor) -> String {
+        cursor.due.map { "\($0)~\(cursor.id)" } ?? cursor.id
+    }
+
+    static func cursor(_ text: String, _ order: ClientQuery.Order) throws(CoreError) -> ClientCursor {
+        let invalid = CoreError(.invalid, key: "list.cursor")
+        switch order {
+        case .id:
+            guard !text.isEmpty, !text.contains("~") else { throw invalid }
+            return ClientCursor(id: text)
+        case .decisionEnd:
+            let parts = text.split(separator: "~", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, let due = Int64(parts[0]), !parts[1].isEmpty else { throw invalid }
+            return ClientCursor(id: String(parts[1]), due: due)
+        }
     }
 
     /// Reads client-record files into the store, each in one transaction; a file with any error is
@@ -114,3 +184,46 @@ extension BadgeService {
         try checkID(id, "id.client")
     }
 }
+
+/// What a client list asks for: the filters and order (each answered by an index) and the page.
+public struct ClientListRequest: Sendable, Hashable {
+    public static let defaultLimit = 50
+    public static let maximumLimit = 200
+
+    /// Only this unit's clients.
+    public var unit: String?
+    /// Pseudonyms that start with this (lower case).
+    public var search: String
+    /// Only clients whose open period is in this phase.
+    public var phase: String?
+    /// Only clients whose open period is past its decision's end.
+    public var overdue: Bool
+    public var order: ClientQuery.Order
+    /// The `next` of the page before (nil: the first page).
+    public var after: String?
+    public var limit: Int
+
+    public init(
+        unit: String? = nil, search: String = "", phase: String? = nil, overdue: Bool = false, order: ClientQuery.Order = .id, after: String? = nil,
+        limit: Int = ClientListRequest.defaultLimit
+    ) {
+        self.unit = unit
+        self.search = search.trimmingCharacters(in: .whitespaces).lowercased()
+        self.phase = phase
+        self.overdue = overdue
+        self.order = order
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// One page of a client list.
+public struct ClientPage: Sendable, Hashable {
+    public var clients: [ClientSummary]
+    /// Where the next page starts (`after`), nil on the last page.
+    public var next: String?
+    /// How many clients the asker has in all (before the search and the filters), and whether exactly.
+    public var total: Int
+    public var exact: Bool
+}
+

@@ -92,19 +92,6 @@ extension BadgeService {
         }
     }
 
-    /// The clients an actor may read.
-    public func visibleClients(for actor: Actor) async throws(CoreError) -> [ClientSummary] {
-        try await authorize(actor, .listClients)
-        let user = actor.user
-        return try await clientSummaries().filter { summary in
-            switch user.role {
-            case .admin: true
-            case .instructor: summary.client.unit.map(user.units.contains) ?? false
-            case .client: summary.client.id == user.client
-            }
-        }
-    }
-
     /// Refuses, as "not found", a client the user may not see; `file` saves reading the client again.
     private func visible(_ id: String, to user: User, file: ClientFile? = nil) async throws(CoreError) {
         let missing = CoreError(.notFound, key: "client.notFound", ["client": id])

@@ -89,18 +89,25 @@ final class LanguageIssuers: @unchecked Sendable {
 /// A client as a list shows them.
 public struct ClientSummary: Sendable, Hashable {
     public var client: StoredClient
-    public var period: PathwayPeriod?
+    /// The open pathway period's current phase and decision end (nil without an open period).
+    public var phase: String?
+    public var decisionEnd: Timestamp?
     /// The open period is past its decision's end.
     public var overdue: Bool
     public var assessments: Int
     public var credentials: Int
 
+    public init(_ listing: ClientListing, at time: Timestamp) {
+        client = listing.client
+        phase = listing.phase
+        decisionEnd = listing.decisionEnd
+        overdue = listing.isOverdue(at: time)
+        assessments = listing.assessments
+        credentials = listing.credentials
+    }
+
     public init(_ file: ClientFile, at time: Timestamp) {
-        client = file.client
-        period = file.openPeriod ?? file.periods.last
-        overdue = file.openPeriod?.isOverdue(at: time) ?? false
-        assessments = file.assessments.count
-        credentials = file.credentials.count
+        self.init(ClientListing(file), at: time)
     }
 }
 

@@ -152,13 +152,13 @@ extension BadgeService {
     public func createSignInCode(forClient client: String, as actor: Actor) async throws(CoreError) -> OneTimeCode {
         try requireStaffSession(actor)
         try await authorize(actor, .record(client: client))
-        let users = try await stored { () async throws(StoreError) in try await store.users() }
-        if let user = users.first(where: { $0.role == .client && $0.client == client }) {
+        let users = try await stored { () async throws(StoreError) in try await store.userList(.client(client), after: nil, limit: 10) }
+        if let user = users.first(where: { $0.role == .client }) {
             return try await createSignInCode(for: user.id, by: actor.auditName)
         }
         var id = client
         var suffix = 2
-        while users.contains(where: { $0.id == id }) {
+        while try await stored({ [id] () async throws(StoreError) in try await store.user(id: id) }) != nil {
             id = "\(client)-\(suffix)"
             suffix += 1
         }

@@ -13,6 +13,17 @@ extension BadgeService {
         return try await users()
     }
 
+    /// One page of the users of a kind (admins), in id order, and where the next page starts.
+    public func userPage(_ kind: UserKind = .all, after: String? = nil, limit: Int = 50, as actor: Actor) async throws(CoreError) -> (users: [User], next: String?) {
+        try await authorize(actor, .administer)
+        guard (1...ClientListRequest.maximumLimit).contains(limit) else {
+            throw CoreError(.invalid, key: "list.limit", ["maximum": String(ClientListRequest.maximumLimit)])
+        }
+        let read = try await stored { () async throws(StoreError) in try await store.userList(kind, after: after, limit: limit + 1) }
+        let page = Array(read.prefix(limit))
+        return (page, read.count > limit ? page.last?.id : nil)
+    }
+
     /// Adds a work-activity unit (admins).
     public func addUnit(id: String, name: String, as actor: Actor) async throws(CoreError) -> ActivityUnit {
         try await authorize(actor, .administer)
@@ -53,5 +64,26 @@ extension BadgeService {
 
     public func users() async throws(CoreError) -> [User] {
         try await stored { () async throws(StoreError) in try await store.users() }
+    }
+
+    /// Whether an administrator exists.
+    public func hasAdmin() async throws(CoreError) -> Bool {
+        try await staff().contains { $0.role == .admin }
+    }
+
+    /// Every admin and instructor (admins), read through the index of users without a client: staff are few
+    /// however many clients there are.
+    public func staff(as actor: Actor) async throws(CoreError) -> [User] {
+        try await authorize(actor, .administer)
+        return try await staff()
+    }
+
+    private func staff() async throws(CoreError) -> [User] {
+        var all: [User] = []
+        while true {
+            let page = try await stored { [after = all.last?.id] () async throws(StoreError) in try await store.userList(.staff, after: after, limit: 500) }
+            all += page
+            guard page.count == 500 else { return all }
+        }
     }
 }

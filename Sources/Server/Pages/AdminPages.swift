@@ -176,7 +176,7 @@ struct AdminPages: Sendable {
                 "created": words.date(token.createdAt), "state": state, "active": token.revokedAt == nil && (token.expiresAt.map { $0 > service.now } ?? true),
             ]
         }
-        let users = try await service.users(as: actor).map { user -> [String: Any] in
+        let users = try await service.staff(as: actor).map { user -> [String: Any] in
             ["value": user.id, "label": "\(user.id) (\(pages.text("role.\(user.role.rawValue)", visitor)))", "selected": form?["user"] == user.id]
         }
         let scopes = APIToken.Scope.allCases.map { scope -> [String: Any] in
@@ -296,7 +296,9 @@ struct AdminPages: Sendable {
         _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, error: String? = nil, unitError: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let users = try await service.users(as: actor).map { user -> [String: Any] in
+        let after = request.uri.queryParameters["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let page = try await service.userPage(after: after, as: actor)
+        let users = page.users.map { user -> [String: Any] in
             [
                 "id": user.id, "role": pages.text("role.\(user.role.rawValue)", visitor),
                 "scope": user.client ?? (user.units.isEmpty ? "–" : user.units.joined(separator: ", ")),
@@ -310,6 +312,8 @@ struct AdminPages: Sendable {
             "users": users, "roles": roles, "units": units, "idValue": form?["id"] ?? "", "clientValue": form?["client"] ?? "",
             "unitIdValue": form?["unitId"] ?? "", "unitNameValue": form?["unitName"] ?? "",
         ]
+        if let next = page.next { values["next"] = "/admin/users?after=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+        if after != nil { values["first"] = "/admin/users" }
         if let error { values["formError"] = error }
         if let unitError { values["unitError"] = unitError }
         return pages.renderer.page("users", title: pages.text("users.heading", visitor), values, visitor: visitor, request: request, status: status)
@@ -317,17 +321,21 @@ struct AdminPages: Sendable {
 
     func audit(_ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         let after = request.uri.queryParameters["after"].flatMap { Int64(String($0)) } ?? 0
-        let (entries, intact) = try await service.auditLog(after: after, limit: 100, as: actor)
+        let page = try await service.auditLog(after: after, limit: 100, as: actor)
+        let entries = page.entries
         let words = pages.words(visitor)
         var values: [String: Any] = [
-            "intact": intact, "entries": entries.map { entry -> [String: Any] in
+            "intact": page.intact, "entries": entries.map { entry -> [String: Any] in
                 [
                     "sequence": entry.sequence, "at": words.date(entry.at) + " " + Self.time(entry.at), "actor": entry.actor, "action": entry.action,
                     "subject": entry.subject, "detail": entry.detail,
                 ]
             },
         ]
-        if entries.count == 100, let last = entries.last { values["more"] = "/admin/audit?after=\(last.sequence)" }
+        if let last = entries.last, last.sequence < page.last { values["more"] = "/admin/audit?after=\(last.sequence)" }
+        // The newest entries: the last page of the log.
+        let newest = max(0, page.last - 100)
+        if newest > after { values["newest"] = "/admin/audit?after=\(newest)" }
         return pages.renderer.page("audit", title: pages.text("audit.title", visitor), values, visitor: visitor, request: request)
     }
 

@@ -24,32 +24,64 @@ extension WebPages {
     func clientList(_ request: Request, _ visitor: Visitor, _ actor: Actor) async throws -> Response {
         try requireStaff(actor, visitor)
         let words = words(visitor)
-        let query = request.uri.queryParameters["q"].map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        let unit = request.uri.queryParameters["unit"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let all = try await service.visibleClients(for: actor)
-        let units = Set(all.compactMap(\.client.unit))
-        let shown = all.filter { summary in
-            (query.isEmpty || summary.client.id.lowercased().contains(query)) && (unit == nil || summary.client.unit == unit)
-        }
-        let rows: [[String: Any]] = shown.map { summary in
-            let open = summary.period.flatMap { $0.closedAt == nil ? $0 : nil }
+        let parameters = request.uri.queryParameters
+        func parameter(_ name: Substring) -> String? { parameters[name].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        let order = parameter("order").flatMap(ClientQuery.Order.init(rawValue:)) ?? .id
+        let listRequest = ClientListRequest(
+            unit: parameter("unit"), search: parameter("q") ?? "", phase: parameter("phase"), overdue: parameter("overdue") != nil, order: order,
+            after: parameter("after"))
+        let page = try await service.clientList(listRequest, as: actor)
+        let rows: [[String: Any]] = page.clients.map { summary in
             var row: [String: Any] = [
                 "id": summary.client.id, "href": "/clients/" + summary.client.id, "unit": summary.client.unit ?? "–",
-                "phase": open?.currentPhase.map(words.phaseTitle) ?? text("clients.noPeriod", visitor),
-                "decisionEnd": open?.decisionEnd.map(words.date) ?? "–", "overdue": summary.overdue,
+                "phase": summary.phase.map(words.phaseTitle) ?? text("clients.noPeriod", visitor),
+                "decisionEnd": summary.decisionEnd.map(words.date) ?? "–", "overdue": summary.overdue,
                 "assessments": summary.assessments, "credentials": summary.credentials,
             ]
             if summary.client.erasedAt != nil { row["erased"] = true }
             return row
         }
-        let unitOptions: [[String: Any]] = units.sorted().map { ["id": $0, "selected": $0 == unit] }
+        // The units to choose from: every unit for admins, an instructor's own.
+        let units = actor.user.role == .admin ? try await service.units().map(\.id) : actor.user.units
+        let unitOptions: [[String: Any]] = units.sorted().map { ["id": $0, "selected": $0 == listRequest.unit] }
+        let phaseOptions: [[String: Any]] = (words.pathway?.phases ?? []).map {
+            ["id": $0.id, "title": words.phaseTitle($0.id), "selected": $0.id == listRequest.phase]
+        }
+        // The pages before and after keep the filters and the order.
+        func link(after: String?) -> String {
+            var components = URLComponents()
+            components.path = "/clients"
+            components.queryItems = [
+                ("q", listRequest.search.isEmpty ? nil : listRequest.search), ("unit", listRequest.unit), ("phase", listRequest.phase),
+                ("overdue", listRequest.overdue ? "1" : nil), ("order", order == .id ? nil : order.rawValue), ("after", after),
+            ].compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+            if components.queryItems?.isEmpty == true { components.queryItems = nil }
+            return components.string ?? "/clients"
+        }
+        let total = Self.grouped(page.total, visitor.language)
         return renderer.page(
             "clients", title: text("clients.title", visitor),
             [
-                "rows": rows, "hasRows": !rows.isEmpty, "query": query, "units": unitOptions,
-                "count": text("clients.count", visitor, ["shown": String(rows.count), "all": String(all.count)]),
+                "rows": rows, "hasRows": !rows.isEmpty, "query": listRequest.search, "units": unitOptions, "phases": phaseOptions,
+                "overdue": listRequest.overdue, "byDecisionEnd": order == .decisionEnd,
+                "count": page.exact
+                    ? text("clients.countExact", visitor, ["shown": String(rows.count), "all": total])
+                    : text("clients.countAbout", visitor, ["shown": String(rows.count), "all": total]),
+                "next": page.next.map { link(after: $0) } ?? false, "first": listRequest.after == nil ? false : link(after: nil),
                 "canBulk": actor.scopes?.contains(.award) ?? true, "bulkUnits": unitOptions,
             ], visitor: visitor, request: request)
+    }
+
+    /// A count with its thousands apart, as each language writes them (a no-break space in Finnish and Swedish).
+    static func grouped(_ number: Int, _ language: Language) -> String {
+        let digits = Array(String(number))
+        let separator = language == .en ? "," : "\u{00A0}"
+        var text = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { text += separator }
+            text.append(digit)
+        }
+        return text
     }
 
     // MARK: Client page

@@ -99,12 +99,19 @@ public struct AuditVerification: Sendable, Hashable {
     /// Checks that sequences run 1, 2, 3 …, every hash matches its entry and every entry names the hash
     /// of the one before.
     public init(checking entries: [AuditEntry]) {
+        self.init(checking: entries, after: nil)
+    }
+
+    /// Checks a run of entries that follows `before` (nil: the log's start): sequences run on from it,
+    /// every hash matches its entry and every entry names the hash of the one before.
+    public init(checking entries: [AuditEntry], after before: AuditEntry?) {
         self.entries = entries.count
         var problems: [String] = []
-        var previous = AuditEntry.genesis
+        var previous = before?.hash ?? AuditEntry.genesis
+        let start = (before?.sequence ?? 0) + 1
         for (index, entry) in entries.enumerated() {
-            if entry.sequence != Int64(index + 1) {
-                problems.append("entry \(entry.sequence): expected sequence \(index + 1); an entry is missing or was inserted")
+            if entry.sequence != start + Int64(index) {
+                problems.append("entry \(entry.sequence): expected sequence \(start + Int64(index)); an entry is missing or was inserted")
             }
             if entry.previous != previous {
                 problems.append("entry \(entry.sequence): does not name the hash of the entry before it; the log was changed before this entry")

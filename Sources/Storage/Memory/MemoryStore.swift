@@ -137,6 +137,16 @@ public actor MemoryStore: Store {
         try locked { state in state.users[id] }
     }
 
+    public func userList(_ kind: UserKind, after: String?, limit: Int) async throws(StoreError) -> [User] {
+        try locked { state in
+            let bytes = { (user: User) in Array(user.id.utf8) }
+            let found = state.users.values.filter { user in
+                kind.includes(user) && (after.map { Array($0.utf8).lexicographicallyPrecedes(bytes(user)) } ?? true)
+            }
+            return Array(found.sorted { bytes($0).lexicographicallyPrecedes(bytes($1)) }.prefix(max(0, limit)))
+        }
+    }
+
     public func setPassword(user: String, hash: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try locked { state throws(StoreError) in
             guard state.users[user] != nil else { throw StoreError(.notFound, "there is no user \(user)", key: "user.notFound", ["user": "\(user)"]) }
@@ -432,6 +442,25 @@ public actor MemoryStore: Store {
         try locked { state in state.files.keys.sorted() }
     }
 
+    public func clientList(_ query: ClientQuery) async throws(StoreError) -> [ClientListing] {
+        try locked { state in
+            let issued = Dictionary(grouping: state.credentials, by: \.client).mapValues(\.count)
+            let listed = state.files.values.map { file in
+                var listing = ClientListing(file)
+                listing.credentials = issued[file.client.id] ?? 0
+                return listing
+            }.filter { query.includes($0) && query.isAfterCursor($0) }
+            return Array(listed.sorted(by: query.sorts).prefix(max(0, query.limit)))
+        }
+    }
+
+    public func clientCount(units: [String]?) async throws(StoreError) -> (count: Int, exact: Bool) {
+        try locked { state in
+            guard let units else { return (state.files.count, true) }
+            return (state.files.values.count { $0.client.unit.map(units.contains) ?? false }, true)
+        }
+    }
+
     public func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile] {
         try locked { state in ids.compactMap { state.file($0) } }
     }
@@ -672,5 +701,13 @@ public actor MemoryStore: Store {
 
     public func auditLog() async throws(StoreError) -> [AuditEntry] {
         try locked { state in state.audit }
+    }
+
+    public func auditEntries(from first: Int64, limit: Int) async throws(StoreError) -> [AuditEntry] {
+        try locked { state in Array(state.audit.lazy.filter { $0.sequence >= first }.prefix(max(0, limit))) }
+    }
+
+    public func lastAuditSequence() async throws(StoreError) -> Int64 {
+        try locked { state in state.audit.last?.sequence ?? 0 }
     }
 }

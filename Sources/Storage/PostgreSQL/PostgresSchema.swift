@@ -161,5 +161,24 @@ enum PostgresSchema {
                 "CREATE INDEX oauth_token_origin ON oauth_token (origin)",
                 "CREATE INDEX oauth_token_expires ON oauth_token (expires_at)",
             ]),
+        Migration(
+            version: 4, name: "client lists",
+            statements: [
+                // Client lists a page at a time (keyset paging): the open period's current phase and decision end
+                // (microseconds since 1970; none sorts last) beside the client, with an index for each filter and
+                // order. Pseudonyms sort byte by byte (COLLATE "C"), as in SQLite, whatever the database's locale.
+                "ALTER TABLE client ADD COLUMN open_phase text, ADD COLUMN open_due bigint NOT NULL DEFAULT 9223372036854775807",
+                """
+                UPDATE client c SET open_phase = (SELECT f.phase FROM phase_change f WHERE f.period = p.id ORDER BY f.sequence DESC LIMIT 1),
+                  open_due = coalesce((extract(epoch FROM p.decision_end::timestamptz) * 1000000)::bigint, 9223372036854775807)
+                FROM period p WHERE p.client = c.id AND p.closed_at IS NULL
+                """,
+                "CREATE INDEX client_id_c ON client (id COLLATE \"C\")",
+                "CREATE INDEX app_user_id_c ON app_user (id COLLATE \"C\")",
+                "CREATE INDEX client_unit_id ON client (unit, id COLLATE \"C\")",
+                "CREATE INDEX client_phase_id ON client (open_phase, id COLLATE \"C\") WHERE open_phase IS NOT NULL",
+                "CREATE INDEX client_due_id ON client (open_due, id COLLATE \"C\")",
+                "CREATE INDEX client_unit_due_id ON client (unit, open_due, id COLLATE \"C\")",
+            ]),
     ]
 }

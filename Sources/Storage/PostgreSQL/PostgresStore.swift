@@ -178,6 +178,34 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func userList(_ kind: UserKind, after: String?, limit: Int) async throws(StoreError) -> [User] {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        switch kind {
+        case .all: break
+        case .staff: conditions.append("u.client IS NULL")
+        case .client(let client):
+            binds.append(client)
+            conditions.append("u.client = $\(binds.count)")
+        }
+        if let after {
+            binds.append(after)
+            conditions.append("u.id COLLATE \"C\" > $\(binds.count)")
+        }
+        binds.append(max(0, limit))
+        let sql = """
+            SELECT id, role, display_name, client, created_at, array(SELECT unit FROM unit_member WHERE member = u.id ORDER BY unit)
+            FROM app_user u\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) ORDER BY u.id COLLATE "C" LIMIT $\(binds.count)
+            """
+        return try await read { [binds] c in
+            try await c.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger).map { row in
+                let (userID, role, displayName, client, createdAt, units) = try row.decode((String, String, String?, String?, String, [String]).self)
+                guard let role = User.Role(rawValue: role) else { throw StoreError(.database, "user \(userID) has an unknown role \(role)") }
+                return User(id: userID, role: role, displayName: displayName, client: client, createdAt: try Self.time(createdAt), units: units)
+            }
+        }
+    }
+
     public func user(id: String) async throws(StoreError) -> User? {
         try await read { c in
             guard
@@ -663,6 +691,67 @@ public final class PostgresStore: Store {
         try await read { c in try await c.rows("SELECT id FROM client ORDER BY id", logger).map { try $0.decode(String.self) } }
     }
 
+    public func clientList(_ query: ClientQuery) async throws(StoreError) -> [ClientListing] {
+        if let units = query.units, units.isEmpty { return [] }
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        /// The next parameter's placeholder, its value bound.
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let units = query.units { conditions.append("c.unit = ANY(\(bind(units)))") }
+        if !query.idPrefix.isEmpty {
+            conditions.append("c.id COLLATE \"C\" >= \(bind(query.idPrefix)) AND c.id COLLATE \"C\" < \(bind(query.idPrefixEnd))")
+        }
+        if let phase = query.phase { conditions.append("c.open_phase = \(bind(phase))") }
+        if let overdueAt = query.overdueAt { conditions.append("c.open_due < \(bind(overdueAt.microseconds))") }
+        let order: String
+        switch query.order {
+        case .id:
+            order = "c.id COLLATE \"C\""
+            if let after = query.after { conditions.append("c.id COLLATE \"C\" > \(bind(after.id))") }
+        case .decisionEnd:
+            order = "c.open_due, c.id COLLATE \"C\""
+            if let after = query.after { conditions.append("(c.open_due, c.id COLLATE \"C\") > (\(bind(after.due ?? Int64.max)), \(bind(after.id)))") }
+        }
+        let sql = """
+            SELECT c.id, c.unit, c.display_name, c.contact, c.language, c.registered_at, c.erased_at, c.schema_reference, c.open_phase,
+              (SELECT p.decision_end FROM period p WHERE p.client = c.id AND p.closed_at IS NULL),
+              (SELECT count(*) FROM assessment a WHERE a.client = c.id), (SELECT count(*) FROM credential k WHERE k.client = c.id)
+            FROM client c\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT \(bind(max(0, query.limit)))
+            """
+        return try await read { [binds] c in
+            try await c.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger).map { row in
+                let cells = row.makeRandomAccess()
+                let phase = try cells[8].decode(String?.self), decisionEnd = try cells[9].decode(String?.self)
+                let assessments = try cells[10].decode(Int64.self), credentials = try cells[11].decode(Int64.self)
+                return ClientListing(
+                    client: try Self.client(row), phase: phase, decisionEnd: try decisionEnd.map(Self.time), assessments: Int(assessments),
+                    credentials: Int(credentials))
+            }
+        }
+    }
+
+    public func clientCount(units: [String]?) async throws(StoreError) -> (count: Int, exact: Bool) {
+        try await read { c in
+            if let units {
+                return (Int(try await c.rows("SELECT count(*) FROM client WHERE unit = ANY(\(Array(Set(units))))", logger).first?.decode(Int64.self) ?? 0), true)
+            }
+            // The planner's estimate (nothing read); counted only while the table is small or was never analysed.
+            let estimate = try await c.rows("SELECT reltuples::bigint FROM pg_class WHERE oid = 'client'::regclass", logger).first?.decode(Int64.self) ?? -1
+            if estimate >= 100_000 { return (Int(estimate), false) }
+            return (Int(try await c.rows("SELECT count(*) FROM client", logger).first?.decode(Int64.self) ?? 0), true)
+        }
+    }
+
+    /// Keeps what a client list filters and sorts by beside the client: the open period's phase and decision end.
+    static func setListing(client: String, phase: String?, decisionEnd: Timestamp?, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query(
+            "UPDATE client SET open_phase = \(phase), open_due = \(ClientListing.dueKey(phase == nil ? nil : decisionEnd)) WHERE id = \(client)",
+            logger: logger)
+    }
+
     public func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile] {
         try await read { c in try await Self.files(ids, c, logger) }
     }
@@ -736,8 +825,8 @@ public final class PostgresStore: Store {
             }
             try await c.query(
                 """
-                UPDATE client SET display_name = NULL, contact = NULL, language = NULL, schema_reference = NULL, erased_at = \(time.description)
-                WHERE id = \(id)
+                UPDATE client SET display_name = NULL, contact = NULL, language = NULL, schema_reference = NULL, erased_at = \(time.description),
+                  open_phase = NULL, open_due = \(Int64.max) WHERE id = \(id)
                 """, logger: logger)
             try await audit(c, at: time, actor: actor, .clientErased(id))
             // The audit details that describe the client: removed, their digests left to chain the log.
@@ -786,6 +875,7 @@ public final class PostgresStore: Store {
                 INSERT INTO phase_change (period, sequence, phase, at, by_user) VALUES (\(id), \(sequence + 1), \(change.phase), \(change.at.description),
                 \(change.by))
                 """, logger: logger)
+            try await c.query("UPDATE client SET open_phase = \(change.phase) WHERE id = \(client)", logger: logger)
             try await audit(c, at: change.at, actor: change.by, .phaseChanged(client: client, period: id, from: expected, to: change.phase))
         }
     }
@@ -794,6 +884,7 @@ public final class PostgresStore: Store {
         try await write { c in
             let (client, _) = try await Self.openPeriod(id, expected: expected, c, logger)
             try await c.query("UPDATE period SET closed_at = \(time.description), outcome = \(outcome) WHERE id = \(id)", logger: logger)
+            try await Self.setListing(client: client, phase: nil, decisionEnd: nil, c, logger)
             try await audit(c, at: time, actor: actor, .periodClosed(client: client, period: id, outcome: outcome))
         }
     }
@@ -1110,9 +1201,21 @@ public final class PostgresStore: Store {
         try await read { c in try await Self.auditEntries("", c, logger) }
     }
 
-    static func auditEntries(_ condition: String, _ c: PostgresConnection, _ logger: Logger) async throws -> [AuditEntry] {
+    public func auditEntries(from first: Int64, limit: Int) async throws(StoreError) -> [AuditEntry] {
+        try await read { c in try await Self.auditEntries("WHERE sequence >= \(first) ORDER BY sequence LIMIT \(max(0, limit))", ordered: true, c, logger) }
+    }
+
+    public func lastAuditSequence() async throws(StoreError) -> Int64 {
+        try await read { c in try await c.rows("SELECT coalesce(max(sequence), 0)::bigint FROM audit", logger).first?.decode(Int64.self) ?? 0 }
+    }
+
+    /// Audit entries in order; `condition` is SQL written here (never from input), with its own ORDER BY when `ordered`.
+    static func auditEntries(_ condition: String, ordered: Bool = false, _ c: PostgresConnection, _ logger: Logger) async throws -> [AuditEntry] {
         try await c.rows(
-            "SELECT sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash FROM audit \(unescaped: condition) ORDER BY sequence",
+            """
+            SELECT sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash FROM audit \(unescaped: condition)\
+            \(unescaped: ordered ? "" : " ORDER BY sequence")
+            """,
             logger
         ).map { row in
             let (sequence, at, actor, action, subject, detail, digest, redacted, previous, hash) = try row.decode(
@@ -1304,6 +1407,7 @@ public final class PostgresStore: Store {
                 \(change.at.description), \(change.by))
                 """, logger: logger)
         }
+        if period.isOpen { try await setListing(client: period.client, phase: period.currentPhase, decisionEnd: period.decisionEnd, c, logger) }
     }
 
     /// The client and the last phase's sequence of an open period still in phase `expected` (locked).

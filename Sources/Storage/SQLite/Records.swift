@@ -26,7 +26,11 @@ extension StoredClient: FetchableRecord, PersistableRecord {
 
     /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
     /// position, which the dry run over every client needs, under their names.
-    public enum Columns: Int, CaseIterable { case id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference }
+    public enum Columns: Int, CaseIterable {
+        case id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference
+        /// For lists only (see ``SQLiteStore/setListing(client:phase:decisionEnd:_:)``): not part of the record.
+        case openPhase, openDue
+    }
 
     public init(row: Row) {
         self.init(

@@ -320,6 +320,32 @@ extension SQLiteStore {
                 table.column("doc", .text).notNull()
             }
         }
+        // Client lists a page at a time (keyset paging): the open period's current phase and decision end
+        // (microseconds since 1970; none sorts last) beside the client, with an index for each filter and order.
+        migrator.registerMigration("v14: client lists") { db in
+            try db.alter(table: "client") { table in
+                table.add(column: "openPhase", .text)
+                table.add(column: "openDue", .integer).notNull().defaults(to: Int64.max)
+            }
+            try db.execute(
+                sql: """
+                    CREATE INDEX client_unit_id ON client (unit, id);
+                    CREATE INDEX client_phase_id ON client (openPhase, id) WHERE openPhase IS NOT NULL;
+                    CREATE INDEX client_due_id ON client (openDue, id);
+                    CREATE INDEX client_unit_due_id ON client (unit, openDue, id);
+                    """)
+            let open = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT period.client, period.decisionEnd,
+                      (SELECT phase FROM phaseChange WHERE phaseChange.period = period.id ORDER BY sequence DESC LIMIT 1)
+                    FROM period WHERE closedAt IS NULL
+                    """)
+            for row in open {
+                let decisionEnd: Timestamp? = row[1]
+                try SQLiteStore.setListing(client: row[0], phase: row[2] as String?, decisionEnd: decisionEnd, db)
+            }
+        }
         return migrator
     }
 }

@@ -95,6 +95,33 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func userList(_ kind: UserKind, after: String?, limit: Int) async throws(StoreError) -> [User] {
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        switch kind {
+        case .all: break
+        case .staff: conditions.append("client IS NULL")
+        case .client(let client):
+            conditions.append("client = ?")
+            arguments.append(client.databaseValue)
+        }
+        if let after {
+            conditions.append("id > ?")
+            arguments.append(after.databaseValue)
+        }
+        arguments.append(max(0, limit).databaseValue)
+        let sql = "SELECT * FROM user\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?"
+        return try await read { [arguments] db in
+            let rows = try UserRow.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            guard !rows.isEmpty else { return [] }
+            let members = try UnitMember.fetchAll(
+                db, sql: "SELECT * FROM unitMember WHERE user IN (\(Array(repeating: "?", count: rows.count).joined(separator: ","))) ORDER BY unit",
+                arguments: StatementArguments(rows.map(\.id)))
+            let units = Dictionary(grouping: members, by: \.user)
+            return rows.map { row in row.user(units: (units[row.id] ?? []).map(\.unit)) }
+        }
+    }
+
     public func user(id: String) async throws(StoreError) -> User? {
         try await read { db in
             guard let row = try UserRow.fetchOne(db, key: id) else { return nil }
@@ -503,6 +530,80 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func clientList(_ query: ClientQuery) async throws(StoreError) -> [ClientListing] {
+        if let units = query.units, units.isEmpty { return [] }
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        if let units = query.units {
+            conditions.append("unit IN (\(Array(repeating: "?", count: units.count).joined(separator: ",")))")
+            arguments += units.map(\.databaseValue)
+        }
+        if !query.idPrefix.isEmpty {
+            conditions.append("id >= ? AND id < ?")
+            arguments += [query.idPrefix.databaseValue, query.idPrefixEnd.databaseValue]
+        }
+        if let phase = query.phase {
+            conditions.append("openPhase = ?")
+            arguments.append(phase.databaseValue)
+        }
+        if let overdueAt = query.overdueAt {
+            conditions.append("openDue < ?")
+            arguments.append(overdueAt.microseconds.databaseValue)
+        }
+        let order: String
+        switch query.order {
+        case .id:
+            order = "id"
+            if let after = query.after {
+                conditions.append("id > ?")
+                arguments.append(after.id.databaseValue)
+            }
+        case .decisionEnd:
+            order = "openDue, id"
+            if let after = query.after {
+                conditions.append("(openDue, id) > (?, ?)")
+                arguments += [(after.due ?? Int64.max).databaseValue, after.id.databaseValue]
+            }
+        }
+        arguments.append(max(0, query.limit).databaseValue)
+        // The client's columns by position (StoredClient.Columns), then what the list shows.
+        let sql = """
+            SELECT id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference, openPhase,
+              (SELECT decisionEnd FROM period WHERE period.client = client.id AND period.closedAt IS NULL),
+              (SELECT count(*) FROM assessment WHERE assessment.client = client.id),
+              (SELECT count(*) FROM credential WHERE credential.client = client.id)
+            FROM client\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?
+            """
+        return try await read { [arguments] db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map { row in
+                ClientListing(client: StoredClient(row: row), phase: row[8], decisionEnd: row[9], assessments: row[10], credentials: row[11])
+            }
+        }
+    }
+
+    public func clientCount(units: [String]?) async throws(StoreError) -> (count: Int, exact: Bool) {
+        try await read { db in
+            guard let units else {
+                // Clients are never deleted (erasure keeps the row), so the last rowid is about how many were
+                // added (nothing read); counted only while there are few.
+                let estimate = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(rowid) FROM client")) ?? 0
+                if estimate >= 100_000 { return (estimate, false) }
+                return (try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM client")) ?? 0, true)
+            }
+            var count = 0
+            for unit in Set(units) {
+                count += try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM client WHERE unit = ?"), arguments: [unit]) ?? 0
+            }
+            return (count, true)
+        }
+    }
+
+    /// Keeps what a client list filters and sorts by beside the client: the open period's phase and decision end.
+    static func setListing(client: String, phase: String?, decisionEnd: Timestamp?, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE client SET openPhase = ?, openDue = ? WHERE id = ?")
+            .execute(arguments: [phase, ClientListing.dueKey(phase == nil ? nil : decisionEnd), client])
+    }
+
     public func clientIDs() async throws(StoreError) -> [String] {
         try await read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM client ORDER BY id")) }
     }
@@ -573,6 +674,7 @@ public final class SQLiteStore: Store {
             }
             client = StoredClient(id: id, unit: client.unit, registeredAt: client.registeredAt, erasedAt: time)
             try client.update(db)
+            try Self.setListing(client: id, phase: nil, decisionEnd: nil, db)
             try Self.audit(db, at: time, actor: actor, .clientErased(id))
             // The audit details that describe the client: removed, their digests left to chain the log.
             var redacted: [Int64] = []
@@ -612,6 +714,7 @@ public final class SQLiteStore: Store {
         try await write { db in
             let (period, current) = try Self.openPeriod(id, expected: expected, db)
             try PhaseRow(change, period: id, sequence: current.sequence + 1).insertCached(db)
+            try Self.setListing(client: period.client, phase: change.phase, decisionEnd: period.decisionEnd, db)
             try Self.audit(db, at: change.at, actor: change.by, .phaseChanged(client: period.client, period: id, from: expected, to: change.phase))
         }
     }
@@ -622,6 +725,7 @@ public final class SQLiteStore: Store {
             period.closedAt = time
             period.outcome = outcome
             try period.update(db)
+            try Self.setListing(client: period.client, phase: nil, decisionEnd: nil, db)
             try Self.audit(db, at: time, actor: actor, .periodClosed(client: period.client, period: id, outcome: outcome))
         }
     }
@@ -819,6 +923,16 @@ public final class SQLiteStore: Store {
         try await read { db in try AuditEntry.order(Column("sequence")).fetchAll(db) }
     }
 
+    public func auditEntries(from first: Int64, limit: Int) async throws(StoreError) -> [AuditEntry] {
+        try await read { db in
+            try AuditEntry.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit WHERE sequence >= ? ORDER BY sequence LIMIT ?"), arguments: [first, max(0, limit)])
+        }
+    }
+
+    public func lastAuditSequence() async throws(StoreError) -> Int64 {
+        try await read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(sequence) FROM audit")) ?? 0 }
+    }
+
     // MARK: Helpers
 
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StoreError) -> T {
@@ -858,6 +972,7 @@ public final class SQLiteStore: Store {
     static func insertPeriod(_ period: PathwayPeriod, _ db: Database) throws {
         try PeriodRow(period).insertCached(db)
         for (sequence, change) in period.phases.enumerated() { try PhaseRow(change, period: period.id, sequence: sequence).insertCached(db) }
+        if period.isOpen { try setListing(client: period.client, phase: period.currentPhase, decisionEnd: period.decisionEnd, db) }
     }
 
     private static func openPeriod(_ id: String, expected: String, _ db: Database) throws -> (PeriodRow, PhaseRow) {
