@@ -127,3 +127,36 @@ extension String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
+
+extension Merkisto {
+    struct ScaleFillCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "scale-fill",
+            abstract: "Fill a database with generated clients and their credentials, to measure at scale (benchmarks/scale.sh).",
+            discussion: """
+                Adds clients sk-0000001… up to --clients (those stored already are kept), a unit and an instructor \
+                per thousand, an open pathway period each, generated assessments, and issues what they earned \
+                (a third each as OB 3.0 VC-JWTs, hosted OB 2.0 assertions and OB 3.0 Data Integrity credentials). Refuses a database with any other client.
+                """)
+
+        @Option(help: "How many generated clients the database should hold.")
+        var clients: Int
+
+        @OptionGroup var options: ServiceOptions
+
+        func run() async throws {
+            guard clients > 0, clients <= 10_000_000 else {
+                printError("merkisto scale-fill: --clients must be between 1 and 10,000,000")
+                throw ExitCode(2)
+            }
+            let service = try await options.service("scale-fill")
+            let figures = try await MerkistoCLI.run("scale-fill") { () async throws -> ScaleFill.Figures in
+                let from = try await ScaleFill.stored(in: service.store, below: clients + 1)
+                guard from <= clients else { throw CoreError(.conflict, "the database holds more than \(clients) generated clients already") }
+                return try await ScaleFill.fill(service: service, from: from, to: clients) { printError("merkisto scale-fill: \($0)") }
+            }
+            print("clients \(figures.clients) in \(String(format: "%.1f", figures.importSeconds)) s, credentials \(figures.credentials) in \(String(format: "%.1f", figures.issueSeconds)) s")
+        }
+    }
+}
+

@@ -9,7 +9,7 @@ struct Merkisto: AsyncParsableCommand {
         abstract: "Digital competence badges for rehabilitative work activity (DigComp 2.2, Open Badges).",
         subcommands: [
             Lint.self, Show.self, DefinitionsCommand.self, Evaluate.self, Client.self, Import.self, PathwayCommand.self, Assess.self, Attest.self, Report.self, DryRun.self, Keys.self, Issue.self,
-            Revoke.self, Suspend.self, Export.self, Handover.self, Publish.self, Verify.self, Bake.self, Unbake.self, UnitCommand.self, UserCommand.self, Audit.self, TokenCommand.self, DatabaseCommand.self, Backup.self, Bench.self, Serve.self,
+            Revoke.self, Suspend.self, Export.self, Handover.self, Publish.self, Verify.self, Bake.self, Unbake.self, UnitCommand.self, UserCommand.self, Audit.self, TokenCommand.self, DatabaseCommand.self, Backup.self, Bench.self, ScaleFillCommand.self, Serve.self,
         ]
     )
 

@@ -1,16 +1,16 @@
 import Basics
 import Credentials
 import Definitions
-public import Evaluation
+import Evaluation
 import Foundation
-import Storage
+public import Storage
 
 /// Fills a store with a county's worth of generated clients for `benchmarks/scale.sh`: pseudonyms
 /// `sk-0000001`…, a unit (`yksikko-0001`…) per thousand clients with an instructor each, an open pathway
 /// period per client (decision ends spread over a year, about a quarter of them past), the generator's
-/// assessments, attestations and held awards, and then every badge each client has earned issued as an
-/// OB 3.0 VC-JWT and, to every other client, as a hosted OB 2.0 assertion too (about five credentials a
-/// client), through the same bulk issuing as `merkisto issue --all-earned`.
+/// assessments, attestations and held awards, and then every badge each client has earned (about three),
+/// through the same bulk issuing as `merkisto issue --all-earned`: a third of the clients get OB 3.0
+/// VC-JWTs, a third hosted OB 2.0 assertions, a third OB 3.0 credentials with a Data Integrity proof.
 public enum ScaleFill {
     public struct Figures: Sendable {
         public var clients: Int
@@ -24,12 +24,31 @@ public enum ScaleFill {
     public static func id(_ number: Int) -> String { "sk-" + String(format: "%07d", number) }
     public static func unit(_ number: Int) -> String { "yksikko-" + String(format: "%04d", number / clientsPerUnit) }
 
+    /// How many generated clients a store holds (they are added in order from the first), up to `limit`.
+    public static func stored(in store: any Store, below limit: Int) async throws -> Int {
+        func exists(_ number: Int) async throws -> Bool {
+            try await store.clientList(ClientQuery(idPrefix: id(number), limit: 1)).first?.client.id == id(number)
+        }
+        var low = 0, high = limit  // clients 0..<low exist; from `high` on none.
+        while low < high {
+            let middle = (low + high) / 2
+            if try await exists(middle) { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// Adds clients `from`..<`to` (numbers), then issues what they earned; reports progress as it goes.
     public static func fill(
         service: BadgeService, from: Int, to: Int, progress: @escaping @Sendable (String) -> Void
     ) async throws -> Figures {
         let compiled = service.compiled
         let store = service.store
+        // Never among real clients: every stored pseudonym must be one this fill made.
+        let before = try await store.clientList(ClientQuery(limit: 1))
+        let after = try await store.clientList(ClientQuery(after: ClientCursor(id: "sk-\u{10FFFF}"), limit: 1))
+        if let other = (before + after).first(where: { !$0.client.id.hasPrefix("sk-") }) {
+            throw CoreError(.conflict, "the database holds client \(other.client.id), which this fill did not make: fill an empty database")
+        }
         let generator = PopulationGenerator(compiled: compiled, seed: 0x5343_414C_45)
         let pathway = compiled.definitions.pathways.first
         let now = service.now
@@ -79,10 +98,11 @@ public enum ScaleFill {
         let issueChunk = 20_000
         while start < to {
             let end = min(start + issueChunk, to)
-            let ids = (start..<end).map(id)
-            credentials += try await service.issueAllEarned(clients: ids, format: .ob3JWT, by: "scale").issued.count
-            credentials += try await service.issueAllEarned(clients: ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), format: .ob2Hosted, by: "scale")
-                .issued.count
+            // A third of the clients in each format (a badge is issued once, in one format).
+            for (index, format) in [CredentialFormat.ob3JWT, .ob2Hosted, .ob3LDP].enumerated() {
+                let ids = (start..<end).filter { $0 % 3 == index }.map(id)
+                credentials += try await service.issueAllEarned(clients: ids, format: format, by: "scale").issued.count
+            }
             progress("issued \(credentials) credentials to \(end - from) of \(to - from) clients")
             start = end
         }

@@ -1178,7 +1178,14 @@ public final class PostgresStore: Store {
                     return StatusListEntry(list: list, index: index)
                 }
             }
-            let lists = try await c.rows("SELECT DISTINCT list FROM status_place ORDER BY list", logger).map { try $0.decode(Int.self) }
+            // The lists in use, one step through the key each (not a scan of every place).
+            let lists = try await c.rows(
+                """
+                WITH RECURSIVE l AS (SELECT min(list) AS list FROM status_place
+                  UNION ALL SELECT (SELECT min(list) FROM status_place WHERE list > l.list) FROM l WHERE l.list IS NOT NULL)
+                SELECT list FROM l WHERE list IS NOT NULL
+                """, logger
+            ).map { try $0.decode(Int.self) }
             let changed = try await c.rows("SELECT at FROM status_change ORDER BY sequence DESC LIMIT 1", logger).first?.decode(String.self)
             let first = try await c.rows("SELECT reserved_at FROM status_place ORDER BY seq LIMIT 1", logger).first?.decode(String.self)
             return StatusListState(

@@ -900,7 +900,13 @@ public final class SQLiteStore: Store {
                     db, sql: "SELECT statusPlace.list, statusPlace.idx FROM \(table) JOIN statusPlace ON statusPlace.credential = \(table).\(column) ORDER BY 1, 2"
                 ).map { StatusListEntry(list: $0[0], index: $0[1]) }
             }
-            let lists = try Int.fetchAll(db, sql: "SELECT DISTINCT list FROM statusPlace ORDER BY list")
+            // The lists in use, one step through the key each (not a scan of every place).
+            var lists: [Int] = []
+            while let next = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT list FROM statusPlace WHERE list > ? ORDER BY list LIMIT 1"), arguments: [lists.last ?? Int.min])
+            {
+                lists.append(next)
+            }
             let changed = try Timestamp.fetchOne(db, sql: "SELECT at FROM statusChange ORDER BY sequence DESC LIMIT 1")
             let first = try Timestamp.fetchOne(db, sql: "SELECT reservedAt FROM statusPlace ORDER BY rowid LIMIT 1")
             return StatusListState(
