@@ -247,6 +247,69 @@ struct PageTests {
         }
     }
 
+    @Test("the client list comes 50 at a time: the next links lead through every client of the instructor's units once, with the filters kept")
+    func clientListPages() async throws {
+        let world = try await DemoWorld()
+        defer { world.cleanup() }
+        for number in 0..<120 { try await world.service.registerClient(id: String(format: "sk-%03d", number), unit: world.seed.unit, by: "test") }
+        try await world.service.addUnit(id: "toinen", name: "Toinen", by: "test")
+        try await world.service.registerClient(id: "sk-muu", unit: "toinen", by: "test")
+        let instructor = try await PageSession(world, world.seed.instructor)
+        let admin = try await PageSession(world, world.seed.admin)
+        let expected = (world.seed.clients + (0..<120).map { String(format: "sk-%03d", $0) }).sorted()
+        @Sendable func ids(_ html: String) -> [String] {
+            html.components(separatedBy: "<th scope=\"row\"><a href=\"/clients/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        }
+        @Sendable func next(_ html: String) -> String? {
+            guard let range = html.range(of: "\" rel=\"next\">") else { return nil }
+            let start = html[..<range.lowerBound].range(of: "href=\"", options: .backwards)!.upperBound
+            return String(html[start..<range.lowerBound]).replacingOccurrences(of: "&amp;", with: "&")
+        }
+        try await world.application().test(.router) { http in
+            var seen: [String] = []
+            var uri: String? = "/clients"
+            var pages = 0
+            while let page = uri {
+                try await http.execute(uri: page, method: .get, headers: instructor.headers("fi")) { response in
+                    let html = String(buffer: response.body)
+                    #expect(response.status == .ok)
+                    #expect(ids(html).count <= 50)
+                    #expect(html.contains("Asiakkaita on yhteensä \(expected.count)."))
+                    seen += ids(html)
+                    uri = next(html)
+                    if pages > 0 { #expect(html.contains("Listan alkuun")) }
+                }
+                pages += 1
+            }
+            #expect(seen == expected && pages == 3)
+            // The start of a pseudonym, kept on the next page with the other filters.
+            try await http.execute(uri: "/clients?q=sk-0&order=decisionEnd", method: .get, headers: instructor.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(ids(html) == Array(expected.filter { $0.hasPrefix("sk-0") }.prefix(50)))
+                #expect(next(html)?.contains("q=sk-0") == true && next(html)?.contains("order=decisionEnd") == true)
+            }
+            // A unit not the instructor's shows no one; the admin sees that unit's client.
+            try await http.execute(uri: "/clients?unit=toinen", method: .get, headers: instructor.headers("fi")) { response in
+                #expect(ids(String(buffer: response.body)).isEmpty)
+            }
+            try await http.execute(uri: "/clients?unit=toinen", method: .get, headers: admin.headers("fi")) { response in
+                #expect(ids(String(buffer: response.body)) == ["sk-muu"])
+            }
+            // A bad place in the list is a plain refusal, not an error of the server.
+            try await http.execute(uri: "/clients?order=decisionEnd&after=x", method: .get, headers: instructor.headers("fi")) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        // With many units, the unit is typed rather than chosen from a list that grows with the county.
+        for number in 0..<WebPages.unitChoices { try await world.service.addUnit(id: "yksikko-\(number)", name: "Yksikkö", by: "test") }
+        try await world.application().test(.router) { http in
+            try await http.execute(uri: "/clients", method: .get, headers: admin.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<input id=\"unit\" name=\"unit\" type=\"text\"") && !html.contains("yksikko-7<"))
+            }
+        }
+    }
+
     @Test("the skills summary: the instructor makes it only on the client's agreement, the client downloads their own; both are audited; others are refused")
     func handoverPages() async throws {
         let world = try await DemoWorld()

@@ -43,7 +43,10 @@ extension WebPages {
         }
         // The units to choose from: every unit for admins, an instructor's own.
         let units = actor.user.role == .admin ? try await service.units().map(\.id) : actor.user.units
-        let unitOptions: [[String: Any]] = units.sorted().map { ["id": $0, "selected": $0 == listRequest.unit] }
+        // A choice among a few units; with many (a large county) the unit's id is typed, so that the page does
+        // not grow with the number of units.
+        let unitField = units.count > Self.unitChoices
+        let unitOptions: [[String: Any]] = unitField ? [] : units.sorted().map { ["id": $0, "selected": $0 == listRequest.unit] }
         let phaseOptions: [[String: Any]] = (words.pathway?.phases ?? []).map {
             ["id": $0.id, "title": words.phaseTitle($0.id), "selected": $0.id == listRequest.phase]
         }
@@ -63,6 +66,7 @@ extension WebPages {
             "clients", title: text("clients.title", visitor),
             [
                 "rows": rows, "hasRows": !rows.isEmpty, "query": listRequest.search, "units": unitOptions, "phases": phaseOptions,
+                "unitField": unitField, "unitValue": listRequest.unit ?? "",
                 "overdue": listRequest.overdue, "byDecisionEnd": order == .decisionEnd,
                 "count": page.exact
                     ? text("clients.countExact", visitor, ["shown": String(rows.count), "all": total])
@@ -71,6 +75,9 @@ extension WebPages {
                 "canBulk": actor.scopes?.contains(.award) ?? true, "bulkUnits": unitOptions,
             ], visitor: visitor, request: request)
     }
+
+    /// Up to this many units are offered as a choice; more are typed.
+    static let unitChoices = 50
 
     /// A count with its thousands apart, as each language writes them (a no-break space in Finnish and Swedish).
     static func grouped(_ number: Int, _ language: Language) -> String {
