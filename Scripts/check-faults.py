@@ -54,9 +54,9 @@ def audit_verifies(merkisto, database, cwd):
 def disk_faults(merkisto, work, expect):
     mount = os.path.join(work, "small-disk")
     os.makedirs(mount)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount], capture_output=True, text=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount], capture_output=True, text=True)
     if mounted.returncode != 0:
-        expect("a 4 MB tmpfs can be mounted (the check needs root)", False, mounted.stderr)
+        expect("an 8 MB tmpfs can be mounted (the check needs root)", False, mounted.stderr)
         return
     try:
         database = os.path.join(mount, "merkisto.sqlite")

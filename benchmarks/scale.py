@@ -172,7 +172,7 @@ def svg(results, path):
     xs = {s: left + (math.log10(s) - math.log10(sizes[0])) / max(1e-9, math.log10(sizes[-1]) - math.log10(sizes[0])) * (width - left - right)
           if len(sizes) > 1 else left for s in sizes}
     highest = max([25.0] + [r[key]["p99_ms"] for r in results for _, key, _ in REQUESTS])
-    ceiling = 10 ** math.ceil(math.log10(highest)) if highest > 50 else 50
+    ceiling = next(c for c in (50, 100, 250, 500, 1000, 2500, 5000, 10000, highest) if c >= highest)
     def y(value):
         return top + (1 - min(value, ceiling) / ceiling) * (height - top - bottom)
     colours = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#444444", "#a61c00"]
