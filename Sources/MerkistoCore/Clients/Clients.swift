@@ -105,7 +105,7 @@ extension BadgeService {
         let next = listed.count > request.limit ? page.last.map { Self.cursorText($0.cursor(request.order)) } : nil
         let total: (count: Int, exact: Bool)
         if user.role == .client {
-            total = (listed.isEmpty && request.search.isEmpty ? 0 : 1, true)
+            total = (user.client == nil ? 0 : 1, true)
         } else {
             total = try await stored { [counted] () async throws(StoreError) in try await store.clientCount(units: counted) }
         }
