@@ -87,6 +87,9 @@ struct PageTests {
         }
         // And nothing in the table goes unused.
         #expect(Set(texts.keys).subtracting(used).isEmpty, "\(Set(texts.keys).subtracting(used).sorted())")
+        // No text's key is the start of another's ("a.b" beside "a.b.c" would make `{{t.a.b}}` a branch, not a text).
+        let keys = Set(texts.keys)
+        for key in keys { #expect(!keys.contains { $0.hasPrefix(key + ".") }, "\(key) is also the start of another key") }
     }
 
     @Test("every page renders in all three languages for the role that uses it", arguments: ["fi", "sv", "en"])
