@@ -98,8 +98,8 @@ public struct ClientQuery: Sendable, Hashable {
         first.cursor(order).precedes(second.cursor(order))
     }
 
-    /// The greatest string that starts with `idPrefix` sorts before this (byte order): the end of the
-    /// prefix's range in an index. Pseudonyms are ASCII, so a byte 0xFF never occurs in one.
+    /// Every string that starts with `idPrefix` sorts before this (byte order): the end of the prefix's
+    /// range in an index. U+10FFFF is written F4 8F BF BF, after every byte of an ASCII pseudonym.
     public var idPrefixEnd: String { idPrefix + "\u{10FFFF}" }
 }
 
