@@ -6,7 +6,7 @@ extension JSONLDProcessor {
 
     /// The document in expanded form: an array of node objects.
     public func expand(_ document: JSONValue) throws(JSONLDError) -> [JSONValue] {
-        let expanded = try expand(document, active: Context(), property: nil, at: "$")
+        let expanded = try expand(document, active: .initial, property: nil, at: "$")
         switch expanded {
         case .null: return []
         case .array(let list): return list
@@ -35,7 +35,7 @@ extension JSONLDProcessor {
             // A property-scoped context applies to the property's plain values too (5.1.2, step 5): the
             // terms of `proofPurpose` ("assertionMethod") are defined only there.
             if let scoped = given.terms[property]?.context {
-                active = try process(scoped, onto: active, at: path, overrideProtected: true)
+                active = try process(scoped.value, onto: active, at: path, overrideProtected: true, scoped: scoped.key)
             }
             return try expandValue(element, active: active, property: property, at: path)
         case .object(let fields):
@@ -46,7 +46,7 @@ extension JSONLDProcessor {
                 active = previous.context
             }
             if let property, let scoped = given.terms[property]?.context {
-                active = try process(scoped, onto: active, at: path, overrideProtected: true)
+                active = try process(scoped.value, onto: active, at: path, overrideProtected: true, scoped: scoped.key)
             }
             if let local = fields["@context"] { active = try process(local, onto: active, at: path + ".@context") }
             // Type-scoped contexts, looked up in the context before any of them.
@@ -61,7 +61,9 @@ extension JSONLDProcessor {
                 default: break
                 }
                 for type in types.sorted() {
-                    if let scoped = typeScoped.terms[type]?.context { active = try process(scoped, onto: active, at: path + "." + key, propagate: false) }
+                    if let scoped = typeScoped.terms[type]?.context {
+                        active = try process(scoped.value, onto: active, at: path + "." + key, propagate: false, scoped: scoped.key)
+                    }
                 }
             }
             return try expandObject(fields, active: active, typeScoped: typeScoped, typeKey: typeKey, property: property, at: path)
@@ -119,7 +121,7 @@ extension JSONLDProcessor {
                 }
                 continue
             }
-            guard expandedProperty.contains(":") else { throw JSONLDError(path: here, message: "\(key) does not expand to an IRI") }
+            guard expandedProperty.contains(Character(":")) else { throw JSONLDError(path: here, message: "\(key) does not expand to an IRI") }
             let term = active.terms[key]
             let container = term?.container ?? []
             var expanded: JSONValue

@@ -1,6 +1,7 @@
 import Foundation
 public import Basics
 import RDF
+import Synchronization
 
 /// Why a JSON-LD document could not be processed: what, and where (a JSON path).
 public struct JSONLDError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -12,8 +13,14 @@ public struct JSONLDError: Error, Sendable, Hashable, CustomStringConvertible {
 /// The contexts a document may name, by URL; no context is ever fetched from a network.
 public struct ContextLoader: Sendable {
     let documents: [String: JSONValue]
+    /// Active contexts made from these documents alone, kept: the documents never change, so processing
+    /// the same context onto the same active context gives the same result every time.
+    let cache = ContextCache()
 
     public init(_ documents: [String: JSONValue]) { self.documents = documents }
+
+    /// How many active contexts the loader keeps now.
+    public var keptContexts: Int { cache.count }
 
     func load(_ url: String, at path: String) throws(JSONLDError) -> JSONValue {
         guard let document = documents[url] else {
@@ -43,9 +50,17 @@ public struct JSONLDProcessor: Sendable {
         var type: String?
         var container: Set<String> = []
         var language: String??
-        var context: JSONValue?
+        var context: Scoped?
         var protected = false
         var prefix = false
+    }
+
+    /// A term's scoped context; `key` names it in the loader's cache when it came from the loader's
+    /// documents (and so is the same wherever it is used), nil when a document defined it.
+    struct Scoped: Sendable, Equatable {
+        var value: JSONValue
+        var key: Int?
+        static func == (a: Scoped, b: Scoped) -> Bool { a.value == b.value }
     }
 
     struct Context: Sendable {
@@ -55,6 +70,12 @@ public struct JSONLDProcessor: Sendable {
         var language: String?
         /// The context to go back to when entering a node object (type-scoped contexts do not propagate).
         var previous: Box?
+        /// Names this context in the loader's cache: set only on the empty context and on contexts made from
+        /// it by the loader's documents alone (never by a context a document carries in itself).
+        var key: Int?
+
+        /// Where expansion starts.
+        static let initial = Context(key: 0)
 
         final class Box: Sendable {
             let context: Context
@@ -67,11 +88,29 @@ public struct JSONLDProcessor: Sendable {
         "@nest", "@none", "@prefix", "@propagate", "@protected", "@reverse", "@set", "@type", "@value", "@version", "@vocab",
     ]
 
-    /// Processes a local context (a URL, an object, or an array of them) onto `active`.
+    /// Processes a local context (a URL, an object, or an array of them) onto `active`. `scoped` names a
+    /// term's scoped context in the cache. A context made only from the loader's documents is kept in its cache
+    /// and taken from there the next time.
     func process(
-        _ local: JSONValue, onto active: Context, at path: String, propagate givenPropagate: Bool = true, overrideProtected: Bool = false
+        _ local: JSONValue, onto active: Context, at path: String, propagate: Bool = true, overrideProtected: Bool = false, scoped: Int? = nil
+    ) throws(JSONLDError) -> Context {
+        guard let activeKey = active.key, let source = ContextCache.Source(local, scoped: scoped) else {
+            return try process(local, onto: active, at: path, propagate: propagate, overrideProtected: overrideProtected, fromLoader: false)
+        }
+        let key = ContextCache.Key(active: activeKey, source: source, propagate: propagate, overrideProtected: overrideProtected)
+        if let kept = loader.cache[key] { return kept }
+        var result = try process(local, onto: active, at: path, propagate: propagate, overrideProtected: overrideProtected, fromLoader: true)
+        result.key = loader.cache.keep(result, as: key)
+        return result
+    }
+
+    /// Context processing (JSON-LD 1.1 API, 4.1). `fromLoader`: the local context is the loader's (its
+    /// scoped contexts get cache names).
+    private func process(
+        _ local: JSONValue, onto active: Context, at path: String, propagate givenPropagate: Bool, overrideProtected: Bool, fromLoader: Bool
     ) throws(JSONLDError) -> Context {
         var result = active
+        result.key = nil
         var contexts: [JSONValue]
         if case .array(let list) = local { contexts = list } else { contexts = [local] }
         var propagate = givenPropagate
@@ -86,7 +125,8 @@ public struct JSONLDProcessor: Sendable {
                 }
                 result = Context(base: active.base)
             case .string(let url):
-                result = try process(try loader.load(url, at: here), onto: result, at: here, propagate: true, overrideProtected: overrideProtected)
+                result = try process(
+                    try loader.load(url, at: here), onto: result, at: here, propagate: true, overrideProtected: overrideProtected, fromLoader: fromLoader)
             case .object(let fields):
                 if case .string(let version)? = fields["@version"] ?? nil, version != "1.1" {
                     throw JSONLDError(path: here + ".@version", message: "only JSON-LD 1.1 is supported")
@@ -116,7 +156,9 @@ public struct JSONLDProcessor: Sendable {
                 let protectedDefault: Bool = if case .bool(let value)? = fields["@protected"] { value } else { false }
                 var defined: [String: Bool] = [:]
                 for key in fields.keys.sorted() where !["@base", "@vocab", "@language", "@version", "@protected", "@propagate", "@direction"].contains(key) {
-                    try define(key, from: fields, into: &result, defined: &defined, protectedDefault: protectedDefault, overrideProtected: overrideProtected, at: here)
+                    try define(
+                        key, from: fields, into: &result, defined: &defined, protectedDefault: protectedDefault, overrideProtected: overrideProtected,
+                        fromLoader: fromLoader, at: here)
                 }
             default:
                 throw JSONLDError(path: here, message: "a context must be a URL, an object or null")
@@ -128,7 +170,7 @@ public struct JSONLDProcessor: Sendable {
     /// Creates a term definition (JSON-LD 1.1 API, 4.2).
     func define(
         _ term: String, from local: [String: JSONValue], into active: inout Context, defined: inout [String: Bool], protectedDefault: Bool,
-        overrideProtected: Bool, at path: String
+        overrideProtected: Bool, fromLoader: Bool = false, at path: String
     ) throws(JSONLDError) {
         let here = path + "." + term
         if let done = defined[term] {
@@ -156,7 +198,7 @@ public struct JSONLDProcessor: Sendable {
         if let type = fields["@type"] {
             guard case .string(let typeText) = type else { throw JSONLDError(path: here + ".@type", message: "@type must be a string") }
             let expanded = try expandIRI(typeText, &active, vocab: true, documentRelative: false, local: local, defined: &defined, at: here + ".@type")
-            guard ["@id", "@vocab", "@json", "@none"].contains(expanded) || (expanded.contains(":") && !expanded.hasPrefix("_:")) else {
+            guard ["@id", "@vocab", "@json", "@none"].contains(expanded) || (expanded.contains(Character(":")) && !expanded.hasPrefix("_:")) else {
                 throw JSONLDError(path: here + ".@type", message: "invalid type mapping \(typeText)")
             }
             definition.type = expanded
@@ -171,7 +213,7 @@ public struct JSONLDProcessor: Sendable {
             }
             definition.iri = try expandIRI(id, &active, vocab: true, documentRelative: false, local: local, defined: &defined, at: here + ".@id")
             if definition.iri == "@context" { throw JSONLDError(path: here, message: "a term cannot be an alias of @context") }
-            if !term.contains(":"), !term.contains("/"), let last = definition.iri.last, ":/?#[]@".contains(last) || definition.iri.hasPrefix("_:") {
+            if !term.contains(Character(":")), !term.contains(Character("/")), let last = definition.iri.last, ":/?#[]@".contains(last) || definition.iri.hasPrefix("_:") {
                 definition.prefix = true
             }
         case .null?:
@@ -181,7 +223,9 @@ public struct JSONLDProcessor: Sendable {
             if let colon = term.firstIndex(of: ":"), term.index(after: colon) < term.endIndex {
                 let prefix = String(term[..<colon])
                 if local[prefix] != nil {
-                    try define(prefix, from: local, into: &active, defined: &defined, protectedDefault: protectedDefault, overrideProtected: overrideProtected, at: path)
+                    try define(
+                        prefix, from: local, into: &active, defined: &defined, protectedDefault: protectedDefault, overrideProtected: overrideProtected,
+                        fromLoader: fromLoader, at: path)
                 }
                 if let prefixTerm = active.terms[prefix] {
                     definition.iri = prefixTerm.iri + term[term.index(after: colon)...]
@@ -212,8 +256,8 @@ public struct JSONLDProcessor: Sendable {
         }
         if let context = fields["@context"] {
             // Checked now, so that an error is reported at the definition (it is applied when used).
-            _ = try process(context, onto: active, at: here + ".@context", overrideProtected: true)
-            definition.context = context
+            _ = try process(context, onto: active, at: here + ".@context", propagate: true, overrideProtected: true, fromLoader: fromLoader)
+            definition.context = Scoped(value: context, key: fromLoader ? loader.cache.newName() : nil)
         }
         if let language = fields["@language"], fields["@type"] == nil {
             switch language {
@@ -310,7 +354,10 @@ public struct JSONLDProcessor: Sendable {
 
 extension ContextLoader {
     /// The contexts shipped inside Merkisto, by the URLs documents name them with.
-    public static let bundled: ContextLoader = {
+    public static let bundled: ContextLoader = ContextLoader(bundledDocuments ?? [:])
+
+    /// The bundled context documents by URL (nil when one cannot be read).
+    public static let bundledDocuments: [String: JSONValue]? = {
         let files = [
             "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "ob-v3p0-context-3.0.3.json",
@@ -328,8 +375,68 @@ extension ContextLoader {
                 let value = try? JSONDecoder().decode(JSONValue.self, from: data)
             {
                 documents[url] = value
+            } else {
+                return nil
             }
         }
-        return ContextLoader(documents)
+        return documents
     }()
+}
+
+/// The loader's kept active contexts, at most `limit` (a document can only combine the loader's scoped
+/// contexts in so many ways, but it is not left to a document how many are kept).
+final class ContextCache: Sendable {
+    /// What was processed: a list of context URLs, or a scoped context of the loader's by its name.
+    enum Source: Hashable {
+        case urls([String])
+        case scoped(Int)
+
+        init?(_ local: JSONValue, scoped: Int?) {
+            if let scoped {
+                self = .scoped(scoped)
+                return
+            }
+            switch local {
+            case .string(let url): self = .urls([url])
+            case .array(let items):
+                var urls: [String] = []
+                for item in items {
+                    guard case .string(let url) = item else { return nil }
+                    urls.append(url)
+                }
+                self = .urls(urls)
+            default: return nil
+            }
+        }
+    }
+
+    struct Key: Hashable {
+        var active: Int
+        var source: Source
+        var propagate: Bool
+        var overrideProtected: Bool
+    }
+
+    static let limit = 512
+    private let state = Mutex<(contexts: [Key: JSONLDProcessor.Context], names: Int)>(([:], 0))
+
+    subscript(key: Key) -> JSONLDProcessor.Context? { state.withLock { $0.contexts[key] } }
+
+    var count: Int { state.withLock { $0.contexts.count } }
+
+    /// A new name for a context or a scoped context (0 is the empty context's).
+    func newName() -> Int { state.withLock { $0.names += 1; return $0.names } }
+
+    /// Keeps `context` under `key` and returns its name; nil (not kept) when the cache is full.
+    func keep(_ context: JSONLDProcessor.Context, as key: Key) -> Int? {
+        state.withLock { state in
+            if let kept = state.contexts[key] { return kept.key }
+            guard state.contexts.count < Self.limit else { return nil }
+            state.names += 1
+            var named = context
+            named.key = state.names
+            state.contexts[key] = named
+            return state.names
+        }
+    }
 }

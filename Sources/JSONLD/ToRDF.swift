@@ -145,9 +145,8 @@ struct NodeMap {
     }
 
     private mutating func append(_ value: JSONValue, graph: String, subject: String, property: String) {
-        var values = graphs[graph]![subject]![property] ?? []
-        if !values.contains(value) || value.objectValue?["@list"] != nil { values.append(value) }
-        graphs[graph]![subject]![property] = values
+        let isList = if case .object(let fields) = value { fields["@list"] != nil } else { false }
+        graphs[graph]![subject]![property, default: []].appendUnlessPresent(value, always: isList)
     }
 
     /// Adds an expanded element; `list` collects the items of a list being built.
@@ -195,5 +194,11 @@ struct NodeMap {
         default:
             return
         }
+    }
+}
+
+extension Array where Element == JSONValue {
+    fileprivate mutating func appendUnlessPresent(_ value: JSONValue, always: Bool) {
+        if always || !contains(value) { append(value) }
     }
 }

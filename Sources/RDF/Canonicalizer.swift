@@ -32,10 +32,17 @@ public struct RDFCanonicalizer: Sendable {
     /// A dataset is a set: a quad given twice counts once (as when the reference implementations read
     /// N-Quads), so that the same dataset always has the same canonical form.
     public func canonicalize(_ quads: [Quad]) throws(CanonicalizationError) -> (quads: [Quad], issued: [String: String]) {
-        var seen = Set<Quad>()
-        let quads = quads.filter { seen.insert($0).inserted }
+        var seen = Set<Quad>(minimumCapacity: quads.count)
+        let (relabeled, issued) = try relabel(quads.filter { seen.insert($0).inserted })
+        return (relabeled, issued)
+    }
+
+    /// The quads with canonical blank node labels, duplicates kept (a quad given twice is counted once in
+    /// the hashes all the same: `State` keeps each blank node's quads without duplicates).
+    func relabel(_ quads: [Quad]) throws(CanonicalizationError) -> (quads: [Quad], issued: [String: String]) {
         var state = State(quads: quads, workLimit: workLimit, hashAlgorithm: hashAlgorithm)
         try state.run()
+        guard !state.canonical.issued.isEmpty else { return (quads, [:]) }
         let relabeled = quads.map { quad in
             Quad(
                 state.relabel(quad.subject), quad.predicate, state.relabel(quad.object), quad.graph.map { state.relabel($0) })
@@ -51,7 +58,8 @@ public struct RDFCanonicalizer: Sendable {
 
     /// The canonical N-Quads document as UTF-8 bytes (what a proof hashes).
     public func canonicalNQuadsBytes(_ quads: [Quad]) throws(CanonicalizationError) -> [UInt8] {
-        let lines = try canonicalize(quads).quads.map { quad in
+        // Duplicates are dropped from the sorted lines below, not by hashing every quad first.
+        let lines = try relabel(quads).quads.map { quad in
             var line: [UInt8] = []
             NQuads.write(quad, into: &line)
             return line
@@ -105,10 +113,27 @@ public struct RDFCanonicalizer: Sendable {
         }
 
         mutating func run() throws(CanonicalizationError) {
-            for quad in quads {
-                for term in [quad.subject, quad.object, quad.graph].compactMap({ $0 }) {
-                    if let label = term.blankLabel, quadsOf[label]?.last != quad { quadsOf[label, default: []].append(quad) }
+            // A blank node's quads, each once: a linear look while they are few (cheaper than hashing), a
+            // set beside the list once they are many.
+            var many: [String: Set<Quad>] = [:]
+            func note(_ term: RDFTerm?, _ quad: Quad) {
+                guard let label = term?.blankLabel else { return }
+                if var seen = many[label] {
+                    many[label] = nil
+                    if seen.insert(quad).inserted { quadsOf[label]!.append(quad) }
+                    many[label] = seen
+                    return
                 }
+                var list = quadsOf[label] ?? []
+                quadsOf[label] = nil
+                if !list.contains(quad) { list.append(quad) }
+                if list.count > 16 { many[label] = Set(list) }
+                quadsOf[label] = list
+            }
+            for quad in quads {
+                note(quad.subject, quad)
+                note(quad.object, quad)
+                note(quad.graph, quad)
             }
             // Step 3–4: first-degree hashes; unique ones are issued at once, in hash order.
             var nodesOf: [String: [String]] = [:]

@@ -21,6 +21,32 @@ struct JSONLDTests {
     }
 }
 
+@Test("the bundled contexts are processed once and kept: the same statements from a kept context as from a fresh one, and a document's own context is never kept")
+func keptContexts() throws {
+    let data = try #require(FileManager.default.contents(atPath: JSONLDTests.vectors + "/ldp-ob-credential.json"))
+    let document = try JSONDecoder().decode(JSONValue.self, from: data)
+    let documents = try #require(ContextLoader.bundledDocuments)
+    let loader = ContextLoader(documents)
+    #expect(loader.keptContexts == 0)
+    let first = try JSONLDProcessor(loader: loader).toRDF(document)
+    let kept = loader.keptContexts
+    #expect(kept > 0)
+    let again = try JSONLDProcessor(loader: loader).toRDF(document)
+    #expect(again == first)
+    #expect(loader.keptContexts == kept)
+    #expect(try RDFCanonicalizer().canonicalNQuads(again) == (try String(contentsOfFile: JSONLDTests.vectors + "/obv3p0_document-canon.txt", encoding: .utf8)))
+    // A context the document carries in itself (an object, not a URL) is processed each time and not kept,
+    // nor is anything beneath it; a term it defines is in the statements.
+    guard case .object(var fields) = document, case .array(var contexts)? = fields["@context"] else { Issue.record("no contexts"); return }
+    contexts.append(.object(["nickname": "https://example.org/nickname"]))
+    fields["@context"] = .array(contexts)
+    fields["nickname"] = "x"
+    let own = try JSONLDProcessor(loader: loader).toRDF(.object(fields))
+    #expect(own.contains { $0.predicate == .iri("https://example.org/nickname") })
+    #expect(own.count == first.count + 1)
+    #expect(loader.keptContexts == kept)
+}
+
 @Test("stricter than JSON-LD: an unknown context, an undefined term or an undefined type is an error, with its JSON path")
 func jsonldRefusals() throws {
     let processor = JSONLDProcessor(loader: .bundled)
