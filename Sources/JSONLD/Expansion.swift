@@ -40,8 +40,8 @@ extension JSONLDProcessor {
             return try expandValue(element, active: active, property: property, at: path)
         case .object(let fields):
             // A context that does not propagate applies only to its own node object.
-            if let previous = active.previous, !fromMap, !fields.keys.contains(where: { (try? expandIRI($0, active, vocab: true, documentRelative: false, at: path)) == "@value" }),
-                !(fields.count == 1 && fields.keys.first.flatMap { try? expandIRI($0, active, vocab: true, documentRelative: false, at: path) } == "@id")
+            if let previous = active.previous, !fromMap, !fields.keys.contains(where: { Self.isAlias($0, of: "@value", in: active) }),
+                !(fields.count == 1 && Self.isAlias(fields.keys.first!, of: "@id", in: active))
             {
                 active = previous.context
             }
@@ -52,7 +52,7 @@ extension JSONLDProcessor {
             // Type-scoped contexts, looked up in the context before any of them.
             let typeScoped = active
             var typeKey: String?
-            for key in fields.keys.sorted() where (try? expandIRI(key, active, vocab: true, documentRelative: false, at: path)) == "@type" {
+            for key in fields.keys.sorted() where Self.isAlias(key, of: "@type", in: active) {
                 typeKey = key
                 var types: [String] = []
                 switch fields[key]! {

@@ -88,6 +88,17 @@ public struct JSONLDProcessor: Sendable {
         "@nest", "@none", "@prefix", "@propagate", "@protected", "@reverse", "@set", "@type", "@value", "@version", "@vocab",
     ]
 
+    /// Whether a text is a keyword (most are not: they are told by their first byte, without hashing).
+    @inline(__always) static func isKeyword(_ text: String) -> Bool {
+        text.utf8.first == UInt8(ascii: "@") && keywords.contains(text)
+    }
+
+    /// Whether `key` expands to `keyword` in `active`: the keyword itself or a term aliasing it (a compact
+    /// or absolute IRI, or a word under @vocab, never expands to a keyword).
+    @inline(__always) static func isAlias(_ key: String, of keyword: String, in active: Context) -> Bool {
+        key == keyword || active.terms[key]?.iri == keyword
+    }
+
     /// Processes a local context (a URL, an object, or an array of them) onto `active`. `scoped` names a
     /// term's scoped context in the cache. A context made only from the loader's documents is kept in its cache
     /// and taken from there the next time.
@@ -178,7 +189,7 @@ public struct JSONLDProcessor: Sendable {
             throw JSONLDError(path: here, message: "a cyclic term definition")
         }
         defined[term] = false
-        guard !Self.keywords.contains(term) else { throw JSONLDError(path: here, message: "a keyword cannot be redefined") }
+        guard !Self.isKeyword(term) else { throw JSONLDError(path: here, message: "a keyword cannot be redefined") }
         let previous = active.terms[term]
         active.terms[term] = nil
         let value = local[term] ?? .null
@@ -283,7 +294,7 @@ public struct JSONLDProcessor: Sendable {
         _ value: String, _ active: inout Context, vocab: Bool, documentRelative: Bool, local: [String: JSONValue], defined: inout [String: Bool],
         at path: String
     ) throws(JSONLDError) -> String {
-        if Self.keywords.contains(value) { return value }
+        if Self.isKeyword(value) { return value }
         if local[value] != nil, defined[value] != true {
             try define(value, from: local, into: &active, defined: &defined, protectedDefault: false, overrideProtected: false, at: path)
         }
@@ -298,7 +309,7 @@ public struct JSONLDProcessor: Sendable {
 
     /// IRI expansion (5.2): keywords, terms, compact IRIs, absolute IRIs, then @vocab or @base.
     func expandIRI(_ value: String, _ active: Context, vocab: Bool, documentRelative: Bool, at path: String) throws(JSONLDError) -> String {
-        if Self.keywords.contains(value) { return value }
+        if Self.isKeyword(value) { return value }
         if vocab, let term = active.terms[value] {
             guard !term.iri.isEmpty else { throw JSONLDError(path: path, message: "\(value) is explicitly not a term here") }
             return term.iri
