@@ -819,6 +819,34 @@ struct HTMLEscapingTests {
         }
     }
 
+    @Test("the fixed texts written into the templates render as the {{t.…}} tags did, in every template and language")
+    func textsWrittenIn() throws {
+        let renderer = try PageRenderer()
+        MustacheContentTypes.register(PageHTMLContentType(), named: PageHTMLContentType.name)
+        var tags = MustacheLibrary()
+        for (name, source) in PageRenderer.templateSources() { try tags.register(source, named: name) }
+        var replaced = 0
+        for language in Language.allCases {
+            let written = try #require(renderer.libraries[language])
+            for (name, source) in PageRenderer.templateSources() {
+                // Sections that are on show their texts too.
+                let context: [String: Any] = [
+                    "t": renderer.texts.tree(language), "lang": language.rawValue, "title": "x", "hasAssessments": true, "hasCredentials": true,
+                    "evaluation": ["hasAwardable": false, "baselines": [["name": "b", "met": true]]],
+                ]
+                let expected = tags.render(context, withTemplate: name)
+                #expect(expected != nil)
+                #expect(written.render(context, withTemplate: name) == expected, "\(name) in \(language)")
+                replaced += source.components(separatedBy: "{{t.").count - 1
+            }
+        }
+        #expect(replaced > 300)
+        // A text with markup is escaped where it is written in; a key the language lacks stays a tag.
+        let texts = renderer.texts
+        let key = try #require(texts.table.keys.first { texts.table.has($0, in: .en) })
+        #expect(PageRenderer.withTexts("a{{t.\(key)}}b{{t.no.such.key}}c{{t.open", .en, texts) == "a" + HTMLText.escaped(texts.text(key, .en)) + "b{{t.no.such.key}}c{{t.open")
+    }
+
     @Test("the templates escape with it: a value with markup is shown as text on a page")
     func templatesEscape() throws {
         let renderer = try PageRenderer()
@@ -826,7 +854,7 @@ struct HTMLEscapingTests {
         for (name, source) in sources {
             #expect(source.hasPrefix("{{% CONTENT_TYPE: \(PageHTMLContentType.name)}}"), "\(name) does not name the pages' escaping")
         }
-        let html = renderer.library.render(["message": "<b onclick='x'>&</b>", "title": "<i>"], withTemplate: "error") ?? ""
+        let html = renderer.libraries[.fi]?.render(["message": "<b onclick='x'>&</b>", "title": "<i>"], withTemplate: "error") ?? ""
         #expect(html.contains("&lt;b onclick=&#39;x&#39;&gt;&amp;&lt;/b&gt;"))
         #expect(!html.contains("<b onclick"))
         #expect(html.contains("<title>&lt;i&gt;"))

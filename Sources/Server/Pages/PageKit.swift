@@ -126,7 +126,8 @@ struct PageRefusal: Error {
 /// Renders pages from the Mustache templates in `Pages/Templates` (each page fills the `content` block of
 /// `layout`), with the texts of ``PageTexts``, and answers with the headers every page carries.
 struct PageRenderer: Sendable {
-    let library: MustacheLibrary
+    /// The templates once per language, with that language's fixed texts written in (``withTexts``).
+    let libraries: [Language: MustacheLibrary]
     let texts: PageTexts
     let stylesheet: HostedEntry
 
@@ -136,16 +137,42 @@ struct PageRenderer: Sendable {
         }
         // Before any template is read: they name this escaping in their first line.
         MustacheContentTypes.register(PageHTMLContentType(), named: PageHTMLContentType.name)
-        var library = MustacheLibrary()
+        texts = PageTexts()
+        var libraries: [Language: MustacheLibrary] = [:]
+        for language in Language.allCases { libraries[language] = MustacheLibrary() }
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".mustache") {
             let text = try String(contentsOfFile: folder.path + "/" + name, encoding: .utf8)
-            try library.register(text, named: String(name.dropLast(".mustache".count)))
+            for language in Language.allCases {
+                try libraries[language]!.register(Self.withTexts(text, language, texts), named: String(name.dropLast(".mustache".count)))
+            }
         }
-        self.library = library
-        texts = PageTexts()
+        self.libraries = libraries
         guard let css = Bundle.module.url(forResource: "Assets/merkisto", withExtension: "css"), let bytes = FileManager.default.contents(atPath: css.path)
         else { throw CoreError(.failure, "the page style sheet is missing from the server's resources") }
         stylesheet = HostedEntry(bytes: bytes, path: "merkisto.css", cacheControl: "public, max-age=3600")
+    }
+
+    /// A template with every `{{t.KEY}}` tag whose text the language has replaced by that text, escaped as
+    /// the tag would escape it: the page's fixed texts are the same on every page, and each tag left in costs
+    /// Mustache a walk down its context stack at every rendering. A tag is left as it is when the language
+    /// lacks the key (it renders empty, as before) or when the text holds a Mustache delimiter.
+    static func withTexts(_ template: String, _ language: Language, _ texts: PageTexts) -> String {
+        var result = ""
+        var rest = Substring(template)
+        while let open = rest.range(of: "{{t.") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            result += rest[..<open.lowerBound]
+            let key = String(rest[open.upperBound..<close.lowerBound])
+            let tag = rest[open.lowerBound..<close.upperBound]
+            rest = rest[close.upperBound...]
+            let text = texts.table.has(key, in: language) ? texts.text(key, language) : nil
+            if let text, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }), !text.contains("{{"), !text.contains("}}") {
+                result += HTMLText.escaped(text)
+            } else {
+                result += tag
+            }
+        }
+        return result + rest
     }
 
     /// The names of the templates (for tests).
@@ -198,7 +225,7 @@ struct PageRenderer: Sendable {
             let current = items.filter { path == $0.href || path.hasPrefix($0.href + "/") }.max { $0.href.count < $1.href.count }?.href
             context["menu"] = items.map { item -> [String: Any] in ["href": item.href, "label": item.label, "current": item.href == current] }
         }
-        let body = library.render(context, withTemplate: template) ?? ""
+        let body = libraries[visitor.language]?.render(context, withTemplate: template) ?? ""
         return Self.html(body, status: status, visitor: visitor)
     }
 
