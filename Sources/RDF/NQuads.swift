@@ -82,21 +82,30 @@ public enum NQuads {
             bytes.append(contentsOf: label.utf8)
         case .literal(let value, let datatype, let language):
             bytes.append(UInt8(ascii: "\""))
-            for byte in value.utf8 {
-                switch byte {
-                case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-                case 0x00...0x1F, 0x7F:
-                    // A control character: \u00XX with upper-case hex digits.
-                    let digits = Array("0123456789ABCDEF".utf8)
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-                default: bytes.append(byte)
+            var value = value
+            value.withUTF8 { text in
+                // Runs of bytes that need no escape are copied whole.
+                var run = 0
+                for index in text.indices {
+                    let byte = text[index]
+                    guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
+                    if run < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<index])) }
+                    run = index + 1
+                    switch byte {
+                    case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                    case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                    case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                    case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                    case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                    case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+                    case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+                    default:
+                        // A control character: \u00XX with upper-case hex digits.
+                        let digits = Array("0123456789ABCDEF".utf8)
+                        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+                    }
                 }
+                if run < text.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...])) }
             }
             bytes.append(UInt8(ascii: "\""))
             if let language {

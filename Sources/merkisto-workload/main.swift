@@ -2,8 +2,8 @@
 // run, on one task, so that valgrind counts the same instructions each time (benchmarks/callgrind.py guards
 // the counts in CI). Not a command for people: `merkisto bench` measures speed.
 //
-// Usage: merkisto-workload NAME COUNT [DEFINITIONS]   (NAME: evaluate, issue, verify, canonicalize, lint,
-//        client-page; COUNT: how many times its operation runs, 0 for only the setting up)
+// Usage: merkisto-workload NAME COUNT [DEFINITIONS]   (NAME: evaluate, issue, issue-ldp, verify, canonicalize,
+//        lint, client-page; COUNT: how many times its operation runs, 0 for only the setting up)
 import Basics
 import Credentials
 import DemoContent
@@ -16,6 +16,7 @@ import Storage
 
 enum Workload: String, CaseIterable {
     case evaluate, issue, verify, canonicalize, lint
+    case issueDataIntegrity = "issue-ldp"
     case clientPage = "client-page"
 
     func run(count: Int, definitions: String) async throws -> Int {
@@ -34,12 +35,15 @@ enum Workload: String, CaseIterable {
             let evaluator = Evaluator(compiled)
             let clients = PopulationGenerator(compiled: compiled).clients(200)
             return (0..<count).reduce(0) { total, index in total + evaluator.evaluate(clients[index % clients.count], at: time).badges.count { $0.earned } }
-        case .issue, .verify, .canonicalize:
+        case .issue, .issueDataIntegrity, .verify, .canonicalize:
             let credentials = try CredentialWorkload(compiled: compiled, clients: 20)
             switch self {
             case .issue:
                 // OB 3.0 VC-JWTs built and signed (ES256).
                 return try (0..<count).reduce(0) { total, index in total + (try credentials.issue(index).bytes.count) }
+            case .issueDataIntegrity:
+                // OB 3.0 credentials with an eddsa-rdfc-2022 proof built and signed (the per-badge template).
+                return try (0..<count).reduce(0) { total, index in total + (try credentials.issueDataIntegrity(index).bytes.count) }
             case .verify:
                 // The same tokens verified from scratch.
                 let tokens = try (0..<min(count, credentials.count)).map { try credentials.issue($0).bytes }

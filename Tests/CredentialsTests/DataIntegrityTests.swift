@@ -110,5 +110,30 @@ import Testing
             #expect(Multibase.decodeBase58btc(Multibase.base58btc(bytes)) == bytes)
         }
         #expect(Multibase.decodeBase58btc("z0OIl") == nil)
+        // Against the textbook algorithm (one base-58 digit per pass over the bytes) on random inputs of
+        // every length a key, a signature or a multikey has, leading zero bytes included.
+        func textbook(_ input: [UInt8]) -> String {
+            let zeros = input.prefix { $0 == 0 }.count
+            var number = Array(input[zeros...]), digits: [UInt8] = [], start = 0
+            while start < number.count {
+                var remainder = 0
+                for index in start..<number.count {
+                    let value = remainder * 256 + Int(number[index])
+                    number[index] = UInt8(value / 58)
+                    remainder = value % 58
+                }
+                digits.append(Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)[remainder])
+                while start < number.count && number[start] == 0 { start += 1 }
+            }
+            return "z" + String(repeating: "1", count: zeros) + String(decoding: digits.reversed(), as: UTF8.self)
+        }
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<3000 {
+            let length = round < 200 ? round % 100 : [32, 34, 64, 65, 33][round % 5]
+            var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            if round % 7 == 0, !bytes.isEmpty { bytes[0] = 0 }
+            if round % 11 == 0, bytes.count > 1 { bytes[1] = 0 }
+            #expect(Multibase.base58btc(bytes) == textbook(bytes), "\(bytes)")
+        }
     }
 }

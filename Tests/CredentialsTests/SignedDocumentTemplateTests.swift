@@ -1,4 +1,5 @@
 import Basics
+import Crypto
 @testable import Credentials
 import Foundation
 import JSONLD
@@ -34,7 +35,8 @@ import Testing
         for round in 0..<40 {
             var values = [
                 "urn:uuid:\(UUID().uuidString.lowercased())", texts[round % texts.count], "2026-12-0\(round % 9 + 1)T10:00:00Z",
-                "did:example:\(round)",
+                // A subject that sorts before the badge's fixed lines, and one after many of them.
+                round % 2 == 0 ? "did:example:\(round)" : "urn:example:\(round)",
             ]
             for index in 0..<narratives { values.append(texts[(round + index * (round % 3)) % texts.count]) }
             cases.append(values)
@@ -55,6 +57,8 @@ import Testing
             let expected = try RDFCanonicalizer().canonicalNQuadsBytes(try JSONLDProcessor(loader: .bundled).toRDF(.object(filled)))
             let made = try template.canonicalNQuads(values)
             #expect(made == expected, "\(values)")
+            // The hash made from the fixed lines' kept state is the hash of the whole document.
+            #expect(try template.canonicalHash(values) == Array(SHA256.hash(data: expected)), "\(values)")
             // And the JSON text is the filled document.
             let json = try template.json(values, proof: Array("[]".utf8))
             var withProof = filled

@@ -86,6 +86,12 @@ struct SignedDocumentTemplate: Sendable {
     /// The lines again, flat, for writing them without reference counting: every fixed text in one
     /// buffer, each piece a plain value, each line a range of pieces.
     private let flat: FlatLines
+    /// By blank node: its first-degree hash when none of its statements holds a slot (the same in every
+    /// credential), else nil.
+    private let constantFirstDegree: [[UInt8]?]
+    /// The lines that are the same in every credential (no slot, no blank node), sorted, each once, and the
+    /// SHA-256 state after each run of them from the start (see ``canonicalHash``).
+    private let fixed: FixedLines
     /// The slot the document's `proof` goes in (JSON only: the proof is not part of what it signs).
     let proofSlot: Int
     /// The slots the values must fill.
@@ -147,6 +153,13 @@ struct SignedDocumentTemplate: Sendable {
         }
         self.lines = lines
         flat = FlatLines(lines)
+        fixed = FixedLines(flat)
+        let flat = flat
+        constantFirstDegree = statementsOfBlank.indices.map { node in
+            let indexes = statementsOfBlank[node]
+            guard indexes.allSatisfy({ flat.pieces[flat.lineRanges[$0]].allSatisfy { $0.kind != FlatLines.slot } }) else { return nil }
+            return Self.firstDegreeHash(node, indexes, flat: flat, values: UnsafeBufferPointer(start: nil, count: 0), valueRanges: [])
+        }
         self.blankLabels = blankLabels
         self.statementsOfBlank = statementsOfBlank
         var withProof = document
@@ -193,6 +206,36 @@ struct SignedDocumentTemplate: Sendable {
     /// nodes that only their neighbours tell apart, or statements a value made equal) the general
     /// canonicalizer does it.
     func canonicalNQuads(_ values: [String?]) throws -> [UInt8] {
+        var document: [UInt8] = []
+        let done = try canonicalLines(values, skippingFixed: { _ in 0 }) { line in document.append(contentsOf: line) }
+        guard done else { return try RDFCanonicalizer().canonicalNQuadsBytes(quads(try filled(values))) }
+        return document
+    }
+
+    /// SHA-256 of ``canonicalNQuads(_:)``, what a proof signs. The sorted document starts with the fixed
+    /// lines that sort before every line of this credential's own; the hash state after them was made with
+    /// the template, so only the rest is hashed here (about two thirds of a credential's N-Quads are the
+    /// badge's own lines).
+    func canonicalHash(_ values: [String?]) throws -> [UInt8] {
+        var hasher = SHA256()
+        // The rest in one buffer, hashed in one call (a call per line costs more than the copy).
+        var rest: [UInt8] = []
+        rest.reserveCapacity(16384)
+        let done = try canonicalLines(values, skippingFixed: { leading in
+            hasher = fixed.hashers[leading]
+            return leading
+        }) { line in rest.append(contentsOf: line) }
+        guard done else { return Array(SHA256.hash(data: try RDFCanonicalizer().canonicalNQuadsBytes(quads(try filled(values))))) }
+        hasher.update(data: rest)
+        return Array(hasher.finalize())
+    }
+
+    /// Gives the canonical N-Quads lines in order to `body`; false when the general canonicalizer must do it
+    /// (look-alike blank nodes, or two statements the values made equal). `skippingFixed` is told how many
+    /// fixed lines lead the document and answers how many of them not to give.
+    private func canonicalLines(
+        _ values: [String?], skippingFixed: (Int) -> Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) throws -> Bool {
         let values = try filled(values)
         // Each slot's value as it appears in a line (an IRI as it is, a literal escaped), in one buffer.
         var valueBytes: [UInt8] = []
@@ -210,56 +253,57 @@ struct SignedDocumentTemplate: Sendable {
             valueRanges[slot] = start..<valueBytes.count
         }
         let blanks = blankLabels.count
-        // Labels: "_:a" and "_:z" for the first-degree hashes, then one per node once they are known.
-        var labelBytes: [UInt8] = Array("_:a_:z".utf8)
+        // One label per node once they are known.
+        var labelBytes: [UInt8] = []
         var labelRanges = [Range<Int>](repeating: 0..<0, count: blanks)
-        return try valueBytes.withUnsafeBufferPointer { valueBuffer throws -> [UInt8] in
+        return valueBytes.withUnsafeBufferPointer { valueBuffer -> Bool in
             // Hash First Degree Quads for each blank node: its lines with itself as _:a, others as _:z.
             var hashes: [(digest: [UInt8], node: Int)] = []
             hashes.reserveCapacity(blanks)
-            var scratch = LineBuffer()
             for (node, indexes) in statementsOfBlank.enumerated() {
-                scratch.removeAll()
-                labelBytes.withUnsafeBufferPointer { labels in
-                    for index in indexes {
-                        flat.write(line: index, into: &scratch, values: valueBuffer, valueRanges: valueRanges) { blank in
-                            UnsafeBufferPointer(rebasing: labels[blank == node ? 0..<3 : 3..<6])
-                        }
-                    }
-                }
-                var hasher = SHA256()
-                scratch.sortedLines { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
                 // The hex of the digest orders as the digest does.
-                hashes.append((Array(hasher.finalize()), node))
+                hashes.append(
+                    (constantFirstDegree[node] ?? Self.firstDegreeHash(node, indexes, flat: flat, values: valueBuffer, valueRanges: valueRanges), node))
             }
             hashes.sort { NQuads.precedes($0.digest, $1.digest) }
-            for index in hashes.indices.dropFirst() where hashes[index].digest == hashes[index - 1].digest {
-                return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values))
-            }
+            for index in hashes.indices.dropFirst() where hashes[index].digest == hashes[index - 1].digest { return false }
             for (order, entry) in hashes.enumerated() {
                 let start = labelBytes.count
                 labelBytes.append(contentsOf: "_:c14n\(order)".utf8)
                 labelRanges[entry.node] = start..<labelBytes.count
             }
-            var all = LineBuffer()
+            // This credential's own lines, sorted, merged with the fixed lines (sorted once).
+            var own = LineBuffer()
             labelBytes.withUnsafeBufferPointer { labels in
-                for index in 0..<flat.lineCount {
-                    flat.write(line: index, into: &all, values: valueBuffer, valueRanges: valueRanges) { UnsafeBufferPointer(rebasing: labels[labelRanges[$0]]) }
+                for index in 0..<flat.lineCount where !fixed.isFixed[index] {
+                    flat.write(line: index, into: &own, values: valueBuffer, valueRanges: valueRanges) { UnsafeBufferPointer(rebasing: labels[labelRanges[$0]]) }
                 }
             }
-            var document: [UInt8] = []
-            document.reserveCapacity(all.bytes.count)
-            var previous: UnsafeBufferPointer<UInt8>?
-            var repeated = false
-            all.sortedLines { line in
-                // Two statements the values made equal: the dataset is a set, and the general path knows how.
-                if let previous, previous.count == line.count, memcmp(previous.baseAddress!, line.baseAddress!, line.count) == 0 { repeated = true }
-                document.append(contentsOf: line)
-                previous = line
+            return own.sorted { ownLines in
+                fixed.bytes.withUnsafeBufferPointer { fixedBytes in
+                    fixed.merge(ownLines, fixedBytes: fixedBytes, skipping: skippingFixed, body)
+                }
             }
-            if repeated { return try RDFCanonicalizer().canonicalNQuadsBytes(quads(values)) }
-            return document
         }
+    }
+
+    /// Hash First Degree Quads (RDFC-1.0, 4.6) of a blank node: its lines with itself as `_:a` and every other
+    /// blank node as `_:z`, sorted.
+    private static func firstDegreeHash(
+        _ node: Int, _ indexes: [Int], flat: FlatLines, values: UnsafeBufferPointer<UInt8>, valueRanges: [Range<Int>?]
+    ) -> [UInt8] {
+        var scratch = LineBuffer()
+        let labels: StaticString = "_:a_:z"
+        let labelBuffer = UnsafeBufferPointer(start: labels.utf8Start, count: labels.utf8CodeUnitCount)
+        for index in indexes {
+            flat.write(line: index, into: &scratch, values: values, valueRanges: valueRanges) { blank in
+                UnsafeBufferPointer(rebasing: labelBuffer[blank == node ? 0..<3 : 3..<6])
+            }
+        }
+        var sorted: [UInt8] = []
+        sorted.reserveCapacity(scratch.bytes.count)
+        scratch.sortedLines { sorted.append(contentsOf: $0) }
+        return Array(SHA256.hash(data: sorted))
     }
 
     /// The statements with each slot's value filled in (values by slot; the proof slot is not read).
@@ -348,6 +392,86 @@ struct FlatLines: Sendable {
     }
 }
 
+/// A template's fixed lines (no slot, no blank node): the same text in every credential, so sorted once,
+/// with the SHA-256 state after each run of them from the first.
+struct FixedLines: Sendable {
+    /// By the template's line number: whether the line is fixed.
+    let isFixed: [Bool]
+    let bytes: [UInt8]
+    /// The fixed lines in code point order, each once (a dataset is a set).
+    let sorted: [Range<Int>]
+    /// `hashers[k]`: SHA-256 after the first `k` sorted fixed lines.
+    let hashers: [SHA256]
+
+    init(_ flat: FlatLines) {
+        var isFixed: [Bool] = []
+        var buffer = LineBuffer()
+        let none = [UInt8]()
+        none.withUnsafeBufferPointer { empty in
+            for index in 0..<flat.lineCount {
+                let plain = flat.pieces[flat.lineRanges[index]].allSatisfy { $0.kind == FlatLines.text }
+                isFixed.append(plain)
+                if plain { flat.write(line: index, into: &buffer, values: empty, valueRanges: []) { _ in empty } }
+            }
+        }
+        var bytes: [UInt8] = []
+        var sorted: [Range<Int>] = []
+        var hashers = [SHA256()]
+        var hasher = SHA256()
+        buffer.sortedLines { line in
+            if let last = sorted.last, bytes[last].elementsEqual(line) { return }
+            let start = bytes.count
+            bytes.append(contentsOf: line)
+            sorted.append(start..<bytes.count)
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(line))
+            hashers.append(hasher)
+        }
+        self.isFixed = isFixed
+        self.bytes = bytes
+        self.sorted = sorted
+        self.hashers = hashers
+    }
+
+    /// Gives the fixed lines and `own` (sorted) to `body` in code point order, but for the leading fixed
+    /// lines `skipping` declines (it is told how many fixed lines come before the first of `own`). False when
+    /// two lines are equal (statements the values made equal: the general canonicalizer knows what to do).
+    func merge(
+        _ own: [UnsafeBufferPointer<UInt8>], fixedBytes: UnsafeBufferPointer<UInt8>, skipping: (Int) -> Int,
+        _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) -> Bool {
+        func line(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: fixedBytes[sorted[index]]) }
+        // How many fixed lines sort before the first own line (binary search).
+        var leading = sorted.count
+        if let first = own.first {
+            var low = 0, high = sorted.count
+            while low < high {
+                let middle = (low + high) / 2
+                if LineBuffer.precedes(line(middle), first) { low = middle + 1 } else { high = middle }
+            }
+            leading = low
+        }
+        var next = skipping(leading)
+        for index in next..<leading { body(line(index)) }
+        next = leading
+        var previous: UnsafeBufferPointer<UInt8>? = leading > 0 ? line(leading - 1) : nil
+        var ownIndex = 0
+        while ownIndex < own.count || next < sorted.count {
+            let take: UnsafeBufferPointer<UInt8>
+            if ownIndex < own.count, next == sorted.count || LineBuffer.precedes(own[ownIndex], line(next)) {
+                take = own[ownIndex]
+                ownIndex += 1
+            } else {
+                take = line(next)
+                next += 1
+            }
+            if let previous, LineBuffer.equal(previous, take) { return false }
+            body(take)
+            previous = take
+        }
+        return true
+    }
+}
+
 /// Lines written one after another into one buffer, each a range of it.
 struct LineBuffer {
     var bytes: [UInt8] = []
@@ -360,13 +484,26 @@ struct LineBuffer {
 
     /// Calls `body` with each line in code point (byte) order.
     mutating func sortedLines(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        sorted { lines in for line in lines { body(line) } }
+    }
+
+    /// Calls `body` with the lines in code point (byte) order.
+    mutating func sorted<Result>(_ body: ([UnsafeBufferPointer<UInt8>]) -> Result) -> Result {
         bytes.withUnsafeBufferPointer { bytes in
-            lines.sort { a, b in
-                let common = min(a.count, b.count)
-                let order = common == 0 ? 0 : memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, common)
-                return order != 0 ? order < 0 : a.count < b.count
-            }
-            for line in lines { body(UnsafeBufferPointer(rebasing: bytes[line])) }
+            var views = lines.map { UnsafeBufferPointer(rebasing: bytes[$0]) }
+            views.sort(by: Self.precedes)
+            return body(views)
         }
+    }
+
+    /// Code point order of two lines: byte order, by memcmp.
+    static func precedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+        return order != 0 ? order < 0 : a.count < b.count
+    }
+
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 }

@@ -194,8 +194,7 @@ public struct CredentialIssuer: Sendable {
             let proofValue: String
             do {
                 let data =
-                    Array(SHA256.hash(data: try options.canonicalNQuads([created])))
-                    + Array(SHA256.hash(data: try template.document.canonicalNQuads(values)))
+                    try options.canonicalHash([created]) + (try template.document.canonicalHash(values))
                 proofValue = try DataIntegrity.signature(data, key: key)
             } catch {
                 throw CredentialError.invalidInput("cannot sign the credential: \(error)")
