@@ -82,6 +82,22 @@ public enum NQuads {
             bytes.append(contentsOf: label.utf8)
         case .literal(let value, let datatype, let language):
             bytes.append(UInt8(ascii: "\""))
+            writeLiteralText(value, into: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+            if let language {
+                bytes.append(UInt8(ascii: "@"))
+                bytes.append(contentsOf: language.utf8)
+            } else if datatype != RDFTerm.xsdString {
+                bytes.append(contentsOf: [UInt8(ascii: "^"), UInt8(ascii: "^"), UInt8(ascii: "<")])
+                bytes.append(contentsOf: datatype.utf8)
+                bytes.append(UInt8(ascii: ">"))
+            }
+        }
+    }
+
+    /// A literal's text between its quotes: `\b \t \n \f \r \" \\` and the other control characters
+    /// (U+0000–U+001F, U+007F) as `\uXXXX` with upper-case digits.
+    public static func writeLiteralText(_ value: String, into bytes: inout [UInt8]) {
             var value = value
             value.withUTF8 { text in
                 // Runs of bytes that need no escape are copied whole.
@@ -107,16 +123,6 @@ public enum NQuads {
                 }
                 if run < text.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...])) }
             }
-            bytes.append(UInt8(ascii: "\""))
-            if let language {
-                bytes.append(UInt8(ascii: "@"))
-                bytes.append(contentsOf: language.utf8)
-            } else if datatype != RDFTerm.xsdString {
-                bytes.append(contentsOf: [UInt8(ascii: "^"), UInt8(ascii: "^"), UInt8(ascii: "<")])
-                bytes.append(contentsOf: datatype.utf8)
-                bytes.append(UInt8(ascii: ">"))
-            }
-        }
     }
 
     // MARK: Reading

@@ -88,7 +88,7 @@ struct SignedDocumentTemplate: Sendable {
     private let flat: FlatLines
     /// By blank node: its first-degree hash when none of its statements holds a slot (the same in every
     /// credential), else nil.
-    private let constantFirstDegree: [[UInt8]?]
+    private let constantFirstDegree: [Digest?]
     /// The lines that are the same in every credential (no slot, no blank node), sorted, each once, and the
     /// SHA-256 state after each run of them from the start (see ``canonicalHash``).
     private let fixed: FixedLines
@@ -244,9 +244,7 @@ struct SignedDocumentTemplate: Sendable {
             let slot = Int(piece.first)
             let start = valueBytes.count
             if piece.second != 0 {
-                var bytes: [UInt8] = []
-                NQuads.write(.literal(values[slot], datatype: RDFTerm.xsdString, language: nil), into: &bytes)
-                valueBytes.append(contentsOf: bytes.dropFirst().dropLast())
+                NQuads.writeLiteralText(values[slot], into: &valueBytes)
             } else {
                 valueBytes.append(contentsOf: values[slot].utf8)
             }
@@ -258,18 +256,19 @@ struct SignedDocumentTemplate: Sendable {
         var labelRanges = [Range<Int>](repeating: 0..<0, count: blanks)
         return valueBytes.withUnsafeBufferPointer { valueBuffer -> Bool in
             // Hash First Degree Quads for each blank node: its lines with itself as _:a, others as _:z.
-            var hashes: [(digest: [UInt8], node: Int)] = []
+            var hashes: [(digest: Digest, node: Int)] = []
             hashes.reserveCapacity(blanks)
             for (node, indexes) in statementsOfBlank.enumerated() {
                 // The hex of the digest orders as the digest does.
                 hashes.append(
                     (constantFirstDegree[node] ?? Self.firstDegreeHash(node, indexes, flat: flat, values: valueBuffer, valueRanges: valueRanges), node))
             }
-            hashes.sort { NQuads.precedes($0.digest, $1.digest) }
+            hashes.sort { $0.digest < $1.digest }
             for index in hashes.indices.dropFirst() where hashes[index].digest == hashes[index - 1].digest { return false }
             for (order, entry) in hashes.enumerated() {
                 let start = labelBytes.count
-                labelBytes.append(contentsOf: "_:c14n\(order)".utf8)
+                labelBytes.append(contentsOf: [UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "c"), 0x31, 0x34, UInt8(ascii: "n")])
+                Self.appendDecimal(order, to: &labelBytes)
                 labelRanges[entry.node] = start..<labelBytes.count
             }
             // This credential's own lines, sorted, merged with the fixed lines (sorted once).
@@ -291,7 +290,7 @@ struct SignedDocumentTemplate: Sendable {
     /// blank node as `_:z`, sorted.
     private static func firstDegreeHash(
         _ node: Int, _ indexes: [Int], flat: FlatLines, values: UnsafeBufferPointer<UInt8>, valueRanges: [Range<Int>?]
-    ) -> [UInt8] {
+    ) -> Digest {
         var scratch = LineBuffer()
         let labels: StaticString = "_:a_:z"
         let labelBuffer = UnsafeBufferPointer(start: labels.utf8Start, count: labels.utf8CodeUnitCount)
@@ -303,7 +302,32 @@ struct SignedDocumentTemplate: Sendable {
         var sorted: [UInt8] = []
         sorted.reserveCapacity(scratch.bytes.count)
         scratch.sortedLines { sorted.append(contentsOf: $0) }
-        return Array(SHA256.hash(data: sorted))
+        return Digest(SHA256.hash(data: sorted))
+    }
+
+    /// A SHA-256 digest as four big-endian words: compared as its bytes (and as its hex) are, without an array.
+    struct Digest: Sendable, Equatable, Comparable {
+        var words: (UInt64, UInt64, UInt64, UInt64)
+
+        init(_ digest: SHA256Digest) {
+            words = digest.withUnsafeBytes { raw in
+                (
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+                )
+            }
+        }
+
+        static func == (a: Digest, b: Digest) -> Bool { a.words == b.words }
+        static func < (a: Digest, b: Digest) -> Bool { a.words < b.words }
+    }
+
+    /// The decimal digits of a non-negative number.
+    static func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
+        if number >= 10 { appendDecimal(number / 10, to: &bytes) }
+        bytes.append(UInt8(ascii: "0") + UInt8(number % 10))
     }
 
     /// The statements with each slot's value filled in (values by slot; the proof slot is not read).
@@ -490,9 +514,16 @@ struct LineBuffer {
     /// Calls `body` with the lines in code point (byte) order.
     mutating func sorted<Result>(_ body: ([UnsafeBufferPointer<UInt8>]) -> Result) -> Result {
         bytes.withUnsafeBufferPointer { bytes in
-            var views = lines.map { UnsafeBufferPointer(rebasing: bytes[$0]) }
-            views.sort(by: Self.precedes)
-            return body(views)
+            // Sorted by their first eight bytes as a big-endian number first (most pairs differ there), by
+            // memcmp only when those are equal.
+            var keyed = lines.map { range -> (key: UInt64, line: UnsafeBufferPointer<UInt8>) in
+                let line = UnsafeBufferPointer(rebasing: bytes[range])
+                var key: UInt64 = 0
+                for index in 0..<8 { key = key << 8 | UInt64(index < line.count ? line[index] : 0) }
+                return (key, line)
+            }
+            keyed.sort { a, b in a.key != b.key ? a.key < b.key : Self.precedes(a.line, b.line) }
+            return body(keyed.map(\.line))
         }
     }
 
