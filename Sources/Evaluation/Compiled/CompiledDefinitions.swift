@@ -42,7 +42,9 @@ public final class CompiledDefinitions: Sendable {
     /// (instrument, item) pairs that criteria refer to; each gets a slot in the per-client item table.
     let itemSlots: [(instrument: Int, item: Int)]
 
-    public struct CompiledInstrument: Sendable {
+    /// A class, not a struct: reading one out of the array (for an item, per response) then costs one
+    /// retain, not a copy of every table it holds.
+    public final class CompiledInstrument: Sendable {
         public let id: String
         public let evidence: Evidence
         public let items: [CompiledItem]
@@ -55,6 +57,20 @@ public final class CompiledDefinitions: Sendable {
         let weightPerCompetence: [Int]
         /// For each item, the slot it fills in the per-client item table, or -1.
         let slotOfItem: [Int]
+
+        init(
+            id: String, evidence: Evidence, items: [CompiledItem], itemIndex: [String: Int], levelForPercent: [Int8], denominator: Int,
+            weightPerCompetence: [Int], slotOfItem: [Int]
+        ) {
+            self.id = id
+            self.evidence = evidence
+            self.items = items
+            self.itemIndex = itemIndex
+            self.levelForPercent = levelForPercent
+            self.denominator = denominator
+            self.weightPerCompetence = weightPerCompetence
+            self.slotOfItem = slotOfItem
+        }
 
         public func item(_ id: String) -> Int? { itemIndex[id] }
     }
