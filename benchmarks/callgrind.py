@@ -1,5 +1,5 @@
 """Guards the hot paths by instruction counts, which noise cannot move: each fixed workload of
-`merkisto-workload` (issue, verify, evaluate, canonicalize, lint, the client page) runs under
+`merkisto-workload` (issue, issue-ldp, verify, evaluate, canonicalize, lint, the client page) runs under
 `valgrind --tool=callgrind` twice — with COUNT operations and with none (only the setting up) — and the
 difference, divided by COUNT, is the instructions one operation takes. The same binary and input give the
 same count whatever else the machine does (the workloads run on one task; Swift's hashing is made
@@ -27,7 +27,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # How many operations each workload runs: enough that the setting up is a small part, few enough that
 # valgrind (about 50 times slower) takes seconds.
-WORKLOADS = {"evaluate": 400, "issue": 100, "verify": 100, "canonicalize": 8, "lint": 10, "client-page": 40}
+WORKLOADS = {"evaluate": 400, "issue": 100, "issue-ldp": 50, "verify": 100, "canonicalize": 8, "lint": 10, "client-page": 40}
 
 
 def instructions(binary, name, count, definitions, scratch):
