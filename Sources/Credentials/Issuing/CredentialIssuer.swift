@@ -194,7 +194,8 @@ public struct CredentialIssuer: Sendable {
             let proofValue: String
             do {
                 let data =
-                    try options.canonicalHash([created]) + (try template.document.canonicalHash(values))
+                    try cache.proofHash(method: method, created: created) { try options.canonicalHash([created]) }
+                    + (try template.document.canonicalHash(values))
                 proofValue = try DataIntegrity.signature(data, key: key)
             } catch {
                 throw CredentialError.invalidInput("cannot sign the credential: \(error)")
@@ -384,6 +385,9 @@ private final class IssuerCache: @unchecked Sendable {
     private var prefixes: [PrefixKey: HashedPrefix] = [:]
     private var signedTemplates: [TemplateKey: LDPTemplate] = [:]
     private var proofOptions: [String: SignedDocumentTemplate] = [:]
+    /// The hash of the last proof configuration made (a verification method and a `created` second): the
+    /// credentials of one second share it.
+    private var lastProofHash: (method: String, created: String, hash: [UInt8])?
 
     private struct PrefixKey: Hashable {
         var template: TemplateKey
@@ -402,6 +406,15 @@ private final class IssuerCache: @unchecked Sendable {
     /// The proof configuration of a verification method, with a slot for `created`.
     func proofOptions(method: String, build: () throws -> SignedDocumentTemplate) rethrows -> SignedDocumentTemplate {
         try memo(\.proofOptions, method, build)
+    }
+
+    /// The canonical hash of the proof configuration for `method` and `created`, made again only when either
+    /// differs from the last one's.
+    func proofHash(method: String, created: String, build: () throws -> [UInt8]) rethrows -> [UInt8] {
+        if let last = lock.withLock({ lastProofHash }), last.method == method, last.created == created { return last.hash }
+        let hash = try build()
+        lock.withLock { lastProofHash = (method, created, hash) }
+        return hash
     }
 
     func header(kid: String, build: () -> [UInt8]) -> [UInt8] {
