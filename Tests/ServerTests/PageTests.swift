@@ -847,6 +847,13 @@ struct HTMLEscapingTests {
         #expect(PageRenderer.withTexts("a{{t.\(key)}}b{{t.no.such.key}}c{{t.open", .en, texts) == "a" + HTMLText.escaped(texts.text(key, .en)) + "b{{t.no.such.key}}c{{t.open")
     }
 
+    @Test("the client page's levels table has a column for every kind of evidence, in the order the header names them")
+    func levelColumns() throws {
+        let source = try #require(PageRenderer.templateSources()["client"])
+        let row = Evidence.allCases.map { "<td>{{\($0.rawValue)}}</td>" }.joined()
+        #expect(source.contains("<th scope=\"row\">{{competence}}</th>" + row + "</tr>"))
+    }
+
     @Test("the templates escape with it: a value with markup is shown as text on a page")
     func templatesEscape() throws {
         let renderer = try PageRenderer()

@@ -1,4 +1,6 @@
+import Basics
 public import Definitions
+import Synchronization
 
 /// A checked definition set turned into dense tables for fast evaluation.
 ///
@@ -41,6 +43,8 @@ public final class CompiledDefinitions: Sendable {
     let requirements: [Requirement]
     /// (instrument, item) pairs that criteria refer to; each gets a slot in the per-client item table.
     let itemSlots: [(instrument: Int, item: Int)]
+    /// The sentences of the criteria, made once per language (``ReasonWriter/sentence(_:badge:)``).
+    let sentences = SentenceCache()
 
     /// A class, not a struct: reading one out of the array (for an item, per response) then costs one
     /// retain, not a copy of every table it holds.
@@ -426,5 +430,26 @@ private struct NodeBuilder {
     private func codeArea(of requirementIndex: Int) -> String {
         let code = competenceCodes[Int(requirements[requirementIndex].competence)]
         return String(code.prefix { $0 != "." })
+    }
+}
+
+/// What leaf criteria ask, as sentences, by language, badge and criterion: the same for every client, so
+/// each is written once. A definition set has a fixed number of them; the cache still stops growing at
+/// `limit`.
+final class SentenceCache: Sendable {
+    struct Key: Hashable {
+        var language: Language
+        var badge: String
+        var expression: Criterion.Expression
+    }
+
+    static let limit = 100_000
+    private let sentences = Mutex<[Key: String]>([:])
+
+    func sentence(_ key: Key, make: () -> String) -> String {
+        if let known = sentences.withLock({ $0[key] }) { return known }
+        let made = make()
+        sentences.withLock { if $0.count < Self.limit { $0[key] = made } }
+        return made
     }
 }

@@ -42,7 +42,8 @@ public struct ReasonWriter: Sendable {
     }
 
     public func badgeName(_ id: String) -> String {
-        compiled.definitions.badge(id)?.name.text(in: language) ?? id
+        guard let index = compiled.badge(id) else { return id }
+        return compiled.badges[index].badge.name.text(in: language)
     }
 
     public func baselineName(_ id: String, framework: String) -> String {
@@ -51,8 +52,17 @@ public struct ReasonWriter: Sendable {
 
     /// What the criterion asks, as a sentence, in the framework of the badge it belongs to.
     public func sentence(_ node: NodeResult, badge: String) -> String {
-        let framework = compiled.definitions.badge(badge).flatMap { compiled.definitions.framework($0.framework) }
-        return narrator.sentence(for: node.criterion, framework: framework)
+        switch node.criterion.expression {
+        case .allOf, .anyOf, .atLeast:
+            // Said without the framework, and cheaper to say again than to look up.
+            return narrator.sentence(for: node.criterion, framework: nil)
+        default:
+            // A leaf: the same sentence for every client, written once.
+            return compiled.sentences.sentence(.init(language: language, badge: badge, expression: node.criterion.expression)) {
+                let framework = compiled.badge(badge).flatMap { compiled.definitions.framework(compiled.badges[$0].badge.framework) }
+                return narrator.sentence(for: node.criterion, framework: framework)
+            }
+        }
     }
 
     /// Why the node holds or not, in a few words.

@@ -136,7 +136,10 @@ extension WebPages {
             values["evaluation"] = evaluation(result, writer: writer, visitor: visitor, base: "/clients/" + id)
             // The current levels with each kind of evidence apart.
             let levels = try service.levelsByEvidence(of: file).map { row -> [String: Any] in
-                ["competence": writer.competenceName(row.code), "cells": Evidence.allCases.map { row.level($0).map { String($0.level) } ?? "–" }]
+                // A column per kind of evidence, named (the template has the three columns, not a loop in each row).
+                var cells: [String: Any] = ["competence": writer.competenceName(row.code)]
+                for evidence in Evidence.allCases { cells[evidence.rawValue] = row.level(evidence).map { String($0.level) } ?? "–" }
+                return cells
             }
             values["levels"] = levels
             values["hasLevels"] = !levels.isEmpty
