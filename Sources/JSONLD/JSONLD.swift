@@ -181,7 +181,7 @@ public struct JSONLDProcessor: Sendable {
     /// Creates a term definition (JSON-LD 1.1 API, 4.2).
     func define(
         _ term: String, from local: [String: JSONValue], into active: inout Context, defined: inout [String: Bool], protectedDefault: Bool,
-        overrideProtected: Bool, fromLoader: Bool = false, at path: String
+        overrideProtected: Bool, fromLoader: Bool, at path: String
     ) throws(JSONLDError) {
         let here = path + "." + term
         if let done = defined[term] {
@@ -208,7 +208,8 @@ public struct JSONLDProcessor: Sendable {
         definition.protected = if case .bool(let value)? = fields["@protected"] { value } else { protectedDefault }
         if let type = fields["@type"] {
             guard case .string(let typeText) = type else { throw JSONLDError(path: here + ".@type", message: "@type must be a string") }
-            let expanded = try expandIRI(typeText, &active, vocab: true, documentRelative: false, local: local, defined: &defined, at: here + ".@type")
+            let expanded = try expandIRI(
+                typeText, &active, vocab: true, documentRelative: false, local: local, defined: &defined, fromLoader: fromLoader, at: here + ".@type")
             guard ["@id", "@vocab", "@json", "@none"].contains(expanded) || (expanded.contains(Character(":")) && !expanded.hasPrefix("_:")) else {
                 throw JSONLDError(path: here + ".@type", message: "invalid type mapping \(typeText)")
             }
@@ -222,7 +223,8 @@ public struct JSONLDProcessor: Sendable {
                 defined[term] = true
                 return
             }
-            definition.iri = try expandIRI(id, &active, vocab: true, documentRelative: false, local: local, defined: &defined, at: here + ".@id")
+            definition.iri = try expandIRI(
+                id, &active, vocab: true, documentRelative: false, local: local, defined: &defined, fromLoader: fromLoader, at: here + ".@id")
             if definition.iri == "@context" { throw JSONLDError(path: here, message: "a term cannot be an alias of @context") }
             if !term.contains(Character(":")), !term.contains(Character("/")), let last = definition.iri.last, ":/?#[]@".contains(last) || definition.iri.hasPrefix("_:") {
                 definition.prefix = true
@@ -292,16 +294,19 @@ public struct JSONLDProcessor: Sendable {
     /// IRI expansion (5.2) during context processing, defining terms of the local context on the way.
     func expandIRI(
         _ value: String, _ active: inout Context, vocab: Bool, documentRelative: Bool, local: [String: JSONValue], defined: inout [String: Bool],
-        at path: String
+        fromLoader: Bool, at path: String
     ) throws(JSONLDError) -> String {
         if Self.isKeyword(value) { return value }
         if local[value] != nil, defined[value] != true {
-            try define(value, from: local, into: &active, defined: &defined, protectedDefault: false, overrideProtected: false, at: path)
+            try define(
+                value, from: local, into: &active, defined: &defined, protectedDefault: false, overrideProtected: false, fromLoader: fromLoader, at: path)
         }
         if let colon = value.firstIndex(of: ":") {
             let prefix = String(value[..<colon])
             if local[prefix] != nil, defined[prefix] != true {
-                try define(prefix, from: local, into: &active, defined: &defined, protectedDefault: false, overrideProtected: false, at: path)
+                try define(
+                    prefix, from: local, into: &active, defined: &defined, protectedDefault: false, overrideProtected: false, fromLoader: fromLoader,
+                    at: path)
             }
         }
         return try expandIRI(value, active, vocab: vocab, documentRelative: documentRelative, at: path)

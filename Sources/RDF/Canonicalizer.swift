@@ -33,8 +33,7 @@ public struct RDFCanonicalizer: Sendable {
     /// N-Quads), so that the same dataset always has the same canonical form.
     public func canonicalize(_ quads: [Quad]) throws(CanonicalizationError) -> (quads: [Quad], issued: [String: String]) {
         var seen = Set<Quad>(minimumCapacity: quads.count)
-        let (relabeled, issued) = try relabel(quads.filter { seen.insert($0).inserted })
-        return (relabeled, issued)
+        return try relabel(quads.filter { seen.insert($0).inserted })
     }
 
     /// The quads with canonical blank node labels, duplicates kept (a quad given twice is counted once in

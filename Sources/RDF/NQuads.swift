@@ -98,31 +98,31 @@ public enum NQuads {
     /// A literal's text between its quotes: `\b \t \n \f \r \" \\` and the other control characters
     /// (U+0000–U+001F, U+007F) as `\uXXXX` with upper-case digits.
     public static func writeLiteralText(_ value: String, into bytes: inout [UInt8]) {
-            var value = value
-            value.withUTF8 { text in
-                // Runs of bytes that need no escape are copied whole.
-                var run = 0
-                for index in text.indices {
-                    let byte = text[index]
-                    guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
-                    if run < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<index])) }
-                    run = index + 1
-                    switch byte {
-                    case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                    case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                    case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                    case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-                    case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                    case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-                    case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-                    default:
-                        // A control character: \u00XX with upper-case hex digits.
-                        let digits = Array("0123456789ABCDEF".utf8)
-                        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-                    }
+        var value = value
+        value.withUTF8 { text in
+            // Runs of bytes that need no escape are copied whole.
+            var run = 0
+            for index in text.indices {
+                let byte = text[index]
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
+                if run < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<index])) }
+                run = index + 1
+                switch byte {
+                case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+                default:
+                    // A control character: \u00XX with upper-case hex digits.
+                    let digits = Array("0123456789ABCDEF".utf8)
+                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
                 }
-                if run < text.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...])) }
             }
+            if run < text.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...])) }
+        }
     }
 
     // MARK: Reading

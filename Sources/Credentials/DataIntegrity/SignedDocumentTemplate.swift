@@ -430,13 +430,11 @@ struct FixedLines: Sendable {
     init(_ flat: FlatLines) {
         var isFixed: [Bool] = []
         var buffer = LineBuffer()
-        let none = [UInt8]()
-        none.withUnsafeBufferPointer { empty in
-            for index in 0..<flat.lineCount {
-                let plain = flat.pieces[flat.lineRanges[index]].allSatisfy { $0.kind == FlatLines.text }
-                isFixed.append(plain)
-                if plain { flat.write(line: index, into: &buffer, values: empty, valueRanges: []) { _ in empty } }
-            }
+        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        for index in 0..<flat.lineCount {
+            let plain = flat.pieces[flat.lineRanges[index]].allSatisfy { $0.kind == FlatLines.text }
+            isFixed.append(plain)
+            if plain { flat.write(line: index, into: &buffer, values: empty, valueRanges: []) { _ in empty } }
         }
         var bytes: [UInt8] = []
         var sorted: [Range<Int>] = []

@@ -216,7 +216,9 @@ extension WebPages {
             let status =
                 badge.held.map { text("client.held", visitor, ["date": writer.date($0.issuedAt)]) }
                 ?? (badge.earned ? earnedWord : notYetWord)
-            details.raw(badge.earned ? "<details>\n    <summary><span class=\"mark\" aria-hidden=\"true\">✓</span> " : "<details>\n    <summary><span class=\"mark\" aria-hidden=\"true\">✗</span> ")
+            details.raw("<details>\n    <summary><span class=\"mark\" aria-hidden=\"true\">")
+            details.raw(badge.earned ? "✓" : "✗")
+            details.raw("</span> ")
             details.text(name)
             details.raw(" – ")
             details.text(status)
