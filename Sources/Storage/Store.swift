@@ -29,6 +29,8 @@ public protocol Store: Sendable {
     /// Starts a session (a sign-in, audited).
     func addSession(_ session: StoredSession, at time: Timestamp) async throws(StoreError)
     func session(id: String) async throws(StoreError) -> StoredSession?
+    /// A session with its user, read together (every signed-in request asks for both).
+    func sessionUser(id: String) async throws(StoreError) -> (session: StoredSession, user: User)?
     /// Ends a session (a sign-out); an unknown id is not an error.
     func removeSession(id: String, at time: Timestamp) async throws(StoreError)
     /// Stores a one-time sign-in code (audited: who made it for whom).
@@ -213,6 +215,11 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    public func sessionUser(id: String) async throws(StoreError) -> (session: StoredSession, user: User)? {
+        guard let session = try await session(id: id), let user = try await user(id: session.user) else { return nil }
+        return (session, user)
+    }
+
     /// Whether the store can be read now, its schema up to date (for /readyz).
     public func isReady() async -> Bool { (try? await statusVersion()) != nil }
 

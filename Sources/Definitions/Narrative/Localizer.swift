@@ -72,6 +72,12 @@ public struct TextTemplate: Sendable {
         self.pieces = pieces
     }
 
+    /// The text with each placeholder replaced by its value among `values` (a few pairs, searched in
+    /// order); as ``render(_:)-(String)->String?``.
+    public func render(_ values: KeyValuePairs<String, String>) -> String {
+        render { name in values.first { $0.key == name }?.value }
+    }
+
     /// The text with each placeholder replaced by `value(name)`; a placeholder without a value stays as
     /// it is. Values are not themselves searched for placeholders.
     public func render(_ value: (String) -> String?) -> String {

@@ -34,7 +34,7 @@ public struct ReasonWriter: Sendable {
     }
 
     public func evidence(_ evidence: Evidence) -> String {
-        strings.text("evidenceNoun.\(evidence.rawValue)", language)
+        reasons.evidence[evidence] ?? evidence.rawValue
     }
 
     public func competenceName(_ code: String) -> String {
@@ -67,49 +67,82 @@ public struct ReasonWriter: Sendable {
 
     /// Why the node holds or not, in a few words.
     public func reason(_ node: NodeResult) -> String {
+        let texts = reasons
         switch node.detail {
         case .group(let metCount, let needed):
-            return strings.text("reason.group", language, ["met": String(metCount), "needed": String(needed)])
+            return texts.group.render(["met": String(metCount), "needed": String(needed)])
         case .level(_, _, _, let seen, let weaker):
             if let seen {
-                return strings.text(
-                    "reason.level.seen", language,
-                    ["level": String(seen.level), "evidence": evidence(seen.evidence), "date": date(seen.assessedAt)])
+                return texts.levelSeen.render(["level": String(seen.level), "evidence": evidence(seen.evidence), "date": date(seen.assessedAt)])
             }
             if let weaker {
-                return strings.text(
-                    "reason.level.weaker", language,
-                    ["level": String(weaker.level), "evidence": evidence(weaker.evidence), "date": date(weaker.assessedAt)])
+                return texts.levelWeaker.render(["level": String(weaker.level), "evidence": evidence(weaker.evidence), "date": date(weaker.assessedAt)])
             }
-            return strings.text("reason.level.none", language)
+            return texts.levelNone
         case .item(let instrumentID, let itemID, let answer):
-            guard let answer else { return strings.text("reason.item.none", language) }
+            guard let answer else { return texts.itemNone }
             if let correct = answer.correct {
-                return strings.text(correct ? "reason.item.correct" : "reason.item.wrong", language, ["date": date(answer.assessedAt)])
+                return (correct ? texts.itemCorrect : texts.itemWrong).render(["date": date(answer.assessedAt)])
             }
             let instrument = compiled.definitions.instrument(instrumentID)
             let option = instrument?.item(itemID).flatMap { instrument?.scale($0.scale)?.option(answer.value) }?.label.text(in: language)
-            return strings.text("reason.item.value", language, ["option": option ?? String(answer.value), "date": date(answer.assessedAt)])
+            return texts.itemValue.render(["option": option ?? String(answer.value), "date": date(answer.assessedAt)])
         case .badge(_, let held, let earnedNow, let lapsed):
             if let held {
                 if let until = held.validUntil {
-                    return strings.text("reason.badge.heldUntil", language, ["issued": date(held.issuedAt), "until": date(until)])
+                    return texts.badgeHeldUntil.render(["issued": date(held.issuedAt), "until": date(until)])
                 }
-                return strings.text("reason.badge.held", language, ["issued": date(held.issuedAt)])
+                return texts.badgeHeld.render(["issued": date(held.issuedAt)])
             }
-            if earnedNow { return strings.text("reason.badge.earnedNow", language) }
+            if earnedNow { return texts.badgeEarnedNow }
             if let lapsed {
-                if lapsed.revoked { return strings.text("reason.badge.revoked", language) }
-                if let until = lapsed.validUntil { return strings.text("reason.badge.expired", language, ["date": date(until)]) }
+                if lapsed.revoked { return texts.badgeRevoked }
+                if let until = lapsed.validUntil { return texts.badgeExpired.render(["date": date(until)]) }
             }
-            return strings.text("reason.badge.notYet", language)
+            return texts.badgeNotYet
         case .attestation(_, let by, let at):
-            guard let by, let at else { return strings.text("reason.attestation.missing", language) }
-            return strings.text("reason.attestation.done", language, ["by": by, "date": date(at)])
+            guard let by, let at else { return texts.attestationMissing }
+            return texts.attestationDone.render(["by": by, "date": date(at)])
         }
     }
+
+    /// The reasons' texts in this writer's language (a page says a reason for each of hundreds of nodes).
+    var reasons: ReasonTexts { ReasonTexts.all[language] ?? ReasonTexts(language) }
 
     public func text(_ key: String, _ arguments: [String: String] = [:]) -> String {
         strings.text(key, language, arguments)
     }
+}
+
+/// The texts ``ReasonWriter/reason(_:)`` says, and the names of the kinds of evidence, in one language:
+/// looked up and split at their placeholders once, and those without placeholders kept as text.
+final class ReasonTexts: Sendable {
+    let evidence: [Evidence: String]
+    let group, levelSeen, levelWeaker, itemCorrect, itemWrong, itemValue, badgeHeldUntil, badgeHeld, badgeExpired, attestationDone: TextTemplate
+    let levelNone, itemNone, badgeEarnedNow, badgeRevoked, badgeNotYet, attestationMissing: String
+
+    init(_ language: Language) {
+        let strings = Localizer.shared
+        evidence = Dictionary(uniqueKeysWithValues: Evidence.allCases.map { ($0, strings.text("evidenceNoun.\($0.rawValue)", language)) })
+        func template(_ key: String) -> TextTemplate { strings.template("reason." + key, language) }
+        func text(_ key: String) -> String { strings.text("reason." + key, language) }
+        group = template("group")
+        levelSeen = template("level.seen")
+        levelWeaker = template("level.weaker")
+        itemCorrect = template("item.correct")
+        itemWrong = template("item.wrong")
+        itemValue = template("item.value")
+        badgeHeldUntil = template("badge.heldUntil")
+        badgeHeld = template("badge.held")
+        badgeExpired = template("badge.expired")
+        attestationDone = template("attestation.done")
+        levelNone = text("level.none")
+        itemNone = text("item.none")
+        badgeEarnedNow = text("badge.earnedNow")
+        badgeRevoked = text("badge.revoked")
+        badgeNotYet = text("badge.notYet")
+        attestationMissing = text("attestation.missing")
+    }
+
+    static let all: [Language: ReasonTexts] = Dictionary(uniqueKeysWithValues: Language.allCases.map { ($0, ReasonTexts($0)) })
 }

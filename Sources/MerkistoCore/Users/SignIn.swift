@@ -94,9 +94,8 @@ extension BadgeService {
     public func actor(session token: String) async throws(CoreError) -> (actor: Actor, session: StoredSession) {
         let refused = CoreError(.unauthenticated, key: "session.ended")
         guard token.utf8.count == 64,
-            let session = try await stored({ () async throws(StoreError) in try await store.session(id: Self.sessionID(token)) }),
-            session.expiresAt > now,
-            let user = try await stored({ () async throws(StoreError) in try await store.user(id: session.user) })
+            let (session, user) = try await stored({ () async throws(StoreError) in try await store.sessionUser(id: Self.sessionID(token)) }),
+            session.expiresAt > now
         else { throw refused }
         return (Actor(user: user), session)
     }

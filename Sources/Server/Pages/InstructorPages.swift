@@ -112,69 +112,127 @@ extension WebPages {
             }
             if period.closedAt == nil, period.isOverdue(at: service.now) { values["overdue"] = true }
         }
-        // Assessments, newest first.
-        values["assessments"] = file.assessments.reversed().map { assessment -> [String: Any] in
-            [
-                "date": words.date(assessment.assessedAt), "evidence": writer.evidence(assessment.evidence),
-                "checkpoint": assessment.checkpoint.map { id in
-                    words.pathway?.checkpoints.first { $0.id == id }?.title.text(in: visitor.language) ?? id
-                } ?? "–",
-                "what": assessment.instrument.flatMap { id in service.compiled.definitions.instruments.first { $0.id == id }?.title.text(in: visitor.language) }
-                    ?? text("client.directLevels", visitor, ["count": String(assessment.levels.count)]),
-                "assessor": assessment.assessor,
-            ]
+        // Assessments, newest first: the rows written here (docs/decisions/0002).
+        var assessmentRows = HTMLText(capacity: 256 * file.assessments.count)
+        for assessment in file.assessments.reversed() {
+            let checkpoint = assessment.checkpoint.map { id in words.pathway?.checkpoints.first { $0.id == id }?.title.text(in: visitor.language) ?? id } ?? "–"
+            let what =
+                assessment.instrument.flatMap { id in service.compiled.definitions.instruments.first { $0.id == id }?.title.text(in: visitor.language) }
+                ?? text("client.directLevels", visitor, ["count": String(assessment.levels.count)])
+            assessmentRows.raw("<tr><td>")
+            assessmentRows.text(words.date(assessment.assessedAt))
+            assessmentRows.raw("</td><td>")
+            assessmentRows.text(what)
+            assessmentRows.raw("</td><td>")
+            assessmentRows.text(writer.evidence(assessment.evidence))
+            assessmentRows.raw("</td><td>")
+            assessmentRows.text(checkpoint)
+            assessmentRows.raw("</td><td>")
+            assessmentRows.text(assessment.assessor)
+            assessmentRows.raw("</td></tr>")
         }
+        values["assessmentRows"] = assessmentRows.html
         values["hasAssessments"] = !file.assessments.isEmpty
         // The confirmations the badges ask staff for: who gave them and when, or a button to give one.
         if file.client.erasedAt == nil {
-            let attestations = attestationRows(service.attestations(of: file), client: id, writer: writer, words: words, visitor: visitor, actor: actor)
-            values["attestations"] = attestations
-            values["hasAttestations"] = !attestations.isEmpty
+            let standings = service.attestations(of: file)
+            values["attestationRows"] = attestationRows(standings, client: id, writer: writer, words: words, visitor: visitor, actor: actor)
+            values["hasAttestations"] = !standings.isEmpty
         }
         // The evaluation: what can be awarded, what is held, the reason trees, the gaps and the next steps.
         if let result {
             values["evaluation"] = evaluation(result, writer: writer, visitor: visitor, base: "/clients/" + id)
-            // The current levels with each kind of evidence apart.
-            let levels = try service.levelsByEvidence(of: file).map { row -> [String: Any] in
-                // A column per kind of evidence, named (the template has the three columns, not a loop in each row).
-                var cells: [String: Any] = ["competence": writer.competenceName(row.code)]
-                for evidence in Evidence.allCases { cells[evidence.rawValue] = row.level(evidence).map { String($0.level) } ?? "–" }
-                return cells
+            // The current levels with each kind of evidence apart: a column per kind, in the order the header names them.
+            let levels = try service.levelsByEvidence(of: file)
+            var levelRows = HTMLText(capacity: 128 * levels.count)
+            for row in levels {
+                levelRows.raw("<tr><th scope=\"row\">")
+                levelRows.text(writer.competenceName(row.code))
+                levelRows.raw("</th>")
+                for evidence in Evidence.allCases {
+                    levelRows.raw("<td>")
+                    levelRows.text(row.level(evidence).map { String($0.level) } ?? "–")
+                    levelRows.raw("</td>")
+                }
+                levelRows.raw("</tr>")
             }
-            values["levels"] = levels
+            values["levelRows"] = levelRows.html
             values["hasLevels"] = !levels.isEmpty
             values["evidenceKinds"] = Evidence.allCases.map { writer.evidence($0) }
         } else {
             values["erased"] = true
         }
-        // Credentials issued, newest first.
+        // Credentials issued, newest first: the rows written here (docs/decisions/0002).
         let validWord = text("client.valid", visitor)
         let revokeWord = text("client.revoke", visitor)
         let suspendWord = text("client.suspend", visitor)
         let liftWord = text("client.lift", visitor)
-        values["credentials"] = file.credentials.reversed().map { credential -> [String: Any] in
-            let revocation = file.revocations.first { $0.credentialID == credential.id }
+        let decisionWord = text("client.decision", visitor)
+        var rows = HTMLText(capacity: 1024 * file.credentials.count)
+        for credential in file.credentials.reversed() {
             let escaped = credential.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-            var row: [String: Any] = [
-                "valid": validWord, "revokeLabel": revokeWord,
-                "badge": writer.badgeName(credential.badge), "date": words.date(credential.issuedAt), "format": credential.format.rawValue,
-                "language": text("language.\(credential.language.rawValue)", visitor), "id": credential.id,
-                "revokeHref": "/clients/\(id)/revoke?credential=" + escaped, "decisionHref": "/clients/\(id)/decision?credential=" + escaped,
-                "decisionLabel": text("client.decision", visitor),
-            ]
-            if let revocation {
-                row["revoked"] = text("client.revoked", visitor, ["date": words.date(revocation.revokedAt), "reason": revocation.reason])
-            } else if let suspension = file.suspensions.first(where: { $0.credentialID == credential.id }) {
-                row["suspended"] = text("client.suspended", visitor, ["date": words.date(suspension.suspendedAt), "reason": suspension.reason])
-                row["liftLabel"] = liftWord
-                row["liftAction"] = "/clients/\(id)/lift"
-            } else if credential.status != nil {
-                // Only OB 3.0 credentials have a place in the status lists, so only they can be suspended.
-                row["suspendLabel"] = suspendWord
-                row["suspendHref"] = "/clients/\(id)/suspend?credential=" + escaped
+            let badge = writer.badgeName(credential.badge)
+            let date = words.date(credential.issuedAt)
+            // What a screen reader hears after each link's words: which award the link is about.
+            func about(_ html: inout HTMLText) {
+                html.raw("<span class=\"visually-hidden\">: ")
+                html.text(badge)
+                html.raw(" ")
+                html.text(date)
+                html.raw("</span>")
             }
-            return row
+            rows.raw("\n    <tr><th scope=\"row\">")
+            rows.text(badge)
+            rows.raw(" <a href=\"")
+            rows.text("/clients/\(id)/decision?credential=" + escaped)
+            rows.raw("\" class=\"small\">")
+            rows.text(decisionWord)
+            about(&rows)
+            rows.raw("</a></th><td>")
+            rows.text(date)
+            rows.raw("</td><td>")
+            rows.text(credential.format.rawValue)
+            rows.raw("</td><td>")
+            rows.text(text("language.\(credential.language.rawValue)", visitor))
+            rows.raw("</td>\n      <td>")
+            if let revocation = file.revocations.first(where: { $0.credentialID == credential.id }) {
+                rows.text(text("client.revoked", visitor, ["date": words.date(revocation.revokedAt), "reason": revocation.reason]))
+            } else {
+                let suspension = file.suspensions.first { $0.credentialID == credential.id }
+                if let suspension {
+                    rows.text(text("client.suspended", visitor, ["date": words.date(suspension.suspendedAt), "reason": suspension.reason]))
+                    rows.raw("\n        <form method=\"post\" action=\"")
+                    rows.text("/clients/\(id)/lift")
+                    rows.raw("\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"")
+                    rows.text(visitor.session?.csrf ?? "")
+                    rows.raw("\"><input type=\"hidden\" name=\"credential\" value=\"")
+                    rows.text(credential.id)
+                    rows.raw("\"><button type=\"submit\">")
+                    rows.text(liftWord)
+                    about(&rows)
+                    rows.raw("</button></form>")
+                } else {
+                    rows.text(validWord)
+                }
+                rows.raw("\n        <a href=\"")
+                rows.text("/clients/\(id)/revoke?credential=" + escaped)
+                rows.raw("\">")
+                rows.text(revokeWord)
+                about(&rows)
+                rows.raw("</a>")
+                // Only OB 3.0 credentials have a place in the status lists, so only they can be suspended.
+                if suspension == nil, credential.status != nil {
+                    rows.raw(" <a href=\"")
+                    rows.text("/clients/\(id)/suspend?credential=" + escaped)
+                    rows.raw("\">")
+                    rows.text(suspendWord)
+                    about(&rows)
+                    rows.raw("</a>")
+                }
+            }
+            rows.raw("</td></tr>")
         }
+        values["credentialRows"] = rows.html
         values["hasCredentials"] = !file.credentials.isEmpty
         if actor.user.role == .admin, file.client.erasedAt == nil { values["eraseHref"] = "/clients/\(id)/erase" }
         return renderer.page("client", title: text("client.title", visitor, ["client": id]), values, visitor: visitor, request: request)
@@ -210,7 +268,9 @@ extension WebPages {
         // Each badge as a <details> with its reason tree, written here in one buffer like the trees themselves
         // (docs/decisions/0002): a Mustache row costs about a microsecond per value looked up.
         var details = HTMLText(capacity: 32768)
-        var awardable: [[String: Any]] = []
+        let awardWord = text("client.award", visitor)
+        var awardable = HTMLText(capacity: 2048)
+        var awardableCount = 0
         for badge in result.badges {
             let name = writer.badgeName(badge.id)
             let status =
@@ -225,28 +285,53 @@ extension WebPages {
             details.raw("</summary>\n    <ul class=\"tree\">")
             reasonTree(badge.criteria, badge: badge.id, writer: writer, states: states, into: &details)
             details.raw("</ul>\n  </details>\n")
-            if badge.held == nil, badge.earned { awardable.append(["name": name, "awardHref": base + "/award?badge=" + badge.id]) }
+            if badge.held == nil, badge.earned {
+                awardable.raw("<li><span class=\"badge-name\">")
+                awardable.text(name)
+                awardable.raw("</span> <a class=\"button\" href=\"")
+                awardable.text(base + "/award?badge=" + badge.id)
+                awardable.raw("\">")
+                awardable.text(awardWord)
+                awardable.raw("<span class=\"visually-hidden\">: ")
+                awardable.text(name)
+                awardable.raw("</span></a></li>")
+                awardableCount += 1
+            }
         }
         let baselines = result.baselines.map { baseline -> [String: Any] in
-            [
-                "name": writer.baselineName(baseline.id, framework: baseline.framework), "met": baseline.met,
-                "gaps": baseline.gaps.map { gap -> [String: Any] in
-                    [
-                        "competence": writer.competenceName(gap.competence), "current": gap.current, "required": gap.required,
-                        "evidence": writer.evidence(gap.requiredEvidence),
-                    ]
-                },
-                "hasGaps": !baseline.gaps.isEmpty,
-            ]
+            var gaps = HTMLText(capacity: 160 * baseline.gaps.count)
+            for gap in baseline.gaps {
+                gaps.raw("<tr><th scope=\"row\">")
+                gaps.text(writer.competenceName(gap.competence))
+                gaps.raw("</th><td>")
+                gaps.text(String(gap.current))
+                gaps.raw("</td><td>")
+                gaps.text(String(gap.required))
+                gaps.raw("</td><td>")
+                gaps.text(writer.evidence(gap.requiredEvidence))
+                gaps.raw("</td></tr>")
+            }
+            return ["name": writer.baselineName(baseline.id, framework: baseline.framework), "met": baseline.met, "gapRows": gaps.html, "hasGaps": !baseline.gaps.isEmpty]
         }
-        let next = result.next.prefix(5).map { step -> [String: Any] in
-            [
-                "name": writer.badgeName(step.badge), "missing": text("client.missing", visitor, ["count": String(step.missing)]),
-                "requirements": step.requirements.map { "\(writer.sentence($0, badge: step.badge)) — \(writer.reason($0))" },
-            ]
+        let next = result.next.prefix(5)
+        var steps = HTMLText(capacity: 512 * next.count)
+        for step in next {
+            steps.raw("<li><strong>")
+            steps.text(writer.badgeName(step.badge))
+            steps.raw("</strong> (")
+            steps.text(text("client.missing", visitor, ["count": String(step.missing)]))
+            steps.raw(")<ul>")
+            for requirement in step.requirements {
+                steps.raw("<li>")
+                steps.text(writer.sentence(requirement, badge: step.badge))
+                steps.raw(" — ")
+                steps.text(writer.reason(requirement))
+                steps.raw("</li>")
+            }
+            steps.raw("</ul></li>")
         }
         return [
-            "awardable": awardable, "hasAwardable": !awardable.isEmpty, "badgeDetails": details.html, "baselines": baselines, "next": Array(next),
+            "awardableItems": awardable.html, "hasAwardable": awardableCount > 0, "badgeDetails": details.html, "baselines": baselines, "nextSteps": steps.html,
             "hasNext": !next.isEmpty, "digest": String(result.definitionsDigest.prefix(12)), "date": writer.date(result.evaluatedAt),
         ]
     }
@@ -446,21 +531,45 @@ extension WebPages {
     /// One row per confirmation a badge asks for; the buttons only where the actor can give it.
     private func attestationRows(
         _ standings: [AttestationStanding], client id: String, writer: ReasonWriter, words: ProgressReportWords, visitor: Visitor, actor: Actor
-    ) -> [[String: Any]] {
+    ) -> String {
         let mine = BadgeService.attestingRoles(of: actor)
-        return standings.map { standing -> [String: Any] in
+        var rows = HTMLText(capacity: 512 * standings.count)
+        for standing in standings {
             let name = writer.badgeName(standing.badge)
-            var row: [String: Any] = ["name": name, "role": text("client.attestationBy", visitor, ["role": text("role.\(standing.role.rawValue)", visitor)])]
+            rows.raw("<li><span class=\"badge-name\">")
+            rows.text(name)
+            rows.raw("</span> <span>")
+            rows.text(text("client.attestationBy", visitor, ["role": text("role.\(standing.role.rawValue)", visitor)]))
+            rows.raw(" · ")
             let href = "/clients/\(id)/attest?badge=" + standing.badge + (standing.role == .admin ? "&role=admin" : "")
             if let given = standing.given {
-                row["state"] = text("client.attestationGiven", visitor, ["by": given.by, "date": words.date(given.at)])
-                if mine.contains(standing.role) { row["withdrawHref"] = href + "&withdraw=yes" }
+                rows.text(text("client.attestationGiven", visitor, ["by": given.by, "date": words.date(given.at)]))
+                rows.raw("</span>")
+                if mine.contains(standing.role) {
+                    rows.raw(" <a class=\"button secondary\" href=\"")
+                    rows.text(href + "&withdraw=yes")
+                    rows.raw("\">")
+                    rows.text(text("client.withdrawAttestation", visitor))
+                    rows.raw("<span class=\"visually-hidden\">: ")
+                    rows.text(name)
+                    rows.raw("</span></a>")
+                }
             } else {
-                row["state"] = text("client.attestationMissing", visitor)
-                if mine.contains(standing.role) { row["attestHref"] = href }
+                rows.text(text("client.attestationMissing", visitor))
+                rows.raw("</span>")
+                if mine.contains(standing.role) {
+                    rows.raw(" <a class=\"button\" href=\"")
+                    rows.text(href)
+                    rows.raw("\">")
+                    rows.text(text("client.attest", visitor))
+                    rows.raw("<span class=\"visually-hidden\">: ")
+                    rows.text(name)
+                    rows.raw("</span></a>")
+                }
             }
-            return row
+            rows.raw("</li>")
         }
+        return rows.html
     }
 
     /// The confirmation step: what is confirmed (or withdrawn), for whom, and what follows.

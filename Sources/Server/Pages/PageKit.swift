@@ -211,19 +211,38 @@ struct PageRenderer: Sendable {
             let name = "notice." + String(key)
             return texts.table.has(name, in: visitor.language) ? texts.text(name, visitor.language) : nil
         }
+        // The language switch and the menu are written here (docs/decisions/0002), under names of the layout's
+        // own that no page's values use.
         let path = request.uri.path
-        context["languages"] = Language.allCases.map { language -> [String: Any] in
-            [
-                "code": language.rawValue, "name": texts.text("language.\(language.rawValue)", language),
-                "href": path + "?lang=" + language.rawValue, "current": language == visitor.language,
-            ]
+        var languages = HTMLText(capacity: 512)
+        for language in Language.allCases {
+            languages.raw("<li><a href=\"")
+            languages.text(path + "?lang=" + language.rawValue)
+            languages.raw("\" lang=\"")
+            languages.text(language.rawValue)
+            languages.raw("\" hreflang=\"")
+            languages.text(language.rawValue)
+            languages.raw(language == visitor.language ? "\" aria-current=\"true\">" : "\">")
+            languages.text(texts.text("language.\(language.rawValue)", language))
+            languages.raw("</a></li>")
         }
+        context["layoutLanguages"] = languages.html
         if let actor = visitor.actor {
-            context["user"] = ["id": actor.user.id, "role": texts.text("role.\(actor.user.role.rawValue)", visitor.language)]
+            context["layoutSignedIn"] = true
+            context["layoutUser"] = actor.user.id
+            context["layoutRole"] = texts.text("role.\(actor.user.role.rawValue)", visitor.language)
             // The current item: the one whose address is the longest start of this page's (one at most).
             let items = menu(for: actor.user.role, visitor: visitor)
             let current = items.filter { path == $0.href || path.hasPrefix($0.href + "/") }.max { $0.href.count < $1.href.count }?.href
-            context["menu"] = items.map { item -> [String: Any] in ["href": item.href, "label": item.label, "current": item.href == current] }
+            var menu = HTMLText(capacity: 1024)
+            for item in items {
+                menu.raw("<li><a href=\"")
+                menu.text(item.href)
+                menu.raw(item.href == current ? "\" aria-current=\"page\">" : "\">")
+                menu.text(item.label)
+                menu.raw("</a></li>")
+            }
+            context["layoutMenu"] = menu.html
         }
         let body = libraries[visitor.language]?.render(context, withTemplate: template) ?? ""
         return Self.html(body, status: status, visitor: visitor)

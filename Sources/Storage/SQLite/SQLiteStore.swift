@@ -123,10 +123,13 @@ public final class SQLiteStore: Store {
     }
 
     public func user(id: String) async throws(StoreError) -> User? {
-        try await read { db in
-            guard let row = try UserRow.fetchOne(db, key: id) else { return nil }
-            return row.user(units: try UnitMember.filter(Column("user") == id).order(Column("unit")).fetchAll(db).map(\.unit))
-        }
+        try await read { db in try Self.user(id: id, db) }
+    }
+
+    /// A user with their units (cached statements: every signed-in request reads one).
+    static func user(id: String, _ db: Database) throws -> User? {
+        guard let row = try UserRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM user WHERE id = ?"), arguments: [id]) else { return nil }
+        return row.user(units: try String.fetchAll(db.cachedStatement(sql: "SELECT unit FROM unitMember WHERE user = ? ORDER BY unit"), arguments: [id]))
     }
 
     // MARK: Sign-in
@@ -154,6 +157,15 @@ public final class SQLiteStore: Store {
 
     public func session(id: String) async throws(StoreError) -> StoredSession? {
         try await read { db in try StoredSession.fetchOne(db.cachedStatement(sql: "SELECT * FROM session WHERE id = ?"), arguments: [id]) }
+    }
+
+    public func sessionUser(id: String) async throws(StoreError) -> (session: StoredSession, user: User)? {
+        try await read { db in
+            guard let session = try StoredSession.fetchOne(db.cachedStatement(sql: "SELECT * FROM session WHERE id = ?"), arguments: [id]),
+                let user = try Self.user(id: session.user, db)
+            else { return nil }
+            return (session, user)
+        }
     }
 
     public func removeSession(id: String, at time: Timestamp) async throws(StoreError) {
@@ -489,7 +501,7 @@ public final class SQLiteStore: Store {
 
     public func clientFile(_ id: String) async throws(StoreError) -> ClientFile? {
         try await read { db in
-            guard let client = try StoredClient.fetchOne(db, key: id) else { return nil }
+            guard let client = try StoredClient.fetchOne(db.cachedStatement(sql: "SELECT * FROM client WHERE id = ?"), arguments: [id]) else { return nil }
             return try Self.file(of: client, db)
         }
     }
