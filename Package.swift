@@ -281,6 +281,7 @@ let package = Package(
             dependencies: [
                 "Basics", "Credentials", "Definitions", "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

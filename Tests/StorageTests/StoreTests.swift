@@ -3,6 +3,7 @@ import Credentials
 import Definitions
 import Foundation
 import GRDB
+import PostgresNIO
 import Testing
 
 @testable import Storage
@@ -508,15 +509,35 @@ struct StoreTests {
     func erasureRedacts(kind: StoreKind) async throws {
         let (store, cleanup) = try await kind.make()
         defer { cleanup() }
+        try await Self.describeClient(store)
+        try await store.eraseClient("asiakas-1", by: "admin", at: t0)
+        try await Self.expectRedacted(store)
+    }
+
+    /// Entries of every kind that name asiakas-1: added, a bulk issue with another client's credential, one
+    /// issued alone, revocations, a user who signs in as the client, their token and their sign-in.
+    static func describeClient(_ store: any Store) async throws {
         try await store.addClient(StoredClient(id: "asiakas-1", registeredAt: t0), by: "ohjaaja", at: t0)
         try await store.addClient(StoredClient(id: "asiakas-2", registeredAt: t0), by: "ohjaaja", at: t0)
         try await store.recordCredentials([credential("urn:uuid:1"), credential("urn:uuid:2", client: "asiakas-2"), credential("urn:uuid:3")], by: "ohjaaja", at: t0)
+        try await store.recordCredential(credential("urn:uuid:4"), by: "ohjaaja", at: t0)
         _ = try await store.revoke(credential: "urn:uuid:1", reason: "Asiakas siirtyi päihdekuntoutukseen", by: "ohjaaja", at: t0)
         _ = try await store.revoke(credential: "urn:uuid:2", reason: "väärä merkki", by: "ohjaaja", at: t0)
-        try await store.eraseClient("asiakas-1", by: "admin", at: t0)
+        try await store.addUser(User(id: "oma-1", role: .client, client: "asiakas-1", createdAt: t0), by: "ohjaaja", at: t0)
+        try await store.addToken(APIToken(id: "t9", user: "oma-1", name: "oma", scopes: [.read], secretHash: "abc", createdAt: t0), by: "oma-1", at: t0)
+        try await store.addSession(StoredSession(id: "s9", user: "oma-1", csrf: "c", createdAt: t0, expiresAt: t0), at: t0)
+    }
+
+    /// What ``describeClient(_:)`` wrote about asiakas-1, after erasing them: no detail left about them.
+    static func expectRedacted(_ store: any Store) async throws {
         #expect(try await store.revocations().map(\.reason).sorted() == ["", "väärä merkki"])
         let log = try await store.auditLog()
         #expect(try await store.verifyAudit().isIntact)
+        let single = try #require(log.first { $0.action == "credential.issue" && $0.subject == "urn:uuid:4" })
+        #expect(single.redacted && single.detail.isEmpty)
+        let token = try #require(log.first { $0.action == "token.add" })
+        #expect(token.redacted && token.detail.isEmpty)
+        for entry in log where entry.subject == "oma-1" { #expect(entry.detail.isEmpty, "\(entry.action)") }
         // Nothing left that says what happened to asiakas-1, except that they were added and erased.
         for entry in log where entry.subject == "asiakas-1" && entry.action != "audit.redact" { #expect(entry.detail.isEmpty) }
         let bulk = try #require(log.first { $0.action == "credential.issue" })
@@ -527,6 +548,58 @@ struct StoreTests {
         changed[0].detail = "muutettu"
         changed[0].redacted = false
         #expect(!AuditVerification(checking: changed).isIntact)
+    }
+
+    @Test(
+        "a log written before the audit mentions were kept is indexed when the database is opened, and erasure still finds every entry",
+        arguments: StoreKind.allCases.filter { $0 != .memory })
+    func mentionsBackfilled(kind: StoreKind) async throws {
+        // A store that can be opened again: a file, or a scratch database by its URL.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-mentions-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let url = kind == .postgres ? try await PostgresStore.makeScratchDatabase(server: try #require(StoreKind.postgresServer)) : nil
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            if let url { Task { try? await PostgresStore.dropScratchDatabase(url) } }
+        }
+        let written: any Store = if let url { try await PostgresStore.open(url: url) } else { try SQLiteStore(path: directory + "/merkisto.sqlite") }
+        try await Self.describeClient(written)
+        let mentions = try await Self.mentionRows(written)
+        #expect(mentions.count >= 6)
+        // As a database from before the mentions was: no table, the migration not yet applied; then opened again.
+        let store: any Store
+        if let sqlite = written as? SQLiteStore {
+            try await sqlite.write { db in
+                try db.execute(sql: "DROP TABLE auditMention; DELETE FROM grdb_migrations WHERE identifier = 'v15: audit mentions'")
+            }
+            store = try SQLiteStore(path: sqlite.path)
+        } else {
+            let postgres = try #require(written as? PostgresStore)
+            try await postgres.write { c in
+                try await c.query("DROP TABLE audit_mention", logger: postgres.logger)
+                try await c.query("DELETE FROM merkisto_migration WHERE version = 5", logger: postgres.logger)
+            }
+            await postgres.close()
+            store = try await PostgresStore.open(url: try #require(url))
+        }
+        // The same mentions as the entries were written with.
+        #expect(try await Self.mentionRows(store) == mentions)
+        try await store.eraseClient("asiakas-1", by: "admin", at: t0)
+        try await Self.expectRedacted(store)
+        // The erased client's mentions go with them; the other client's stay.
+        let left = try await Self.mentionRows(store)
+        #expect(!left.contains { $0.hasPrefix("asiakas-1 ") || $0.hasPrefix("oma-1 ") } && left.contains { $0.hasPrefix("asiakas-2 ") })
+    }
+
+    /// Every "name sequence" row of the store's audit mentions, in order.
+    static func mentionRows(_ store: any Store) async throws -> [String] {
+        if let sqlite = store as? SQLiteStore {
+            return try await sqlite.read { db in try String.fetchAll(db, sql: "SELECT name || ' ' || sequence FROM auditMention ORDER BY name, sequence") }
+        }
+        let postgres = try #require(store as? PostgresStore)
+        return try await postgres.read { c in
+            try await c.rows("SELECT name || ' ' || sequence FROM audit_mention ORDER BY name COLLATE \"C\", sequence", postgres.logger).map { try $0.decode(String.self) }
+        }
     }
 }
 

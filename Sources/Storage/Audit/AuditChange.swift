@@ -129,6 +129,27 @@ struct AuditChange {
 }
 
 extension AuditEntry {
+    /// The ids an erasure may have to find this entry by: its subject, the client of each credential an
+    /// issue names, and the user a token is for — every name ``redactedDetail(client:users:)`` looks for.
+    /// Each store keeps them beside the log (one row per name and entry), so that erasing a client reads
+    /// only the entries about them instead of the whole log inside its write transaction.
+    var mentions: Set<String> { Self.mentions(action: action, subject: subject, detail: detail) }
+
+    static func mentions(action: String, subject: String, detail: String) -> Set<String> {
+        var names: Set<String> = [subject]
+        switch action {
+        case "credential.issue":
+            for line in detail.components(separatedBy: "; ") {
+                if let range = line.range(of: " for ", options: .backwards) { names.insert(String(line[range.upperBound...])) }
+            }
+        case "token.add":
+            if detail.hasPrefix("for "), let colon = detail.firstIndex(of: ":") { names.insert(String(detail.dropFirst(4)[..<colon])) }
+        default:
+            break
+        }
+        return names
+    }
+
     /// What this entry's detail becomes when a client (and the users who sign in as them) is erased: empty
     /// for an entry about them, the other credentials' lines of a bulk issue that named them; nil when the
     /// entry says nothing about them. The subject (a pseudonymous id, kept as the erased client's stub is)

@@ -1,3 +1,6 @@
+import Logging
+import PostgresNIO
+
 /// The PostgreSQL schema's versions, applied in order by ``PostgresStore`` under an advisory lock (servers
 /// that start together migrate once). Never edit a registered migration: add the next one.
 ///
@@ -9,6 +12,8 @@ enum PostgresSchema {
         var version: Int
         var name: String
         var statements: [String]
+        /// Work after the statements, in the same transaction (rows computed in Swift).
+        var then: (@Sendable (PostgresConnection, Logger) async throws -> Void)? = nil
     }
 
     static let migrations: [Migration] = [
@@ -180,5 +185,33 @@ enum PostgresSchema {
                 "CREATE INDEX client_due_id ON client (open_due, id COLLATE \"C\")",
                 "CREATE INDEX client_unit_due_id ON client (unit, open_due, id COLLATE \"C\")",
             ]),
+        Migration(
+            version: 5, name: "audit mentions",
+            statements: [
+                // Which audit entries name which client or user (AuditEntry.mentions): erasing a client reads
+                // these entries only, not the whole log while every other writer waits on the audit head.
+                "CREATE TABLE audit_mention (name text NOT NULL, sequence bigint NOT NULL, PRIMARY KEY (name, sequence))"
+            ],
+            then: { connection, logger in
+                // The entries written before, indexed as they would have been, 10,000 at a time.
+                var after: Int64 = 0
+                while true {
+                    let rows = try await connection.query(
+                        "SELECT sequence, action, subject, detail FROM audit WHERE sequence > \(after) ORDER BY sequence LIMIT 10000", logger: logger
+                    ).collect()
+                    guard !rows.isEmpty else { break }
+                    var names: [String] = []
+                    var sequences: [Int64] = []
+                    for row in rows {
+                        let (sequence, action, subject, detail) = try row.decode((Int64, String, String, String).self)
+                        for name in AuditEntry.mentions(action: action, subject: subject, detail: detail) {
+                            names.append(name)
+                            sequences.append(sequence)
+                        }
+                        after = sequence
+                    }
+                    try await PostgresStore.insertMentions(names: names, sequences: sequences, connection, logger)
+                }
+            }),
     ]
 }

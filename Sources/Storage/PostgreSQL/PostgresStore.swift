@@ -105,6 +105,7 @@ public final class PostgresStore: Store {
                     for migration in PostgresSchema.migrations where !done.contains(migration.version) {
                         try await connection.withTransaction(logger: logger) { connection in
                             for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                            try await migration.then?(connection, logger)
                             try await connection.query(
                                 "INSERT INTO merkisto_migration (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
                         }
@@ -829,14 +830,19 @@ public final class PostgresStore: Store {
                   open_phase = NULL, open_due = \(Int64.max) WHERE id = \(id)
                 """, logger: logger)
             try await audit(c, at: time, actor: actor, .clientErased(id))
-            // The audit details that describe the client: removed, their digests left to chain the log.
+            // The audit details that describe the client: removed, their digests left to chain the log. Only the
+            // entries that name the client or their users are read (audit_mention).
+            let names = [id] + users.sorted()
             var redacted: [Int64] = []
-            for entry in try await Self.auditEntries("", c, logger) {
+            let named = try await c.rows("SELECT DISTINCT sequence FROM audit_mention WHERE name = ANY(\(names)::text[])", logger).map { try $0.decode(Int64.self) }
+            let entries = named.isEmpty ? [] : try await Self.auditEntries("WHERE sequence IN (\(named.map(String.init).joined(separator: ",")))", c, logger)
+            for entry in entries {
                 guard let detail = entry.redactedDetail(client: id, users: users) else { continue }
                 try await c.query("UPDATE audit SET detail = \(detail), redacted = true WHERE sequence = \(entry.sequence)", logger: logger)
                 redacted.append(entry.sequence)
             }
             if !redacted.isEmpty { try await audit(c, at: time, actor: actor, .detailsRedacted(client: id, sequences: redacted)) }
+            try await c.query("DELETE FROM audit_mention WHERE name = ANY(\(names)::text[])", logger: logger)
         }
     }
 
@@ -1250,7 +1256,8 @@ public final class PostgresStore: Store {
               INSERT INTO audit (sequence, at, actor, action, subject, detail, detail_digest, redacted, previous, hash) VALUES (\(entry.sequence),
               \(entry.at.description), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detail), \(entry.detailDigest), \(entry.redacted),
               \(entry.previous), \(entry.hash)) RETURNING 1
-            ), head AS (UPDATE audit_head SET sequence = \(entry.sequence), hash = \(entry.hash) WHERE id = 1 RETURNING 1)
+            ), head AS (UPDATE audit_head SET sequence = \(entry.sequence), hash = \(entry.hash) WHERE id = 1 RETURNING 1),
+            mention AS (INSERT INTO audit_mention (name, sequence) SELECT unnest(\(Array(entry.mentions))::text[]), \(entry.sequence) RETURNING 1)
             SELECT pg_notify(\(Self.changeChannel), \(change.action)) FROM entry, head
             """, logger: logger)
     }
@@ -1282,6 +1289,15 @@ public final class PostgresStore: Store {
             \(entry.at.description), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detail), \(entry.detailDigest), \(entry.redacted),
             \(entry.previous), \(entry.hash))
             """, logger: logger)
+        let names = Array(entry.mentions)
+        try await insertMentions(names: names, sequences: Array(repeating: entry.sequence, count: names.count), c, logger)
+    }
+
+    /// Rows of audit_mention: `names[i]` is named by entry `sequences[i]`.
+    static func insertMentions(names: [String], sequences: [Int64], _ c: PostgresConnection, _ logger: Logger) async throws {
+        guard !names.isEmpty else { return }
+        try await c.query(
+            "INSERT INTO audit_mention (name, sequence) SELECT * FROM unnest(\(names)::text[], \(sequences)::bigint[]) ON CONFLICT DO NOTHING", logger: logger)
     }
 
     // MARK: Helpers

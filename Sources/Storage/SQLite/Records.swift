@@ -39,7 +39,9 @@ extension StoredClient: FetchableRecord, PersistableRecord {
             erasedAt: row[Columns.erasedAt.rawValue], schemaReference: row[Columns.schemaReference.rawValue])
     }
 
-    func insertCached(_ db: Database) throws {
+    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
+    /// older than the table that holds them, which indexes every entry when it comes.
+    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
         try db.cachedStatement(
             sql: "INSERT INTO client (id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference])
@@ -80,10 +82,15 @@ extension AuditEntry: FetchableRecord, PersistableRecord {
             detailDigest: row["detailDigest"], redacted: row["redacted"], previous: row["previous"], hash: row["hash"])
     }
 
-    func insertCached(_ db: Database) throws {
+    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
+    /// older than the table that holds them, which indexes every entry when it comes.
+    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
         try db.cachedStatement(
             sql: "INSERT INTO audit (sequence, at, actor, action, subject, detail, detailDigest, redacted, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [sequence, at, actor, action, subject, detail, detailDigest, redacted, previous, hash])
+        guard indexed else { return }
+        let mention = try db.cachedStatement(sql: "INSERT OR IGNORE INTO auditMention (name, sequence) VALUES (?, ?)")
+        for name in mentions { try mention.execute(arguments: [name, sequence]) }
     }
 }
 
@@ -238,7 +245,9 @@ struct PeriodRow: Codable, FetchableRecord, PersistableRecord {
         outcome = row[Columns.outcome.rawValue]
     }
 
-    func insertCached(_ db: Database) throws {
+    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
+    /// older than the table that holds them, which indexes every entry when it comes.
+    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
         try db.cachedStatement(sql: "INSERT INTO period (id, client, pathway, decisionStart, decisionEnd, closedAt, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [id, client, pathway, decisionStart, decisionEnd, closedAt, outcome])
     }
 }
@@ -271,7 +280,9 @@ struct PhaseRow: Codable, FetchableRecord, PersistableRecord {
         by = row[Columns.by.rawValue]
     }
 
-    func insertCached(_ db: Database) throws {
+    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
+    /// older than the table that holds them, which indexes every entry when it comes.
+    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
         try db.cachedStatement(sql: "INSERT INTO phaseChange (period, sequence, phase, at, by) VALUES (?, ?, ?, ?, ?)").execute(arguments: [period, sequence, phase, at, by])
     }
 }
@@ -334,7 +345,9 @@ struct AssessmentRow: Codable, FetchableRecord, PersistableRecord {
         note = row[Columns.note.rawValue]
     }
 
-    func insertCached(_ db: Database) throws {
+    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
+    /// older than the table that holds them, which indexes every entry when it comes.
+    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
         try db.cachedStatement(sql: "INSERT INTO assessment (client, id, position, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [client, id, position, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note])
     }
 }
@@ -416,7 +429,9 @@ struct AttestationRow: Codable, FetchableRecord, PersistableRecord {
         at = row[Columns.at.rawValue]
     }
 
-    func insertCached(_ db: Database) throws {
+    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
+    /// older than the table that holds them, which indexes every entry when it comes.
+    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
         try db.cachedStatement(sql: "INSERT INTO attestation (client, position, badge, by, role, at) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [client, position, badge, by, role, at])
     }
 }
@@ -459,7 +474,9 @@ struct HeldAwardRow: Codable, FetchableRecord, PersistableRecord {
         credential = row[Columns.credential.rawValue]
     }
 
-    func insertCached(_ db: Database) throws {
+    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
+    /// older than the table that holds them, which indexes every entry when it comes.
+    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
         try db.cachedStatement(sql: "INSERT INTO heldAward (client, position, badge, issuedAt, validUntil, revoked, credential) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [client, position, badge, issuedAt, validUntil, revoked, credential])
     }
 }

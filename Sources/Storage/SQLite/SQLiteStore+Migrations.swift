@@ -242,7 +242,8 @@ extension SQLiteStore {
                 }
                 try SQLiteStore.audit(
                     db, at: old[old.count - 1].at, actor: "merkisto",
-                    AuditChange(action: "audit.rechain", subject: "audit", detail: "\(old.count) entries chained by detail digests; the head was \(old[old.count - 1].hash)"))
+                    AuditChange(action: "audit.rechain", subject: "audit", detail: "\(old.count) entries chained by detail digests; the head was \(old[old.count - 1].hash)"),
+                    mentions: false)
             }
             try db.execute(
                 sql: """
@@ -344,6 +345,16 @@ extension SQLiteStore {
             for row in open {
                 let decisionEnd: Timestamp? = row[1]
                 try SQLiteStore.setListing(client: row[0], phase: row[2] as String?, decisionEnd: decisionEnd, db)
+            }
+        }
+        // Which audit entries name which client or user (AuditEntry.mentions): erasing a client reads these
+        // entries only, not the whole log while every other write waits.
+        migrator.registerMigration("v15: audit mentions") { db in
+            try db.execute(sql: "CREATE TABLE auditMention (name TEXT NOT NULL, sequence INTEGER NOT NULL, PRIMARY KEY (name, sequence)) WITHOUT ROWID")
+            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO auditMention (name, sequence) VALUES (?, ?)")
+            let entries = try AuditEntry.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
+            while let entry = try entries.next() {
+                for name in entry.mentions { try insert.execute(arguments: [name, entry.sequence]) }
             }
         }
         return migrator

@@ -688,14 +688,23 @@ public final class SQLiteStore: Store {
             try client.update(db)
             try Self.setListing(client: id, phase: nil, decisionEnd: nil, db)
             try Self.audit(db, at: time, actor: actor, .clientErased(id))
-            // The audit details that describe the client: removed, their digests left to chain the log.
+            // The audit details that describe the client: removed, their digests left to chain the log. Only the
+            // entries that name the client or their users are read (auditMention).
+            let names = [id] + users.sorted()
+            var named: Set<Int64> = []
+            for name in names {
+                named.formUnion(try Int64.fetchAll(db.cachedStatement(sql: "SELECT sequence FROM auditMention WHERE name = ?"), arguments: [name]))
+            }
             var redacted: [Int64] = []
-            for entry in try AuditEntry.order(Column("sequence")).fetchAll(db) {
-                guard let detail = entry.redactedDetail(client: id, users: users) else { continue }
+            for sequence in named.sorted() {
+                guard let entry = try AuditEntry.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit WHERE sequence = ?"), arguments: [sequence]),
+                    let detail = entry.redactedDetail(client: id, users: users)
+                else { continue }
                 try db.execute(sql: "UPDATE audit SET detail = ?, redacted = 1 WHERE sequence = ?", arguments: [detail, entry.sequence])
                 redacted.append(entry.sequence)
             }
             if !redacted.isEmpty { try Self.audit(db, at: time, actor: actor, .detailsRedacted(client: id, sequences: redacted)) }
+            for name in names { try db.execute(sql: "DELETE FROM auditMention WHERE name = ?", arguments: [name]) }
         }
         // The erased rows may still sit in the write-ahead log: copy it into the database (where
         // secure_delete has zeroed them) and empty it.
@@ -1062,12 +1071,12 @@ public final class SQLiteStore: Store {
     }
 
     /// Appends an audit entry chained to the last one.
-    static func audit(_ db: Database, at time: Timestamp, actor: String, _ change: AuditChange) throws {
+    static func audit(_ db: Database, at time: Timestamp, actor: String, _ change: AuditChange, mentions: Bool = true) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1"))
         try AuditEntry(
             sequence: (last?[0] ?? 0) + 1, at: time, actor: actor, action: change.action, subject: change.subject, detail: change.detail,
             previous: last?[1] ?? AuditEntry.genesis
-        ).insertCached(db)
+        ).insertCached(db, mentions: mentions)
     }
 
     /// GRDB errors hide statement arguments by default; keep only SQLite's message.
