@@ -69,6 +69,24 @@ struct StoreTests {
         #expect(try await store.verifyAudit().isIntact)
     }
 
+    @Test("a session is read with its user and their units in one go; an unknown or ended session gives nothing", arguments: StoreKind.allCases)
+    func sessionWithUser(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await store.addUnit(ActivityUnit(id: "ompelu", name: "Ompelu"), by: "admin", at: t0)
+        try await store.addUnit(ActivityUnit(id: "puutyo", name: "Puutyö"), by: "admin", at: t0)
+        let user = User(id: "ohjaaja-1", role: .instructor, displayName: "Maija", createdAt: t0, units: ["puutyo", "ompelu"])
+        try await store.addUser(user, by: "admin", at: t0)
+        let session = StoredSession(id: "s1", user: "ohjaaja-1", csrf: "c1", createdAt: t0, expiresAt: t0)
+        try await store.addSession(session, at: t0)
+        let found = try #require(try await store.sessionUser(id: "s1"))
+        #expect(found.session == session)
+        #expect(found.user == (try await store.user(id: "ohjaaja-1")) && found.user.units == ["ompelu", "puutyo"])
+        #expect(try await store.sessionUser(id: "s2") == nil)
+        try await store.removeSession(id: "s1", at: t0)
+        #expect(try await store.sessionUser(id: "s1") == nil)
+    }
+
     @Test("share links: one per credential of its own client, found by token, removed when off and when the client is erased", arguments: StoreKind.allCases)
     func shareLinks(kind: StoreKind) async throws {
         let (store, cleanup) = try await kind.make()

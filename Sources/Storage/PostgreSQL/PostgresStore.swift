@@ -217,9 +217,33 @@ public final class PostgresStore: Store {
                     """, logger
                 ).first
             else { return nil }
-            let (userID, role, displayName, client, createdAt, units) = try row.decode((String, String, String?, String?, String, [String]).self)
-            guard let role = User.Role(rawValue: role) else { throw StoreError(.database, "user \(userID) has an unknown role \(role)") }
-            return User(id: userID, role: role, displayName: displayName, client: client, createdAt: try Self.time(createdAt), units: units)
+            return try Self.user(row)
+        }
+    }
+
+    /// A user from the six columns id, role, display_name, client, created_at and the units.
+    static func user(_ row: PostgresRow) throws -> User {
+        let (userID, role, displayName, client, createdAt, units) = try row.decode((String, String, String?, String?, String, [String]).self)
+        guard let role = User.Role(rawValue: role) else { throw StoreError(.database, "user \(userID) has an unknown role \(role)") }
+        return User(id: userID, role: role, displayName: displayName, client: client, createdAt: try Self.time(createdAt), units: units)
+    }
+
+    public func sessionUser(id: String) async throws(StoreError) -> (session: StoredSession, user: User)? {
+        // One query: every signed-in request asks for both.
+        try await read { c in
+            guard
+                let row = try await c.rows(
+                    """
+                    SELECT u.id, u.role, u.display_name, u.client, u.created_at, array(SELECT unit FROM unit_member WHERE member = u.id ORDER BY unit),
+                      s.id, s.csrf, s.created_at, s.expires_at
+                    FROM session s JOIN app_user u ON u.id = s.owner WHERE s.id = \(id)
+                    """, logger
+                ).first
+            else { return nil }
+            let user = try Self.user(row)
+            let (_, _, _, _, _, _, sessionID, csrf, created, expires) = try row.decode(
+                (String, String, String?, String?, String, [String], String, String, String, String).self)
+            return (StoredSession(id: sessionID, user: user.id, csrf: csrf, createdAt: try Self.time(created), expiresAt: try Self.time(expires)), user)
         }
     }
 
