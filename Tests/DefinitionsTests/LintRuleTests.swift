@@ -90,6 +90,41 @@ struct LintRuleTests {
         #expect(Set(all.map(\.rawValue)) == covered)
     }
 
+    @Test("badges that share an image file each get its diagnostic: one not a PNG, one missing, one good (each file read once)")
+    func sharedImages() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
+        FileManager.default.createFile(atPath: directory + "/good.png", contents: Data(good))
+        FileManager.default.createFile(atPath: directory + "/fake.png", contents: Data("<svg/>".utf8))
+        FileManager.default.createFile(atPath: directory + "/kuva.svg", contents: Data("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8))
+        let badges = ["fake.png", "fake.png", "missing.png", "missing.png", "good.png", "good.png", "fake.png"]
+        for (index, png) in badges.enumerated() {
+            let text = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <badge xmlns="urn:merkisto:definitions:1" id="merkki-\(index)" framework="mini" version="1">
+                  <name xml:lang="fi">Merkki</name><name xml:lang="sv">Märke</name><name xml:lang="en">Badge</name>
+                  <description xml:lang="fi">Kuvaus.</description><description xml:lang="sv">Beskrivning.</description><description xml:lang="en">Description.</description>
+                  <image src="kuva.svg" png="\(png)"/>
+                  <criteria>
+                    <competence ref="1.1" min-level="1"/>
+                  </criteria>
+                </badge>
+                """
+            try text.write(toFile: directory + "/merkki-\(index).xml", atomically: true, encoding: .utf8)
+        }
+        let result = try DefinitionLoader.load(paths: [TestPaths.base, directory])
+        let images = result.diagnostics.with(.missingImage)
+        for (index, png) in badges.enumerated() {
+            let mine = images.filter { $0.location.file.hasSuffix("/merkki-\(index).xml") }
+            switch png {
+            case "fake.png": #expect(mine.count == 1 && mine[0].message.contains("is not a PNG file"), "\(index): \(mine)")
+            case "missing.png": #expect(mine.count == 1 && mine[0].message.contains("does not exist"), "\(index): \(mine)")
+            default: #expect(mine.isEmpty, "\(index): \(mine)")
+            }
+        }
+    }
+
     @Test("a file over the size limit is refused before it is parsed")
     func fileTooLarge() throws {
         let directory = try TestPaths.temporaryDirectory()

@@ -149,11 +149,18 @@ struct Linter {
 
     // MARK: Badge
 
+    /// What one loader worker has found out about image files (many badges share one image): whether each
+    /// exists, and the first eight bytes of each PNG (nil: it cannot be read).
+    struct ImageFiles {
+        var exists: [String: Bool] = [:]
+        var pngHeads: [String: [UInt8]?] = [:]
+    }
+
     /// The checks of a badge that need no other definition (its image, its words), made while its file is
-    /// built, on the loader's worker threads; `images` remembers which image files exist.
-    static func checkOnItsOwn(_ badge: Badge, images: inout [String: Bool], into diagnostics: inout DiagnosticCollector) {
-        let exists = images[badge.imagePath] ?? (access(badge.imagePath, F_OK) == 0)
-        images[badge.imagePath] = exists
+    /// built, on the loader's worker threads; `images` remembers what the image files were found to be.
+    static func checkOnItsOwn(_ badge: Badge, images: inout ImageFiles, into diagnostics: inout DiagnosticCollector) {
+        let exists = images.exists[badge.imagePath] ?? (access(badge.imagePath, F_OK) == 0)
+        images.exists[badge.imagePath] = exists
         if !exists {
             diagnostics.error(
                 .missingImage,
@@ -163,10 +170,13 @@ struct Linter {
         if let png = badge.pngPath, let source = badge.pngSource {
             // A PNG starts with its eight-byte signature.
             let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-            let head = FileHandle(forReadingAtPath: png).map { handle in
-                defer { try? handle.close() }
-                return [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
-            }
+            let head =
+                images.pngHeads[png]
+                ?? FileHandle(forReadingAtPath: png).map { handle in
+                    defer { try? handle.close() }
+                    return [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+                }
+            images.pngHeads[png] = head
             if head != signature {
                 diagnostics.error(
                     .missingImage,

@@ -94,7 +94,7 @@ public enum DefinitionLoader {
         let workers = min(files.count, ProcessInfo.processInfo.activeProcessorCount)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let parser = SafeXMLParser()
-            var images: [String: Bool] = [:]
+            var images = Linter.ImageFiles()
             var done: [(Int, FileResult)] = []
             while let index = results.claim() {
                 let file = files[index]
@@ -113,7 +113,7 @@ public enum DefinitionLoader {
     public static func load(documents: [(bytes: [UInt8], display: String)], directory: String) -> LoadResult {
         let absolute = FilePaths.standardized(directory, in: FileManager.default.currentDirectoryPath)
         let parser = SafeXMLParser()
-        var images: [String: Bool] = [:]
+        var images = Linter.ImageFiles()
         let results = documents.map { document in
             read(directory: absolute, images: &images) { parser.parse(bytes: document.bytes, displayPath: document.display, root: $0) }
         }
@@ -132,7 +132,7 @@ public enum DefinitionLoader {
 
     /// One file read by `parse` and, when it is valid, built while its document is alive.
     private static func read(
-        directory: String, images: inout [String: Bool], parse: (SafeXMLParser.RootHandler) -> SafeXMLParser.Output
+        directory: String, images: inout Linter.ImageFiles, parse: (SafeXMLParser.RootHandler) -> SafeXMLParser.Output
     ) -> FileResult {
         var result = FileResult(diagnostics: [])
         let output = parse { kind, root in result = build(kind, root, directory: directory, images: &images) }
@@ -142,7 +142,7 @@ public enum DefinitionLoader {
 
     /// The model of one parsed file, with the checks that need no other file; `images` remembers which
     /// image files exist (many badges share one).
-    private static func build(_ kind: DefinitionKind, _ root: RawElement, directory: String, images: inout [String: Bool]) -> FileResult {
+    private static func build(_ kind: DefinitionKind, _ root: RawElement, directory: String, images: inout Linter.ImageFiles) -> FileResult {
         var builder = ModelBuilder(directory: directory)
         let definition: Definition
         switch kind {
