@@ -135,7 +135,7 @@ extension BadgeService {
         let next = BadgeService(store: store, compiled: other, keys: keys, baseURL: baseURL)
         // A worker per core, each batch with its own evaluators.
         let results: [([DryRunChange], Int)] = try await stored { () async throws(StoreError) in
-            try await store.forEachClientFileBatch(workers: ProcessInfo.processInfo.activeProcessorCount) { files in
+            try await store.forEachClientFileBatch(workers: ProcessInfo.processInfo.activeProcessorCount + 1) { files in
                 let current = Evaluator(compiled)
                 let proposed = Evaluator(other)
                 var changes: [DryRunChange] = []
