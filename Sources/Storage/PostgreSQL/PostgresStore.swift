@@ -1503,28 +1503,15 @@ public final class PostgresStore: Store {
     static func files(_ ids: [String], _ c: PostgresConnection, _ logger: Logger) async throws -> [ClientFile] {
         guard !ids.isEmpty else { return [] }
         var byID: [String: ClientFile] = [:]
-        for row in try await c.rows(
-            """
-            SELECT c.id, c.unit, c.display_name, c.contact, c.language, c.registered_at, c.erased_at, c.schema_reference,
-              (SELECT coalesce(json_agg(json_build_array(a.id, a.assessed_at, a.assessor, a.evidence, a.instrument, a.checkpoint, a.period,
-                 a.responses, a.levels, a.note) ORDER BY a.position), '[]') FROM assessment a WHERE a.client = c.id)::text,
-              (SELECT coalesce(json_agg(json_build_array(t.badge, t.by_user, t.role, t.at) ORDER BY t.position), '[]')
-                 FROM attestation t WHERE t.client = c.id)::text,
-              (SELECT coalesce(json_agg(json_build_array(h.badge, h.issued_at, h.valid_until, h.revoked, h.credential) ORDER BY h.position), '[]')
-                 FROM held_award h WHERE h.client = c.id)::text,
-              (SELECT coalesce(json_agg(json_build_array(p.id, p.pathway, p.decision_start, p.decision_end, p.closed_at, p.outcome,
-                 (SELECT coalesce(json_agg(json_build_array(f.phase, f.at, f.by_user) ORDER BY f.sequence), '[]') FROM phase_change f WHERE f.period = p.id))
-                 ORDER BY p.seq), '[]') FROM period p WHERE p.client = c.id)::text,
-              (SELECT coalesce(json_agg(json_build_array(k.id, k.badge, k.recipient, k.format, k.key_id, k.issued_at, k.valid_until, k.definitions_digest,
-                 k.language, translate(encode(k.bytes, 'base64'), E'\\n', ''), pl.list, pl.idx, r.reason, r.revoked_at, r.by_user, s.reason,
-                 s.suspended_at, s.by_user) ORDER BY k.seq), '[]')
-                 FROM credential k LEFT JOIN status_place pl ON pl.credential = k.id LEFT JOIN revocation r ON r.credential_id = k.id
-                 LEFT JOIN suspension s ON s.credential_id = k.id WHERE k.client = c.id)::text
-            FROM client c WHERE c.id = ANY(\(ids))
-            """, logger)
-        {
-            let (id, unit, name, contact, language, registered, erased, schema, assessments, attestations, held, periods, credentials) = try row.decode(
-                (String, String?, String?, String?, String?, String, String?, String?, String, String, String, String, String).self)
+        let rows =
+            ids.count == 1
+            ? try await c.execute(ClientFileStatement(id: ids[0]), logger: logger)
+            : try await c.execute(ClientFilesStatement(ids: ids), logger: logger)
+        for try await row in rows {
+            // The credentials' bytes as they are (bytea, binary), in the order of the credentials' JSON: encoding
+            // them as base64 text inside that JSON made PostgreSQL spend most of a client page's time.
+            let (id, unit, name, contact, language, registered, erased, schema, assessments, attestations, held, periods, credentials, credentialBytes) =
+                try row.decode((String, String?, String?, String?, String?, String, String?, String?, String, String, String, String, String, [ByteBuffer]).self)
             let client = StoredClient(
                 id: id, unit: unit, displayName: name, contact: contact, language: language.flatMap(Language.init(rawValue:)),
                 registeredAt: try time(registered), erasedAt: try erased.map(time), schemaReference: schema)
@@ -1559,17 +1546,18 @@ public final class PostgresStore: Store {
                             return PhaseChange(phase: try change.string(0), at: try time(try change.string(1)), by: try change.string(2))
                         }, closedAt: try fields.optional(4).map(time), outcome: try fields.optional(5)))
             }
-            for fields in try JSONRows(credentials, "credential") {
+            let credentialRows = Array(try JSONRows(credentials, "credential"))
+            guard credentialRows.count == credentialBytes.count else { throw StoreError(.database, "the credentials of \(id) cannot be read") }
+            for (fields, bytes) in zip(credentialRows, credentialBytes) {
                 let credentialID = try fields.string(0)
-                guard let format = CredentialFormat(rawValue: try fields.string(3)), let language = Language(rawValue: try fields.string(8)),
-                    let bytes = Data(base64Encoded: try fields.string(9))
+                guard let format = CredentialFormat(rawValue: try fields.string(3)), let language = Language(rawValue: try fields.string(8))
                 else { throw StoreError(.database, "credential \(credentialID) cannot be read") }
                 let list = try fields.int(10), index = try fields.int(11)
                 file.credentials.append(
                     IssuedCredential(
                         id: credentialID, badge: try fields.string(1), client: id, recipient: try fields.string(2), format: format, keyID: try fields.optional(4),
                         issuedAt: try time(try fields.string(5)), validUntil: try fields.optional(6).map(time), definitionsDigest: try fields.string(7),
-                        language: language, bytes: Array(bytes), status: list.flatMap { list in index.map { StatusListEntry(list: list, index: $0) } }))
+                        language: language, bytes: Array(buffer: bytes), status: list.flatMap { list in index.map { StatusListEntry(list: list, index: $0) } }))
                 if let at = try fields.optional(13) {
                     file.revocations.append(Revocation(credentialID: credentialID, reason: try fields.string(12), revokedAt: try time(at), by: try fields.string(14)))
                 }
@@ -1583,6 +1571,55 @@ public final class PostgresStore: Store {
         return ids.compactMap { byID[$0] }
     }
 
+}
+
+/// The clients' files in one statement (one snapshot), prepared once per connection: parsing and planning it
+/// each time was most of what PostgreSQL did for a client page. One client's file has a statement of its own
+/// (`c.id = $1`): PostgreSQL plans `= ANY($1)` anew for every call, its generic plan costed for many ids.
+struct ClientFilesStatement: PostgresPreparedStatement {
+    static let sql = selection + "FROM client c WHERE c.id = ANY($1)"
+    static let selection = """
+        SELECT c.id, c.unit, c.display_name, c.contact, c.language, c.registered_at, c.erased_at, c.schema_reference,
+          (SELECT coalesce(json_agg(json_build_array(a.id, a.assessed_at, a.assessor, a.evidence, a.instrument, a.checkpoint, a.period,
+             a.responses, a.levels, a.note) ORDER BY a.position), '[]') FROM assessment a WHERE a.client = c.id)::text,
+          (SELECT coalesce(json_agg(json_build_array(t.badge, t.by_user, t.role, t.at) ORDER BY t.position), '[]')
+             FROM attestation t WHERE t.client = c.id)::text,
+          (SELECT coalesce(json_agg(json_build_array(h.badge, h.issued_at, h.valid_until, h.revoked, h.credential) ORDER BY h.position), '[]')
+             FROM held_award h WHERE h.client = c.id)::text,
+          (SELECT coalesce(json_agg(json_build_array(p.id, p.pathway, p.decision_start, p.decision_end, p.closed_at, p.outcome,
+             (SELECT coalesce(json_agg(json_build_array(f.phase, f.at, f.by_user) ORDER BY f.sequence), '[]') FROM phase_change f WHERE f.period = p.id))
+             ORDER BY p.seq), '[]') FROM period p WHERE p.client = c.id)::text,
+          (SELECT coalesce(json_agg(json_build_array(k.id, k.badge, k.recipient, k.format, k.key_id, k.issued_at, k.valid_until, k.definitions_digest,
+             k.language, NULL, pl.list, pl.idx, r.reason, r.revoked_at, r.by_user, s.reason,
+             s.suspended_at, s.by_user) ORDER BY k.seq), '[]')
+             FROM credential k LEFT JOIN status_place pl ON pl.credential = k.id LEFT JOIN revocation r ON r.credential_id = k.id
+             LEFT JOIN suspension s ON s.credential_id = k.id WHERE k.client = c.id)::text,
+          (SELECT coalesce(array_agg(k.bytes ORDER BY k.seq), '{}') FROM credential k WHERE k.client = c.id)
+
+        """
+    var ids: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(ids)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+/// ``ClientFilesStatement`` for one client.
+struct ClientFileStatement: PostgresPreparedStatement {
+    static let sql = ClientFilesStatement.selection + "FROM client c WHERE c.id = $1"
+    var id: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
 /// The rows of one table that `files` reads as a JSON array of arrays.
