@@ -133,7 +133,8 @@ extension BadgeService {
     public func dryRun(against other: CompiledDefinitions, at time: Timestamp? = nil) async throws(CoreError) -> (changes: [DryRunChange], clients: Int) {
         let time = time ?? now
         let next = BadgeService(store: store, compiled: other, keys: keys, baseURL: baseURL)
-        // A worker per core, each batch with its own evaluators.
+        // One worker more than the cores (a chunk is read while the others are evaluated), each batch with its
+        // own evaluators.
         let results: [([DryRunChange], Int)] = try await stored { () async throws(StoreError) in
             try await store.forEachClientFileBatch(workers: ProcessInfo.processInfo.activeProcessorCount + 1) { files in
                 let current = Evaluator(compiled)

@@ -39,9 +39,7 @@ extension StoredClient: FetchableRecord, PersistableRecord {
             erasedAt: row[Columns.erasedAt.rawValue], schemaReference: row[Columns.schemaReference.rawValue])
     }
 
-    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
-    /// older than the table that holds them, which indexes every entry when it comes.
-    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
+    func insertCached(_ db: Database) throws {
         try db.cachedStatement(
             sql: "INSERT INTO client (id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference])
@@ -245,9 +243,7 @@ struct PeriodRow: Codable, FetchableRecord, PersistableRecord {
         outcome = row[Columns.outcome.rawValue]
     }
 
-    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
-    /// older than the table that holds them, which indexes every entry when it comes.
-    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
+    func insertCached(_ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO period (id, client, pathway, decisionStart, decisionEnd, closedAt, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [id, client, pathway, decisionStart, decisionEnd, closedAt, outcome])
     }
 }
@@ -280,9 +276,7 @@ struct PhaseRow: Codable, FetchableRecord, PersistableRecord {
         by = row[Columns.by.rawValue]
     }
 
-    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
-    /// older than the table that holds them, which indexes every entry when it comes.
-    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
+    func insertCached(_ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO phaseChange (period, sequence, phase, at, by) VALUES (?, ?, ?, ?, ?)").execute(arguments: [period, sequence, phase, at, by])
     }
 }
@@ -345,9 +339,7 @@ struct AssessmentRow: Codable, FetchableRecord, PersistableRecord {
         note = row[Columns.note.rawValue]
     }
 
-    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
-    /// older than the table that holds them, which indexes every entry when it comes.
-    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
+    func insertCached(_ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO assessment (client, id, position, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [client, id, position, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note])
     }
 }
@@ -429,9 +421,7 @@ struct AttestationRow: Codable, FetchableRecord, PersistableRecord {
         at = row[Columns.at.rawValue]
     }
 
-    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
-    /// older than the table that holds them, which indexes every entry when it comes.
-    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
+    func insertCached(_ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO attestation (client, position, badge, by, role, at) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [client, position, badge, by, role, at])
     }
 }
@@ -474,9 +464,7 @@ struct HeldAwardRow: Codable, FetchableRecord, PersistableRecord {
         credential = row[Columns.credential.rawValue]
     }
 
-    /// Inserts the entry with its mentions (``mentions``), or without them (`mentions: false`) in a migration
-    /// older than the table that holds them, which indexes every entry when it comes.
-    func insertCached(_ db: Database, mentions indexed: Bool = true) throws {
+    func insertCached(_ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO heldAward (client, position, badge, issuedAt, validUntil, revoked, credential) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [client, position, badge, issuedAt, validUntil, revoked, credential])
     }
 }
