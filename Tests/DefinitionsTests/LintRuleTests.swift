@@ -95,9 +95,9 @@ struct LintRuleTests {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let good: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
-        FileManager.default.createFile(atPath: directory + "/good.png", contents: Data(good))
-        FileManager.default.createFile(atPath: directory + "/fake.png", contents: Data("<svg/>".utf8))
-        FileManager.default.createFile(atPath: directory + "/kuva.svg", contents: Data("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8))
+        try Data(good).write(to: URL(fileURLWithPath: directory + "/good.png"))
+        try Data("<svg/>".utf8).write(to: URL(fileURLWithPath: directory + "/fake.png"))
+        try Data("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8).write(to: URL(fileURLWithPath: directory + "/kuva.svg"))
         let badges = ["fake.png", "fake.png", "missing.png", "missing.png", "good.png", "good.png", "fake.png"]
         for (index, png) in badges.enumerated() {
             let text = """
