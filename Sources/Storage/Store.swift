@@ -77,9 +77,11 @@ public protocol Store: Sendable {
     func clientCount(units: [String]?) async throws(StoreError) -> (count: Int, exact: Bool)
     /// The files of the given clients, in the order given, read in one transaction; unknown ids are left out.
     func clientFiles(_ ids: [String]) async throws(StoreError) -> [ClientFile]
-    /// Every client's file, ordered by id, in batches handed to `workers` threads at once; returns what
-    /// the body returned for each batch, in id order. For work over every client (a dry run).
-    func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T]
+    /// Every client's file as evaluation reads it, ordered by id, in batches handed to `workers` threads at
+    /// once; returns what the body returned for each batch, in id order. For work over every client (a dry
+    /// run). The files hold the client, assessments, attestations, held awards, credentials and revocations;
+    /// a store may leave out what evaluation does not read (periods, suspensions, a credential's bytes).
+    func forEachEvaluationBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T]
     /// Stores whole client files (import) in one transaction, all or none; no client may exist yet.
     func importClients(_ files: [ClientFile], by actor: String, at time: Timestamp) async throws(StoreError)
     /// Removes the client's personal data — display name, contact, language, assessments, attestations,

@@ -651,7 +651,7 @@ struct PageTests {
                 uri: "/admin/definitions/versions/\(second)/dry-run", method: .post, headers: admin.headers("fi", form: true), body: ByteBuffer(string: "csrf=\(admin.csrf)")
             ) { response in
                 let html = String(buffer: response.body)
-                #expect(response.status == .ok && html.contains("Versio \(second.prefix(12))") && html.contains("/admin/definitions/versions/\(second)/activate"))
+                #expect(response.status == .ok && html.contains("Versio \(second.prefix(12))") && html.contains("/admin/definitions/versions/\(second)/activate"), "\(response.status) \(html.prefix(600))")
             }
             for digest in [second, first] {
                 try await http.execute(

@@ -852,6 +852,75 @@ struct ClientListTests {
         #expect(try await store.clientCount(units: ["ompelu", "keittio"]).count == files.count { ["ompelu", "keittio"].contains($0.client.unit) })
     }
 
+    @Test("the files a dry run reads hold what evaluation reads, the same as each client's whole file, over chunk ends", arguments: StoreKind.allCases)
+    func evaluationFiles(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await Self.fill(store)
+        // Responses with and without an instrument, notes, attestations, held awards (one ending, one revoked), a
+        // revoked and a suspended credential, a client's language, and more clients than one chunk holds.
+        let later = Timestamp(microseconds: t0.microseconds + 3_600_000_000, offsetSeconds: 0)
+        var imported: [ClientFile] = []
+        for number in 0..<530 {
+            let id = "sk-z" + String(number)
+            imported.append(
+                ClientFile(
+                    client: StoredClient(id: id, language: number % 2 == 0 ? .sv : nil, registeredAt: t0, schemaReference: number % 3 == 0 ? "v1" : nil),
+                    assessments: (0..<(number % 4)).map { index in
+                        StoredAssessment(
+                            id: "a\(index)", assessedAt: index == 0 ? t0 : later, assessor: "ohjaaja-\(index)", evidence: index % 2 == 0 ? .test : .observed,
+                            instrument: index % 2 == 0 ? "kartoitus" : nil, checkpoint: index == 1 ? "alkukartoitus" : nil,
+                            responses: index % 2 == 0 ? [.init(item: "haku", value: number % 4), .init(item: "sähköposti", value: -1)] : [],
+                            levels: [.init(competence: "2.\(index + 1)", level: index)], note: index == 2 ? "huom" : nil)
+                    },
+                    attestations: number % 5 == 0 ? [StoredAttestation(badge: "b\(number % 7)", by: "ohjaaja-1", role: .instructor, at: later)] : [],
+                    heldAwards: number % 6 == 0
+                        ? [HeldAward(badge: "vanha", issuedAt: t0, validUntil: later, revoked: false, credential: "urn:uuid:vanha-\(number)"),
+                           HeldAward(badge: "toinen", issuedAt: later, revoked: true)] : []))
+        }
+        try await store.importClients(imported, by: "a", at: t0)
+        let places = try await store.reserveStatusEntries(count: 2, at: t0)
+        var revoked = credential("urn:uuid:r", client: "sk-z7")
+        revoked.status = places[0]
+        var suspended = credential("urn:uuid:s", client: "sk-z7")
+        suspended.status = places[1]
+        try await store.recordCredentials([revoked, suspended], by: "o", at: t0)
+        _ = try await store.revoke(credential: "urn:uuid:r", reason: "r", by: "o", at: later)
+        _ = try await store.suspend(credential: "urn:uuid:s", reason: "s", by: "o", at: later)
+
+        /// What evaluation reads of a file (a store may leave the rest out).
+        func evaluated(_ file: ClientFile) -> ClientFile {
+            var file = file
+            file.periods = []
+            file.suspensions = []
+            for index in file.credentials.indices {
+                file.credentials[index].bytes = []
+                file.credentials[index].status = nil
+            }
+            return file
+        }
+        let ids = try await store.clientIDs()
+        let whole = try await store.clientFiles(ids)
+        let batches = try await store.forEachEvaluationBatch(workers: 3) { files in files }
+        #expect(batches.count == (ids.count + 511) / 512 && batches.count > 1)
+        let read = batches.flatMap { $0 }
+        #expect(read.map(\.client.id) == ids)
+        #expect(read.count == whole.count)
+        // The first client whose file differs (the files themselves are too long to print).
+        let differing = zip(read, whole).first { evaluated($0) != evaluated($1) }?.0.client.id
+        #expect(differing == nil)
+        // The test saw each kind of thing.
+        #expect(read.contains { !$0.attestations.isEmpty } && read.contains { $0.heldAwards.contains(where: \.revoked) })
+        #expect(read.contains { $0.revocations.count == 1 && $0.credentials.count == 2 } && read.contains { $0.client.erasedAt != nil })
+        #expect(read.contains { $0.assessments.contains { $0.responses.count == 2 && $0.note != nil } })
+        // A value that is not what its column holds is an error that names it, not a crash.
+        if let sqlite = store as? SQLiteStore {
+            try await sqlite.write { db in try db.execute(sql: "UPDATE assessment SET assessedAt = 'eilen' WHERE client = 'sk-z1'") }
+            await #expect(throws: StoreError.self) { _ = try await store.forEachEvaluationBatch(workers: 2) { $0.count } }
+            do { _ = try await store.forEachEvaluationBatch(workers: 2) { $0.count } } catch { #expect("\(error)".contains("assessedAt holds \"eilen\"")) }
+        }
+    }
+
     @Test("users a page at a time: all, staff only, a client's own, in byte order", arguments: StoreKind.allCases)
     func users(kind: StoreKind) async throws {
         let (store, cleanup) = try await kind.make()

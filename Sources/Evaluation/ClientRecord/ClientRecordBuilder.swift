@@ -33,6 +33,18 @@ public struct ClientRecordBuilder: Sendable {
         id: String, assessedAt: Timestamp, assessor: String, evidence: Evidence, instrument: String?, checkpoint: String?,
         responses: [(item: String, value: Int)], levels: [(competence: String, level: Int)], path: @autoclosure () -> String
     ) {
+        addAssessment(
+            id: id, assessedAt: assessedAt, assessor: assessor, evidence: evidence, instrument: instrument, checkpoint: checkpoint,
+            responseCount: responses.count, response: { responses[$0] }, levelCount: levels.count, level: { levels[$0] }, path: path())
+    }
+
+    /// Adds an assessment whose responses and levels are read by position (the caller's own arrays, not
+    /// copied into new ones: the dry run binds every stored client).
+    public mutating func addAssessment(
+        id: String, assessedAt: Timestamp, assessor: String, evidence: Evidence, instrument: String?, checkpoint: String?,
+        responseCount: Int, response: (Int) -> (item: String, value: Int), levelCount: Int, level: (Int) -> (competence: String, level: Int),
+        path: @autoclosure () -> String
+    ) {
         let before = errors.count
         if !insertAssessmentID(id) {
             errors.append(ClientRecordError(path: path() + ".id", message: "\"\(id)\" is already the id of another assessment; every assessment needs its own id"))
@@ -40,7 +52,7 @@ public struct ClientRecordBuilder: Sendable {
         var binder = ReferenceBinder(compiled: compiled)
         let instrumentIndex = instrument.flatMap { binder.instrument($0, path: path() + ".instrument") }
         if let checkpoint { binder.checkpoint(checkpoint, path: path() + ".checkpoint") }
-        if !responses.isEmpty, instrument == nil {
+        if responseCount > 0, instrument == nil {
             binder.fail(path() + ".responses", "responses need the \"instrument\" they answer")
         }
         var bound: [ClientRecord.Response] = []
@@ -48,8 +60,9 @@ public struct ClientRecordBuilder: Sendable {
             // The items alone (not a copy of the whole compiled instrument) for each response.
             let items = compiled.instruments[instrumentIndex].items
             var answered = [Int](repeating: -1, count: items.count)
-            bound.reserveCapacity(responses.count)
-            for (index, response) in responses.enumerated() {
+            bound.reserveCapacity(responseCount)
+            for index in 0..<responseCount {
+                let response = response(index)
                 if let item = binder.response(
                     instrument: instrumentIndex, items: items, item: response.item, value: response.value, path: { "\(path()).responses[\(index)]" },
                     answered: &answered, index: index)
@@ -60,12 +73,13 @@ public struct ClientRecordBuilder: Sendable {
         }
         var rated: [Int: Int] = [:]
         var direct: [ClientRecord.DirectLevel] = []
-        for (index, level) in levels.enumerated() {
+        for index in 0..<levelCount {
+            let level = level(index)
             if let entry = binder.level(level.competence, level.level, path: "\(path()).levels[\(index)]", rated: &rated, index: index) {
                 direct.append(entry)
             }
         }
-        if responses.isEmpty && levels.isEmpty {
+        if responseCount == 0 && levelCount == 0 {
             binder.fail(path(), "an assessment needs responses, levels or both")
         }
         if assessor != validAssessor {

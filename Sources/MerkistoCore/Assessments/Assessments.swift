@@ -86,7 +86,8 @@ extension BadgeService {
     func add(_ assessment: StoredAssessment, path: @autoclosure () -> String, to builder: inout ClientRecordBuilder) {
         builder.addAssessment(
             id: assessment.id, assessedAt: assessment.assessedAt, assessor: assessment.assessor, evidence: assessment.evidence,
-            instrument: assessment.instrument, checkpoint: assessment.checkpoint, responses: assessment.responses.map { ($0.item, $0.value) },
-            levels: assessment.levels.map { ($0.competence, $0.level) }, path: path())
+            instrument: assessment.instrument, checkpoint: assessment.checkpoint,
+            responseCount: assessment.responses.count, response: { (assessment.responses[$0].item, assessment.responses[$0].value) },
+            levelCount: assessment.levels.count, level: { (assessment.levels[$0].competence, assessment.levels[$0].level) }, path: path())
     }
 }

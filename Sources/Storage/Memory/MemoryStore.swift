@@ -427,7 +427,7 @@ public actor MemoryStore: Store {
         try locked { state in state.file(id) }
     }
 
-    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
+    public func forEachEvaluationBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
         let files = try locked { state in state.files.keys.sorted().compactMap { state.file($0) } }
         do {
             return try stride(from: 0, to: files.count, by: 512).map { try body(Array(files[$0..<min($0 + 512, files.count)])) }

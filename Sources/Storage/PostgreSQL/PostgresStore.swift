@@ -781,7 +781,7 @@ public final class PostgresStore: Store {
         try await read { c in try await Self.files(ids, c, logger) }
     }
 
-    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
+    public func forEachEvaluationBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
         let ids = try await clientIDs()
         let chunks = stride(from: 0, to: ids.count, by: 512).map { Array(ids[$0..<min($0 + 512, ids.count)]) }
         do {
@@ -1522,8 +1522,8 @@ public final class PostgresStore: Store {
                     StoredAssessment(
                         id: try fields.string(0), assessedAt: try time(try fields.string(1)), assessor: try fields.string(2), evidence: evidence,
                         instrument: try fields.optional(4), checkpoint: try fields.optional(5), period: try fields.optional(6),
-                        responses: PairText.read(try fields.string(7)).map { .init(item: $0.0, value: $0.1) },
-                        levels: PairText.read(try fields.string(8)).map { .init(competence: $0.0, level: $0.1) }, note: try fields.optional(9)))
+                        responses: PairText.read(try fields.string(7)) { .init(item: $0, value: $1) },
+                        levels: PairText.read(try fields.string(8)) { .init(competence: $0, level: $1) }, note: try fields.optional(9)))
             }
             for fields in try JSONRows(attestations, "attestation") {
                 guard let role = Criterion.Role(rawValue: try fields.string(2)) else { throw StoreError(.database, "an attestation of \(id) has an unknown role") }

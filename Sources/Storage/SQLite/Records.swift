@@ -316,8 +316,8 @@ struct AssessmentRow: Codable, FetchableRecord, PersistableRecord {
     var assessment: StoredAssessment {
         StoredAssessment(
             id: id, assessedAt: assessedAt, assessor: assessor, evidence: evidence, instrument: instrument, checkpoint: checkpoint,
-            period: period, responses: PairText.read(responses).map { .init(item: $0.0, value: $0.1) },
-            levels: PairText.read(levels).map { .init(competence: $0.0, level: $0.1) }, note: note)
+            period: period, responses: PairText.read(responses) { .init(item: $0, value: $1) },
+            levels: PairText.read(levels) { .init(competence: $0, level: $1) }, note: note)
     }
 
     /// The table's columns in its order (a test holds them to the database's): `SELECT *` reads them by
@@ -350,41 +350,44 @@ enum PairText {
         pairs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }
 
-    static func read(_ text: String) -> [(String, Int)] {
+    static func read<Element>(_ text: String, _ make: (String, Int) -> Element) -> [Element] {
         var text = text
-        return text.withUTF8 { bytes in
-            var pairs: [(String, Int)] = []
-            pairs.reserveCapacity(bytes.count / 8)
-            var start = 0
-            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
-                defer { start = index + 1 }
-                guard index > start else { continue }
-                var equals = index - 1
-                while equals > start, bytes[equals] != UInt8(ascii: "=") { equals -= 1 }
-                guard equals > start else { continue }
-                var value = 0
-                var negative = false
-                var position = equals + 1
-                if position < index, bytes[position] == UInt8(ascii: "-") {
-                    negative = true
-                    position += 1
-                }
-                guard position < index else { continue }
-                var valid = true
-                while position < index {
-                    let digit = bytes[position] &- 48
-                    guard digit < 10, value < Int.max / 10 - 10 else {
-                        valid = false
-                        break
-                    }
-                    value = value * 10 + Int(digit)
-                    position += 1
-                }
-                guard valid else { continue }
-                pairs.append((String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<equals]), as: UTF8.self), negative ? -value : value))
+        return text.withUTF8 { bytes in read(bytes, make) }
+    }
+
+    /// The pairs of UTF-8 text, each made into an element by `make`.
+    static func read<Element>(_ bytes: UnsafeBufferPointer<UInt8>, _ make: (String, Int) -> Element) -> [Element] {
+        var pairs: [Element] = []
+        pairs.reserveCapacity(bytes.count / 8)
+        var start = 0
+        for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
+            defer { start = index + 1 }
+            guard index > start else { continue }
+            var equals = index - 1
+            while equals > start, bytes[equals] != UInt8(ascii: "=") { equals -= 1 }
+            guard equals > start else { continue }
+            var value = 0
+            var negative = false
+            var position = equals + 1
+            if position < index, bytes[position] == UInt8(ascii: "-") {
+                negative = true
+                position += 1
             }
-            return pairs
+            guard position < index else { continue }
+            var valid = true
+            while position < index {
+                let digit = bytes[position] &- 48
+                guard digit < 10, value < Int.max / 10 - 10 else {
+                    valid = false
+                    break
+                }
+                value = value * 10 + Int(digit)
+                position += 1
+            }
+            guard valid else { continue }
+            pairs.append(make(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<equals]), as: UTF8.self), negative ? -value : value))
         }
+        return pairs
     }
 }
 

@@ -519,7 +519,90 @@ public final class SQLiteStore: Store {
             db)
     }
 
-    public func forEachClientFileBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
+    /// The files of every client whose id sorts from `first` to `last`, as evaluation reads them: periods,
+    /// suspensions and the credentials' bytes (and their status places) left out, every value read straight
+    /// from SQLite (``RawRow``), the rows of each table in one pass in client order.
+    static func evaluationFiles(from first: String, to last: String, _ db: Database) throws -> [ClientFile] {
+        let range: StatementArguments = [first, last]
+        var files: [ClientFile] = []
+        try db.cachedStatement(
+            sql: """
+                SELECT id, unit, displayName, contact, language, registeredAt, erasedAt, schemaReference FROM client
+                WHERE id >= ? AND id <= ? ORDER BY id
+                """
+        ).forEachRawRow(arguments: range) { row in
+            files.append(
+                ClientFile(
+                    client: StoredClient(
+                        id: row.text(0), unit: row.optionalText(1), displayName: row.optionalText(2), contact: row.optionalText(3),
+                        language: try row.optionalValue(4, Language.self), registeredAt: try row.timestamp(5), erasedAt: try row.optionalTimestamp(6),
+                        schemaReference: row.optionalText(7))))
+        }
+        var owners = RowOwners(files)
+        try db.cachedStatement(
+            sql: """
+                SELECT client, id, assessedAt, assessor, evidence, instrument, checkpoint, period, responses, levels, note FROM assessment
+                WHERE client >= ? AND client <= ? ORDER BY client, position
+                """
+        ).forEachRawRow(arguments: range) { row in
+            guard let owner = owners.of(row.bytes(0)) else { return }
+            files[owner].assessments.append(
+                StoredAssessment(
+                    id: row.text(1), assessedAt: try row.timestamp(2), assessor: row.text(3), evidence: try row.value(4, Evidence.self),
+                    instrument: row.optionalText(5), checkpoint: row.optionalText(6), period: row.optionalText(7),
+                    responses: PairText.read(row.bytes(8)) { .init(item: $0, value: $1) },
+                    levels: PairText.read(row.bytes(9)) { .init(competence: $0, level: $1) }, note: row.optionalText(10)))
+        }
+        try db.cachedStatement(
+            sql: #"SELECT client, badge, "by", role, at FROM attestation WHERE client >= ? AND client <= ? ORDER BY client, position"#
+        ).forEachRawRow(arguments: range) { row in
+            guard let owner = owners.of(row.bytes(0)) else { return }
+            files[owner].attestations.append(
+                StoredAttestation(badge: row.text(1), by: row.text(2), role: try row.value(3, Criterion.Role.self), at: try row.timestamp(4)))
+        }
+        try db.cachedStatement(
+            sql: """
+                SELECT client, badge, issuedAt, validUntil, revoked, credential FROM heldAward
+                WHERE client >= ? AND client <= ? ORDER BY client, position
+                """
+        ).forEachRawRow(arguments: range) { row in
+            guard let owner = owners.of(row.bytes(0)) else { return }
+            files[owner].heldAwards.append(
+                HeldAward(
+                    badge: row.text(1), issuedAt: try row.timestamp(2), validUntil: try row.optionalTimestamp(3), revoked: row.int(4) != 0,
+                    credential: row.optionalText(5)))
+        }
+        try db.cachedStatement(
+            sql: """
+                SELECT client, id, badge, recipient, format, keyID, issuedAt, validUntil, definitionsDigest, language FROM credential
+                WHERE client >= ? AND client <= ? ORDER BY client, rowid
+                """
+        ).forEachRawRow(arguments: range) { row in
+            guard let owner = owners.of(row.bytes(0)) else { return }
+            files[owner].credentials.append(
+                IssuedCredential(
+                    id: row.text(1), badge: row.text(2), client: files[owner].client.id, recipient: row.text(3),
+                    format: try row.value(4, CredentialFormat.self), keyID: row.optionalText(5), issuedAt: try row.timestamp(6),
+                    validUntil: try row.optionalTimestamp(7), definitionsDigest: row.text(8), language: try row.value(9, Language.self), bytes: []))
+        }
+        let revocations = Dictionary(
+            grouping: try Revocation.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT revocation.* FROM revocation JOIN credential ON credential.id = revocation.credentialID
+                        WHERE credential.client >= ? AND credential.client <= ?
+                        """),
+                arguments: range),
+            by: \.credentialID)
+        if !revocations.isEmpty {
+            for index in files.indices where !files[index].credentials.isEmpty {
+                files[index].revocations = files[index].credentials.flatMap { revocations[$0.id] ?? [] }
+            }
+        }
+        return files
+    }
+
+    public func forEachEvaluationBatch<T: Sendable>(workers: Int, _ body: @escaping @Sendable ([ClientFile]) throws -> T) async throws(StoreError) -> [T] {
         let chunks = try await clientChunks()
         let writer = self.writer, path = self.path
         // Each chunk is read in its own read transaction (WAL lets readers run side by side), then handed to
@@ -529,7 +612,7 @@ public final class SQLiteStore: Store {
                 let first = chunks[index].first!, last = chunks[index].last!
                 let files: [ClientFile]
                 do {
-                    files = try await writer.read { db in try Self.files(from: first, to: last, db) }
+                    files = try await writer.read { db in try Self.evaluationFiles(from: first, to: last, db) }
                 } catch {
                     throw StoreError(.database, "cannot read \(path): \(Self.describe(error))")
                 }
