@@ -540,15 +540,20 @@ struct MerkistoAPI: APIProtocol {
     func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
         do {
             let page = try await service.userPage(after: input.query.after, limit: input.query.limit ?? 50, as: try actor())
-            let link = page.next.map { next -> String in
-                var components = URLComponents()
-                components.path = "/api/v1/users"
-                components.queryItems = [URLQueryItem(name: "after", value: next)] + (input.query.limit.map { [URLQueryItem(name: "limit", value: String($0))] } ?? [])
-                return "<\(components.string ?? "/api/v1/users")>; rel=\"next\""
-            }
+            let link = Self.nextLink("/api/v1/users", after: page.next, limit: input.query.limit)
             return .ok(.init(headers: .init(link: link), body: .json(.init(users: page.users.map(Self.user), next: page.next))))
         } catch {
             return .refused(error)
+        }
+    }
+
+    /// The `Link` header of a page with a next one (`after` its `next`, the same `limit`).
+    static func nextLink(_ path: String, after next: String?, limit: Int?) -> String? {
+        next.map { next in
+            var components = URLComponents()
+            components.path = path
+            components.queryItems = [URLQueryItem(name: "after", value: next)] + (limit.map { [URLQueryItem(name: "limit", value: String($0))] } ?? [])
+            return "<\(components.string ?? path)>; rel=\"next\""
         }
     }
 
@@ -609,7 +614,9 @@ struct MerkistoAPI: APIProtocol {
 
     func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
         do {
-            return await .ok(.init(body: .json(.init(tokens: try service.tokens(as: try actor()).map(Self.token)))))
+            let page = try await service.tokenPage(after: input.query.after, limit: input.query.limit ?? 50, as: try actor())
+            let link = Self.nextLink("/api/v1/tokens", after: page.next, limit: input.query.limit)
+            return .ok(.init(headers: .init(link: link), body: .json(.init(tokens: page.tokens.map(Self.token), next: page.next))))
         } catch {
             return .refused(error)
         }
@@ -682,7 +689,9 @@ struct MerkistoAPI: APIProtocol {
 
     func listDefinitionsVersions(_ input: Operations.ListDefinitionsVersions.Input) async throws -> Operations.ListDefinitionsVersions.Output {
         do {
-            return await .ok(.init(body: .json(.init(versions: try live.definitionsVersions(as: try actor()).map(Self.version)))))
+            let page = try await live.definitionsVersionPage(after: input.query.after, limit: input.query.limit ?? 50, as: try actor())
+            let link = Self.nextLink("/api/v1/definitions/versions", after: page.next, limit: input.query.limit)
+            return .ok(.init(headers: .init(link: link), body: .json(.init(versions: page.versions.map(Self.version), next: page.next))))
         } catch {
             return .refused(error)
         }

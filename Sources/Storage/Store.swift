@@ -57,6 +57,9 @@ public protocol Store: Sendable {
     func token(id: String) async throws(StoreError) -> APIToken?
     /// Every token (revoked ones included), oldest first.
     func tokens() async throws(StoreError) -> [APIToken]
+    /// At most `limit` tokens (revoked ones included), newest first, made before the token `after` (the last
+    /// of the page before; an unknown one gives none): a page read by key.
+    func tokenPage(after: String?, limit: Int) async throws(StoreError) -> [APIToken]
     /// Revokes a token; revoking twice is an error.
     func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError)
 
@@ -120,6 +123,11 @@ public protocol Store: Sendable {
     func addDefinitionsVersion(_ version: DefinitionsVersion, archive: [UInt8], by actor: String, at time: Timestamp) async throws(StoreError) -> Bool
     /// Every definition set kept, oldest first (without their files).
     func definitionsVersions() async throws(StoreError) -> [DefinitionsVersion]
+    /// A kept definition set (without its files).
+    func definitionsVersion(digest: String) async throws(StoreError) -> DefinitionsVersion?
+    /// At most `limit` kept definition sets, newest first, kept before the set `after` (the last of the page
+    /// before; an unknown one gives none): a page read by key.
+    func definitionsVersionPage(after: String?, limit: Int) async throws(StoreError) -> [DefinitionsVersion]
     /// The files of a kept definition set (a zip archive).
     func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]?
     /// Makes a kept definition set the one in use (`.notFound` for one not kept). Audited.

@@ -279,6 +279,49 @@ struct APITests {
         }
     }
 
+    @Test("tokens and kept definition sets come a page at a time, newest first: Link and next lead through each once; bad pages are problems")
+    func tokenAndVersionPages() async throws {
+        let api = try await APIWorld()
+        defer { api.world.cleanup() }
+        for number in 0..<3 {
+            try await api.world.service.store.addDefinitionsVersion(
+                DefinitionsVersion(digest: "d\(number)", files: 1, uploadedBy: "test", uploadedAt: api.world.service.now), archive: [], by: "test",
+                at: api.world.service.now)
+        }
+        let tokens = try await api.world.service.tokens().map(\.id)
+        let versions = try await api.world.service.store.definitionsVersions().map(\.digest)
+        #expect(tokens.count > 2 && versions.count > 2)
+        try await api.world.application().test(.router) { client in
+            for (path, field, key, all) in [("/api/v1/tokens", "tokens", "id", tokens), ("/api/v1/definitions/versions", "versions", "digest", versions)] {
+                var seen: [String] = []
+                var uri: String? = path + "?limit=2"
+                while let next = uri {
+                    uri = nil
+                    try await client.execute(uri: next, method: .get, headers: api.headers(.admin)) { response throws in
+                        #expect(response.status == .ok)
+                        let body = try json(response)
+                        let ids = (body[field] as? [[String: Any]])?.compactMap { $0[key] as? String } ?? []
+                        #expect(ids.count <= 2)
+                        seen += ids
+                        if let link = response.headers[.init("Link")!] {
+                            #expect(link.hasPrefix("<" + path + "?after=") && link.hasSuffix("&limit=2>; rel=\"next\""), "\(link)")
+                            uri = String(link.dropFirst().prefix { $0 != ">" })
+                            #expect(uri?.contains("after=" + (body["next"] as? String ?? "-")) == true)
+                        } else {
+                            #expect(body["next"] == nil)
+                        }
+                    }
+                }
+                #expect(seen == all.reversed(), "\(path)")
+                for bad in ["limit=0", "limit=201"] {
+                    try await client.execute(uri: path + "?" + bad, method: .get, headers: api.headers(.admin)) { response in
+                        #expect(response.status == .badRequest, "\(path) \(bad)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a revocation through the API is durable, audited under the acting user and served at once")
     func revocationThroughTheAPI() async throws {
         let api = try await APIWorld()

@@ -65,8 +65,9 @@ struct AdministrationTests {
             #expect(second != first)
             try await client.execute(uri: "/api/v1/definitions/versions", method: .get, headers: api.headers(.admin)) { response throws in
                 let versions = try #require(try json(response)["versions"] as? [[String: Any]])
-                #expect(versions.compactMap { $0["digest"] as? String } == [first, second])
-                #expect(versions.compactMap { $0["active"] as? Bool } == [true, false])
+                // Newest first.
+                #expect(versions.compactMap { $0["digest"] as? String } == [second, first])
+                #expect(versions.compactMap { $0["active"] as? Bool } == [false, true])
             }
             try await client.execute(uri: "/api/v1/definitions/versions/\(second)/dry-run", method: .post, headers: api.headers(.admin)) { response throws in
                 #expect(response.status == .ok)

@@ -561,6 +561,18 @@ struct PageTests {
                 uri: "/admin/tokens/revoke", method: .post, headers: admin.headers(form: true), body: ByteBuffer(string: "token=\(id)&csrf=\(admin.csrf)")
             ) { response in #expect(response.headers[.location] == "/admin/tokens?notice=tokenRevoked") }
             await #expect(throws: CoreError.self) { try await world.service.authenticate(token: secret) }
+            // Fifty a page, newest first: the oldest token is on the next page, which links back to the first.
+            for number in 0..<50 { _ = try await world.service.createToken(for: world.seed.instructor, name: "n\(number)", scopes: [.read], by: "test") }
+            let oldest = try #require(try await world.service.tokens().first?.id)
+            let next = try await http.execute(uri: "/admin/tokens", method: .get, headers: admin.headers("fi")) { response throws in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("<code>\(oldest)</code>") && html.contains("Vanhemmat API-tunnukset"))
+                return try #require(html.firstRange(of: "<a href=\"/admin/tokens?after=").map { "/admin/tokens?after=" + html[$0.upperBound...].prefix { $0 != "\"" } })
+            }
+            try await http.execute(uri: next, method: .get, headers: admin.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<code>\(oldest)</code>") && html.contains("<a href=\"/admin/tokens\">") && !html.contains("rel=\"next\""))
+            }
         }
     }
 
@@ -663,6 +675,21 @@ struct PageTests {
             try await http.execute(uri: "/admin/definitions", method: .get, headers: admin.headers("fi")) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("id=\"version-\(first.prefix(12))\"") && html.contains("id=\"version-\(second.prefix(12))\""))
+            }
+            // Fifty a page, newest first: the first set kept is on the next page, which links back to the first.
+            for number in 0..<49 {
+                try await world.service.store.addDefinitionsVersion(
+                    DefinitionsVersion(digest: "d\(number)", files: 1, uploadedBy: "test", uploadedAt: world.service.now), archive: [], by: "test", at: world.service.now)
+            }
+            let next = try await http.execute(uri: "/admin/definitions", method: .get, headers: admin.headers("fi")) { response throws in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("id=\"version-\(first.prefix(12))\"") && html.contains("Vanhemmat versiot"))
+                return try #require(html.firstRange(of: "<a href=\"/admin/definitions?after=").map { "/admin/definitions?after=" + html[$0.upperBound...].prefix { $0 != "#" } })
+            }
+            try await http.execute(uri: next, method: .get, headers: admin.headers("fi")) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("id=\"version-\(first.prefix(12))\"") && html.contains("<a href=\"/admin/definitions#versions-heading\">"))
+                #expect(!html.contains("Vanhemmat versiot"))
             }
         }
     }

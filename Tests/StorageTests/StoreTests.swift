@@ -945,6 +945,42 @@ struct ClientListTests {
         #expect(try await store.userList(.staff, after: nil, limit: 10).first?.units == ["ompelu", "puutyo"])
     }
 
+    @Test("API tokens and kept definition sets a page at a time, newest first; an unknown start gives none", arguments: StoreKind.allCases)
+    func tokensAndVersions(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { cleanup() }
+        try await store.addUser(User(id: "admin", role: .admin, createdAt: t0), by: "a", at: t0)
+        // Ids that sort otherwise than they were made, so that the order can only come from when.
+        for number in 0..<7 {
+            try await store.addToken(
+                APIToken(id: "t\(7 - number)", user: "admin", name: "n\(number)", scopes: [.read], secretHash: "h", createdAt: t0), by: "admin", at: t0)
+            try await store.addDefinitionsVersion(
+                DefinitionsVersion(digest: "d\(7 - number)", files: number, uploadedBy: "admin", uploadedAt: t0), archive: [1, 2], by: "admin", at: t0)
+        }
+        let tokens = try await store.tokens()
+        let versions = try await store.definitionsVersions()
+        for limit in [1, 2, 3, 7, 8] {
+            var pagedTokens: [APIToken] = []
+            var pagedVersions: [DefinitionsVersion] = []
+            while true {
+                let page = try await store.tokenPage(after: pagedTokens.last?.id, limit: limit)
+                pagedTokens += page
+                if page.count < limit { break }
+            }
+            while true {
+                let page = try await store.definitionsVersionPage(after: pagedVersions.last?.digest, limit: limit)
+                pagedVersions += page
+                if page.count < limit { break }
+            }
+            #expect(pagedTokens == tokens.reversed() && pagedTokens.map(\.id) == (1...7).map { "t\($0)" }, "\(kind) \(limit)")
+            #expect(pagedVersions == versions.reversed() && pagedVersions.map(\.files) == (0..<7).reversed().map { $0 }, "\(kind) \(limit)")
+        }
+        #expect(try await store.tokenPage(after: "t404", limit: 5).isEmpty)
+        #expect(try await store.definitionsVersionPage(after: "d404", limit: 5).isEmpty)
+        #expect(try await store.definitionsVersion(digest: "d3") == versions.first { $0.digest == "d3" })
+        #expect(try await store.definitionsVersion(digest: "d404") == nil)
+    }
+
     @Test("a database from before client lists gets its open periods' phases and decision ends")
     func migrates() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("merkisto-lists-\(UUID().uuidString)").path

@@ -78,9 +78,7 @@ extension BadgeService {
     /// clients the actor has in all (exact, or "about" where counting would read every client).
     public func clientList(_ request: ClientListRequest, as actor: Actor) async throws(CoreError) -> ClientPage {
         try await authorize(actor, .listClients)
-        guard (1...ClientListRequest.maximumLimit).contains(request.limit) else {
-            throw CoreError(.invalid, key: "list.limit", ["maximum": String(ClientListRequest.maximumLimit)])
-        }
+        try ClientListRequest.check(limit: request.limit)
         var query = ClientQuery(
             units: request.unit.map { [$0] }, idPrefix: request.search, phase: request.phase, overdueAt: request.overdue ? now : nil,
             order: request.order, after: try request.after.map { cursor throws(CoreError) in try Self.cursor(cursor, request.order) },
@@ -189,6 +187,11 @@ extension BadgeService {
 public struct ClientListRequest: Sendable, Hashable {
     public static let defaultLimit = 50
     public static let maximumLimit = 200
+
+    /// Refuses a page size outside 1…``maximumLimit`` (every list a page at a time has the same bounds).
+    static func check(limit: Int) throws(CoreError) {
+        guard (1...maximumLimit).contains(limit) else { throw CoreError(.invalid, key: "list.limit", ["maximum": String(maximumLimit)]) }
+    }
 
     /// Only this unit's clients.
     public var unit: String?

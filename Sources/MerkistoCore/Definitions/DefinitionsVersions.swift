@@ -65,7 +65,7 @@ extension LiveService {
     func keepLoaded(folder: String, by actor: String) async throws(CoreError) -> Bool {
         let service = current
         let digest = service.compiled.digest
-        guard !(try await stored { () async throws(StoreError) in try await service.store.definitionsVersions() }).contains(where: { $0.digest == digest }) else { return false }
+        guard try await stored({ () async throws(StoreError) in try await service.store.definitionsVersion(digest: digest) }) == nil else { return false }
         let entries = try DefinitionsArchive.entries(ofFolder: folder)
         let version = DefinitionsVersion(digest: digest, files: entries.count, uploadedBy: actor, uploadedAt: service.now)
         let archive = try DefinitionsArchive.zip(entries)
@@ -79,6 +79,20 @@ extension LiveService {
         let versions = try await stored { () async throws(StoreError) in try await service.store.definitionsVersions() }
         let active = try await stored { () async throws(StoreError) in try await service.store.activeDefinitions() } ?? service.compiled.digest
         return versions.map { DefinitionsVersionState(version: $0, active: $0.digest == active) }
+    }
+
+    /// One page of the kept definition sets (administrators), newest first, each with whether it is in use,
+    /// and where the next page starts.
+    public func definitionsVersionPage(after: String? = nil, limit: Int = 50, as actor: Actor) async throws(CoreError) -> (
+        versions: [DefinitionsVersionState], next: String?
+    ) {
+        let service = current
+        try await service.authorize(actor, .administer)
+        try ClientListRequest.check(limit: limit)
+        let read = try await stored { () async throws(StoreError) in try await service.store.definitionsVersionPage(after: after, limit: limit + 1) }
+        let active = try await stored { () async throws(StoreError) in try await service.store.activeDefinitions() } ?? service.compiled.digest
+        let page = read.prefix(limit).map { DefinitionsVersionState(version: $0, active: $0.digest == active) }
+        return (page, read.count > limit ? page.last?.version.digest : nil)
     }
 
     /// Which stored clients would gain or lose which badge if a kept set went into use (administrators).
@@ -96,7 +110,7 @@ extension LiveService {
         return try await changeLock.withLock {
             let service = current
             let compiled = try await compiledVersion(digest, store: service.store)
-            guard let version = try await stored({ () async throws(StoreError) in try await service.store.definitionsVersions() }).first(where: { $0.digest == digest }) else {
+            guard let version = try await stored({ () async throws(StoreError) in try await service.store.definitionsVersion(digest: digest) }) else {
                 throw CoreError(.notFound, key: "definitions.versionNotFound", ["digest": digest])
             }
             try await stored { () async throws(StoreError) in try await service.store.activateDefinitions(digest: digest, by: actor.auditName, at: service.now) }

@@ -23,6 +23,15 @@ extension BadgeService {
         return try await tokens()
     }
 
+    /// One page of the API tokens (administrators), newest first, and where the next page starts.
+    public func tokenPage(after: String? = nil, limit: Int = 50, as actor: Actor) async throws(CoreError) -> (tokens: [APIToken], next: String?) {
+        try await authorize(actor, .administer)
+        try ClientListRequest.check(limit: limit)
+        let read = try await stored { () async throws(StoreError) in try await store.tokenPage(after: after, limit: limit + 1) }
+        let page = Array(read.prefix(limit))
+        return (page, read.count > limit ? page.last?.id : nil)
+    }
+
     /// Revokes an API token (administrators): it works no more at once. Audited.
     public func revokeToken(_ id: String, as actor: Actor) async throws(CoreError) {
         try await authorize(actor, .administer)

@@ -16,9 +16,7 @@ extension BadgeService {
     /// One page of the users of a kind (admins), in id order, and where the next page starts.
     public func userPage(_ kind: UserKind = .all, after: String? = nil, limit: Int = 50, as actor: Actor) async throws(CoreError) -> (users: [User], next: String?) {
         try await authorize(actor, .administer)
-        guard (1...ClientListRequest.maximumLimit).contains(limit) else {
-            throw CoreError(.invalid, key: "list.limit", ["maximum": String(ClientListRequest.maximumLimit)])
-        }
+        try ClientListRequest.check(limit: limit)
         let read = try await stored { () async throws(StoreError) in try await store.userList(kind, after: after, limit: limit + 1) }
         let page = Array(read.prefix(limit))
         return (page, read.count > limit ? page.last?.id : nil)

@@ -166,7 +166,9 @@ struct AdminPages: Sendable {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let words = pages.words(visitor)
-        let tokens = try await service.tokens(as: actor).reversed().map { token -> [String: Any] in
+        let after = Self.after(request)
+        let page = try await service.tokenPage(after: after, as: actor)
+        let tokens = page.tokens.map { token -> [String: Any] in
             let state =
                 token.revokedAt.map { pages.text("tokens.revoked", visitor, ["date": words.date($0)]) }
                 ?? token.expiresAt.map { $0 <= service.now ? pages.text("tokens.expired", visitor, ["date": words.date($0)]) : pages.text("tokens.until", visitor, ["date": words.date($0)]) }
@@ -186,6 +188,9 @@ struct AdminPages: Sendable {
             "tokens": tokens, "hasTokens": !tokens.isEmpty, "users": users, "scopes": scopes, "nameValue": form?["name"] ?? "",
             "expiresValue": form?["expires"] ?? "",
         ]
+        if let next = page.next { values["next"] = "/admin/tokens?after=" + Self.queryValue(next) }
+        if after != nil { values["first"] = "/admin/tokens" }
+        values["pager"] = page.next != nil || after != nil
         if let made { values["made"] = made }
         if let error { values["formError"] = error }
         return pages.renderer.page("tokens", title: pages.text("tokens.title", visitor), values, visitor: visitor, request: request, status: status)
@@ -244,7 +249,12 @@ struct AdminPages: Sendable {
             result["activate"] = "/admin/definitions/versions/\(versionDryRun)/activate"
             values["dryRun"] = result
         }
-        values["versions"] = try await pages.live.definitionsVersions(as: actor).reversed().map { state -> [String: Any] in
+        let after = Self.after(request)
+        let page = try await pages.live.definitionsVersionPage(after: after, as: actor)
+        if let next = page.next { values["versionsNext"] = "/admin/definitions?after=" + Self.queryValue(next) + "#versions-heading" }
+        if after != nil { values["versionsFirst"] = "/admin/definitions#versions-heading" }
+        values["versionsPager"] = page.next != nil || after != nil
+        values["versions"] = page.versions.map { state -> [String: Any] in
             let digest = state.version.digest
             return [
                 "digest": String(digest.prefix(12)), "full": digest, "at": words.date(state.version.uploadedAt) + " " + Self.time(state.version.uploadedAt),
@@ -292,11 +302,21 @@ struct AdminPages: Sendable {
             "keys", title: pages.text("keys.title", visitor), ["keys": keys, "algorithms": algorithms], visitor: visitor, request: request)
     }
 
+    /// Where a page of a list starts: the `after` of its address (nil: the first page).
+    static func after(_ request: Request) -> String? {
+        request.uri.queryParameters["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A value written into an address's query.
+    static func queryValue(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+
     func users(
         _ request: Request, _ visitor: Visitor, _ actor: Actor, form: SubmittedForm? = nil, error: String? = nil, unitError: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let after = request.uri.queryParameters["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let after = Self.after(request)
         let page = try await service.userPage(after: after, as: actor)
         let users = page.users.map { user -> [String: Any] in
             [
@@ -312,8 +332,9 @@ struct AdminPages: Sendable {
             "users": users, "roles": roles, "units": units, "idValue": form?["id"] ?? "", "clientValue": form?["client"] ?? "",
             "unitIdValue": form?["unitId"] ?? "", "unitNameValue": form?["unitName"] ?? "",
         ]
-        if let next = page.next { values["next"] = "/admin/users?after=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+        if let next = page.next { values["next"] = "/admin/users?after=" + Self.queryValue(next) }
         if after != nil { values["first"] = "/admin/users" }
+        values["pager"] = page.next != nil || after != nil
         if let error { values["formError"] = error }
         if let unitError { values["unitError"] = unitError }
         return pages.renderer.page("users", title: pages.text("users.heading", visitor), values, visitor: visitor, request: request, status: status)

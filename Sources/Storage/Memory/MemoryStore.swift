@@ -256,6 +256,14 @@ public actor MemoryStore: Store {
         try locked { state in state.definitionsVersions.map(\.version) }
     }
 
+    public func definitionsVersion(digest: String) async throws(StoreError) -> DefinitionsVersion? {
+        try locked { state in state.definitionsVersions.first { $0.version.digest == digest }?.version }
+    }
+
+    public func definitionsVersionPage(after: String?, limit: Int) async throws(StoreError) -> [DefinitionsVersion] {
+        try locked { state in Self.newestFirst(state.definitionsVersions.map(\.version), after: after, limit: limit, id: \.digest) }
+    }
+
     public func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]? {
         try locked { state in state.definitionsVersions.first { $0.version.digest == digest }?.archive }
     }
@@ -400,6 +408,22 @@ public actor MemoryStore: Store {
 
     public func tokens() async throws(StoreError) -> [APIToken] {
         try locked { state in state.tokens }
+    }
+
+    public func tokenPage(after: String?, limit: Int) async throws(StoreError) -> [APIToken] {
+        try locked { state in Self.newestFirst(state.tokens, after: after, limit: limit, id: \.id) }
+    }
+
+    /// A page of `items` (oldest first), newest first, before the one whose id is `after`.
+    private static func newestFirst<Item>(_ items: [Item], after: String?, limit: Int, id: (Item) -> String) -> [Item] {
+        let end: Int
+        if let after {
+            guard let index = items.firstIndex(where: { id($0) == after }) else { return [] }
+            end = index
+        } else {
+            end = items.count
+        }
+        return Array(items[..<end].reversed().prefix(max(0, limit)))
     }
 
     public func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {

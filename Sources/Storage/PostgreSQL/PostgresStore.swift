@@ -406,6 +406,17 @@ public final class PostgresStore: Store {
         try await read { c in try await c.rows("SELECT \(unescaped: Self.tokenColumns) FROM api_token ORDER BY seq", logger).map(Self.token) }
     }
 
+    public func tokenPage(after: String?, limit: Int) async throws(StoreError) -> [APIToken] {
+        try await read { c in
+            try await c.rows(
+                """
+                SELECT \(unescaped: Self.tokenColumns) FROM api_token
+                WHERE \(after)::text IS NULL OR seq < (SELECT seq FROM api_token WHERE id = \(after)) ORDER BY seq DESC LIMIT \(max(0, limit))
+                """, logger
+            ).map(Self.token)
+        }
+    }
+
     public func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
         try await write { c in
             guard let row = try await c.rows("SELECT revoked_at FROM api_token WHERE id = \(id) FOR UPDATE", logger).first else {
@@ -438,11 +449,31 @@ public final class PostgresStore: Store {
 
     public func definitionsVersions() async throws(StoreError) -> [DefinitionsVersion] {
         try await read { c in
-            try await c.rows("SELECT digest, files, uploaded_by, uploaded_at FROM definitions_version ORDER BY uploaded_at, seq", logger).map { row in
-                let (digest, files, by, at) = try row.decode((String, Int, String, String).self)
-                return DefinitionsVersion(digest: digest, files: files, uploadedBy: by, uploadedAt: try Self.time(at))
-            }
+            try await c.rows("SELECT digest, files, uploaded_by, uploaded_at FROM definitions_version ORDER BY uploaded_at, seq", logger).map(Self.version)
         }
+    }
+
+    public func definitionsVersion(digest: String) async throws(StoreError) -> DefinitionsVersion? {
+        try await read { c in
+            try await c.rows("SELECT digest, files, uploaded_by, uploaded_at FROM definitions_version WHERE digest = \(digest)", logger).first.map(Self.version)
+        }
+    }
+
+    public func definitionsVersionPage(after: String?, limit: Int) async throws(StoreError) -> [DefinitionsVersion] {
+        try await read { c in
+            try await c.rows(
+                """
+                SELECT digest, files, uploaded_by, uploaded_at FROM definitions_version
+                WHERE \(after)::text IS NULL OR seq < (SELECT seq FROM definitions_version WHERE digest = \(after)) ORDER BY seq DESC LIMIT \(max(0, limit))
+                """, logger
+            ).map(Self.version)
+        }
+    }
+
+    /// A kept definition set from its row (digest, files, uploaded_by, uploaded_at).
+    private static func version(_ row: PostgresRow) throws -> DefinitionsVersion {
+        let (digest, files, by, at) = try row.decode((String, Int, String, String).self)
+        return DefinitionsVersion(digest: digest, files: files, uploadedBy: by, uploadedAt: try time(at))
     }
 
     public func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]? {

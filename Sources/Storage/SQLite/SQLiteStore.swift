@@ -255,12 +255,36 @@ public final class SQLiteStore: Store {
 
     public func definitionsVersions() async throws(StoreError) -> [DefinitionsVersion] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT digest, files, uploadedBy, uploadedAt FROM definitionsVersion ORDER BY uploadedAt, rowid").map { row in
-                DefinitionsVersion(
-                    digest: row[DefinitionsVersionRow.Columns.digest.name], files: row[DefinitionsVersionRow.Columns.files.name],
-                    uploadedBy: row[DefinitionsVersionRow.Columns.uploadedBy.name], uploadedAt: row[DefinitionsVersionRow.Columns.uploadedAt.name])
-            }
+            try Row.fetchAll(db, sql: "SELECT digest, files, uploadedBy, uploadedAt FROM definitionsVersion ORDER BY uploadedAt, rowid").map(Self.version)
         }
+    }
+
+    public func definitionsVersion(digest: String) async throws(StoreError) -> DefinitionsVersion? {
+        try await read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT digest, files, uploadedBy, uploadedAt FROM definitionsVersion WHERE digest = ?"), arguments: [digest]
+            ).map(Self.version)
+        }
+    }
+
+    public func definitionsVersionPage(after: String?, limit: Int) async throws(StoreError) -> [DefinitionsVersion] {
+        try await read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT digest, files, uploadedBy, uploadedAt FROM definitionsVersion
+                        WHERE ?1 IS NULL OR rowid < (SELECT rowid FROM definitionsVersion WHERE digest = ?1) ORDER BY rowid DESC LIMIT ?2
+                        """),
+                arguments: [after, max(0, limit)]
+            ).map(Self.version)
+        }
+    }
+
+    /// A kept definition set from its row (digest, files, uploadedBy, uploadedAt).
+    private static func version(_ row: Row) -> DefinitionsVersion {
+        DefinitionsVersion(
+            digest: row[DefinitionsVersionRow.Columns.digest.name], files: row[DefinitionsVersionRow.Columns.files.name],
+            uploadedBy: row[DefinitionsVersionRow.Columns.uploadedBy.name], uploadedAt: row[DefinitionsVersionRow.Columns.uploadedAt.name])
     }
 
     public func definitionsArchive(digest: String) async throws(StoreError) -> [UInt8]? {
@@ -474,6 +498,19 @@ public final class SQLiteStore: Store {
 
     public func tokens() async throws(StoreError) -> [APIToken] {
         try await read { db in try TokenRow.order(Column("rowid")).fetchAll(db).map(\.token) }
+    }
+
+    public func tokenPage(after: String?, limit: Int) async throws(StoreError) -> [APIToken] {
+        try await read { db in
+            try TokenRow.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM apiToken WHERE ?1 IS NULL OR rowid < (SELECT rowid FROM apiToken WHERE id = ?1)
+                        ORDER BY rowid DESC LIMIT ?2
+                        """),
+                arguments: [after, max(0, limit)]
+            ).map(\.token)
+        }
     }
 
     public func revokeToken(id: String, by actor: String, at time: Timestamp) async throws(StoreError) {
