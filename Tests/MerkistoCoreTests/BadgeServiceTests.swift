@@ -25,12 +25,14 @@ enum World {
     }
 
     /// A service over a fresh in-memory store, with keys in a temporary folder.
-    static func service(keys: Bool = false) throws -> (BadgeService, cleanup: () -> Void) {
+    /// A service on a store in memory, or (`sqlite`) on a SQLite database in the same temporary folder.
+    static func service(keys: Bool = false, sqlite: Bool = false) throws -> (BadgeService, cleanup: () -> Void) {
         let directory = NSTemporaryDirectory() + "merkisto-core-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keyStore = KeyStore(directory: directory + "/keys")
         if keys { _ = try keyStore.generate(.es256, kid: "es256-test", now: now) }
-        let service = BadgeService(store: MemoryStore(), compiled: compiled, keys: keyStore, baseURL: "https://badges.example.org/", clock: { now })
+        let store: any Store = sqlite ? try SQLiteStore(path: directory + "/merkisto.sqlite") : MemoryStore()
+        let service = BadgeService(store: store, compiled: compiled, keys: keyStore, baseURL: "https://badges.example.org/", clock: { now })
         return (service, { try? FileManager.default.removeItem(atPath: directory) })
     }
 }
@@ -307,9 +309,9 @@ struct BulkTests {
         return CompiledDefinitions(result.definitions)
     }
 
-    @Test("the dry run lists exactly the clients whose earned badges differ, as evaluating each client under both sets says")
-    func dryRun() async throws {
-        let (service, cleanup) = try World.service()
+    @Test("the dry run lists exactly the clients whose earned badges differ, as evaluating each client under both sets says", arguments: [false, true])
+    func dryRun(sqlite: Bool) async throws {
+        let (service, cleanup) = try World.service(sqlite: sqlite)
         defer { cleanup() }
         for path in World.examples { _ = try await service.importRecord([UInt8](FileManager.default.contents(atPath: path)!), by: "test") }
         let other = try Self.harder("sahkoposti-ja-liitteet")

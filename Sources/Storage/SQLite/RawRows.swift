@@ -66,23 +66,28 @@ extension Statement {
     }
 }
 
-/// Finds the file a row belongs to when rows come ordered by client: consecutive rows of one client look
-/// it up once.
+/// Finds the file a row belongs to when rows come in the files' order (by client id, byte order): the same
+/// client as the row before or the next one, else looked up by id.
 struct RowOwners {
+    private let ids: [String]
     private let index: [String: Int]
-    private var lastID: [UInt8] = []
-    private var last: Int?
+    private var last = 0
 
     init(_ files: [ClientFile]) {
-        index = Dictionary(files.enumerated().map { ($0.element.client.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        ids = files.map(\.client.id)
+        index = Dictionary(ids.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The index of the file whose client id the column holds.
     mutating func of(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        if let last, id.elementsEqual(lastID) { return last }
-        lastID = Array(id)
-        last = index[String(decoding: id, as: UTF8.self)]
-        return last
+        if last < ids.count, ids[last].utf8.elementsEqual(id) { return last }
+        if last + 1 < ids.count, ids[last + 1].utf8.elementsEqual(id) {
+            last += 1
+            return last
+        }
+        guard let found = index[String(decoding: id, as: UTF8.self)] else { return nil }
+        last = found
+        return found
     }
 }
 
