@@ -190,7 +190,6 @@ struct AdminPages: Sendable {
         ]
         if let next = page.next { values["next"] = "/admin/tokens?after=" + Self.queryValue(next) }
         if after != nil { values["first"] = "/admin/tokens" }
-        values["pager"] = page.next != nil || after != nil
         if let made { values["made"] = made }
         if let error { values["formError"] = error }
         return pages.renderer.page("tokens", title: pages.text("tokens.title", visitor), values, visitor: visitor, request: request, status: status)
@@ -253,7 +252,6 @@ struct AdminPages: Sendable {
         let page = try await pages.live.definitionsVersionPage(after: after, as: actor)
         if let next = page.next { values["versionsNext"] = "/admin/definitions?after=" + Self.queryValue(next) + "#versions-heading" }
         if after != nil { values["versionsFirst"] = "/admin/definitions#versions-heading" }
-        values["versionsPager"] = page.next != nil || after != nil
         values["versions"] = page.versions.map { state -> [String: Any] in
             let digest = state.version.digest
             return [
@@ -334,7 +332,6 @@ struct AdminPages: Sendable {
         ]
         if let next = page.next { values["next"] = "/admin/users?after=" + Self.queryValue(next) }
         if after != nil { values["first"] = "/admin/users" }
-        values["pager"] = page.next != nil || after != nil
         if let error { values["formError"] = error }
         if let unitError { values["unitError"] = unitError }
         return pages.renderer.page("users", title: pages.text("users.heading", visitor), values, visitor: visitor, request: request, status: status)

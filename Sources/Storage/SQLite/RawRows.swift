@@ -23,8 +23,6 @@ struct RawRow {
 
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
 
-    func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
-
     func timestamp(_ column: Int32) throws(StoreError) -> Timestamp {
         guard case .success(let time) = Timestamp.parse(utf8: bytes(column)) else { throw unreadable(column, "a date and time") }
         return time

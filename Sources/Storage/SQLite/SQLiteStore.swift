@@ -543,17 +543,10 @@ public final class SQLiteStore: Store {
         }
     }
 
-    /// Every client id in order, in chunks of 512 that ``files(from:to:_:)`` reads with range queries.
+    /// Every client id in order, in chunks of 512 that ``evaluationFiles(from:to:_:)`` reads with range queries.
     private func clientChunks() async throws(StoreError) -> [ArraySlice<String>] {
         let ids = try await clientIDs()
         return stride(from: 0, to: ids.count, by: 512).map { ids[$0..<min($0 + 512, ids.count)] }
-    }
-
-    /// The files of every client whose id sorts from `first` to `last`.
-    private static func files(from first: String, to last: String, _ db: Database) throws -> [ClientFile] {
-        try files(
-            of: StoredClient.fetchAll(db.cachedStatement(sql: "SELECT * FROM client WHERE id >= ? AND id <= ? ORDER BY id"), arguments: [first, last]),
-            db)
     }
 
     /// The files of every client whose id sorts from `first` to `last`, as evaluation reads them: periods,
