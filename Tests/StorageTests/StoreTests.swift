@@ -868,7 +868,8 @@ struct ClientListTests {
                     client: StoredClient(id: id, language: number % 2 == 0 ? .sv : nil, registeredAt: t0, schemaReference: number % 3 == 0 ? "v1" : nil),
                     assessments: (0..<(number % 4)).map { index in
                         StoredAssessment(
-                            id: "a\(index)", assessedAt: index == 0 ? t0 : later, assessor: "ohjaaja-\(index)", evidence: index % 2 == 0 ? .test : .observed,
+                            // Ids that sort against the recorded order (a3, a2, a1): the order is the recorded one.
+                            id: "a\(number % 4 - index)", assessedAt: index == 0 ? t0 : later, assessor: "ohjaaja-\(index)", evidence: index % 2 == 0 ? .test : .observed,
                             instrument: index % 2 == 0 ? "kartoitus" : nil, checkpoint: index == 1 ? "alkukartoitus" : nil,
                             responses: index % 2 == 0 ? [.init(item: "haku", value: number % 4), .init(item: "sähköposti", value: -1)] : [],
                             levels: [.init(competence: "2.\(index + 1)", level: index)], note: index == 2 ? "huom" : nil)
@@ -913,6 +914,7 @@ struct ClientListTests {
         #expect(read.contains { !$0.attestations.isEmpty } && read.contains { $0.heldAwards.contains(where: \.revoked) })
         #expect(read.contains { $0.revocations.count == 1 && $0.credentials.count == 2 } && read.contains { $0.client.erasedAt != nil })
         #expect(read.contains { $0.assessments.contains { $0.responses.count == 2 && $0.note != nil } })
+        #expect(read.contains { $0.assessments.map(\.id) == ["a3", "a2", "a1"] })
         // A value that is not what its column holds is an error that names it, not a crash.
         if let sqlite = store as? SQLiteStore {
             try await sqlite.write { db in try db.execute(sql: "UPDATE assessment SET assessedAt = 'eilen' WHERE client = 'sk-z1'") }

@@ -1,4 +1,5 @@
 import Basics
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -67,19 +68,26 @@ extension Statement {
 /// Finds the file a row belongs to when rows come in the files' order (by client id, byte order): the same
 /// client as the row before or the next one, else looked up by id.
 struct RowOwners {
-    private let ids: [String]
+    /// The ids' UTF-8, compared with a column's bytes as memory.
+    private let ids: [[UInt8]]
     private let index: [String: Int]
     private var last = 0
 
     init(_ files: [ClientFile]) {
-        ids = files.map(\.client.id)
-        index = Dictionary(ids.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        ids = files.map { Array($0.client.id.utf8) }
+        index = Dictionary(files.enumerated().map { ($0.element.client.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private func holds(_ position: Int, _ id: UnsafeBufferPointer<UInt8>) -> Bool {
+        ids[position].withUnsafeBufferPointer { known in
+            known.count == id.count && (id.isEmpty || memcmp(known.baseAddress!, id.baseAddress!, id.count) == 0)
+        }
     }
 
     /// The index of the file whose client id the column holds.
     mutating func of(_ id: UnsafeBufferPointer<UInt8>) -> Int? {
-        if last < ids.count, ids[last].utf8.elementsEqual(id) { return last }
-        if last + 1 < ids.count, ids[last + 1].utf8.elementsEqual(id) {
+        if last < ids.count, holds(last, id) { return last }
+        if last + 1 < ids.count, holds(last + 1, id) {
             last += 1
             return last
         }
