@@ -342,6 +342,15 @@ struct BulkTests {
         let same = CompiledDefinitions(World.compiled.definitions)
         let rebound = try #require(record.rebound(to: same))
         #expect(Evaluator(same).earnedBadges(rebound, at: World.now) == Evaluator(World.compiled).earnedBadges(record, at: World.now))
+        // The badges in another order: the attestation and the award still name the same badges.
+        var reordered = World.compiled.definitions
+        reordered.badges.reverse()
+        let other = CompiledDefinitions(reordered)
+        let moved = try #require(record.rebound(to: other))
+        #expect(!record.attestations.isEmpty && !record.awards.isEmpty)
+        #expect(moved.attestations.map { other.badges[$0.badge].id } == record.attestations.map { World.compiled.badges[$0.badge].id })
+        #expect(moved.awards.map { other.badges[$0.badge].id } == record.awards.map { World.compiled.badges[$0.badge].id })
+        #expect(Set(Evaluator(other).earnedBadges(moved, at: World.now)) == Set(Evaluator(World.compiled).earnedBadges(record, at: World.now)))
         // Without the observation instrument, item indices would mean something else: no rebinding.
         var fewer = World.compiled.definitions
         fewer.instruments.removeAll { $0.id == "havainnointi" }

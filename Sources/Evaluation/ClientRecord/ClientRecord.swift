@@ -45,14 +45,19 @@ public struct ClientRecord: Sendable {
     public func rebound(to other: CompiledDefinitions) -> ClientRecord? {
         guard other !== compiled else { return self }
         guard other.bindingFingerprint == compiled.bindingFingerprint else { return nil }
+        // A badge usually keeps its place in the set: try the same index before the table.
+        func mapped(_ badge: Int) -> Int? {
+            let id = compiled.badges[badge].id
+            return badge < other.badges.count && other.badges[badge].id == id ? badge : other.badge(id)
+        }
         var attestations = self.attestations
         var awards = self.awards
         for index in attestations.indices {
-            guard let badge = other.badge(compiled.badges[attestations[index].badge].id) else { return nil }
+            guard let badge = mapped(attestations[index].badge) else { return nil }
             attestations[index].badge = badge
         }
         for index in awards.indices {
-            guard let badge = other.badge(compiled.badges[awards[index].badge].id) else { return nil }
+            guard let badge = mapped(awards[index].badge) else { return nil }
             awards[index].badge = badge
         }
         // Only badge indices changed: the flat form is this one's with them replaced.

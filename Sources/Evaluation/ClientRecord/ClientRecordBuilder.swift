@@ -61,13 +61,15 @@ public struct ClientRecordBuilder: Sendable {
             let items = compiled.instruments[instrumentIndex].items
             var answered = [Int](repeating: -1, count: items.count)
             bound.reserveCapacity(responseCount)
+            var guess = 0
             for index in 0..<responseCount {
                 let response = response(index)
                 if let item = binder.response(
                     instrument: instrumentIndex, items: items, item: response.item, value: response.value, path: { "\(path()).responses[\(index)]" },
-                    answered: &answered, index: index)
+                    answered: &answered, index: index, guess: guess)
                 {
                     bound.append(item)
+                    guess = item.item + 1
                 }
             }
         }
@@ -169,14 +171,21 @@ struct ReferenceBinder {
     }
 
     /// An answer to an item; `value` nil when it was already reported as malformed. `answered` holds,
-    /// per item of the instrument, the index of the response that answered it (or -1).
+    /// per item of the instrument, the index of the response that answered it (or -1); `guess` is where
+    /// the item probably is (the item after the one the previous response answered).
     mutating func response(
         instrument: Int, items: [CompiledDefinitions.CompiledItem], item itemID: String, value: Int?, path: () -> String, answered: inout [Int],
-        index: Int
+        index: Int, guess: Int
     ) -> ClientRecord.Response? {
-        // Responses usually come in the instrument's own order: try that position before the table.
-        let guess = index < items.count && items[index].id == itemID ? index : nil
-        guard let itemIndex = guess ?? compiled.instruments[instrument].item(itemID) else {
+        // Responses usually come in the instrument's own order, some items left out: look a few items on
+        // from the guess before the table.
+        var near: Int?
+        var position = max(guess, 0)
+        while near == nil, position < min(guess + 4, items.count) {
+            if items[position].id == itemID { near = position }
+            position += 1
+        }
+        guard let itemIndex = near ?? compiled.instruments[instrument].item(itemID) else {
             fail(path() + ".item", "instrument \"\(compiled.instruments[instrument].id)\" has no item \"\(itemID)\"")
             return nil
         }

@@ -241,6 +241,7 @@ private struct Context {
             fail(path + ".responses", "responses need the \"instrument\" they answer")
         }
         var answered = [Int](repeating: -1, count: instrument.map { definitions.instruments[$0].items.count } ?? 0)
+        var guess = 0
         for (index, element) in responseValues.enumerated() {
             let responsePath = "\(path).responses[\(index)]"
             guard let entry = object(element, responsePath, required: ["item", "value"], optional: []) else { continue }
@@ -249,9 +250,12 @@ private struct Context {
             guard let instrument, let itemID else { continue }
             let items = definitions.instruments[instrument].items
             if let response = bind({
-                $0.response(instrument: instrument, items: items, item: itemID, value: value, path: { responsePath }, answered: &answered, index: index)
+                $0.response(
+                    instrument: instrument, items: items, item: itemID, value: value, path: { responsePath }, answered: &answered, index: index,
+                    guess: guess)
             }) {
                 responses.append(response)
+                guess = response.item + 1
             }
         }
 

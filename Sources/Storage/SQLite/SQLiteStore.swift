@@ -831,11 +831,26 @@ public final class SQLiteStore: Store {
         // The erased rows may still sit in the write-ahead log: copy it into the database (where
         // secure_delete has zeroed them) and empty it.
         do {
-            try checkpointer.exclusively {
-                try writer.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-            }
+            try emptyLog()
         } catch {
             throw StoreError(.database, "the client was erased, but the write-ahead log could not be emptied: \(Self.describe(error))")
+        }
+    }
+
+    /// Copies the whole write-ahead log into the database and empties it, once no other checkpoint runs.
+    private func emptyLog() throws {
+        try checkpointer.exclusively {
+            try writer.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+    }
+
+    /// Waits until everything committed is copied from the write-ahead log into the database (for
+    /// measurements that should not share the machine with the copying that follows a bulk write).
+    public func settle() async throws(StoreError) {
+        do {
+            try emptyLog()
+        } catch {
+            throw StoreError(.database, "cannot copy the write-ahead log of \(path) into the database: \(Self.describe(error))")
         }
     }
 
