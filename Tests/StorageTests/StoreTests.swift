@@ -483,6 +483,12 @@ struct StoreTests {
         #expect(store.backgroundCheckpoints > 0)
         #expect(try await store.credential(id: "urn:uuid:11-499")?.bytes.count == 4000)
         #expect(try await store.verifyAudit().isIntact)
+        // Settling copies what is left and empties the log.
+        try await store.recordCredentials([credential("urn:uuid:last")], by: "test", at: t0)
+        #expect(size(path + "-wal") > 0)
+        try await store.settle()
+        #expect(size(path + "-wal") == 0)
+        #expect(try await store.credential(id: "urn:uuid:last") != nil)
     }
 
     @Test("a ledger written by Merkisto 0.x is migrated in: credentials kept, audit chained")
