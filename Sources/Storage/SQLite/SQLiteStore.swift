@@ -590,7 +590,7 @@ public final class SQLiteStore: Store {
         }
         for (owner, order) in positions.enumerated() where zip(order, order.dropFirst()).contains(where: { $0 > $1 }) {
             let assessments = files[owner].assessments
-            files[owner].assessments = order.indices.sorted { order[$0] < order[$1] }.map { assessments[$0] }
+            files[owner].assessments = order.indices.sorted { (order[$0], $0) < (order[$1], $1) }.map { assessments[$0] }
         }
         try db.cachedStatement(
             sql: #"SELECT client, badge, "by", role, at FROM attestation WHERE client >= ? AND client <= ? ORDER BY client, position"#
