@@ -35,6 +35,11 @@ struct PageSession {
 
 @Suite("Web pages")
 struct PageTests {
+    /// The address of the first link in `html` to a later page of `path` (its `after` key, without a fragment).
+    static func nextPage(in html: String, of path: String) -> String? {
+        html.firstRange(of: "<a href=\"\(path)?after=").map { path + "?after=" + html[$0.upperBound...].prefix { $0 != "\"" && $0 != "#" } }
+    }
+
     /// Every `{{t.…}}` of the templates and every key the page code names, with the keys the code builds
     /// from parts.
     static func usedKeys() throws -> Set<String> {
@@ -567,7 +572,7 @@ struct PageTests {
             let next = try await http.execute(uri: "/admin/tokens", method: .get, headers: admin.headers("fi")) { response throws in
                 let html = String(buffer: response.body)
                 #expect(!html.contains("<code>\(oldest)</code>") && html.contains("Vanhemmat API-tunnukset"))
-                return try #require(html.firstRange(of: "<a href=\"/admin/tokens?after=").map { "/admin/tokens?after=" + html[$0.upperBound...].prefix { $0 != "\"" } })
+                return try #require(Self.nextPage(in: html, of: "/admin/tokens"))
             }
             try await http.execute(uri: next, method: .get, headers: admin.headers("fi")) { response in
                 let html = String(buffer: response.body)
@@ -684,7 +689,7 @@ struct PageTests {
             let next = try await http.execute(uri: "/admin/definitions", method: .get, headers: admin.headers("fi")) { response throws in
                 let html = String(buffer: response.body)
                 #expect(!html.contains("id=\"version-\(first.prefix(12))\"") && html.contains("Vanhemmat versiot"))
-                return try #require(html.firstRange(of: "<a href=\"/admin/definitions?after=").map { "/admin/definitions?after=" + html[$0.upperBound...].prefix { $0 != "#" } })
+                return try #require(Self.nextPage(in: html, of: "/admin/definitions"))
             }
             try await http.execute(uri: next, method: .get, headers: admin.headers("fi")) { response in
                 let html = String(buffer: response.body)
