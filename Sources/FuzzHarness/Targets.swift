@@ -87,6 +87,14 @@ enum JSONLDTarget {
     static func run(_ bytes: [UInt8]) throws {
         guard let document = try? StrictJSON.read(bytes) else { return }
         guard let quads = try? processor.toRDF(document) else { return }
+        // The walk straight to statements, where it takes the document, says what full processing says.
+        let full: [Quad]
+        do { full = try processor.fullRDF(document) } catch {
+            throw FuzzTarget.jsonld.finding("toRDF took a document that full processing refuses (\(error))")
+        }
+        if let fast = try? RDFCanonicalizer().canonicalNQuads(quads), let slow = try? RDFCanonicalizer().canonicalNQuads(full), fast != slow {
+            throw FuzzTarget.jsonld.finding("toRDF and full processing give different statements: \(fast.prefix(300)) / \(slow.prefix(300))")
+        }
         try NQuadsTarget.canonicalize(quads, target: .jsonld)
     }
 }

@@ -39,35 +39,66 @@ extension JSONLDProcessor {
             }
             return try expandValue(element, active: active, property: property, at: path)
         case .object(let fields):
-            // A context that does not propagate applies only to its own node object.
-            if let previous = active.previous, !fromMap, !fields.keys.contains(where: { Self.isAlias($0, of: "@value", in: active) }),
-                !(fields.count == 1 && Self.isAlias(fields.keys.first!, of: "@id", in: active))
-            {
-                active = previous.context
-            }
-            if let property, let scoped = given.terms[property]?.context {
-                active = try process(scoped.value, onto: active, at: path, overrideProtected: true, scoped: scoped.key)
-            }
-            if let local = fields["@context"] { active = try process(local, onto: active, at: path + ".@context") }
-            // Type-scoped contexts, looked up in the context before any of them.
-            let typeScoped = active
-            var typeKey: String?
-            for key in fields.keys.sorted() where Self.isAlias(key, of: "@type", in: active) {
-                typeKey = key
-                var types: [String] = []
-                switch fields[key]! {
-                case .string(let one): types = [one]
-                case .array(let many): types = many.compactMap { if case .string(let one) = $0 { one } else { nil } }
-                default: break
-                }
-                for type in types.sorted() {
-                    if let scoped = typeScoped.terms[type]?.context {
-                        active = try process(scoped.value, onto: active, at: path + "." + key, propagate: false, scoped: scoped.key)
-                    }
-                }
-            }
+            let (active, typeScoped, typeKey) = try nodeContexts(fields, given: given, property: property, at: path, fromMap: fromMap)
             return try expandObject(fields, active: active, typeScoped: typeScoped, typeKey: typeKey, property: property, at: path)
         }
+    }
+
+    /// The contexts an object met as the value of `property` in `given` is expanded in (5.1.2, steps 7–11):
+    /// `active` for its keys and values, `typeScoped` (before any type-scoped context) for its types, and
+    /// the key its types are under.
+    func nodeContexts(
+        _ fields: [String: JSONValue], given: Context, property: String?, at path: String, fromMap: Bool = false
+    ) throws(JSONLDError) -> (active: Context, typeScoped: Context, typeKey: String?) {
+        var active = given
+        // A context that does not propagate applies only to its own node object.
+        if let previous = active.previous, !fromMap, !fields.keys.contains(where: { Self.isAlias($0, of: "@value", in: active) }),
+            !(fields.count == 1 && Self.isAlias(fields.keys.first!, of: "@id", in: active))
+        {
+            active = previous.context
+        }
+        if let property, let scoped = given.terms[property]?.context {
+            active = try process(scoped.value, onto: active, at: path, overrideProtected: true, scoped: scoped.key)
+        }
+        if let local = fields["@context"] { active = try process(local, onto: active, at: path + ".@context") }
+        // Type-scoped contexts, looked up in the context before any of them. The keys are taken in sorted
+        // order, each one an alias of @type in the context as it is by then.
+        let typeScoped = active
+        func applyTypes(of key: String, onto active: inout Context) throws(JSONLDError) {
+            var types: [String] = []
+            switch fields[key]! {
+            case .string(let one): types = [one]
+            case .array(let many): types = many.compactMap { if case .string(let one) = $0 { one } else { nil } }
+            default: break
+            }
+            for type in types.sorted() {
+                if let scoped = typeScoped.terms[type]?.context {
+                    active = try process(scoped.value, onto: active, at: path + "." + key, propagate: false, scoped: scoped.key)
+                }
+            }
+        }
+        // Most objects have one such key, and the contexts its types bring alias no later key to @type: then
+        // the sorted walk over every key comes to the same without sorting them.
+        var typeKeys = 0
+        var onlyTypeKey: String?
+        for key in fields.keys where Self.isAlias(key, of: "@type", in: typeScoped) {
+            typeKeys += 1
+            onlyTypeKey = key
+        }
+        if typeKeys <= 1 {
+            guard let key = onlyTypeKey else { return (active, typeScoped, nil) }
+            try applyTypes(of: key, onto: &active)
+            if !fields.keys.contains(where: { Self.isAlias($0, of: "@type", in: active) && $0 > key }) {
+                return (active, typeScoped, key)
+            }
+            active = typeScoped
+        }
+        var typeKey: String?
+        for key in fields.keys.sorted() where Self.isAlias(key, of: "@type", in: active) {
+            typeKey = key
+            try applyTypes(of: key, onto: &active)
+        }
+        return (active, typeScoped, typeKey)
     }
 
     private func expandObject(
@@ -172,23 +203,38 @@ extension JSONLDProcessor {
         return iri
     }
 
-    /// Value expansion (5.3.2).
-    func expandValue(_ value: JSONValue, active: Context, property: String, at path: String) throws(JSONLDError) -> JSONValue {
-        let term = active.terms[property]
+    /// What a plain value (a string, number or boolean) of a term expands to (5.3.2): a node's IRI, or a
+    /// value with its datatype or language.
+    enum ExpandedValue {
+        case id(String)
+        case value(JSONValue, type: String?, language: String?)
+    }
+
+    /// Value expansion (5.3.2) of a plain value of `term` (the property's definition in `active`).
+    func expandedValue(_ value: JSONValue, term: Term?, active: Context, at path: String) throws(JSONLDError) -> ExpandedValue {
         if case .string(let text) = value {
             switch term?.type {
-            case "@id"?: return .object(["@id": .string(try absolute(try expandIRI(text, active, vocab: false, documentRelative: true, at: path), text, at: path))])
-            case "@vocab"?: return .object(["@id": .string(try absolute(try expandIRI(text, active, vocab: true, documentRelative: true, at: path), text, at: path))])
+            case "@id"?: return .id(try absolute(try expandIRI(text, active, vocab: false, documentRelative: true, at: path), text, at: path))
+            case "@vocab"?: return .id(try absolute(try expandIRI(text, active, vocab: true, documentRelative: true, at: path), text, at: path))
             default: break
             }
         }
         if let type = term?.type, type != "@id", type != "@vocab", type != "@none" {
-            return .object(["@value": value, "@type": .string(type)])
+            return .value(value, type: type, language: nil)
         }
-        if case .string = value {
-            let language: String? = term?.language ?? active.language
-            if let language { return .object(["@value": value, "@language": .string(language)]) }
+        if case .string = value, let language = term?.language ?? active.language {
+            return .value(value, type: nil, language: language)
         }
-        return .object(["@value": value])
+        return .value(value, type: nil, language: nil)
+    }
+
+    /// Value expansion (5.3.2), as expanded JSON.
+    func expandValue(_ value: JSONValue, active: Context, property: String, at path: String) throws(JSONLDError) -> JSONValue {
+        switch try expandedValue(value, term: active.terms[property], active: active, at: path) {
+        case .id(let iri): return .object(["@id": .string(iri)])
+        case .value(let value, let type?, _): return .object(["@value": value, "@type": .string(type)])
+        case .value(let value, nil, let language?): return .object(["@value": value, "@language": .string(language)])
+        case .value(let value, nil, nil): return .object(["@value": value])
+        }
     }
 }

@@ -73,6 +73,14 @@ public struct JSONLDProcessor: Sendable {
         /// Names this context in the loader's cache: set only on the empty context and on contexts made from
         /// it by the loader's documents alone (never by a context a document carries in itself).
         var key: Int?
+        /// The terms that stand for a keyword (`id` for `@id`), kept beside `terms` when a context is made:
+        /// a node's keys are told from its properties by a look along this short list, without hashing.
+        var aliases: [Alias] = []
+
+        struct Alias: Sendable {
+            var term: String
+            var keyword: String
+        }
 
         /// Where expansion starts.
         static let initial = Context(key: 0)
@@ -96,7 +104,13 @@ public struct JSONLDProcessor: Sendable {
     /// Whether `key` expands to `keyword` in `active`: the keyword itself or a term aliasing it (a compact
     /// or absolute IRI, or a word under @vocab, never expands to a keyword).
     @inline(__always) static func isAlias(_ key: String, of keyword: String, in active: Context) -> Bool {
-        key == keyword || active.terms[key]?.iri == keyword
+        key == keyword || active.aliases.contains { $0.term == key && $0.keyword == keyword }
+    }
+
+    /// The keyword a key stands for in `active` (itself, or the keyword a term aliases); nil for any other key.
+    @inline(__always) static func keyword(_ key: String, in active: Context) -> String? {
+        if isKeyword(key) { return key }
+        return active.aliases.first { $0.term == key }?.keyword
     }
 
     /// Processes a local context (a URL, an object, or an array of them) onto `active`. `scoped` names a
@@ -175,6 +189,10 @@ public struct JSONLDProcessor: Sendable {
                 throw JSONLDError(path: here, message: "a context must be a URL, an object or null")
             }
         }
+        // A term's IRI begins with "@" only when it is a keyword (a keyword-like @id is ignored above).
+        result.aliases = result.terms.compactMap { term, definition in
+            definition.iri.utf8.first == UInt8(ascii: "@") ? Context.Alias(term: term, keyword: definition.iri) : nil
+        }.sorted { $0.term < $1.term }
         return result
     }
 
@@ -319,7 +337,7 @@ public struct JSONLDProcessor: Sendable {
             guard !term.iri.isEmpty else { throw JSONLDError(path: path, message: "\(value) is explicitly not a term here") }
             return term.iri
         }
-        if let colon = value.firstIndex(of: ":") {
+        if let colon = value.utf8.firstIndex(of: UInt8(ascii: ":")) {
             let prefix = String(value[..<colon])
             let suffix = value[value.index(after: colon)...]
             if prefix == "_" || suffix.hasPrefix("//") { return value }
@@ -327,11 +345,23 @@ public struct JSONLDProcessor: Sendable {
                 return term.iri + suffix
             }
             // An absolute IRI (a scheme and a colon).
-            if prefix.first?.isLetter == true, prefix.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) { return value }
+            if Self.isScheme(prefix) { return value }
         }
         if vocab, let base = active.vocab { return base + value }
         if documentRelative { return Self.resolve(value, against: active.base) }
         throw JSONLDError(path: path, message: "\(value) is not defined by the context (and there is no @vocab)")
+    }
+
+    /// Whether a text is a scheme: a letter, then letters, digits, `+`, `-` and `.` (an ASCII text is told by
+    /// its bytes; any other by its characters, as letters and digits of any script count here).
+    static func isScheme(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            return text.first?.isLetter == true && text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
+        }
+        func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+        guard let first = bytes.first, isLetter(first) else { return false }
+        return bytes.allSatisfy { isLetter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
     }
 
     /// Resolves a relative IRI reference against a base (RFC 3986, 5.2), enough for credentials: an

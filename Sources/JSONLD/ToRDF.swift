@@ -5,9 +5,24 @@ import Foundation
 extension JSONLDProcessor {
     static let rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     static let xsd = "http://www.w3.org/2001/XMLSchema#"
+    static let rdfType = rdf + "type"
+    static let xsdBoolean = xsd + "boolean"
+    static let xsdInteger = xsd + "integer"
+    static let xsdDouble = xsd + "double"
 
-    /// The document as an RDF dataset (JSON-LD 1.1 API, 8.1): expansion, node map, quads.
+    /// The document as an RDF dataset (JSON-LD 1.1 API, 8.1). A document in the shape credentials are written
+    /// in is walked straight to its statements (``directStatements(_:)``); any other goes through expansion
+    /// and the node map (``fullRDF(_:)``), which also gives every error its path. The statements are the same
+    /// either way; their order and blank node labels are not part of a dataset.
     public func toRDF(_ document: JSONValue) throws(JSONLDError) -> [Quad] {
+        if let quads = directStatements(document) { return quads }
+        return try fullRDF(document)
+    }
+
+    /// The document as an RDF dataset by the specification's steps: expansion, node map, quads (sorted by
+    /// graph, subject and property). The same statements as ``toRDF(_:)``, slower; kept public for the
+    /// differential fuzz target.
+    public func fullRDF(_ document: JSONValue) throws(JSONLDError) -> [Quad] {
         var map = NodeMap()
         for element in try expand(document) { map.add(element, graph: "@default", subject: nil, property: nil, list: nil) }
         var quads: [Quad] = []
@@ -23,7 +38,7 @@ extension JSONLDProcessor {
                     if property == "@type" {
                         for type in values {
                             if case .string(let iri) = type, let object = Self.term(forID: iri) {
-                                quads.append(Quad(subjectTerm, .iri(Self.rdf + "type"), object, graphTerm))
+                                quads.append(Quad(subjectTerm, .iri(Self.rdfType), object, graphTerm))
                             }
                         }
                         continue
@@ -44,8 +59,9 @@ extension JSONLDProcessor {
 
     /// An absolute IRI or a blank node; nil for a relative IRI (not RDF).
     static func term(forID id: String) -> RDFTerm? {
-        if id.hasPrefix("_:") { return .blank(String(id.dropFirst(2))) }
-        guard let colon = id.firstIndex(of: ":"), colon != id.startIndex else { return nil }
+        let bytes = id.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != bytes.startIndex else { return nil }
+        if bytes.first == UInt8(ascii: "_"), bytes.index(after: bytes.startIndex) == colon { return .blank(String(id[bytes.index(after: colon)...])) }
         return .iri(id)
     }
 
@@ -67,7 +83,12 @@ extension JSONLDProcessor {
             return .blank(String(nodes[0].dropFirst(2)))
         }
         guard let value = fields["@value"] else { return nil }
-        var datatype = fields["@type"]?.stringValue
+        return try Self.literal(value, datatype: fields["@type"]?.stringValue, language: fields["@language"]?.stringValue)
+    }
+
+    /// The literal of a value with its datatype or language (8.2, steps 9–16).
+    static func literal(_ value: JSONValue, datatype given: String?, language: String?) throws(JSONLDError) -> RDFTerm {
+        var datatype = given
         if datatype == "@json" {
             return .literal(Self.canonicalJSON(value), datatype: Self.rdf + "JSON", language: nil)
         }
@@ -75,26 +96,26 @@ extension JSONLDProcessor {
         switch value {
         case .bool(let flag):
             text = flag ? "true" : "false"
-            datatype = datatype ?? Self.xsd + "boolean"
+            datatype = datatype ?? Self.xsdBoolean
         // A number without a fractional part is written as an integer, keeping a coerced datatype, unless the
         // datatype is xsd:double (JSON-LD 1.1 API, 8.2 step 10-11).
-        case .int(let number) where datatype != Self.xsd + "double":
+        case .int(let number) where datatype != Self.xsdDouble:
             text = String(number)
-            datatype = datatype ?? Self.xsd + "integer"
-        case .double(let number) where datatype != Self.xsd + "double" && number.rounded() == number && abs(number) < 1e21:
+            datatype = datatype ?? Self.xsdInteger
+        case .double(let number) where datatype != Self.xsdDouble && number.rounded() == number && abs(number) < 1e21:
             text = String(Int64(number))
-            datatype = datatype ?? Self.xsd + "integer"
+            datatype = datatype ?? Self.xsdInteger
         case .int(let number):
             text = Self.canonicalDouble(Double(number))
         case .double(let number):
             text = Self.canonicalDouble(number)
-            datatype = datatype ?? Self.xsd + "double"
+            datatype = datatype ?? Self.xsdDouble
         case .string(let string):
             text = string
         default:
             throw JSONLDError(path: "$", message: "a value that is not a string, number or boolean")
         }
-        if let language = fields["@language"]?.stringValue { return .literal(text, datatype: RDFTerm.rdfLangString, language: language) }
+        if let language { return .literal(text, datatype: RDFTerm.rdfLangString, language: language) }
         return .literal(text, datatype: datatype ?? RDFTerm.xsdString, language: nil)
     }
 

@@ -1,5 +1,6 @@
 import Basics
 import Crypto
+import Foundation
 
 /// Why a dataset could not be canonicalized.
 public struct CanonicalizationError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -57,16 +58,54 @@ public struct RDFCanonicalizer: Sendable {
 
     /// The canonical N-Quads document as UTF-8 bytes (what a proof hashes).
     public func canonicalNQuadsBytes(_ quads: [Quad]) throws(CanonicalizationError) -> [UInt8] {
-        // Duplicates are dropped from the sorted lines below, not by hashing every quad first.
-        let lines = try relabel(quads).quads.map { quad in
-            var line: [UInt8] = []
-            NQuads.write(quad, into: &line)
-            return line
-        }.sorted(by: NQuads.precedes)
-        var document: [UInt8] = []
-        document.reserveCapacity(lines.reduce(0) { $0 + $1.count })
-        for (index, line) in lines.enumerated() where index == 0 || line != lines[index - 1] { document.append(contentsOf: line) }
-        return document
+        var state = State(quads: quads, workLimit: workLimit, hashAlgorithm: hashAlgorithm)
+        try state.run()
+        // Every line into one buffer, then sorted as ranges of it; duplicates are dropped from the sorted
+        // lines, not by hashing every quad first.
+        var lines = Lines(capacity: quads.count)
+        for quad in quads {
+            lines.add(
+                Quad(state.relabel(quad.subject), quad.predicate, state.relabel(quad.object), quad.graph.map { state.relabel($0) }))
+        }
+        return lines.sortedDocument(distinct: true)
+    }
+
+    /// N-Quads lines written one after another into one buffer, and put in code point order as ranges of it.
+    struct Lines {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+
+        init(capacity: Int) {
+            bytes.reserveCapacity(capacity * 160)
+            ranges.reserveCapacity(capacity)
+        }
+
+        mutating func add(_ quad: Quad) {
+            let start = bytes.count
+            NQuads.write(quad, into: &bytes)
+            ranges.append(start..<bytes.count)
+        }
+
+        /// The lines sorted by code point (byte order) as one document; `distinct`: a line written twice once.
+        func sortedDocument(distinct: Bool) -> [UInt8] {
+            bytes.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+                    let order = memcmp(base + a.lowerBound, base + b.lowerBound, min(a.count, b.count))
+                    return order != 0 ? order < 0 : a.count < b.count
+                }
+                let sorted = ranges.sorted(by: precedes)
+                var document: [UInt8] = []
+                document.reserveCapacity(buffer.count)
+                for (index, range) in sorted.enumerated() {
+                    if distinct, index > 0, sorted[index - 1].count == range.count, memcmp(base + sorted[index - 1].lowerBound, base + range.lowerBound, range.count) == 0 {
+                        continue
+                    }
+                    document.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))
+                }
+                return document
+            }
+        }
     }
 
     /// Issues identifiers with a prefix and a counter, remembering the order it issued them in.
@@ -181,14 +220,11 @@ public struct RDFCanonicalizer: Sendable {
                 guard let other = term.blankLabel else { return term }
                 return .blank(other == label ? "a" : "z")
             }
-            let lines = (quadsOf[label] ?? []).map { quad in
-                var line: [UInt8] = []
-                NQuads.write(Quad(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask)), into: &line)
-                return line
-            }.sorted(by: NQuads.precedes)
-            var joined: [UInt8] = []
-            for line in lines { joined.append(contentsOf: line) }
-            let hash = hash(bytes: joined)
+            // Every line, even where two quads mask to the same line.
+            let own = quadsOf[label] ?? []
+            var lines = Lines(capacity: own.count)
+            for quad in own { lines.add(Quad(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask))) }
+            let hash = hash(bytes: lines.sortedDocument(distinct: false))
             firstDegree[label] = hash
             return hash
         }

@@ -170,6 +170,11 @@ struct OB3Claims: Equatable {
         static let statusPurpose = "https://www.w3.org/ns/credentials/status#statusPurpose"
         static let statusListIndex = "https://www.w3.org/ns/credentials/status#statusListIndex"
         static let statusListCredential = "https://www.w3.org/ns/credentials/status#statusListCredential"
+        /// Every predicate above.
+        static let read: Set<String> = [
+            type, issuer, validFrom, validUntil, subject, status, achievement, identifier, identityType, identityHash, salt, name, statusPurpose,
+            statusListIndex, statusListCredential,
+        ]
     }
 
     /// Why the claims cannot be read from the statements, in plain words.
@@ -179,12 +184,15 @@ struct OB3Claims: Equatable {
 
     /// The claims the statements of a credential make (the default graph; nothing else is the credential's).
     init(statements: [Quad]) throws(Unreadable) {
-        var graph: [RDFTerm: [String: [RDFTerm]]] = [:]
+        // Only the statements whose predicate a claim is read from, by subject.
+        var graph: [RDFTerm: [(predicate: String, object: RDFTerm)]] = [:]
         for quad in statements where quad.graph == nil {
-            guard case .iri(let predicate) = quad.predicate else { continue }
-            graph[quad.subject, default: [:]][predicate, default: []].append(quad.object)
+            guard case .iri(let predicate) = quad.predicate, IRI.read.contains(predicate) else { continue }
+            graph[quad.subject, default: []].append((predicate, quad.object))
         }
-        func values(_ node: RDFTerm, _ predicate: String) -> [RDFTerm] { graph[node]?[predicate] ?? [] }
+        func values(_ node: RDFTerm, _ predicate: String) -> [RDFTerm] {
+            (graph[node] ?? []).compactMap { $0.predicate == predicate ? $0.object : nil }
+        }
         func one(_ node: RDFTerm, _ predicate: String, _ what: String) throws(Unreadable) -> RDFTerm {
             let found = Set(values(node, predicate))
             guard found.count == 1, let value = found.first else {
