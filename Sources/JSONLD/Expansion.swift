@@ -71,7 +71,7 @@ extension JSONLDProcessor {
             case .array(let many): types = many.compactMap { if case .string(let one) = $0 { one } else { nil } }
             default: break
             }
-            for type in types.sorted() {
+            for type in types.count > 1 ? types.sorted() : types {
                 if let scoped = typeScoped.terms[type]?.context {
                     active = try process(scoped.value, onto: active, at: path + "." + key, propagate: false, scoped: scoped.key)
                 }

@@ -104,27 +104,34 @@ public struct JSONLDProcessor: Sendable {
     /// Whether `key` expands to `keyword` in `active`: the keyword itself or a term aliasing it (a compact
     /// or absolute IRI, or a word under @vocab, never expands to a keyword).
     @inline(__always) static func isAlias(_ key: String, of keyword: String, in active: Context) -> Bool {
-        key == keyword || active.aliases.contains { $0.term == key && $0.keyword == keyword }
+        same(key, keyword) || active.aliases.contains { same($0.term, key) && same($0.keyword, keyword) }
+    }
+
+    /// Whether two texts are the same, told by their lengths first (most keys differ in length).
+    @inline(__always) static func same(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a == b
     }
 
     /// The keyword a key stands for in `active` (itself, or the keyword a term aliases); nil for any other key.
     @inline(__always) static func keyword(_ key: String, in active: Context) -> String? {
         if isKeyword(key) { return key }
-        return active.aliases.first { $0.term == key }?.keyword
+        return active.aliases.first { same($0.term, key) }?.keyword
     }
 
     /// Processes a local context (a URL, an object, or an array of them) onto `active`. `scoped` names a
     /// term's scoped context in the cache. A context made only from the loader's documents is kept in its cache
     /// and taken from there the next time.
+    /// The JSON path (`path`, for errors) is made only when the context is processed, not when it is kept.
     func process(
-        _ local: JSONValue, onto active: Context, at path: String, propagate: Bool = true, overrideProtected: Bool = false, scoped: Int? = nil
+        _ local: JSONValue, onto active: Context, at path: @autoclosure () -> String, propagate: Bool = true, overrideProtected: Bool = false,
+        scoped: Int? = nil
     ) throws(JSONLDError) -> Context {
         guard let activeKey = active.key, let source = ContextCache.Source(local, scoped: scoped) else {
-            return try process(local, onto: active, at: path, propagate: propagate, overrideProtected: overrideProtected, fromLoader: false)
+            return try process(local, onto: active, at: path(), propagate: propagate, overrideProtected: overrideProtected, fromLoader: false)
         }
         let key = ContextCache.Key(active: activeKey, source: source, propagate: propagate, overrideProtected: overrideProtected)
         if let kept = loader.cache[key] { return kept }
-        var result = try process(local, onto: active, at: path, propagate: propagate, overrideProtected: overrideProtected, fromLoader: true)
+        var result = try process(local, onto: active, at: path(), propagate: propagate, overrideProtected: overrideProtected, fromLoader: true)
         result.key = loader.cache.keep(result, as: key)
         return result
     }

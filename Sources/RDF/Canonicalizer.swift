@@ -63,9 +63,13 @@ public struct RDFCanonicalizer: Sendable {
         // Every line into one buffer, then sorted as ranges of it; duplicates are dropped from the sorted
         // lines, not by hashing every quad first.
         var lines = Lines(capacity: quads.count)
-        for quad in quads {
-            lines.add(
-                Quad(state.relabel(quad.subject), quad.predicate, state.relabel(quad.object), quad.graph.map { state.relabel($0) }))
+        quads.withUnsafeBufferPointer { quads in
+            // Read in place, by index (a quad is too large to copy for a look).
+            for index in quads.indices {
+                lines.add(
+                    state.relabel(quads[index].subject), quads[index].predicate, state.relabel(quads[index].object),
+                    quads[index].graph.map { state.relabel($0) })
+            }
         }
         return lines.sortedDocument(distinct: true)
     }
@@ -80,9 +84,9 @@ public struct RDFCanonicalizer: Sendable {
             ranges.reserveCapacity(capacity)
         }
 
-        mutating func add(_ quad: Quad) {
+        mutating func add(_ subject: RDFTerm, _ predicate: RDFTerm, _ object: RDFTerm, _ graph: RDFTerm?) {
             let start = bytes.count
-            NQuads.write(quad, into: &bytes)
+            NQuads.write(subject, predicate, object, graph, into: &bytes)
             ranges.append(start..<bytes.count)
         }
 
@@ -146,8 +150,8 @@ public struct RDFCanonicalizer: Sendable {
         }
 
         func relabel(_ term: RDFTerm) -> RDFTerm {
-            if case .blank(let label) = term, let new = canonical.issued[label] { return .blank(new) }
-            return term
+            guard case .blank(let label) = term, let new = canonical.issued[label] else { return term }
+            return .blank(new)
         }
 
         mutating func run() throws(CanonicalizationError) {
@@ -155,23 +159,22 @@ public struct RDFCanonicalizer: Sendable {
             // set beside the list once they are many.
             var many: [String: Set<Quad>] = [:]
             func note(_ term: RDFTerm?, _ quad: Quad) {
-                guard let label = term?.blankLabel else { return }
-                if var seen = many[label] {
-                    many[label] = nil
+                guard case .blank(let label)? = term else { return }
+                if !many.isEmpty, var seen = many.removeValue(forKey: label) {
                     if seen.insert(quad).inserted { quadsOf[label]!.append(quad) }
                     many[label] = seen
                     return
                 }
-                var list = quadsOf[label] ?? []
-                quadsOf[label] = nil
-                if !list.contains(quad) { list.append(quad) }
-                if list.count > 16 { many[label] = Set(list) }
-                quadsOf[label] = list
+                if quadsOf[label, default: []].appendUnlessPresent(quad) > 16 { many[label] = Set(quadsOf[label]!) }
             }
-            for quad in quads {
-                note(quad.subject, quad)
-                note(quad.object, quad)
-                note(quad.graph, quad)
+            // Most quads have no blank node: they are told apart without copying them.
+            quads.withUnsafeBufferPointer { quads in
+                for index in quads.indices where quads[index].subject.isBlank || quads[index].object.isBlank || quads[index].graph?.isBlank == true {
+                    let quad = quads[index]
+                    note(quad.subject, quad)
+                    note(quad.object, quad)
+                    note(quad.graph, quad)
+                }
             }
             // Step 3–4: first-degree hashes; unique ones are issued at once, in hash order.
             var nodesOf: [String: [String]] = [:]
@@ -223,7 +226,7 @@ public struct RDFCanonicalizer: Sendable {
             // Every line, even where two quads mask to the same line.
             let own = quadsOf[label] ?? []
             var lines = Lines(capacity: own.count)
-            for quad in own { lines.add(Quad(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask))) }
+            for quad in own { lines.add(mask(quad.subject), quad.predicate, mask(quad.object), quad.graph.map(mask)) }
             let hash = hash(bytes: lines.sortedDocument(distinct: false))
             firstDegree[label] = hash
             return hash
@@ -345,5 +348,13 @@ public struct RDFCanonicalizer: Sendable {
             }
             return current
         }
+    }
+}
+
+extension Array where Element == Quad {
+    /// Appends the quad unless it is there already; the count after.
+    fileprivate mutating func appendUnlessPresent(_ quad: Quad) -> Int {
+        if !contains(quad) { append(quad) }
+        return count
     }
 }

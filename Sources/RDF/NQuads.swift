@@ -13,6 +13,11 @@ public enum RDFTerm: Hashable, Sendable {
     public var blankLabel: String? {
         if case .blank(let label) = self { label } else { nil }
     }
+
+    /// Whether the term is a blank node (told without copying its label).
+    public var isBlank: Bool {
+        if case .blank = self { true } else { false }
+    }
 }
 
 /// A quad: a triple and the graph it is in (nil: the default graph).
@@ -57,12 +62,17 @@ public enum NQuads {
 
     /// One quad as a canonical N-Quads line (UTF-8), with its final newline, appended to `bytes`.
     public static func write(_ quad: Quad, into bytes: inout [UInt8]) {
-        write(quad.subject, into: &bytes)
+        write(quad.subject, quad.predicate, quad.object, quad.graph, into: &bytes)
+    }
+
+    /// The quad of these terms as a canonical N-Quads line, appended to `bytes`.
+    static func write(_ subject: RDFTerm, _ predicate: RDFTerm, _ object: RDFTerm, _ graph: RDFTerm?, into bytes: inout [UInt8]) {
+        write(subject, into: &bytes)
         bytes.append(0x20)
-        write(quad.predicate, into: &bytes)
+        write(predicate, into: &bytes)
         bytes.append(0x20)
-        write(quad.object, into: &bytes)
-        if let graph = quad.graph {
+        write(object, into: &bytes)
+        if let graph {
             bytes.append(0x20)
             write(graph, into: &bytes)
         }

@@ -170,12 +170,21 @@ struct OB3Claims: Equatable {
         static let statusPurpose = "https://www.w3.org/ns/credentials/status#statusPurpose"
         static let statusListIndex = "https://www.w3.org/ns/credentials/status#statusListIndex"
         static let statusListCredential = "https://www.w3.org/ns/credentials/status#statusListCredential"
-        /// Every predicate above.
+        /// Every predicate above but `name`.
         static let read: Set<String> = [
-            type, issuer, validFrom, validUntil, subject, status, achievement, identifier, identityType, identityHash, salt, name, statusPurpose,
+            type, issuer, validFrom, validUntil, subject, status, achievement, identifier, identityType, identityHash, salt, statusPurpose,
             statusListIndex, statusListCredential,
         ]
+        /// The types asked about.
+        static let typesRead = [credential, openBadgeCredential, achievementCredential, statusEntry]
+        /// The length and last byte of each of them, to pass over most other predicates without hashing.
+        static let signatures: [Int] = read.map(signature).sorted()
+        static func signature(_ iri: String) -> Int { iri.utf8.count << 8 | Int(iri.utf8.last ?? 0) }
+        static func mayRead(_ iri: String) -> Bool { signatures.contains(signature(iri)) }
     }
+
+    /// Whether two texts are the same, told by their lengths first.
+    private static func same(_ a: String, _ b: String) -> Bool { a.utf8.count == b.utf8.count && a == b }
 
     /// Why the claims cannot be read from the statements, in plain words.
     struct Unreadable: Error {
@@ -184,14 +193,33 @@ struct OB3Claims: Equatable {
 
     /// The claims the statements of a credential make (the default graph; nothing else is the credential's).
     init(statements: [Quad]) throws(Unreadable) {
-        // Only the statements whose predicate a claim is read from, by subject.
+        // Only the statements a claim is read from, by subject: their predicates, and of the types only those
+        // asked about. Names (every node has one) are looked for apart, for the achievements only.
+        // (The quads are read in place, by index: a quad is four terms, too large to copy for a look.)
         var graph: [RDFTerm: [(predicate: String, object: RDFTerm)]] = [:]
-        for quad in statements where quad.graph == nil {
-            guard case .iri(let predicate) = quad.predicate, IRI.read.contains(predicate) else { continue }
-            graph[quad.subject, default: []].append((predicate, quad.object))
+        statements.withUnsafeBufferPointer { quads in
+            for index in quads.indices {
+                guard case .none = quads[index].graph, case .iri(let predicate) = quads[index].predicate, IRI.mayRead(predicate),
+                    IRI.read.contains(predicate)
+                else { continue }
+                if Self.same(predicate, IRI.type) {
+                    guard case .iri(let type) = quads[index].object, IRI.typesRead.contains(where: { Self.same($0, type) }) else { continue }
+                }
+                graph[quads[index].subject, default: []].append((predicate, quads[index].object))
+            }
         }
         func values(_ node: RDFTerm, _ predicate: String) -> [RDFTerm] {
-            (graph[node] ?? []).compactMap { $0.predicate == predicate ? $0.object : nil }
+            (graph[node] ?? []).compactMap { Self.same($0.predicate, predicate) ? $0.object : nil }
+        }
+        func names(_ node: RDFTerm) -> [RDFTerm] {
+            statements.withUnsafeBufferPointer { quads in
+                quads.indices.compactMap { index in
+                    guard case .none = quads[index].graph, case .iri(let predicate) = quads[index].predicate, Self.same(predicate, IRI.name),
+                        quads[index].subject == node
+                    else { return nil }
+                    return quads[index].object
+                }
+            }
         }
         func one(_ node: RDFTerm, _ predicate: String, _ what: String) throws(Unreadable) -> RDFTerm {
             let found = Set(values(node, predicate))
@@ -226,7 +254,7 @@ struct OB3Claims: Equatable {
         let validUntil = try untilValues.first.map { (term) throws(Unreadable) -> Time in try time(term, "validUntil") }
         let subject = try one(node, IRI.subject, "credentialSubject")
         let subjectID: String? = if case .iri(let value) = subject { value } else { nil }
-        let achievementName = values(subject, IRI.achievement).lazy.flatMap { values($0, IRI.name) }.compactMap(literal).first
+        let achievementName = values(subject, IRI.achievement).lazy.flatMap(names).compactMap(literal).first
 
         var identities: [EmailIdentity] = []
         for identity in Set(values(subject, IRI.identifier)) {
