@@ -12,8 +12,8 @@ extension JSONLDProcessor {
     /// arrays of them; no containers but `@set`, no `@json` terms, no blank node identifiers written in the
     /// document, no errors. The contexts are the same as in full processing: the walk decides each node's
     /// context with the same code as expansion (``nodeContexts(_:given:property:at:fromMap:)``), converts
-    /// each value with the same code as expansion and deserialisation (``expandValue(_:active:property:at:)``,
-    /// ``objectTerm(_:graph:listQuads:blanks:)``), and hands any value object to expansion itself. What it
+    /// each value with the same code as expansion and deserialisation (``expandedValue(_:term:active:at:)``,
+    /// ``literal(_:datatype:language:)``), and hands any value object to expansion itself. What it
     /// skips is the expanded document and the node map between them: the node map merges nodes with the same
     /// `@id` and drops a statement made twice, and a dataset is a set, so the statements are the same; only
     /// their order and the blank nodes' labels differ, which canonicalization and the policy checks do not

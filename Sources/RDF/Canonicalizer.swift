@@ -92,7 +92,8 @@ public struct RDFCanonicalizer: Sendable {
 
         /// The lines sorted by code point (byte order) as one document; `distinct`: a line written twice once.
         func sortedDocument(distinct: Bool) -> [UInt8] {
-            bytes.withUnsafeBufferPointer { buffer in
+            guard !ranges.isEmpty else { return [] }
+            return bytes.withUnsafeBufferPointer { buffer in
                 let base = buffer.baseAddress!
                 func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
                     let order = memcmp(base + a.lowerBound, base + b.lowerBound, min(a.count, b.count))

@@ -1,5 +1,5 @@
 import Foundation
-import RDF
+@testable import RDF
 import Testing
 
 /// The W3C RDFC-1.0 test suite, copied into `rdf-canon/` beside this file (its licence in
@@ -90,5 +90,19 @@ struct CanonicalizationTests {
         #expect(try canonicalizer.canonicalNQuads(twice) == canonical)
         #expect(try canonicalizer.canonicalNQuads(try NQuads.parse(canonical)) == canonical)
         #expect(try canonicalizer.canonicalize(twice).quads.count == once.count)
+    }
+
+    @Test("the empty dataset canonicalizes to the empty document; two blank nodes whose quads mask to the same line keep both lines in their hash")
+    func emptyAndMaskedLines() throws {
+        let canonicalizer = RDFCanonicalizer()
+        #expect(try canonicalizer.canonicalNQuadsBytes([]) == [])
+        // _:a's two quads mask to the same line ("_:a <p> _:z ."); the first-degree hash reads it twice, so
+        // _:a differs from _:c, whose one quad masks to that line once.
+        let quads = try NQuads.parse("_:a <http://example.org/p> _:b .\n_:a <http://example.org/p> _:d .\n_:c <http://example.org/p> _:e .\n")
+        let canonical = try canonicalizer.canonicalNQuads(quads)
+        #expect(try canonicalizer.canonicalNQuads(try NQuads.parse(canonical)) == canonical)
+        var state = RDFCanonicalizer.State(quads: quads, workLimit: 1000, hashAlgorithm: .sha256)
+        try state.run()
+        #expect(state.hashFirstDegree("a") != state.hashFirstDegree("c"))
     }
 }
