@@ -104,18 +104,14 @@ public struct JSONLDProcessor: Sendable {
     /// Whether `key` expands to `keyword` in `active`: the keyword itself or a term aliasing it (a compact
     /// or absolute IRI, or a word under @vocab, never expands to a keyword).
     @inline(__always) static func isAlias(_ key: String, of keyword: String, in active: Context) -> Bool {
-        same(key, keyword) || active.aliases.contains { same($0.term, key) && same($0.keyword, keyword) }
+        key.isSame(as: keyword) || active.aliases.contains { $0.term.isSame(as: key) && $0.keyword.isSame(as: keyword) }
     }
 
-    /// Whether two texts are the same, told by their lengths first (most keys differ in length).
-    @inline(__always) static func same(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a == b
-    }
 
     /// The keyword a key stands for in `active` (itself, or the keyword a term aliases); nil for any other key.
     @inline(__always) static func keyword(_ key: String, in active: Context) -> String? {
         if isKeyword(key) { return key }
-        return active.aliases.first { same($0.term, key) }?.keyword
+        return active.aliases.first { $0.term.isSame(as: key) }?.keyword
     }
 
     /// Processes a local context (a URL, an object, or an array of them) onto `active`. `scoped` names a

@@ -36,7 +36,7 @@ struct DirectStatementsTests {
 
     @Test("reshaped documents: the same statements whenever the walk takes one, and never one full processing refuses")
     func reshaped() throws {
-        var random = SeededRandom(seed: 20261206)
+        var random = SplitMix64(seed: 20261206)
         var taken = 0
         var refused = 0
         for index in 0..<600 {
@@ -61,7 +61,7 @@ struct DirectStatementsTests {
     /// A credential shaped like the ones Merkisto issues (achievement with alignments, rubric levels and a
     /// creator, results, a hashed email identity, evidence, a status entry).
     static func merkistoShaped(seed: UInt64) -> JSONValue {
-        var random = SeededRandom(seed: seed &+ 7)
+        var random = SplitMix64(seed: seed &+ 7)
         let base = "https://badges.example.org/"
         let badge = "\(base)achievements/badge-\(random.next() % 9).json"
         let levels: [JSONValue] = (0..<Int(1 + random.next() % 3)).map { level in
@@ -117,7 +117,7 @@ struct DirectStatementsTests {
     /// number, a language, an id given twice, a context of its own), some go beyond the walk (a blank node
     /// identifier, @graph, @list, @included, a language map) and some are errors (an undefined term or type,
     /// a relative id, a keyword twice).
-    static func reshape(_ value: JSONValue, _ random: inout SeededRandom) -> JSONValue {
+    static func reshape(_ value: JSONValue, _ random: inout SplitMix64) -> JSONValue {
         guard case .object(var fields) = value else { return value }
         let nested = fields.keys.sorted().filter { key in
             if case .object = fields[key]! { return true }
@@ -183,18 +183,5 @@ struct DirectStatementsTests {
         default: fields[someKey] = ["@value": .null]
         }
         return .object(fields)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so that every run checks the same documents.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

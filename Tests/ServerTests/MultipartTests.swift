@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import MultipartKit
 import NIOCore
@@ -7,18 +8,6 @@ import Testing
 /// Our multipart reader against MultipartKit's parser on generated forms, and on what made MultipartKit trap.
 @Suite("multipart/form-data")
 struct MultipartTests {
-    /// A small deterministic generator.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
 
     /// MultipartKit's parts of a body (headers in order, names lower-cased), or nil when it refuses it.
     static func referenceParts(_ body: [UInt8], boundary: String) -> [Server.FormPart]? {
@@ -42,7 +31,7 @@ struct MultipartTests {
 
     @Test("2,000 generated forms read as MultipartKit reads them")
     func differential() throws {
-        var random = SplitMix(state: 11)
+        var random = SplitMix64(seed: 11)
         let alphabet = Array("abcXYZ019-_.".utf8)
         for round in 0..<2_000 {
             let boundary = "----b" + String(random.next(), radix: 36)
@@ -110,4 +99,9 @@ struct MultipartTests {
             try SubmittedForm.multipart(ByteBuffer(string: "--\(long)\r\n\r\nx\r\n--\(long)--"), contentType: "multipart/form-data; boundary=\(long)")
         }
     }
+}
+
+extension SplitMix64 {
+    /// A number in 0..<n (the test's own use: n is small, the slight bias does not matter).
+    fileprivate mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -183,9 +183,6 @@ struct OB3Claims: Equatable {
         static func mayRead(_ iri: String) -> Bool { signatures.contains(signature(iri)) }
     }
 
-    /// Whether two texts are the same, told by their lengths first.
-    private static func same(_ a: String, _ b: String) -> Bool { a.utf8.count == b.utf8.count && a == b }
-
     /// Why the claims cannot be read from the statements, in plain words.
     struct Unreadable: Error {
         var reason: String
@@ -202,19 +199,19 @@ struct OB3Claims: Equatable {
                 guard case .none = quads[index].graph, case .iri(let predicate) = quads[index].predicate, IRI.mayRead(predicate),
                     IRI.read.contains(predicate)
                 else { continue }
-                if Self.same(predicate, IRI.type) {
-                    guard case .iri(let type) = quads[index].object, IRI.typesRead.contains(where: { Self.same($0, type) }) else { continue }
+                if predicate.isSame(as: IRI.type) {
+                    guard case .iri(let type) = quads[index].object, IRI.typesRead.contains(where: { $0.isSame(as: type) }) else { continue }
                 }
                 graph[quads[index].subject, default: []].append((predicate, quads[index].object))
             }
         }
         func values(_ node: RDFTerm, _ predicate: String) -> [RDFTerm] {
-            (graph[node] ?? []).compactMap { Self.same($0.predicate, predicate) ? $0.object : nil }
+            (graph[node] ?? []).compactMap { $0.predicate.isSame(as: predicate) ? $0.object : nil }
         }
         func names(_ node: RDFTerm) -> [RDFTerm] {
             statements.withUnsafeBufferPointer { quads in
                 quads.indices.compactMap { index in
-                    guard case .none = quads[index].graph, case .iri(let predicate) = quads[index].predicate, Self.same(predicate, IRI.name),
+                    guard case .none = quads[index].graph, case .iri(let predicate) = quads[index].predicate, predicate.isSame(as: IRI.name),
                         quads[index].subject == node
                     else { return nil }
                     return quads[index].object
