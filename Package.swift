@@ -70,6 +70,8 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        // glibc's mallopt, for the allocator's settings in batch commands.
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "MerkistoSchemas",
             path: "Schemas",
@@ -230,6 +232,7 @@ let package = Package(
                 "Credentials",
                 "Storage",
                 "MerkistoCore",
+                "CMalloc",
                 "Rendering",
                 "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -70,6 +70,10 @@ struct HostileInputTests {
         Case(name: "UTF-16 text", expected: .badEncoding) { _ in
             [0xFF, 0xFE] + Array("<badge/>".utf8).flatMap { [$0, 0] }
         },
+        // Valid UTF-8 byte for byte (NUL is), but libxml2 would take it for UTF-16 if not told UTF-8.
+        Case(name: "UTF-16 text without a byte order mark", expected: .notWellFormed) { _ in
+            Array("<?xml version=\"1.0\"?><badge xmlns=\"urn:merkisto:definitions:1\" id=\"x\"/>".utf8).flatMap { [$0, 0] }
+        },
         Case(name: "a declared encoding other than UTF-8", expected: .badEncoding) { _ in
             Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<badge xmlns=\"urn:merkisto:definitions:1\"/>".utf8)
         },

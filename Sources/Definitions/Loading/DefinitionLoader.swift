@@ -126,7 +126,7 @@ public enum DefinitionLoader {
         var diagnostics: [Diagnostic]
     }
 
-    private enum Definition: Sendable {
+    private indirect enum Definition: Sendable {
         case framework(Framework), instrument(Instrument), badge(Badge), issuer(Issuer), pathway(Pathway)
     }
 
