@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 
@@ -19,6 +20,9 @@ struct TextNormalizationTests {
             "\u{180E}", "\u{200B}", "\u{FEFF}", "\u{2060}", "Ä\u{300}", "\u{E000}",
         ]
         var cases = ["", " ", "a", " a ", "\u{A0}a\u{A0}", "a\r\nb", "a b", "a  b", "a\tb", "a ", " a"]
+        // Across the eight-byte steps of the Latin path: doubled spaces, a lead byte and its second byte,
+        // and whitespace on either side of a step.
+        cases += ["abcdefg  hij", "abcdefgh  ijk", "abcdefg ähij", "abcdefgä", "abcdefg\u{A0}x", "abcdefgh\u{301} x", "abcdefg\th", "abcdefghijklmno ", " abcdefghijklmnop"]
         for _ in 0..<20_000 {
             cases.append((0..<Int.random(in: 1...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
         }
@@ -36,6 +40,8 @@ struct LintTextMatchingTests {
         var generator = SystemRandomNumberGenerator()
         let pieces = ["KUNTOUTTAVA", "Työtoiminta", "ÄÖÅ", "äöå", "×", "÷", "ß", "É", "A\u{308}", "İ", "Σ", "Ω", "日本", "😀", " ", "Social Welfare"]
         var cases = ["", "A", "Ä", "\u{C0}\u{DE}\u{DF}\u{D7}"]
+        // Across the eight-byte steps: a C3 at the end of one step and its second byte in the next.
+        cases += ["ABCDEFGÄBC", "ABCDEFG×BC", "ÄÄÄÄÄÄÄÄÄÄÄ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{", "abcdefg\u{C0}\u{DE}", "ABCDEFGΣ"]
         for _ in 0..<3_000 {
             cases.append((0..<Int.random(in: 1...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
         }
@@ -50,6 +56,36 @@ struct LintTextMatchingTests {
         for _ in 0..<2_000 {
             let text = Array((0..<Int.random(in: 0...6, using: &random)).map { _ in words.randomElement(using: &random)! }.joined().utf8)
             #expect(Linter.firstRevealingWord(in: text) == Linter.revealingBytes.firstIndex { Linter.bytes(text, contain: $0) }, "\(String(decoding: text, as: UTF8.self))")
+        }
+    }
+}
+
+@Suite("Eight bytes at a time")
+struct ByteWordTests {
+    @Test("each mask marks exactly the bytes a byte-at-a-time test picks, and a short load pads")
+    func masks() {
+        var random = SplitMix64(seed: 23)
+        // Bytes near every edge the masks test (controls, space, A–Z, 0x7F/0x80, C3, the C3 second bytes,
+        // other leads) and random ones.
+        let edges: [UInt8] = [0x00, 0x09, 0x1F, 0x20, 0x21, 0x40, 0x41, 0x5A, 0x5B, 0x61, 0x7F, 0x80, 0x96, 0x97, 0x9E, 0x9F, 0xBF, 0xC0, 0xC2, 0xC3, 0xC4, 0xCC, 0xE2, 0xFF]
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in random.next() % 2 == 0 ? edges[Int(random.next() % UInt64(edges.count))] : UInt8(truncatingIfNeeded: random.next()) }
+            let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64($1.offset * 8) }
+            func mask(_ test: (UInt8) -> Bool) -> UInt64 {
+                bytes.enumerated().reduce(UInt64(0)) { test($1.element) ? $0 | 0x80 << UInt64($1.offset * 8) : $0 }
+            }
+            let probe = bytes[Int(random.next() % 8)]
+            #expect(ByteWord.equal(word, probe) == mask { $0 == probe })
+            #expect(ByteWord.equal(word, 0x20) == mask { $0 == 0x20 })
+            for limit: UInt8 in [0x20, 0x41, 0x5B, 0x80] {
+                #expect(ByteWord.asciiBelow(word, limit) == mask { $0 < limit })
+            }
+            #expect(ByteWord.leadsOtherThanC3(word) == mask { $0 >= 0xC0 && $0 != 0xC3 })
+            let count = Int(random.next() % 9)
+            bytes.withUnsafeBufferPointer { buffer in
+                let loaded = ByteWord.load(buffer.baseAddress!, at: 0, end: count, pad: 0x61)
+                #expect(loaded == (0..<8).reduce(UInt64(0)) { $0 | UInt64($1 < count ? bytes[$1] : 0x61) << UInt64($1 * 8) })
+            }
         }
     }
 }

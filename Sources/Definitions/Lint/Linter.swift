@@ -418,34 +418,47 @@ struct Linter {
     static let revealingBytes = revealingWords.map { Array($0.utf8) }
 
     /// The UTF-8 bytes of the text in lower case and composed form (NFC). ASCII and Latin-1 letters, the
-    /// usual case, are lowered byte by byte (such a text has no combining marks, so it is already NFC);
-    /// other texts go through `lowercased()` and Foundation's normalization.
+    /// usual case, are lowered eight bytes at a time (such a text has no combining marks, so it is already
+    /// NFC); other texts go through `lowercased()` and Foundation's normalization.
     static func lowercasedNFC(_ text: String) -> [UInt8] {
         var text = text
         let lowered: [UInt8]? = text.withUTF8 { input in
             var latin = true
             let output = [UInt8](unsafeUninitializedCapacity: input.count) { output, count in
-                var afterC3 = false
-                for byte in input {
-                    if afterC3 {
-                        // U+00C0-U+00DE but U+00D7 (×) lower to U+00E0-U+00FE.
-                        output[count] = (0x80...0x9E).contains(byte) && byte != 0x97 ? byte + 0x20 : byte
-                        afterC3 = false
-                    } else if byte < 0x80 {
-                        output[count] = (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
-                    } else if byte == 0xC3 {
-                        output[count] = byte
-                        afterC3 = true
-                    } else {
-                        latin = false
-                        return
-                    }
-                    count += 1
-                }
+                latin = lowerLatin(input, into: output)
+                count = latin ? input.count : 0
             }
             return latin ? output : nil
         }
         return lowered ?? Array(text.lowercased().precomposedStringWithCanonicalMapping.utf8)
+    }
+
+    /// Writes the text lowered into `output` (as long as the input) when it is ASCII and U+00C0–U+00FF:
+    /// A–Z and À–Þ but × get 0x20 added (the second byte of C3 80–9E). False, with `output` unfinished, for
+    /// any other text.
+    static func lowerLatin(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Bool {
+        guard let source = input.baseAddress, let target = output.baseAddress else { return true }
+        let count = input.count
+        var afterC3: UInt64 = 0  // bit 7 of the first byte when the byte before the word is C3
+        var index = 0
+        while index < count {
+            let word = ByteWord.load(source, at: index, end: count, pad: UInt8(ascii: "a"))
+            if ByteWord.leadsOtherThanC3(word) != 0 { return false }
+            let c3 = ByteWord.equal(word, 0xC3)
+            let second = c3 &<< 8 | afterC3
+            afterC3 = c3 &>> 56
+            let upperASCII = ByteWord.asciiBelow(word, 0x5B) & ~ByteWord.asciiBelow(word, 0x41)
+            // A second byte up to 0x9E has its low seven bits up to 0x1E.
+            let upperLatin = second & ~((word & ByteWord.lowSeven) &+ ByteWord.repeating(0x61)) & ~ByteWord.equal(word, 0x97)
+            let lowered = word | (upperASCII | upperLatin) &>> 2
+            if index + 8 <= count {
+                UnsafeMutableRawPointer(target + index).storeBytes(of: lowered.littleEndian, as: UInt64.self)
+            } else {
+                for offset in 0..<(count - index) { target[index + offset] = UInt8(truncatingIfNeeded: lowered &>> UInt64(offset * 8)) }
+            }
+            index += 8
+        }
+        return true
     }
 
     /// Whether `word` occurs in `text`, byte for byte.
@@ -459,61 +472,101 @@ struct Linter {
         return false
     }
 
-    /// The revealing words laid out for one pass over a text: their bytes end to end, where each starts
-    /// and ends, their indexes grouped by first byte (`byFirst[b]..<byFirst[b + 1]` in `indexes`), and a
-    /// bit for every pair of bytes a word starts with, so that most places are passed over at one look.
-    private struct WordTable {
-        var bytes: [UInt8] = []
-        var starts: [Int] = []
-        var ends: [Int] = []
-        var byFirst = [Int](repeating: 0, count: 257)
-        var indexes: [Int] = []
-        var pairs = [UInt64](repeating: 0, count: 65_536 / 64)
+    /// The revealing words laid out for a sampled pass over a text. Every word is at least `stride + 1`
+    /// bytes long, so an occurrence of one holds exactly one place `stride * k` of the text at one of its
+    /// first `stride` offsets; the pair of bytes there, with the offset, names the words to compare. Made
+    /// once and only read; kept in buffers of their own, which the search reads without bounds checks or
+    /// reference counting.
+    private final class WordTable: @unchecked Sendable {
+        let stride: Int
+        /// The words' bytes end to end; word `w` is `bytes[starts[w]..<starts[w + 1]]`.
+        let bytes: UnsafeBufferPointer<UInt8>
+        let starts: UnsafeBufferPointer<Int>
+        /// The (pair, word, offset) entries, sorted by pair; a pair's entries start at `firstEntry[pair]`.
+        let entryPairs: UnsafeBufferPointer<Int>
+        let entryWords: UnsafeBufferPointer<Int>
+        let entryOffsets: UnsafeBufferPointer<Int>
+        let firstEntry: UnsafeBufferPointer<UInt16>
+        /// A bit for every pair some entry has: most places are passed over at one look.
+        let pairBits: UnsafeBufferPointer<UInt64>
 
         init(_ words: [[UInt8]]) {
-            for word in words {
-                starts.append(bytes.count)
-                bytes += word
-                ends.append(bytes.count)
-                let pair = Int(word[0]) << 8 | Int(word[1])
-                pairs[pair >> 6] |= 1 << UInt64(pair & 63)
+            let stride = max(1, (words.map(\.count).min() ?? 2) - 1)
+            var entries: [(pair: Int, word: Int, offset: Int)] = []
+            var pairBits = [UInt64](repeating: 0, count: 65_536 / 64)
+            for (index, word) in words.enumerated() {
+                for offset in 0..<min(stride, word.count - 1) {
+                    let pair = Int(word[offset]) << 8 | Int(word[offset + 1])
+                    entries.append((pair, index, offset))
+                    pairBits[pair >> 6] |= 1 << UInt64(pair & 63)
+                }
             }
-            for first in 0..<256 {
-                byFirst[first] = indexes.count
-                indexes += words.indices.filter { Int(words[$0][0]) == first }
-            }
-            byFirst[256] = indexes.count
+            entries.sort { ($0.pair, $0.word, $0.offset) < ($1.pair, $1.word, $1.offset) }
+            precondition(entries.count < Int(UInt16.max), "too many revealing words for the table")
+            var firstEntry = [UInt16](repeating: UInt16(entries.count), count: 65_536)
+            for (place, entry) in entries.enumerated().reversed() { firstEntry[entry.pair] = UInt16(place) }
+            self.stride = stride
+            bytes = Self.kept(words.flatMap { $0 })
+            starts = Self.kept(words.reduce(into: [0]) { $0.append($0.last! + $1.count) })
+            entryPairs = Self.kept(entries.map(\.pair))
+            entryWords = Self.kept(entries.map(\.word))
+            entryOffsets = Self.kept(entries.map(\.offset))
+            self.firstEntry = Self.kept(firstEntry)
+            self.pairBits = Self.kept(pairBits)
+        }
+
+        private static func kept<T>(_ values: [T]) -> UnsafeBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: values.count)
+            _ = buffer.initialize(from: values)
+            return UnsafeBufferPointer(buffer)
         }
     }
 
     private static let wordTable = WordTable(revealingBytes)
 
-    /// The first of ``revealingWords`` (in their order) that `text` contains, found in one pass over the
-    /// text (the same answer as asking ``bytes(_:contain:)`` word by word, many times faster).
+    /// The first of ``revealingWords`` (in their order) that `text` contains, found in one sampled pass
+    /// over the text (the same answer as asking ``bytes(_:contain:)`` word by word, many times faster).
     static func firstRevealingWord(in text: [UInt8]) -> Int? {
+        text.withUnsafeBufferPointer { firstRevealingWord(in: $0) }
+    }
+
+    static func firstRevealingWord(in text: UnsafeBufferPointer<UInt8>) -> Int? {
         let table = wordTable
+        let (bytes, starts, pairBits, firstEntry) = (table.bytes, table.starts, table.pairBits, table.firstEntry)
+        let (entryPairs, entryWords, entryOffsets) = (table.entryPairs, table.entryWords, table.entryOffsets)
+        let count = text.count
         var found = Int.max
-        guard text.count >= 2 else { return nil }  // every word is longer
-        table.pairs.withUnsafeBufferPointer { pairs in
-            table.bytes.withUnsafeBufferPointer { words in
-                text.withUnsafeBufferPointer { text in
-                    for start in 0..<(text.count - 1) {
-                        let pair = Int(text[start]) << 8 | Int(text[start + 1])
-                        guard pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { continue }
-                        let first = Int(text[start])
-                        for slot in table.byFirst[first]..<table.byFirst[first + 1] {
-                            let index = table.indexes[slot]
-                            let (wordStart, wordEnd) = (table.starts[index], table.ends[index])
-                            guard index < found, start + wordEnd - wordStart <= text.count else { continue }
-                            var matched = 1
-                            while wordStart + matched < wordEnd, text[start + matched] == words[wordStart + matched] { matched += 1 }
-                            if wordStart + matched == wordEnd { found = index }
-                        }
-                    }
-                }
+        var place = 0
+        while place + 1 < count {
+            defer { place += table.stride }
+            let pair = Int(text[place]) &<< 8 | Int(text[place + 1])
+            guard pairBits[pair &>> 6] & (1 &<< UInt64(pair & 63)) != 0 else { continue }
+            var entry = Int(firstEntry[pair])
+            while entry < entryPairs.count, entryPairs[entry] == pair {
+                defer { entry += 1 }
+                let word = entryWords[entry]
+                let start = place - entryOffsets[entry]
+                let (wordStart, wordEnd) = (starts[word], starts[word + 1])
+                guard word < found, start >= 0, start + (wordEnd - wordStart) <= count else { continue }
+                var matched = 0
+                while wordStart + matched < wordEnd, text[start + matched] == bytes[wordStart + matched] { matched += 1 }
+                if wordStart + matched == wordEnd { found = word }
             }
         }
         return found == .max ? nil : found
+    }
+
+    /// The first of ``revealingWords`` in the text once lowered and composed (as ``lowercasedNFC(_:)``
+    /// makes it); a Latin text, the usual case, is lowered into a buffer on the stack.
+    static func firstRevealingWord(inText text: String) -> Int? {
+        var text = text
+        let latin: Int?? = text.withUTF8 { input in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: input.count) { lowered -> Int?? in
+                guard lowerLatin(input, into: lowered) else { return .none }
+                return .some(firstRevealingWord(in: UnsafeBufferPointer(lowered)))
+            }
+        }
+        return latin ?? firstRevealingWord(in: lowercasedNFC(text))
     }
 
     /// Warns when a text that ends up in credentials names the service or social-welfare status.
@@ -524,8 +577,7 @@ struct Linter {
         for language in Language.allCases where text.has(language) {
             // Lower case in composed form (NFC, as the words are), then compared as UTF-8 bytes: Foundation's
             // `contains` took half of linting 2,000 badges.
-            let lowered = Self.lowercasedNFC(text.text(in: language))
-            if let index = Self.firstRevealingWord(in: lowered) {
+            if let index = Self.firstRevealingWord(inText: text.text(in: language)) {
                 let word = Self.revealingWords[index]
                 diagnostics.warning(
                     .revealsService,

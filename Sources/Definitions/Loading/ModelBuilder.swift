@@ -237,41 +237,8 @@ struct ModelBuilder {
     /// whitespace (a combining mark or a prepended sign joins the space into a character that is not
     /// whitespace). A text with nothing to change is returned as it is.
     static func collapsingWhitespace(_ text: String) -> String {
-        enum Path { case unchanged, bytes, characters }
         var text = text
-        let path: Path = text.withUTF8 { bytes in
-            var unchanged = true
-            var afterWhitespace = true  // at the start, whitespace would be leading
-            var lastLead: UInt8 = 0  // the first byte of the last scalar
-            var previous: UInt8 = 0
-            var beforePrevious: UInt8 = 0
-            for byte in bytes {
-                if byte <= 0x20 && (byte == 0x20 || (0x09...0x0D).contains(byte)) {
-                    if afterWhitespace || byte != 0x20 { unchanged = false }
-                    if lastLead >= 0xCC { return .characters }
-                    afterWhitespace = true
-                    lastLead = byte
-                } else if byte < 0x80 {
-                    lastLead = byte
-                    afterWhitespace = false
-                } else if byte & 0xC0 != 0x80 {
-                    if byte >= 0xCC, afterWhitespace, lastLead != 0 { return .characters }
-                    lastLead = byte
-                    afterWhitespace = false
-                } else if (previous == 0xC2 && (byte == 0x85 || byte == 0xA0))
-                    || (beforePrevious == 0xE1 && previous == 0x9A && byte == 0x80)
-                    || (beforePrevious == 0xE2 && previous == 0x80 && ((0x80...0x8A).contains(byte) || byte == 0xA8 || byte == 0xA9 || byte == 0xAF))
-                    || (beforePrevious == 0xE2 && previous == 0x81 && byte == 0x9F)
-                    || (beforePrevious == 0xE3 && previous == 0x80 && byte == 0x80)
-                {
-                    return .characters
-                }
-                beforePrevious = previous
-                previous = byte
-            }
-            if afterWhitespace, lastLead != 0 { unchanged = false }  // trailing whitespace
-            return unchanged ? .unchanged : .bytes
-        }
+        let path: WhitespacePath = text.withUTF8 { bytes in latinPath(bytes) ?? scalarPath(bytes) }
         switch path {
         case .unchanged:
             return text
@@ -299,6 +266,65 @@ struct ModelBuilder {
                 }
             }
         }
+    }
+
+    /// How a text's whitespace is collapsed: not at all, on its bytes, or by characters.
+    enum WhitespacePath { case unchanged, bytes, characters }
+
+    /// The path for a text of ASCII and U+00C0–U+00FF (the usual case), eight bytes at a time; nil for any
+    /// other text. Such a text has no Unicode whitespace and no combining mark, so it is unchanged unless it
+    /// has ASCII whitespace other than single spaces between words (or a control character, which the byte
+    /// path keeps as it is).
+    static func latinPath(_ bytes: UnsafeBufferPointer<UInt8>) -> WhitespacePath? {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return .unchanged }
+        let count = bytes.count
+        var changed = base[0] == 0x20 || base[count - 1] == 0x20
+        var spaceBefore: UInt64 = 0  // bit 7 of the first byte when the byte before the word is a space
+        var index = 0
+        while index < count {
+            let word = ByteWord.load(base, at: index, end: count, pad: UInt8(ascii: "a"))
+            if ByteWord.leadsOtherThanC3(word) != 0 { return nil }
+            let spaces = ByteWord.equal(word, 0x20)
+            if ByteWord.asciiBelow(word, 0x20) != 0 || spaces & (spaces &<< 8 | spaceBefore) != 0 { changed = true }
+            spaceBefore = spaces &>> 56
+            index += 8
+        }
+        return changed ? .bytes : .unchanged
+    }
+
+    /// The path for any text, a byte at a time.
+    private static func scalarPath(_ bytes: UnsafeBufferPointer<UInt8>) -> WhitespacePath {
+        var unchanged = true
+        var afterWhitespace = true  // at the start, whitespace would be leading
+        var lastLead: UInt8 = 0  // the first byte of the last scalar
+        var previous: UInt8 = 0
+        var beforePrevious: UInt8 = 0
+        for byte in bytes {
+            if byte <= 0x20 && (byte == 0x20 || (0x09...0x0D).contains(byte)) {
+                if afterWhitespace || byte != 0x20 { unchanged = false }
+                if lastLead >= 0xCC { return .characters }
+                afterWhitespace = true
+                lastLead = byte
+            } else if byte < 0x80 {
+                lastLead = byte
+                afterWhitespace = false
+            } else if byte & 0xC0 != 0x80 {
+                if byte >= 0xCC, afterWhitespace, lastLead != 0 { return .characters }
+                lastLead = byte
+                afterWhitespace = false
+            } else if (previous == 0xC2 && (byte == 0x85 || byte == 0xA0))
+                || (beforePrevious == 0xE1 && previous == 0x9A && byte == 0x80)
+                || (beforePrevious == 0xE2 && previous == 0x80 && ((0x80...0x8A).contains(byte) || byte == 0xA8 || byte == 0xA9 || byte == 0xAF))
+                || (beforePrevious == 0xE2 && previous == 0x81 && byte == 0x9F)
+                || (beforePrevious == 0xE3 && previous == 0x80 && byte == 0x80)
+            {
+                return .characters
+            }
+            beforePrevious = previous
+            previous = byte
+        }
+        if afterWhitespace, lastLead != 0 { unchanged = false }  // trailing whitespace
+        return unchanged ? .unchanged : .bytes
     }
 
     private static func collapsingByCharacters(_ text: String) -> String {
