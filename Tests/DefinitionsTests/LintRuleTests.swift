@@ -76,6 +76,13 @@ struct LintRuleTests {
         #expect(result.diagnostics.allSatisfy { $0.location.file.hasPrefix(folder) }, "\(result.diagnostics)")
     }
 
+    @Test("an unknown badge id is answered with the nearest one (one letter missing), not with another badge")
+    func suggestion() throws {
+        let result = try DefinitionLoader.load(paths: [TestPaths.base, TestPaths.fixtures + "/lint/unknown-badge"])
+        let diagnostic = try #require(result.diagnostics.with(.unknownBadge).first)
+        #expect(diagnostic.message.hasSuffix(" Did you mean \"perusmerkki\"?"), "\(diagnostic.message)")
+    }
+
     @Test("every diagnostic code in the library has a fixture here")
     func everyCodeCovered() {
         let covered = Set(Self.cases.map(\.code)).union(["file-too-large", "file-unreadable"])

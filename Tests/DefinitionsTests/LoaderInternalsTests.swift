@@ -18,6 +18,12 @@ struct LoaderInternalsTests {
             #expect(FilePaths.standardized(path, in: "/") == URL(fileURLWithPath: path).standardizedFileURL.path, "\(path)")
         }
         // Relative paths are taken from the working directory given.
+        for _ in 0..<2_000 {
+            let directory = "/" + (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined(separator: "/")
+            let path = (0..<Int.random(in: 1...5, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined(separator: "/")
+            guard !path.hasPrefix("/") else { continue }
+            #expect(FilePaths.standardized(path, in: directory) == FilePaths.standardized(directory + "/" + path, in: "/"), "\(directory) \(path)")
+        }
         #expect(FilePaths.standardized("badges/../images/x.svg", in: "/work/defs") == "/work/defs/images/x.svg")
         #expect(FilePaths.directory(of: "badges/b.xml", in: "/work/defs") == "/work/defs/badges")
         #expect(FilePaths.directory(of: "/b.xml", in: "/work") == "/")

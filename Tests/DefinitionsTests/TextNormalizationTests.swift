@@ -89,3 +89,44 @@ struct ByteWordTests {
         }
     }
 }
+
+@Suite("Suggestions for unknown ids")
+struct SuggestionDistanceTests {
+    /// The whole table, every cell: the reference the banded distance is held to.
+    static func fullDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    @Test("the banded distance is the full table's whenever that is within the limit, and nil otherwise")
+    func banded() {
+        var random = SplitMix64(seed: 7)
+        let alphabet: [Character] = ["a", "b", "c", "-", "ä", "e\u{301}", "1"]
+        for _ in 0..<20_000 {
+            let a = (0..<Int(random.next() % 9)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            var b = a
+            // Near copies (the case suggestions are for) as often as unrelated strings.
+            for _ in 0..<Int(random.next() % 4) {
+                let place = b.isEmpty ? 0 : Int(random.next() % UInt64(b.count))
+                switch random.next() % 3 {
+                case 0: b.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: place)
+                case 1: if !b.isEmpty { b.remove(at: place) }
+                default: if !b.isEmpty { b[place] = alphabet[Int(random.next() % UInt64(alphabet.count))] }
+                }
+            }
+            if random.next() % 4 == 0 { b = (0..<Int(random.next() % 9)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] } }
+            let full = Self.fullDistance(a, b)
+            for limit in 0...3 {
+                #expect(Linter.editDistance(a, b, atMost: limit) == (full <= limit ? full : nil), "\(a) \(b) \(limit)")
+            }
+        }
+    }
+}

@@ -14,6 +14,8 @@ struct Linter {
     private var dependencies: [Int: [(target: Int, location: SourceLocation)]] = [:]
     /// The best instrument for a competence at an evidence level, once worked out.
     private var bestInstruments: [InstrumentQuestion: (id: String, maximumLevel: Int)?] = [:]
+    /// The badge ids as characters, once an unknown badge has asked for suggestions.
+    private var knownBadgeIDCharacters: [(text: String, characters: [Character])]?
 
     init(_ definitions: DefinitionSet) {
         self.definitions = definitions
@@ -159,8 +161,13 @@ struct Linter {
     /// The checks of a badge that need no other definition (its image, its words), made while its file is
     /// built, on the loader's worker threads; `images` remembers what the image files were found to be.
     static func checkOnItsOwn(_ badge: Badge, images: inout ImageFiles, into diagnostics: inout DiagnosticCollector) {
-        let exists = images.exists[badge.imagePath] ?? (access(badge.imagePath, F_OK) == 0)
-        images.exists[badge.imagePath] = exists
+        let exists: Bool
+        if let known = images.exists[badge.imagePath] {
+            exists = known
+        } else {
+            exists = access(badge.imagePath, F_OK) == 0
+            images.exists[badge.imagePath] = exists
+        }
         if !exists {
             diagnostics.error(
                 .missingImage,
@@ -170,13 +177,16 @@ struct Linter {
         if let png = badge.pngPath, let source = badge.pngSource {
             // A PNG starts with its eight-byte signature.
             let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-            let head =
-                images.pngHeads[png]
-                ?? FileHandle(forReadingAtPath: png).map { handle in
+            let head: [UInt8]?
+            if let known = images.pngHeads[png] {
+                head = known
+            } else {
+                head = FileHandle(forReadingAtPath: png).map { handle in
                     defer { try? handle.close() }
                     return [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
                 }
-            images.pngHeads[png] = head
+                images.pngHeads[png] = .some(head)
+            }
             if head != signature {
                 diagnostics.error(
                     .missingImage,
@@ -272,7 +282,7 @@ struct Linter {
         case .badge(let id):
             if badges[id] == nil {
                 diagnostics.error(
-                    .unknownBadge, "badge \"\(id)\" is not defined; check the id or load its file too.\(suggestion(for: id, among: Array(badges.keys)))",
+                    .unknownBadge, "badge \"\(id)\" is not defined; check the id or load its file too.\(suggestion(for: id, among: badgeIDCharacters()))",
                     at: location)
             }
         case .attestation:
@@ -653,24 +663,55 @@ struct Linter {
     }
 
     /// " Did you mean …?" for a near miss (edit distance ≤ 2), or nothing.
+    /// " Did you mean …?" with the candidate fewest single-character edits away from `value` (at most two;
+    /// the first in alphabetical order among equals), or nothing.
     private func suggestion(for value: String, among candidates: [String]) -> String {
-        let best = candidates.map { ($0, editDistance(value, $0)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
-        guard let best, best.1 <= 2 else { return "" }
-        return " Did you mean \"\(best.0)\"?"
+        suggestion(for: value, among: candidates.map { ($0, Array($0)) })
     }
 
-    private func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
+    private func suggestion(for value: String, among candidates: [(text: String, characters: [Character])]) -> String {
+        let wanted = Array(value)
+        var best: (distance: Int, text: String)?
+        for candidate in candidates {
+            guard let distance = Self.editDistance(wanted, candidate.characters, atMost: best?.distance ?? 2) else { continue }
+            if best.map({ (distance, candidate.text) < ($0.distance, $0.text) }) ?? true { best = (distance, candidate.text) }
         }
-        return previous[b.count]
+        return best.map { " Did you mean \"\($0.text)\"?" } ?? ""
+    }
+
+    /// The badge ids as characters, for suggestions: made on the first unknown badge, then kept (a set with
+    /// hundreds of unknown badges among thousands asked for them each time).
+    private mutating func badgeIDCharacters() -> [(text: String, characters: [Character])] {
+        if let known = knownBadgeIDCharacters { return known }
+        let made = badges.keys.map { ($0, Array($0)) }
+        knownBadgeIDCharacters = made
+        return made
+    }
+
+    /// The edit distance (insertions, deletions and substitutions of characters) between `a` and `b` when it
+    /// is at most `limit`, else nil: only the cells within `limit` of the diagonal are worked out, and the
+    /// work stops at the first row whose every cell is above the limit.
+    static func editDistance(_ a: [Character], _ b: [Character], atMost limit: Int) -> Int? {
+        let (n, m) = (a.count, b.count)
+        guard abs(n - m) <= limit else { return nil }
+        if n == 0 || m == 0 { return max(n, m) }
+        let above = limit + 1  // any distance over the limit
+        var previous = (0...m).map { min($0, above) }
+        var current = [Int](repeating: above, count: m + 1)
+        for i in 1...n {
+            let (low, high) = (max(1, i - limit), min(m, i + limit))
+            current[0] = min(i, above)
+            current[low - 1] = low > 1 ? above : current[0]
+            var rowMinimum = current[low - 1]
+            for j in low...high {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1, above)
+                rowMinimum = min(rowMinimum, current[j])
+            }
+            if high < m { current[high + 1] = above }
+            if rowMinimum > limit { return nil }
+            swap(&previous, &current)
+        }
+        return previous[m] <= limit ? previous[m] : nil
     }
 }

@@ -185,33 +185,52 @@ public enum DefinitionLoader {
 /// linting 2,000 badges.
 enum FilePaths {
     /// The path made absolute against `workingDirectory`, with `.`, `..` and repeated slashes resolved.
+    /// Written straight into the new string's storage (each folder's every file asks, and each image path).
     static func standardized(_ path: String, in workingDirectory: String) -> String {
-        var input: [UInt8] = []
-        if !path.hasPrefix("/") { input += workingDirectory.utf8 + [UInt8(ascii: "/")] }
-        input += path.utf8
+        var path = path
+        var workingDirectory = workingDirectory
         let slash = UInt8(ascii: "/")
         let dot = UInt8(ascii: ".")
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        var index = 0
-        while index < input.count {
-            while index < input.count, input[index] == slash { index += 1 }
-            let start = index
-            while index < input.count, input[index] != slash { index += 1 }
-            switch index - start {
-            case 0:
-                continue
-            case 1 where input[start] == dot:
-                continue
-            case 2 where input[start] == dot && input[start + 1] == dot:
-                // Up one: drop the last name and its slash (nothing above the root).
-                while let last = output.popLast(), last != slash {}
-            default:
-                output.append(slash)
-                output += input[start..<index]
+        return path.withUTF8 { path in
+            workingDirectory.withUTF8 { workingDirectory in
+                let relative = path.first != slash
+                return String(unsafeUninitializedCapacity: (relative ? workingDirectory.count + 1 : 0) + path.count + 1) { output in
+                    var count = 0
+                    func append(componentsOf input: UnsafeBufferPointer<UInt8>) {
+                        var index = 0
+                        while index < input.count {
+                            while index < input.count, input[index] == slash { index += 1 }
+                            let start = index
+                            while index < input.count, input[index] != slash { index += 1 }
+                            switch index - start {
+                            case 0:
+                                continue
+                            case 1 where input[start] == dot:
+                                continue
+                            case 2 where input[start] == dot && input[start + 1] == dot:
+                                // Up one: drop the last name and its slash (nothing above the root).
+                                while count > 0 {
+                                    count -= 1
+                                    if output[count] == slash { break }
+                                }
+                            default:
+                                output[count] = slash
+                                count += 1
+                                for offset in start..<index { output[count + offset - start] = input[offset] }
+                                count += index - start
+                            }
+                        }
+                    }
+                    if relative { append(componentsOf: workingDirectory) }
+                    append(componentsOf: path)
+                    if count == 0 {
+                        output[0] = slash
+                        count = 1
+                    }
+                    return count
+                }
             }
         }
-        return output.isEmpty ? "/" : String(decoding: output, as: UTF8.self)
     }
 
     /// The standardized folder a file is in.
