@@ -25,8 +25,7 @@ bash "$PEERS/setup.sh" >/dev/null
 command -v xmllint >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null; }
 PEER_PYTHON="${PEERS_HOME:-$HOME/.cache/badge-peers}/ob3/bin/python"
 
-swift build -c release --product merkisto >/dev/null 2>&1
-MERKISTO="$(swift build -c release --show-bin-path)/merkisto"
+MERKISTO="$(bash benchmarks/release-binary.sh)"
 WORK="$(mktemp -d /tmp/merkisto-compare-XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -20,8 +20,7 @@ SESSIONS=50
 
 dpkg -s wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-swift build -c release --product merkisto >/dev/null 2>&1
-MERKISTO="$(swift build -c release --show-bin-path)/merkisto"
+MERKISTO="$(bash benchmarks/release-binary.sh)"
 WORK="$(mktemp -d /tmp/merkisto-bench-pages-XXXXXX)"
 cleanup() {
     [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true

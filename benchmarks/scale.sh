@@ -8,6 +8,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dpkg -s wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product merkisto >/dev/null
-python3 benchmarks/scale.py "$(swift build -c release --show-bin-path)/merkisto" --sizes "${1:-10000,100000,1000000}" --seconds "${2:-10}" \
+python3 benchmarks/scale.py "$(bash benchmarks/release-binary.sh)" --sizes "${1:-10000,100000,1000000}" --seconds "${2:-10}" \
     --json benchmarks/scale.json --table benchmarks/scale.md --svg benchmarks/scale.svg

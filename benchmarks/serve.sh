@@ -20,8 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-swift build -c release --product merkisto >/dev/null 2>&1
-MERKISTO="$(swift build -c release --show-bin-path)/merkisto"
+MERKISTO="$(bash benchmarks/release-binary.sh)"
 WORK="$(mktemp -d /tmp/merkisto-bench-serve-XXXXXX)"
 cleanup() {
     [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true

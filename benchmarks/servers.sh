@@ -21,8 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-swift build -c release --product merkisto >/dev/null 2>&1
-MERKISTO="$(swift build -c release --show-bin-path)/merkisto"
+MERKISTO="$(bash benchmarks/release-binary.sh)"
 WORK="$(mktemp -d /tmp/merkisto-bench-servers-XXXXXX)"
 PG_DIR="/tmp/merkisto-bench-pg-$$"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
