@@ -662,7 +662,6 @@ struct Linter {
         values.isEmpty ? "(none)" : values.joined(separator: ", ")
     }
 
-    /// " Did you mean …?" for a near miss (edit distance ≤ 2), or nothing.
     /// " Did you mean …?" with the candidate fewest single-character edits away from `value` (at most two;
     /// the first in alphabetical order among equals), or nothing.
     private func suggestion(for value: String, among candidates: [String]) -> String {
