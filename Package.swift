@@ -112,10 +112,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Base64url decoded sixteen characters at a time (SSSE3) for verifying tokens.
+        .target(name: "CBase64URL", path: "Sources/CBase64URL"),
         .target(
             name: "Credentials",
             dependencies: [
                 "Basics",
+                "CBase64URL",
                 "Definitions",
                 "Evaluation",
                 "JSONLD",

@@ -21,6 +21,39 @@ struct JOSETests {
         }
     }
 
+    @Test("base64url decoding, sixteen characters at a time or not, agrees with Foundation on long texts with any byte anywhere")
+    func base64Blocks() {
+        var random = SplitMix64(seed: 64)
+        for round in 0..<3_000 {
+            let bytes = (0..<Int(12 + random.next() % 300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            var text = Array(Base64URL.encode(bytes).utf8)
+            if round % 4 != 0 {
+                // One byte changed anywhere but in the last group of four (whose spare bits Foundation does
+                // not check): to any byte at all, or to another character of the alphabet.
+                let place = Int(random.next() % UInt64(text.count - 4))
+                text[place] = round % 2 == 0 ? UInt8(truncatingIfNeeded: random.next()) : Array("Az09-_".utf8)[Int(random.next() % 6)]
+            }
+            let standard = String(decoding: text, as: UTF8.self).replacingOccurrences(of: "-", with: "+")
+                .replacingOccurrences(of: "_", with: "/")
+            let padded = standard + String(repeating: "=", count: (4 - standard.utf8.count % 4) % 4)
+            // Foundation reads "+" and "/", which base64url does not have.
+            let foundation = text.contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "=") }
+                ? nil : Data(base64Encoded: padded).map { [UInt8]($0) }
+            #expect(text.withUnsafeBufferPointer { Base64URL.decode($0) } == foundation, "\(String(decoding: text, as: UTF8.self))")
+        }
+        // Every byte value at every place of a block of sixteen: refused exactly when it is not in the alphabet.
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        let valid = Array(Base64URL.encode((0..<48).map { UInt8($0 * 5) }).utf8)
+        for byte in 0...255 {
+            for place in 0..<16 {
+                var text = valid
+                text[16 + place] = UInt8(byte)
+                let decoded = text.withUnsafeBufferPointer { Base64URL.decode($0) }
+                #expect((decoded != nil) == alphabet.contains(UInt8(byte)), "byte \(byte) at \(16 + place)")
+            }
+        }
+    }
+
     @Test(
         "base64url decoding accepts one spelling only",
         arguments: ["QQ==", "QR", "QUJ", "A", "QU+C", "QU/C", "QU C", "QUJD.", "QUJDRA=", "QUJDR"])
