@@ -70,7 +70,7 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
-        // glibc's mallopt, for the allocator's settings in batch commands.
+        // glibc's mallopt, for the lint command's allocator setting.
         .systemLibrary(name: "CMalloc"),
         .target(
             name: "MerkistoSchemas",

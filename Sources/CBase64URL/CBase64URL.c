@@ -2,6 +2,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#include <stdatomic.h>
 #include <tmmintrin.h>
 
 // The alphabet by high nibble: 0x2D '-', 0x30–0x39, 0x41–0x5A, 0x5F '_', 0x61–0x7A. A character is valid
@@ -64,13 +65,17 @@ static size_t decode_ssse3(const uint8_t *input, size_t count, uint8_t *output, 
     return done;
 }
 
+// Asked once (cpuid is slow in a virtual machine); verifiers on several threads may ask at the same time,
+// and each finds the same answer.
 static int has_ssse3(void) {
-    static int known = -1;
-    if (known < 0) {
+    static _Atomic int known = -1;
+    int answer = atomic_load_explicit(&known, memory_order_relaxed);
+    if (answer < 0) {
         unsigned a, b, c, d;
-        known = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) ? 1 : 0;
+        answer = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) ? 1 : 0;
+        atomic_store_explicit(&known, answer, memory_order_relaxed);
     }
-    return known;
+    return answer;
 }
 
 size_t merkisto_base64url_decode_blocks(const uint8_t *input, size_t count, uint8_t *output, size_t capacity) {

@@ -269,13 +269,13 @@ struct ModelBuilder {
     }
 
     /// How a text's whitespace is collapsed: not at all, on its bytes, or by characters.
-    enum WhitespacePath { case unchanged, bytes, characters }
+    private enum WhitespacePath { case unchanged, bytes, characters }
 
     /// The path for a text of ASCII and U+00C0–U+00FF (the usual case), eight bytes at a time; nil for any
     /// other text. Such a text has no Unicode whitespace and no combining mark, so it is unchanged unless it
     /// has ASCII whitespace other than single spaces between words (or a control character, which the byte
     /// path keeps as it is).
-    static func latinPath(_ bytes: UnsafeBufferPointer<UInt8>) -> WhitespacePath? {
+    private static func latinPath(_ bytes: UnsafeBufferPointer<UInt8>) -> WhitespacePath? {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return .unchanged }
         let count = bytes.count
         var changed = base[0] == 0x20 || base[count - 1] == 0x20
