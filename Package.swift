@@ -82,8 +82,11 @@ let package = Package(
         // Small value types every module shares: instants, JSON values.
         .target(
             name: "Basics",
+            dependencies: ["CJSONSkip"],
             swiftSettings: swiftSettings
         ),
+        // Values the JSON reader does not keep, checked in C with strings sixteen bytes at a time (SSE2).
+        .target(name: "CJSONSkip", path: "Sources/CJSONSkip"),
         // JSON-LD over the bundled contexts: expansion and RDF, for Data Integrity proofs.
         .target(
             name: "JSONLD",
@@ -274,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "CredentialsTests",
             dependencies: [
-                "Basics", "Credentials", "Evaluation", "Definitions", "Storage", "JSONLD", "RDF",
+                "Basics", "CJSONSkip", "Credentials", "Evaluation", "Definitions", "Storage", "JSONLD", "RDF",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -1,3 +1,5 @@
+import CJSONSkip
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,11 +74,14 @@ package enum JSONBytes {
     /// than the top object's `@context`), not a compact or absolute IRI (no `:`), not empty and not written
     /// with escapes. A document whose keys are all plain terms of fixed contexts says each statement in one
     /// way only; anything else may say it in another way, and must be read by its statements.
+    ///
+    /// `fastSkip`: values not kept are checked by the C skipper (CJSONSkip), which hands back to the Swift
+    /// reading whenever it is not sure; false only in the tests that hold the two to the same answers.
     package static func parseNotingKeys(
-        _ bytes: [UInt8], keeping selection: JSONSelection = .all
+        _ bytes: [UInt8], keeping selection: JSONSelection = .all, fastSkip: Bool = true
     ) throws(Malformed) -> (value: JSONValue, onlyPlainTerms: Bool) {
         try bytes.withUnsafeBufferPointer { buffer throws(Malformed) -> (value: JSONValue, onlyPlainTerms: Bool) in
-            var reader = Reader(bytes: buffer)
+            var reader = Reader(bytes: buffer, fastSkip: fastSkip)
             reader.skipSpace()
             let value = try reader.value(selection, depth: 0)
             reader.skipSpace()
@@ -101,7 +106,13 @@ package enum JSONBytes {
             }
         }
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        /// Whether values not kept go to the C skipper first.
+        let fastSkip: Bool
+
+        init(bytes: UnsafeBufferPointer<UInt8>, fastSkip: Bool = true) {
+            self.bytes = bytes
+            self.fastSkip = fastSkip
+        }
 
         mutating func skipSpace() {
             while index < bytes.count {
@@ -169,10 +180,11 @@ package enum JSONBytes {
                     child = .all
                 case .fields(let table):
                     let start = index + 1
-                    try skipString()
+                    let shape = skipStringFast()
+                    if shape == nil { try skipString() }
                     let raw = UnsafeBufferPointer(rebasing: bytes[start..<index - 1])
                     note(rawKey: raw, depth: depth)
-                    if raw.contains(UInt8(ascii: "\\")) {
+                    if shape.map({ $0 & 1 != 0 }) ?? raw.contains(UInt8(ascii: "\\")) {
                         // An escaped key: compare its decoded form.
                         index = start - 1
                         key = try string()
@@ -225,8 +237,24 @@ package enum JSONBytes {
             }
         }
 
-        /// Checks one value and moves past it, keeping nothing.
+        /// Checks one value and moves past it, keeping nothing: the C skipper first, which checks what this
+        /// reader checks (held to it by JSONSkipTests); when it is not sure or finds an error, the Swift
+        /// reading below does the whole value again and explains any error.
         mutating func skipValue(depth: Int) throws(Malformed) {
+            if fastSkip, let base = bytes.baseAddress {
+                var plain: Int32 = onlyPlainTerms ? 1 : 0
+                let end = merkisto_json_skip_value(base, bytes.count, index, depth, &plain)
+                if end >= 0 {
+                    index = end
+                    if plain == 0 { onlyPlainTerms = false }
+                    return
+                }
+            }
+            try readSkippedValue(depth: depth)
+        }
+
+        /// ``skipValue(depth:)`` in Swift.
+        mutating func readSkippedValue(depth: Int) throws(Malformed) {
             guard depth < Self.maxDepth else { throw fail("nested too deeply") }
             guard index < bytes.count else { throw fail("unexpected end") }
             switch bytes[index] {
@@ -248,7 +276,7 @@ package enum JSONBytes {
                     guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     index += 1
                     skipSpace()
-                    try skipValue(depth: depth + 1)
+                    try readSkippedValue(depth: depth + 1)
                     skipSpace()
                     guard index < bytes.count else { throw fail("unexpected end") }
                     if bytes[index] == UInt8(ascii: ",") {
@@ -268,7 +296,7 @@ package enum JSONBytes {
                 }
                 while true {
                     skipSpace()
-                    try skipValue(depth: depth + 1)
+                    try readSkippedValue(depth: depth + 1)
                     skipSpace()
                     guard index < bytes.count else { throw fail("unexpected end") }
                     if bytes[index] == UInt8(ascii: ",") {
@@ -379,7 +407,24 @@ package enum JSONBytes {
             }
         }
 
+        /// Moves past the string at `index` with the C skipper when it takes it, and returns the string's
+        /// shape (1: an escape, 2: a ':', 4: a byte above 0x7F); nil, with `index` unmoved, when it does not.
+        mutating func skipStringFast() -> UInt32? {
+            guard fastSkip, let base = bytes.baseAddress else { return nil }
+            var shape: UInt32 = 0
+            let end = merkisto_json_skip_string(base, bytes.count, index, &shape)
+            guard end >= 0 else { return nil }
+            index = end
+            return shape
+        }
+
         mutating func string() throws(Malformed) -> String {
+            // A string without escapes, as the C skipper found it (its UTF-8 checked there).
+            let quote = index
+            if let shape = skipStringFast() {
+                if shape & 1 == 0 { return String(decoding: UnsafeBufferPointer(rebasing: bytes[quote + 1..<index - 1]), as: UTF8.self) }
+                index = quote
+            }
             let start = index + 1
             // Fast path: no escapes.
             index = start

@@ -92,6 +92,16 @@ struct JOSETests {
         #expect(throws: JSONBytes.Malformed.self) { try JSONBytes.parse(Array(text.utf8)) }
     }
 
+    @Test("a key URL names its kid by its last part without .json")
+    func kidFromKeyURL() {
+        for (url, kid) in [
+            ("https://badges.example.org/keys/k-2026.json", "k-2026"), ("k1.json", "k1"), ("https://x/ä/kä.json", "kä"),
+            ("https://x/keys/.json", nil), ("https://x/keys/k1.jsonx", nil), ("https://x/keys/k1", nil), ("https://x/k1.json/", nil), ("", nil),
+        ] as [(String, String?)] {
+            #expect(PublishLayout.kid(fromKeyURL: url) == kid, "\(url)")
+        }
+    }
+
     @Test("a selection keeps the named parts and drops the rest")
     func selection() throws {
         let text = #"{"keep":{"a":1,"b":[2]},"drop":{"deep":[1,2,3]},"some":{"x":"y","z":"w"}}"#

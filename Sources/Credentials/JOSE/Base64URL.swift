@@ -88,9 +88,11 @@ public enum Base64URL {
     public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let count = input.count
         guard count % 4 != 1 else { return nil }
-        var output = [UInt8](repeating: 0, count: count / 4 * 3 + max(0, count % 4 - 1))
-        let valid = values.withUnsafeBufferPointer { table -> Bool in
-            output.withUnsafeMutableBufferPointer { out -> Bool in
+        let size = count / 4 * 3 + max(0, count % 4 - 1)
+        var valid = false
+        // Not filled with zeros first: the loops below write every byte of it, in order, when the text is valid.
+        let output = [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
+            valid = values.withUnsafeBufferPointer { table -> Bool in
                 var index = 0
                 var written = 0
                 var bad: UInt8 = 0
@@ -152,6 +154,7 @@ public enum Base64URL {
                 }
                 return bad == 0
             }
+            initialized = valid ? size : 0
         }
         return valid ? output : nil
     }

@@ -65,8 +65,10 @@ public struct PublishLayout: Sendable {
 
     /// The key id in a `kid` URL or a CryptographicKey URL published by this layout, if it is one.
     public static func kid(fromKeyURL url: String) -> String? {
-        let last = url.utf8.lastIndex(of: UInt8(ascii: "/")).map { url[url.utf8.index(after: $0)...] } ?? url[...]
-        guard last.hasSuffix(".json"), last.utf8.count > 5 else { return nil }
-        return String(last.dropLast(".json".count))
+        // By bytes (every verification asks this; comparing Characters cost more than a microsecond).
+        let bytes = url.utf8
+        let name = bytes[(bytes.lastIndex(of: UInt8(ascii: "/")).map { bytes.index(after: $0) } ?? bytes.startIndex)...]
+        guard name.count > 5, name.suffix(5).elementsEqual(".json".utf8) else { return nil }
+        return String(url[name.startIndex..<bytes.index(name.endIndex, offsetBy: -5)])
     }
 }
