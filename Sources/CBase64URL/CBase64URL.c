@@ -78,14 +78,14 @@ static int has_ssse3(void) {
     return answer;
 }
 
-size_t merkisto_base64url_decode_blocks(const uint8_t *input, size_t count, uint8_t *output, size_t capacity) {
-    return has_ssse3() ? decode_ssse3(input, count, output, capacity) : 0;
+size_t merkisto_base64url_decode_blocks(int vectors, const uint8_t *input, size_t count, uint8_t *output, size_t capacity) {
+    return vectors == 1 && has_ssse3() ? decode_ssse3(input, count, output, capacity) : 0;
 }
 
 #else
 
-size_t merkisto_base64url_decode_blocks(const uint8_t *input, size_t count, uint8_t *output, size_t capacity) {
-    (void)input; (void)count; (void)output; (void)capacity;
+size_t merkisto_base64url_decode_blocks(int vectors, const uint8_t *input, size_t count, uint8_t *output, size_t capacity) {
+    (void)vectors; (void)input; (void)count; (void)output; (void)capacity;
     return 0;
 }
 

@@ -43,6 +43,14 @@ static int utf8_valid(const uint8_t *p, size_t n) {
     while (i < n) {
         uint8_t lead = p[i];
         if (lead < 0x80) {
+#if defined(__SSE2__)
+            // To the next byte above 0x7F among the next sixteen.
+            if (i + 16 <= n) {
+                const unsigned highs = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
+                i += highs == 0 ? 16 : (size_t)__builtin_ctz(highs);
+                continue;
+            }
+#endif
             i++;
             continue;
         }

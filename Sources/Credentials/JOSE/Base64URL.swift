@@ -85,7 +85,11 @@ public enum Base64URL {
         return table
     }()
 
-    public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? { decode(input, vectors: 1) }
+
+    /// `vectors`: 1 to decode blocks with SSSE3 where the processor has it, 0 not to (for the tests that
+    /// hold both ways to Foundation).
+    package static func decode(_ input: UnsafeBufferPointer<UInt8>, vectors: Int32) -> [UInt8]? {
         let count = input.count
         guard count % 4 != 1 else { return nil }
         let size = count / 4 * 3 + max(0, count % 4 - 1)
@@ -100,7 +104,7 @@ public enum Base64URL {
                 if let base = input.baseAddress, count >= 4 {
                     // Whole blocks of sixteen characters with SSSE3 first; it stops before a block with a
                     // bad character, which the loops below then find, and never reaches a short last group.
-                    let blocks = merkisto_base64url_decode_blocks(base, count, out.baseAddress!, out.count)
+                    let blocks = merkisto_base64url_decode_blocks(vectors, base, count, out.baseAddress!, out.count)
                     index = blocks
                     written = blocks / 4 * 3
                     Self.pairs.withUnsafeBufferPointer { pairs in
