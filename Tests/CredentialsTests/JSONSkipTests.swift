@@ -4,8 +4,8 @@ import Credentials
 import Foundation
 import Testing
 
-/// The JSON reader checks the values it does not keep with a C skipper first (CJSONSkip), and reads a value
-/// itself only when the skipper is not sure or finds an error. The skipper must never take what the reader
+/// The JSON reader checks the values it does not keep, and the keys and strings it keeps, with a C skipper
+/// first (CJSONSkip), and reads a value itself only when the skipper is not sure or finds an error. The skipper must never take what the reader
 /// refuses, nor say other than the reader whether the keys are plain terms: held here to the reader's own
 /// answers (the reader with the skipper turned off) on real credentials, generated documents and
 /// a hundred thousand altered copies of them.

@@ -138,8 +138,10 @@ public enum CredentialBenchmark {
         ]
     }
 
-    /// Runs the bodies in turn, twice, each for half of `seconds` at a time, and keeps each one's best rate,
-    /// so that a busy moment on the machine does not land on one side of a ratio only. A body does one
+    /// Runs the bodies in turn, eight times, each for an eighth of `seconds` at a time, and keeps each one's
+    /// best rate, so that a busy moment on the machine does not land on one side of a ratio only (with two
+    /// turns of half the time, the VC-JWT ratio moved between 0.79 and 0.85 from run to run on a shared
+    /// machine: one busy second was enough to spoil a side). A body does one
     /// operation (given a running number) and says whether it succeeded; `batch` operations go between
     /// two clock readings.
     static func alternately(seconds: Double, batch: Int, what: String, _ bodies: () -> [(Int) -> Bool]) throws -> [Double] {
@@ -147,9 +149,10 @@ public enum CredentialBenchmark {
         var rates = [Double](repeating: 0, count: bodies.count)
         var cursor = 0
         var failures = 0
-        for _ in 0..<2 {
+        let turns = 8
+        for _ in 0..<turns {
             for (index, body) in bodies.enumerated() {
-                rates[index] = max(rates[index], measureRate(seconds: seconds / 2) {
+                rates[index] = max(rates[index], measureRate(seconds: seconds / Double(turns)) {
                     for _ in 0..<batch {
                         if !body(cursor) { failures += 1 }
                         cursor += 1
