@@ -23,6 +23,9 @@ struct Merkisto: AsyncParsableCommand {
         if CommandLine.arguments.dropFirst().first == Lint.configuration.commandName { _ = mallopt(M_TOP_PAD, 4 << 20) }
         #endif
         do {
+            if let paths = Lint.plainPaths(Array(CommandLine.arguments.dropFirst())) {
+                return try Lint.lint(paths: paths, strict: false, format: .text)
+            }
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -78,4 +78,80 @@ struct LoaderInternalsTests {
             #expect(reused.isValid == fresh.isValid, "\(path)")
         }
     }
+
+    @Test("an item reference splits as split(separator: \"/\", maxSplits: 1) splits it")
+    func itemReferences() {
+        var random = SystemRandomNumberGenerator()
+        var cases = ["", "/", "//", "a", "a/", "/a", "a/b", "a//b", "//a/b/c", "tk/k1", "ä/ö/å"]
+        for _ in 0..<5_000 {
+            cases.append((0..<Int.random(in: 0...6, using: &random)).map { _ in ["/", "a", "bc", "", "é"].randomElement(using: &random)! }.joined())
+        }
+        for reference in cases {
+            let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
+            let split = ModelBuilder.instrumentAndItem(reference)
+            #expect(split.instrument == (parts.first ?? ""), "\(reference)")
+            #expect(split.item == (parts.count > 1 ? parts[1] : ""), "\(reference)")
+        }
+    }
+
+    @Test("file names sort by their bytes as < sorts them in composed form")
+    func pathsSortedByBytes() {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", "B", "-", "_", "0", "9", "ä", "ö", "å", "z", "/", ".xml", "aa"]
+        for _ in 0..<500 {
+            let names = (0..<Int.random(in: 0...20, using: &random)).map { _ in
+                (0..<Int.random(in: 0...5, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            }
+            #expect(FilePaths.sortedByBytes(names) == names.sorted(), "\(names)")
+        }
+    }
+
+    @Test("start tags are found past comments, CDATA, instructions and end tags, as byte-by-byte matching finds them")
+    func startTags() {
+        // The matching the scanner did before it looked for terminators with memchr.
+        func reference(_ text: [UInt8]) -> [Int] {
+            func skip(past terminator: String, from start: Int) -> Int {
+                let pattern = Array(terminator.utf8)
+                var position = start
+                while position + pattern.count <= text.count {
+                    if Array(text[position..<(position + pattern.count)]) == pattern { return position + pattern.count }
+                    position += 1
+                }
+                return text.count
+            }
+            var offsets: [Int] = []
+            var index = 0
+            while index < text.count {
+                guard let found = text[index...].firstIndex(of: UInt8(ascii: "<")) else { break }
+                index = found
+                guard index + 1 < text.count else { break }
+                let next = text[index + 1]
+                if next == UInt8(ascii: "!") {
+                    if index + 3 < text.count, text[index + 2] == UInt8(ascii: "-"), text[index + 3] == UInt8(ascii: "-") {
+                        index = skip(past: "-->", from: index + 4)
+                    } else if index + 8 < text.count, Array(text[(index + 2)..<(index + 9)]) == Array("[CDATA[".utf8) {
+                        index = skip(past: "]]>", from: index + 9)
+                    } else {
+                        index = skip(past: ">", from: index + 2)
+                    }
+                } else if next == UInt8(ascii: "?") {
+                    index = skip(past: "?>", from: index + 2)
+                } else if next == UInt8(ascii: "/") {
+                    index = skip(past: ">", from: index + 2)
+                } else {
+                    offsets.append(index)
+                    index += 1
+                }
+            }
+            return offsets
+        }
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["<a>", "</a>", "<b x='1'/>", "<!-- c -->", "<!-->", "-->", "--", "-", ">", "]]", "]]>", "]", "<![CDATA[", "<!D>",
+            "<?p ?>", "?", "?>", "<", "<!", "<!-", "<?", "</", "text", "ä", "\n"]
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            let bytes = Array(text.utf8)
+            #expect(StartTagScanner.startTagOffsets(in: bytes) == reference(bytes), "\(text)")
+        }
+    }
 }

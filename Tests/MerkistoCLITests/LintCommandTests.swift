@@ -48,6 +48,19 @@ struct LintCommandTests {
         try Snapshot.assert(output.stdout, named: "lint-json.json")
     }
 
+    @Test("paths alone (read without the argument parser) lint as with an option the parser reads", arguments: [
+        [], ["Tests/DefinitionsTests/Fixtures/base", "Tests/DefinitionsTests/Fixtures/lint/unknown-badge"],
+        ["Tests/DefinitionsTests/Fixtures/base", "Tests/DefinitionsTests/Fixtures/lint/missing-translation"], ["no-such-folder"],
+    ])
+    func plainPaths(paths: [String]) throws {
+        let plain = try CommandRunner.run(["lint"] + paths)
+        let parsed = try CommandRunner.run(["lint", "--format", "text"] + paths)
+        #expect(plain.status == parsed.status)
+        #expect(plain.stdout == parsed.stdout)
+        #expect(plain.stderr == parsed.stderr)
+        #expect(!plain.stderr.isEmpty)
+    }
+
     @Test("a missing path or a bad option exits 2")
     func usageErrors() throws {
         let missing = try CommandRunner.run(["lint", "no-such-folder"])

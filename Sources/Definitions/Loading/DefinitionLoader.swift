@@ -45,8 +45,11 @@ public enum DefinitionLoader {
                 continue
             }
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-            for relative in xmlFiles(below: base).sorted() where seen.insert(standardized + "/" + relative).inserted {
-                found.append((base + "/" + relative, base + "/" + relative))
+            // A folder lists each name once, so only a second path can name a file again.
+            for relative in FilePaths.sortedByBytes(xmlFiles(below: base))
+            where paths.count == 1 || seen.insert(standardized + "/" + relative).inserted {
+                let file = base + "/" + relative
+                found.append((file, file))
             }
         }
         return found
@@ -62,19 +65,27 @@ public enum DefinitionLoader {
             guard let handle = opendir(directory) else { continue }
             defer { closedir(handle) }
             while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name == "." || name == ".." { continue }
+                // The name's bytes: "." and "..", and whether it ends in ".xml", are seen before a string is made.
+                let (name, isXML): (String?, Bool) = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    let bytes = raw.prefix { $0 != 0 }
+                    if bytes.elementsEqual(".".utf8) || bytes.elementsEqual("..".utf8) { return (nil, false) }
+                    let isXML = bytes.count >= 4 && bytes.suffix(4).elementsEqual(".xml".utf8)
+                    let type = Int32(entry.pointee.d_type)
+                    if type == Int32(DT_REG), !isXML { return (nil, false) }
+                    return (String(decoding: bytes, as: UTF8.self), isXML)
+                }
+                guard let name else { continue }
                 let path = relative.isEmpty ? name : relative + "/" + name
                 switch Int32(entry.pointee.d_type) {
                 case Int32(DT_DIR):
                     pending.append(path)
                 case Int32(DT_REG):
-                    if name.hasSuffix(".xml") { files.append(path) }
+                    files.append(path)  // an .xml file (others were passed over above)
                 default:
                     // A link or an entry of unknown type: what it is, followed.
                     var status = stat()
-                    guard name.hasSuffix(".xml") || Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN), stat(folder + "/" + path, &status) == 0 else { continue }
-                    if status.st_mode & S_IFMT == S_IFREG, name.hasSuffix(".xml") {
+                    guard isXML || Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN), stat(folder + "/" + path, &status) == 0 else { continue }
+                    if status.st_mode & S_IFMT == S_IFREG, isXML {
                         files.append(path)
                     } else if status.st_mode & S_IFMT == S_IFDIR, Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
                         pending.append(path)
@@ -231,6 +242,22 @@ enum FilePaths {
                 }
             }
         }
+    }
+
+    /// The paths sorted by their UTF-8 bytes: the order of their Unicode scalars, which is `<`'s order for
+    /// names in composed form (the usual form of file names) without `<`'s normalizing on every comparison.
+    static func sortedByBytes(_ paths: [String]) -> [String] {
+        var keyed = paths.map { (bytes: Array($0.utf8), path: $0) }
+        keyed.sort { left, right in
+            left.bytes.withUnsafeBufferPointer { left in
+                right.bytes.withUnsafeBufferPointer { right in
+                    let common = min(left.count, right.count)
+                    let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+                    return order != 0 ? order < 0 : left.count < right.count
+                }
+            }
+        }
+        return keyed.map(\.path)
     }
 
     /// The standardized folder a file is in.

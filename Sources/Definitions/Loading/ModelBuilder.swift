@@ -183,7 +183,7 @@ struct ModelBuilder {
         case "baseline":
             expression = .baseline(id: element[attribute: "ref"] ?? "", area: element[attribute: "area"], evidence: evidence(element))
         case "item":
-            let reference = (element[attribute: "ref"] ?? "/").split(separator: "/", maxSplits: 1).map(String.init)
+            let reference = Self.instrumentAndItem(element[attribute: "ref"] ?? "")
             let condition: Criterion.ItemCondition
             if let minimum = element[attribute: "min-value"].flatMap({ Int($0) }) {
                 condition = .minValue(minimum)
@@ -202,8 +202,7 @@ struct ModelBuilder {
                     .itemCondition, "correct=\"\(correct)\" can never be required; write correct=\"true\" or remove the criterion.",
                     at: element.location)
             }
-            expression = .item(
-                instrument: reference.first ?? "", item: reference.count > 1 ? reference[1] : "", condition: condition)
+            expression = .item(instrument: reference.instrument, item: reference.item, condition: condition)
         case "badge":
             expression = .badge(id: element[attribute: "ref"] ?? "")
         default:  // "attestation"; the schema allows nothing else.
@@ -213,6 +212,17 @@ struct ModelBuilder {
     }
 
     // MARK: Values
+
+    /// An item reference `instrument/item` split as `split(separator: "/", maxSplits: 1)` splits it (leading
+    /// slashes passed over, then split at the next one), by bytes: by characters it took 10,000
+    /// instructions a reference. The schema allows only `name/name`.
+    static func instrumentAndItem(_ reference: String) -> (instrument: String, item: String) {
+        let bytes = reference.utf8
+        let slash = UInt8(ascii: "/")
+        guard let start = bytes.firstIndex(where: { $0 != slash }) else { return ("", "") }
+        guard let end = bytes[start...].firstIndex(of: slash) else { return (String(reference[start...]), "") }
+        return (String(reference[start..<end]), String(reference[bytes.index(after: end)...]))
+    }
 
     private func int(_ element: RawElement, _ attribute: String) -> Int {
         // The schema's integer types allow spaces around the digits.
@@ -335,18 +345,18 @@ struct ModelBuilder {
     private mutating func localized(_ name: String, in parent: RawElement) -> LocalizedText {
         var text = LocalizedText(values: [:])
         var first: RawElement?
-        for element in parent.children(named: name) {
+        parent.forEachChild(named: name) { element in
             if first == nil { first = element }
             let code = element[attribute: "xml:lang"] ?? ""
             guard let language = Language(rawValue: code) else {
                 diagnostics.error(
                     .unsupportedLanguage, "xml:lang=\"\(code)\" is not supported; use fi, sv or en.", at: element.location)
-                continue
+                return
             }
             if text[language] != nil {
                 diagnostics.error(
                     .duplicateTranslation, "<\(element.name)> has two \(code) texts; keep one.", at: element.location)
-                continue
+                return
             }
             text[language] = normalized(element.text)
         }

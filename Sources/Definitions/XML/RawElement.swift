@@ -43,6 +43,14 @@ struct RawElement {
     /// Children with a given local name, in document order.
     func children(named name: String) -> [RawElement] { elements(named: name) }
 
+    /// Calls `body` with each child of that local name, in document order (without an array of them).
+    func forEachChild(named name: String, _ body: (RawElement) -> Void) {
+        forEachElement(named: name) {
+            body($0)
+            return true
+        }
+    }
+
     func child(named name: String) -> RawElement? {
         var found: RawElement?
         forEachElement(named: name) { element in

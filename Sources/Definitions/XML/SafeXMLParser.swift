@@ -244,18 +244,24 @@ final class SafeXMLParser {
     /// The value of `encoding` in the XML declaration at the start of the text (after a byte order mark),
     /// if there is one.
     static func declaredEncoding(in bytes: [UInt8]) -> String? {
-        let head = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...].prefix(200) : bytes.prefix(200)
-        guard head.starts(with: Array("<?xml".utf8)) else { return nil }
-        let declaration = head.dropFirst(5).prefix { $0 != UInt8(ascii: "?") }
-        let word = Array("encoding".utf8)
-        guard var index = declaration.indices.first(where: { declaration[$0...].starts(with: word) }).map({ $0 + word.count }) else {
-            return nil
+        // On the buffer (slices of the array and a search by `starts(with:)` at every place took 2,500
+        // instructions a file).
+        bytes.withUnsafeBufferPointer { bytes in
+            let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            let head = UnsafeBufferPointer(rebasing: bytes[start..<min(bytes.count, start + 200)])
+            guard head.starts(with: "<?xml".utf8) else { return nil }
+            let declaration = UnsafeBufferPointer(rebasing: head[5..<(head[5...].firstIndex(of: UInt8(ascii: "?")) ?? head.count)])
+            let word = "encoding".utf8
+            guard declaration.count >= word.count,
+                var index = (0...(declaration.count - word.count)).first(where: { declaration[$0..<($0 + word.count)].elementsEqual(word) })
+            else { return nil }
+            index += word.count
+            while index < declaration.count, [UInt8(ascii: " "), UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(declaration[index]) {
+                index += 1
+            }
+            let value = declaration[index...].prefix { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "'") }
+            return String(decoding: value, as: UTF8.self)
         }
-        while index < declaration.endIndex, [UInt8(ascii: " "), UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(declaration[index]) {
-            index += 1
-        }
-        let value = declaration[index...].prefix { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "'") }
-        return String(decoding: value, as: UTF8.self)
     }
 
     private static func collectElements(

@@ -13,13 +13,17 @@ enum StartTagScanner {
             let count = bytes.count
             guard let base = bytes.baseAddress else { return offsets }
 
-            /// The offset just past the next `terminator` at or after `start`, or the end.
+            /// The offset just past the next `terminator` at or after `start`, or the end; its first byte is
+            /// looked for with memchr (an end tag's `>` is a few bytes on).
             func skip(past terminator: StaticString, from start: Int) -> Int {
                 let length = terminator.utf8CodeUnitCount
                 let pattern = terminator.utf8Start
                 var position = start
                 while position + length <= count {
-                    if memcmp(base + position, pattern, length) == 0 { return position + length }
+                    guard let found = memchr(base + position, Int32(pattern[0]), count - position) else { return count }
+                    position = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                    guard position + length <= count else { return count }
+                    if length == 1 || memcmp(base + position + 1, pattern + 1, length - 1) == 0 { return position + length }
                     position += 1
                 }
                 return count
