@@ -202,10 +202,13 @@ struct Linter {
                     at: badge.imageLocation)
             }
         }
-        checkNeutral(badge.name, "name", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
-        checkNeutral(badge.description, "description", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
+        // The owner's name is made only for a warning, from the id alone (a closure holding the badge copied
+        // all of it for every text).
+        let id = badge.id
+        checkNeutral(badge.name, "name", of: "badge \"\(id)\"", at: badge.location, into: &diagnostics)
+        checkNeutral(badge.description, "description", of: "badge \"\(id)\"", at: badge.location, into: &diagnostics)
         if let narrative = badge.narrative {
-            checkNeutral(narrative, "narrative", of: "badge \"\(badge.id)\"", at: badge.location, into: &diagnostics)
+            checkNeutral(narrative, "narrative", of: "badge \"\(id)\"", at: badge.location, into: &diagnostics)
         }
     }
 
