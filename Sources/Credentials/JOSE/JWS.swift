@@ -83,14 +83,15 @@ struct VerificationKey: Sendable {
     }
 
     /// Whether `signature` is this key's JWS signature over `input`.
-    func isValidSignature(_ signature: [UInt8], for input: ArraySlice<UInt8>) -> Bool {
+    /// `digest`, when given, is the SHA-256 of `input` (ES256 and RS256 sign it; EdDSA signs `input` itself).
+    func isValidSignature(_ signature: [UInt8], for input: ArraySlice<UInt8>, digest: SHA256.Digest? = nil) -> Bool {
         switch backing {
         case .es256(let key):
             guard signature.count == 64, let value = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
-            return key.isValidSignature(value, for: SHA256.hash(data: input))
+            return key.isValidSignature(value, for: digest ?? SHA256.hash(data: input))
         case .rs256(let key):
             let value = _RSA.Signing.RSASignature(rawRepresentation: signature)
-            return key.isValidSignature(value, for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
+            return key.isValidSignature(value, for: digest ?? SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
         case .edDSA(let key):
             return signature.count == 64 && key.isValidSignature(signature, for: input)
         }
