@@ -256,9 +256,8 @@ final class SafeXMLParser {
                 var index = (0...(declaration.count - word.count)).first(where: { declaration[$0..<($0 + word.count)].elementsEqual(word) })
             else { return nil }
             index += word.count
-            while index < declaration.count, [UInt8(ascii: " "), UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(declaration[index]) {
-                index += 1
-            }
+            let between: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "'")]
+            while index < declaration.count, between.contains(declaration[index]) { index += 1 }
             let value = declaration[index...].prefix { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "'") }
             return String(decoding: value, as: UTF8.self)
         }
