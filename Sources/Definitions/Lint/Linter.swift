@@ -8,10 +8,11 @@ struct Linter {
     private var diagnostics = DiagnosticCollector()
     private let frameworks: [String: Framework]
     private let instruments: [String: Instrument]
-    /// Each framework's competence codes and level values, by framework id: looked up for every criterion
-    /// (finding them in the framework's arrays copied each competence or level it passed).
-    private let competenceCodes: [String: Set<String>]
-    private let levelValues: [String: Set<Int>]
+    /// Each framework's competence codes and level values, by where the framework is written (a second
+    /// framework with the same id has its own): looked up for every criterion (finding them in the
+    /// framework's arrays copied each competence or level it passed).
+    private let competenceCodes: [SourceLocation: Set<String>]
+    private let levelValues: [SourceLocation: Set<Int>]
     /// Each badge id's first place in `definitions.badges`.
     private let badges: [String: Int]
     /// The badges each badge depends on through `<badge ref>` criteria, by place, with where each is named.
@@ -26,8 +27,9 @@ struct Linter {
         frameworks = Dictionary(definitions.frameworks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         instruments = Dictionary(definitions.instruments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         badges = Dictionary(definitions.badges.indices.map { (definitions.badges[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
-        competenceCodes = frameworks.mapValues { Set($0.competences.map(\.code)) }
-        levelValues = frameworks.mapValues { Set($0.levels.map(\.value)) }
+        competenceCodes = Dictionary(
+            definitions.frameworks.map { ($0.location, Set($0.competences.map(\.code))) }, uniquingKeysWith: { first, _ in first })
+        levelValues = Dictionary(definitions.frameworks.map { ($0.location, Set($0.levels.map(\.value))) }, uniquingKeysWith: { first, _ in first })
     }
 
     consuming func run() -> [Diagnostic] {
@@ -646,7 +648,7 @@ struct Linter {
 
     @discardableResult
     private mutating func checkCompetence(_ code: String, in framework: Framework, at location: SourceLocation) -> Bool {
-        if competenceCodes[framework.id]?.contains(code) ?? (framework.competence(code) != nil) { return true }
+        if competenceCodes[framework.location]?.contains(code) ?? (framework.competence(code) != nil) { return true }
         diagnostics.error(
             .unknownCompetence,
             "competence \"\(code)\" is not in framework \"\(framework.id)\"; DigComp codes look like 2.1 (area 1–\(framework.areas.count)).\(suggestion(for: code, among: framework.competences.map(\.code)))",
@@ -656,7 +658,7 @@ struct Linter {
 
     @discardableResult
     private mutating func checkLevel(_ level: Int, in framework: Framework, attribute: String, at location: SourceLocation) -> Bool {
-        if !(levelValues[framework.id]?.contains(level) ?? (framework.level(level) != nil)) {
+        if !(levelValues[framework.location]?.contains(level) ?? (framework.level(level) != nil)) {
             let values = framework.levels.map(\.value)
             diagnostics.error(
                 .levelOutOfRange,
